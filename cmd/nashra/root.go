@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/config"
+)
+
+// app carries what every command shares: the config file flag, the loaded
+// config and the logger. Commands get it explicitly; nothing is global.
+type app struct {
+	configFile string
+	out, err   io.Writer
+
+	cfg *config.Config
+	log *slog.Logger
+}
+
+// config loads, defaults and validates the configuration once.
+func (a *app) config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	cfg, err := config.Load(a.configFile)
+	if err != nil {
+		return nil, err
+	}
+	a.cfg = cfg
+	a.log = config.NewLogger(cfg.Log, a.err)
+	return cfg, nil
+}
+
+// commands lists the constructors of the sub-commands; each command file
+// registers itself from an init func so command files stay independent.
+var commands []func(*app) *cobra.Command
+
+func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+func newRootCmd(out, errOut io.Writer) *cobra.Command {
+	a := &app{out: out, err: errOut, log: slog.New(slog.NewTextHandler(errOut, nil))}
+	root := &cobra.Command{
+		Use:           "nashra",
+		Short:         "Arabic-first syndication feeds and daily email digests",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default ./config.yaml, or $NASHRA_CONFIG)")
+	for _, add := range commands {
+		root.AddCommand(add(a))
+	}
+	return root
+}
+
+// errPartial marks a command that did part of its work (some files failed
+// to import, some messages failed): exit status 2 rather than 1.
+var errPartial = errors.New("partly failed")
+
+func exitCode(err error) int {
+	if errors.Is(err, errPartial) {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,140 @@
+// Package config defines nashra's configuration: one Config value, loaded by
+// viper from a YAML file and NASHRA_* environment variables, filled with
+// defaults and validated. It is the only package that reads the environment.
+package config
+
+import "time"
+
+// Config is the whole configuration. Every field has a `mapstructure` tag that
+// is its key in config.yaml; the environment variable is NASHRA_ + the key in
+// upper snake case (site.base_url -> NASHRA_SITE_BASE_URL).
+type Config struct {
+	Site     Site     `mapstructure:"site"`
+	Store    Store    `mapstructure:"store"`
+	Server   Server   `mapstructure:"server"`
+	Feeds    Feeds    `mapstructure:"feeds"`
+	Text     Text     `mapstructure:"text"`
+	Mail     Mail     `mapstructure:"mail"`
+	Digest   Digest   `mapstructure:"digest"`
+	Security Security `mapstructure:"security"`
+	Log      Log      `mapstructure:"log"`
+
+	// File is the config file that was read ("" when none was).
+	File string `mapstructure:"-"`
+}
+
+// Site describes the publication.
+type Site struct {
+	Title       string `mapstructure:"title"`
+	Description string `mapstructure:"description"`
+	BaseURL     string `mapstructure:"base_url"`
+	Language    string `mapstructure:"language"`
+	Timezone    string `mapstructure:"timezone"`
+	Author      string `mapstructure:"author"`
+	Email       string `mapstructure:"email"`
+	// ContentDir is the folder of article files that serve imports at start
+	// and watches for changes ("" = none).
+	ContentDir string `mapstructure:"content_dir"`
+}
+
+// Store selects the database.
+type Store struct {
+	Driver string `mapstructure:"driver"` // sqlite | postgres
+	DSN    string `mapstructure:"dsn"`
+}
+
+// Server is the HTTP server.
+type Server struct {
+	Listen          string        `mapstructure:"listen"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// WatchInterval is how often serve looks at site.content_dir for changes.
+	WatchInterval time.Duration `mapstructure:"watch_interval"`
+}
+
+// Category gives an article category a stable slug (and optional display name).
+type Category struct {
+	Name  string `mapstructure:"name"`
+	Slug  string `mapstructure:"slug"`
+	Title string `mapstructure:"title"`
+}
+
+// Feeds controls the syndication feeds.
+type Feeds struct {
+	Items       int        `mapstructure:"items"`
+	FullContent bool       `mapstructure:"full_content"`
+	WebSubHub   string     `mapstructure:"websub_hub"`
+	Categories  []Category `mapstructure:"categories"`
+	CacheMaxAge time.Duration `mapstructure:"cache_max_age"`
+}
+
+// Text controls the Arabic text engine.
+type Text struct {
+	SummaryWords int `mapstructure:"summary_words"`
+	RelatedK     int `mapstructure:"related_k"`
+}
+
+// SMTP is the SMTP transport.
+type SMTP struct {
+	Host     string        `mapstructure:"host"`
+	Port     int           `mapstructure:"port"`
+	Username string        `mapstructure:"username"`
+	Password string        `mapstructure:"password" secret:"true"`
+	TLS      string        `mapstructure:"tls"` // none | opportunistic | mandatory
+	Pool     int           `mapstructure:"pool"`
+	Timeout  time.Duration `mapstructure:"timeout"`
+	HELO     string        `mapstructure:"helo"`
+}
+
+// DKIM signs outgoing mail.
+type DKIM struct {
+	Domain   string `mapstructure:"domain"`
+	Selector string `mapstructure:"selector"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// Mail controls outgoing email.
+type Mail struct {
+	Transport string `mapstructure:"transport"` // file | smtp
+	Outbox    string `mapstructure:"outbox"`
+	From      string `mapstructure:"from"`
+	FromName  string `mapstructure:"from_name"`
+	ReplyTo   string `mapstructure:"reply_to"`
+	// Unsubscribe is the mailbox for mailto: List-Unsubscribe ("" = derived from From).
+	Unsubscribe string `mapstructure:"unsubscribe"`
+	// Rate is the global limit in messages per second (0 = unlimited).
+	Rate       float64 `mapstructure:"rate"`
+	MaxBounces int     `mapstructure:"max_bounces"`
+	MaxAttempts int    `mapstructure:"max_attempts"`
+	SMTP       SMTP    `mapstructure:"smtp"`
+	DKIM       DKIM    `mapstructure:"dkim"`
+}
+
+// Digest controls the daily edition.
+type Digest struct {
+	Schedule      string        `mapstructure:"schedule"`
+	Window        time.Duration `mapstructure:"window"`
+	MaxArticles   int           `mapstructure:"max_articles"`
+	Related       int           `mapstructure:"related"`
+	CategoryOrder []string      `mapstructure:"category_order"`
+	SendEmpty     bool          `mapstructure:"send_empty"`
+	Subject       string        `mapstructure:"subject"`
+	Hijri         bool          `mapstructure:"hijri"`
+	DateStyle     string        `mapstructure:"date_style"` // gulf | egypt | levant | maghreb
+	Digits        string        `mapstructure:"digits"`     // latin | arabic
+	Templates     string        `mapstructure:"templates"`  // folder overriding embedded templates
+}
+
+// Security holds secrets.
+type Security struct {
+	// Secret keys the HMAC of links in emails. Generated and stored under
+	// the data folder on first run when unset.
+	Secret string `mapstructure:"secret" secret:"true"`
+	// TokenTTL is how long confirmation and preference links stay valid.
+	TokenTTL time.Duration `mapstructure:"token_ttl"`
+}
+
+// Log controls structured logging.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug | info | warn | error
+	Format string `mapstructure:"format"` // text | json
+}
