@@ -1,0 +1,206 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Validate checks every key and the rules between keys. Each error names the
+// file and the key; all problems are reported, one per line.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Source: c.source(), Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	if strings.TrimSpace(c.Site.Title) == "" {
+		bad("site.title", "must not be empty")
+	}
+	if u, err := url.Parse(c.Site.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("site.base_url", "must be an absolute http(s) URL, got %q", c.Site.BaseURL)
+	} else if u.RawQuery != "" || u.Fragment != "" {
+		bad("site.base_url", "must not have a query or fragment, got %q", c.Site.BaseURL)
+	}
+	if c.Site.Language == "" || strings.ContainsAny(c.Site.Language, " _/") {
+		bad("site.language", "must be a language tag such as ar or en, got %q", c.Site.Language)
+	}
+	if _, err := time.LoadLocation(c.Site.Timezone); err != nil || c.Site.Timezone == "" {
+		bad("site.timezone", "must be an IANA time zone such as Asia/Riyadh, got %q", c.Site.Timezone)
+	}
+	if c.Site.Email != "" {
+		if _, err := mail.ParseAddress(c.Site.Email); err != nil {
+			bad("site.email", "must be an email address, got %q", c.Site.Email)
+		}
+	}
+
+	switch c.Store.Driver {
+	case "sqlite", "postgres":
+	default:
+		bad("store.driver", "must be sqlite or postgres, got %q", c.Store.Driver)
+	}
+	if strings.TrimSpace(c.Store.DSN) == "" {
+		bad("store.dsn", "must not be empty")
+	}
+
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		bad("server.listen", "must be host:port such as 127.0.0.1:8080, got %q", c.Server.Listen)
+	}
+	if c.Server.ShutdownTimeout < 0 {
+		bad("server.shutdown_timeout", "must not be negative")
+	}
+	if c.Server.WatchInterval < 0 {
+		bad("server.watch_interval", "must not be negative (0 turns watching off)")
+	}
+
+	if c.Feeds.Items < 1 || c.Feeds.Items > 10000 {
+		bad("feeds.items", "must be 1-10000, got %d", c.Feeds.Items)
+	}
+	if c.Feeds.WebSubHub != "" {
+		if u, err := url.Parse(c.Feeds.WebSubHub); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("feeds.websub_hub", "must be an http(s) URL, got %q", c.Feeds.WebSubHub)
+		}
+	}
+	seen := map[string]bool{}
+	for i, cat := range c.Feeds.Categories {
+		key := fmt.Sprintf("feeds.categories[%d]", i)
+		if strings.TrimSpace(cat.Name) == "" {
+			bad(key+".name", "must not be empty")
+		}
+		if !validSlug(cat.Slug) {
+			bad(key+".slug", "must be lower-case letters, digits and hyphens, got %q", cat.Slug)
+		} else if seen[cat.Slug] {
+			bad(key+".slug", "%q is used twice", cat.Slug)
+		}
+		seen[cat.Slug] = true
+	}
+	if c.Feeds.CacheMaxAge < 0 {
+		bad("feeds.cache_max_age", "must not be negative")
+	}
+
+	if c.Text.SummaryWords < 10 || c.Text.SummaryWords > 1000 {
+		bad("text.summary_words", "must be 10-1000, got %d", c.Text.SummaryWords)
+	}
+	if c.Text.RelatedK < 0 || c.Text.RelatedK > 50 {
+		bad("text.related_k", "must be 0-50, got %d", c.Text.RelatedK)
+	}
+
+	switch c.Mail.Transport {
+	case "file":
+		if strings.TrimSpace(c.Mail.Outbox) == "" {
+			bad("mail.outbox", "must not be empty when mail.transport is file")
+		}
+	case "smtp":
+		if c.Mail.SMTP.Host == "" {
+			bad("mail.smtp.host", "must not be empty when mail.transport is smtp")
+		}
+		if c.Mail.SMTP.Port < 1 || c.Mail.SMTP.Port > 65535 {
+			bad("mail.smtp.port", "must be 1-65535, got %d", c.Mail.SMTP.Port)
+		}
+	default:
+		bad("mail.transport", "must be file or smtp, got %q", c.Mail.Transport)
+	}
+	switch c.Mail.SMTP.TLS {
+	case "none", "opportunistic", "mandatory":
+	default:
+		bad("mail.smtp.tls", "must be none, opportunistic or mandatory, got %q", c.Mail.SMTP.TLS)
+	}
+	if c.Mail.SMTP.Pool < 1 || c.Mail.SMTP.Pool > 100 {
+		bad("mail.smtp.pool", "must be 1-100, got %d", c.Mail.SMTP.Pool)
+	}
+	if a, err := mail.ParseAddress(c.Mail.From); err != nil || a.Name != "" {
+		bad("mail.from", "must be a bare email address (the display name goes in mail.from_name), got %q", c.Mail.From)
+	}
+	if strings.ContainsAny(c.Mail.FromName, "\r\n") {
+		bad("mail.from_name", "must be one line")
+	}
+	if c.Mail.Rate < 0 {
+		bad("mail.rate", "must be 0 (unlimited) or a positive number of messages per second, got %g", c.Mail.Rate)
+	}
+	if c.Mail.MaxBounces < 1 {
+		bad("mail.max_bounces", "must be at least 1, got %d", c.Mail.MaxBounces)
+	}
+	if c.Mail.MaxAttempts < 1 || c.Mail.MaxAttempts > 100 {
+		bad("mail.max_attempts", "must be 1-100, got %d", c.Mail.MaxAttempts)
+	}
+	d := c.Mail.DKIM
+	if (d.Domain != "" || d.Selector != "" || d.KeyFile != "") && (d.Domain == "" || d.Selector == "" || d.KeyFile == "") {
+		bad("mail.dkim", "domain, selector and key_file must be set together")
+	}
+
+	if _, err := cron.ParseStandard(c.Digest.Schedule); err != nil {
+		bad("digest.schedule", "must be a cron expression such as \"0 7 * * *\": %v", err)
+	}
+	if c.Digest.Window < time.Hour {
+		bad("digest.window", "must be at least 1h, got %s", c.Digest.Window)
+	}
+	if c.Digest.MaxArticles < 1 {
+		bad("digest.max_articles", "must be at least 1, got %d", c.Digest.MaxArticles)
+	}
+	if c.Digest.Related < 0 || c.Digest.Related > 10 {
+		bad("digest.related", "must be 0-10, got %d", c.Digest.Related)
+	}
+	switch c.Digest.DateStyle {
+	case "gulf", "egypt", "levant", "maghreb":
+	default:
+		bad("digest.date_style", "must be gulf, egypt, levant or maghreb, got %q", c.Digest.DateStyle)
+	}
+	switch c.Digest.Digits {
+	case "latin", "arabic":
+	default:
+		bad("digest.digits", "must be latin or arabic, got %q", c.Digest.Digits)
+	}
+
+	if c.Security.Secret != "" && len(c.Security.Secret) < 32 {
+		bad("security.secret", "must be at least 32 characters (or empty to generate one)")
+	}
+	if c.Security.TokenTTL < time.Minute {
+		bad("security.token_ttl", "must be at least 1m, got %s", c.Security.TokenTTL)
+	}
+
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "must be text or json, got %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) source() string {
+	if c.File == "" {
+		return ""
+	}
+	return c.File
+}
+
+func validSlug(s string) bool {
+	if s == "" || len(s) > 80 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Location returns the site time zone (validated by Validate).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Site.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
