@@ -60,10 +60,10 @@ type Category struct {
 
 // Feeds controls the syndication feeds.
 type Feeds struct {
-	Items       int        `mapstructure:"items"`
-	FullContent bool       `mapstructure:"full_content"`
-	WebSubHub   string     `mapstructure:"websub_hub"`
-	Categories  []Category `mapstructure:"categories"`
+	Items       int           `mapstructure:"items"`
+	FullContent bool          `mapstructure:"full_content"`
+	WebSubHub   string        `mapstructure:"websub_hub"`
+	Categories  []Category    `mapstructure:"categories"`
 	CacheMaxAge time.Duration `mapstructure:"cache_max_age"`
 }
 
@@ -102,11 +102,11 @@ type Mail struct {
 	// Unsubscribe is the mailbox for mailto: List-Unsubscribe ("" = derived from From).
 	Unsubscribe string `mapstructure:"unsubscribe"`
 	// Rate is the global limit in messages per second (0 = unlimited).
-	Rate       float64 `mapstructure:"rate"`
-	MaxBounces int     `mapstructure:"max_bounces"`
-	MaxAttempts int    `mapstructure:"max_attempts"`
-	SMTP       SMTP    `mapstructure:"smtp"`
-	DKIM       DKIM    `mapstructure:"dkim"`
+	Rate        float64 `mapstructure:"rate"`
+	MaxBounces  int     `mapstructure:"max_bounces"`
+	MaxAttempts int     `mapstructure:"max_attempts"`
+	SMTP        SMTP    `mapstructure:"smtp"`
+	DKIM        DKIM    `mapstructure:"dkim"`
 }
 
 // Digest controls the daily edition.
