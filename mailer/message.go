@@ -1,0 +1,476 @@
+// Package mailer composes nashra's digest emails and sends them.
+//
+// A Composer turns a Message (already rendered text and HTML parts plus the
+// list headers) into RFC 5322 bytes with github.com/wneessen/go-mail:
+// multipart/alternative, base64 UTF-8 parts and RFC 2047 base64 headers so
+// Arabic subjects and display names survive, a deterministic Message-ID, and
+// RFC 2369/8058 List-Id, List-Unsubscribe and List-Unsubscribe-Post headers.
+// When DKIM options are given, the written bytes are signed with
+// github.com/emersion/go-msgauth/dkim (go-mail's own signer folds h= inside a
+// header name, which breaks verification).
+//
+// Transports deliver the bytes unchanged: FileTransport writes one .eml per
+// message into an outbox folder, SMTPTransport keeps a pool of connections
+// to an SMTP server (github.com/emersion/go-smtp client) with STARTTLS,
+// AUTH, rate limiting and SendError classification of replies.
+package mailer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Message is one email ready to be rendered: the parts are already rendered
+// by the templates, the headers come from the edition and the subscriber.
+type Message struct {
+	FromAddr, FromName string // FromName may be Arabic: "نشرة الصباح"
+	To, ToName         string
+	ReplyTo            string
+	Subject            string
+	Text, HTML         string    // rendered parts; at least one is required
+	MessageID          string    // "<id@domain>", see MessageID
+	Date               time.Time // zero means time.Now()
+	ListID             string    // List-Id: "نشرة <digest.example.com>" or "digest.example.com"
+	UnsubscribeURL     string    // https one-click URL (RFC 8058)
+	UnsubscribeMailto  string    // "mailto:…" (the "mailto:" prefix is added when missing)
+	Headers            map[string]string
+}
+
+// ErrInvalidMessage is wrapped by Render when a Message cannot be composed.
+var ErrInvalidMessage = errors.New("mailer: invalid message")
+
+// MessageID returns a deterministic Message-ID "<hash@domain>" for one
+// edition sent to one subscriber: rendering the same edition for the same
+// subscriber again yields the same ID, so a receiver (and the file outbox)
+// can recognise a repeat. The subscriber identity does not leak: it is hashed.
+func MessageID(edition, subscriber, domain string) string {
+	sum := sha256.Sum256([]byte("nashra\x00" + edition + "\x00" + subscriber))
+	domain = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return -1
+	}, domain)
+	if domain == "" {
+		domain = "localhost"
+	}
+	return "<" + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
+}
+
+// Composer renders Messages, signing them when DKIM options are set. It is
+// safe for concurrent use.
+type Composer struct {
+	dkim *DKIMOptions
+}
+
+// NewComposer returns a Composer; d may be nil for unsigned messages.
+func NewComposer(d *DKIMOptions) *Composer {
+	return &Composer{dkim: d}
+}
+
+// reservedHeaders are set by Render and may not be overridden by
+// Message.Headers.
+var reservedHeaders = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "reply-to": true, "sender": true,
+	"subject": true, "date": true, "message-id": true, "mime-version": true,
+	"content-type": true, "content-transfer-encoding": true, "list-id": true,
+	"list-unsubscribe": true, "list-unsubscribe-post": true, "dkim-signature": true,
+	"return-path": true, "received": true,
+}
+
+// Render returns the full RFC 5322 message, DKIM-signed when the Composer
+// has DKIM options. Every header value is stripped of CR, LF and other
+// control characters first, so header injection is impossible.
+func (c *Composer) Render(m Message) ([]byte, error) {
+	msg, err := c.build(m)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(m.Text)*2 + len(m.HTML)*2 + 2048)
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("mailer: write message: %w", err)
+	}
+	if c.dkim == nil {
+		return buf.Bytes(), nil
+	}
+	signed, err := signDKIM(c.dkim, buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return signed, nil
+}
+
+func (c *Composer) build(m Message) (*mail.Msg, error) {
+	msg := mail.NewMsg(
+		mail.WithEncoding(mail.EncodingB64),
+		mail.WithCharset(mail.CharsetUTF8),
+		mail.WithNoDefaultUserAgent(),
+	)
+
+	from, err := address(m.FromName, m.FromAddr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: from: %w", ErrInvalidMessage, err)
+	}
+	// From and To are written by hand: net/mail would split a long Arabic
+	// name into Q-encoded words that Python and Go decoders rejoin with
+	// stray spaces (see encodePhrase).
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderFrom), formatAddress(from))
+	to, err := address(m.ToName, m.To)
+	if err != nil {
+		return nil, fmt.Errorf("%w: to: %w", ErrInvalidMessage, err)
+	}
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), formatAddress(to))
+	if m.ReplyTo != "" {
+		rt, err := address("", m.ReplyTo)
+		if err != nil {
+			return nil, fmt.Errorf("%w: reply-to: %w", ErrInvalidMessage, err)
+		}
+		msg.ReplyToMailAddress(rt)
+	}
+
+	// The subject is encoded by hand too: go-mail puts a long subject's
+	// first encoded word on a continuation line ("Subject:" CRLF SP "=?…"),
+	// which decoders read as a leading space.
+	msg.SetGenHeaderPreformatted(mail.HeaderSubject, encodeText(sanitizeHeader(m.Subject), len("Subject: ")))
+
+	id, err := messageIDValue(m.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	msg.SetMessageIDWithValue(id)
+
+	date := m.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	msg.SetDateWithValue(date)
+
+	if m.ListID != "" {
+		v, err := listIDValue(m.ListID)
+		if err != nil {
+			return nil, err
+		}
+		msg.SetGenHeaderPreformatted(mail.Header("List-Id"), v)
+	}
+	if err := setUnsubscribe(msg, m.UnsubscribeURL, m.UnsubscribeMailto); err != nil {
+		return nil, err
+	}
+
+	keys := make([]string, 0, len(m.Headers))
+	for k := range m.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !validFieldName(k) {
+			return nil, fmt.Errorf("%w: header name %q", ErrInvalidMessage, k)
+		}
+		if reservedHeaders[strings.ToLower(k)] {
+			return nil, fmt.Errorf("%w: header %q is set by the composer", ErrInvalidMessage, k)
+		}
+		msg.SetGenHeader(mail.Header(k), sanitizeHeader(m.Headers[k]))
+	}
+
+	switch {
+	case m.Text != "" && m.HTML != "":
+		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	case m.Text != "":
+		msg.SetBodyString(mail.TypeTextPlain, m.Text)
+	case m.HTML != "":
+		msg.SetBodyString(mail.TypeTextHTML, m.HTML)
+	default:
+		return nil, fmt.Errorf("%w: no text or HTML part", ErrInvalidMessage)
+	}
+	return msg, nil
+}
+
+// sanitizeHeader replaces every control character (C0, DEL, C1 — CR and LF
+// included) and the Unicode line/paragraph separators by a space, collapses
+// the resulting runs of spaces and trims the ends. Invalid UTF-8 becomes U+FFFD.
+func sanitizeHeader(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == ' ' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// address builds a parsed address from a display name and a bare address.
+func address(name, addr string) (*netmail.Address, error) {
+	addr = sanitizeHeader(addr)
+	if addr == "" {
+		return nil, errors.New("empty address")
+	}
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
+		return nil, fmt.Errorf("parse %q: %w", addr, err)
+	}
+	if !isASCII(a.Address) {
+		return nil, fmt.Errorf("address %q is not ASCII (SMTPUTF8 is not supported)", a.Address)
+	}
+	if a.Name != "" && name == "" {
+		name = a.Name
+	}
+	// net/mail encodes a non-ASCII display name as RFC 2047 words and
+	// quotes an ASCII one when needed.
+	return &netmail.Address{Name: sanitizeHeader(name), Address: a.Address}, nil
+}
+
+// messageIDValue checks "<left@right>" (brackets optional) and returns it
+// without brackets, as go-mail adds them.
+func messageIDValue(id string) (string, error) {
+	id = strings.TrimSuffix(strings.TrimPrefix(sanitizeHeader(id), "<"), ">")
+	left, right, ok := strings.Cut(id, "@")
+	if !ok || left == "" || right == "" || strings.Contains(right, "@") {
+		return "", fmt.Errorf("%w: message-id %q: want <id@domain>", ErrInvalidMessage, id)
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' || strings.ContainsRune(`<>()[]\,;:"`, r) {
+			return "", fmt.Errorf("%w: message-id %q: character %q", ErrInvalidMessage, id, r)
+		}
+	}
+	return id, nil
+}
+
+// listIDValue formats List-Id (RFC 2369/2919): an optional phrase, RFC 2047
+// encoded when not ASCII, followed by "<list-id>".
+func listIDValue(v string) (string, error) {
+	v = sanitizeHeader(v)
+	phrase, id := "", v
+	if i := strings.LastIndexByte(v, '<'); i >= 0 {
+		phrase = strings.TrimSpace(v[:i])
+		id = strings.TrimSuffix(v[i+1:], ">")
+	}
+	id = strings.TrimSpace(id)
+	if id == "" || !strings.Contains(id, ".") {
+		return "", fmt.Errorf("%w: list-id %q: want \"name <id.domain>\"", ErrInvalidMessage, v)
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' || strings.ContainsRune(`<>()[]\,;:"@`, r) {
+			return "", fmt.Errorf("%w: list-id %q: character %q", ErrInvalidMessage, id, r)
+		}
+	}
+	if phrase == "" {
+		return "<" + id + ">", nil
+	}
+	return encodePhrase(phrase) + "\r\n <" + id + ">", nil
+}
+
+// setUnsubscribe sets List-Unsubscribe and, with an https URL,
+// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+func setUnsubscribe(msg *mail.Msg, httpsURL, mailto string) error {
+	var uris []string
+	httpsURL = sanitizeHeader(httpsURL)
+	if httpsURL != "" {
+		u, err := url.Parse(httpsURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("%w: unsubscribe URL %q: want an https URL", ErrInvalidMessage, httpsURL)
+		}
+		uris = append(uris, u.String())
+	}
+	mailto = sanitizeHeader(mailto)
+	if mailto != "" {
+		if !strings.HasPrefix(strings.ToLower(mailto), "mailto:") {
+			mailto = "mailto:" + mailto
+		}
+		u, err := url.Parse(mailto)
+		if err != nil || u.Opaque == "" {
+			return fmt.Errorf("%w: unsubscribe mailto %q", ErrInvalidMessage, mailto)
+		}
+		uris = append(uris, u.String())
+	}
+	if len(uris) == 0 {
+		return nil
+	}
+	for i, u := range uris {
+		if strings.ContainsAny(u, "<> ") || !isASCII(u) {
+			return fmt.Errorf("%w: unsubscribe URI %q", ErrInvalidMessage, u)
+		}
+		uris[i] = "<" + u + ">"
+	}
+	msg.SetGenHeaderPreformatted(mail.HeaderListUnsubscribe, fold(strings.Join(uris, ", ")))
+	if httpsURL != "" {
+		msg.SetGenHeaderPreformatted(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
+	return nil
+}
+
+// fold folds a preformatted header value at its spaces so that lines stay
+// near 78 characters; a single longer token stays whole on its own line.
+func fold(v string) string {
+	words := strings.Split(v, " ")
+	var b strings.Builder
+	line := 26 // room for the longest field name we preformat and ": "
+	for i, w := range words {
+		if i > 0 {
+			if line+1+len(w) > 76 {
+				b.WriteString("\r\n ")
+				line = 1
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(w)
+		line += len(w)
+	}
+	return b.String()
+}
+
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 33 || k[i] > 126 || k[i] == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maxWordBytes is how many bytes of UTF-8 fit in one B-encoded word of at
+// most 75 characters: len("=?UTF-8?B?") + 60 + len("?=") = 72.
+const maxWordBytes = 45
+
+// encodeText encodes an unstructured header value (Subject) as RFC 2047
+// B-encoded words holding whole characters, one per line, the first sized to
+// share its line with the field name (used bytes of the first line). ASCII
+// text without long words is returned as is (go-mail does not fold
+// preformatted values, so it is folded here).
+func encodeText(s string, used int) string {
+	if isASCII(s) {
+		return fold(s)
+	}
+	first := (76 - used - len("=?UTF-8?B??=")) / 4 * 3
+	if first < 3 {
+		first = 3
+	}
+	var b strings.Builder
+	limit := first
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n+size > limit && n > 0 {
+				break
+			}
+			n += size
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n ")
+		}
+		b.WriteString(bWord(s[:n]))
+		s = s[n:]
+		limit = maxWordBytes
+	}
+	return b.String()
+}
+
+// encodePhrase encodes a display name (an RFC 5322 phrase). ASCII names are
+// quoted when needed. Other names become B-encoded words split only at the
+// name's own spaces, each later word carrying its leading space inside the
+// encoding: RFC 2047 decoders (which drop the whitespace between words) then
+// show the name exactly, and lenient ones (Python's email, Go's net/mail,
+// which keep it) show at worst a doubled space. A short name is one word.
+func encodePhrase(name string) string {
+	if isASCII(name) {
+		// net/mail quotes the name when it has to.
+		full := (&netmail.Address{Name: name, Address: "x@y"}).String()
+		return strings.TrimSuffix(full, " <x@y>")
+	}
+	var chunks []string
+	cur := ""
+	for i, w := range strings.Split(name, " ") {
+		piece := w
+		if i > 0 {
+			piece = " " + w
+		}
+		switch {
+		case len(cur)+len(piece) <= maxWordBytes:
+			cur += piece
+		default:
+			if cur != "" {
+				chunks = append(chunks, cur)
+			}
+			cur = piece
+		}
+	}
+	if cur != "" {
+		chunks = append(chunks, cur)
+	}
+	var words []string
+	for _, c := range chunks {
+		// A single space-free run longer than a word is split at characters.
+		for len(c) > maxWordBytes {
+			n := 0
+			for {
+				_, size := utf8.DecodeRuneInString(c[n:])
+				if n+size > maxWordBytes {
+					break
+				}
+				n += size
+			}
+			words = append(words, bWord(c[:n]))
+			c = c[n:]
+		}
+		words = append(words, bWord(c))
+	}
+	return strings.Join(words, "\r\n ")
+}
+
+// bWord returns s as one RFC 2047 B-encoded word, whatever its content.
+func bWord(s string) string {
+	return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+}
+
+// formatAddress writes "phrase <addr>" or "<addr>".
+func formatAddress(a *netmail.Address) string {
+	addr := (&netmail.Address{Address: a.Address}).String()
+	if a.Name == "" {
+		return addr
+	}
+	p := encodePhrase(a.Name)
+	last := p[strings.LastIndex(p, "\n")+1:]
+	if len("Reply-To: ")+len(last)+1+len(addr) <= 78 {
+		return p + " " + addr
+	}
+	return p + "\r\n " + addr
+}
