@@ -1,0 +1,158 @@
+package feeds
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+)
+
+// Handler serves a Set from memory: content types with charset, strong
+// ETags, Last-Modified, 304 on conditional GET, HEAD, precomputed gzip
+// (with its own ETag and Vary: Accept-Encoding) and Cache-Control. Serving a
+// file allocates nothing beyond what net/http does itself. Swap replaces the
+// Set atomically, so rebuilt feeds show up without a restart.
+type Handler struct {
+	set atomic.Pointer[Set]
+}
+
+// NewHandler returns a Handler serving s.
+func NewHandler(s *Set) *Handler {
+	h := &Handler{}
+	h.set.Store(s)
+	return h
+}
+
+// Swap makes the Handler serve s from the next request on.
+func (h *Handler) Swap(s *Set) { h.set.Store(s) }
+
+// Set returns the Set being served.
+func (h *Handler) Set() *Set { return h.set.Load() }
+
+var (
+	hdrAllow   = []string{"GET, HEAD"}
+	hdrVary    = []string{"Accept-Encoding"}
+	hdrGzip    = []string{"gzip"}
+	hdrNoSniff = []string{"nosniff"}
+)
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header()["Allow"] = hdrAllow
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s := h.set.Load()
+	if s == nil {
+		http.Error(w, "feeds not built yet", http.StatusServiceUnavailable)
+		return
+	}
+	f, ok := s.Get(r.URL.Path)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	hdr := w.Header()
+	body, etag := f.Body, f.hETag
+	gz := false
+	if f.Gzip != nil {
+		hdr["Vary"] = hdrVary
+		if acceptsGzip(r.Header["Accept-Encoding"]) {
+			gz, body, etag = true, f.Gzip, f.hGzETag
+		}
+	}
+	hdr["Etag"] = etag
+	hdr["Last-Modified"] = f.hMod
+	hdr["Cache-Control"] = s.hCache
+	if notModified(r, f) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Type"] = f.hType
+	hdr["X-Content-Type-Options"] = hdrNoSniff
+	if gz {
+		hdr["Content-Encoding"] = hdrGzip
+		hdr["Content-Length"] = f.hGzLen
+	} else {
+		hdr["Content-Length"] = f.hLen
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+}
+
+// notModified applies RFC 9110 §13.1: If-None-Match (weak comparison, either
+// variant's ETag) takes precedence over If-Modified-Since.
+func notModified(r *http.Request, f *File) bool {
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+		for _, v := range inm {
+			if etagListMatch(v, f) {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header["If-Modified-Since"]; len(ims) > 0 {
+		t, err := http.ParseTime(ims[0])
+		return err == nil && f.modSec <= t.Unix()
+	}
+	return false
+}
+
+// etagListMatch reports whether a comma-separated If-None-Match value
+// names f (in either encoding) or is "*".
+func etagListMatch(list string, f *File) bool {
+	for list != "" {
+		var tag string
+		tag, list, _ = strings.Cut(list, ",")
+		tag = strings.TrimSpace(tag)
+		if tag == "*" {
+			return true
+		}
+		tag = strings.TrimPrefix(tag, "W/")
+		if tag == f.ETag || (f.hGzETag != nil && tag == f.hGzETag[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether Accept-Encoding values allow gzip: "gzip",
+// "x-gzip" or "*" with a non-zero quality.
+func acceptsGzip(values []string) bool {
+	ok := false
+	for _, v := range values {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.TrimSpace(coding)
+			isGzip := strings.EqualFold(coding, "gzip") || strings.EqualFold(coding, "x-gzip")
+			if !isGzip && coding != "*" {
+				continue
+			}
+			q := qZero(params)
+			if isGzip {
+				return !q // an explicit gzip entry decides
+			}
+			ok = !q
+		}
+	}
+	return ok
+}
+
+// qZero reports whether Accept-Encoding parameters carry q=0 (or 0.0…).
+func qZero(params string) bool {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			val = strings.TrimSpace(val)
+			return val == "0" || strings.HasPrefix(val, "0.") && strings.Trim(val[2:], "0") == ""
+		}
+	}
+	return false
+}
