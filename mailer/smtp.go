@@ -1,0 +1,432 @@
+package mailer
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// TLS policies for SMTPOptions.TLS.
+const (
+	TLSNone          = "none"          // plain SMTP, never STARTTLS
+	TLSOpportunistic = "opportunistic" // STARTTLS when offered, certificate not checked (RFC 7435)
+	TLSMandatory     = "mandatory"     // STARTTLS required, certificate verified
+)
+
+// SMTPOptions configures an SMTPTransport. The Password is never logged or
+// printed: String redacts it.
+type SMTPOptions struct {
+	Host               string
+	Port               int
+	Username, Password string
+	TLS                string        // none | opportunistic | mandatory (default mandatory)
+	Pool               int           // connections kept open and used at once (default 4)
+	Timeout            time.Duration // per SMTP step: dial, each command, the data (default 30s)
+	HELO               string        // EHLO name (default: the host name)
+	Rate               float64       // messages per second for this transport; 0 = unlimited
+
+	// Limiter, when set, replaces Rate: plug a limiter shared by several
+	// transports or workers here.
+	Limiter Limiter
+	// TLSConfig, when set, is used for STARTTLS (trusted roots, client
+	// certificates); ServerName defaults to Host.
+	TLSConfig *tls.Config
+}
+
+// String describes the options with the password redacted.
+func (o SMTPOptions) String() string {
+	pw := ""
+	if o.Password != "" {
+		pw = "[redacted]"
+	}
+	return fmt.Sprintf("smtp://%s@%s tls=%s pool=%d timeout=%s rate=%g password=%s",
+		o.Username, net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), o.TLS, o.Pool, o.Timeout, o.Rate, pw)
+}
+
+// GoString redacts the password from %#v too.
+func (o SMTPOptions) GoString() string { return "mailer.SMTPOptions{" + o.String() + "}" }
+
+// SMTPTransport sends messages over a pool of reusable SMTP connections.
+// It is safe for concurrent use; at most Pool sends run at once. A
+// connection that fails is dropped and the next send dials a new one. The
+// client is go-mail's smtp package (a net/smtp fork): go-mail's Client only
+// sends *mail.Msg, while this writes the signed bytes unchanged.
+type SMTPTransport struct {
+	o       SMTPOptions
+	addr    string
+	limiter Limiter
+	slots   chan struct{}
+
+	mu     sync.Mutex
+	idle   []*smtpConn
+	closed bool
+}
+
+type smtpConn struct {
+	c    *smtp.Client
+	raw  net.Conn
+	tls  bool
+	sent int
+}
+
+// NewSMTPTransport checks the options and returns a transport; it does not
+// connect until the first Send.
+func NewSMTPTransport(o SMTPOptions) (*SMTPTransport, error) {
+	if o.Host == "" {
+		return nil, errors.New("mailer: smtp: no host")
+	}
+	if o.Port == 0 {
+		o.Port = 25
+	}
+	if o.Port < 1 || o.Port > 65535 {
+		return nil, fmt.Errorf("mailer: smtp: port must be 1-65535, got %d", o.Port)
+	}
+	switch o.TLS {
+	case "":
+		o.TLS = TLSMandatory
+	case TLSNone, TLSOpportunistic, TLSMandatory:
+	default:
+		return nil, fmt.Errorf("mailer: smtp: tls must be none, opportunistic or mandatory, got %q", o.TLS)
+	}
+	if o.Pool <= 0 {
+		o.Pool = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.HELO == "" {
+		o.HELO, _ = os.Hostname()
+		if o.HELO == "" {
+			o.HELO = "localhost"
+		}
+	}
+	if strings.ContainsAny(o.HELO, " \r\n") {
+		return nil, fmt.Errorf("mailer: smtp: invalid HELO name %q", o.HELO)
+	}
+	if o.Rate < 0 {
+		return nil, fmt.Errorf("mailer: smtp: rate must be >= 0, got %g", o.Rate)
+	}
+	t := &SMTPTransport{
+		o:       o,
+		addr:    net.JoinHostPort(o.Host, strconv.Itoa(o.Port)),
+		limiter: o.Limiter,
+		slots:   make(chan struct{}, o.Pool),
+	}
+	if t.limiter == nil && o.Rate > 0 {
+		t.limiter = NewRateLimiter(o.Rate)
+	}
+	return t, nil
+}
+
+// Send delivers msg to env.To. With several recipients, those accepted get
+// the message and the refused ones come back as joined *SendErrors.
+func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) error {
+	if len(env.To) == 0 {
+		return &SendError{Stage: "rcpt", Err: errors.New("no recipients")}
+	}
+	for _, a := range append([]string{env.From}, env.To...) {
+		if strings.ContainsAny(a, "<>\r\n \t") {
+			return &SendError{Stage: "mail", Err: fmt.Errorf("invalid envelope address %q", a)}
+		}
+	}
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return fmt.Errorf("mailer: smtp: rate limit: %w", err)
+		}
+	}
+	select {
+	case t.slots <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("mailer: smtp: waiting for a connection: %w", ctx.Err())
+	}
+	defer func() { <-t.slots }()
+
+	for attempt := 0; ; attempt++ {
+		sc, reused, err := t.get(ctx)
+		if err != nil {
+			return err
+		}
+		broken, err := t.transact(ctx, sc, env, msg)
+		if broken {
+			sc.raw.Close()
+		} else {
+			t.put(sc)
+		}
+		// A pooled connection the server has closed meanwhile fails at
+		// MAIL FROM, before anything was accepted: dial again, once.
+		var se *SendError
+		if reused && attempt == 0 && broken && ctx.Err() == nil &&
+			errors.As(err, &se) && se.Stage == "mail" && (se.Code == 0 || se.Code == 421) {
+			continue
+		}
+		return err
+	}
+}
+
+// get returns an idle connection or dials a new one.
+func (t *SMTPTransport) get(ctx context.Context) (*smtpConn, bool, error) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil, false, ErrClosed
+	}
+	if n := len(t.idle); n > 0 {
+		sc := t.idle[n-1]
+		t.idle = t.idle[:n-1]
+		t.mu.Unlock()
+		return sc, true, nil
+	}
+	t.mu.Unlock()
+	sc, err := t.dial(ctx)
+	return sc, false, err
+}
+
+func (t *SMTPTransport) put(sc *smtpConn) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		quit(sc, t.o.Timeout)
+		return
+	}
+	t.idle = append(t.idle, sc)
+	t.mu.Unlock()
+}
+
+// dial connects, says EHLO, starts TLS and authenticates as configured.
+func (t *SMTPTransport) dial(ctx context.Context) (sc *smtpConn, err error) {
+	d := net.Dialer{Timeout: t.o.Timeout}
+	raw, err := d.DialContext(ctx, "tcp", t.addr)
+	if err != nil {
+		return nil, &SendError{Stage: "connect", Temporary: true, Err: err}
+	}
+	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() && err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			raw.Close()
+			if ctx.Err() != nil {
+				err = fmt.Errorf("mailer: smtp: connect: %w", ctx.Err())
+			}
+		}
+	}()
+	raw.SetDeadline(time.Now().Add(t.o.Timeout))
+	c, err := smtp.NewClient(raw, t.o.Host)
+	if err != nil {
+		return nil, replyError("connect", "", err, true)
+	}
+	c.SkipSMTPUTF8(true)
+	if err := c.Hello(t.o.HELO); err != nil {
+		return nil, replyError("connect", "", err, true)
+	}
+	sc = &smtpConn{c: c, raw: raw}
+	if t.o.TLS != TLSNone {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			cfg := &tls.Config{ServerName: t.o.Host, MinVersion: tls.VersionTLS12}
+			if t.o.TLSConfig != nil {
+				cfg = t.o.TLSConfig.Clone()
+				if cfg.ServerName == "" {
+					cfg.ServerName = t.o.Host
+				}
+			}
+			if t.o.TLS == TLSOpportunistic && t.o.TLSConfig == nil {
+				// Encryption without authentication beats plain text.
+				cfg.InsecureSkipVerify = true
+			}
+			raw.SetDeadline(time.Now().Add(t.o.Timeout))
+			if err := c.StartTLS(cfg); err != nil {
+				return nil, replyError("tls", "", err, true)
+			}
+			sc.tls = true
+		} else if t.o.TLS == TLSMandatory {
+			return nil, &SendError{Stage: "tls", Temporary: true,
+				Err: fmt.Errorf("server %s does not offer STARTTLS and tls is mandatory", t.addr)}
+		}
+	}
+	if t.o.Username != "" {
+		raw.SetDeadline(time.Now().Add(t.o.Timeout))
+		if err := t.auth(c); err != nil {
+			return nil, err
+		}
+	}
+	raw.SetDeadline(time.Time{})
+	return sc, nil
+}
+
+func (t *SMTPTransport) auth(c *smtp.Client) error {
+	ok, mechs := c.Extension("AUTH")
+	if !ok {
+		return &SendError{Stage: "auth", Temporary: true,
+			Err: fmt.Errorf("server %s does not offer AUTH but a username is set", t.addr)}
+	}
+	var a smtp.Auth
+	fields := strings.Fields(strings.ToUpper(mechs))
+	has := func(m string) bool {
+		for _, f := range fields {
+			if f == m {
+				return true
+			}
+		}
+		return false
+	}
+	// go-mail's PLAIN and LOGIN refuse to send the password over a
+	// connection that is neither TLS nor to localhost.
+	switch {
+	case has("PLAIN"):
+		a = smtp.PlainAuth("", t.o.Username, t.o.Password, t.o.Host, false)
+	case has("LOGIN"):
+		a = smtp.LoginAuth(t.o.Username, t.o.Password, t.o.Host, false)
+	default:
+		return &SendError{Stage: "auth", Temporary: true,
+			Err: fmt.Errorf("server %s offers AUTH %s; PLAIN or LOGIN needed", t.addr, mechs)}
+	}
+	if err := c.Auth(a); err != nil {
+		// The error carries the server's reply, never the password.
+		return replyError("auth", "", err, true)
+	}
+	return nil
+}
+
+// transact runs MAIL, RCPT… and DATA on sc. broken reports that sc must
+// not be reused.
+func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope, msg []byte) (broken bool, err error) {
+	stop := context.AfterFunc(ctx, func() { sc.raw.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() {
+			// ctx ended during the transaction: the connection is in an
+			// unknown state. Report the cancellation unless the message
+			// was already accepted.
+			broken = true
+			if err != nil {
+				err = fmt.Errorf("mailer: smtp: %w (%w)", ctx.Err(), err)
+			}
+		}
+	}()
+	step := func() { sc.raw.SetDeadline(time.Now().Add(t.o.Timeout)) }
+
+	step()
+	if err := sc.c.Mail("<" + env.From + ">"); err != nil {
+		return isNetErr(err), replyError("mail", "", err, true)
+	}
+	var refused []error
+	accepted := 0
+	for _, rcpt := range env.To {
+		step()
+		if err := sc.c.Rcpt("<" + rcpt + ">"); err != nil {
+			if isNetErr(err) {
+				return true, replyError("rcpt", rcpt, err, false)
+			}
+			refused = append(refused, replyError("rcpt", rcpt, err, false))
+			if code(err) == 421 {
+				return true, errors.Join(refused...)
+			}
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		step()
+		if err := sc.c.Reset(); err != nil {
+			return true, errors.Join(refused...)
+		}
+		sc.raw.SetDeadline(time.Time{})
+		return false, errors.Join(refused...)
+	}
+	step()
+	w, err := sc.c.Data()
+	if err != nil {
+		return isNetErr(err) || code(err) == 421, replyError("data", "", err, false)
+	}
+	if _, err := w.Write(msg); err != nil {
+		return true, replyError("data", "", err, false)
+	}
+	// The server may take a while after the final dot (filters, fsync).
+	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
+	if err := w.Close(); err != nil {
+		return isNetErr(err) || code(err) == 421, replyError("data", "", err, false)
+	}
+	sc.raw.SetDeadline(time.Time{})
+	sc.sent++
+	return false, errors.Join(refused...)
+}
+
+// Close quits the idle connections; sends in flight finish and their
+// connections are closed after them. Send returns ErrClosed afterwards.
+func (t *SMTPTransport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, sc := range idle {
+		quit(sc, t.o.Timeout)
+	}
+	return nil
+}
+
+func quit(sc *smtpConn, timeout time.Duration) {
+	sc.raw.SetDeadline(time.Now().Add(timeout))
+	_ = sc.c.Quit()
+	sc.raw.Close()
+}
+
+// replyError maps an SMTP reply or a network error to a *SendError. A 4xx
+// reply is temporary, a 5xx permanent, except at the stages that are not
+// about the recipient or the message (connect, tls, auth, mail: notAboutRcpt),
+// which are always reported as temporary so that no subscriber is marked
+// failed because of a configuration or server problem.
+func replyError(stage, rcpt string, err error, notAboutRcpt bool) *SendError {
+	se := &SendError{Stage: stage, Rcpt: rcpt, Temporary: true, Err: err}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		se.Code = te.Code
+		se.Enhanced = enhancedCode(te.Msg)
+		se.Temporary = notAboutRcpt || te.Code/100 != 5
+	}
+	return se
+}
+
+// enhancedCode returns the RFC 3463 status code at the start of a reply text.
+func enhancedCode(msg string) string {
+	f, _, _ := strings.Cut(msg, " ")
+	parts := strings.Split(f, ".")
+	if len(parts) != 3 || (parts[0] != "2" && parts[0] != "4" && parts[0] != "5") {
+		return ""
+	}
+	for _, p := range parts[1:] {
+		if _, err := strconv.Atoi(p); err != nil || len(p) == 0 || len(p) > 3 {
+			return ""
+		}
+	}
+	return f
+}
+
+func code(err error) int {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// isNetErr reports an error that is not an SMTP reply: the connection is
+// unusable.
+func isNetErr(err error) bool {
+	var te *textproto.Error
+	return err != nil && !errors.As(err, &te)
+}
