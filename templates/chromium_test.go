@@ -78,6 +78,9 @@ const layoutProbe = `(() => {
   const span = [...document.querySelectorAll('span[dir=auto]')].find(s => s.textContent.includes('iPhone 17 Pro'));
   if (span) { const n = texts(span)[0]; out.latin = {dir: getComputedStyle(span).direction,
     iLeft: charRect(n, n.data.indexOf('iPhone')).left, pLeft: charRect(n, n.data.indexOf('Pro')).left}; }
+  const nas = [...document.querySelectorAll('span[dir=auto]')].find(s => s.textContent.includes('(NASDAQ: AAPL)'));
+  if (nas) { const n = texts(nas)[0]; out.parens = [charRect(n, n.data.indexOf('Apple')).left,
+    charRect(n, n.data.indexOf('(')).left, charRect(n, n.data.indexOf(')')).left]; }
   return out;
 })()`
 
@@ -99,7 +102,8 @@ type probe struct {
 		LastLeft      float64     `json:"lastLeft"`
 		SameLine      bool        `json:"sameLine"`
 	} `json:"blocks"`
-	Latin *struct {
+	Parens []float64 `json:"parens"`
+	Latin  *struct {
 		Dir   string  `json:"dir"`
 		ILeft float64 `json:"iLeft"`
 		PLeft float64 `json:"pLeft"`
@@ -144,6 +148,9 @@ func problems(p probe, wantBlocks int) []string {
 	}
 	if p.Latin == nil || p.Latin.Dir != "ltr" || p.Latin.ILeft >= p.Latin.PLeft {
 		bad("isolated Latin run does not read left-to-right: %+v", p.Latin)
+	}
+	if len(p.Parens) != 3 || p.Parens[0] >= p.Parens[1] || p.Parens[1] >= p.Parens[2] {
+		bad("\"Apple Inc. (NASDAQ: AAPL)\" is not laid out left-to-right (x of A, (, ) = %v)", p.Parens)
 	}
 	return out
 }
@@ -210,6 +217,7 @@ func TestChromiumRendersRTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := problems(ltr, 4)
+	t.Logf("Apple, (, ) at x = %v", email.Parens)
 	t.Logf("LTR control copy: %d problems, e.g. %q", len(p), p[:min(2, len(p))])
 	if len(p) < 10 {
 		t.Errorf("an LTR copy of the email passed the RTL probe (%d problems: %q)", len(p), p)

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -356,4 +357,18 @@ func TestSubjectPlurals(t *testing.T) {
 	if got := Subject(e, "نشرة"); got != "نشرة — السبت ٢٨ نوفمبر ٢٠٢٦: ١٢ خبرًا" {
 		t.Errorf("arabic digits: %q", got)
 	}
+}
+
+func ExampleSubject() {
+	e := &Edition{Title: "نشرة الصباح", DateLine: "السبت 28 نوفمبر 2026"}
+	for _, n := range []int{1, 2, 7, 11, 100} {
+		e.Count = n
+		fmt.Println(Subject(e, ""))
+	}
+	// Output:
+	// نشرة الصباح — السبت 28 نوفمبر 2026: خبر واحد
+	// نشرة الصباح — السبت 28 نوفمبر 2026: خبران
+	// نشرة الصباح — السبت 28 نوفمبر 2026: 7 أخبار
+	// نشرة الصباح — السبت 28 نوفمبر 2026: 11 خبرًا
+	// نشرة الصباح — السبت 28 نوفمبر 2026: 100 خبر
 }
