@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/nashra/nashra/internal/arabic"
+)
+
+// related prints P@1 and P@3 of related articles: for every article of a
+// half, the share of its top 1 / top 3 in the same topic. The archive is
+// the whole corpus (all 153 articles); a second table uses each half alone.
+var indexOpts = arabic.DefaultIndexOptions
+
+func related(out io.Writer, all, odd, even []*article, seeds int) {
+	fmt.Fprintf(out, "Related: P@1 / P@3 (same topic = same file-name prefix)\n")
+	fmt.Fprintf(out, "%-34s %-14s %-14s %-14s\n", "method (archive)", "odd", "even *", "all")
+	type method struct {
+		name  string
+		build func(pool []*article) func(a *article, k int) []string
+		runs  int
+	}
+	methods := []method{
+		{"nashra index", func(pool []*article) func(*article, int) []string {
+			ix := arabic.NewIndexWith(indexOpts)
+			for _, a := range pool {
+				ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+			}
+			return func(a *article, k int) []string {
+				var ids []string
+				for _, m := range ix.Related(a.id, k) {
+					ids = append(ids, m.ID)
+				}
+				return ids
+			}
+		}, 1},
+		{"TF-IDF cosine (tokens)", tfidfCosine, 1},
+		{"Random", nil, seeds},
+	}
+	byID := map[string]*article{}
+	for _, a := range all {
+		byID[a.id] = a
+	}
+	for _, archive := range []string{"corpus", "half"} {
+		for _, m := range methods {
+			var cells []string
+			for hi, half := range [][]*article{odd, even, all} {
+				pool := all
+				if archive == "half" && hi < 2 {
+					pool = half
+				}
+				var p1, p3 float64
+				for s := 0; s < m.runs; s++ {
+					var f func(*article, int) []string
+					if m.build != nil {
+						f = m.build(pool)
+					} else {
+						f = randomRelated(pool, s)
+					}
+					a1, a3 := precision(half, byID, f)
+					p1 += a1
+					p3 += a3
+				}
+				cells = append(cells, fmt.Sprintf("%.3f / %.3f", p1/float64(m.runs), p3/float64(m.runs)))
+			}
+			fmt.Fprintf(out, "%-34s %-14s %-14s %-14s\n", m.name+" ("+archive+")", cells[0], cells[1], cells[2])
+		}
+	}
+}
+
+func precision(queries []*article, byID map[string]*article, f func(*article, int) []string) (p1, p3 float64) {
+	for _, a := range queries {
+		ids := f(a, 3)
+		for i, id := range ids {
+			if byID[id].topic == a.topic {
+				if i == 0 {
+					p1++
+				}
+				p3 += 1.0 / 3
+			}
+		}
+	}
+	n := float64(len(queries))
+	return p1 / n, p3 / n
+}
+
+func randomRelated(pool []*article, seed int) func(*article, int) []string {
+	return func(a *article, k int) []string {
+		r := rand.New(rand.NewPCG(uint64(seed), uint64(a.num)))
+		var ids []string
+		for _, i := range r.Perm(len(pool)) {
+			if pool[i].id != a.id {
+				ids = append(ids, pool[i].id)
+			}
+			if len(ids) == k {
+				break
+			}
+		}
+		return ids
+	}
+}
+
+// tfidfCosine is the baseline of the design notes: cosine of (1+ln tf)·idf
+// vectors of normalised tokens, no stemming, no stop words.
+func tfidfCosine(pool []*article) func(*article, int) []string {
+	df := map[string]float64{}
+	vecs := map[string]map[string]float64{}
+	for _, a := range pool {
+		v := map[string]float64{}
+		for _, t := range arabic.Tokens(a.text) {
+			v[t]++
+		}
+		for t := range v {
+			df[t]++
+		}
+		vecs[a.id] = v
+	}
+	n := float64(len(pool))
+	norms := map[string]float64{}
+	for id, v := range vecs {
+		var s float64
+		for t, f := range v {
+			v[t] = (1 + math.Log(f)) * math.Log(n/df[t])
+			s += v[t] * v[t]
+		}
+		norms[id] = math.Sqrt(s)
+	}
+	return func(a *article, k int) []string {
+		type sc struct {
+			id string
+			s  float64
+		}
+		var all []sc
+		q := vecs[a.id]
+		for _, b := range pool {
+			if b.id == a.id {
+				continue
+			}
+			var dot float64
+			for t, w := range q {
+				dot += w * vecs[b.id][t]
+			}
+			all = append(all, sc{b.id, dot / (norms[a.id]*norms[b.id] + 1e-12)})
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].s > all[j].s || all[i].s == all[j].s && all[i].id < all[j].id })
+		var ids []string
+		for _, x := range all[:min(k, len(all))] {
+			ids = append(ids, x.id)
+		}
+		return ids
+	}
+}

@@ -1,0 +1,80 @@
+package arabic
+
+import "hash/fnv"
+
+// numHashes is the MinHash signature size: the containment estimate has a
+// standard error of about 0.06 at this size.
+const numHashes = 64
+
+// signature is a MinHash sketch of an article's word 3-shingles (normalised
+// tokens, stop words kept), used to recognise near-duplicates.
+type signature struct {
+	mins     [numHashes]uint32
+	shingles int // distinct shingles (estimated by the count of all)
+}
+
+func newSignature(text string) *signature {
+	toks := Tokens(text)
+	s := &signature{}
+	for i := range s.mins {
+		s.mins[i] = ^uint32(0)
+	}
+	seen := map[uint64]bool{}
+	for i := 0; i+3 <= len(toks) || (i == 0 && len(toks) > 0); i++ {
+		h := fnv.New64a()
+		end := min(i+3, len(toks))
+		for _, t := range toks[i:end] {
+			h.Write([]byte(t))
+			h.Write([]byte{0})
+		}
+		x := h.Sum64()
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		for j := range s.mins {
+			if v := uint32(mix64(x^seeds[j]) >> 32); v < s.mins[j] {
+				s.mins[j] = v
+			}
+		}
+	}
+	s.shingles = len(seen)
+	return s
+}
+
+// containment estimates |A∩B| / min(|A|,|B|) from the MinHash Jaccard.
+func (a *signature) containment(b *signature) float64 {
+	if a == nil || b == nil || a.shingles == 0 || b.shingles == 0 {
+		return 0
+	}
+	eq := 0
+	for i := range a.mins {
+		if a.mins[i] == b.mins[i] {
+			eq++
+		}
+	}
+	j := float64(eq) / numHashes
+	inter := j * float64(a.shingles+b.shingles) / (1 + j)
+	c := inter / float64(min(a.shingles, b.shingles))
+	return min(c, 1)
+}
+
+// mix64 is the splitmix64 finaliser.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+var seeds = func() [numHashes]uint64 {
+	var s [numHashes]uint64
+	x := uint64(0x6e617368726121) // "nashra!"
+	for i := range s {
+		x += 0x9e3779b97f4a7c15
+		s[i] = mix64(x)
+	}
+	return s
+}()

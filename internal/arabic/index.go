@@ -1,0 +1,224 @@
+package arabic
+
+import (
+	"math"
+	"sort"
+	"sync"
+)
+
+// Doc is an article as the related-article index sees it.
+type Doc struct {
+	ID, Title, Category, Text string
+}
+
+// Match is one related article and its similarity (0-1, relative to the
+// query article's similarity with itself).
+type Match struct {
+	ID    string
+	Score float64
+}
+
+// IndexOptions tune the related-article index. DefaultIndexOptions holds the
+// values tuned on the odd-numbered EASC topics.
+type IndexOptions struct {
+	// TitleWeight counts each title stem this many times; CategoryWeight is
+	// the term frequency of the category pseudo-term.
+	TitleWeight, CategoryWeight float64
+	// QueryTerms is how many of the query article's stems (the heaviest by
+	// tf·idf) are looked up in the inverted index; 0 means all.
+	QueryTerms int
+	// Candidates is how many articles found through those terms are
+	// re-scored with the whole query.
+	Candidates int
+	// Feedback is the number of best matches folded back into the query
+	// (pseudo-relevance feedback), with weight FeedbackWeight; 0 disables.
+	Feedback       int
+	FeedbackWeight float64
+	// Duplicate is the shingle containment above which another article is
+	// a near-duplicate (the same story re-imported or syndicated) and is
+	// left out of the related list.
+	Duplicate float64
+}
+
+// DefaultIndexOptions are the options NewIndex uses.
+var DefaultIndexOptions = IndexOptions{
+	TitleWeight: 3, CategoryWeight: 2, QueryTerms: 40, Candidates: 300,
+	Feedback: 5, FeedbackWeight: 0.5, Duplicate: 0.6,
+}
+
+// Index is an inverted index of article stems for finding related articles.
+// It is safe for concurrent use; Add and Remove may run while Related is
+// being called.
+type Index struct {
+	opt IndexOptions
+
+	mu       sync.RWMutex
+	termID   map[string]int32
+	df       []int32
+	postings [][]posting // by term id
+	docs     []*docEntry // by doc number; nil once removed
+	byID     map[string]int32
+	live     int
+	dead     int // stale postings of removed docs
+	// normLive is the number of articles when the vector norms were last
+	// computed: idf drifts as articles arrive, so the norms are refreshed
+	// whenever the archive has grown or shrunk by a tenth since.
+	normLive int
+
+	pool sync.Pool // *scratch
+}
+
+type posting struct {
+	doc int32
+	w   float32 // 1 + ln tf
+}
+
+type docEntry struct {
+	id    string
+	terms []int32   // sorted term ids
+	ws    []float32 // 1 + ln tf, by term
+	norm  float32   // length of the tf·idf vector
+	sig   *signature
+}
+
+// NewIndex returns an empty index with DefaultIndexOptions.
+func NewIndex() *Index { return NewIndexWith(DefaultIndexOptions) }
+
+// NewIndexWith returns an empty index with the given options.
+func NewIndexWith(o IndexOptions) *Index {
+	return &Index{opt: o, termID: map[string]int32{}, byID: map[string]int32{}}
+}
+
+// Len reports the number of articles in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// termFreqs returns the weighted stem frequencies of d.
+func (ix *Index) termFreqs(d Doc) map[string]float64 {
+	tf := map[string]float64{}
+	for _, s := range Stems(d.Text) {
+		tf[s]++
+	}
+	for _, s := range Stems(d.Title) {
+		tf[s] += ix.opt.TitleWeight
+	}
+	if d.Category != "" && ix.opt.CategoryWeight > 0 {
+		tf["#"+Normalize(d.Category)] += ix.opt.CategoryWeight
+	}
+	return tf
+}
+
+// Add indexes d, replacing any article with the same ID.
+func (ix *Index) Add(d Doc) {
+	tf := ix.termFreqs(d)
+	sig := newSignature(d.Title + "\n" + d.Text)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(d.ID)
+	e := &docEntry{id: d.ID, sig: sig}
+	type pair struct {
+		id int32
+		tf float32
+	}
+	pairs := make([]pair, 0, len(tf))
+	for s, f := range tf {
+		id, ok := ix.termID[s]
+		if !ok {
+			id = int32(len(ix.df))
+			ix.termID[s] = id
+			ix.df = append(ix.df, 0)
+			ix.postings = append(ix.postings, nil)
+		}
+		pairs = append(pairs, pair{id, float32(1 + math.Log(f))})
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].id < pairs[j].id })
+	e.terms = make([]int32, len(pairs))
+	e.ws = make([]float32, len(pairs))
+	n := int32(len(ix.docs))
+	for i, p := range pairs {
+		e.terms[i], e.ws[i] = p.id, p.tf
+		ix.df[p.id]++
+		ix.postings[p.id] = append(ix.postings[p.id], posting{doc: n, w: p.tf})
+	}
+	ix.docs = append(ix.docs, e)
+	ix.byID[d.ID] = n
+	ix.live++
+	ix.refreshNorms(e)
+}
+
+// refreshNorms computes the norm of e, or of every article when the archive
+// size has drifted by more than a tenth since the norms were computed.
+func (ix *Index) refreshNorms(e *docEntry) {
+	if d := ix.live - ix.normLive; d*10 > ix.normLive || -d*10 > ix.normLive {
+		ix.normLive = ix.live
+		for _, x := range ix.docs {
+			if x != nil {
+				x.norm = ix.norm(x)
+			}
+		}
+		return
+	}
+	if e != nil {
+		e.norm = ix.norm(e)
+	}
+}
+
+func (ix *Index) norm(e *docEntry) float32 {
+	var s float64
+	for i, t := range e.terms {
+		w := float64(e.ws[i]) * ix.idf(t)
+		s += w * w
+	}
+	return float32(math.Sqrt(s))
+}
+
+// Remove drops the article with the given ID, if present.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(id)
+}
+
+func (ix *Index) removeLocked(id string) {
+	n, ok := ix.byID[id]
+	if !ok {
+		return
+	}
+	e := ix.docs[n]
+	for _, t := range e.terms {
+		ix.df[t]--
+	}
+	ix.dead += len(e.terms)
+	ix.docs[n] = nil
+	delete(ix.byID, id)
+	ix.live--
+	ix.refreshNorms(nil)
+	if ix.dead > 1024 && ix.dead > ix.liveTerms() {
+		ix.compact()
+	}
+}
+
+func (ix *Index) liveTerms() int {
+	n := 0
+	for _, p := range ix.postings {
+		n += len(p)
+	}
+	return n - ix.dead
+}
+
+// compact drops the postings of removed articles.
+func (ix *Index) compact() {
+	for t, ps := range ix.postings {
+		out := ps[:0]
+		for _, p := range ps {
+			if ix.docs[p.doc] != nil {
+				out = append(out, p)
+			}
+		}
+		ix.postings[t] = out
+	}
+	ix.dead = 0
+}

@@ -1,0 +1,309 @@
+package arabic
+
+import (
+	"container/heap"
+	"math"
+	"sort"
+)
+
+type qterm struct {
+	id int32
+	w  float64 // query weight: (1+ln tf)·idf
+}
+
+type scratch struct {
+	acc     []float32
+	touched []int32
+	dense   []float32 // query weights by term id (full scan)
+}
+
+// Related returns up to k articles most related to the indexed article id,
+// best first, leaving out the article itself and its near-duplicates (and
+// keeping only one of several copies of another story). It returns nil when
+// id is not in the index.
+func (ix *Index) Related(id string, k int) []Match {
+	return ix.related(id, Doc{}, k, false)
+}
+
+// RelatedText is Related for an article that is not (or not yet) in the
+// index.
+func (ix *Index) RelatedText(d Doc, k int) []Match {
+	return ix.related("", d, k, false)
+}
+
+// RelatedScan is Related computed by scoring every article with the full
+// query, without the inverted index. It is the reference Related is
+// measured against; use Related.
+func (ix *Index) RelatedScan(id string, k int) []Match {
+	return ix.related(id, Doc{}, k, true)
+}
+
+func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
+	if k <= 0 {
+		return nil
+	}
+	var tf map[string]float64
+	var sig *signature
+	if id == "" {
+		tf = ix.termFreqs(d)
+		sig = newSignature(d.Title + "\n" + d.Text)
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	self := int32(-1)
+	var q []qterm
+	if id != "" {
+		n, ok := ix.byID[id]
+		if !ok {
+			return nil
+		}
+		self = n
+		e := ix.docs[n]
+		sig = e.sig
+		q = make([]qterm, len(e.terms))
+		for i, t := range e.terms {
+			q[i] = qterm{t, float64(e.ws[i]) * ix.idf(t)}
+		}
+	} else {
+		for s, f := range tf {
+			if t, ok := ix.termID[s]; ok && ix.df[t] > 0 {
+				q = append(q, qterm{t, (1 + math.Log(f)) * ix.idf(t)})
+			}
+		}
+	}
+	if len(q) == 0 || ix.live == 0 {
+		return nil
+	}
+	normalise(q)
+	top := ix.score(q, self, 4*k+16, scan)
+	if m := ix.opt.Feedback; m > 0 && ix.opt.FeedbackWeight > 0 && top.Len() > 0 {
+		// Pseudo-relevance feedback: move the query towards its m best
+		// matches (Rocchio), which brings in the story's topic vocabulary.
+		best := sortedDesc(top)
+		if len(best) > m {
+			best = best[:m]
+		}
+		qv := make(map[int32]float64, len(q))
+		for _, t := range q {
+			qv[t.id] = t.w
+		}
+		beta := ix.opt.FeedbackWeight / float64(len(best))
+		for _, c := range best {
+			e := ix.docs[c.doc]
+			for i, t := range e.terms {
+				qv[t] += beta * float64(e.ws[i]) * ix.idf(t) / float64(e.norm)
+			}
+		}
+		q = q[:0]
+		for t, w := range qv {
+			q = append(q, qterm{t, w})
+		}
+		normalise(q)
+		top = ix.score(q, self, 4*k+16, scan)
+	}
+	cands := sortedDesc(top)
+	var out []Match
+	var kept []*signature
+	for _, c := range cands {
+		e := ix.docs[c.doc]
+		if ix.opt.Duplicate > 0 {
+			if sig.containment(e.sig) >= ix.opt.Duplicate {
+				continue
+			}
+			dup := false
+			for _, s := range kept {
+				if s.containment(e.sig) >= ix.opt.Duplicate {
+					dup = true
+					break
+				}
+			}
+			if dup {
+				continue
+			}
+		}
+		out = append(out, Match{ID: e.id, Score: float64(c.score)})
+		kept = append(kept, e.sig)
+		if len(out) == k {
+			break
+		}
+	}
+	return out
+}
+
+// normalise scales q to unit length and sorts it by weight, heaviest first.
+func normalise(q []qterm) {
+	var n float64
+	for _, t := range q {
+		n += t.w * t.w
+	}
+	n = math.Sqrt(n)
+	if n == 0 {
+		return
+	}
+	for i := range q {
+		q[i].w /= n
+	}
+	sort.Slice(q, func(i, j int) bool { return q[i].w > q[j].w || q[i].w == q[j].w && q[i].id < q[j].id })
+}
+
+// score returns the best want candidates for the unit query q. The full
+// scan scores every article. The index gathers Candidates articles from the
+// postings of the QueryTerms heaviest query terms, then re-scores those
+// with the whole query, so its ranking agrees with the scan whenever the
+// scan's best articles are among the candidates.
+func (ix *Index) score(q []qterm, self int32, want int, scan bool) *matchHeap {
+	// Candidate weights are (1+ln tf)·idf too: fold the second idf in.
+	qi := make([]qterm, 0, len(q))
+	for _, t := range q {
+		if w := t.w * ix.idf(t.id); w > 0 {
+			qi = append(qi, qterm{t.id, w})
+		}
+	}
+	s := ix.getScratch()
+	defer ix.pool.Put(s)
+	if scan {
+		return ix.scoreScan(s, qi, self, want)
+	}
+	short := qi
+	if n := ix.opt.QueryTerms; n > 0 && len(short) > n {
+		short = short[:n]
+	}
+	cands := ix.scoreIndex(s, short, self, max(want, ix.opt.Candidates))
+	if len(short) == len(qi) {
+		return cands
+	}
+	if len(s.dense) < len(ix.df) {
+		s.dense = make([]float32, len(ix.df))
+	}
+	for _, t := range qi {
+		s.dense[t.id] = float32(t.w)
+	}
+	h := &matchHeap{}
+	for _, c := range *cands {
+		e := ix.docs[c.doc]
+		var sc float32
+		for i, t := range e.terms {
+			sc += s.dense[t] * e.ws[i]
+		}
+		pushTop(h, scored{c.doc, sc / e.norm}, want)
+	}
+	for _, t := range qi {
+		s.dense[t.id] = 0
+	}
+	return h
+}
+
+// sortedDesc empties h into a slice, best first.
+func sortedDesc(h *matchHeap) []scored {
+	out := make([]scored, h.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(h).(scored)
+	}
+	return out
+}
+
+// idf is the damped inverse document frequency of term t: the square root
+// of ln((N+1)/df), which on EASC finds articles on the same topic better
+// than plain idf (rare names dominate less). A term found in one article
+// only links nothing and counts for nothing, not even in the norm, so long
+// articles full of names are not penalised.
+func (ix *Index) idf(t int32) float64 {
+	df := ix.df[t]
+	if df <= 1 {
+		return 0
+	}
+	return math.Sqrt(math.Log(float64(ix.live+1) / float64(df)))
+}
+
+func (ix *Index) getScratch() *scratch {
+	s, _ := ix.pool.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if len(s.acc) < len(ix.docs) {
+		s.acc = make([]float32, len(ix.docs))
+	}
+	return s
+}
+
+// scoreIndex accumulates cosine scores over the postings of the query terms.
+func (ix *Index) scoreIndex(s *scratch, q []qterm, self int32, want int) *matchHeap {
+	for _, t := range q {
+		w := float32(t.w)
+		for _, p := range ix.postings[t.id] {
+			if s.acc[p.doc] == 0 {
+				s.touched = append(s.touched, p.doc)
+			}
+			s.acc[p.doc] += w * p.w
+		}
+	}
+	h := &matchHeap{}
+	for _, d := range s.touched {
+		if e := ix.docs[d]; e != nil && d != self && e.norm > 0 {
+			pushTop(h, scored{d, s.acc[d] / e.norm}, want)
+		}
+		s.acc[d] = 0
+	}
+	s.touched = s.touched[:0]
+	return h
+}
+
+// scoreScan scores every live article against the whole query.
+func (ix *Index) scoreScan(s *scratch, q []qterm, self int32, want int) *matchHeap {
+	if len(s.dense) < len(ix.df) {
+		s.dense = make([]float32, len(ix.df))
+	}
+	for _, t := range q {
+		s.dense[t.id] = float32(t.w)
+	}
+	h := &matchHeap{}
+	for n, e := range ix.docs {
+		if e == nil || int32(n) == self || e.norm == 0 {
+			continue
+		}
+		var sc float32
+		for i, t := range e.terms {
+			sc += s.dense[t] * e.ws[i]
+		}
+		if sc > 0 {
+			pushTop(h, scored{int32(n), sc / e.norm}, want)
+		}
+	}
+	for _, t := range q {
+		s.dense[t.id] = 0
+	}
+	return h
+}
+
+type scored struct {
+	doc   int32
+	score float32
+}
+
+// matchHeap is a min-heap of the best candidates so far (ties: lower doc
+// number wins, so results are deterministic).
+type matchHeap []scored
+
+func (h matchHeap) Len() int { return len(h) }
+func (h matchHeap) Less(i, j int) bool {
+	return h[i].score < h[j].score || h[i].score == h[j].score && h[i].doc > h[j].doc
+}
+func (h matchHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *matchHeap) Push(x any)   { *h = append(*h, x.(scored)) }
+func (h *matchHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func pushTop(h *matchHeap, s scored, want int) {
+	if h.Len() < want {
+		heap.Push(h, s)
+		return
+	}
+	if (*h)[0].score < s.score || (*h)[0].score == s.score && (*h)[0].doc > s.doc {
+		(*h)[0] = s
+		heap.Fix(h, 0)
+	}
+}

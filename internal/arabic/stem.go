@@ -1,0 +1,154 @@
+package arabic
+
+import "strings"
+
+// Stems tokenises s and returns the light stem of every token that is not a
+// stop word. Stop words are recognised after the conjunction (و ف) and the
+// prepositions (ب ل ك) are stripped, so والتي, فإن and لهذا are dropped like
+// التي, إن and هذا.
+func Stems(s string) []string {
+	toks := Tokens(s)
+	out := toks[:0]
+	for _, t := range toks {
+		if st, ok := stemToken(t); ok {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// Stem returns the light stem of one already-normalised token, or "" when it
+// is a stop word.
+func Stem(tok string) string {
+	st, _ := stemToken(tok)
+	return st
+}
+
+// IsStopWord reports whether the normalised token is a stop word, possibly
+// behind a conjunction or preposition (والتي, لهذا).
+func IsStopWord(tok string) bool {
+	_, ok := stemToken(tok)
+	return !ok
+}
+
+// stemToken stems a normalised token; ok is false for stop words.
+func stemToken(t string) (string, bool) {
+	if !isArabicWord(t) {
+		if len(t) < 2 && !isASCIIDigit(rune(t[0])) || latinStop[t] {
+			return "", false
+		}
+		return t, true
+	}
+	if isStopForm(t) {
+		return "", false
+	}
+	r := []rune(t)
+	// Conjunction: و (unless the word is one of the و-initial lexemes such
+	// as وزير or وقت), or ف in front of a particle or the article.
+	if len(r) >= 4 && r[0] == 'و' && !protectedWaw(r) {
+		r = r[1:]
+	} else if len(r) >= 5 && r[0] == 'ف' && hasPrefix(r[1:], "ال", "بال", "لل", "كال") {
+		r = r[1:]
+	}
+	// Article and prepositions fused with it.
+	for _, p := range articlePrefixes {
+		if hasPrefix(r, p) && len(r)-len([]rune(p)) >= 2 {
+			r = r[len([]rune(p)):]
+			break
+		}
+	}
+	// Suffixes, in Light10 order, each at most once, keeping two letters.
+	for _, suf := range lightSuffixes {
+		if hasSuffix(r, suf) && len(r)-len([]rune(suf)) >= 2 {
+			r = r[:len(r)-len([]rune(suf))]
+		}
+	}
+	st := string(r)
+	if len(r) < 2 || stopWords[st] {
+		return "", false
+	}
+	return st, true
+}
+
+// isStopForm reports whether the token, or the token without a leading
+// conjunction and/or preposition, is a stop word.
+func isStopForm(t string) bool {
+	if stopWords[t] {
+		return true
+	}
+	rest := t
+	for _, c := range []string{"و", "ف"} {
+		if s, ok := strings.CutPrefix(rest, c); ok && s != "" {
+			if stopWords[s] {
+				return true
+			}
+			rest = s
+			break
+		}
+	}
+	for _, c := range []string{"ب", "ل", "ك"} {
+		if s, ok := strings.CutPrefix(rest, c); ok && len(s) > 2 {
+			if stopWords[s] || stopWords["ا"+s] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var articlePrefixes = []string{"بال", "كال", "فال", "وال", "ال", "لل"}
+
+var lightSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"}
+
+func hasPrefix(r []rune, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(string(r), p) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSuffix(r []rune, s string) bool { return strings.HasSuffix(string(r), s) }
+
+// isArabicWord reports whether the token starts with an Arabic letter.
+func isArabicWord(t string) bool {
+	for _, r := range t {
+		return r >= 0x0600 && r <= 0x06FF
+	}
+	return false
+}
+
+// protectedWaw reports و-initial words whose و is a root letter (وزير,
+// وزارة, وقت, وطن…), so the conjunction is not stripped. A doubled و (ووزير)
+// is still a conjunction in front of such a word.
+func protectedWaw(r []rune) bool {
+	s := string(r)
+	for _, p := range wawLexemes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// wawLexemes are the beginnings of common Modern Standard Arabic words with
+// a root و, normalised. Words after a second و (ووزير) do not match because
+// the check is on the word as written.
+var wawLexemes = []string{
+	"وزير", "وزرا", "وزار", "وقت", "اوقات", "وطن", "ولاي", "وضع", "وصل", "وصول",
+	"وجه", "وجود", "وفد", "وفود", "وقع", "واقع", "واحد", "وحد", "وسط", "وسيل",
+	"وكال", "وكيل", "ولد", "ولاد", "وفا", "وفي", "وثيق", "وثائق", "ورق", "وزن",
+	"وعد", "وعي", "وقف", "ورد", "وظيف", "وفق", "وادي", "وراء", "وصف", "وضوح",
+	"واضح", "وباء", "وجب", "واجب", "وقود", "ولي", "وسائل", "وسيط", "وصي", "ورش",
+	"وعود", "وهم", "وحش", "وداع", "ودي", "وديع", "وريث", "وسام", "وكر", "وئام",
+	"وتر", "وثب", "وجبه", "وجدان", "وحي", "ورم", "وزع", "وظائف", "وقاي", "وقائع",
+	"وكالات", "ولادة", "وليد", "ولايات", "وصفه", "وفاق", "ولاء", "ويب", "ويكي",
+}
+
+// latinStop are English function words, for articles that mix in English.
+var latinStop = map[string]bool{
+	"the": true, "of": true, "and": true, "a": true, "an": true, "in": true, "on": true,
+	"to": true, "for": true, "is": true, "are": true, "was": true, "by": true, "with": true,
+	"at": true, "as": true, "from": true, "or": true, "that": true, "this": true, "it": true,
+}
