@@ -15,11 +15,23 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// decodeText turns file bytes into a string. A UTF-8 BOM is dropped and a
+// decodeText turns file bytes into clean text: decoded (see decodeRaw),
+// newlines normalised to LF, and control characters other than \n and \t
+// and bidi overrides removed, so that no parser (goldmark turns NUL into
+// U+FFFD) ever sees them.
+func decodeText(data []byte, declared string) (string, error) {
+	s, err := decodeRaw(data, declared)
+	if err != nil {
+		return "", err
+	}
+	return cleanText(s), nil
+}
+
+// decodeRaw turns file bytes into a string. A UTF-8 BOM is dropped and a
 // UTF-16 BOM honoured; a declared charset (from an HTML meta tag; "" when
 // none) wins; otherwise valid UTF-8 is taken as is and anything else is
 // tried as Windows-1256 and kept only if it reads as Arabic text.
-func decodeText(data []byte, declared string) (string, error) {
+func decodeRaw(data []byte, declared string) (string, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -163,11 +164,26 @@ func parseHTML(name string, data []byte, o Options) (Article, error) {
 		if err := ra.RenderHTML(&buf); err != nil {
 			return Article{}, &FileError{Path: name, Err: fmt.Errorf("readability: %w", err)}
 		}
-		a.BodyHTML = SanitizeHTML(buf.String())
+		a.BodyHTML = dropLeadingTitle(SanitizeHTML(buf.String()), a.Title)
 		a.BodyText = HTMLToText(a.BodyHTML)
 	}
 	if a.BodyText == "" {
 		return Article{}, &FileError{Path: name, Err: ErrNoContent}
 	}
 	return a, nil
+}
+
+var leadingHeading = regexp.MustCompile(`^\s*<h[1-6]>([^<]*)</h[1-6]>\s*`)
+
+// dropLeadingTitle removes a first heading that repeats the title (pages
+// usually start their article with it; feeds show the title already).
+func dropLeadingTitle(body, title string) string {
+	m := leadingHeading.FindStringSubmatchIndex(body)
+	if m == nil {
+		return body
+	}
+	if SanitizeLine(html.UnescapeString(body[m[2]:m[3]])) != SanitizeLine(StripTags(title)) {
+		return body
+	}
+	return body[m[1]:]
 }

@@ -169,9 +169,6 @@ func jsonElement(name string, src []byte, off int, raw []byte, index string, o O
 		Summary: j.Summary, Image: j.Image, Language: j.Language, Draft: j.Draft,
 	}
 	a.SummaryExplicit = SanitizeLine(a.Summary) != ""
-	if j.URL != "" && SanitizeURL(j.URL) == "" {
-		return Article{}, fail("url", fmt.Errorf("not an absolute http(s) URL: %q", j.URL))
-	}
 	for _, d := range []struct {
 		field, val string
 		dst        *time.Time
@@ -190,7 +187,7 @@ func jsonElement(name string, src []byte, off int, raw []byte, index string, o O
 		a.BodyHTML = SanitizeHTML(j.ContentHTML)
 		a.BodyText = HTMLToText(a.BodyHTML)
 	case strings.TrimSpace(j.ContentText) != "":
-		a.BodyText = SanitizeText(j.ContentText)
+		a.BodyText = plainText(j.ContentText)
 		a.BodyHTML = textToHTML(a.BodyText)
 	}
 	if a.BodyText == "" {

@@ -86,7 +86,7 @@ func parseMarkdown(name string, data []byte, o Options) (Article, error) {
 	if err := markdown.Convert([]byte(body), &buf); err != nil {
 		return Article{}, &FileError{Path: name, Err: fmt.Errorf("markdown: %w", err)}
 	}
-	a.BodyHTML = SanitizeHTML(buf.String())
+	a.BodyHTML = dropLeadingTitle(SanitizeHTML(buf.String()), a.Title)
 	a.BodyText = HTMLToText(a.BodyHTML)
 	if a.BodyText == "" && a.Summary == "" {
 		return Article{}, &FileError{Path: name, Err: ErrNoContent}

@@ -1,5 +1,7 @@
 package article
 
+//go:generate go run ./testdata/gen
+
 import (
 	"errors"
 	"fmt"
@@ -176,12 +178,12 @@ func finish(a *Article, name, base string, modTime time.Time, o Options) {
 	a.SourcePath = name
 	a.Title = StripTags(a.Title)
 	a.Subtitle = StripTags(a.Subtitle)
-	a.Category = SanitizeLine(a.Category)
-	a.Author = SanitizeLine(a.Author)
+	a.Category = StripTags(a.Category)
+	a.Author = StripTags(a.Author)
 	var tags []string
 	seen := map[string]bool{}
 	for _, t := range a.Tags {
-		t = SanitizeLine(t)
+		t = StripTags(t)
 		if t != "" && !seen[t] {
 			seen[t] = true
 			tags = append(tags, t)

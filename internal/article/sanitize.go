@@ -98,6 +98,18 @@ func StripTags(s string) string {
 	return SanitizeLine(HTMLToText(s))
 }
 
+// plainText cleans multi-line plain text that may carry stray markup: lines
+// with tags or entities keep only their text, then SanitizeText applies.
+func plainText(s string) string {
+	lines := strings.Split(normalizeNewlines(s), "\n")
+	for i, l := range lines {
+		if looksLikeMarkup.MatchString(l) {
+			lines[i] = strings.ReplaceAll(HTMLToText(l), "\n\n", "\n")
+		}
+	}
+	return SanitizeText(strings.Join(lines, "\n"))
+}
+
 // SanitizeURL returns u trimmed when it is an absolute http or https URL with
 // a host, and "" otherwise (javascript:, data:, relative paths…).
 func SanitizeURL(u string) string {
@@ -134,6 +146,9 @@ func htmlPolicy() *bluemonday.Policy {
 		p.RequireParseableURLs(true)
 		p.RequireNoFollowOnLinks(true)
 		p.AddSpaceWhenStrippingTag(true)
+		// Drop what these hold, not only the tags (the default list already
+		// has script, style, iframe, object, noscript…).
+		p.SkipElementsContent("form", "button", "select", "textarea", "svg", "math", "template", "nav")
 		policy = p
 	})
 	return policy
@@ -165,8 +180,23 @@ func cleanTree(s string) string {
 		return ""
 	}
 	var b strings.Builder
+	// Parse the nodes under one parent so that cleanNode may remove any.
+	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	for _, n := range nodes {
-		cleanNode(n)
+		root.AppendChild(n)
+	}
+	cleanNode(root)
+	wrapInline(root)
+	nl := false
+	for n := root.FirstChild; n != nil; n = n.NextSibling {
+		if n.Type == html.TextNode && strings.TrimSpace(n.Data) == "" {
+			if !nl {
+				b.WriteByte('\n')
+			}
+			nl = true
+			continue
+		}
+		nl = false
 		if err := html.Render(&b, n); err != nil {
 			return ""
 		}
@@ -220,7 +250,82 @@ func cleanNode(n *html.Node) {
 	}
 	if n.Type == html.ElementNode && n.DataAtom == atom.A && len(n.Attr) == 0 {
 		unwrap(n)
+		return
 	}
+	if n.Type == html.ElementNode && removeIfEmpty[n.DataAtom] && isBlank(n) && n.Parent != nil {
+		n.Parent.RemoveChild(n)
+	}
+}
+
+// inlineElements may stand in a paragraph.
+var inlineElements = map[atom.Atom]bool{
+	atom.A: true, atom.Em: true, atom.Strong: true, atom.B: true, atom.I: true,
+	atom.Br: true, atom.Code: true, atom.Img: true,
+}
+
+// wrapInline puts runs of loose text and inline elements at the top level
+// (what remains of a <div> or of plain text) into paragraphs.
+func wrapInline(root *html.Node) {
+	var run []*html.Node
+	flush := func(before *html.Node) {
+		text := false
+		for _, n := range run {
+			if n.Type != html.TextNode || strings.TrimSpace(n.Data) != "" {
+				text = true
+			}
+		}
+		if text {
+			p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+			root.InsertBefore(p, before)
+			for _, n := range run {
+				root.RemoveChild(n)
+				p.AppendChild(n)
+			}
+			if f := p.FirstChild; f != nil && f.Type == html.TextNode {
+				f.Data = strings.TrimLeft(f.Data, " \t\n")
+			}
+			if l := p.LastChild; l != nil && l.Type == html.TextNode {
+				l.Data = strings.TrimRight(l.Data, " \t\n")
+			}
+		}
+		run = run[:0]
+	}
+	for n := root.FirstChild; n != nil; {
+		next := n.NextSibling
+		inline := n.Type == html.TextNode || (n.Type == html.ElementNode && inlineElements[n.DataAtom] && n.DataAtom != atom.Img)
+		if inline {
+			run = append(run, n)
+		} else {
+			flush(n)
+		}
+		n = next
+	}
+	flush(nil)
+}
+
+// removeIfEmpty are elements dropped when they hold only white space (what
+// is left of a paragraph whose script or form was removed).
+var removeIfEmpty = map[atom.Atom]bool{
+	atom.P: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true,
+	atom.H6: true, atom.Li: true, atom.Blockquote: true, atom.Em: true,
+	atom.Strong: true, atom.B: true, atom.I: true, atom.Figcaption: true,
+}
+
+// isBlank: no image or line break, and only white-space text, below n.
+func isBlank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			if strings.TrimSpace(c.Data) != "" {
+				return false
+			}
+		case html.ElementNode:
+			if c.DataAtom == atom.Img || c.DataAtom == atom.Br || c.DataAtom == atom.Hr || !isBlank(c) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // safeHref accepts absolute http(s) URLs with a host and mailto: addresses.

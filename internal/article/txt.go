@@ -46,7 +46,7 @@ type txtBlock struct {
 
 // parseTxt reads the scraped-page format: first line the category, then the
 // title, an optional subtitle (a short line without final punctuation that
-// is followed by more text), then the body; "الخلاصة" starts the explicit
+// is followed by more text), an optional date line, then the body; "الخلاصة" starts the explicit
 // summary and "مقالات ذات صلة" the related links, which are dropped with
 // everything after them; trailing page chrome is dropped.
 func parseTxt(name string, data []byte, o Options) (Article, error) {
@@ -60,6 +60,9 @@ func parseTxt(name string, data []byte, o Options) (Article, error) {
 	}
 	var lines []numbered
 	for i, l := range strings.Split(normalizeNewlines(s), "\n") {
+		if looksLikeMarkup.MatchString(l) {
+			l = HTMLToText(l) // stray markup in scraped text: keep its text only
+		}
 		l = SanitizeLine(strings.ReplaceAll(l, "\u00a0", " "))
 		if l != "" {
 			lines = append(lines, numbered{i + 1, l})
@@ -94,6 +97,15 @@ func parseTxt(name string, data []byte, o Options) (Article, error) {
 	body = dropChrome(body)
 	summary = dropChrome(summary)
 
+	// An optional date line ("2026-11-21T10:00:00+03:00", "2026-11-21
+	// 10:00"…) under the title or subtitle is the publication time.
+	for k := 0; k < 2 && k < len(body); k++ {
+		if t, err := ParseDate(body[k], o.Location); err == nil {
+			a.Published = t
+			body = append(body[:k:k], body[k+1:]...)
+			break
+		}
+	}
 	if len(body) > 1 && isSubtitle(body[0]) && !bulletRE.MatchString(body[1]) && !numberedRE.MatchString(body[1]) {
 		a.Subtitle = body[0]
 		body = body[1:]
