@@ -1,0 +1,250 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// enqueueChunk is how many subscriber IDs one enqueue statement carries
+// (as a JSON array, so that the SQL stays a fixed text in queries.sql).
+const enqueueChunk = 2000
+
+func scanEdition(r scanner) (store.Edition, error) {
+	var e store.Edition
+	var created sql.NullInt64
+	if err := r.Scan(&e.ID, &e.Subject, &e.Body, &created, &e.Recipients); err != nil {
+		return e, err
+	}
+	e.CreatedAt = fromNS(created)
+	return e, nil
+}
+
+// CreateEdition implements store.Ledger.
+func (s *Core) CreateEdition(ctx context.Context, e *store.Edition) (bool, error) {
+	if e.ID == "" || len(e.ID) > 64 {
+		return false, fmt.Errorf("%s: create edition: %w: ID %q", s.d.Name, store.ErrInvalid, e.ID)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = s.now()
+	}
+	created, err := ns(e.CreatedAt.UTC())
+	if err != nil {
+		return false, fmt.Errorf("%s: create edition %s: %w: %v", s.d.Name, e.ID, store.ErrInvalid, err)
+	}
+	body := e.Body
+	if body == nil {
+		body = []byte{}
+	}
+	res, err := s.db.ExecContext(ctx, s.q["insert-edition"], e.ID, e.Subject, body, created)
+	if err != nil {
+		return false, s.errf(err, "create edition %s", e.ID)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, s.errf(err, "create edition %s", e.ID)
+	} else if n == 1 {
+		e.CreatedAt, e.Recipients = e.CreatedAt.UTC(), 0
+		return true, nil
+	}
+	stored, err := s.GetEdition(ctx, e.ID)
+	if err != nil {
+		return false, err
+	}
+	*e = *stored
+	return false, nil
+}
+
+// GetEdition implements store.Ledger.
+func (s *Core) GetEdition(ctx context.Context, id string) (*store.Edition, error) {
+	e, err := scanEdition(s.db.QueryRowContext(ctx, s.q["get-edition"], id))
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%s: edition %s: %w", s.d.Name, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errf(err, "edition %s", id)
+	}
+	return &e, nil
+}
+
+// EnqueueDeliveries implements store.Ledger.
+func (s *Core) EnqueueDeliveries(ctx context.Context, editionID string, subs []store.Subscriber) (int, error) {
+	added := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := scanEdition(tx.QueryRowContext(ctx, s.q["get-edition"], editionID))
+		if isNoRows(err) {
+			return fmt.Errorf("%s: enqueue: edition %s: %w", s.d.Name, editionID, store.ErrNotFound)
+		}
+		if err != nil {
+			return s.errf(err, "enqueue %s", editionID)
+		}
+		now := nsNow(s.now())
+		ids := make([]int64, 0, min(len(subs), enqueueChunk))
+		for start := 0; start < len(subs); start += enqueueChunk {
+			ids = ids[:0]
+			for _, sub := range subs[start:min(start+enqueueChunk, len(subs))] {
+				ids = append(ids, sub.ID)
+			}
+			js, _ := json.Marshal(ids)
+			res, err := tx.ExecContext(ctx, s.q["enqueue-deliveries"], editionID, now, string(js))
+			if err != nil {
+				return s.errf(err, "enqueue %s", editionID)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return s.errf(err, "enqueue %s", editionID)
+			}
+			added += int(n)
+		}
+		if _, err := tx.ExecContext(ctx, s.q["update-edition-recipients"], editionID); err != nil {
+			return s.errf(err, "enqueue %s", editionID)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return added, nil
+}
+
+func scanDelivery(r scanner) (store.Delivery, error) {
+	var d store.Delivery
+	var state string
+	var updated, sent sql.NullInt64
+	if err := r.Scan(&d.EditionID, &d.SubscriberID, &d.Email, &state, &d.Attempts,
+		&d.LastError, &d.MessageID, &updated, &sent); err != nil {
+		return d, err
+	}
+	d.State = store.DeliveryState(state)
+	d.UpdatedAt, d.SentAt = fromNS(updated), fromNS(sent)
+	return d, nil
+}
+
+func (s *Core) getDelivery(ctx context.Context, editionID string, subscriberID int64) (*store.Delivery, error) {
+	d, err := scanDelivery(s.db.QueryRowContext(ctx, s.q["get-delivery"], editionID, subscriberID))
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%s: delivery %s/%d: %w", s.d.Name, editionID, subscriberID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errf(err, "delivery %s/%d", editionID, subscriberID)
+	}
+	return &d, nil
+}
+
+// ClaimDelivery implements store.Ledger. One UPDATE … RETURNING with the
+// claimable states in its WHERE clause: the database lets exactly one of
+// several concurrent claims match.
+func (s *Core) ClaimDelivery(ctx context.Context, editionID string, subscriberID int64) (*store.Delivery, bool, error) {
+	now := s.now()
+	stale := nsNow(now.Add(-store.SendingLease))
+	d, err := scanDelivery(s.db.QueryRowContext(ctx, s.q["claim-delivery"], nsNow(now), editionID, subscriberID, stale))
+	if err == nil {
+		return &d, true, nil
+	}
+	if !isNoRows(err) {
+		return nil, false, s.errf(err, "claim delivery %s/%d", editionID, subscriberID)
+	}
+	cur, err := s.getDelivery(ctx, editionID, subscriberID)
+	if err != nil {
+		return nil, false, err
+	}
+	return cur, false, nil
+}
+
+// MarkDelivery implements store.Ledger.
+func (s *Core) MarkDelivery(ctx context.Context, editionID string, subscriberID int64, state store.DeliveryState, errText string) error {
+	if !state.Valid() {
+		return fmt.Errorf("%s: mark delivery %s/%d: %w: state %q", s.d.Name, editionID, subscriberID, store.ErrInvalid, state)
+	}
+	res, err := s.db.ExecContext(ctx, s.q["mark-delivery"], string(state), errText, nsNow(s.now()), editionID, subscriberID)
+	if err != nil {
+		return s.errf(err, "mark delivery %s/%d", editionID, subscriberID)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.errf(err, "mark delivery %s/%d", editionID, subscriberID)
+	} else if n == 1 {
+		return nil
+	}
+	if _, err := s.getDelivery(ctx, editionID, subscriberID); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s: mark delivery %s/%d %s: %w", s.d.Name, editionID, subscriberID, state, store.ErrDeliveryFinal)
+}
+
+// SetDeliveryMessageID implements store.Ledger.
+func (s *Core) SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error {
+	res, err := s.db.ExecContext(ctx, s.q["set-delivery-message-id"], messageID, editionID, subscriberID)
+	if err != nil {
+		return s.errf(err, "set message id %s/%d", editionID, subscriberID)
+	}
+	return s.affected(res, fmt.Sprintf("delivery %s/%d", editionID, subscriberID))
+}
+
+// DeliveryCounts implements store.Ledger.
+func (s *Core) DeliveryCounts(ctx context.Context, editionID string) (map[store.DeliveryState]int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["delivery-counts"], editionID)
+	if err != nil {
+		return nil, s.errf(err, "delivery counts %s", editionID)
+	}
+	defer rows.Close()
+	out := make(map[store.DeliveryState]int, len(store.DeliveryStates))
+	for _, st := range store.DeliveryStates {
+		out[st] = 0
+	}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, s.errf(err, "delivery counts %s", editionID)
+		}
+		out[store.DeliveryState(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "delivery counts %s", editionID)
+	}
+	return out, nil
+}
+
+// ListDeliveries implements store.Ledger.
+func (s *Core) ListDeliveries(ctx context.Context, editionID string, state store.DeliveryState, n int) ([]store.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["list-deliveries"], editionID, string(state), limit(n))
+	if err != nil {
+		return nil, s.errf(err, "list deliveries %s", editionID)
+	}
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, s.errf(err, "list deliveries %s", editionID)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "list deliveries %s", editionID)
+	}
+	return out, nil
+}
+
+// GetSetting implements store.KV.
+func (s *Core) GetSetting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, s.q["get-setting"], key).Scan(&v)
+	if isNoRows(err) {
+		return "", fmt.Errorf("%s: setting %q: %w", s.d.Name, key, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", s.errf(err, "setting %q", key)
+	}
+	return v, nil
+}
+
+// PutSettingIfAbsent implements store.KV.
+func (s *Core) PutSettingIfAbsent(ctx context.Context, key, value string) (string, error) {
+	if _, err := s.db.ExecContext(ctx, s.q["put-setting-if-absent"], key, value, nsNow(s.now())); err != nil {
+		return "", s.errf(err, "put setting %q", key)
+	}
+	return s.GetSetting(ctx, key)
+}

@@ -1,0 +1,135 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+)
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.up\.sql$`)
+
+// LoadMigrations reads NNNN_name.up.sql files from the root of fsys. The
+// numbers must run 1, 2, 3… without gaps or repeats.
+func LoadMigrations(fsys fs.FS) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		m := migrationName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("migrations: %s: name must look like 0001_name.up.sql", e.Name())
+		}
+		v, _ := strconv.Atoi(m[1])
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		out = append(out, Migration{Version: v, Name: m[2], SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i, m := range out {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migrations: expected version %04d, found %04d_%s", i+1, m.Version, m.Name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("migrations: none embedded")
+	}
+	return out, nil
+}
+
+// Migrations returns the embedded migrations, oldest first.
+func (s *Core) Migrations() []Migration { return append([]Migration(nil), s.migrations...) }
+
+// Migrate applies the pending migrations in one transaction. The backend's
+// "migrate-lock" query serialises concurrent callers (PostgreSQL: a
+// transaction-scoped advisory lock; SQLite: the transaction itself begins
+// IMMEDIATE, so it holds the write lock from the start).
+func (s *Core) Migrate(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q["migrate-lock"]); err != nil {
+			return s.errf(err, "migrate: lock")
+		}
+		if _, err := tx.ExecContext(ctx, s.q["create-migrations-table"]); err != nil {
+			return s.errf(err, "migrate: create schema_migrations")
+		}
+		applied, err := s.applied(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, m := range s.migrations {
+			if applied[m.Version] {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return s.errf(err, "migrate: %04d_%s", m.Version, m.Name)
+			}
+			if _, err := tx.ExecContext(ctx, s.q["record-migration"], m.Version, m.Name, nsNow(s.now())); err != nil {
+				return s.errf(err, "migrate: record %04d", m.Version)
+			}
+		}
+		return nil
+	})
+}
+
+// MigrationsPending counts embedded migrations not applied yet.
+func (s *Core) MigrationsPending(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q["migrations-table-exists"]).Scan(&n); err != nil {
+		return 0, s.errf(err, "migrations pending")
+	}
+	if n == 0 {
+		return len(s.migrations), nil
+	}
+	applied, err := s.applied(ctx, s.db)
+	if err != nil {
+		return 0, err
+	}
+	pending := 0
+	for _, m := range s.migrations {
+		if !applied[m.Version] {
+			pending++
+		}
+	}
+	return pending, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Core) applied(ctx context.Context, q querier) (map[int]bool, error) {
+	rows, err := q.QueryContext(ctx, s.q["applied-migrations"])
+	if err != nil {
+		return nil, s.errf(err, "migrate: read schema_migrations")
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, s.errf(err, "migrate: read schema_migrations")
+		}
+		out[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "migrate: read schema_migrations")
+	}
+	return out, nil
+}

@@ -1,0 +1,199 @@
+// Package sqldb is the database/sql code shared by nashra's SQLite and
+// PostgreSQL stores. Each backend brings its own SQL — named queries in a
+// queries.sql file and numbered migrations, both embedded — and its own
+// reading of driver errors; the Go logic here is the same for both, so the
+// two backends cannot drift apart in behaviour.
+//
+// Every time is stored as BIGINT Unix nanoseconds in UTC (NULL = unset):
+// exact round trips, correct ordering, and the same code on both backends.
+package sqldb
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+)
+
+// Dialect is what differs between backends beyond the SQL text.
+type Dialect struct {
+	// Name prefixes errors ("sqlite", "postgres").
+	Name string
+	// IsUnique reports a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsForeignKey reports a foreign-key violation.
+	IsForeignKey func(error) bool
+}
+
+// Core implements store.Store on a *sql.DB given a backend's queries and
+// migrations.
+type Core struct {
+	db         *sql.DB
+	d          Dialect
+	q          map[string]string
+	migrations []Migration
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// requiredQueries are the names every queries.sql must define.
+var requiredQueries = []string{
+	"migrate-lock", "create-migrations-table", "migrations-table-exists",
+	"applied-migrations", "record-migration",
+	"upsert-article", "get-article", "article-by-slug", "list-articles",
+	"articles-between", "count-articles", "last-change", "article-exists",
+	"delete-related", "insert-related", "related",
+	"insert-subscriber", "get-subscriber", "subscriber-by-email",
+	"subscriber-by-email-for-update", "update-subscriber", "remove-subscriber",
+	"delete-subscriber", "list-subscribers", "count-subscribers", "record-bounce",
+	"insert-edition", "get-edition", "enqueue-deliveries", "update-edition-recipients",
+	"claim-delivery", "get-delivery", "mark-delivery", "set-delivery-message-id",
+	"delivery-counts", "list-deliveries",
+	"get-setting", "put-setting-if-absent",
+}
+
+// New wraps db. queries is the backend's queries.sql; migrations holds its
+// numbered NNNN_name.up.sql files. A missing query or a badly named
+// migration is an error here, at start-up, not at first use.
+func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error) {
+	q, err := ParseQueries(queries)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	for _, name := range requiredQueries {
+		if _, ok := q[name]; !ok {
+			return nil, fmt.Errorf("%s: queries.sql: missing query %q", d.Name, name)
+		}
+	}
+	ms, err := LoadMigrations(migrations)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	return &Core{db: db, d: d, q: q, migrations: ms, Now: time.Now}, nil
+}
+
+// ParseQueries splits a file of named queries. Each query starts with a
+// line "-- name: NAME" and runs to the next such line; other comment lines
+// are kept (SQL ignores them).
+func ParseQueries(b []byte) (map[string]string, error) {
+	out := map[string]string{}
+	var name string
+	var body strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		text := strings.TrimSpace(body.String())
+		text = strings.TrimSuffix(text, ";")
+		if text == "" {
+			return fmt.Errorf("queries.sql: query %q is empty", name)
+		}
+		if _, dup := out[name]; dup {
+			return fmt.Errorf("queries.sql: query %q defined twice", name)
+		}
+		out[name] = text
+		body.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			name = strings.TrimSpace(rest)
+			continue
+		}
+		if name != "" {
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("queries.sql: %w", err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SQL returns the underlying pool.
+func (s *Core) SQL() *sql.DB { return s.db }
+
+// Ping checks the database answers.
+func (s *Core) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return s.errf(err, "ping")
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Core) Close() error {
+	if err := s.db.Close(); err != nil {
+		return s.errf(err, "close")
+	}
+	return nil
+}
+
+// errf wraps err with the backend prefix and a description.
+func (s *Core) errf(err error, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w", s.d.Name, fmt.Sprintf(format, args...), err)
+}
+
+// now is the store clock in UTC.
+func (s *Core) now() time.Time { return s.Now().UTC() }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Core) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.errf(err, "begin")
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.errf(err, "commit")
+	}
+	return nil
+}
+
+// minTime and maxTime bound what int64 nanoseconds can hold.
+var (
+	minTime = time.Unix(0, -1<<63+1)
+	maxTime = time.Unix(0, 1<<63-1)
+)
+
+// ns converts t to a column value: nil for the zero time.
+func ns(t time.Time) (any, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return nil, fmt.Errorf("time %s out of the storable range", t.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
+
+// nsNow is ns for a time known to be in range.
+func nsNow(t time.Time) int64 { return t.UnixNano() }
+
+// fromNS reads a nullable nanosecond column.
+func fromNS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+// isNoRows reports sql.ErrNoRows.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

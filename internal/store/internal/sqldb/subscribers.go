@@ -1,0 +1,290 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// subscriberArgs checks s, fills its defaults and stamps, and returns the
+// column values in the order of insert-subscriber and update-subscriber:
+// email, name, status, categories, source, bounces, paused, created_at,
+// confirmed_at, unsubscribed_at, updated_at.
+func (s *Core) subscriberArgs(sub *store.Subscriber) ([]any, error) {
+	email, err := store.NormalizeEmail(sub.Email)
+	if err != nil {
+		return nil, err
+	}
+	sub.Email = email
+	if sub.Status == "" {
+		sub.Status = store.StatusPending
+	}
+	if !sub.Status.Valid() {
+		return nil, fmt.Errorf("%w: subscriber %s: unknown status %q", store.ErrInvalid, email, sub.Status)
+	}
+	switch sub.Source {
+	case "":
+		sub.Source = store.SourceAdmin
+	case store.SourceForm, store.SourceImport, store.SourceAdmin:
+	default:
+		return nil, fmt.Errorf("%w: subscriber %s: unknown source %q", store.ErrInvalid, email, sub.Source)
+	}
+	if sub.Bounces < 0 {
+		return nil, fmt.Errorf("%w: subscriber %s: negative bounce count", store.ErrInvalid, email)
+	}
+	now := s.now()
+	if sub.CreatedAt.IsZero() {
+		sub.CreatedAt = now
+	}
+	if sub.Status == store.StatusConfirmed && sub.ConfirmedAt.IsZero() {
+		sub.ConfirmedAt = now
+	}
+	if sub.Status == store.StatusUnsubscribed && sub.UnsubscribedAt.IsZero() {
+		sub.UnsubscribedAt = now
+	}
+	if len(sub.Categories) == 0 {
+		sub.Categories = nil
+	}
+	cats := []byte("[]")
+	if sub.Categories != nil {
+		cats, _ = json.Marshal(sub.Categories)
+	}
+	var times [3]any
+	for i, t := range []*time.Time{&sub.CreatedAt, &sub.ConfirmedAt, &sub.UnsubscribedAt} {
+		if !t.IsZero() {
+			*t = t.UTC()
+		}
+		if times[i], err = ns(*t); err != nil {
+			return nil, fmt.Errorf("%w: subscriber %s: %v", store.ErrInvalid, email, err)
+		}
+	}
+	return []any{email, sub.Name, string(sub.Status), string(cats), sub.Source, sub.Bounces, sub.Paused,
+		times[0], times[1], times[2], nsNow(now)}, nil
+}
+
+func scanSubscriber(r scanner) (store.Subscriber, error) {
+	var sub store.Subscriber
+	var status, cats string
+	var created, confirmed, unsub sql.NullInt64
+	err := r.Scan(&sub.ID, &sub.Email, &sub.Name, &status, &cats, &sub.Source, &sub.Bounces, &sub.Paused,
+		&created, &confirmed, &unsub)
+	if err != nil {
+		return sub, err
+	}
+	sub.Status = store.Status(status)
+	if err := json.Unmarshal([]byte(cats), &sub.Categories); err != nil {
+		return sub, fmt.Errorf("subscriber %d: categories: %w", sub.ID, err)
+	}
+	if len(sub.Categories) == 0 {
+		sub.Categories = nil
+	}
+	sub.CreatedAt, sub.ConfirmedAt, sub.UnsubscribedAt = fromNS(created), fromNS(confirmed), fromNS(unsub)
+	return sub, nil
+}
+
+// AddSubscriber implements store.Subscribers.
+func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, error) {
+	args, err := s.subscriberArgs(sub)
+	if err != nil {
+		return false, fmt.Errorf("%s: add subscriber: %w", s.d.Name, err)
+	}
+	// The insert and the look-up of an existing row are two steps; a row
+	// deleted in between sends us round again.
+	for range 3 {
+		var id int64
+		err := s.db.QueryRowContext(ctx, s.q["insert-subscriber"], args...).Scan(&id)
+		if err == nil {
+			sub.ID = id
+			return true, nil
+		}
+		if !isNoRows(err) {
+			return false, s.errf(err, "add subscriber %s", sub.Email)
+		}
+		found, err := s.addExisting(ctx, sub)
+		if found || err != nil {
+			return false, err
+		}
+	}
+	return false, fmt.Errorf("%s: add subscriber %s: the record kept changing under us", s.d.Name, sub.Email)
+}
+
+// addExisting applies AddSubscriber's rules to an address already stored.
+func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber) (found bool, err error) {
+	var verdict error
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.q["subscriber-by-email-for-update"], sub.Email))
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return s.errf(err, "add subscriber %s", sub.Email)
+		}
+		found = true
+		var next *store.Subscriber
+		switch {
+		case sub.Force:
+			next = sub
+			next.ID, next.CreatedAt, next.Bounces = cur.ID, cur.CreatedAt, 0
+			if next.Status != store.StatusUnsubscribed {
+				next.UnsubscribedAt = time.Time{}
+			}
+			if next.Status == store.StatusConfirmed && cur.Status != store.StatusConfirmed {
+				next.ConfirmedAt = time.Time{} // a fresh confirmation
+			}
+		case cur.Status == store.StatusUnsubscribed:
+			verdict = store.ErrUnsubscribed
+		case cur.Status == store.StatusBounced:
+			verdict = store.ErrBounced
+		case cur.Status == store.StatusPending && sub.Status == store.StatusConfirmed:
+			next = &cur
+			next.Status, next.ConfirmedAt = store.StatusConfirmed, time.Time{}
+		}
+		if next == nil {
+			*sub = cur
+			return nil
+		}
+		args, err := s.subscriberArgs(next)
+		if err != nil {
+			return fmt.Errorf("%s: add subscriber: %w", s.d.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q["update-subscriber"], append(args, next.ID)...); err != nil {
+			return s.errf(err, "add subscriber %s", sub.Email)
+		}
+		*sub = *next
+		sub.Force = false
+		return nil
+	})
+	if err == nil && verdict != nil {
+		err = fmt.Errorf("%s: add subscriber %s: %w", s.d.Name, sub.Email, verdict)
+	}
+	return found, err
+}
+
+// GetSubscriber implements store.Subscribers.
+func (s *Core) GetSubscriber(ctx context.Context, id int64) (*store.Subscriber, error) {
+	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["get-subscriber"], id))
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%s: subscriber %d: %w", s.d.Name, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errf(err, "subscriber %d", id)
+	}
+	return &sub, nil
+}
+
+// SubscriberByEmail implements store.Subscribers.
+func (s *Core) SubscriberByEmail(ctx context.Context, email string) (*store.Subscriber, error) {
+	norm, err := store.NormalizeEmail(email)
+	if err != nil {
+		return nil, fmt.Errorf("%s: subscriber: %w", s.d.Name, err)
+	}
+	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["subscriber-by-email"], norm))
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%s: subscriber %s: %w", s.d.Name, norm, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errf(err, "subscriber %s", norm)
+	}
+	return &sub, nil
+}
+
+// UpdateSubscriber implements store.Subscribers.
+func (s *Core) UpdateSubscriber(ctx context.Context, sub *store.Subscriber) error {
+	args, err := s.subscriberArgs(sub)
+	if err != nil {
+		return fmt.Errorf("%s: update subscriber %d: %w", s.d.Name, sub.ID, err)
+	}
+	res, err := s.db.ExecContext(ctx, s.q["update-subscriber"], append(args, sub.ID)...)
+	if err != nil && s.d.IsUnique(err) {
+		return fmt.Errorf("%s: update subscriber %d: email %s: %w", s.d.Name, sub.ID, sub.Email, store.ErrConflict)
+	}
+	if err != nil {
+		return s.errf(err, "update subscriber %d", sub.ID)
+	}
+	return s.affected(res, fmt.Sprintf("subscriber %d", sub.ID))
+}
+
+// affected turns "no row changed" into ErrNotFound.
+func (s *Core) affected(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.errf(err, "%s", what)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %s: %w", s.d.Name, what, store.ErrNotFound)
+	}
+	return nil
+}
+
+// RemoveSubscriber implements store.Subscribers.
+func (s *Core) RemoveSubscriber(ctx context.Context, email string) error {
+	norm, err := store.NormalizeEmail(email)
+	if err != nil {
+		return fmt.Errorf("%s: remove subscriber: %w", s.d.Name, err)
+	}
+	res, err := s.db.ExecContext(ctx, s.q["remove-subscriber"], nsNow(s.now()), norm)
+	if err != nil {
+		return s.errf(err, "remove subscriber %s", norm)
+	}
+	return s.affected(res, "subscriber "+norm)
+}
+
+// DeleteSubscriber implements store.Subscribers.
+func (s *Core) DeleteSubscriber(ctx context.Context, email string) error {
+	norm, err := store.NormalizeEmail(email)
+	if err != nil {
+		return fmt.Errorf("%s: delete subscriber: %w", s.d.Name, err)
+	}
+	res, err := s.db.ExecContext(ctx, s.q["delete-subscriber"], norm)
+	if err != nil {
+		return s.errf(err, "delete subscriber %s", norm)
+	}
+	return s.affected(res, "subscriber "+norm)
+}
+
+// ListSubscribers implements store.Subscribers.
+func (s *Core) ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["list-subscribers"], string(q.Status), q.AfterID, limit(q.Limit))
+	if err != nil {
+		return nil, s.errf(err, "list subscribers")
+	}
+	defer rows.Close()
+	var out []store.Subscriber
+	for rows.Next() {
+		sub, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, s.errf(err, "list subscribers")
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "list subscribers")
+	}
+	return out, nil
+}
+
+// CountSubscribers implements store.Subscribers.
+func (s *Core) CountSubscribers(ctx context.Context, status store.Status) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q["count-subscribers"], string(status)).Scan(&n); err != nil {
+		return 0, s.errf(err, "count subscribers")
+	}
+	return n, nil
+}
+
+// RecordBounce implements store.Subscribers.
+func (s *Core) RecordBounce(ctx context.Context, id int64, max int) (bool, error) {
+	var status string
+	err := s.db.QueryRowContext(ctx, s.q["record-bounce"], max, nsNow(s.now()), id).Scan(&status)
+	if isNoRows(err) {
+		return false, fmt.Errorf("%s: record bounce: subscriber %d: %w", s.d.Name, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return false, s.errf(err, "record bounce %d", id)
+	}
+	return store.Status(status) == store.StatusBounced, nil
+}

@@ -1,0 +1,123 @@
+// Package sqlite is nashra's embedded default store: a single SQLite file
+// through modernc.org/sqlite (pure Go) and database/sql, driver name
+// "sqlite". The file runs in WAL mode with foreign keys on, a 10 s busy
+// timeout and IMMEDIATE transactions, so that several goroutines — and the
+// River queue sharing the same *sql.DB — write without "database is
+// locked" surprises.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/internal/sqldb"
+)
+
+//go:embed migrations/*.up.sql
+var migrationFiles embed.FS
+
+//go:embed queries.sql
+var queries []byte
+
+// DriverName is the database/sql driver this package uses.
+const DriverName = "sqlite"
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	*sqldb.Core
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating it and its parent folder when needed) the SQLite
+// file named by dsn: a path such as "data/nashra.db", optionally prefixed
+// "file:" and followed by "?"-parameters of modernc.org/sqlite. The pragmas
+// nashra relies on (WAL, busy_timeout=10000, foreign keys, synchronous
+// NORMAL, _txlock=immediate) are always set. Open does not migrate: call
+// Migrate.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	full, err := DSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(DriverName, full)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
+	}
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	core, err := sqldb.New(db, sqldb.Dialect{
+		Name:         "sqlite",
+		IsUnique:     isUnique,
+		IsForeignKey: isForeignKey,
+	}, queries, sub)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{Core: core}, nil
+}
+
+// DB returns the underlying pool (for River's riversqlite driver).
+func (s *Store) DB() *sql.DB { return s.SQL() }
+
+// DSN turns a path or DSN into the full modernc.org/sqlite DSN nashra uses
+// and creates the file's parent folder.
+func DSN(dsn string) (string, error) {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	path = strings.TrimPrefix(path, "//")
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, ":memory:") {
+		return "", fmt.Errorf("sqlite: DSN %q: need a file path (in-memory databases are not shared between connections)", dsn)
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: DSN %q: %w", dsn, err)
+	}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_foreign_keys", "1")
+	params.Set("_synchronous", "NORMAL")
+	params.Set("_txlock", "immediate")
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("sqlite: create folder for %s: %w", path, err)
+		}
+	}
+	return path + "?" + params.Encode(), nil
+}
+
+func code(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+func isUnique(err error) bool {
+	c := code(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func isForeignKey(err error) bool {
+	return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}

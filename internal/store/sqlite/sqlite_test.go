@@ -1,0 +1,141 @@
+package sqlite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/storetest"
+)
+
+func newStore(t *testing.T) store.Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, newStore)
+}
+
+// TestConcurrentMigrate opens the same file twice, as two processes would,
+// and migrates from both at once.
+func TestConcurrentMigrate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	const n = 4
+	stores := make([]*Store, n)
+	for i := range stores {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, s := range stores {
+		wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+	var rows, versions int
+	if err := stores[0].DB().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if rows != versions || rows != len(stores[0].Migrations()) {
+		t.Errorf("schema_migrations: %d rows, %d versions, %d embedded", rows, versions, len(stores[0].Migrations()))
+	}
+}
+
+// TestOpenSettings checks the file is created with its folder and that the
+// pragmas nashra relies on hold on every pooled connection.
+func TestOpenSettings(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "deep", "data")
+	s, err := Open(ctx, "file:"+filepath.Join(dir, "nashra.db")+"?_journal_mode=DELETE&_pragma=cache_size(-4000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nashra.db")); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	// Hold several connections at once so the pool opens more than one.
+	var conns []interface{ Close() error }
+	for i := range 3 {
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		for _, p := range []struct{ pragma, want string }{
+			{"journal_mode", "wal"},
+			{"busy_timeout", "10000"},
+			{"foreign_keys", "1"},
+			{"synchronous", "1"},
+			{"cache_size", "-4000"},
+		} {
+			var got string
+			if err := c.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if strings.ToLower(got) != p.want {
+				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, p.pragma, got, p.want)
+			}
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func TestDSN(t *testing.T) {
+	for _, bad := range []string{"", ":memory:", "file::memory:?cache=shared", "file:"} {
+		if _, err := DSN(bad); err == nil {
+			t.Errorf("DSN(%q) accepted an in-memory or empty database", bad)
+		}
+	}
+	dir := t.TempDir()
+	got, err := DSN(filepath.Join(dir, "a", "b.db") + "?_txlock=deferred")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, filepath.Join(dir, "a", "b.db")+"?") || !strings.Contains(got, "_txlock=immediate") || strings.Contains(got, "deferred") {
+		t.Errorf("DSN = %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || !fi.IsDir() {
+		t.Errorf("parent folder not created: %v", err)
+	}
+}
+
+func TestOpenUnwritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root: permissions are not enforced")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	_, err := Open(context.Background(), filepath.Join(dir, "sub", "x.db"))
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: ") {
+		t.Errorf("Open in an unwritable folder: %v", err)
+	}
+}

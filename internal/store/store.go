@@ -1,0 +1,279 @@
+// Package store declares nashra's storage: small interfaces for articles,
+// subscribers, the delivery ledger and settings, the records they hold, and
+// the named errors callers branch on. It holds no database code of its own:
+// internal/store/sqlite (the embedded default) and internal/store/postgres
+// implement every interface with one concrete type each, and
+// internal/store/storetest is the one test suite both must pass.
+// internal/store/open picks a backend by driver name.
+//
+// All times are stored in UTC with nanosecond precision; a zero time.Time
+// means "unset".
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/nashra/nashra/internal/article"
+)
+
+// Named errors. Backends wrap them with %w; branch with errors.Is.
+var (
+	// ErrNotFound: no such article, subscriber, edition, delivery or setting.
+	ErrNotFound = errors.New("store: not found")
+	// ErrUnsubscribed: AddSubscriber met an address that left the list;
+	// it is not re-subscribed unless Subscriber.Force is set.
+	ErrUnsubscribed = errors.New("store: address unsubscribed")
+	// ErrBounced: AddSubscriber met an address that bounced too often;
+	// it is not re-subscribed unless Subscriber.Force is set.
+	ErrBounced = errors.New("store: address bounced")
+	// ErrInvalidEmail: an address that NormalizeEmail rejects.
+	ErrInvalidEmail = errors.New("store: invalid email address")
+	// ErrConflict: a unique value (an article slug, a subscriber email)
+	// already belongs to another record.
+	ErrConflict = errors.New("store: already used by another record")
+	// ErrInvalid: a record that cannot be stored as given (unknown status,
+	// missing key, time out of range…).
+	ErrInvalid = errors.New("store: invalid record")
+	// ErrDeliveryFinal: MarkDelivery tried to move a delivery out of
+	// "sent", which would send it twice.
+	ErrDeliveryFinal = errors.New("store: delivery already sent")
+)
+
+// SendingLease is how long a delivery may stay in "sending" before
+// ClaimDelivery hands it out again: the worker that claimed it is presumed
+// dead (River rescues its job) and the message was never marked sent.
+const SendingLease = 5 * time.Minute
+
+// Store is everything nashra keeps in its database.
+type Store interface {
+	Articles
+	Subscribers
+	Ledger
+	KV
+	// Migrate applies the pending migrations in one transaction. Two
+	// processes may call it at once: one applies, the other waits and
+	// finds nothing left to do.
+	Migrate(ctx context.Context) error
+	// MigrationsPending counts the embedded migrations not yet applied.
+	MigrationsPending(ctx context.Context) (int, error)
+	Ping(ctx context.Context) error
+	// DB is the underlying pool, for River's database/sql driver and for
+	// tests. Store methods never leave a transaction open on it.
+	DB() *sql.DB
+	Close() error
+}
+
+// ArticleQuery selects articles for feeds and archives.
+type ArticleQuery struct {
+	// Category, when set, keeps only articles whose Category equals it.
+	Category string
+	// From and To bound the publication time to [From, To); a zero value
+	// leaves that side open.
+	From, To time.Time
+	// Limit caps the number of articles; 0 means no limit.
+	Limit int
+	// IncludeDrafts returns drafts too (admin previews).
+	IncludeDrafts bool
+}
+
+// Articles stores articles and their related-article links.
+type Articles interface {
+	// UpsertArticle inserts or updates the article with ID a.ID, which must
+	// be article.IDFor(a.Key); when a.ID is empty it is set from a.Key.
+	// Re-storing identical content reports created=false, changed=false and
+	// writes nothing. Published must be set. A slug that belongs to
+	// another article gives ErrConflict.
+	UpsertArticle(ctx context.Context, a *article.Article) (created, changed bool, err error)
+	GetArticle(ctx context.Context, id string) (*article.Article, error)
+	ArticleBySlug(ctx context.Context, slug string) (*article.Article, error)
+	// ListArticles returns the matching articles, newest first (ties by ID).
+	ListArticles(ctx context.Context, q ArticleQuery) ([]article.Article, error)
+	// ArticlesBetween returns published (non-draft) articles with a
+	// publication time in (from, to], newest first.
+	ArticlesBetween(ctx context.Context, from, to time.Time) ([]article.Article, error)
+	CountArticles(ctx context.Context) (int, error)
+	// LastChange is the time of the newest insert or content change; zero
+	// for an empty store. Feed caches compare it.
+	LastChange(ctx context.Context) (time.Time, error)
+	// SetRelated replaces the related links of article id (best first).
+	// Links to itself are dropped; an unknown id on either side gives
+	// ErrNotFound.
+	SetRelated(ctx context.Context, id string, rel []article.Related) error
+	// Related returns up to k (0 = all) non-draft related articles, best first.
+	Related(ctx context.Context, id string, k int) ([]article.Article, error)
+}
+
+// Status is a subscriber's state.
+type Status string
+
+// Subscriber states.
+const (
+	StatusPending      Status = "pending"
+	StatusConfirmed    Status = "confirmed"
+	StatusUnsubscribed Status = "unsubscribed"
+	StatusBounced      Status = "bounced"
+)
+
+// Valid reports whether s is one of the four states.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusConfirmed, StatusUnsubscribed, StatusBounced:
+		return true
+	}
+	return false
+}
+
+// Source says how a subscriber came to the list.
+const (
+	SourceForm   = "form"
+	SourceImport = "import"
+	SourceAdmin  = "admin"
+)
+
+// Subscriber is one email recipient.
+type Subscriber struct {
+	ID int64
+	// Email is normalised by the store (see NormalizeEmail).
+	Email string
+	Name  string
+	// Status defaults to pending when empty.
+	Status Status
+	// Categories chosen; none means all.
+	Categories []string
+	// Source is form, import or admin (default admin).
+	Source  string
+	Bounces int
+	// Paused subscribers stay confirmed but receive nothing for now.
+	Paused         bool
+	CreatedAt      time.Time
+	ConfirmedAt    time.Time
+	UnsubscribedAt time.Time
+
+	// Force, for AddSubscriber only (never stored), re-subscribes an
+	// address that unsubscribed or bounced, with the given fields.
+	Force bool
+}
+
+// SubscriberQuery pages through subscribers by ID.
+type SubscriberQuery struct {
+	// Status, when set, keeps only subscribers in that state.
+	Status Status
+	// AfterID returns subscribers with ID > AfterID (keyset paging).
+	AfterID int64
+	// Limit caps the page; 0 means no limit.
+	Limit int
+}
+
+// Subscribers stores the mailing list.
+type Subscribers interface {
+	// AddSubscriber adds s by normalised email and sets s.ID, s.Email and
+	// the times. For an address already on the list it reports
+	// created=false and fills s with the stored record: a pending one is
+	// confirmed when s.Status is confirmed; an unsubscribed or bounced one
+	// gives ErrUnsubscribed or ErrBounced unless s.Force is set, in which
+	// case it is re-subscribed with s's fields.
+	AddSubscriber(ctx context.Context, s *Subscriber) (created bool, err error)
+	GetSubscriber(ctx context.Context, id int64) (*Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
+	// UpdateSubscriber writes every field of s by s.ID. A move to
+	// confirmed or unsubscribed with a zero time stamps it now.
+	UpdateSubscriber(ctx context.Context, s *Subscriber) error
+	// RemoveSubscriber marks the address unsubscribed and keeps the record.
+	RemoveSubscriber(ctx context.Context, email string) error
+	// DeleteSubscriber erases the record and its deliveries (admin).
+	DeleteSubscriber(ctx context.Context, email string) error
+	// ListSubscribers returns subscribers in ID order.
+	ListSubscribers(ctx context.Context, q SubscriberQuery) ([]Subscriber, error)
+	// CountSubscribers counts subscribers in status ("" = all).
+	CountSubscribers(ctx context.Context, status Status) (int, error)
+	// RecordBounce counts a permanent failure; at max bounces (max > 0)
+	// the subscriber becomes bounced. It reports whether they now are.
+	RecordBounce(ctx context.Context, id int64, max int) (bounced bool, err error)
+}
+
+// Edition is one built digest.
+type Edition struct {
+	// ID is the edition's day, YYYY-MM-DD in the site time zone.
+	ID      string
+	Subject string
+	// Body is the JSON of the built edition.
+	Body      []byte
+	CreatedAt time.Time
+	// Recipients counts the deliveries enqueued for it.
+	Recipients int
+}
+
+// DeliveryState is where one message of an edition stands.
+type DeliveryState string
+
+// Delivery states.
+const (
+	DeliveryQueued   DeliveryState = "queued"
+	DeliverySending  DeliveryState = "sending"
+	DeliverySent     DeliveryState = "sent"
+	DeliveryRetrying DeliveryState = "retrying"
+	DeliveryFailed   DeliveryState = "failed"
+)
+
+// DeliveryStates lists every state, in the order a status report shows them.
+var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliveryRetrying, DeliverySent, DeliveryFailed}
+
+// Valid reports whether s is one of the five states.
+func (s DeliveryState) Valid() bool {
+	switch s {
+	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed:
+		return true
+	}
+	return false
+}
+
+// Delivery is the ledger entry of one edition for one subscriber.
+type Delivery struct {
+	EditionID    string
+	SubscriberID int64
+	Email        string
+	State        DeliveryState
+	Attempts     int
+	LastError    string
+	MessageID    string
+	UpdatedAt    time.Time
+	SentAt       time.Time
+}
+
+// Ledger records editions and who has been sent each one.
+type Ledger interface {
+	// CreateEdition stores e once per ID; when it exists already it
+	// reports false and fills e with the stored edition.
+	CreateEdition(ctx context.Context, e *Edition) (created bool, err error)
+	GetEdition(ctx context.Context, id string) (*Edition, error)
+	// EnqueueDeliveries adds a queued delivery per subscriber still on
+	// record, skipping ones already there, and returns how many it added.
+	EnqueueDeliveries(ctx context.Context, editionID string, subs []Subscriber) (int, error)
+	// ClaimDelivery moves a queued or retrying delivery (or one stuck in
+	// sending for longer than SendingLease) to sending and counts the
+	// attempt. Of concurrent claims exactly one gets true; the others, and
+	// claims on sent or failed deliveries, get the current row and false.
+	ClaimDelivery(ctx context.Context, editionID string, subscriberID int64) (*Delivery, bool, error)
+	// MarkDelivery sets the state and last error; sent stamps SentAt.
+	// Moving a sent delivery to another state gives ErrDeliveryFinal.
+	MarkDelivery(ctx context.Context, editionID string, subscriberID int64, state DeliveryState, errText string) error
+	// SetDeliveryMessageID records the Message-ID the delivery is sent with.
+	SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error
+	// DeliveryCounts counts the deliveries of an edition by state; every
+	// state is present in the map.
+	DeliveryCounts(ctx context.Context, editionID string) (map[DeliveryState]int, error)
+	// ListDeliveries returns deliveries in state ("" = all) by subscriber
+	// ID; limit 0 means no limit.
+	ListDeliveries(ctx context.Context, editionID string, state DeliveryState, limit int) ([]Delivery, error)
+}
+
+// KV keeps small settings, such as the generated security secret.
+type KV interface {
+	GetSetting(ctx context.Context, key string) (string, error)
+	// PutSettingIfAbsent stores value unless key has one already, and
+	// returns the value that is stored now (first writer wins).
+	PutSettingIfAbsent(ctx context.Context, key, value string) (actual string, err error)
+}

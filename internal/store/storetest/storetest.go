@@ -1,0 +1,160 @@
+// Package storetest is the one test suite every store.Store backend must
+// pass. A backend's own _test.go calls Run with a constructor that returns
+// a fresh, empty and not yet migrated store; the suite migrates it itself
+// so that migrations are tested too.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// NewStore returns a fresh, empty, unmigrated store that is closed when
+// the test ends.
+type NewStore func(t *testing.T) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, newStore NewStore) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, NewStore)
+	}{
+		{"Migrations", testMigrations},
+		{"PingAndDB", testPingAndDB},
+		{"Settings", testSettings},
+		{"UpsertArticle", testUpsertArticle},
+		{"ArticleRoundTrip", testArticleRoundTrip},
+		{"ArticleErrors", testArticleErrors},
+		{"ListArticles", testListArticles},
+		{"ArticlesBetween", testArticlesBetween},
+		{"Related", testRelated},
+		{"AddSubscriber", testAddSubscriber},
+		{"AddSubscriberConcurrent", testAddSubscriberConcurrent},
+		{"UpdateSubscriber", testUpdateSubscriber},
+		{"RemoveAndDeleteSubscriber", testRemoveAndDeleteSubscriber},
+		{"ListSubscribers", testListSubscribers},
+		{"RecordBounce", testRecordBounce},
+		{"Editions", testEditions},
+		{"EnqueueDeliveries", testEnqueueDeliveries},
+		{"DeliveryLifecycle", testDeliveryLifecycle},
+		{"ClaimDeliveryConcurrent", testClaimDeliveryConcurrent},
+		{"StaleSendingReclaimed", testStaleSending},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
+	}
+}
+
+// setup returns a migrated fresh store.
+func setup(t *testing.T, newStore NewStore) (context.Context, store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	s := newStore(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return ctx, s
+}
+
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: error %v, want %v", what, err, target)
+	}
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func testMigrations(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	n, err := s.MigrationsPending(ctx)
+	must(t, "MigrationsPending before", err)
+	if n < 1 {
+		t.Fatalf("MigrationsPending on an empty database = %d, want ≥ 1", n)
+	}
+	// Two at once on the same pool, then a third afterwards.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() { errs[i] = s.Migrate(ctx) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		must(t, fmt.Sprintf("concurrent Migrate %d", i), err)
+	}
+	must(t, "Migrate again", s.Migrate(ctx))
+	n, err = s.MigrationsPending(ctx)
+	must(t, "MigrationsPending after", err)
+	if n != 0 {
+		t.Errorf("MigrationsPending after Migrate = %d, want 0", n)
+	}
+	var applied int
+	must(t, "count schema_migrations", s.DB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&applied))
+	var versions int
+	must(t, "count distinct versions", s.DB().QueryRowContext(ctx, "SELECT count(DISTINCT version) FROM schema_migrations").Scan(&versions))
+	if applied != versions || applied < 1 {
+		t.Errorf("schema_migrations holds %d rows for %d versions: a migration was applied twice", applied, versions)
+	}
+	// The schema works after all that.
+	if _, err := s.CountArticles(ctx); err != nil {
+		t.Errorf("CountArticles after migrations: %v", err)
+	}
+}
+
+func testPingAndDB(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	must(t, "Ping", s.Ping(ctx))
+	if s.DB() == nil {
+		t.Fatal("DB() is nil")
+	}
+	must(t, "DB().Ping", s.DB().PingContext(ctx))
+}
+
+func testSettings(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	_, err := s.GetSetting(ctx, "security.secret")
+	wantErr(t, "GetSetting missing", err, store.ErrNotFound)
+
+	got, err := s.PutSettingIfAbsent(ctx, "security.secret", "أول")
+	must(t, "PutSettingIfAbsent", err)
+	if got != "أول" {
+		t.Errorf("first PutSettingIfAbsent = %q, want أول", got)
+	}
+	got, err = s.PutSettingIfAbsent(ctx, "security.secret", "second")
+	must(t, "PutSettingIfAbsent again", err)
+	if got != "أول" {
+		t.Errorf("second PutSettingIfAbsent = %q, want the first value أول", got)
+	}
+	if v, err := s.GetSetting(ctx, "security.secret"); err != nil || v != "أول" {
+		t.Errorf("GetSetting = %q, %v", v, err)
+	}
+
+	// Racing writers all see the one winner.
+	const n = 8
+	vals := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { vals[i], errs[i] = s.PutSettingIfAbsent(ctx, "race", fmt.Sprint("v", i)) })
+	}
+	wg.Wait()
+	for i := range n {
+		must(t, "racing PutSettingIfAbsent", errs[i])
+		if vals[i] != vals[0] {
+			t.Fatalf("racing writers saw %q and %q", vals[0], vals[i])
+		}
+	}
+}
