@@ -1,0 +1,305 @@
+// Package publish is the service between the command line / web server and
+// the parts they drive: it imports article files into the store, keeps the
+// related-article index and links current, and builds the feed set. It holds
+// no configuration of its own beyond what its constructor is given.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/arabic"
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// Store is what publishing needs from storage.
+type Store interface {
+	UpsertArticle(ctx context.Context, a *article.Article) (created, changed bool, err error)
+	ListArticles(ctx context.Context, q store.ArticleQuery) ([]article.Article, error)
+	SetRelated(ctx context.Context, id string, rel []article.Related) error
+	Related(ctx context.Context, id string, k int) ([]article.Article, error)
+}
+
+// Options configure a Publisher.
+type Options struct {
+	Feeds        feeds.Options
+	Parse        article.Options
+	SummaryWords int // extractive summary length
+	RelatedK     int // related links kept per article
+	Log          *slog.Logger
+}
+
+// Publisher imports articles and builds feeds. Its methods are safe for
+// concurrent use.
+type Publisher struct {
+	st   Store
+	o    Options
+	log  *slog.Logger
+	mu   sync.Mutex // guards index and loaded
+	ix   *arabic.Index
+	init bool
+}
+
+// New returns a Publisher over st.
+func New(st Store, o Options) *Publisher {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.SummaryWords <= 0 {
+		o.SummaryWords = 60
+	}
+	words := o.SummaryWords
+	if o.Parse.Summarize == nil {
+		o.Parse.Summarize = func(title, text string) string { return arabic.Summarize(title, text, words) }
+	}
+	return &Publisher{st: st, o: o, log: o.Log, ix: arabic.NewIndex()}
+}
+
+// Report counts what an import did.
+type Report struct {
+	Files     int // files read
+	Imported  int // new articles
+	Updated   int // existing articles whose content changed
+	Unchanged int // re-imported with identical content
+	Failed    int // files (or array elements) that could not be imported
+	Errors    []error
+}
+
+// String is the summary line printed at the end of an import.
+func (r Report) String() string {
+	return fmt.Sprintf("%d imported, %d updated, %d unchanged, %d failed (%d files)",
+		r.Imported, r.Updated, r.Unchanged, r.Failed, r.Files)
+}
+
+// Err joins the per-file errors, nil when nothing failed.
+func (r Report) Err() error { return errors.Join(r.Errors...) }
+
+// CountFiles returns how many article files paths name, for a progress bar.
+func CountFiles(paths []string) int {
+	n := 0
+	_ = article.Walk(paths, func(string) error { n++; return nil })
+	return n
+}
+
+// Import parses and stores every article file under paths. A bad file is
+// recorded in the report and the rest go on. progress, when not nil, is
+// called after each file. Related links of the changed articles (and of the
+// articles now pointing at them) are recomputed at the end.
+func (p *Publisher) Import(ctx context.Context, paths []string, progress func(path string)) (Report, error) {
+	if err := p.loadIndex(ctx); err != nil {
+		return Report{}, err
+	}
+	var r Report
+	var changed []article.Article
+	walkErr := article.Walk(paths, func(path string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		defer func() {
+			if progress != nil {
+				progress(path)
+			}
+		}()
+		r.Files++
+		arts, perr := article.ParseFile(path, p.o.Parse)
+		if perr != nil {
+			fe := article.FileErrors(perr)
+			if len(fe) == 0 {
+				r.Failed++
+			} else {
+				r.Failed += len(fe)
+			}
+			r.Errors = append(r.Errors, perr)
+		}
+		for i := range arts {
+			a := &arts[i]
+			created, chg, err := p.st.UpsertArticle(ctx, a)
+			switch {
+			case err != nil:
+				r.Failed++
+				r.Errors = append(r.Errors, &article.FileError{Path: path, Err: fmt.Errorf("store: %w", err)})
+				continue
+			case created:
+				r.Imported++
+			case chg:
+				r.Updated++
+			default:
+				r.Unchanged++
+				continue
+			}
+			changed = append(changed, *a)
+		}
+		return nil
+	})
+	if walkErr != nil {
+		// Errors from Walk itself (a missing path) are not per-file parse
+		// errors already counted above.
+		for _, e := range unjoin(walkErr) {
+			if errors.Is(e, context.Canceled) {
+				return r, e
+			}
+			var fe *article.FileError
+			if !errors.As(e, &fe) {
+				r.Failed++
+				r.Errors = append(r.Errors, e)
+			}
+		}
+	}
+	if len(changed) > 0 {
+		if err := p.updateRelated(ctx, changed); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func unjoin(err error) []error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	return []error{err}
+}
+
+func doc(a *article.Article) arabic.Doc {
+	return arabic.Doc{ID: a.ID, Title: a.Title, Category: a.Category, Text: a.Subtitle + "\n" + a.BodyText}
+}
+
+// loadIndex fills the related-article index from the store, once.
+func (p *Publisher) loadIndex(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.init {
+		return nil
+	}
+	all, err := p.st.ListArticles(ctx, store.ArticleQuery{})
+	if err != nil {
+		return fmt.Errorf("publish: load articles: %w", err)
+	}
+	for i := range all {
+		p.ix.Add(doc(&all[i]))
+	}
+	p.init = true
+	return nil
+}
+
+// updateRelated adds the changed articles to the index and stores fresh
+// related links for them and for the articles they now relate to (so an
+// older story gains a link to a newer one on the same subject).
+func (p *Publisher) updateRelated(ctx context.Context, changed []article.Article) error {
+	k := p.o.RelatedK
+	if k <= 0 {
+		return nil
+	}
+	for i := range changed {
+		p.ix.Add(doc(&changed[i]))
+	}
+	todo := map[string]bool{}
+	for i := range changed {
+		todo[changed[i].ID] = true
+		for _, m := range p.ix.Related(changed[i].ID, k) {
+			todo[m.ID] = true
+		}
+	}
+	for id := range todo {
+		matches := p.ix.Related(id, k)
+		rel := make([]article.Related, len(matches))
+		for i, m := range matches {
+			rel[i] = article.Related{ID: m.ID, Score: m.Score}
+		}
+		if err := p.st.SetRelated(ctx, id, rel); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("publish: related links of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// Build builds every feed from the store.
+func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
+	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("publish: list articles: %w", err)
+	}
+	in := feeds.Input{Articles: arts, Related: map[string][]feeds.RelatedLink{}}
+	for _, id := range feedArticleIDs(arts, p.o.Feeds) {
+		rel, err := p.st.Related(ctx, id, p.o.RelatedK)
+		if err != nil {
+			return nil, fmt.Errorf("publish: related of %s: %w", id, err)
+		}
+		for _, r := range rel {
+			in.Related[id] = append(in.Related[id], feeds.RelatedLink{Title: r.Title, URL: feeds.ArticleURL(p.o.Feeds, r)})
+		}
+	}
+	set, err := feeds.Build(p.o.Feeds, in)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	return set, nil
+}
+
+// feedArticleIDs returns the IDs of the articles that will appear in some
+// feed: the newest Items overall and per category (arts is newest first).
+func feedArticleIDs(arts []article.Article, o feeds.Options) []string {
+	n := o.Items
+	if n <= 0 {
+		n = feeds.DefaultItems
+	}
+	perCat := map[string]int{}
+	var ids []string
+	for i, a := range arts {
+		if a.Draft {
+			continue
+		}
+		if i < n || perCat[a.Category] < n {
+			ids = append(ids, a.ID)
+		}
+		perCat[a.Category]++
+	}
+	return ids
+}
+
+// Snapshot describes the files of a content folder, to notice changes.
+type Snapshot map[string]fileStamp
+
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+// Scan records the size and modification time of every article file under dir.
+func Scan(dir string) Snapshot {
+	s := Snapshot{}
+	_ = article.Walk([]string{dir}, func(path string) error {
+		if st, err := os.Stat(path); err == nil {
+			s[path] = fileStamp{st.Size(), st.ModTime()}
+		}
+		return nil
+	})
+	return s
+}
+
+// ChangedSince lists the files that are new or changed compared with old.
+func (s Snapshot) ChangedSince(old Snapshot) []string {
+	var out []string
+	for p, st := range s {
+		if o, ok := old[p]; !ok || o != st {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Invalidate drops the in-memory index so that the next import reloads it
+// from the store (another process imported articles).
+func (p *Publisher) Invalidate() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ix = arabic.NewIndex()
+	p.init = false
+}

@@ -1,0 +1,281 @@
+// Package web is nashra's HTTP surface: the feeds (served from memory by
+// feeds.Handler), article pages, the web copy of each digest edition,
+// health checks, and the public subscription pages. Public pages are
+// Arabic, right-to-left, and work without JavaScript.
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/article"
+)
+
+// Articles is what the article pages need.
+type Articles interface {
+	ArticleBySlug(ctx context.Context, slug string) (*article.Article, error)
+}
+
+// Health reports readiness: the database is reachable and migrated.
+type Health interface {
+	Ping(ctx context.Context) error
+	MigrationsPending(ctx context.Context) (int, error)
+}
+
+// Pages renders the named page template with data (templates.Set.Page).
+type Pages interface {
+	Page(name string, data any) ([]byte, error)
+}
+
+// Options wire the server.
+type Options struct {
+	Feeds    http.Handler // serves /feed.xml, /atom.xml, /feed.json, /categories/…, / and /index.html
+	Articles Articles
+	Health   Health
+	Pages    Pages
+	// Edition renders the web copy of the edition of a day (YYYY-MM-DD);
+	// ok=false when there is none.
+	Edition   func(ctx context.Context, day string) (page []byte, ok bool, err error)
+	SiteTitle string
+	BaseURL   string
+	Location  *time.Location
+	// DateLine formats an article's publication time in Arabic.
+	DateLine func(time.Time) string
+	// Related lists an article's related links.
+	Related    func(ctx context.Context, id string) []Link
+	IsNotFound func(error) bool
+	Log        *slog.Logger
+	// Extra routes (subscription pages, admin API) mounted by the caller.
+	Routes func(mux *http.ServeMux)
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	o   Options
+	mux *http.ServeMux
+}
+
+// New builds the handler.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	s := &Server{o: o, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if o.Articles != nil {
+		s.mux.HandleFunc("GET /articles/{slug}", s.article)
+	}
+	if o.Edition != nil {
+		s.mux.HandleFunc("GET /digest/{date}", s.edition)
+	}
+	if o.Routes != nil {
+		o.Routes(s.mux)
+	}
+	if o.Feeds != nil {
+		s.mux.Handle("/", o.Feeds)
+	}
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.o.Health == nil {
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.o.Health.Ping(ctx); err != nil {
+		s.o.Log.Warn("readyz: database unreachable", "err", err)
+		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	n, err := s.o.Health.MigrationsPending(ctx)
+	if err != nil || n > 0 {
+		http.Error(w, "migrations pending", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+type articlePage struct {
+	SiteTitle, BaseURL, Title string
+	Article                   *article.Article
+	Body                      template.HTML
+	Dir                       string
+	Published                 time.Time
+	DateLine                  string
+	Related                   []Link
+}
+
+// Link is a titled link.
+type Link struct{ Title, URL string }
+
+func (s *Server) article(w http.ResponseWriter, r *http.Request) {
+	a, err := s.o.Articles.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil || a.Draft {
+		if err == nil || (s.o.IsNotFound != nil && s.o.IsNotFound(err)) {
+			s.Error(w, r, http.StatusNotFound, "")
+			return
+		}
+		s.o.Log.Error("article page", "slug", r.PathValue("slug"), "err", err)
+		s.Error(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	dir := "ltr"
+	if rtl(a.Language) {
+		dir = "rtl"
+	}
+	// BodyHTML passed the ingestion allow-list (article.SanitizeHTML).
+	page := articlePage{
+		SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: a.Title,
+		Article: a, Body: template.HTML(a.BodyHTML), Dir: dir,
+		Published: a.Published.In(s.o.Location), DateLine: a.Published.In(s.o.Location).Format("2006-01-02 15:04"),
+	}
+	if s.o.DateLine != nil {
+		page.DateLine = s.o.DateLine(page.Published)
+	}
+	if s.o.Related != nil {
+		page.Related = s.o.Related(r.Context(), a.ID)
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	s.render(w, r, http.StatusOK, "article.html.tmpl", page)
+}
+
+func (s *Server) edition(w http.ResponseWriter, r *http.Request) {
+	day := r.PathValue("date")
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		s.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	page, ok, err := s.o.Edition(r.Context(), day)
+	switch {
+	case err != nil:
+		s.o.Log.Error("edition page", "date", day, "err", err)
+		s.Error(w, r, http.StatusInternalServerError, "")
+	case !ok:
+		s.Error(w, r, http.StatusNotFound, "لا توجد نشرة لهذا اليوم.")
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(page)
+	}
+}
+
+// Arabic messages for error pages.
+var statusText = map[int]string{
+	http.StatusBadRequest:          "الطلب غير صالح.",
+	http.StatusForbidden:           "لا يمكن إتمام هذا الطلب.",
+	http.StatusNotFound:            "الصفحة المطلوبة غير موجودة.",
+	http.StatusMethodNotAllowed:    "هذه الطريقة غير مسموح بها هنا.",
+	http.StatusTooManyRequests:     "طلبات كثيرة في وقت قصير. حاول مرة أخرى بعد قليل.",
+	http.StatusInternalServerError: "حدث خطأ من جهتنا. حاول مرة أخرى لاحقًا.",
+}
+
+type errorPage struct {
+	SiteTitle, BaseURL, Title string
+	Status                    int
+	Message                   string
+}
+
+// Error writes an Arabic error page; msg overrides the default message.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if msg == "" {
+		msg = statusText[status]
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	s.render(w, r, status, "error.html.tmpl", errorPage{
+		SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: errorTitle(status), Status: status, Message: msg,
+	})
+}
+
+func errorTitle(status int) string {
+	switch {
+	case status == http.StatusNotFound:
+		return "غير موجودة"
+	case status >= 500:
+		return "خطأ في الخادم"
+	}
+	return "تعذّر إتمام الطلب"
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if s.o.Pages == nil {
+		w.WriteHeader(status)
+		return
+	}
+	page, err := s.o.Pages.Page(name, data)
+	if err != nil {
+		s.o.Log.Error("render page", "page", name, "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`<!doctype html><html lang="ar" dir="rtl"><meta charset="utf-8"><p>حدث خطأ من جهتنا.</p></html>`))
+		return
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(page)
+	}
+}
+
+func rtl(lang string) bool {
+	lang = strings.ToLower(lang)
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	switch lang {
+	case "ar", "fa", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug":
+		return true
+	}
+	return false
+}
+
+// ErrServerClosed is returned by ListenAndServe after a graceful shutdown.
+var ErrServerClosed = http.ErrServerClosed
+
+// Serve runs h on addr until ctx ends, then shuts down gracefully within timeout.
+func Serve(ctx context.Context, addr string, h http.Handler, timeout time.Duration, log *slog.Logger) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
