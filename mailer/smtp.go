@@ -151,7 +151,7 @@ func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) erro
 	}
 	defer func() { <-t.slots }()
 
-	for attempt := 0; ; attempt++ {
+	for {
 		sc, reused, err := t.get(ctx)
 		if err != nil {
 			return err
@@ -163,9 +163,10 @@ func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) erro
 			t.put(sc)
 		}
 		// A pooled connection the server has closed meanwhile fails at
-		// MAIL FROM, before anything was accepted: dial again, once.
+		// MAIL FROM, before anything was accepted: take the next one or
+		// dial. Each round drops one idle connection, so this ends.
 		var se *SendError
-		if reused && attempt == 0 && broken && ctx.Err() == nil &&
+		if reused && broken && ctx.Err() == nil &&
 			errors.As(err, &se) && se.Stage == "mail" && (se.Code == 0 || se.Code == 421) {
 			continue
 		}

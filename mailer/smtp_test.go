@@ -276,22 +276,43 @@ func TestSMTPPoolConcurrency(t *testing.T) {
 }
 
 func TestSMTPRedialsBrokenConnections(t *testing.T) {
-	s := startServer(t, serverOpts{})
+	gate := make(chan struct{})
+	s := startServer(t, serverOpts{DataDelay: gate})
 	tr := transportFor(t, s, SMTPOptions{Pool: 2})
 	env := Envelope{From: "a@digest.example.com", To: []string{"b@example.org"}}
 	msg := []byte("Subject: x\r\n\r\nhi\r\n")
-	for i := 0; i < 3; i++ {
-		if err := tr.Send(context.Background(), env, msg); err != nil {
-			t.Fatalf("send %d: %v", i, err)
+	// Two sends at once leave two idle connections in the pool.
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() { errs <- tr.Send(context.Background(), env, msg) }()
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if n, _ := s.stats(); n == 2 {
+			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatal("the two sends did not open two connections")
+		}
+	}
+	close(gate)
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server drops both; the next sends find them dead and redial.
+	for i := 0; i < 2; i++ {
 		s.killConnections()
 		time.Sleep(20 * time.Millisecond)
+		if err := tr.Send(context.Background(), env, msg); err != nil {
+			t.Fatalf("send after the server dropped the connections: %v", err)
+		}
 	}
-	if n := len(s.Messages()); n != 3 {
-		t.Fatalf("received %d, want 3", n)
+	if n := len(s.Messages()); n != 4 {
+		t.Fatalf("received %d, want 4", n)
 	}
-	if n, _ := s.stats(); n != 3 {
-		t.Errorf("%d sessions, want 3 (one redial per killed connection)", n)
+	if n, _ := s.stats(); n != 4 {
+		t.Errorf("%d connections, want 4 (2, then one redial per drop)", n)
 	}
 }
 
