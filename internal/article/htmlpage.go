@@ -15,10 +15,9 @@ import (
 
 // pageMeta is what the head of a saved page says about its article.
 type pageMeta struct {
-	lang, title, canonical                 string
-	og                                     map[string]string // og:* and article:* and name=* (first value)
-	tags, authors                          []string
-	published, modified, section, keywords string
+	lang, title, canonical string
+	og                     map[string]string // og:*, article:* and name=* (first value of each)
+	tags, authors          []string
 }
 
 func readMeta(doc *html.Node) pageMeta {

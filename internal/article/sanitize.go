@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -399,7 +398,6 @@ func HTMLToText(s string) string {
 type textWriter struct {
 	blocks []string
 	cur    strings.Builder
-	inList int
 }
 
 func (t *textWriter) flush() {
@@ -460,12 +458,3 @@ func (t *textWriter) walk(n *html.Node) {
 
 // wordCount counts white-space separated words.
 func wordCount(s string) int { return len(strings.Fields(s)) }
-
-// truncateRunes keeps at most n runes of s.
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
-}

@@ -15,7 +15,6 @@ import (
 var (
 	// handlerAttr is an on…= attribute inside a tag.
 	handlerAttr = regexp.MustCompile(`(?i)<[^>]*\son[a-z]+\s*=`)
-	tagRE       = regexp.MustCompile(`<[^>]*>`)
 )
 
 // badRune reports a rune no text field may hold; nl allows \n and \t.
