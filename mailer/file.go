@@ -68,6 +68,13 @@ func FileName(msg []byte) string {
 // already there. The envelope is not recorded: the headers name the
 // recipients.
 func (f *FileTransport) Send(ctx context.Context, env Envelope, msg []byte) error {
+	return f.SendCommit(ctx, env, msg, nil)
+}
+
+// SendCommit is Send with a commit hook (see Committer): commit runs once
+// the message is durably in a temporary file, before it appears in the
+// outbox; when it fails, the outbox is left unchanged.
+func (f *FileTransport) SendCommit(ctx context.Context, env Envelope, msg []byte, commit func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -96,6 +103,11 @@ func (f *FileTransport) Send(ctx context.Context, env Envelope, msg []byte) erro
 	}
 	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
 		return f.fail(err)
+	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			return fmt.Errorf("%w: %w", ErrCommit, err)
+		}
 	}
 	// A hard link never replaces an existing file: when two senders race on
 	// the same message, the first one wins and the second is a no-op.

@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -96,5 +97,40 @@ func TestFileName(t *testing.T) {
 	}
 	if FileName([]byte("Message-ID: <a/b@x>\r\n\r\n")) == FileName([]byte("Message-ID: <a/c@x>\r\n\r\n")) {
 		t.Error("hashed names collide")
+	}
+}
+
+func TestCommitHooks(t *testing.T) {
+	env := Envelope{From: "a@digest.example.com", To: []string{"b@example.org"}}
+	msg := []byte("Message-ID: <c1@digest.example.com>\r\nSubject: x\r\n\r\nhi\r\n")
+	boom := errors.New("ledger down")
+
+	ft, err := NewFileTransport(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, serverOpts{})
+	st := transportFor(t, s, SMTPOptions{Pool: 1})
+	count := func(name string) int {
+		if name == "file" {
+			e, _ := os.ReadDir(ft.Dir())
+			return len(e)
+		}
+		return len(s.Messages())
+	}
+	for name, c := range map[string]Committer{"file": ft, "smtp": st} {
+		if err := c.SendCommit(context.Background(), env, msg, func() error { return boom }); !errors.Is(err, ErrCommit) || !errors.Is(err, boom) {
+			t.Errorf("%s: failing hook: err = %v", name, err)
+		}
+		if n := count(name); n != 0 {
+			t.Errorf("%s: %d messages delivered although the hook failed", name, n)
+		}
+		calls := 0
+		if err := c.SendCommit(context.Background(), env, msg, func() error { calls++; return nil }); err != nil || calls != 1 {
+			t.Errorf("%s: err %v, hook called %d times", name, err, calls)
+		}
+		if n := count(name); n != 1 {
+			t.Errorf("%s: %d messages after a committed send, want 1", name, n)
+		}
 	}
 }

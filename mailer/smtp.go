@@ -131,6 +131,12 @@ func NewSMTPTransport(o SMTPOptions) (*SMTPTransport, error) {
 // Send delivers msg to env.To. With several recipients, those accepted get
 // the message and the refused ones come back as joined *SendErrors.
 func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) error {
+	return t.SendCommit(ctx, env, msg, nil)
+}
+
+// SendCommit is Send with a commit hook (see Committer): commit runs after
+// the whole message is written and before the end-of-data mark.
+func (t *SMTPTransport) SendCommit(ctx context.Context, env Envelope, msg []byte, commit func() error) error {
 	if len(env.To) == 0 {
 		return &SendError{Stage: "rcpt", Err: errors.New("no recipients")}
 	}
@@ -156,7 +162,15 @@ func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) erro
 		if err != nil {
 			return err
 		}
-		broken, err := t.transact(ctx, sc, env, msg)
+		committed := false
+		hook := func() error {
+			if commit == nil {
+				return nil
+			}
+			committed = true
+			return commit()
+		}
+		broken, err := t.transact(ctx, sc, env, msg, hook)
 		if broken {
 			sc.raw.Close()
 		} else {
@@ -166,7 +180,7 @@ func (t *SMTPTransport) Send(ctx context.Context, env Envelope, msg []byte) erro
 		// MAIL FROM, before anything was accepted: take the next one or
 		// dial. Each round drops one idle connection, so this ends.
 		var se *SendError
-		if reused && broken && ctx.Err() == nil &&
+		if !committed && reused && broken && ctx.Err() == nil &&
 			errors.As(err, &se) && se.Stage == "mail" && (se.Code == 0 || se.Code == 421) {
 			continue
 		}
@@ -299,9 +313,10 @@ func (t *SMTPTransport) auth(c *smtp.Client) error {
 	return nil
 }
 
-// transact runs MAIL, RCPT… and DATA on sc. broken reports that sc must
-// not be reused.
-func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope, msg []byte) (broken bool, err error) {
+// transact runs MAIL, RCPT… and DATA on sc, calling commit between the
+// message and the end-of-data mark. broken reports that sc must not be
+// reused.
+func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope, msg []byte, commit func() error) (broken bool, err error) {
 	stop := context.AfterFunc(ctx, func() { sc.raw.SetDeadline(time.Unix(1, 0)) })
 	defer func() {
 		if !stop() {
@@ -351,6 +366,10 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	}
 	if _, err := w.Write(msg); err != nil {
 		return true, replyError("data", "", err, false)
+	}
+	if err := commit(); err != nil {
+		// Closing without the end-of-data mark: the server drops it.
+		return true, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	// The server may take a while after the final dot (filters, fsync).
 	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
