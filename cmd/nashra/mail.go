@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/arabic"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/mailer"
+	"github.com/nashra/nashra/templates"
+)
+
+// newTransport builds the configured mail transport (mail.transport).
+func newTransport(cfg *config.Config) (mailer.Transport, error) {
+	switch cfg.Mail.Transport {
+	case "file", "":
+		return mailer.NewFileTransport(cfg.Mail.Outbox)
+	case "smtp":
+		s := cfg.Mail.SMTP
+		return mailer.NewSMTPTransport(mailer.SMTPOptions{
+			Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
+			TLS: s.TLS, Pool: s.Pool, Timeout: s.Timeout, HELO: s.HELO, Rate: cfg.Mail.Rate,
+		})
+	}
+	return nil, fmt.Errorf("mail.transport: must be file or smtp, got %q", cfg.Mail.Transport)
+}
+
+// newComposer builds the message composer, signing with DKIM when
+// mail.dkim.domain, selector and key_file are all set.
+func newComposer(cfg *config.Config) (*mailer.Composer, error) {
+	d := cfg.Mail.DKIM
+	if d.Domain == "" || d.Selector == "" || d.KeyFile == "" {
+		return mailer.NewComposer(nil), nil
+	}
+	key, err := mailer.LoadDKIMKey(d.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("mail.dkim.key_file: %w", err)
+	}
+	return mailer.NewComposer(&mailer.DKIMOptions{Domain: d.Domain, Selector: d.Selector, Key: key}), nil
+}
+
+// digestOptions maps the configuration onto digest.Options.
+func digestOptions(cfg *config.Config) digest.Options {
+	loc := cfg.Location()
+	dopts := arabic.DateOptions{
+		Style:        arabic.DateStyle(cfg.Digest.DateStyle),
+		Hijri:        cfg.Digest.Hijri,
+		ArabicDigits: cfg.Digest.Digits == "arabic",
+	}
+	return digest.Options{
+		Location:      loc,
+		SendTime:      delivery.SendTime(cfg.Digest.Schedule),
+		Window:        cfg.Digest.Window,
+		MaxArticles:   cfg.Digest.MaxArticles,
+		Related:       cfg.Digest.Related,
+		CategoryOrder: cfg.Digest.CategoryOrder,
+		SendEmpty:     cfg.Digest.SendEmpty,
+		SiteTitle:     cfg.Site.Title,
+		BaseURL:       cfg.Site.BaseURL,
+		DateLine:      func(t time.Time) string { return arabic.FormatDate(t, dopts) },
+	}
+}
+
+// unsubscribeMailbox is mail.unsubscribe, or "unsubscribe@" the domain of
+// mail.from.
+func unsubscribeMailbox(cfg *config.Config) string {
+	if cfg.Mail.Unsubscribe != "" {
+		return cfg.Mail.Unsubscribe
+	}
+	if _, d, ok := strings.Cut(cfg.Mail.From, "@"); ok {
+		return "unsubscribe@" + d
+	}
+	return ""
+}
+
+// newDelivery builds the delivery service and its transport (the caller
+// closes the transport).
+func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store) (*delivery.Service, mailer.Transport, error) {
+	tpl, err := templates.New(cfg.Digest.Templates)
+	if err != nil {
+		return nil, nil, err
+	}
+	comp, err := newComposer(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	links := delivery.NewHMACLinks(secret, cfg.Site.BaseURL, unsubscribeMailbox(cfg))
+	tr, err := newTransport(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	domain := cfg.Mail.DKIM.Domain
+	svc, err := delivery.New(st, tr, comp, tpl, links, delivery.Options{
+		SiteTitle:     cfg.Site.Title,
+		BaseURL:       cfg.Site.BaseURL,
+		FromAddr:      cfg.Mail.From,
+		FromName:      cfg.Mail.FromName,
+		ReplyTo:       cfg.Mail.ReplyTo,
+		MessageDomain: domain,
+		MaxAttempts:   cfg.Mail.MaxAttempts,
+		MaxBounces:    cfg.Mail.MaxBounces,
+		Digest:        digestOptions(cfg),
+		Log:           a.log,
+	})
+	if err != nil {
+		tr.Close()
+		return nil, nil, err
+	}
+	return svc, tr, nil
+}
+
+// sendWorkers is the number of concurrent sends: twice the SMTP pool (a
+// worker spends part of its time in the ledger), or 8 for the file outbox.
+func sendWorkers(cfg *config.Config) int {
+	if cfg.Mail.Transport == "smtp" {
+		return max(2*cfg.Mail.SMTP.Pool, 2)
+	}
+	return 8
+}

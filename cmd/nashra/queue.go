@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/mailer"
+)
+
+// migrateQueue applies River's migrations for the configured driver.
+func migrateQueue(ctx context.Context, cfg *config.Config, st store.Store) error {
+	return delivery.Migrate(ctx, cfg.Store.Driver, st.DB())
+}
+
+// prepareQueueDB readies the store's pool for River. On SQLite it keeps one
+// connection (River and the store then take turns instead of meeting
+// SQLITE_BUSY) and applies River's migrations, as openStore does for the
+// store's own; on PostgreSQL migrations are `nashra migrate`'s job.
+func prepareQueueDB(ctx context.Context, cfg *config.Config, st store.Store) error {
+	if cfg.Store.Driver != "sqlite" {
+		return nil
+	}
+	st.DB().SetMaxOpenConns(1)
+	return migrateQueue(ctx, cfg, st)
+}
+
+// openQueue builds the delivery service, its transport and the River
+// client. The caller closes the transport after stopping the queue.
+func openQueue(ctx context.Context, a *app, cfg *config.Config, st store.Store, withScheduler bool,
+	onDelivered func(delivery.SendArgs, delivery.Outcome)) (*delivery.Queue, mailer.Transport, error) {
+	if err := prepareQueueDB(ctx, cfg, st); err != nil {
+		return nil, nil, err
+	}
+	svc, tr, err := newDelivery(ctx, a, cfg, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	qo := delivery.QueueOptions{
+		Driver:      cfg.Store.Driver,
+		Workers:     sendWorkers(cfg),
+		Location:    cfg.Location(),
+		OnDelivered: onDelivered,
+		Log:         a.log,
+	}
+	if withScheduler {
+		qo.Schedule = cfg.Digest.Schedule
+	}
+	q, err := delivery.NewQueue(st.DB(), svc, qo)
+	if err != nil {
+		tr.Close()
+		return nil, nil, err
+	}
+	return q, tr, nil
+}
+
+// startDelivery starts the River workers (and, with withScheduler, the
+// periodic edition job on digest.schedule, which River runs on its elected
+// leader only). stop waits for running sends to finish, then closes the
+// transport.
+func startDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store, withScheduler bool) (func(context.Context) error, error) {
+	q, tr, err := openQueue(ctx, a, cfg, st, withScheduler, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Start(ctx); err != nil {
+		tr.Close()
+		return nil, err
+	}
+	a.log.Info("delivery workers started", "queue", q.ID(), "schedule", qScheduleText(cfg, withScheduler))
+	return func(sctx context.Context) error {
+		return errors.Join(q.Stop(sctx), tr.Close())
+	}, nil
+}
+
+func qScheduleText(cfg *config.Config, on bool) string {
+	if !on {
+		return "off"
+	}
+	return cfg.Digest.Schedule + " (" + cfg.Site.Timezone + ")"
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+func init() { register(newSubscribersCmd) }
+
+func newSubscribersCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "subscribers",
+		Short: "Add, remove and list digest subscribers",
+	}
+	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a))
+	return cmd
+}
+
+// splitList splits "a,b , c" into trimmed, non-empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func newSubscribersAddCmd(a *app) *cobra.Command {
+	var name, categories string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "add EMAIL",
+		Short: "Add a subscriber (an address added by an admin counts as confirmed)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			s := &store.Subscriber{
+				Email: args[0], Name: name, Status: store.StatusConfirmed,
+				Categories: splitList(categories), Source: store.SourceAdmin, Force: force,
+			}
+			created, err := st.AddSubscriber(ctx, s)
+			switch {
+			case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+				return fmt.Errorf("subscribers add %s: %w (use --force to subscribe it again)", args[0], err)
+			case err != nil:
+				return fmt.Errorf("subscribers add %s: %w", args[0], err)
+			}
+			out := cmd.OutOrStdout()
+			if created {
+				fmt.Fprintf(out, "added %s (id %d, %s)\n", s.Email, s.ID, s.Status)
+			} else {
+				fmt.Fprintf(out, "%s is already on the list (id %d, %s)\n", s.Email, s.ID, s.Status)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "display name")
+	cmd.Flags().StringVar(&categories, "categories", "", "comma-separated categories (default: all)")
+	cmd.Flags().BoolVar(&force, "force", false, "subscribe again an address that unsubscribed or bounced")
+	return cmd
+}
+
+func newSubscribersRemoveCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove EMAIL",
+		Short: "Unsubscribe an address (the record is kept, marked unsubscribed)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
+				return fmt.Errorf("subscribers remove %s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func newSubscribersListCmd(a *app) *cobra.Command {
+	var status string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List subscribers: email, name, status, categories, created",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			if status != "" && !store.Status(status).Valid() {
+				return fmt.Errorf("--status: must be pending, confirmed, unsubscribed or bounced, got %q", status)
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "EMAIL\tNAME\tSTATUS\tCATEGORIES\tCREATED")
+			loc := cfg.Location()
+			var after int64
+			for {
+				page, err := st.ListSubscribers(ctx, store.SubscriberQuery{Status: store.Status(status), AfterID: after, Limit: 1000})
+				if err != nil {
+					return err
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, s := range page {
+					state := string(s.Status)
+					if s.Paused {
+						state += " (paused)"
+					}
+					cats := strings.Join(s.Categories, ",")
+					if cats == "" {
+						cats = "*"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, state, cats, s.CreatedAt.In(loc).Format(time.DateTime))
+				}
+				after = page[len(page)-1].ID
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only subscribers in this state")
+	return cmd
+}

@@ -1,0 +1,340 @@
+// Package delivery sends the daily digest exactly once per subscriber on
+// the River job queue.
+//
+// An edition job (EditionArgs, periodic on digest.schedule in the site time
+// zone, or inserted by `nashra digest send`) builds the day's edition once,
+// records it in the store's ledger, enqueues a ledger delivery for every
+// confirmed, non-paused subscriber and inserts one send job (SendArgs) per
+// subscriber, unique per (edition, subscriber). A send job claims its
+// delivery in the ledger, renders the message (the edition filtered by the
+// subscriber's categories, a deterministic Message-ID, signed unsubscribe
+// links) and hands it to a mailer.Transport.
+//
+// # Exactly once
+//
+// Everything before the server accepts a message can be repeated safely:
+// building, recording and enqueueing are idempotent, and a delivery that is
+// sent or failed is never claimed again. The one moment that cannot be
+// repeated blindly is the SMTP end of data. With a transport that
+// implements mailer.Committer (SMTP), the worker records the Message-ID in
+// the ledger (the "commit mark") after the whole message is on the wire and
+// just before the end-of-data mark; a crash before the mark means the server
+// drops the message. When a later attempt finds a delivery left in
+// "sending" by a dead attempt, it decides by the commit mark:
+//
+//   - no mark: the server never got the end of data; send again;
+//   - a mark: the end of data was (almost certainly) written; record the
+//     delivery as sent, with last_error "assumed sent: …".
+//
+// The only wrong case left is a kill in the microseconds between the mark's
+// commit and the socket write of the end of data (a skip). The same rule
+// covers a lost reply after the end of data. With other transports (the
+// file outbox, whose files are named by Message-ID, so that a repeat is a
+// no-op), a stale "sending" delivery is simply sent again.
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/mailer"
+	"github.com/nashra/nashra/templates"
+)
+
+// ErrNoEdition is returned by Prepare when the day has no new articles
+// (and digest.send_empty is off): there is nothing to send.
+var ErrNoEdition = errors.New("delivery: no edition: no new articles")
+
+// Options configure a Service. Zero values get the defaults noted.
+type Options struct {
+	// SiteTitle and BaseURL are site.title and site.base_url.
+	SiteTitle, BaseURL string
+	// FromAddr, FromName and ReplyTo come from mail.from, mail.from_name
+	// and mail.reply_to.
+	FromAddr, FromName, ReplyTo string
+	// MessageDomain is the right-hand side of Message-IDs; "" = the
+	// domain of FromAddr.
+	MessageDomain string
+	// ListID is the List-Id header; "" = "SiteTitle <digest.DOMAIN>".
+	ListID string
+	// MaxAttempts bounds the attempts per delivery (mail.max_attempts,
+	// default 8); the last temporary failure marks it failed.
+	MaxAttempts int
+	// MaxBounces is mail.max_bounces: permanent failures before a
+	// subscriber is marked bounced (0 = never).
+	MaxBounces int
+	// RetryBackoff is the wait before the first retry (default 1m); each
+	// further retry waits twice as long, up to MaxBackoff (default 6h).
+	RetryBackoff, MaxBackoff time.Duration
+	// Digest builds editions (location, window, cap, related links…).
+	Digest digest.Options
+	// BatchSize is the number of subscribers enqueued per batch (default 500).
+	BatchSize int
+	Log       *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = time.Minute
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 6 * time.Hour
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.MessageDomain == "" {
+		if _, d, ok := strings.Cut(o.FromAddr, "@"); ok {
+			o.MessageDomain = d
+		}
+	}
+	if o.ListID == "" {
+		d := o.MessageDomain
+		if d == "" {
+			d = "localhost"
+		}
+		o.ListID = "digest." + d
+		if o.SiteTitle != "" {
+			o.ListID = o.SiteTitle + " <digest." + d + ">"
+		}
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	return o
+}
+
+// Service renders and sends editions. It is safe for concurrent use.
+type Service struct {
+	st    store.Store
+	tr    mailer.Transport
+	comp  *mailer.Composer
+	tpl   *templates.Set
+	links Links
+	o     Options
+
+	mu       sync.Mutex
+	editions map[string]*digest.Edition
+}
+
+// New returns a Service sending through tr.
+func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templates.Set, links Links, o Options) (*Service, error) {
+	if st == nil || comp == nil || tpl == nil || links == nil {
+		return nil, errors.New("delivery: store, composer, templates and links are required")
+	}
+	if _, err := mail.ParseAddress(o.FromAddr); err != nil {
+		return nil, fmt.Errorf("delivery: from address %q: %w", o.FromAddr, err)
+	}
+	return &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o.withDefaults(),
+		editions: map[string]*digest.Edition{}}, nil
+}
+
+// Options returns the options in effect (defaults filled).
+func (s *Service) Options() Options { return s.o }
+
+// Build builds the edition of day without storing anything.
+func (s *Service) Build(ctx context.Context, day string) (*digest.Edition, error) {
+	e, err := digest.Build(ctx, s.st, day, s.o.Digest)
+	if errors.Is(err, digest.ErrEmpty) {
+		return nil, fmt.Errorf("%w (%s)", ErrNoEdition, day)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	return e, nil
+}
+
+// Edition returns the recorded edition of day, building and recording it
+// when there is none yet. The first recorded copy wins: every later call,
+// in any process, sends that one.
+func (s *Service) Edition(ctx context.Context, day string) (*store.Edition, *digest.Edition, error) {
+	if se, err := s.st.GetEdition(ctx, day); err == nil {
+		e, err := s.decode(se)
+		return se, e, err
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("delivery: %w", err)
+	}
+	built, err := s.Build(ctx, day)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := json.Marshal(built)
+	if err != nil {
+		return nil, nil, fmt.Errorf("delivery: encode edition: %w", err)
+	}
+	se := &store.Edition{ID: day, Subject: digest.Subject(built, s.o.SiteTitle), Body: body}
+	if _, err := s.st.CreateEdition(ctx, se); err != nil {
+		return nil, nil, fmt.Errorf("delivery: %w", err)
+	}
+	e, err := s.decode(se)
+	return se, e, err
+}
+
+// decode parses a recorded edition, caching it.
+func (s *Service) decode(se *store.Edition) (*digest.Edition, error) {
+	s.mu.Lock()
+	e := s.editions[se.ID]
+	s.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	e = new(digest.Edition)
+	if err := json.Unmarshal(se.Body, e); err != nil {
+		return nil, fmt.Errorf("delivery: edition %s: %w", se.ID, err)
+	}
+	s.mu.Lock()
+	if len(s.editions) > 8 {
+		clear(s.editions)
+	}
+	s.editions[se.ID] = e
+	s.mu.Unlock()
+	return e, nil
+}
+
+func (s *Service) edition(ctx context.Context, id string) (*digest.Edition, error) {
+	s.mu.Lock()
+	e := s.editions[id]
+	s.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	se, err := s.st.GetEdition(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	return s.decode(se)
+}
+
+// JobInserter inserts one send job per subscriber of an edition, skipping
+// jobs that exist already (Queue implements it on River).
+type JobInserter interface {
+	InsertSends(ctx context.Context, edition string, subs []store.Subscriber, maxAttempts int) error
+}
+
+// Prepared reports what Prepare did.
+type Prepared struct {
+	Edition *store.Edition
+	// Enqueued counts deliveries added to the ledger by this call.
+	Enqueued int
+	// Recipients counts confirmed, non-paused subscribers seen.
+	Recipients int
+}
+
+// Prepare records the edition of day (building it once) and enqueues a
+// delivery and a send job for every confirmed, non-paused subscriber,
+// paging by ID in batches. It is idempotent: deliveries and jobs that
+// exist already are skipped, so running it again after a crash completes
+// what was missing and repeats nothing.
+func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prepared, error) {
+	se, _, err := s.Edition(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prepared{Edition: se}
+	var after int64
+	for {
+		page, err := s.st.ListSubscribers(ctx, store.SubscriberQuery{Status: store.StatusConfirmed, AfterID: after, Limit: s.o.BatchSize})
+		if err != nil {
+			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		after = page[len(page)-1].ID
+		subs := page[:0]
+		for _, sub := range page {
+			if !sub.Paused {
+				subs = append(subs, sub)
+			}
+		}
+		if len(subs) == 0 {
+			continue
+		}
+		n, err := s.st.EnqueueDeliveries(ctx, day, subs)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+		}
+		p.Enqueued += n
+		p.Recipients += len(subs)
+		if err := q.InsertSends(ctx, day, subs, s.o.MaxAttempts); err != nil {
+			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+		}
+	}
+	if se2, err := s.st.GetEdition(ctx, day); err == nil {
+		p.Edition = se2
+	}
+	return p, nil
+}
+
+// messageID is the deterministic Message-ID of an edition for a subscriber.
+func (s *Service) messageID(edition string, sub int64) string {
+	return mailer.MessageID(edition, strconv.FormatInt(sub, 10), s.o.MessageDomain)
+}
+
+// Parts renders the HTML and text parts of edition e for subscriber sub
+// (e already filtered) and returns the template data used.
+func (s *Service) Parts(e *digest.Edition, sub *store.Subscriber) (html, text string, data templates.EmailData, err error) {
+	data = templates.EmailData{
+		Edition:        e,
+		SiteTitle:      s.o.SiteTitle,
+		BaseURL:        s.o.BaseURL,
+		PreferencesURL: s.links.Preferences(sub),
+		UnsubscribeURL: s.links.Unsubscribe(sub),
+		Recipient:      sub.Name,
+	}
+	html, text, err = s.tpl.Email(data)
+	if err != nil {
+		return "", "", data, fmt.Errorf("delivery: render: %w", err)
+	}
+	return html, text, data, nil
+}
+
+// Render returns the message of edition e for subscriber sub and its
+// Message-ID. ok is false when the subscriber's categories leave nothing.
+func (s *Service) Render(e *digest.Edition, sub *store.Subscriber) (msg []byte, messageID string, ok bool, err error) {
+	fe := e
+	if len(sub.Categories) > 0 {
+		fe = e.Filter(sub.Categories)
+	}
+	if fe.Count == 0 && e.Count > 0 {
+		return nil, "", false, nil
+	}
+	html, text, data, err := s.Parts(fe, sub)
+	if err != nil {
+		return nil, "", false, err
+	}
+	mid := s.messageID(e.ID, sub.ID)
+	raw, err := s.comp.Render(mailer.Message{
+		FromAddr:          s.o.FromAddr,
+		FromName:          s.o.FromName,
+		To:                sub.Email,
+		ToName:            sub.Name,
+		ReplyTo:           s.o.ReplyTo,
+		Subject:           data.Subject(),
+		Text:              text,
+		HTML:              html,
+		MessageID:         mid,
+		ListID:            s.o.ListID,
+		UnsubscribeURL:    data.UnsubscribeURL,
+		UnsubscribeMailto: s.links.Mailto(sub),
+		Headers:           map[string]string{"X-Nashra-Edition": e.ID},
+	})
+	if err != nil {
+		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
+	}
+	return raw, mid, true, nil
+}

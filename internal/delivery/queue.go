@@ -1,0 +1,368 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/robfig/cron/v3"
+
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// Queue names.
+const (
+	QueueEditions = "editions"
+	QueueMail     = "mail"
+)
+
+// EditionArgs is the job that prepares the edition of one day.
+type EditionArgs struct {
+	// Date is YYYY-MM-DD in the site time zone.
+	Date string `json:"date"`
+}
+
+// Kind implements river.JobArgs.
+func (EditionArgs) Kind() string { return "nashra_edition" }
+
+// InsertOpts makes the job unique per day, whatever its state: a day's
+// edition is prepared once.
+func (EditionArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEditions, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// SendArgs is the job that sends one edition to one subscriber.
+type SendArgs struct {
+	Edition    string `json:"edition"`
+	Subscriber int64  `json:"subscriber"`
+}
+
+// Kind implements river.JobArgs.
+func (SendArgs) Kind() string { return "nashra_send" }
+
+// InsertOpts makes the job unique per (edition, subscriber).
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMail, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type editionWorker struct {
+	river.WorkerDefaults[EditionArgs]
+	q *Queue
+}
+
+func (w *editionWorker) Work(ctx context.Context, job *river.Job[EditionArgs]) error {
+	p, err := w.q.svc.Prepare(ctx, w.q, job.Args.Date)
+	if errors.Is(err, ErrNoEdition) {
+		w.q.svc.o.Log.Info("no edition today", "date", job.Args.Date)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.q.svc.o.Log.Info("edition prepared", "date", job.Args.Date, "recipients", p.Recipients, "enqueued", p.Enqueued)
+	return nil
+}
+
+// Timeout lets a large list be enqueued.
+func (w *editionWorker) Timeout(*river.Job[EditionArgs]) time.Duration { return time.Hour }
+
+type sendWorker struct {
+	river.WorkerDefaults[SendArgs]
+	q *Queue
+}
+
+func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
+	out, err := w.q.svc.Deliver(ctx, job.Args.Edition, job.Args.Subscriber)
+	if w.q.opts.OnDelivered != nil {
+		w.q.opts.OnDelivered(job.Args, out)
+	}
+	return err
+}
+
+// QueueOptions configure the River client.
+type QueueOptions struct {
+	// Driver is "sqlite" or "postgres" (store.driver).
+	Driver string
+	// Workers is the number of concurrent sends (default 16).
+	Workers int
+	// Schedule is digest.schedule (cron, five fields) in Location; ""
+	// disables the periodic edition job.
+	Schedule string
+	Location *time.Location
+	// Now is the clock of the periodic job (default time.Now).
+	Now func() time.Time
+	// OnDelivered, when set, is told the outcome of every send attempt
+	// (progress bars, metrics).
+	OnDelivered func(SendArgs, Outcome)
+	Log         *slog.Logger
+}
+
+// Queue is nashra's River client with its workers.
+type Queue struct {
+	Client *river.Client[*sql.Tx]
+	driver riverdriver.Driver[*sql.Tx]
+	svc    *Service
+	opts   QueueOptions
+	id     string
+}
+
+// Driver returns the River driver for the store's pool: riversqlite on
+// SQLite, riverdatabasesql on PostgreSQL (the store's pool is database/sql).
+func Driver(name string, db *sql.DB) (riverdriver.Driver[*sql.Tx], error) {
+	switch name {
+	case "sqlite":
+		return riversqlite.New(db), nil
+	case "postgres":
+		return riverdatabasesql.New(db), nil
+	}
+	return nil, fmt.Errorf("delivery: unknown store driver %q", name)
+}
+
+// Migrate applies River's migrations on db.
+func Migrate(ctx context.Context, driverName string, db *sql.DB) error {
+	d, err := Driver(driverName, db)
+	if err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(d, nil)
+	if err != nil {
+		return fmt.Errorf("delivery: migrate queue: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("delivery: migrate queue: %w", err)
+	}
+	return nil
+}
+
+// Schedule parses a five-field cron schedule in loc (robfig/cron with
+// CRON_TZ, since River hands periodic schedules UTC times).
+func Schedule(spec string, loc *time.Location) (cron.Schedule, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + strings.TrimSpace(spec))
+	if err != nil {
+		return nil, fmt.Errorf("delivery: digest.schedule %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// SendTime is the wall-clock time of day of a schedule whose minute and hour
+// fields are plain numbers ("30 6 * * *" -> 6h30m), for digest.Options.
+func SendTime(spec string) time.Duration {
+	f := strings.Fields(spec)
+	if len(f) != 5 {
+		return 0
+	}
+	var m, h int
+	if _, err := fmt.Sscanf(f[0]+" "+f[1], "%d %d", &m, &h); err != nil || m < 0 || m > 59 || h < 0 || h > 23 {
+		return 0
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
+}
+
+// retryPolicy doubles the wait from base up to max, with 10% jitter.
+type retryPolicy struct{ base, max time.Duration }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	d := p.base
+	for i := 1; i < job.Attempt && d < p.max; i++ {
+		d *= 2
+	}
+	d = min(d, p.max)
+	d += time.Duration(rand.Int64N(int64(d)/10 + 1))
+	return time.Now().Add(d)
+}
+
+// NewQueue builds the River client on db with the edition and send
+// workers (and the periodic edition job when opts.Schedule is set). River
+// elects one leader among the processes sharing the database: only the
+// leader enqueues periodic jobs.
+func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
+	d, err := Driver(opts.Driver, db)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Log == nil {
+		opts.Log = svc.o.Log
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	q := &Queue{driver: d, svc: svc, opts: opts, id: clientID()}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &editionWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &sendWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	cfg := &river.Config{
+		ID: q.id,
+		Queues: map[string]river.QueueConfig{
+			QueueEditions: {MaxWorkers: 1},
+			QueueMail:     {MaxWorkers: opts.Workers},
+		},
+		Workers:              workers,
+		FetchCooldown:        2 * time.Millisecond,
+		FetchPollInterval:    100 * time.Millisecond,
+		JobTimeout:           5 * time.Minute,
+		RescueStuckJobsAfter: 10 * time.Minute,
+		MaxAttempts:          svc.o.MaxAttempts + 2,
+		RetryPolicy:          retryPolicy{base: svc.o.RetryBackoff, max: svc.o.MaxBackoff},
+		Logger:               opts.Log,
+	}
+	if opts.Schedule != "" {
+		sched, err := Schedule(opts.Schedule, opts.Location)
+		if err != nil {
+			return nil, err
+		}
+		loc := opts.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		now := opts.Now
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(sched,
+			func() (river.JobArgs, *river.InsertOpts) {
+				// The job fires at the send time, which opens the next
+				// window: name the edition by the day it was cut, today.
+				return EditionArgs{Date: now().In(loc).Format(digest.DayLayout)}, nil
+			}, &river.PeriodicJobOpts{ID: "nashra_daily_edition"})}
+	}
+	c, err := river.NewClient(d, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: river client: %w", err)
+	}
+	q.Client = c
+	return q, nil
+}
+
+// ID is this process's River client ID.
+func (q *Queue) ID() string { return q.id }
+
+// InsertSends implements JobInserter with River's InsertMany; jobs that
+// exist already (any state but cancelled or discarded) are skipped.
+func (q *Queue) InsertSends(ctx context.Context, edition string, subs []store.Subscriber, maxAttempts int) error {
+	params := make([]river.InsertManyParams, len(subs))
+	for i, s := range subs {
+		params[i] = river.InsertManyParams{
+			Args: SendArgs{Edition: edition, Subscriber: s.ID},
+			InsertOpts: &river.InsertOpts{Queue: QueueMail, MaxAttempts: maxAttempts + 2,
+				UniqueOpts: river.UniqueOpts{ByArgs: true}},
+		}
+	}
+	if _, err := q.Client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("delivery: insert send jobs: %w", err)
+	}
+	return nil
+}
+
+// InsertEdition inserts the edition job of day and returns its ID; when
+// the job exists already (the day was prepared, or is being prepared) the
+// insert is skipped and the existing job's ID returned.
+func (q *Queue) InsertEdition(ctx context.Context, day string) (jobID int64, inserted bool, err error) {
+	res, err := q.Client.Insert(ctx, EditionArgs{Date: day}, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("delivery: insert edition job: %w", err)
+	}
+	return res.Job.ID, !res.UniqueSkippedAsDuplicate, nil
+}
+
+// JobDone reports whether the job has finished (completed, discarded or
+// cancelled) and, if it did not complete, its last error.
+func (q *Queue) JobDone(ctx context.Context, id int64) (done bool, lastErr string, err error) {
+	j, err := q.Client.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return true, "", nil // completed and cleaned up since
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("delivery: job %d: %w", id, err)
+	}
+	switch j.State {
+	case rivertype.JobStateCompleted:
+		return true, "", nil
+	case rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+		if n := len(j.Errors); n > 0 {
+			return true, j.Errors[n-1].Error, nil
+		}
+		return true, string(j.State), nil
+	}
+	return false, "", nil
+}
+
+// Start starts the workers after rescuing the jobs of dead local processes.
+func (q *Queue) Start(ctx context.Context) error {
+	if n, err := q.RescueOrphans(ctx); err != nil {
+		q.opts.Log.Warn("rescuing jobs of dead processes", "err", err)
+	} else if n > 0 {
+		q.opts.Log.Info("rescued jobs of dead processes", "jobs", n)
+	}
+	if err := q.Client.Start(ctx); err != nil {
+		return fmt.Errorf("delivery: start queue: %w", err)
+	}
+	return nil
+}
+
+// Stop waits for running jobs to finish, then stops.
+func (q *Queue) Stop(ctx context.Context) error {
+	if err := q.Client.Stop(ctx); err != nil {
+		return fmt.Errorf("delivery: stop queue: %w", err)
+	}
+	return nil
+}
+
+// Pending counts send jobs of an edition that are available or running
+// (not counting retries scheduled for later), and returns the time of the
+// next scheduled retry (zero when none).
+func (q *Queue) Pending(ctx context.Context) (pending int, nextRetry time.Time, err error) {
+	params := river.NewJobListParams().Kinds(SendArgs{}.Kind()).
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending).First(10000)
+	res, err := q.Client.JobList(ctx, params)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
+	}
+	pending = len(res.Jobs)
+	params = river.NewJobListParams().Kinds(SendArgs{}.Kind()).
+		States(rivertype.JobStateRetryable, rivertype.JobStateScheduled).
+		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1)
+	res, err = q.Client.JobList(ctx, params)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
+	}
+	if len(res.Jobs) > 0 {
+		nextRetry = res.Jobs[0].ScheduledAt
+	}
+	return pending, nextRetry, nil
+}
+
+// clientID names this process for River: "nashra.PID.RANDOM.HOST", so that
+// RescueOrphans can tell the jobs of a dead process on this host.
+func clientID() string {
+	host, _ := os.Hostname()
+	host = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '-'
+	}, host)
+	if host == "" {
+		host = "localhost"
+	}
+	return fmt.Sprintf("nashra.%d.%08x.%s", os.Getpid(), rand.Uint32(), host)
+}

@@ -1,0 +1,194 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/mailer"
+)
+
+// Outcome is what one delivery attempt did.
+type Outcome int
+
+// Outcomes of Deliver.
+const (
+	// Skipped: nothing to do (already sent or failed, erased, unsubscribed,
+	// paused, or no story in the subscriber's categories).
+	Skipped Outcome = iota
+	Sent
+	// AssumedSent: a dead attempt had passed the commit mark (see the
+	// package documentation); recorded as sent without sending again.
+	AssumedSent
+	// Failed: a permanent failure (5xx) or the last allowed attempt.
+	Failed
+	// Retry: a temporary failure; the error returned asks for a retry.
+	Retry
+)
+
+func (o Outcome) String() string {
+	return [...]string{"skipped", "sent", "assumed-sent", "failed", "retry"}[o]
+}
+
+// Assumed-sent notes recorded in last_error.
+const (
+	noteInterrupted = "assumed sent: the attempt that sent it was interrupted after the end of data"
+	noteNoReply     = "assumed sent: no reply after the end of data"
+)
+
+// ledgerTimeout bounds ledger writes made after a send, which run even when
+// the job's context has ended (shutdown), so the ledger records what the
+// server was told.
+const ledgerTimeout = 30 * time.Second
+
+// Deliver makes one attempt at sending edition to subscriber sub. It must
+// only run inside the single job that owns (edition, sub): a delivery found
+// in "sending" is then known to be left by a dead attempt. A non-nil error
+// means "try again later" (the delivery is marked retrying, or the ledger
+// could not be reached).
+func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outcome, error) {
+	d, ok, err := s.st.ClaimDelivery(ctx, edition, sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return Skipped, nil
+	}
+	if err != nil {
+		return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+	defer cancel()
+	committer, isCommitter := s.tr.(mailer.Committer)
+	if !ok {
+		switch d.State {
+		case store.DeliverySent, store.DeliveryFailed:
+			return Skipped, nil
+		case store.DeliverySending:
+			// Left by a dead attempt of this same job.
+			if isCommitter && d.MessageID != "" {
+				return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteInterrupted)
+			}
+			if err := s.st.MarkDelivery(lctx, edition, sub, store.DeliveryRetrying, "previous attempt interrupted before the end of data"); err != nil {
+				return Retry, fmt.Errorf("delivery: take over %s/%d: %w", edition, sub, err)
+			}
+			d, ok, err = s.st.ClaimDelivery(ctx, edition, sub)
+			if err != nil {
+				return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
+			}
+			if !ok {
+				return Retry, fmt.Errorf("delivery: claim %s/%d: still %s", edition, sub, d.State)
+			}
+		default:
+			return Retry, fmt.Errorf("delivery: claim %s/%d: lost to a concurrent claim (%s)", edition, sub, d.State)
+		}
+	} else if isCommitter && d.MessageID != "" {
+		// A stale "sending" row handed out after the lease, past its mark.
+		return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteInterrupted)
+	}
+
+	subscriber, err := s.st.GetSubscriber(ctx, sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return Skipped, s.mark(lctx, d, store.DeliveryFailed, "not sent: subscriber erased")
+	}
+	if err != nil {
+		return s.retry(lctx, d, err)
+	}
+	if subscriber.Status != store.StatusConfirmed || subscriber.Paused {
+		why := "not sent: subscriber " + string(subscriber.Status)
+		if subscriber.Paused {
+			why = "not sent: subscriber paused"
+		}
+		return Skipped, s.mark(lctx, d, store.DeliveryFailed, why)
+	}
+	e, err := s.edition(ctx, edition)
+	if err != nil {
+		return s.retry(lctx, d, err)
+	}
+	msg, mid, has, err := s.Render(e, subscriber)
+	if err != nil {
+		return s.retry(lctx, d, err)
+	}
+	if !has {
+		return Skipped, s.mark(lctx, d, store.DeliveryFailed, "not sent: no story in the chosen categories")
+	}
+
+	env := mailer.Envelope{From: s.o.FromAddr, To: []string{subscriber.Email}}
+	marked := false
+	if isCommitter {
+		err = committer.SendCommit(ctx, env, msg, func() error {
+			if err := s.st.SetDeliveryMessageID(ctx, edition, sub, mid); err != nil {
+				return err
+			}
+			marked = true
+			return nil
+		})
+	} else {
+		err = s.tr.Send(ctx, env, msg)
+	}
+
+	switch {
+	case err == nil:
+		if !isCommitter {
+			if err := s.st.SetDeliveryMessageID(lctx, edition, sub, mid); err != nil {
+				return Retry, fmt.Errorf("delivery: %s/%d sent but not recorded: %w", edition, sub, err)
+			}
+		}
+		if err := s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, ""); err != nil {
+			// Left in "sending" with its mark: the retry records it as
+			// sent without sending again.
+			return Retry, fmt.Errorf("delivery: %s/%d sent but not recorded: %w", edition, sub, err)
+		}
+		return Sent, nil
+	case marked && !replied(err):
+		// The end of data went out and no reply came back.
+		s.o.Log.Warn("no reply after end of data; recorded as sent", "edition", edition, "subscriber", sub, "err", err)
+		return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteNoReply+": "+err.Error())
+	case mailer.IsPermanent(err):
+		if err := s.mark(lctx, d, store.DeliveryFailed, err.Error()); err != nil {
+			return Retry, err
+		}
+		if _, berr := s.st.RecordBounce(lctx, sub, s.o.MaxBounces); berr != nil {
+			s.o.Log.Error("recording bounce", "subscriber", sub, "err", berr)
+		}
+		return Failed, nil
+	default:
+		if marked {
+			if err := s.st.SetDeliveryMessageID(lctx, edition, sub, ""); err != nil {
+				// Keep the row in "sending": the retry takes it as
+				// assumed sent rather than risk a repeat.
+				return Retry, fmt.Errorf("delivery: clear mark %s/%d: %w", edition, sub, err)
+			}
+		}
+		return s.retry(lctx, d, err)
+	}
+}
+
+// retry records a temporary failure: retrying, or failed once the attempts
+// are used up.
+func (s *Service) retry(ctx context.Context, d *store.Delivery, cause error) (Outcome, error) {
+	if d.Attempts >= s.o.MaxAttempts {
+		msg := fmt.Sprintf("gave up after %d attempts: %v", d.Attempts, cause)
+		if err := s.mark(ctx, d, store.DeliveryFailed, msg); err != nil {
+			return Retry, err
+		}
+		return Failed, nil
+	}
+	if err := s.mark(ctx, d, store.DeliveryRetrying, cause.Error()); err != nil {
+		return Retry, err
+	}
+	return Retry, fmt.Errorf("delivery: %s/%d: attempt %d: %w", d.EditionID, d.SubscriberID, d.Attempts, cause)
+}
+
+func (s *Service) mark(ctx context.Context, d *store.Delivery, state store.DeliveryState, note string) error {
+	if err := s.st.MarkDelivery(ctx, d.EditionID, d.SubscriberID, state, note); err != nil {
+		return fmt.Errorf("delivery: mark %s/%d %s: %w", d.EditionID, d.SubscriberID, state, err)
+	}
+	return nil
+}
+
+// replied reports whether err carries an SMTP reply (the server's answer is
+// known), as opposed to a network error or a timeout.
+func replied(err error) bool {
+	var se *mailer.SendError
+	return errors.As(err, &se) && se.Code != 0
+}
