@@ -129,7 +129,7 @@ func testRelated(t *testing.T, newStore NewStore) {
 	}
 	rel := []article.Related{
 		{ID: id("e2"), Score: 0.9},
-		{ID: id("p1"), Score: 1}, // itself: dropped
+		{ID: id("p1"), Score: 1},   // itself: dropped
 		{ID: id("d1"), Score: 0.8}, // draft: stored, never shown
 		{ID: id("p3"), Score: 0.5},
 		{ID: id("e2"), Score: 0.4}, // duplicate: dropped

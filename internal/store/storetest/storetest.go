@@ -19,7 +19,8 @@ import (
 // the test ends.
 type NewStore func(t *testing.T) store.Store
 
-// Run runs the whole suite.
+// Run runs the whole suite. Its tests run in parallel, each on its own
+// store, so newStore must be safe to call from several goroutines.
 func Run(t *testing.T, newStore NewStore) {
 	tests := []struct {
 		name string
@@ -47,7 +48,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"StaleSendingReclaimed", testStaleSending},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore) })
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each test has its own store
+			tt.fn(t, newStore)
+		})
 	}
 }
 

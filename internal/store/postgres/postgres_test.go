@@ -1,0 +1,149 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/storetest"
+)
+
+// EnvURL names the variable holding the test server's URL.
+const EnvURL = "NASHRA_TEST_POSTGRES_URL"
+
+// serverURL returns the test server URL, skipping (failing in CI) when it
+// is not configured.
+func serverURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv(EnvURL)
+	if u == "" {
+		msg := EnvURL + " is not set: PostgreSQL store tests need a server, e.g. " +
+			EnvURL + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return u
+}
+
+// freshSchema creates an empty schema, dropped when the test ends, and
+// returns a DSN whose search_path points at it.
+func freshSchema(t *testing.T) string {
+	t.Helper()
+	base := serverURL(t)
+	admin, err := sql.Open(DriverName, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "nashra_test_" + hex.EncodeToString(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema (is PostgreSQL up at %s?): %v", base, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withSearchPath(t, base, schema)
+}
+
+func withSearchPath(t *testing.T, dsn, schema string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		// Commits need not wait for the disk in tests; semantics are unchanged.
+		q.Set("synchronous_commit", "off")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema + " synchronous_commit=off"
+}
+
+func openStore(t *testing.T, dsn string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStore(t *testing.T) {
+	serverURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return openStore(t, freshSchema(t)) })
+}
+
+// TestConcurrentMigrate migrates one schema from several pools at once,
+// as several "nashra migrate" processes would.
+func TestConcurrentMigrate(t *testing.T) {
+	dsn := freshSchema(t)
+	ctx := context.Background()
+	const n = 4
+	stores := make([]*Store, n)
+	for i := range stores {
+		stores[i] = openStore(t, dsn)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i, s := range stores {
+		wg.Go(func() { <-start; errs[i] = s.Migrate(ctx) })
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+	var rows, versions int
+	if err := stores[0].DB().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if rows != versions || rows != len(stores[0].Migrations()) {
+		t.Errorf("schema_migrations: %d rows, %d versions, %d embedded", rows, versions, len(stores[0].Migrations()))
+	}
+	for i, s := range stores {
+		if p, err := s.MigrationsPending(ctx); err != nil || p != 0 {
+			t.Errorf("store %d: MigrationsPending = %d, %v", i, p, err)
+		}
+	}
+	// The helper function for operators works and is exact to the second.
+	var ts time.Time
+	if err := stores[0].DB().QueryRowContext(ctx, "SELECT ns_to_timestamptz(1741944413589793238)").Scan(&ts); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Unix(0, 1741944413589793238); ts.Truncate(time.Second) != want.Truncate(time.Second) {
+		t.Errorf("ns_to_timestamptz = %v, want %v", ts, want)
+	}
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	if err == nil || !strings.HasPrefix(err.Error(), "postgres: ") {
+		t.Errorf("Open on a closed port: %v", err)
+	}
+}

@@ -1,0 +1,210 @@
+-- Named queries of the PostgreSQL store. Each starts with "-- name: NAME";
+-- the Go code (internal/store/internal/sqldb) refers to them by name and
+-- checks at start-up that every one is here. They take the same arguments
+-- in the same order as the SQLite file's.
+
+-- name: migrate-lock
+-- Held until the migration transaction ends: a second "nashra migrate"
+-- on the same schema waits here, then finds nothing left to apply.
+SELECT pg_advisory_xact_lock(hashtextextended('nashra.migrate:' || current_schema(), 0));
+
+-- name: create-migrations-table
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+);
+
+-- name: migrations-table-exists
+SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations';
+
+-- name: applied-migrations
+SELECT version FROM schema_migrations ORDER BY version;
+
+-- name: record-migration
+INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3);
+
+-- name: upsert-article
+-- Writes only when the content hash differs; RETURNING gives no row for
+-- identical content, and created_at = $21 for a fresh insert.
+INSERT INTO articles (id, article_key, slug, title, subtitle, category, tags, author,
+    published, updated, summary, summary_explicit, body_html, body_text, image,
+    language, source_url, source_path, draft, hash, created_at, changed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21)
+ON CONFLICT (id) DO UPDATE SET
+    article_key = excluded.article_key, slug = excluded.slug, title = excluded.title,
+    subtitle = excluded.subtitle, category = excluded.category, tags = excluded.tags,
+    author = excluded.author, published = excluded.published, updated = excluded.updated,
+    summary = excluded.summary, summary_explicit = excluded.summary_explicit,
+    body_html = excluded.body_html, body_text = excluded.body_text, image = excluded.image,
+    language = excluded.language, source_url = excluded.source_url,
+    source_path = excluded.source_path, draft = excluded.draft, hash = excluded.hash,
+    changed_at = excluded.changed_at
+WHERE articles.hash <> excluded.hash
+RETURNING created_at;
+
+-- name: get-article
+SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+FROM articles WHERE id = $1;
+
+-- name: article-by-slug
+SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+FROM articles WHERE slug = $1 AND slug <> '';
+
+-- name: list-articles
+-- $1 category ('' = any), published in [$2, $3), $4 include drafts, $5 limit.
+SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+FROM articles
+WHERE ($1 = '' OR category = $1) AND published >= $2 AND published < $3 AND ($4 OR NOT draft)
+ORDER BY published DESC, id DESC
+LIMIT $5;
+
+-- name: articles-between
+SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+FROM articles
+WHERE published > $1 AND published <= $2 AND NOT draft
+ORDER BY published DESC, id DESC;
+
+-- name: count-articles
+SELECT count(*) FROM articles;
+
+-- name: last-change
+SELECT max(changed_at) FROM articles;
+
+-- name: article-exists
+SELECT count(*) FROM articles WHERE id = $1;
+
+-- name: delete-related
+DELETE FROM related WHERE article_id = $1;
+
+-- name: insert-related
+INSERT INTO related (article_id, related_id, ord, score) VALUES ($1, $2, $3, $4);
+
+-- name: related
+SELECT a.id, a.article_key, a.slug, a.title, a.subtitle, a.category, a.tags, a.author,
+    a.published, a.updated, a.summary, a.summary_explicit, a.body_html, a.body_text, a.image,
+    a.language, a.source_url, a.source_path, a.draft
+FROM related r JOIN articles a ON a.id = r.related_id
+WHERE r.article_id = $1 AND NOT a.draft
+ORDER BY r.ord
+LIMIT $2;
+
+-- name: insert-subscriber
+INSERT INTO subscribers (email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (email) DO NOTHING
+RETURNING id;
+
+-- name: get-subscriber
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers WHERE id = $1;
+
+-- name: subscriber-by-email
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers WHERE email = $1;
+
+-- name: subscriber-by-email-for-update
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers WHERE email = $1
+FOR UPDATE;
+
+-- name: update-subscriber
+UPDATE subscribers SET email = $1, name = $2, status = $3, categories = $4, source = $5,
+    bounces = $6, paused = $7, created_at = $8, confirmed_at = $9, unsubscribed_at = $10,
+    updated_at = $11
+WHERE id = $12;
+
+-- name: remove-subscriber
+-- Keeps the first unsubscription time when called twice.
+UPDATE subscribers SET
+    unsubscribed_at = CASE WHEN status = 'unsubscribed' AND unsubscribed_at IS NOT NULL
+                           THEN unsubscribed_at ELSE $1 END,
+    status = 'unsubscribed', updated_at = $1
+WHERE email = $2;
+
+-- name: delete-subscriber
+DELETE FROM subscribers WHERE email = $1;
+
+-- name: list-subscribers
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE ($1 = '' OR status = $1) AND id > $2
+ORDER BY id
+LIMIT $3;
+
+-- name: count-subscribers
+SELECT count(*) FROM subscribers WHERE ($1 = '' OR status = $1);
+
+-- name: record-bounce
+-- $1 max bounces (0 = never bounce out), $2 now, $3 id. SET sees old values.
+UPDATE subscribers SET
+    bounces = bounces + 1,
+    status = CASE WHEN $1 > 0 AND bounces + 1 >= $1 AND status IN ('pending', 'confirmed')
+                  THEN 'bounced' ELSE status END,
+    updated_at = $2
+WHERE id = $3
+RETURNING status;
+
+-- name: insert-edition
+INSERT INTO editions (id, subject, body, created_at, recipients) VALUES ($1, $2, $3, $4, 0)
+ON CONFLICT (id) DO NOTHING;
+
+-- name: get-edition
+SELECT id, subject, body, created_at, recipients FROM editions WHERE id = $1;
+
+-- name: enqueue-deliveries
+-- $3 is a JSON array of subscriber IDs; IDs no longer on record are
+-- skipped, and the address is taken from the subscriber row.
+INSERT INTO deliveries (edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at)
+SELECT $1, s.id, s.email, 'queued', 0, '', '', $2
+FROM jsonb_array_elements_text($3::jsonb) AS j (value) JOIN subscribers AS s ON s.id = j.value::bigint
+ON CONFLICT (edition_id, subscriber_id) DO NOTHING;
+
+-- name: update-edition-recipients
+UPDATE editions SET recipients = (SELECT count(*) FROM deliveries WHERE edition_id = $1) WHERE id = $1;
+
+-- name: claim-delivery
+-- $1 now, $2 edition, $3 subscriber, $4 the time before which a "sending"
+-- row is stale (its worker died).
+UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE edition_id = $2 AND subscriber_id = $3
+  AND (state IN ('queued', 'retrying') OR (state = 'sending' AND updated_at < $4))
+RETURNING edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at;
+
+-- name: get-delivery
+SELECT edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at
+FROM deliveries WHERE edition_id = $1 AND subscriber_id = $2;
+
+-- name: mark-delivery
+-- $1 state, $2 error text, $3 now, $4 edition, $5 subscriber. "sent" is final.
+UPDATE deliveries SET state = $1, last_error = $2, updated_at = $3,
+    sent_at = CASE WHEN $1 = 'sent' THEN coalesce(sent_at, $3) ELSE sent_at END
+WHERE edition_id = $4 AND subscriber_id = $5 AND (state <> 'sent' OR $1 = 'sent');
+
+-- name: set-delivery-message-id
+UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3;
+
+-- name: delivery-counts
+SELECT state, count(*) FROM deliveries WHERE edition_id = $1 GROUP BY state;
+
+-- name: list-deliveries
+SELECT edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at
+FROM deliveries
+WHERE edition_id = $1 AND ($2 = '' OR state = $2)
+ORDER BY subscriber_id
+LIMIT $3;
+
+-- name: get-setting
+SELECT value FROM settings WHERE key = $1;
+
+-- name: put-setting-if-absent
+INSERT INTO settings (key, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING;
