@@ -111,22 +111,26 @@ func splitLine(line string, out []string) []string {
 			// "5.25", "www.example.com", "U.S": no space after the dot.
 			continue
 		}
-		if s := strings.TrimSpace(string(rs[start:j])); s != "" && hasWord(s) {
-			out = append(out, s)
-		} else if s != "" && len(out) > 0 {
-			out[len(out)-1] += " " + s
-		}
+		out = addSentence(out, string(rs[start:j]))
 		start = j
 		i = j - 1
 	}
-	if s := strings.TrimSpace(string(rs[start:])); s != "" {
-		if hasWord(s) || len(out) == 0 {
-			out = append(out, s)
-		} else {
-			out[len(out)-1] += " " + s
-		}
+	return addSentence(out, string(rs[start:]))
+}
+
+// addSentence appends s, trimmed, to out; punctuation without any word is
+// joined to the previous sentence instead.
+func addSentence(out []string, s string) []string {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return out
+	case hasWord(s) || len(out) == 0:
+		return append(out, s)
+	default:
+		out[len(out)-1] += " " + s
+		return out
 	}
-	return out
 }
 
 // quoteCloses maps the index of each opening quotation mark to the index of
@@ -169,6 +173,9 @@ func periodEnds(rs []rune, i int) bool {
 		return true
 	}
 	wr := []rune(strings.ReplaceAll(word, "\u0640", ""))
+	if len(wr) == 0 {
+		return true // only tatweel before the dot
+	}
 	if isLatinLetter(wr[0]) {
 		if len(wr) == 1 {
 			return false // an initial: "J. K. Rowling", "U.S."
