@@ -6,12 +6,16 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	gfeeds "github.com/gorilla/feeds"
@@ -128,7 +132,8 @@ type entry struct {
 // group is one feed group being built.
 type group struct {
 	Feed
-	entries []*entry
+	entries  []*entry
+	modified time.Time // newest update among entries; the build clock when empty
 }
 
 // Build encodes every feed and index.html for the published (non-draft)
@@ -152,20 +157,47 @@ func Build(o Options, in Input) (*Set, error) {
 	})
 
 	groups := p.groups(arts)
-	b := &builder{o: p, related: in.Related, entries: make(map[*article.Article]*entry)}
-	var files []*File
-	for _, g := range groups {
-		fs, err := b.encodeGroup(g)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
+	b := &builder{o: p, related: in.Related}
+	if err := b.prepare(groups); err != nil {
+		return nil, err
 	}
-	idx, err := b.index(groups)
+	// Encode (and gzip and hash) every feed file in parallel.
+	type task struct {
+		g     *group
+		gf    *gfeeds.Feed
+		path  string
+		ctype string
+		fn    func(*group, *gfeeds.Feed) ([]byte, error)
+	}
+	var tasks []task
+	for _, g := range groups {
+		gf := b.generic(g, g.modified)
+		tasks = append(tasks,
+			task{g, gf, g.RSS, TypeRSS, b.rss},
+			task{g, gf, g.Atom, TypeAtom, b.atom},
+			task{g, gf, g.JSON, TypeJSON, b.json})
+	}
+	files := make([]*File, len(tasks)+1)
+	err = parallel(len(tasks)+1, func(i int) error {
+		if i == len(tasks) {
+			idx, err := b.index(groups)
+			if err != nil {
+				return err
+			}
+			files[i] = idx
+			return idx.finish()
+		}
+		t := tasks[i]
+		body, err := t.fn(t.g, t.gf)
+		if err != nil {
+			return fmt.Errorf("feeds: encode %s: %w", t.path, err)
+		}
+		files[i] = &File{Path: t.path, ContentType: t.ctype, Body: body, Modified: t.g.modified}
+		return files[i].finish()
+	})
 	if err != nil {
 		return nil, err
 	}
-	files = append(files, idx)
 
 	s := &Set{byPath: make(map[string]*File, len(files)), base: p.base,
 		hCache: []string{"public, max-age=" + strconv.Itoa(int(p.MaxAge/time.Second))}}
@@ -173,9 +205,6 @@ func Build(o Options, in Input) (*Set, error) {
 		s.feeds = append(s.feeds, g.Feed)
 	}
 	for _, f := range files {
-		if err := f.finish(); err != nil {
-			return nil, err
-		}
 		s.byPath[f.Path] = f
 	}
 	slices.SortFunc(files, func(a, b *File) int {
@@ -284,15 +313,10 @@ func (p *opts) groups(arts []*article.Article) []*group {
 type builder struct {
 	o       *opts
 	related map[string][]RelatedLink
-	entries map[*article.Article]*entry
-	buf     bytes.Buffer
 }
 
-// entry returns the prepared entry of an article, preparing it once.
+// entry prepares an article for encoding. It is safe for concurrent use.
 func (b *builder) entry(a *article.Article) *entry {
-	if e, ok := b.entries[a]; ok {
-		return e
-	}
 	o := b.o
 	e := &entry{a: a, title: plain(a.Title), author: plain(a.Author)}
 	e.link = ArticleURL(o.Options, *a)
@@ -342,7 +366,6 @@ func (b *builder) entry(a *article.Article) *entry {
 		}
 	}
 	e.content = b.content(a, e)
-	b.entries[a] = e
 	return e
 }
 
@@ -463,37 +486,62 @@ func imageType(u string) string {
 	return "image/jpeg"
 }
 
-// encodeGroup encodes one group in the three formats.
-func (b *builder) encodeGroup(g *group) ([]*File, error) {
-	for i, e := range g.entries {
-		g.entries[i] = b.entry(e.a)
-	}
-	mod := b.o.Now().In(b.o.Location).Truncate(time.Second)
-	if len(g.entries) > 0 {
-		mod = g.entries[0].updated
+// prepare fills every group's entries, preparing each article once (in
+// parallel: sanitising bodies is the costly part), and the groups'
+// modification times.
+func (b *builder) prepare(groups []*group) error {
+	index := map[*article.Article]int{}
+	var uniq []*article.Article
+	for _, g := range groups {
 		for _, e := range g.entries {
-			if e.updated.After(mod) {
-				mod = e.updated
+			if _, ok := index[e.a]; !ok {
+				index[e.a] = len(uniq)
+				uniq = append(uniq, e.a)
 			}
 		}
 	}
-	gf := b.generic(g, mod)
-	var out []*File
-	for _, enc := range []struct {
-		path, ctype string
-		fn          func(*group, *gfeeds.Feed) ([]byte, error)
-	}{
-		{g.RSS, TypeRSS, b.rss},
-		{g.Atom, TypeAtom, b.atom},
-		{g.JSON, TypeJSON, b.json},
-	} {
-		body, err := enc.fn(g, gf)
-		if err != nil {
-			return nil, fmt.Errorf("feeds: encode %s: %w", enc.path, err)
-		}
-		out = append(out, &File{Path: enc.path, ContentType: enc.ctype, Body: body, Modified: mod})
+	prepared := make([]*entry, len(uniq))
+	if err := parallel(len(uniq), func(i int) error {
+		prepared[i] = b.entry(uniq[i])
+		return nil
+	}); err != nil {
+		return err
 	}
-	return out, nil
+	now := b.o.Now().In(b.o.Location).Truncate(time.Second)
+	for _, g := range groups {
+		g.modified = now
+		for i, e := range g.entries {
+			g.entries[i] = prepared[index[e.a]]
+			if u := g.entries[i].updated; i == 0 || u.After(g.modified) {
+				g.modified = u
+			}
+		}
+	}
+	return nil
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines and returns the first
+// error.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || errs[w] != nil {
+					return
+				}
+				errs[w] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // finish computes the ETag, the gzip copy and the prepared header values.

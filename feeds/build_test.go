@@ -207,7 +207,7 @@ func TestEmptyBuild(t *testing.T) {
 		t.Fatalf("want site feeds + index, got %d files", len(s.Files()))
 	}
 	f, _ := s.Get("/feed.json")
-	if !bytes.Contains(f.Body, []byte(`"items": []`)) {
+	if !bytes.Contains(f.Body, []byte(`"items":[]`)) {
 		t.Errorf("empty JSON feed must still have items: %s", f.Body)
 	}
 	if !f.Modified.Equal(fixedNow) {

@@ -206,7 +206,7 @@ func (b *builder) rss(g *group, gf *gfeeds.Feed) ([]byte, error) {
 		}
 		doc.Channel.Items[i] = ri
 	}
-	return encodeXML(doc, len(g.entries))
+	return encodeXML(doc, sizeHint(g))
 }
 
 func (b *builder) atom(g *group, gf *gfeeds.Feed) ([]byte, error) {
@@ -246,7 +246,7 @@ func (b *builder) atom(g *group, gf *gfeeds.Feed) ([]byte, error) {
 		}
 		doc.Entries[i] = x
 	}
-	return encodeXML(doc, len(g.entries))
+	return encodeXML(doc, sizeHint(g))
 }
 
 func (b *builder) json(g *group, gf *gfeeds.Feed) ([]byte, error) {
@@ -273,19 +273,31 @@ func (b *builder) json(g *group, gf *gfeeds.Feed) ([]byte, error) {
 		doc.Items[i] = x
 	}
 	var buf bytes.Buffer
-	buf.Grow(1024 + 2048*len(g.entries))
+	buf.Grow(sizeHint(g))
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-func encodeXML(doc any, n int) ([]byte, error) {
+// sizeHint estimates the encoded size of a group's feed, so the output
+// buffer is allocated once instead of doubling (and zeroing) as it grows.
+func sizeHint(g *group) int {
+	n := 2048
+	for _, e := range g.entries {
+		n += 1024 + len(e.content) + len(e.summary) + len(e.title) + 2*len(e.link) + len(e.image)
+		for _, c := range e.cats {
+			n += 2*len(c) + 64
+		}
+	}
+	return n + n/4 // Atom escapes the content's markup
+}
+
+func encodeXML(doc any, hint int) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(1024 + 2048*n)
+	buf.Grow(hint)
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
