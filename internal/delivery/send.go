@@ -58,7 +58,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	}
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
 	defer cancel()
-	committer, isCommitter := s.tr.(mailer.Committer)
+	committer, isCommitter := s.committer()
 	if !ok {
 		switch d.State {
 		case store.DeliverySent, store.DeliveryFailed:
@@ -161,6 +161,18 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		}
 		return s.retry(lctx, d, err)
 	}
+}
+
+// committer returns the transport as a mailer.Committer when the commit
+// mark protocol applies. The file outbox is left out: writing the same
+// Message-ID twice is a no-op there, so an unsure delivery is simply
+// written again, which is exact.
+func (s *Service) committer() (mailer.Committer, bool) {
+	if _, idempotent := s.tr.(*mailer.FileTransport); idempotent {
+		return nil, false
+	}
+	c, ok := s.tr.(mailer.Committer)
+	return c, ok
 }
 
 // retry records a temporary failure: retrying, or failed once the attempts

@@ -1,0 +1,335 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/mailer"
+	"github.com/nashra/nashra/templates"
+)
+
+// testDay is the edition day of the fixtures (testdata/articles.json).
+const testDay = "2026-03-10"
+
+func riyadh(t testing.TB) *time.Location {
+	loc, err := time.LoadLocation("Asia/Riyadh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// openStore opens a migrated SQLite store with River's tables, loaded with
+// the Arabic fixture articles.
+func openStore(t testing.TB) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st.DB().SetMaxOpenConns(1)
+	if err := Migrate(ctx, "sqlite", st.DB()); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/articles.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arts []article.Article
+	if err := json.Unmarshal(b, &arts); err != nil {
+		t.Fatal(err)
+	}
+	for i := range arts {
+		if _, _, err := st.UpsertArticle(ctx, &arts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// addSubscribers adds n confirmed subscribers user0000@example.org…; every
+// seventh one chooses only the sports category.
+func addSubscribers(t testing.TB, st store.Store, n int) []store.Subscriber {
+	t.Helper()
+	ctx := context.Background()
+	out := make([]store.Subscriber, 0, n)
+	for i := 0; i < n; i++ {
+		s := store.Subscriber{Email: fmt.Sprintf("user%04d@example.org", i), Name: fmt.Sprintf("قارئ %d", i),
+			Status: store.StatusConfirmed, Source: store.SourceAdmin}
+		if i%7 == 3 {
+			s.Categories = []string{"رياضة"}
+		}
+		if _, err := st.AddSubscriber(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func testOptions(t testing.TB) Options {
+	return Options{
+		SiteTitle: "نشرة الصباح",
+		BaseURL:   "https://digest.example.com",
+		FromAddr:  "digest@digest.example.com",
+		FromName:  "نشرة الصباح",
+		Digest: digest.Options{
+			Location: riyadh(t), SendTime: 7 * time.Hour, Related: 2,
+			SiteTitle: "نشرة الصباح", BaseURL: "https://digest.example.com",
+		},
+		MaxAttempts:  5,
+		MaxBounces:   2,
+		RetryBackoff: 20 * time.Millisecond,
+		MaxBackoff:   100 * time.Millisecond,
+	}
+}
+
+func newService(t testing.TB, st store.Store, tr mailer.Transport, comp *mailer.Composer, o Options) *Service {
+	t.Helper()
+	tpl, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if comp == nil {
+		comp = mailer.NewComposer(nil)
+	}
+	svc, err := New(st, tr, comp, tpl, NewHMACLinks([]byte("test secret"), o.BaseURL, "unsubscribe@digest.example.com"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// received is one message the test SMTP server accepted.
+type received struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// smtpSink is a real SMTP server (go-smtp) on 127.0.0.1 that records every
+// message it accepts. fault, when set, answers RCPT TO for a recipient on
+// its nth attempt (1-based) with an error, or nil to accept.
+type smtpSink struct {
+	Addr  string
+	fault func(rcpt string, attempt int) error
+
+	mu       sync.Mutex
+	msgs     []received
+	attempts map[string]int
+}
+
+func startSink(t testing.TB, fault func(rcpt string, attempt int) error) *smtpSink {
+	t.Helper()
+	s := &smtpSink{fault: fault, attempts: map[string]int{}}
+	srv := smtp.NewServer(s)
+	srv.Domain = "sink.test"
+	srv.AllowInsecureAuth = true
+	srv.MaxMessageBytes = 10 << 20
+	srv.MaxRecipients = 100
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
+
+// Messages returns a copy of what was received.
+func (s *smtpSink) Messages() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.msgs...)
+}
+
+// PerRecipient counts messages by recipient.
+func (s *smtpSink) PerRecipient() map[string]int {
+	out := map[string]int{}
+	for _, m := range s.Messages() {
+		for _, r := range m.To {
+			out[r]++
+		}
+	}
+	return out
+}
+
+type sinkSession struct {
+	s    *smtpSink
+	from string
+	to   []string
+}
+
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	ss.s.attempts[to]++
+	n := ss.s.attempts[to]
+	ss.s.mu.Unlock()
+	if ss.s.fault != nil {
+		if err := ss.s.fault(to, n); err != nil {
+			return err
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: append([]string(nil), ss.to...), Data: b})
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// bucket maps an address to [0, 100) deterministically.
+func bucket(addr string) int {
+	sum := sha256.Sum256([]byte(addr))
+	return int(binary.BigEndian.Uint32(sum[:4]) % 100)
+}
+
+func smtpTransport(t testing.TB, addr string) *mailer.SMTPTransport {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	var p int
+	fmt.Sscanf(port, "%d", &p)
+	tr, err := mailer.NewSMTPTransport(mailer.SMTPOptions{Host: host, Port: p, TLS: mailer.TLSNone, Pool: 4, Timeout: 10 * time.Second, HELO: "nashra.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	return tr
+}
+
+// runEdition prepares the edition of testDay on a started queue and waits
+// until no delivery is open (queued, sending or retrying), or fails after
+// timeout.
+func runEdition(t testing.TB, st store.Store, svc *Service, workers int, timeout time.Duration) map[store.DeliveryState]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobID, _, err := q.InsertEdition(ctx, testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		if err := q.Stop(sctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}()
+	for {
+		counts, err := st.DeliveryCounts(ctx, testDay)
+		if err == nil {
+			if done, _, _ := q.JobDone(ctx, jobID); done &&
+				counts[store.DeliveryQueued]+counts[store.DeliverySending]+counts[store.DeliveryRetrying] == 0 {
+				return counts
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("edition not delivered within %s: %v", timeout, counts)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func header(t testing.TB, raw []byte, name string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("parse message: %v", err)
+	}
+	return strings.TrimSpace(m.Header.Get(name))
+}
+
+// walkParts calls f with the content type and decoded body of each leaf
+// part of raw.
+func walkParts(t *testing.T, raw []byte, f func(ct string, body []byte)) {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkEntity(t, m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body, f)
+}
+
+func walkEntity(t *testing.T, ct, cte string, body io.Reader, f func(string, []byte)) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		t.Fatalf("content type %q: %v", ct, err)
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			walkEntity(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p, f)
+		}
+	}
+	var r io.Reader = body
+	if strings.EqualFold(cte, "base64") {
+		r = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("decode %s part: %v", mt, err)
+	}
+	f(mt, b)
+}
