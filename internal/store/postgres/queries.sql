@@ -24,6 +24,10 @@ SELECT version FROM schema_migrations ORDER BY version;
 -- name: record-migration
 INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3);
 
+-- name: article-hash
+-- Lets an unchanged re-import return without taking the write lock.
+SELECT hash FROM articles WHERE id = $1;
+
 -- name: upsert-article
 -- Writes only when the content hash differs; RETURNING gives no row for
 -- identical content, and created_at = $21 for a fresh insert.

@@ -63,12 +63,21 @@ func (s *Core) UpsertArticle(ctx context.Context, a *article.Article) (created, 
 	if a.Tags == nil {
 		tags = []byte("[]")
 	}
+	hash := contentHash(a)
+	var stored string
+	err = s.db.QueryRowContext(ctx, s.q["article-hash"], a.ID).Scan(&stored)
+	if err == nil && stored == hash {
+		return false, false, nil
+	}
+	if err != nil && !isNoRows(err) {
+		return false, false, s.errf(err, "upsert article %s", a.ID)
+	}
 	now := nsNow(s.now())
 	var createdAt int64
 	err = s.db.QueryRowContext(ctx, s.q["upsert-article"],
 		a.ID, a.Key, a.Slug, a.Title, a.Subtitle, a.Category, string(tags), a.Author,
 		pub, upd, a.Summary, a.SummaryExplicit, a.BodyHTML, a.BodyText, a.Image,
-		a.Language, a.SourceURL, a.SourcePath, a.Draft, contentHash(a), now,
+		a.Language, a.SourceURL, a.SourcePath, a.Draft, hash, now,
 	).Scan(&createdAt)
 	switch {
 	case isNoRows(err):

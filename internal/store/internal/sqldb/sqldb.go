@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -29,8 +30,8 @@ type Dialect struct {
 	IsForeignKey func(error) bool
 }
 
-// Core implements store.Store on a *sql.DB given a backend's queries and
-// migrations.
+// Core implements every store.Store method except DB on a *sql.DB, given
+// a backend's queries and migrations.
 type Core struct {
 	db         *sql.DB
 	d          Dialect
@@ -44,7 +45,7 @@ type Core struct {
 var requiredQueries = []string{
 	"migrate-lock", "create-migrations-table", "migrations-table-exists",
 	"applied-migrations", "record-migration",
-	"upsert-article", "get-article", "article-by-slug", "list-articles",
+	"article-hash", "upsert-article", "get-article", "article-by-slug", "list-articles",
 	"articles-between", "count-articles", "last-change", "article-exists",
 	"delete-related", "insert-related", "related",
 	"insert-subscriber", "get-subscriber", "subscriber-by-email",
@@ -76,6 +77,8 @@ func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error)
 	return &Core{db: db, d: d, q: q, migrations: ms, Now: time.Now}, nil
 }
 
+var queryName = regexp.MustCompile(`^\s*--\s*name:\s*([A-Za-z0-9_-]+)\s*$`)
+
 // ParseQueries splits a file of named queries. Each query starts with a
 // line "-- name: NAME" and runs to the next such line; other comment lines
 // are kept (SQL ignores them).
@@ -103,11 +106,11 @@ func ParseQueries(b []byte) (map[string]string, error) {
 	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+		if m := queryName.FindStringSubmatch(line); m != nil {
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			name = strings.TrimSpace(rest)
+			name = m[1]
 			continue
 		}
 		if name != "" {
