@@ -101,6 +101,14 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 	// The edition job builds and enqueues; wait for it to finish.
 	ed, err := waitEdition(ctx, q, st, day, jobID)
 	if errors.Is(err, delivery.ErrNoEdition) {
+		// The day's job found no article (perhaps before an import): look
+		// again now, in this process.
+		var p *delivery.Prepared
+		if p, err = q.Service().Prepare(ctx, q, day); err == nil {
+			ed = p.Edition
+		}
+	}
+	if errors.Is(err, delivery.ErrNoEdition) {
 		fmt.Fprintf(out, "no edition for %s: no new articles\n", day)
 		return nil
 	}

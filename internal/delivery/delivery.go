@@ -65,7 +65,7 @@ type Options struct {
 	// MessageDomain is the right-hand side of Message-IDs; "" = the
 	// domain of FromAddr.
 	MessageDomain string
-	// ListID is the List-Id header; "" = "SiteTitle <digest.DOMAIN>".
+	// ListID is the List-Id header; "" = "SiteTitle <daily.DOMAIN>".
 	ListID string
 	// MaxAttempts bounds the attempts per delivery (mail.max_attempts,
 	// default 8); the last temporary failure marks it failed.
@@ -109,9 +109,9 @@ func (o Options) withDefaults() Options {
 		if d == "" {
 			d = "localhost"
 		}
-		o.ListID = "digest." + d
+		o.ListID = "daily." + d
 		if o.SiteTitle != "" {
-			o.ListID = o.SiteTitle + " <digest." + d + ">"
+			o.ListID = o.SiteTitle + " <daily." + d + ">"
 		}
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")

@@ -253,6 +253,9 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 	return q, nil
 }
 
+// Service returns the delivery service the workers use.
+func (q *Queue) Service() *Service { return q.svc }
+
 // ID is this process's River client ID.
 func (q *Queue) ID() string { return q.id }
 
