@@ -89,9 +89,8 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-// sharedDir returns ../shared relative to the repository root (the directory
-// holding go.mod), skipping the test when it is absent.
-func sharedDir(t testing.TB) string {
+// repoRoot returns the directory holding go.mod.
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := filepath.Abs(".")
 	if err != nil {
@@ -107,7 +106,14 @@ func sharedDir(t testing.TB) string {
 		}
 		dir = parent
 	}
-	shared := filepath.Join(dir, "..", "shared")
+	return dir
+}
+
+// sharedDir returns ../shared relative to the repository root, skipping the
+// test when it is absent.
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	shared := filepath.Join(repoRoot(t), "..", "shared")
 	if _, err := os.Stat(shared); err != nil {
 		t.Skipf("../shared not found next to the repository (%s): %v", shared, err)
 	}
