@@ -1,7 +1,5 @@
 package arabic
 
-import "hash/fnv"
-
 // numHashes is the MinHash signature size: the containment estimate has a
 // standard error of about 0.06 at this size.
 const numHashes = 64
@@ -13,21 +11,20 @@ type signature struct {
 	shingles int // distinct shingles (estimated by the count of all)
 }
 
-func newSignature(text string) *signature {
-	toks := Tokens(text)
+func newSignature(toks []string) *signature {
 	s := &signature{}
 	for i := range s.mins {
 		s.mins[i] = ^uint32(0)
 	}
 	seen := map[uint64]bool{}
 	for i := 0; i+3 <= len(toks) || (i == 0 && len(toks) > 0); i++ {
-		h := fnv.New64a()
-		end := min(i+3, len(toks))
-		for _, t := range toks[i:end] {
-			h.Write([]byte(t))
-			h.Write([]byte{0})
+		x := uint64(14695981039346656037) // FNV-1a over the shingle's words
+		for _, t := range toks[i:min(i+3, len(toks))] {
+			for k := 0; k < len(t); k++ {
+				x = (x ^ uint64(t[k])) * 1099511628211
+			}
+			x = (x ^ 0xff) * 1099511628211
 		}
-		x := h.Sum64()
 		if seen[x] {
 			continue
 		}

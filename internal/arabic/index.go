@@ -96,25 +96,33 @@ func (ix *Index) Len() int {
 	return ix.live
 }
 
-// termFreqs returns the weighted stem frequencies of d.
-func (ix *Index) termFreqs(d Doc) map[string]float64 {
+// analyse returns the weighted stem frequencies of d and its near-duplicate
+// signature.
+func (ix *Index) analyse(d Doc) (map[string]float64, *signature) {
+	toks := Tokens(d.Title + "\n" + d.Text)
+	sig := newSignature(toks)
+	titleLen := len(Tokens(d.Title))
 	tf := map[string]float64{}
-	for _, s := range Stems(d.Text) {
-		tf[s]++
-	}
-	for _, s := range Stems(d.Title) {
-		tf[s] += ix.opt.TitleWeight
+	for i, t := range toks {
+		st, ok := stemToken(t)
+		if !ok {
+			continue
+		}
+		if i < titleLen {
+			tf[st] += ix.opt.TitleWeight
+		} else {
+			tf[st]++
+		}
 	}
 	if d.Category != "" && ix.opt.CategoryWeight > 0 {
 		tf["#"+Normalize(d.Category)] += ix.opt.CategoryWeight
 	}
-	return tf
+	return tf, sig
 }
 
 // Add indexes d, replacing any article with the same ID.
 func (ix *Index) Add(d Doc) {
-	tf := ix.termFreqs(d)
-	sig := newSignature(d.Title + "\n" + d.Text)
+	tf, sig := ix.analyse(d)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.removeLocked(d.ID)

@@ -115,6 +115,12 @@ func isInvisible(r rune) bool {
 
 // isWordRune reports runes that belong inside a token once normalised.
 func isWordRune(r rune) bool {
+	switch {
+	case r < 0x80:
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	case r >= 0x0621 && r <= 0x064A:
+		return true
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 

@@ -45,8 +45,7 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	var tf map[string]float64
 	var sig *signature
 	if id == "" {
-		tf = ix.termFreqs(d)
-		sig = newSignature(d.Title + "\n" + d.Text)
+		tf, sig = ix.analyse(d)
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()

@@ -1,13 +1,20 @@
 package arabic
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Stems tokenises s and returns the light stem of every token that is not a
 // stop word. Stop words are recognised after the conjunction (و ف) and the
 // prepositions (ب ل ك) are stripped, so والتي, فإن and لهذا are dropped like
 // التي, إن and هذا.
 func Stems(s string) []string {
-	toks := Tokens(s)
+	return stemTokens(Tokens(s))
+}
+
+// stemTokens stems normalised tokens in place, dropping stop words.
+func stemTokens(toks []string) []string {
 	out := toks[:0]
 	for _, t := range toks {
 		if st, ok := stemToken(t); ok {
@@ -42,32 +49,31 @@ func stemToken(t string) (string, bool) {
 	if isStopForm(t) {
 		return "", false
 	}
-	r := []rune(t)
+	n := utf8.RuneCountInString(t)
 	// Conjunction: و (unless the word is one of the و-initial lexemes such
-	// as وزير or وقت), or ف in front of a particle or the article.
-	if len(r) >= 4 && r[0] == 'و' && !protectedWaw(r) {
-		r = r[1:]
-	} else if len(r) >= 5 && r[0] == 'ف' && hasPrefix(r[1:], "ال", "بال", "لل", "كال") {
-		r = r[1:]
+	// as وزير or وقت), or ف in front of the article.
+	if n >= 4 && strings.HasPrefix(t, "و") && !protectedWaw(t) {
+		t, n = t[len("و"):], n-1
+	} else if n >= 5 && strings.HasPrefix(t, "ف") && hasAnyPrefix(t[len("ف"):], "ال", "بال", "لل", "كال") {
+		t, n = t[len("ف"):], n-1
 	}
 	// Article and prepositions fused with it.
 	for _, p := range articlePrefixes {
-		if hasPrefix(r, p) && len(r)-len([]rune(p)) >= 2 {
-			r = r[len([]rune(p)):]
+		if pn := utf8.RuneCountInString(p); strings.HasPrefix(t, p) && n-pn >= 2 {
+			t, n = t[len(p):], n-pn
 			break
 		}
 	}
 	// Suffixes, in Light10 order, each at most once, keeping two letters.
 	for _, suf := range lightSuffixes {
-		if hasSuffix(r, suf) && len(r)-len([]rune(suf)) >= 2 {
-			r = r[:len(r)-len([]rune(suf))]
+		if sn := utf8.RuneCountInString(suf); strings.HasSuffix(t, suf) && n-sn >= 2 {
+			t, n = t[:len(t)-len(suf)], n-sn
 		}
 	}
-	st := string(r)
-	if len(r) < 2 || stopWords[st] {
+	if n < 2 || stopWords[t] {
 		return "", false
 	}
-	return st, true
+	return t, true
 }
 
 // isStopForm reports whether the token, or the token without a leading
@@ -100,16 +106,14 @@ var articlePrefixes = []string{"بال", "كال", "فال", "وال", "ال", "
 
 var lightSuffixes = []string{"ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"}
 
-func hasPrefix(r []rune, ps ...string) bool {
+func hasAnyPrefix(s string, ps ...string) bool {
 	for _, p := range ps {
-		if strings.HasPrefix(string(r), p) {
+		if strings.HasPrefix(s, p) {
 			return true
 		}
 	}
 	return false
 }
-
-func hasSuffix(r []rune, s string) bool { return strings.HasSuffix(string(r), s) }
 
 // isArabicWord reports whether the token starts with an Arabic letter.
 func isArabicWord(t string) bool {
@@ -122,8 +126,7 @@ func isArabicWord(t string) bool {
 // protectedWaw reports و-initial words whose و is a root letter (وزير,
 // وزارة, وقت, وطن…), so the conjunction is not stripped. A doubled و (ووزير)
 // is still a conjunction in front of such a word.
-func protectedWaw(r []rune) bool {
-	s := string(r)
+func protectedWaw(s string) bool {
 	for _, p := range wawLexemes {
 		if strings.HasPrefix(s, p) {
 			return true

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // SummaryOptions weighs the evidence the extractive summariser combines.
@@ -45,11 +46,14 @@ func Summarize(title, text string, words int) string {
 
 // SummarizeWith is Summarize with explicit weights.
 func SummarizeWith(title, text string, words int, o SummaryOptions) string {
-	idx := SelectSentences(title, Sentences(text), words, o)
 	sents := Sentences(text)
+	idx := SelectSentences(title, sents, words, o)
 	parts := make([]string, len(idx))
 	for i, k := range idx {
 		parts[i] = sents[k]
+		if r, _ := utf8.DecodeLastRuneInString(parts[i]); !isTerminator(r) && !isCloser(r) && i < len(idx)-1 {
+			parts[i] += "." // a bullet without a full stop, joined to the next
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -111,7 +115,7 @@ func SelectSentences(title string, sents []string, words int, o SummaryOptions) 
 		if titleNorm != "" && strings.Join(Tokens(sents[i]), " ") == titleNorm {
 			continue // the title repeated in the body
 		}
-		if len(info[i].stems) == 0 {
+		if len(info[i].stems) == 0 || isHeading(sents[i], info[i].words) {
 			continue
 		}
 		if first < 0 {
@@ -165,6 +169,13 @@ func SelectSentences(title string, sents []string, words int, o SummaryOptions) 
 	}
 	sort.Ints(chosen)
 	return chosen
+}
+
+// isHeading reports a short line without final punctuation: a title,
+// subtitle or section heading of a scraped page, not a sentence to quote.
+func isHeading(s string, words int) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return words < 12 && !isTerminator(r) && !isCloser(r)
 }
 
 func stemSet(stems []string) map[string]bool {

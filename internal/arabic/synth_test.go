@@ -1,0 +1,192 @@
+package arabic
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syntheticArchive generates n articles deterministically: pseudo-Arabic
+// words (letters drawn from the alphabet, some with the article or a
+// conjunction), 400 topics each with its own Zipf-distributed vocabulary,
+// mixed with a general Zipf vocabulary; 1% of the articles are re-imports of
+// an earlier one with a few words changed (near-duplicates).
+func syntheticArchive(n int) []Doc {
+	const letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+	alpha := []rune(letters)
+	r := rand.New(rand.NewPCG(2026, 11))
+	vocab := make([]string, 40000)
+	for i := range vocab {
+		l := 3 + r.IntN(5)
+		w := make([]rune, l)
+		for j := range w {
+			w[j] = alpha[r.IntN(len(alpha))]
+		}
+		vocab[i] = string(w)
+	}
+	const topics = 400
+	topicWords := make([][]string, topics)
+	for t := range topicWords {
+		topicWords[t] = make([]string, 300)
+		for i := range topicWords[t] {
+			topicWords[t][i] = vocab[r.IntN(len(vocab))]
+		}
+	}
+	general := rand.NewZipf(r, 1.07, 2, uint64(len(vocab)-1))
+	inTopic := rand.NewZipf(r, 1.2, 1, 299)
+	prefixes := []string{"", "", "", "ال", "وال", "و", "بال", "لل"}
+	docs := make([]Doc, 0, n)
+	for i := 0; i < n; i++ {
+		if i > 10 && r.IntN(100) == 0 {
+			src := docs[r.IntN(len(docs))]
+			words := strings.Fields(src.Text)
+			for k := 0; k < 3; k++ {
+				words[r.IntN(len(words))] = vocab[r.IntN(len(vocab))]
+			}
+			docs = append(docs, Doc{ID: fmt.Sprintf("d%06d", i), Title: src.Title, Category: src.Category, Text: strings.Join(words, " ")})
+			continue
+		}
+		t := r.IntN(topics)
+		word := func() string {
+			var w string
+			if r.IntN(100) < 35 {
+				w = topicWords[t][inTopic.Uint64()]
+			} else {
+				w = vocab[general.Uint64()]
+			}
+			return prefixes[r.IntN(len(prefixes))] + w
+		}
+		var b strings.Builder
+		length := 120 + r.IntN(280)
+		for k := 0; k < length; k++ {
+			b.WriteString(word())
+			if k%14 == 13 {
+				b.WriteString(". ")
+			} else {
+				b.WriteString(" ")
+			}
+		}
+		var title []string
+		for k := 0; k < 6; k++ {
+			title = append(title, word())
+		}
+		docs = append(docs, Doc{
+			ID: fmt.Sprintf("d%06d", i), Title: strings.Join(title, " "),
+			Category: fmt.Sprintf("قسم %d", t%12), Text: b.String(),
+		})
+	}
+	return docs
+}
+
+func buildIndex(docs []Doc) *Index {
+	ix := NewIndex()
+	// Stemming dominates; two workers share it.
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(docs); i += 2 {
+				ix.Add(docs[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	return ix
+}
+
+// agreement measures the share of queries whose top 3 from the index equal
+// (same articles, same order) the top 3 of the full scan, and the time of
+// each.
+func agreement(ix *Index, docs []Doc, queries int) (share float64, idx, scan time.Duration) {
+	same := 0
+	step := len(docs) / queries
+	for q := 0; q < queries; q++ {
+		id := docs[q*step].ID
+		t0 := time.Now()
+		a := ix.Related(id, 3)
+		t1 := time.Now()
+		b := ix.RelatedScan(id, 3)
+		t2 := time.Now()
+		idx += t1.Sub(t0)
+		scan += t2.Sub(t1)
+		if sameIDs(a, b) {
+			same++
+		}
+	}
+	return float64(same) / float64(queries), idx / time.Duration(queries), scan / time.Duration(queries)
+}
+
+func sameIDs(a, b []Match) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRelatedAgreesWithScan checks on a 5,000-article synthetic archive that
+// the inverted index finds the same top 3 as scoring every article for at
+// least 95% of queries.
+func TestRelatedAgreesWithScan(t *testing.T) {
+	docs := syntheticArchive(5000)
+	ix := buildIndex(docs)
+	share, ti, ts := agreement(ix, docs, 200)
+	t.Logf("5,000 articles: same top 3 as the full scan for %.1f%% of 200 queries; index %v, scan %v per query", 100*share, ti, ts)
+	if share < 0.95 {
+		t.Errorf("same top 3 for %.1f%% of queries, want >= 95%%", 100*share)
+	}
+}
+
+var (
+	archiveOnce sync.Once
+	archiveDocs []Doc
+	archiveIx   *Index
+)
+
+func archive100k(b *testing.B) ([]Doc, *Index) {
+	archiveOnce.Do(func() {
+		t0 := time.Now()
+		archiveDocs = syntheticArchive(100_000)
+		archiveIx = buildIndex(archiveDocs)
+		b.Logf("built a 100,000-article synthetic archive in %v", time.Since(t0).Round(time.Millisecond))
+	})
+	return archiveDocs, archiveIx
+}
+
+// BenchmarkRelated compares the inverted index with a full scan over a
+// 100,000-article synthetic archive, and reports the share of queries whose
+// top 3 is the same (metric "same-top3-%"), measured on 500 queries.
+func BenchmarkRelated(b *testing.B) {
+	docs, ix := archive100k(b)
+	b.Run("index", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			ix.Related(docs[(i*7919)%len(docs)].ID, 3)
+			i++
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			ix.RelatedScan(docs[(i*7919)%len(docs)].ID, 3)
+			i++
+		}
+	})
+	b.Run("agreement", func(b *testing.B) {
+		var share float64
+		var ti, ts time.Duration
+		for b.Loop() {
+			share, ti, ts = agreement(ix, docs, 500)
+		}
+		b.ReportMetric(100*share, "same-top3-%")
+		b.ReportMetric(float64(ts)/float64(ti), "speedup-x")
+	})
+}
