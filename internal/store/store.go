@@ -173,8 +173,9 @@ type Subscribers interface {
 	// the times. For an address already on the list it reports
 	// created=false and fills s with the stored record: a pending one is
 	// confirmed when s.Status is confirmed; an unsubscribed or bounced one
-	// gives ErrUnsubscribed or ErrBounced unless s.Force is set, in which
-	// case it is re-subscribed with s's fields.
+	// gives ErrUnsubscribed or ErrBounced. With s.Force set, the stored
+	// record takes s's status, source, categories and name (an empty name
+	// keeps the stored one) whatever its state, bounces reset to 0.
 	AddSubscriber(ctx context.Context, s *Subscriber) (created bool, err error)
 	GetSubscriber(ctx context.Context, id int64) (*Subscriber, error)
 	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)

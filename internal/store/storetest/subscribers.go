@@ -70,6 +70,22 @@ func testAddSubscriber(t *testing.T, newStore NewStore) {
 		t.Errorf("forced re-add: created=%v %+v", created, forced)
 	}
 
+	// Forcing a confirmed record keeps its name and confirmation time
+	// unless told otherwise.
+	must(t, "confirm", func() error {
+		c := &store.Subscriber{Email: "Layla@example.com", Status: store.StatusConfirmed}
+		_, err := s.AddSubscriber(ctx, c)
+		return err
+	}())
+	before, _ := s.GetSubscriber(ctx, sub.ID)
+	refresh := &store.Subscriber{Email: "Layla@example.com", Status: store.StatusConfirmed, Categories: []string{"رياضة"}, Force: true}
+	_, err = s.AddSubscriber(ctx, refresh)
+	must(t, "forced refresh", err)
+	after, _ := s.GetSubscriber(ctx, sub.ID)
+	if after.Name != "ليلى" || !after.ConfirmedAt.Equal(before.ConfirmedAt) || !reflect.DeepEqual(after.Categories, []string{"رياضة"}) {
+		t.Errorf("forced refresh of a confirmed record: before %+v after %+v", before, after)
+	}
+
 	// Bounced addresses likewise.
 	b := &store.Subscriber{Email: "bounce@example.net", Status: store.StatusBounced}
 	_, err = s.AddSubscriber(ctx, b)

@@ -88,10 +88,12 @@ func scanSubscriber(r scanner) (store.Subscriber, error) {
 
 // AddSubscriber implements store.Subscribers.
 func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, error) {
+	orig := *sub // as the caller gave it, before defaults and stamps
 	args, err := s.subscriberArgs(sub)
 	if err != nil {
 		return false, fmt.Errorf("%s: add subscriber: %w", s.d.Name, err)
 	}
+	orig.Email = sub.Email
 	// The insert and the look-up of an existing row are two steps; a row
 	// deleted in between sends us round again.
 	for range 3 {
@@ -104,7 +106,7 @@ func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, 
 		if !isNoRows(err) {
 			return false, s.errf(err, "add subscriber %s", sub.Email)
 		}
-		found, err := s.addExisting(ctx, sub)
+		found, err := s.addExisting(ctx, sub, orig)
 		if found || err != nil {
 			return false, err
 		}
@@ -112,8 +114,9 @@ func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, 
 	return false, fmt.Errorf("%s: add subscriber %s: the record kept changing under us", s.d.Name, sub.Email)
 }
 
-// addExisting applies AddSubscriber's rules to an address already stored.
-func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber) (found bool, err error) {
+// addExisting applies AddSubscriber's rules to an address already stored;
+// orig is the caller's record, sub receives the result.
+func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber, orig store.Subscriber) (found bool, err error) {
 	var verdict error
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.q["subscriber-by-email-for-update"], sub.Email))
@@ -126,20 +129,26 @@ func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber) (found bo
 		found = true
 		var next *store.Subscriber
 		switch {
-		case sub.Force:
-			next = sub
+		case orig.Force:
+			next = &orig
 			next.ID, next.CreatedAt, next.Bounces = cur.ID, cur.CreatedAt, 0
 			if next.Status != store.StatusUnsubscribed {
 				next.UnsubscribedAt = time.Time{}
 			}
-			if next.Status == store.StatusConfirmed && cur.Status != store.StatusConfirmed {
+			if next.Name == "" {
+				next.Name = cur.Name
+			}
+			switch {
+			case next.Status == store.StatusConfirmed && cur.Status != store.StatusConfirmed:
 				next.ConfirmedAt = time.Time{} // a fresh confirmation
+			case next.ConfirmedAt.IsZero():
+				next.ConfirmedAt = cur.ConfirmedAt
 			}
 		case cur.Status == store.StatusUnsubscribed:
 			verdict = store.ErrUnsubscribed
 		case cur.Status == store.StatusBounced:
 			verdict = store.ErrBounced
-		case cur.Status == store.StatusPending && sub.Status == store.StatusConfirmed:
+		case cur.Status == store.StatusPending && orig.Status == store.StatusConfirmed:
 			next = &cur
 			next.Status, next.ConfirmedAt = store.StatusConfirmed, time.Time{}
 		}
