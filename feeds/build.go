@@ -113,20 +113,19 @@ func Changed(prev, next *Set) []string {
 // entry is one article prepared for encoding; it is shared by every feed
 // (and format) the article appears in.
 type entry struct {
-	a          *article.Article
-	id, link   string
-	title      string
-	summary    string
-	content    string // HTML, wrapped in a dir/lang div
-	author     string
-	lang       string
-	cats       []string // category first, then tags; deduplicated
-	published  time.Time
-	updated    time.Time
-	image      string
-	imageType  string
-	imageLen   int64 // -1 when unknown
-	categorySl string
+	a         *article.Article
+	id, link  string
+	title     string
+	summary   string
+	content   string // HTML, wrapped in a dir/lang div
+	author    string
+	lang      string
+	cats      []string // category first, then tags; deduplicated
+	published time.Time
+	updated   time.Time
+	image     string
+	imageType string
+	imageLen  int64 // -1 when unknown
 }
 
 // group is one feed group being built.
