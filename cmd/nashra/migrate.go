@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/store/open"
+)
+
+func init() { register(newMigrateCmd) }
+
+func newMigrateCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply store and queue migrations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := open.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			before, err := st.MigrationsPending(ctx)
+			if err != nil {
+				return err
+			}
+			if err := st.Migrate(ctx); err != nil {
+				return err
+			}
+			if err := migrateQueue(ctx, cfg, st); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "store migrated (%d applied by this run at most), queue migrated\n", before)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/web"
+)
+
+func init() { register(newServeCmd) }
+
+func newServeCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Serve feeds and pages, run the digest scheduler and workers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, a, cfg)
+		},
+	}
+}
+
+func serve(ctx context.Context, a *app, cfg *config.Config) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := newPublisher(a, cfg, st)
+
+	var snap publish.Snapshot
+	if dir := cfg.Site.ContentDir; dir != "" {
+		if _, err := os.Stat(dir); err == nil {
+			snap = publish.Scan(dir)
+			r, err := p.Import(ctx, []string{dir}, nil)
+			if err != nil {
+				return err
+			}
+			logImport(a, dir, r)
+		} else {
+			a.log.Warn("content folder not found; nothing imported at start", "site.content_dir", dir)
+		}
+	}
+	set, err := p.Build(ctx)
+	if err != nil {
+		return err
+	}
+	h := feeds.NewHandler(set)
+	ping(ctx, a, cfg, nil, set)
+
+	srv, err := newWebServer(a, cfg, st, h)
+	if err != nil {
+		return err
+	}
+
+	stopDelivery, err := startDelivery(ctx, a, cfg, st, true)
+	if err != nil {
+		return err
+	}
+
+	if cfg.Server.WatchInterval > 0 {
+		go watch(ctx, a, cfg, st, p, h, set, snap)
+	}
+	serveErr := web.Serve(ctx, cfg.Server.Listen, srv, cfg.Server.ShutdownTimeout, a.log)
+
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := stopDelivery(sctx); err != nil {
+		a.log.Error("stopping workers", "err", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
+}
+
+func logImport(a *app, what string, r publish.Report) {
+	for _, e := range r.Errors {
+		for _, line := range unjoinLines(e) {
+			a.log.Warn("import failed", "err", line)
+		}
+	}
+	a.log.Info("import", "from", what, "summary", r.String())
+}
+
+// watch rebuilds the feeds when files in the content folder change, or when
+// another process (nashra import) changed the store.
+func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *publish.Publisher, h *feeds.Handler, set *feeds.Set, snap publish.Snapshot) {
+	t := time.NewTicker(cfg.Server.WatchInterval)
+	defer t.Stop()
+	last, _ := st.LastChange(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if dir := cfg.Site.ContentDir; dir != "" {
+			now := publish.Scan(dir)
+			if changed := now.ChangedSince(snap); len(changed) > 0 {
+				r, err := p.Import(ctx, changed, nil)
+				if err != nil {
+					a.log.Error("import changed files", "err", err)
+					continue
+				}
+				logImport(a, dir, r)
+			}
+			snap = now
+		}
+		lc, err := st.LastChange(ctx)
+		if err != nil {
+			a.log.Error("watch store", "err", err)
+			continue
+		}
+		if lc.Equal(last) {
+			continue
+		}
+		last = lc
+		p.Invalidate()
+		next, err := p.Build(ctx)
+		if err != nil {
+			a.log.Error("rebuild feeds", "err", err)
+			continue
+		}
+		h.Swap(next)
+		a.log.Info("feeds rebuilt", "changed", len(feeds.Changed(set, next)))
+		ping(ctx, a, cfg, set, next)
+		set = next
+	}
+}
+
+// ping tells the WebSub hub which feeds changed.
+func ping(ctx context.Context, a *app, cfg *config.Config, prev, next *feeds.Set) {
+	if cfg.Feeds.WebSubHub == "" {
+		return
+	}
+	topics := feeds.Changed(prev, next)
+	if len(topics) == 0 {
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := feeds.PingHub(pctx, http.DefaultClient, cfg.Feeds.WebSubHub, topics); err != nil {
+		a.log.Warn("websub ping failed", "hub", cfg.Feeds.WebSubHub, "err", err)
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/arabic"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/web"
+	"github.com/nashra/nashra/templates"
+)
+
+// dateLine formats a time as the configured Arabic date line.
+func dateLine(cfg *config.Config) func(time.Time) string {
+	o := arabic.DateOptions{
+		Style:        arabic.DateStyle(cfg.Digest.DateStyle),
+		Hijri:        cfg.Digest.Hijri,
+		ArabicDigits: cfg.Digest.Digits == "arabic",
+	}
+	loc := cfg.Location()
+	return func(t time.Time) string { return arabic.FormatDate(t.In(loc), o) }
+}
+
+// newWebServer wires the HTTP handler: feeds from memory, article pages,
+// the web copy of editions, health checks.
+func newWebServer(a *app, cfg *config.Config, st store.Store, fh *feeds.Handler) (http.Handler, error) {
+	tmpl, err := templates.New(cfg.Digest.Templates)
+	if err != nil {
+		return nil, err
+	}
+	fo := feedOptions(cfg)
+	return web.New(web.Options{
+		Feeds:      fh,
+		Articles:   st,
+		Health:     st,
+		Pages:      tmpl,
+		SiteTitle:  cfg.Site.Title,
+		BaseURL:    cfg.Site.BaseURL,
+		Location:   cfg.Location(),
+		DateLine:   dateLine(cfg),
+		IsNotFound: func(err error) bool { return errors.Is(err, store.ErrNotFound) },
+		Log:        a.log,
+		Related: func(ctx context.Context, id string) []web.Link {
+			rel, err := st.Related(ctx, id, cfg.Text.RelatedK)
+			if err != nil {
+				a.log.Warn("related links", "id", id, "err", err)
+				return nil
+			}
+			links := make([]web.Link, len(rel))
+			for i, r := range rel {
+				links[i] = web.Link{Title: r.Title, URL: feeds.ArticleURL(fo, r)}
+			}
+			return links
+		},
+		Edition: func(ctx context.Context, day string) ([]byte, bool, error) {
+			ed, err := st.GetEdition(ctx, day)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, false, nil
+			} else if err != nil {
+				return nil, false, err
+			}
+			var e digest.Edition
+			if err := json.Unmarshal(ed.Body, &e); err != nil {
+				return nil, false, fmt.Errorf("edition %s: %w", day, err)
+			}
+			page, err := tmpl.EditionPage(templates.EmailData{
+				Edition: &e, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
+			})
+			return page, err == nil, err
+		},
+	}), nil
+}
