@@ -1,0 +1,445 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// run executes nashra in-process with args and returns what it printed.
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd(&out, &errOut)
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+// feedSite writes a config for a site in a temporary folder and returns
+// the config path and the folder.
+func feedSite(t *testing.T, listen string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`site:
+  title: "نشرة الاختبار"
+  base_url: "http://%s"
+  timezone: "Asia/Riyadh"
+  content_dir: %q
+store:
+  dsn: %q
+server:
+  listen: %q
+  watch_interval: 200ms
+mail:
+  outbox: %q
+feeds:
+  websub_hub: ""
+  categories:
+    - name: "سياسة"
+      slug: "politics"
+      title: ""
+log:
+  level: warn
+`, listen, filepath.Join(dir, "content"), filepath.Join(dir, "nashra.db"), listen, filepath.Join(dir, "outbox"))
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p, dir
+}
+
+// fixturePaths are the article files of the end-to-end tests: every format,
+// the hostile and Windows-1256 files, and the shared sample when present.
+func fixturePaths(t *testing.T) []string {
+	root := testkit.RepoRoot(t)
+	paths := []string{filepath.Join(root, "testdata", "articles"), filepath.Join(root, "testdata", "articles-hostile")}
+	sample := filepath.Join(root, "..", "shared", "samples", "000_9d367565de3867f9.txt")
+	if _, err := os.Stat(sample); err == nil {
+		paths = append(paths, sample)
+	} else {
+		t.Logf("shared sample not found (%v): testing without it", err)
+	}
+	return paths
+}
+
+// storedTitles returns the titles of every article in the store.
+func storedTitles(t *testing.T, dsn string) []string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	arts, err := st.ListArticles(ctx, store.ArticleQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, a := range arts {
+		titles = append(titles, a.Title)
+	}
+	return titles
+}
+
+var activeContent = regexp.MustCompile(`(?i)<script|javascript:|\son[a-z]+\s*=`)
+
+func TestImportBuildParse(t *testing.T) {
+	py := testkit.Feedparser(t)
+	cfgPath, dir := feedSite(t, "127.0.0.1:1")
+	out, errOut, err := run(t, "--config", cfgPath, "import")
+	if err == nil {
+		t.Fatalf("import without paths succeeded: %s", out)
+	}
+	out, errOut, err = run(t, append([]string{"--config", cfgPath, "import"}, fixturePaths(t)...)...)
+	if err != nil {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+	}
+	if !regexp.MustCompile(`^\d+ imported, 0 updated, 0 unchanged, 0 failed`).MatchString(out) {
+		t.Errorf("summary line = %q", out)
+	}
+	// Re-import updates nothing and duplicates nothing.
+	out2, _, err := run(t, append([]string{"--config", cfgPath, "import"}, fixturePaths(t)...)...)
+	if err != nil || !strings.HasPrefix(out2, "0 imported, 0 updated, ") {
+		t.Errorf("re-import: %v %q", err, out2)
+	}
+	titles := storedTitles(t, filepath.Join(dir, "nashra.db"))
+	if len(titles) < 15 {
+		t.Fatalf("only %d articles stored", len(titles))
+	}
+
+	pub := filepath.Join(dir, "public")
+	if _, errOut, err := run(t, "--config", cfgPath, "build", "--out", pub); err != nil {
+		t.Fatalf("build: %v %s", err, errOut)
+	}
+	var xmlFeeds, jsonFeeds []string
+	err = filepath.Walk(pub, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		body, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if m := activeContent.Find(body); m != nil {
+			t.Errorf("%s: active content survived: %q", p, m)
+		}
+		switch filepath.Ext(p) {
+		case ".xml":
+			xmlFeeds = append(xmlFeeds, p)
+		case ".json":
+			jsonFeeds = append(jsonFeeds, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xmlFeeds) < 4 || len(jsonFeeds) < 2 {
+		t.Fatalf("build wrote %d XML and %d JSON feeds", len(xmlFeeds), len(jsonFeeds))
+	}
+	index, err := os.ReadFile(filepath.Join(pub, "index.html"))
+	if err != nil || !bytes.Contains(index, []byte(`dir="rtl"`)) || !bytes.Contains(index, []byte(`type="application/atom+xml"`)) {
+		t.Errorf("index.html lacks RTL or autodiscovery links: %v", err)
+	}
+
+	// Every title the site-wide feeds carry is an imported title, byte-exact.
+	known := map[string]bool{}
+	for _, ti := range titles {
+		known[ti] = true
+	}
+	gp := gofeed.NewParser()
+	for _, p := range append(append([]string{}, xmlFeeds...), jsonFeeds...) {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed, err := gp.Parse(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("gofeed %s: %v", p, err)
+			continue
+		}
+		if feed.Language != "ar" || len(feed.Items) == 0 {
+			t.Errorf("gofeed %s: language %q, %d items", p, feed.Language, len(feed.Items))
+		}
+		for _, it := range feed.Items {
+			if !known[it.Title] {
+				t.Errorf("gofeed %s: title %q is not an imported title", p, it.Title)
+			}
+		}
+	}
+
+	script := `
+import json, sys, feedparser
+known = set(json.load(open(sys.argv[1])))
+bad = []
+for p in sys.argv[2:]:
+    d = feedparser.parse(p)
+    if d.bozo:
+        bad.append("%s: bozo %r" % (p, d.bozo_exception))
+    for e in d.entries:
+        if e.title not in known:
+            bad.append("%s: title %r not imported" % (p, e.title))
+    if not d.entries:
+        bad.append("%s: no entries" % p)
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+`
+	titlesFile := filepath.Join(dir, "titles.json")
+	tj, _ := json.Marshal(titles)
+	if err := os.WriteFile(titlesFile, tj, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, append([]string{"-c", script, titlesFile}, xmlFeeds...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("feedparser: %v\n%s", err, out)
+	}
+
+	shared := testkit.SharedDir(t)
+	sch := jsonFeedSchema(t, shared)
+	for _, p := range jsonFeeds {
+		b, _ := os.ReadFile(p)
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s: JSON Feed 1.1 schema: %v", p, err)
+		}
+	}
+}
+
+func jsonFeedSchema(t *testing.T, shared string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	for _, name := range []string{"jsonfeed-1.0.schema.json", "jsonfeed-1.1.schema.json"} {
+		r, err := os.Open(filepath.Join(shared, "schemas", name))
+		if err != nil {
+			t.Skipf("JSON Feed schema missing in ../shared: %v", err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := doc.(map[string]any)["id"].(string)
+		if err := c.AddResource(id, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sch, err := c.Compile("https://json.schemastore.org/feed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeFeeds runs `nashra serve` in-process: conditional GET, gzip,
+// HEAD, newsboat subscribing, and a newly imported article showing up
+// without a restart.
+func TestServeFeeds(t *testing.T) {
+	newsboat := testkit.NeedTool(t, "newsboat")
+	addr := freeAddr(t)
+	cfgPath, dir := feedSite(t, addr)
+	content := filepath.Join(dir, "content")
+	if err := os.MkdirAll(content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
+	for _, name := range []string{"politics-summit.txt", "economy-oil.md", "tech-ai.html"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(content, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		root := newRootCmd(&out, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		err := root.ExecuteContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, errOut.String())
+		}
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, 20*time.Second, func() bool {
+		r, err := http.Get(base + "/healthz")
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+
+	// Conditional GET, gzip, HEAD on the real server.
+	res, body := httpDo(t, "GET", base+"/atom.xml", nil)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+		t.Fatalf("GET atom.xml: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(string(body), "قمة عربية طارئة في الرياض لبحث الأمن الإقليمي") {
+		t.Errorf("atom.xml lacks the Arabic title")
+	}
+	res304, _ := httpDo(t, "GET", base+"/atom.xml", map[string]string{"If-None-Match": res.Header.Get("ETag")})
+	if res304.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional GET: %d, want 304", res304.StatusCode)
+	}
+	resIMS, _ := httpDo(t, "GET", base+"/atom.xml", map[string]string{"If-Modified-Since": res.Header.Get("Last-Modified")})
+	if resIMS.StatusCode != http.StatusNotModified {
+		t.Errorf("If-Modified-Since: %d, want 304", resIMS.StatusCode)
+	}
+	resGz, gz := httpDo(t, "GET", base+"/atom.xml", map[string]string{"Accept-Encoding": "gzip"})
+	if resGz.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("no gzip: %v", resGz.Header)
+	} else if zr, err := gzip.NewReader(bytes.NewReader(gz)); err != nil {
+		t.Error(err)
+	} else if plain, _ := io.ReadAll(zr); !bytes.Equal(plain, body) {
+		t.Error("gzip body differs from the plain body")
+	}
+	resHead, headBody := httpDo(t, "HEAD", base+"/feed.xml", nil)
+	if resHead.StatusCode != 200 || len(headBody) != 0 || resHead.Header.Get("ETag") == "" {
+		t.Errorf("HEAD: %d, %d body bytes, etag %q", resHead.StatusCode, len(headBody), resHead.Header.Get("ETag"))
+	}
+
+	// newsboat subscribes to the RSS and Atom feeds and shows the Arabic titles.
+	nb := t.TempDir()
+	urls := filepath.Join(nb, "urls")
+	_ = os.WriteFile(urls, []byte(base+"/feed.xml\n"+base+"/categories/politics/atom.xml\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(nb, "config"), []byte(""), 0o644)
+	cache := filepath.Join(nb, "cache.db")
+	nbCmd := func(args ...string) string {
+		c := exec.Command(newsboat, append([]string{"-u", urls, "-c", cache, "-C", filepath.Join(nb, "config")}, args...)...)
+		c.Env = append(os.Environ(), "HOME="+nb, "LANG=C.UTF-8", "TERM=dumb")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("newsboat %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	nbCmd("-x", "reload")
+	export := html.UnescapeString(nbCmd("-e")) // OPML of the subscribed feeds, titled from the feeds
+	if !strings.Contains(export, "نشرة الاختبار") {
+		t.Errorf("newsboat export lacks the Arabic feed title:\n%s", export)
+	}
+	unread := nbCmd("-x", "print-unread")
+	if !strings.Contains(unread, "unread") {
+		t.Errorf("newsboat print-unread: %q", unread)
+	}
+	sqlite3Titles := newsboatTitles(t, cache)
+	for _, want := range []string{"قمة عربية طارئة في الرياض لبحث الأمن الإقليمي"} {
+		if !strings.Contains(sqlite3Titles, want) {
+			t.Errorf("newsboat cache lacks %q; has:\n%s", want, sqlite3Titles)
+		}
+	}
+
+	// A new file in the content folder shows up without a restart.
+	b, err := os.ReadFile(filepath.Join(src, "sports-final.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(content, "sports-final.html"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, func() bool {
+		_, body := httpDo(t, "GET", base+"/feed.xml", nil)
+		return strings.Contains(string(body), "الهلال يتوج بلقب دوري أبطال آسيا")
+	})
+}
+
+// newsboatTitles reads the item titles from newsboat's SQLite cache.
+func newsboatTitles(t *testing.T, cache string) string {
+	t.Helper()
+	db, err := sql.Open(sqlite.DriverName, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT title FROM rss_item`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var s string
+		_ = rows.Scan(&s)
+		b.WriteString(s + "\n")
+	}
+	return b.String()
+}
+
+func httpDo(t *testing.T, method, url string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	tr := &http.Transport{DisableCompression: true}
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, body
+}
+
+func waitFor(t *testing.T, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
