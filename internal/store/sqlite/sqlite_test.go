@@ -26,6 +26,17 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, newStore)
 }
 
+// TestStoreOneConnection runs the suite on a pool of one connection, as
+// River's riversqlite driver wants it: no store method may hold a
+// connection while asking for another.
+func TestStoreOneConnection(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := newStore(t)
+		s.DB().SetMaxOpenConns(1)
+		return s
+	})
+}
+
 // TestConcurrentMigrate opens the same file twice, as two processes would,
 // and migrates from both at once.
 func TestConcurrentMigrate(t *testing.T) {
