@@ -124,7 +124,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 	reported := done0
 	var waiting int
 	var next time.Time
-	t := time.NewTicker(200 * time.Millisecond)
+	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
 		counts, err = st.DeliveryCounts(ctx, ed.ID)
@@ -139,14 +139,15 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 		if open == 0 {
 			break
 		}
-		pending, nextRetry, err := q.Pending(ctx)
-		if err != nil {
-			return err
-		}
-		if pending == 0 && counts[store.DeliveryQueued] == 0 && counts[store.DeliverySending] == 0 &&
-			(nextRetry.IsZero() || time.Until(nextRetry) > wait) {
-			waiting, next = counts[store.DeliveryRetrying], nextRetry
-			break
+		if counts[store.DeliveryQueued] == 0 && counts[store.DeliverySending] == 0 {
+			pending, nextRetry, err := q.Pending(ctx)
+			if err != nil {
+				return err
+			}
+			if !pending && (nextRetry.IsZero() || time.Until(nextRetry) > wait) {
+				waiting, next = counts[store.DeliveryRetrying], nextRetry
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():

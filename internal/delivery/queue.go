@@ -330,23 +330,23 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Pending counts send jobs of an edition that are available or running
-// (not counting retries scheduled for later), and returns the time of the
-// next scheduled retry (zero when none).
-func (q *Queue) Pending(ctx context.Context) (pending int, nextRetry time.Time, err error) {
+// Pending reports whether some send job is available or running (retries
+// scheduled for later do not count), and the time of the next scheduled
+// retry (zero when none).
+func (q *Queue) Pending(ctx context.Context) (pending bool, nextRetry time.Time, err error) {
 	params := river.NewJobListParams().Kinds(SendArgs{}.Kind()).
-		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending).First(10000)
+		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending).First(1)
 	res, err := q.Client.JobList(ctx, params)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
+		return false, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
 	}
-	pending = len(res.Jobs)
+	pending = len(res.Jobs) > 0
 	params = river.NewJobListParams().Kinds(SendArgs{}.Kind()).
 		States(rivertype.JobStateRetryable, rivertype.JobStateScheduled).
 		OrderBy(river.JobListOrderByScheduledAt, river.SortOrderAsc).First(1)
 	res, err = q.Client.JobList(ctx, params)
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
+		return false, time.Time{}, fmt.Errorf("delivery: list jobs: %w", err)
 	}
 	if len(res.Jobs) > 0 {
 		nextRetry = res.Jobs[0].ScheduledAt

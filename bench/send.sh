@@ -1,0 +1,53 @@
+#!/bin/sh
+# bench/send.sh — digest send throughput against Postfix's smtp-sink,
+# compared with smtp-source pushing messages of the same size to the same
+# sink, and nashra's peak memory for a larger list.
+#
+#   bench/send.sh [SUBSCRIBERS] [BIG_LIST]     (defaults 20000 and 100000)
+#
+# Needs Postfix's smtp-sink and smtp-source (/usr/sbin) and GNU time.
+set -eu
+N=${1:-20000}
+BIG=${2:-100000}
+POOL=${POOL:-4}
+PORT=${PORT:-25251}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'kill $sink 2>/dev/null || true; rm -rf "$work"' EXIT
+
+go build -o "$work/nashra" ./cmd/nashra
+go build -o "$work/sendseed" ./bench/sendseed
+
+/usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:$PORT 256 &
+sink=$!
+sleep 0.5
+
+# nashra: N subscribers, pool of $POOL connections, ledger in SQLite (WAL).
+"$work/sendseed" -dir "$work/site" -n "$N" -port $PORT -pool $POOL >/dev/null
+cfg="$work/site/config.yaml"
+size=$("$work/nashra" --config "$cfg" digest preview --date 2026-03-10 --format eml | wc -c)
+start=$(date +%s.%N)
+"$work/nashra" --config "$cfg" digest send --date 2026-03-10 >"$work/send.out"
+end=$(date +%s.%N)
+cat "$work/send.out"
+nashra_rate=$(echo "$N / ($end - $start)" | bc -l)
+
+# smtp-source: the same number of messages of the same size, $POOL sessions.
+start=$(date +%s.%N)
+/usr/sbin/smtp-source -s $POOL -m "$N" -l "$size" -f digest@digest.example.com -t reader@example.org 127.0.0.1:$PORT
+end=$(date +%s.%N)
+source_rate=$(echo "$N / ($end - $start)" | bc -l)
+
+printf 'message size %d bytes, %d messages, %d connections\n' "$size" "$N" "$POOL"
+printf 'nashra digest send: %.0f msg/s\n' "$nashra_rate"
+printf 'smtp-source:        %.0f msg/s\n' "$source_rate"
+printf 'ratio: %.2f (goal >= 0.5)\n' "$(echo "$nashra_rate / $source_rate" | bc -l)"
+
+# Peak memory for the big list.
+"$work/sendseed" -dir "$work/big" -n "$BIG" -port $PORT -pool $POOL >/dev/null
+/usr/bin/time -v "$work/nashra" --config "$work/big/config.yaml" digest send --date 2026-03-10 \
+	>"$work/big.out" 2>"$work/big.time"
+cat "$work/big.out"
+rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/big.time")
+elapsed=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$work/big.time")
+printf 'peak RSS for %d subscribers: %.1f MB (goal <= 64 MB), wall %s\n' "$BIG" "$(echo "$rss / 1024" | bc -l)" "$elapsed"
