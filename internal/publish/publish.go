@@ -23,6 +23,7 @@ import (
 type Store interface {
 	UpsertArticle(ctx context.Context, a *article.Article) (created, changed bool, err error)
 	ListArticles(ctx context.Context, q store.ArticleQuery) ([]article.Article, error)
+	Categories(ctx context.Context) ([]string, error)
 	SetRelated(ctx context.Context, id string, rel []article.Related) error
 	Related(ctx context.Context, id string, k int) ([]article.Article, error)
 }
@@ -220,20 +221,45 @@ func (p *Publisher) updateRelated(ctx context.Context, changed []article.Article
 	return nil
 }
 
-// Build builds every feed from the store.
+// Build builds every feed from the store. It reads only what the feeds
+// hold: the newest feeds.items articles overall and in each category.
 func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
-	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{})
+	n := p.o.Feeds.Items
+	if n <= 0 {
+		n = feeds.DefaultItems
+	}
+	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{Limit: n})
 	if err != nil {
 		return nil, fmt.Errorf("publish: list articles: %w", err)
 	}
-	in := feeds.Input{Articles: arts, Related: map[string][]feeds.RelatedLink{}}
-	for _, id := range feedArticleIDs(arts, p.o.Feeds) {
-		rel, err := p.st.Related(ctx, id, p.o.RelatedK)
+	cats, err := p.st.Categories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publish: categories: %w", err)
+	}
+	seen := make(map[string]bool, len(arts))
+	for _, a := range arts {
+		seen[a.ID] = true
+	}
+	for _, c := range cats {
+		more, err := p.st.ListArticles(ctx, store.ArticleQuery{Category: c, Limit: n})
 		if err != nil {
-			return nil, fmt.Errorf("publish: related of %s: %w", id, err)
+			return nil, fmt.Errorf("publish: list category %q: %w", c, err)
+		}
+		for _, a := range more {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				arts = append(arts, a)
+			}
+		}
+	}
+	in := feeds.Input{Articles: arts, Related: map[string][]feeds.RelatedLink{}}
+	for _, a := range arts {
+		rel, err := p.st.Related(ctx, a.ID, p.o.RelatedK)
+		if err != nil {
+			return nil, fmt.Errorf("publish: related of %s: %w", a.ID, err)
 		}
 		for _, r := range rel {
-			in.Related[id] = append(in.Related[id], feeds.RelatedLink{Title: r.Title, URL: feeds.ArticleURL(p.o.Feeds, r)})
+			in.Related[a.ID] = append(in.Related[a.ID], feeds.RelatedLink{Title: r.Title, URL: feeds.ArticleURL(p.o.Feeds, r)})
 		}
 	}
 	set, err := feeds.Build(p.o.Feeds, in)
@@ -241,27 +267,6 @@ func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	return set, nil
-}
-
-// feedArticleIDs returns the IDs of the articles that will appear in some
-// feed: the newest Items overall and per category (arts is newest first).
-func feedArticleIDs(arts []article.Article, o feeds.Options) []string {
-	n := o.Items
-	if n <= 0 {
-		n = feeds.DefaultItems
-	}
-	perCat := map[string]int{}
-	var ids []string
-	for i, a := range arts {
-		if a.Draft {
-			continue
-		}
-		if i < n || perCat[a.Category] < n {
-			ids = append(ids, a.ID)
-		}
-		perCat[a.Category]++
-	}
-	return ids
 }
 
 // Snapshot describes the files of a content folder, to notice changes.

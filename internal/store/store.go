@@ -94,6 +94,9 @@ type Articles interface {
 	// ArticlesBetween returns published (non-draft) articles with a
 	// publication time in (from, to], newest first.
 	ArticlesBetween(ctx context.Context, from, to time.Time) ([]article.Article, error)
+	// Categories lists the categories of non-draft articles ("" included
+	// when some article has none), alphabetically.
+	Categories(ctx context.Context) ([]string, error)
 	CountArticles(ctx context.Context) (int, error)
 	// LastChange is the time of the newest insert or content change; zero
 	// for an empty store. Feed caches compare it.

@@ -73,6 +73,10 @@ FROM articles
 WHERE published > $1 AND published <= $2 AND NOT draft
 ORDER BY published DESC, id DESC;
 
+-- name: categories
+-- The categories of published (non-draft) articles, alphabetically.
+SELECT DISTINCT category FROM articles WHERE NOT draft ORDER BY category;
+
 -- name: count-articles
 SELECT count(*) FROM articles;
 

@@ -76,6 +76,10 @@ FROM articles
 WHERE published > ?1 AND published <= ?2 AND draft = 0
 ORDER BY published DESC, id DESC;
 
+-- name: categories
+-- The categories of published (non-draft) articles, alphabetically.
+SELECT DISTINCT category FROM articles WHERE draft = 0 ORDER BY category;
+
 -- name: count-articles
 SELECT count(*) FROM articles;
 

@@ -182,3 +182,31 @@ func testRelated(t *testing.T, newStore NewStore) {
 		t.Errorf("after re-import Related = %v", got)
 	}
 }
+
+func testCategories(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	if cats, err := s.Categories(ctx); err != nil || len(cats) != 0 {
+		t.Fatalf("Categories on an empty store = %q, %v", cats, err)
+	}
+	draft := newArticle("k-draft", "مسودة", "ثقافة", base)
+	draft.Draft = true
+	for _, a := range []*article.Article{
+		newArticle("k1", "أ", "سياسة", base),
+		newArticle("k2", "ب", "اقتصاد", base.Add(time.Hour)),
+		newArticle("k3", "ج", "سياسة", base.Add(2*time.Hour)),
+		newArticle("k4", "د", "", base.Add(3*time.Hour)),
+		draft,
+	} {
+		if _, _, err := s.UpsertArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"", "اقتصاد", "سياسة"}
+	if !reflect.DeepEqual(cats, want) {
+		t.Errorf("Categories = %q, want %q (drafts' categories excluded, each once)", cats, want)
+	}
+}

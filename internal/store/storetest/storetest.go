@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ArticleErrors", testArticleErrors},
 		{"ListArticles", testListArticles},
 		{"ArticlesBetween", testArticlesBetween},
+		{"Categories", testCategories},
 		{"Related", testRelated},
 		{"AddSubscriber", testAddSubscriber},
 		{"AddSubscriberConcurrent", testAddSubscriberConcurrent},

@@ -188,6 +188,27 @@ func (s *Core) ArticlesBetween(ctx context.Context, from, to time.Time) ([]artic
 		bound(from, math.MinInt64), bound(to, math.MaxInt64))
 }
 
+// Categories implements store.Articles.
+func (s *Core) Categories(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["categories"])
+	if err != nil {
+		return nil, s.errf(err, "categories")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, s.errf(err, "categories")
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "categories")
+	}
+	return out, nil
+}
+
 // CountArticles implements store.Articles.
 func (s *Core) CountArticles(ctx context.Context) (int, error) {
 	var n int

@@ -46,7 +46,7 @@ var requiredQueries = []string{
 	"migrate-lock", "create-migrations-table", "migrations-table-exists",
 	"applied-migrations", "record-migration",
 	"article-hash", "upsert-article", "get-article", "article-by-slug", "list-articles",
-	"articles-between", "count-articles", "last-change", "article-exists",
+	"articles-between", "categories", "count-articles", "last-change", "article-exists",
 	"delete-related", "insert-related", "related",
 	"insert-subscriber", "get-subscriber", "subscriber-by-email",
 	"subscriber-by-email-for-update", "update-subscriber", "remove-subscriber",

@@ -1,0 +1,145 @@
+package publish_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+func newStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func options(items int) publish.Options {
+	loc, _ := time.LoadLocation("Asia/Riyadh")
+	return publish.Options{
+		Feeds:        feeds.Options{Title: "نشرة", BaseURL: "https://nashra.example", Language: "ar", Location: loc, Items: items},
+		Parse:        article.Options{Language: "ar", Location: loc},
+		SummaryWords: 40,
+		RelatedK:     3,
+	}
+}
+
+func TestImportReportsAndReimports(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	p := publish.New(st, options(50))
+	dir := t.TempDir()
+	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
+	for _, name := range []string{"politics-summit.txt", "economy-oil.md", "news.json"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(bad, []byte(`{"title": "بلا نهاية"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	r, err := p.Import(ctx, []string{dir}, func(path string) { seen = append(seen, path) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed != 1 || r.Imported < 3 || r.Files != 4 || len(seen) != 4 {
+		t.Fatalf("report %+v, progress calls %d", r, len(seen))
+	}
+	if msg := r.Err().Error(); !strings.Contains(msg, "broken.json") {
+		t.Errorf("error does not name the file: %s", msg)
+	}
+	n, _ := st.CountArticles(ctx)
+	if n != r.Imported {
+		t.Errorf("store holds %d articles, report says %d imported", n, r.Imported)
+	}
+
+	// Every article got a summary and related links among the others.
+	arts, _ := st.ListArticles(ctx, store.ArticleQuery{})
+	for _, a := range arts {
+		if a.Summary == "" {
+			t.Errorf("%s: no summary", a.Title)
+		}
+		if rel, _ := st.Related(ctx, a.ID, 3); len(rel) == 0 {
+			t.Errorf("%s: no related links", a.Title)
+		}
+	}
+
+	// Same files again: nothing new; a changed file: one update.
+	r2, _ := p.Import(ctx, []string{dir}, nil)
+	if r2.Imported != 0 || r2.Updated != 0 || r2.Unchanged != r.Imported {
+		t.Errorf("re-import %+v", r2)
+	}
+	md := filepath.Join(dir, "economy-oil.md")
+	b, _ := os.ReadFile(md)
+	if err := os.WriteFile(md, []byte(strings.Replace(string(b), "ارتفعت أسعار النفط", "قفزت أسعار النفط", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r3, _ := p.Import(ctx, []string{md}, nil)
+	if r3.Updated != 1 || r3.Imported != 0 {
+		t.Errorf("changed file: %+v", r3)
+	}
+	if n2, _ := st.CountArticles(ctx); n2 != n {
+		t.Errorf("re-import changed the article count %d -> %d", n, n2)
+	}
+}
+
+func TestBuildHoldsNewestPerFeed(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	cats := []string{"سياسة", "اقتصاد", "رياضة"}
+	// 30 articles; the sports ones are all old, so the site-wide feed of
+	// 5 items holds none of them while the sports feed must still hold 5.
+	for i := 0; i < 30; i++ {
+		cat := cats[i%2]
+		pub := t0.Add(time.Duration(i) * time.Hour)
+		if i < 10 {
+			cat = "رياضة"
+			pub = t0.Add(-time.Duration(100+i) * time.Hour)
+		}
+		key := "file:a" + string(rune('A'+i))
+		a := &article.Article{Key: key, ID: article.IDFor(key), Slug: "a" + string(rune('a'+i)), Title: "خبر رقم " + string(rune('0'+i%10)) + " " + cat,
+			Category: cat, Published: pub, Language: "ar", BodyText: "نص", BodyHTML: "<p>نص</p>"}
+		if _, _, err := st.UpsertArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := publish.New(st, options(5)).Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range set.Feeds() {
+		file, ok := set.Get(f.JSON)
+		if !ok {
+			t.Fatalf("no %s", f.JSON)
+		}
+		if got := strings.Count(string(file.Body), `"id":"tag:`); got != 5 {
+			t.Errorf("%s holds %d items, want 5", f.JSON, got)
+		}
+	}
+	if len(set.Feeds()) != 4 {
+		t.Errorf("%d feeds, want site-wide + 3 categories", len(set.Feeds()))
+	}
+}
