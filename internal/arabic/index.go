@@ -42,7 +42,7 @@ type IndexOptions struct {
 
 // DefaultIndexOptions are the options NewIndex uses.
 var DefaultIndexOptions = IndexOptions{
-	TitleWeight: 3, CategoryWeight: 2, QueryTerms: 40, Candidates: 300,
+	TitleWeight: 3, CategoryWeight: 2, QueryTerms: 24, Candidates: 300,
 	Feedback: 5, FeedbackWeight: 0.5, Duplicate: 0.6,
 }
 

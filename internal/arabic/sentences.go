@@ -17,12 +17,46 @@ import (
 func Sentences(text string) []string {
 	text = strings.TrimPrefix(text, "\uFEFF")
 	var out []string
-	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' || r == '\u2029' || r == '\u2028' }) {
+	for _, line := range logicalLines(text) {
 		for _, part := range splitBullets(line) {
 			out = splitLine(part, out)
 		}
 	}
 	return out
+}
+
+// logicalLines splits text into lines, but joins a hard-wrapped line to the
+// next: a line of four words or more that has no final punctuation and is
+// followed, without a blank line, by a line that is not a bullet (as in
+// EASC's plain texts). Headings stand before a blank line in scraped pages
+// and so stay on their own.
+func logicalLines(text string) []string {
+	text = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n").Replace(text)
+	raw := strings.Split(text, "\n")
+	var out []string
+	join := false
+	for i, l := range raw {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			join = false
+			continue
+		}
+		if join && !startsWithBullet(l) {
+			out[len(out)-1] += " " + l
+		} else {
+			out = append(out, l)
+		}
+		last, _ := utf8.DecodeLastRuneInString(l)
+		cur := out[len(out)-1]
+		join = i+1 < len(raw) && !isTerminator(last) && !isCloser(last) && last != ':' &&
+			len(strings.Fields(cur)) >= 4 && !startsWithBullet(cur)
+	}
+	return out
+}
+
+func startsWithBullet(l string) bool {
+	r, _ := utf8.DecodeRuneInString(l)
+	return isBullet(r) || strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "* ") || strings.HasPrefix(l, "– ")
 }
 
 // splitBullets cuts a line at bullet characters and drops a list marker at

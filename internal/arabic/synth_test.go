@@ -132,14 +132,14 @@ func sameIDs(a, b []Match) bool {
 	return true
 }
 
-// TestRelatedAgreesWithScan checks on a 5,000-article synthetic archive that
+// TestRelatedAgreesWithScan checks on a 2,000-article synthetic archive that
 // the inverted index finds the same top 3 as scoring every article for at
 // least 95% of queries.
 func TestRelatedAgreesWithScan(t *testing.T) {
-	docs := syntheticArchive(5000)
+	docs := syntheticArchive(2000)
 	ix := buildIndex(docs)
-	share, ti, ts := agreement(ix, docs, 200)
-	t.Logf("5,000 articles: same top 3 as the full scan for %.1f%% of 200 queries; index %v, scan %v per query", 100*share, ti, ts)
+	share, ti, ts := agreement(ix, docs, 100)
+	t.Logf("2,000 articles: same top 3 as the full scan for %.1f%% of 100 queries; index %v, scan %v per query", 100*share, ti, ts)
 	if share < 0.95 {
 		t.Errorf("same top 3 for %.1f%% of queries, want >= 95%%", 100*share)
 	}
