@@ -231,7 +231,9 @@ lines:
 			body = append(body, l)
 		}
 	}
-	t.body = strings.Join(body, "\n")
+	// Lines of a scraped page are paragraphs, headings or bullets: keep them
+	// apart with blank lines so none is taken for a hard-wrapped sentence.
+	t.body = strings.Join(body, "\n\n")
 	t.summary = strings.Join(summary, " ")
 	if t.body == "" {
 		t.body = t.summary
