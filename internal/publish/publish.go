@@ -221,20 +221,34 @@ func (p *Publisher) updateRelated(ctx context.Context, changed []article.Article
 	return nil
 }
 
-// Build builds every feed from the store. It reads only what the feeds
-// hold: the newest feeds.items articles overall and in each category.
+// Build builds every feed from the store.
 func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
+	in, err := p.Input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set, err := feeds.Build(p.o.Feeds, in)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	return set, nil
+}
+
+// Input reads what the feeds hold from the store: the newest feeds.items
+// articles overall and in each category, with their related links.
+func (p *Publisher) Input(ctx context.Context) (feeds.Input, error) {
+	var none feeds.Input
 	n := p.o.Feeds.Items
 	if n <= 0 {
 		n = feeds.DefaultItems
 	}
 	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{Limit: n})
 	if err != nil {
-		return nil, fmt.Errorf("publish: list articles: %w", err)
+		return none, fmt.Errorf("publish: list articles: %w", err)
 	}
 	cats, err := p.st.Categories(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("publish: categories: %w", err)
+		return none, fmt.Errorf("publish: categories: %w", err)
 	}
 	seen := make(map[string]bool, len(arts))
 	for _, a := range arts {
@@ -243,7 +257,7 @@ func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
 	for _, c := range cats {
 		more, err := p.st.ListArticles(ctx, store.ArticleQuery{Category: c, Limit: n})
 		if err != nil {
-			return nil, fmt.Errorf("publish: list category %q: %w", c, err)
+			return none, fmt.Errorf("publish: list category %q: %w", c, err)
 		}
 		for _, a := range more {
 			if !seen[a.ID] {
@@ -256,17 +270,13 @@ func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
 	for _, a := range arts {
 		rel, err := p.st.Related(ctx, a.ID, p.o.RelatedK)
 		if err != nil {
-			return nil, fmt.Errorf("publish: related of %s: %w", a.ID, err)
+			return none, fmt.Errorf("publish: related of %s: %w", a.ID, err)
 		}
 		for _, r := range rel {
 			in.Related[a.ID] = append(in.Related[a.ID], feeds.RelatedLink{Title: r.Title, URL: feeds.ArticleURL(p.o.Feeds, r)})
 		}
 	}
-	set, err := feeds.Build(p.o.Feeds, in)
-	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
-	}
-	return set, nil
+	return in, nil
 }
 
 // Snapshot describes the files of a content folder, to notice changes.

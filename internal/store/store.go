@@ -94,8 +94,8 @@ type Articles interface {
 	// ArticlesBetween returns published (non-draft) articles with a
 	// publication time in (from, to], newest first.
 	ArticlesBetween(ctx context.Context, from, to time.Time) ([]article.Article, error)
-	// Categories lists the categories of non-draft articles ("" included
-	// when some article has none), alphabetically.
+	// Categories lists the categories of stored articles, drafts included
+	// ("" when some article has none), each once, alphabetically.
 	Categories(ctx context.Context) ([]string, error)
 	CountArticles(ctx context.Context) (int, error)
 	// LastChange is the time of the newest insert or content change; zero
@@ -105,7 +105,8 @@ type Articles interface {
 	// Links to itself are dropped; an unknown id on either side gives
 	// ErrNotFound.
 	SetRelated(ctx context.Context, id string, rel []article.Related) error
-	// Related returns up to k (0 = all) non-draft related articles, best first.
+	// Related returns up to k (0 = all) non-draft related articles, best
+	// first, without BodyHTML and BodyText (callers show titles and links).
 	Related(ctx context.Context, id string, k int) ([]article.Article, error)
 }
 

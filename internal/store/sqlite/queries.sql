@@ -77,8 +77,9 @@ WHERE published > ?1 AND published <= ?2 AND draft = 0
 ORDER BY published DESC, id DESC;
 
 -- name: categories
--- The categories of published (non-draft) articles, alphabetically.
-SELECT DISTINCT category FROM articles WHERE draft = 0 ORDER BY category;
+-- The categories of all articles (drafts too: a scan of the category index
+-- alone), alphabetically.
+SELECT DISTINCT category FROM articles ORDER BY category;
 
 -- name: count-articles
 SELECT count(*) FROM articles;
@@ -96,8 +97,9 @@ DELETE FROM related WHERE article_id = ?1;
 INSERT INTO related (article_id, related_id, ord, score) VALUES (?1, ?2, ?3, ?4);
 
 -- name: related
+-- Related articles without their bodies: callers show titles and links.
 SELECT a.id, a.article_key, a.slug, a.title, a.subtitle, a.category, a.tags, a.author,
-    a.published, a.updated, a.summary, a.summary_explicit, a.body_html, a.body_text, a.image,
+    a.published, a.updated, a.summary, a.summary_explicit, '' AS body_html, '' AS body_text, a.image,
     a.language, a.source_url, a.source_path, a.draft
 FROM related r JOIN articles a ON a.id = r.related_id
 WHERE r.article_id = ?1 AND a.draft = 0
