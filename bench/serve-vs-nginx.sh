@@ -32,7 +32,7 @@ http {
   server { listen 127.0.0.1:18081; root $work/public; etag on; }
 }
 NGINX
-mkdir -p "$work/tmp"
+mkdir -p "$work/tmp"; chmod -R a+rX "$work"
 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 cmp <(curl -fs http://127.0.0.1:18080/atom.xml) <(curl -fs http://127.0.0.1:18081/atom.xml) || { echo "bodies differ" >&2; exit 1; }
