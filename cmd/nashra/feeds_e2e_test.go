@@ -109,11 +109,11 @@ var activeContent = regexp.MustCompile(`(?i)<script|javascript:|\son[a-z]+\s*=`)
 func TestImportBuildParse(t *testing.T) {
 	py := testkit.Feedparser(t)
 	cfgPath, dir := feedSite(t, "127.0.0.1:1")
-	out, errOut, err := run(t, "--config", cfgPath, "import")
+	out, _, err := run(t, "--config", cfgPath, "import")
 	if err == nil {
 		t.Fatalf("import without paths succeeded: %s", out)
 	}
-	out, errOut, err = run(t, append([]string{"--config", cfgPath, "import"}, fixturePaths(t)...)...)
+	out, errOut, err := run(t, append([]string{"--config", cfgPath, "import"}, fixturePaths(t)...)...)
 	if err != nil {
 		t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
 	}
