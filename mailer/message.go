@@ -44,7 +44,7 @@ type Message struct {
 	MessageID          string    // "<id@domain>", see MessageID
 	Date               time.Time // zero means time.Now()
 	ListID             string    // List-Id: "نشرة <digest.example.com>" or "digest.example.com"
-	UnsubscribeURL     string    // https one-click URL (RFC 8058)
+	UnsubscribeURL     string    // https one-click URL (RFC 8058); http only lists it, without one-click
 	UnsubscribeMailto  string    // "mailto:…" (the "mailto:" prefix is added when missing)
 	Headers            map[string]string
 }
@@ -285,15 +285,19 @@ func listIDValue(v string) (string, error) {
 }
 
 // setUnsubscribe sets List-Unsubscribe and, with an https URL,
-// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
-func setUnsubscribe(msg *mail.Msg, httpsURL, mailto string) error {
+// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 allows
+// one-click only over HTTPS). A plain http URL — a site on localhost while
+// it is being set up — is listed without the one-click header.
+func setUnsubscribe(msg *mail.Msg, webURL, mailto string) error {
 	var uris []string
-	httpsURL = sanitizeHeader(httpsURL)
-	if httpsURL != "" {
-		u, err := url.Parse(httpsURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return fmt.Errorf("%w: unsubscribe URL %q: want an https URL", ErrInvalidMessage, httpsURL)
+	oneClick := false
+	webURL = sanitizeHeader(webURL)
+	if webURL != "" {
+		u, err := url.Parse(webURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%w: unsubscribe URL %q: want an https URL", ErrInvalidMessage, webURL)
 		}
+		oneClick = u.Scheme == "https"
 		uris = append(uris, u.String())
 	}
 	mailto = sanitizeHeader(mailto)
@@ -317,7 +321,7 @@ func setUnsubscribe(msg *mail.Msg, httpsURL, mailto string) error {
 		uris[i] = "<" + u + ">"
 	}
 	msg.SetGenHeaderPreformatted(mail.HeaderListUnsubscribe, fold(strings.Join(uris, ", ")))
-	if httpsURL != "" {
+	if oneClick {
 		msg.SetGenHeaderPreformatted(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	}
 	return nil

@@ -202,7 +202,7 @@ func TestRenderRejects(t *testing.T) {
 		"bad to":             func(m *Message) { m.To = "" },
 		"bad message id":     func(m *Message) { m.MessageID = "<no-at-sign>" },
 		"arabic message id":  func(m *Message) { m.MessageID = "<نشرة@example.com>" },
-		"http unsubscribe":   func(m *Message) { m.UnsubscribeURL = "http://digest.example.com/u" },
+		"ftp unsubscribe":    func(m *Message) { m.UnsubscribeURL = "ftp://digest.example.com/u" },
 		"list id no domain":  func(m *Message) { m.ListID = "نشرة <daily>" },
 		"reserved header":    func(m *Message) { m.Headers["Subject"] = "x" },
 		"bad header name":    func(m *Message) { m.Headers["X Bad"] = "x" },
@@ -215,6 +215,21 @@ func TestRenderRejects(t *testing.T) {
 		if _, err := NewComposer(nil).Render(m); !errors.Is(err, ErrInvalidMessage) {
 			t.Errorf("%s: err = %v, want ErrInvalidMessage", name, err)
 		}
+	}
+}
+
+func TestHTTPUnsubscribeHasNoOneClick(t *testing.T) {
+	m := digestMessage(t, "sara@example.org")
+	m.UnsubscribeURL = "http://localhost:8080/unsubscribe?t=x"
+	raw, err := NewComposer(nil).Render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("<http://localhost:8080/unsubscribe?t=x>")) {
+		t.Error("http unsubscribe URL not listed")
+	}
+	if bytes.Contains(raw, []byte("List-Unsubscribe-Post")) {
+		t.Error("List-Unsubscribe-Post with an http URL: RFC 8058 requires https for one-click")
 	}
 }
 
