@@ -1,0 +1,79 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRoute(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/feed.xml", "/feed.xml"},
+		{"/atom.xml", "/atom.xml"},
+		{"/categories/اقتصاد/feed.json", "/categories/{slug}/feed.json"},
+		{"/categories/sport/atom.xml", "/categories/{slug}/atom.xml"},
+		{"/categories/sport/secret.txt", "/categories/other"},
+		{"/articles/افتتاح-معرض", "/articles/{slug}"},
+		{"/digest/2026-03-10", "/digest/{date}"},
+		{"/wp-login.php", "other"},
+	} {
+		if got := Route(tc.in); got != tc.want {
+			t.Errorf("Route(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+func TestMetricsExposition(t *testing.T) {
+	m := New()
+	m.Edition("built")
+	m.Send("sent", 30*time.Millisecond)
+	m.Send("sent", 10*time.Millisecond)
+	m.Send("retry", 0)
+	m.Request("/categories/رياضة/feed.xml", 200)
+	m.Request("/feed.xml", 304)
+	down := false
+	m.AddGauges(Gauges{
+		QueueDepth: func(context.Context) (map[string]int, error) {
+			return map[string]int{"available": 7, "running": 2}, nil
+		},
+		Ledger: func(context.Context) (map[string]int, error) {
+			if down {
+				return nil, errors.New("database down")
+			}
+			return map[string]int{"sent": 10000}, nil
+		},
+	})
+	out := scrape(t, m)
+	for _, want := range []string{
+		`nashra_editions_built_total{result="built"} 1`,
+		`nashra_sends_total{result="sent"} 2`,
+		`nashra_sends_total{result="retry"} 1`,
+		`nashra_send_duration_seconds_count 2`,
+		`nashra_http_requests_total{path="/categories/{slug}/feed.xml",status="200"} 1`,
+		`nashra_http_requests_total{path="/feed.xml",status="304"} 1`,
+		`nashra_queue_jobs{state="available"} 7`,
+		`nashra_deliveries{state="sent"} 10000`,
+		`nashra_database_up 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	down = true
+	if out := scrape(t, m); !strings.Contains(out, "nashra_database_up 0") {
+		t.Error("a failing gauge query must set nashra_database_up 0")
+	}
+}
