@@ -39,7 +39,7 @@ func New() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.editions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "editions_built_total",
-		Help: "Edition jobs finished by this process, by result (built, empty, error).",
+		Help: "Edition jobs finished by this process, by result (completed, error).",
 	}, []string{"result"})
 	m.sends = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: Namespace, Name: "sends_total",
@@ -67,8 +67,8 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Edition records a finished edition job: result is "built", "empty" (no
-// new articles) or "error".
+// Edition records a finished edition job: result is "completed" (built,
+// or nothing new that day) or "error".
 func (m *Metrics) Edition(result string) { m.editions.WithLabelValues(result).Inc() }
 
 // Send records one send attempt and how long its job ran.
@@ -78,6 +78,9 @@ func (m *Metrics) Send(result string, took time.Duration) {
 		m.sendLatency.Observe(took.Seconds())
 	}
 }
+
+// SendLatency records how long one send job ran.
+func (m *Metrics) SendLatency(took time.Duration) { m.sendLatency.Observe(took.Seconds()) }
 
 // Request records one HTTP request.
 func (m *Metrics) Request(path string, status int) {

@@ -37,7 +37,7 @@ func scrape(t *testing.T, m *Metrics) string {
 
 func TestMetricsExposition(t *testing.T) {
 	m := New()
-	m.Edition("built")
+	m.Edition("completed")
 	m.Send("sent", 30*time.Millisecond)
 	m.Send("sent", 10*time.Millisecond)
 	m.Send("retry", 0)
@@ -57,7 +57,7 @@ func TestMetricsExposition(t *testing.T) {
 	})
 	out := scrape(t, m)
 	for _, want := range []string{
-		`nashra_editions_built_total{result="built"} 1`,
+		`nashra_editions_built_total{result="completed"} 1`,
 		`nashra_sends_total{result="sent"} 2`,
 		`nashra_sends_total{result="retry"} 1`,
 		`nashra_send_duration_seconds_count 2`,
