@@ -16,7 +16,8 @@ import (
 )
 
 // newTransport builds the configured mail transport (mail.transport).
-func newTransport(cfg *config.Config) (mailer.Transport, error) {
+// lim, when not nil, replaces the per-process mail.rate (sharedLimiter).
+func newTransport(cfg *config.Config, lim mailer.Limiter) (mailer.Transport, error) {
 	switch cfg.Mail.Transport {
 	case "file", "":
 		return mailer.NewFileTransport(cfg.Mail.Outbox)
@@ -24,7 +25,7 @@ func newTransport(cfg *config.Config) (mailer.Transport, error) {
 		s := cfg.Mail.SMTP
 		return mailer.NewSMTPTransport(mailer.SMTPOptions{
 			Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password,
-			TLS: s.TLS, Pool: s.Pool, Timeout: s.Timeout, HELO: s.HELO, Rate: cfg.Mail.Rate,
+			TLS: s.TLS, Pool: s.Pool, Timeout: s.Timeout, HELO: s.HELO, Rate: cfg.Mail.Rate, Limiter: lim,
 		})
 	}
 	return nil, fmt.Errorf("mail.transport: must be file or smtp, got %q", cfg.Mail.Transport)
@@ -94,7 +95,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 		return nil, nil, err
 	}
 	links := delivery.NewHMACLinks(secret, cfg.Site.BaseURL, unsubscribeMailbox(cfg))
-	tr, err := newTransport(cfg)
+	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
 	if err != nil {
 		return nil, nil, err
 	}

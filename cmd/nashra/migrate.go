@@ -33,7 +33,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 			if err := st.Migrate(ctx); err != nil {
 				return err
 			}
-			if err := migrateQueue(ctx, cfg, st); err != nil {
+			if err := migrateShared(ctx, cfg, st); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "store migrated (%d applied by this run at most), queue migrated\n", before)

@@ -61,10 +61,11 @@ func openQueue(ctx context.Context, a *app, cfg *config.Config, st store.Store, 
 // leader only). stop waits for running sends to finish, then closes the
 // transport.
 func startDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store, withScheduler bool) (func(context.Context) error, error) {
-	q, tr, err := openQueue(ctx, a, cfg, st, withScheduler, nil)
+	q, tr, err := openQueue(ctx, a, cfg, st, withScheduler, a.sendOutcome(st))
 	if err != nil {
 		return nil, err
 	}
+	a.superviseQueue(st, q) // metrics, rescue of dead local processes (worker.go)
 	if err := q.Start(ctx); err != nil {
 		tr.Close()
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/metrics"
 )
 
 // app carries what every command shares: the config file flag, the loaded
@@ -18,6 +19,8 @@ type app struct {
 
 	cfg *config.Config
 	log *slog.Logger
+	// metrics is this process's Prometheus metrics (see nodeMetrics).
+	metrics *metrics.Metrics
 }
 
 // config loads, defaults and validates the configuration once.

@@ -71,7 +71,10 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 		return err
 	}
 
-	stopDelivery, err := startDelivery(ctx, a, cfg, st, true)
+	srv = a.instrumentWeb(st, srv) // /metrics, request counts (worker.go)
+	// Not ctx: River cancels the jobs in flight when Start's context ends;
+	// on SIGTERM the sends in flight finish (stopDelivery waits for them).
+	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, st, true)
 	if err != nil {
 		return err
 	}
