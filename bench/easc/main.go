@@ -5,7 +5,12 @@
 // baselines. Odd-numbered topic folders are the tuning half, even-numbered
 // ones the held-out half; both are printed.
 //
-//	go run ./bench/easc [-easc DIR] [-seeds N] [-tune]
+//	go run ./bench/easc [-easc DIR] [-seeds N]
+//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go]
+//
+// The "×len" column is the mean ratio of the summary's length to the asked
+// one: ROUGE F averaged over references of very different lengths rewards
+// longer summaries, so figures are only comparable at the same ratio.
 package main
 
 import (
@@ -45,7 +50,8 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("easc", flag.ContinueOnError)
 	dir := fs.String("easc", "", "EASC folder (default ../shared/data/easc from the module root)")
 	seeds := fs.Int("seeds", 20, "random baseline: number of seeds averaged")
-	tune := fs.Bool("tune", false, "search summary weights on the odd topics and print the best")
+	doTrain := fs.Bool("train", false, "learn the summary model on the odd topics (cross-validated inside them)")
+	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
 	fs.IntVar(&indexOpts.Feedback, "fb", indexOpts.Feedback, "related: feedback documents")
 	fs.Float64Var(&indexOpts.FeedbackWeight, "fbw", indexOpts.FeedbackWeight, "related: feedback weight")
@@ -73,36 +79,44 @@ func run(args []string, out io.Writer) error {
 			even = append(even, a)
 		}
 	}
-	if *tune {
-		return tuneSummary(odd, out)
+	if *doTrain {
+		return train(odd, out, *outFile)
 	}
 	fmt.Fprintf(out, "EASC: %d articles (%d odd = tuning, %d even = held out), %s\n\n", len(arts), len(odd), len(even), *dir)
 	fmt.Fprintf(out, "Summaries: ROUGE F vs 5 MTurk references, length = mean reference length\n")
-	fmt.Fprintf(out, "%-22s %-18s %-18s %-18s\n", "method", "odd R1 / R2", "even R1 / R2 *", "all R1 / R2")
+	fmt.Fprintf(out, "%-22s %-24s %-24s %-24s\n", "method", "odd R1 / R2 ×len", "even R1 / R2 ×len *", "all R1 / R2 ×len")
 	methods := []struct {
 		name string
 		f    func(a *article, seed int) []string
 		runs int
 	}{
 		{"nashra", func(a *article, _ int) []string {
-			return pick(a, arabic.SelectSentences("", arabic.Sentences(a.text), a.words, arabic.DefaultSummaryOptions))
+			sents, paras := arabic.SentenceParagraphs(a.text)
+			return pick(a, arabic.DefaultSummaryModel.Select("", sents, paras, a.words))
 		}, 1},
 		{"Lead (sentences)", func(a *article, _ int) []string { return leadSentences(a) }, 1},
 		{"Lead (words)", func(a *article, _ int) []string { return leadWords(a) }, 1},
+		{"Lead (words ×1.3)", func(a *article, _ int) []string {
+			b := *a
+			b.words = a.words * 13 / 10
+			return leadWords(&b)
+		}, 1},
 		{"Random (sentences)", func(a *article, seed int) []string { return randomSentences(a, seed) }, *seeds},
 	}
 	for _, m := range methods {
 		var cells []string
 		for _, half := range [][]*article{odd, even, arts} {
-			var r1, r2 float64
+			var r1, r2, ratio float64
 			for s := 0; s < m.runs; s++ {
-				a1, a2 := rougeSet(half, func(a *article) []string { return m.f(a, s) })
+				a1, a2, lr := rougeSet(half, func(a *article) []string { return m.f(a, s) })
 				r1 += a1
 				r2 += a2
+				ratio += lr
 			}
-			cells = append(cells, fmt.Sprintf("%.3f / %.3f", r1/float64(m.runs), r2/float64(m.runs)))
+			k := float64(m.runs)
+			cells = append(cells, fmt.Sprintf("%.3f / %.3f ×%.2f", r1/k, r2/k, ratio/k))
 		}
-		fmt.Fprintf(out, "%-22s %-18s %-18s %-18s\n", m.name, cells[0], cells[1], cells[2])
+		fmt.Fprintf(out, "%-22s %-24s %-24s %-24s\n", m.name, cells[0], cells[1], cells[2])
 	}
 	fmt.Fprintln(out)
 	related(out, arts, odd, even, *seeds)
@@ -164,10 +178,11 @@ func randomSentences(a *article, seed int) []string {
 }
 
 // rougeSet averages ROUGE-1 and ROUGE-2 F over articles (each the mean over
-// its references).
-func rougeSet(arts []*article, summarize func(*article) []string) (r1, r2 float64) {
+// its references), and the ratio of the summary's length to the asked one.
+func rougeSet(arts []*article, summarize func(*article) []string) (r1, r2, ratio float64) {
 	for _, a := range arts {
 		sum := summarize(a)
+		ratio += float64(len(sum)) / float64(a.words)
 		var f1, f2 float64
 		for _, ref := range a.refs {
 			f1 += rougeF(sum, ref, 1)
@@ -176,7 +191,8 @@ func rougeSet(arts []*article, summarize func(*article) []string) (r1, r2 float6
 		r1 += f1 / float64(len(a.refs))
 		r2 += f2 / float64(len(a.refs))
 	}
-	return r1 / float64(len(arts)), r2 / float64(len(arts))
+	n := float64(len(arts))
+	return r1 / n, r2 / n, ratio / n
 }
 
 func ngrams(toks []string, n int) map[string]int {

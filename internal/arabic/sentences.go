@@ -15,14 +15,28 @@ import (
 // Arabic abbreviation (د. أ.د. م.) unless it follows a year, or inside a
 // quotation (« », “ ”, "…") that closes within the paragraph.
 func Sentences(text string) []string {
+	out, _ := SentenceParagraphs(text)
+	return out
+}
+
+// SentenceParagraphs is Sentences that also returns, for each sentence, the
+// number of the paragraph (logical line or bullet) it belongs to, from 0.
+func SentenceParagraphs(text string) (sents []string, paras []int) {
 	text = strings.TrimPrefix(text, "\uFEFF")
-	var out []string
+	p := 0
 	for _, line := range logicalLines(text) {
 		for _, part := range splitBullets(line) {
-			out = splitLine(part, out)
+			n := len(sents)
+			sents = splitLine(part, sents)
+			if len(sents) > n {
+				for range len(sents) - n {
+					paras = append(paras, p)
+				}
+				p++
+			}
 		}
 	}
-	return out
+	return sents, paras
 }
 
 // logicalLines splits text into lines, but joins a hard-wrapped line to the
