@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RemoveAndDeleteSubscriber", testRemoveAndDeleteSubscriber},
 		{"ListSubscribers", testListSubscribers},
 		{"RecordBounce", testRecordBounce},
+		{"InsertNewSubscribers", testInsertNewSubscribers},
 		{"Editions", testEditions},
 		{"EnqueueDeliveries", testEnqueueDeliveries},
 		{"DeliveryLifecycle", testDeliveryLifecycle},

@@ -1,0 +1,286 @@
+package subscribe
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// CSVHeader is the header row of the subscriber CSV that Export writes and
+// Import reads (Import also takes a subset in any order, email required).
+// Categories are joined with "|" (none = all); paused is true or false;
+// times are RFC 3339 in UTC, empty when unset.
+var CSVHeader = []string{"email", "name", "status", "categories", "source", "paused", "bounces",
+	"created_at", "confirmed_at", "unsubscribed_at"}
+
+// CategorySep joins categories in the CSV.
+const CategorySep = "|"
+
+// Importer is what Import needs of the database. A store that also has
+// AddSubscribers (one transaction per batch) is used in batches.
+type Importer interface {
+	AddSubscriber(ctx context.Context, s *store.Subscriber) (bool, error)
+	SubscriberByEmail(ctx context.Context, email string) (*store.Subscriber, error)
+	UpdateSubscriber(ctx context.Context, s *store.Subscriber) error
+}
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	// Confirmed imports rows without a status (or pending) as confirmed:
+	// for lists whose people already opted in elsewhere.
+	Confirmed bool
+	// Progress, when set, is called after each data row.
+	Progress func()
+}
+
+// Rejected is a row Import refused.
+type Rejected struct {
+	Line   int
+	Email  string
+	Reason string
+}
+
+// ImportReport tells what Import did.
+type ImportReport struct {
+	// Rows counts the data rows read.
+	Rows int
+	// Added counts new subscribers; Existing rows whose address was on
+	// the list already (left as they were, except a pending one confirmed
+	// by a confirmed row); Suppressed rows that marked someone on the
+	// list unsubscribed or bounced; Kept rows for addresses that left or
+	// bounced and stay so (an import never re-subscribes anybody).
+	Added, Existing, Suppressed, Kept int
+	Rejected                          []Rejected
+	// Ignored lists header columns Import does not know.
+	Ignored []string
+}
+
+// Imported counts the rows that were not rejected.
+func (r *ImportReport) Imported() int { return r.Rows - len(r.Rejected) }
+
+// Import reads a subscriber CSV (UTF-8, with or without a byte order mark,
+// header row first) and stores every good row with source "import" unless
+// the row says otherwise. Bad rows are reported with their line number and
+// the reason, and the rest is imported. Only an unreadable file or a
+// failing database stops it.
+func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*ImportReport, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("subscribe: import: empty file (a header row is required)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: import: header: %w", err)
+	}
+	col := map[string]int{}
+	rep := &ImportReport{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(CSVHeader, h) {
+			rep.Ignored = append(rep.Ignored, h)
+			continue
+		}
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("subscribe: import: header: column %q twice", h)
+		}
+		col[h] = i
+	}
+	if _, ok := col["email"]; !ok {
+		return nil, fmt.Errorf("subscribe: import: header: no email column (want %s)", strings.Join(CSVHeader, ","))
+	}
+	b := newBatcher(ctx, st, rep)
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			rep.Rows++
+			rep.Rejected = append(rep.Rejected, Rejected{Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()})
+			if o.Progress != nil {
+				o.Progress()
+			}
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("subscribe: import: line %d: %w", line, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		rep.Rows++
+		sub, err := parseRow(rec, col, len(header), o.Confirmed)
+		switch {
+		case err != nil:
+			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: field(rec, col, "email"), Reason: err.Error()})
+		case seen[sub.Email] != 0:
+			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: sub.Email,
+				Reason: fmt.Sprintf("duplicate of line %d", seen[sub.Email])})
+		default:
+			seen[sub.Email] = line
+			if err := b.add(sub, line); err != nil {
+				return rep, err
+			}
+		}
+		if o.Progress != nil {
+			o.Progress()
+		}
+	}
+	if err := b.flush(); err != nil {
+		return rep, err
+	}
+	slices.SortStableFunc(rep.Rejected, func(a, b Rejected) int { return a.Line - b.Line })
+	return rep, nil
+}
+
+func field(rec []string, col map[string]int, name string) string {
+	i, ok := col[name]
+	if !ok || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+// parseRow turns one record into a subscriber or says why it cannot.
+func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*store.Subscriber, error) {
+	if len(rec) != width {
+		return nil, fmt.Errorf("%d fields, the header has %d", len(rec), width)
+	}
+	for _, f := range rec {
+		for _, r := range f {
+			if unicode.IsControl(r) && r != '\t' {
+				return nil, errors.New("control character (CR, LF…) in a field")
+			}
+		}
+	}
+	get := func(n string) string { return field(rec, col, n) }
+	email, err := store.NormalizeEmail(get("email"))
+	if err != nil {
+		if get("email") == "" {
+			return nil, errors.New("no email address")
+		}
+		return nil, errors.New("invalid email address")
+	}
+	name, err := CleanName(get("name"))
+	if err != nil {
+		return nil, errors.New("bad name: " + err.(*InputError).Message)
+	}
+	s := &store.Subscriber{Email: email, Name: name, Status: store.Status(strings.ToLower(get("status"))), Source: strings.ToLower(get("source"))}
+	switch {
+	case s.Status == "":
+		s.Status = store.StatusPending
+	case !s.Status.Valid():
+		return nil, fmt.Errorf("unknown status %q (pending, confirmed, unsubscribed or bounced)", get("status"))
+	}
+	if confirmed && s.Status == store.StatusPending {
+		s.Status = store.StatusConfirmed
+	}
+	switch s.Source {
+	case "":
+		s.Source = store.SourceImport
+	case store.SourceForm, store.SourceImport, store.SourceAdmin:
+	default:
+		return nil, fmt.Errorf("unknown source %q (form, import or admin)", get("source"))
+	}
+	if c := get("categories"); c != "" {
+		for _, cat := range strings.Split(c, CategorySep) {
+			if cat = strings.TrimSpace(cat); cat != "" && !slices.Contains(s.Categories, cat) {
+				s.Categories = append(s.Categories, cat)
+			}
+		}
+	}
+	switch strings.ToLower(get("paused")) {
+	case "", "false", "no", "0":
+	case "true", "yes", "1":
+		s.Paused = true
+	default:
+		return nil, fmt.Errorf("paused: %q is not true or false", get("paused"))
+	}
+	if v := get("bounces"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("bounces: %q is not a count", v)
+		}
+		s.Bounces = n
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"created_at", &s.CreatedAt}, {"confirmed_at", &s.ConfirmedAt}, {"unsubscribed_at", &s.UnsubscribedAt}} {
+		v := get(t.name)
+		if v == "" {
+			continue
+		}
+		tm, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not an RFC 3339 time", t.name, v)
+		}
+		*t.dst = tm.UTC()
+	}
+	return s, nil
+}
+
+// Export writes every subscriber as CSV (CSVHeader, by ID), the format
+// Import reads: importing it into an empty list and exporting again gives
+// the same bytes.
+func Export(ctx context.Context, st interface {
+	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
+}, w io.Writer) (int, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return 0, fmt.Errorf("subscribe: export: %w", err)
+	}
+	n := 0
+	var after int64
+	for {
+		page, err := st.ListSubscribers(ctx, store.SubscriberQuery{AfterID: after, Limit: 1000})
+		if err != nil {
+			return n, fmt.Errorf("subscribe: export: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, s := range page {
+			rec := []string{s.Email, s.Name, string(s.Status), strings.Join(s.Categories, CategorySep), s.Source,
+				strconv.FormatBool(s.Paused), strconv.Itoa(s.Bounces),
+				csvTime(s.CreatedAt), csvTime(s.ConfirmedAt), csvTime(s.UnsubscribedAt)}
+			if err := cw.Write(rec); err != nil {
+				return n, fmt.Errorf("subscribe: export: %w", err)
+			}
+			n++
+		}
+		after = page[len(page)-1].ID
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return n, fmt.Errorf("subscribe: export: %w", err)
+	}
+	return n, nil
+}
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}

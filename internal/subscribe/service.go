@@ -1,0 +1,469 @@
+package subscribe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/mailer"
+	"github.com/nashra/nashra/templates"
+)
+
+// Store is what the service needs of the database (store.Store has it).
+type Store interface {
+	AddSubscriber(ctx context.Context, s *store.Subscriber) (bool, error)
+	GetSubscriber(ctx context.Context, id int64) (*store.Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (*store.Subscriber, error)
+	UpdateSubscriber(ctx context.Context, s *store.Subscriber) error
+	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
+	Categories(ctx context.Context) ([]string, error)
+}
+
+// Category is a configured category (feeds.categories): Name is what
+// articles and subscribers store, Title what pages show ("" = Name).
+type Category struct{ Name, Title string }
+
+// Choice is one category offered on the forms.
+type Choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// DefaultUnsubscribeTTL is how long the unsubscribe link of an email
+// works: a year, so that old digests in an archive still let their
+// reader leave (RFC 8058 one-click included).
+const DefaultUnsubscribeTTL = 365 * 24 * time.Hour
+
+// MaxNameLength is the longest display name accepted, in characters.
+const MaxNameLength = 100
+
+// Options configure the service.
+type Options struct {
+	// SiteTitle and BaseURL are site.title and site.base_url.
+	SiteTitle, BaseURL string
+	// FromAddr, FromName and ReplyTo come from mail.from, mail.from_name
+	// and mail.reply_to.
+	FromAddr, FromName, ReplyTo string
+	// MessageDomain is the right-hand side of Message-IDs ("" = the
+	// domain of FromAddr).
+	MessageDomain string
+	// Mailbox is the mailto: unsubscribe address ("" = none).
+	Mailbox string
+	// TokenTTL (security.token_ttl) bounds confirmation and preferences
+	// links; default 7 days.
+	TokenTTL time.Duration
+	// UnsubscribeTTL bounds unsubscribe links; default DefaultUnsubscribeTTL.
+	UnsubscribeTTL time.Duration
+	// Categories are the configured categories, offered first and in
+	// this order; the categories of stored articles follow.
+	Categories []Category
+	// MailsPerAddress and MailEvery limit confirmation emails to one
+	// address: a burst of MailsPerAddress (default 3), then one per
+	// MailEvery (default 10 minutes). Extra sign-ups get the same answer
+	// and no email.
+	MailsPerAddress int
+	MailEvery       time.Duration
+	Now             func() time.Time
+	Log             *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = 7 * 24 * time.Hour
+	}
+	if o.UnsubscribeTTL <= 0 {
+		o.UnsubscribeTTL = DefaultUnsubscribeTTL
+	}
+	if o.MailsPerAddress <= 0 {
+		o.MailsPerAddress = 3
+	}
+	if o.MailEvery <= 0 {
+		o.MailEvery = 10 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.MessageDomain == "" {
+		if _, d, ok := strings.Cut(o.FromAddr, "@"); ok {
+			o.MessageDomain = d
+		}
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	return o
+}
+
+// Service is the subscription workflow. It is safe for concurrent use.
+type Service struct {
+	st     Store
+	tokens *Tokens
+	links  *Links
+	tr     mailer.Transport
+	comp   *mailer.Composer
+	mail   *templates.ConfirmMail
+	perTo  *Limiter
+	o      Options
+}
+
+// New returns the service. secret is the link key (security.secret);
+// confirmation emails are rendered by mail, composed by comp and sent
+// through tr (the digest's transport).
+func New(st Store, secret []byte, tr mailer.Transport, comp *mailer.Composer, mail *templates.ConfirmMail, o Options) (*Service, error) {
+	if st == nil || tr == nil || comp == nil || mail == nil {
+		return nil, errors.New("subscribe: store, transport, composer and templates are required")
+	}
+	o = o.withDefaults()
+	tokens, err := NewTokens(secret)
+	if err != nil {
+		return nil, err
+	}
+	links, err := NewLinks(secret, o.BaseURL, o.Mailbox, o.TokenTTL)
+	if err != nil {
+		return nil, err
+	}
+	links.unsubTTL, links.now = o.UnsubscribeTTL, o.Now
+	return &Service{
+		st: st, tokens: tokens, links: links, tr: tr, comp: comp, mail: mail, o: o,
+		perTo: NewLimiter(1/o.MailEvery.Seconds(), o.MailsPerAddress, o.Now),
+	}, nil
+}
+
+// Links returns the service's link maker (the digest uses the same links).
+func (s *Service) Links() *Links { return s.links }
+
+// Options returns the options in effect, defaults filled.
+func (s *Service) Options() Options { return s.o }
+
+// InputError is a form field the reader must correct; Message is Arabic.
+type InputError struct {
+	Field, Message string
+}
+
+func (e *InputError) Error() string { return "subscribe: " + e.Field + ": " + e.Message }
+
+// SignUp is what the sign-up form sends.
+type SignUp struct {
+	Email, Name string
+	Categories  []string
+}
+
+// Choices lists the categories offered on the forms, checked as in
+// chosen: configured ones first, then those of stored articles.
+func (s *Service) Choices(ctx context.Context, chosen []string) ([]Choice, error) {
+	var out []Choice
+	seen := map[string]bool{}
+	add := func(value, label string) {
+		if value == "" || seen[strings.ToLower(value)] {
+			return
+		}
+		seen[strings.ToLower(value)] = true
+		if label == "" {
+			label = value
+		}
+		out = append(out, Choice{Value: value, Label: label, Checked: slices.ContainsFunc(chosen, func(c string) bool {
+			return strings.EqualFold(c, value)
+		})})
+	}
+	for _, c := range s.o.Categories {
+		add(c.Name, c.Title)
+	}
+	stored, err := s.st.Categories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: categories: %w", err)
+	}
+	for _, c := range stored {
+		add(c, "")
+	}
+	return out, nil
+}
+
+// cleanCategories keeps the known categories of in (as the choices spell
+// them), each once; an unknown one is an InputError.
+func (s *Service) cleanCategories(ctx context.Context, in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	choices, err := s.Choices(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range in {
+		i := slices.IndexFunc(choices, func(ch Choice) bool { return strings.EqualFold(ch.Value, strings.TrimSpace(c)) })
+		if i < 0 {
+			return nil, &InputError{Field: "categories", Message: "اختر الأقسام من القائمة المعروضة."}
+		}
+		if !slices.Contains(out, choices[i].Value) {
+			out = append(out, choices[i].Value)
+		}
+	}
+	return out, nil
+}
+
+// CleanName trims a display name and collapses its spaces. Control
+// characters (CR and LF included) and bidi overrides are refused, as are
+// names longer than MaxNameLength characters. HTML is kept as typed: every
+// page and email escapes it.
+func CleanName(name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", &InputError{Field: "name", Message: "الاسم يحتوي على رموز غير صالحة."}
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 {
+			return "", &InputError{Field: "name", Message: "الاسم يحتوي على رموز غير مسموح بها."}
+		}
+	}
+	name = strings.Join(strings.Fields(name), " ")
+	if utf8.RuneCountInString(name) > MaxNameLength {
+		return "", &InputError{Field: "name", Message: fmt.Sprintf("الاسم أطول من %d حرف.", MaxNameLength)}
+	}
+	return name, nil
+}
+
+// CleanEmail normalises an address (store.NormalizeEmail) or explains in
+// Arabic what is wrong with it.
+func CleanEmail(email string) (string, error) {
+	if strings.TrimSpace(email) == "" {
+		return "", &InputError{Field: "email", Message: "اكتب عنوان بريدك الإلكتروني."}
+	}
+	if len(email) > store.MaxEmailLength+2 {
+		return "", &InputError{Field: "email", Message: "عنوان البريد أطول من المسموح."}
+	}
+	norm, err := store.NormalizeEmail(email)
+	if err != nil {
+		return "", &InputError{Field: "email", Message: "عنوان البريد غير صالح. مثال صحيح: name@example.com"}
+	}
+	return norm, nil
+}
+
+// Validate checks and normalises a sign-up; errors are *InputError.
+func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
+	email, err := CleanEmail(in.Email)
+	if err != nil {
+		return in, err
+	}
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return in, err
+	}
+	cats, err := s.cleanCategories(ctx, in.Categories)
+	if err != nil {
+		return in, err
+	}
+	return SignUp{Email: email, Name: name, Categories: cats}, nil
+}
+
+// Subscribe handles a sign-up. Whatever the address's state, the caller
+// shows the same answer ("check your inbox"), and one email goes out: a
+// confirmation link for a new, pending, unsubscribed or bounced address,
+// a note with the preferences link for one already confirmed. A new
+// address is stored pending; a pending one takes the new name and
+// categories; other records are left alone until confirmed.
+// Errors are *InputError for bad input, otherwise internal.
+func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
+	in, err := s.Validate(ctx, in)
+	if err != nil {
+		return err
+	}
+	sub := &store.Subscriber{Email: in.Email, Name: in.Name, Categories: in.Categories,
+		Status: store.StatusPending, Source: store.SourceForm}
+	created, err := s.st.AddSubscriber(ctx, sub)
+	switch {
+	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+		// sub holds the stored record; confirming will bring it back.
+	case err != nil:
+		return fmt.Errorf("subscribe: %w", err)
+	case !created && sub.Status == store.StatusPending:
+		if in.Name != "" {
+			sub.Name = in.Name
+		}
+		sub.Categories = in.Categories
+		if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+	}
+	if !s.perTo.Allow(sub.Email) {
+		s.o.Log.Info("sign-up: confirmation email withheld (too many for this address)", "subscriber", sub.ID)
+		return nil
+	}
+	return s.sendConfirm(ctx, sub, in.Name)
+}
+
+// sendConfirm mails sub a confirmation link, or the preferences link when
+// already confirmed.
+func (s *Service) sendConfirm(ctx context.Context, sub *store.Subscriber, typedName string) error {
+	now := s.o.Now()
+	d := templates.ConfirmData{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Name: typedName, Valid: s.o.TokenTTL}
+	if d.Name == "" {
+		d.Name = sub.Name
+	}
+	kind := "confirm"
+	if sub.Status == store.StatusConfirmed {
+		d.PreferencesURL = s.links.Preferences(sub)
+		kind = "already"
+	} else {
+		d.ConfirmURL = s.ConfirmURL(sub)
+	}
+	html, text, err := s.mail.Render(d)
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	raw, err := s.comp.Render(mailer.Message{
+		FromAddr: s.o.FromAddr, FromName: s.o.FromName, ReplyTo: s.o.ReplyTo,
+		To: sub.Email, ToName: d.Name,
+		Subject: d.Subject(), Text: text, HTML: html,
+		MessageID: mailer.MessageID(kind+"/"+now.Format(time.RFC3339Nano), sub.Email, s.o.MessageDomain),
+		Date:      now,
+	})
+	if err != nil {
+		return fmt.Errorf("subscribe: compose confirmation: %w", err)
+	}
+	if err := s.tr.Send(ctx, mailer.Envelope{From: s.o.FromAddr, To: []string{sub.Email}}, raw); err != nil {
+		return fmt.Errorf("subscribe: send confirmation: %w", err)
+	}
+	return nil
+}
+
+// ConfirmURL is the double opt-in link of sub, valid for TokenTTL.
+func (s *Service) ConfirmURL(sub *store.Subscriber) string {
+	t := s.tokens.Issue(PurposeConfirm, sub.ID, sub.Email, s.o.Now(), s.o.TokenTTL)
+	return s.o.BaseURL + "/confirm?t=" + url.QueryEscape(t)
+}
+
+// Outcome says what a confirmation did.
+type Outcome int
+
+// Confirmation outcomes.
+const (
+	// Confirmed: a pending subscriber is now confirmed.
+	Confirmed Outcome = iota
+	// AlreadyConfirmed: the link was used before (a replay); nothing changed.
+	AlreadyConfirmed
+	// Rejoined: an address that had left or bounced is confirmed again.
+	Rejoined
+	// LeftSince: the link predates the reader's unsubscribing; nothing changed.
+	LeftSince
+)
+
+// lookup parses token, loads the subscriber it names and verifies it for
+// purpose p. An expired but genuine token returns the subscriber with
+// ErrExpiredToken.
+func (s *Service) lookup(ctx context.Context, token string, p Purpose) (*Token, *store.Subscriber, error) {
+	tok, err := Parse(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := s.st.GetSubscriber(ctx, tok.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrInvalidToken
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("subscribe: %w", err)
+	}
+	if err := s.tokens.Verify(tok, p, sub.Email, s.o.Now()); err != nil {
+		if errors.Is(err, ErrExpiredToken) {
+			return tok, sub, err
+		}
+		return nil, nil, err
+	}
+	return tok, sub, nil
+}
+
+// Confirm applies a confirmation link. A replayed link gives
+// AlreadyConfirmed, even after it expired. A link issued after the reader
+// unsubscribed (they signed up again) brings them back; an older one does
+// not.
+func (s *Service) Confirm(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
+	tok, sub, err := s.lookup(ctx, token, PurposeConfirm)
+	if errors.Is(err, ErrExpiredToken) && sub.Status == store.StatusConfirmed {
+		return AlreadyConfirmed, sub, nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	out := Confirmed
+	switch sub.Status {
+	case store.StatusConfirmed:
+		return AlreadyConfirmed, sub, nil
+	case store.StatusUnsubscribed:
+		if tok.Issued.Before(sub.UnsubscribedAt.Truncate(time.Millisecond)) {
+			return LeftSince, sub, nil
+		}
+		out = Rejoined
+	case store.StatusBounced:
+		out = Rejoined
+	}
+	sub.Status, sub.ConfirmedAt, sub.UnsubscribedAt = store.StatusConfirmed, time.Time{}, time.Time{}
+	sub.Bounces, sub.Paused = 0, false
+	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+		return 0, nil, fmt.Errorf("subscribe: confirm: %w", err)
+	}
+	return out, sub, nil
+}
+
+// Preferences returns the subscriber a preferences link names.
+func (s *Service) Preferences(ctx context.Context, token string) (*store.Subscriber, error) {
+	_, sub, err := s.lookup(ctx, token, PurposePreferences)
+	return sub, err
+}
+
+// ErrNotSubscribed: preferences cannot be saved for someone who left.
+var ErrNotSubscribed = errors.New("subscribe: not subscribed")
+
+// SavePreferences sets the categories (none = all) and the pause of the
+// subscriber a preferences link names. Only confirmed subscribers (paused
+// or not) have preferences: others get ErrNotSubscribed.
+func (s *Service) SavePreferences(ctx context.Context, token string, categories []string, paused bool) (*store.Subscriber, error) {
+	_, sub, err := s.lookup(ctx, token, PurposePreferences)
+	if err != nil {
+		return sub, err
+	}
+	if sub.Status != store.StatusConfirmed {
+		return sub, ErrNotSubscribed
+	}
+	cats, err := s.cleanCategories(ctx, categories)
+	if err != nil {
+		return sub, err
+	}
+	sub.Categories, sub.Paused = cats, paused
+	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+		return nil, fmt.Errorf("subscribe: preferences: %w", err)
+	}
+	return sub, nil
+}
+
+// CheckUnsubscribe returns the subscriber an unsubscribe link names,
+// without changing anything (the page with the button).
+func (s *Service) CheckUnsubscribe(ctx context.Context, token string) (*store.Subscriber, error) {
+	_, sub, err := s.lookup(ctx, token, PurposeUnsubscribe)
+	return sub, err
+}
+
+// Unsubscribe applies an unsubscribe link: the subscriber is marked
+// unsubscribed at once (the record stays). Doing it twice is harmless;
+// already reports that nothing changed.
+func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Subscriber, already bool, err error) {
+	_, sub, err = s.lookup(ctx, token, PurposeUnsubscribe)
+	if err != nil {
+		return sub, false, err
+	}
+	if sub.Status == store.StatusUnsubscribed {
+		return sub, true, nil
+	}
+	sub.Status, sub.UnsubscribedAt, sub.Paused = store.StatusUnsubscribed, time.Time{}, false
+	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+		return nil, false, fmt.Errorf("subscribe: unsubscribe: %w", err)
+	}
+	s.o.Log.Info("unsubscribed", "subscriber", sub.ID)
+	return sub, false, nil
+}
