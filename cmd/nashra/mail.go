@@ -108,6 +108,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 		ReplyTo:       cfg.Mail.ReplyTo,
 		MessageDomain: domain,
 		MaxAttempts:   cfg.Mail.MaxAttempts,
+		RetryBackoff:  cfg.Mail.RetryBackoff,
 		MaxBounces:    cfg.Mail.MaxBounces,
 		Digest:        digestOptions(cfg),
 		Log:           a.log,
@@ -123,7 +124,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 // worker spends part of its time in the ledger), or 8 for the file outbox.
 func sendWorkers(cfg *config.Config) int {
 	if cfg.Mail.Transport == "smtp" {
-		return max(2*cfg.Mail.SMTP.Pool, 2)
+		return max(16*cfg.Mail.SMTP.Pool, 2)
 	}
 	return 8
 }

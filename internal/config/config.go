@@ -105,8 +105,11 @@ type Mail struct {
 	Rate        float64 `mapstructure:"rate"`
 	MaxBounces  int     `mapstructure:"max_bounces"`
 	MaxAttempts int     `mapstructure:"max_attempts"`
-	SMTP        SMTP    `mapstructure:"smtp"`
-	DKIM        DKIM    `mapstructure:"dkim"`
+	// RetryBackoff is the wait before the first retry of a temporary
+	// failure; each further retry waits twice as long, up to 6h.
+	RetryBackoff time.Duration `mapstructure:"retry_backoff"`
+	SMTP         SMTP          `mapstructure:"smtp"`
+	DKIM         DKIM          `mapstructure:"dkim"`
 }
 
 // Digest controls the daily edition.
