@@ -127,6 +127,9 @@ type articlePage struct {
 	Published                 time.Time
 	DateLine                  string
 	Related                   []Link
+	// ShowSummary is false when the body already carries the summary (a
+	// scraped page's الخلاصة section).
+	ShowSummary bool
 }
 
 // Link is a titled link.
@@ -152,6 +155,7 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) {
 		SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: a.Title,
 		Article: a, Body: template.HTML(a.BodyHTML), Dir: dir,
 		Published: a.Published.In(s.o.Location), DateLine: a.Published.In(s.o.Location).Format("2006-01-02 15:04"),
+		ShowSummary: a.Summary != "" && !strings.Contains(a.BodyText, a.Summary),
 	}
 	if s.o.DateLine != nil {
 		page.DateLine = s.o.DateLine(page.Published)

@@ -37,6 +37,9 @@ func setup(t *testing.T) (*httptest.Server, *sqlite.Store) {
 		{Key: "file:summit", Slug: "summit", Title: "قمة <b>الرياض</b> تبحث التعاون", Category: "سياسة", Language: "ar",
 			Published: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC), Summary: "ملخص القمة.",
 			BodyHTML: "<p>افتتحت القمة أعمالها.</p>", BodyText: "افتتحت القمة أعمالها."},
+		{Key: "file:scraped", Slug: "scraped", Title: "صفحة منسوخة", Language: "ar", Published: time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC),
+			Summary: "أبرز ما جاء في القمة.", SummaryExplicit: true,
+			BodyHTML: "<p>نص.</p><h2>الخلاصة</h2><p>أبرز ما جاء في القمة.</p>", BodyText: "نص.\n\nالخلاصة\n\nأبرز ما جاء في القمة."},
 		{Key: "file:draft", Slug: "draft", Title: "مسودة", Draft: true, Language: "ar", Published: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
 	} {
 		a.ID = article.IDFor(a.Key)
@@ -86,6 +89,7 @@ func TestPages(t *testing.T) {
 		{"/healthz", 200, []string{"ok"}, nil},
 		{"/readyz", 200, []string{"ok"}, nil},
 		{"/articles/summit", 200, []string{`lang="ar" dir="rtl"`, "قمة &lt;b&gt;الرياض&lt;/b&gt; تبحث التعاون", "<p>افتتحت القمة أعمالها.</p>", "ملخص القمة."}, []string{"<b>الرياض</b>"}},
+		{"/articles/scraped", 200, []string{"أبرز ما جاء في القمة."}, []string{`class="summary"`}},
 		{"/articles/draft", 404, []string{`dir="rtl"`, "الصفحة المطلوبة غير موجودة."}, []string{"مسودة"}},
 		{"/articles/missing", 404, []string{"الصفحة المطلوبة غير موجودة."}, nil},
 		{"/digest/2026-11-28", 200, []string{"نشرة اليوم"}, nil},
