@@ -1,0 +1,436 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/postgres"
+)
+
+// scaleDays are edition days with articles in their windows (schedule
+// 07:00 Asia/Riyadh): each test run sends a day of its own.
+var scaleDays = []string{"2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"}
+
+// scaleArticles are digestArticles repeated into the window of every day
+// of scaleDays.
+func scaleArticles() []map[string]string {
+	var out []map[string]string
+	for i, day := range scaleDays {
+		d, _ := time.Parse("2006-01-02", day)
+		for j, a := range digestArticles {
+			b := map[string]string{}
+			for k, v := range a {
+				b[k] = v
+			}
+			b["url"] = fmt.Sprintf("%s-%d", a["url"], i)
+			b["title"] = fmt.Sprintf("%s (%d)", a["title"], i+1)
+			b["published"] = d.Add(time.Duration(j)*time.Hour - 4*time.Hour).Format("2006-01-02T15:04:05") + "+03:00"
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// pgBase is the test server's URL (skipping, or failing in CI, when unset).
+func pgBase(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(envPostgresURL)
+	if u == "" {
+		msg := envPostgresURL + " is not set: the scale-out tests need PostgreSQL, e.g. " +
+			envPostgresURL + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return u
+}
+
+// freshSchemaDSN creates a schema on base, dropped when the test ends, and
+// returns a DSN whose search_path is that schema.
+func freshSchemaDSN(t testing.TB, base string) string {
+	t.Helper()
+	admin, err := sql.Open(postgres.DriverName, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "nashra_scale_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// pgSite is a PostgreSQL deployment: one config shared by every node.
+type pgSite struct {
+	bin, dir, config, dsn string
+}
+
+type siteOptions struct {
+	pool int
+	rate float64
+}
+
+func newPGSite(t testing.TB, bin, dsn, smtpAddr string, o siteOptions) *pgSite {
+	t.Helper()
+	if o.pool == 0 {
+		o.pool = 4
+	}
+	dir := t.TempDir()
+	host, port, _ := net.SplitHostPort(smtpAddr)
+	s := &pgSite{bin: bin, dir: dir, config: filepath.Join(dir, "config.yaml"), dsn: dsn}
+	cfg := fmt.Sprintf(`site:
+  title: "نشرة الصباح"
+  base_url: "https://digest.example.com"
+  timezone: "Asia/Riyadh"
+  content_dir: ""
+store:
+  driver: postgres
+  dsn: %q
+server:
+  listen: "127.0.0.1:0"
+  shutdown_timeout: 20s
+mail:
+  transport: smtp
+  from: digest@digest.example.com
+  rate: %v
+  retry_backoff: 1s
+  smtp:
+    host: %q
+    port: %s
+    tls: none
+    pool: %d
+    timeout: 10s
+digest:
+  schedule: "0 7 * * *"
+security:
+  secret: "scale-test-secret-0123456789abcdef"
+log:
+  level: warn
+`, dsn, o.rate, host, port, o.pool)
+	if err := os.WriteFile(s.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// run runs one nashra command to its end.
+func (s *pgSite) run(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(s.bin, append([]string{"--config", s.config}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nashra %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// seed migrates, imports the articles of every scale day and adds n
+// confirmed subscribers.
+func (s *pgSite) seed(t testing.TB, n int) {
+	t.Helper()
+	s.run(t, "migrate")
+	b, _ := json.Marshal(scaleArticles())
+	arts := filepath.Join(s.dir, "articles.json")
+	if err := os.WriteFile(arts, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t, "import", arts)
+	st := s.open(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < n; i += 8 {
+				sub := &store.Subscriber{Email: fmt.Sprintf("reader%05d@example.org", i), Status: store.StatusConfirmed, Source: store.SourceAdmin}
+				if _, err := st.AddSubscriber(ctx, sub); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (s *pgSite) open(t testing.TB) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), s.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// enqueue inserts the edition job of day, as the periodic job or `digest
+// send` would, with an insert-only River client.
+func (s *pgSite) enqueue(t testing.TB, day string) {
+	t.Helper()
+	db, err := sql.Open(postgres.DriverName, s.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := river.NewClient(riverdatabasesql.New(db), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // the second insert is a unique duplicate
+		if _, err := c.Insert(context.Background(), delivery.EditionArgs{Date: day}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// node is a running nashra process.
+type node struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+}
+
+// start starts `nashra args...` in the background; it is killed when the
+// test ends.
+func (s *pgSite) start(t testing.TB, name string, env []string, args ...string) *node {
+	t.Helper()
+	n := &node{name: name, out: &syncBuffer{}, done: make(chan error, 1)}
+	n.cmd = exec.Command(s.bin, append([]string{"--config", s.config}, args...)...)
+	n.cmd.Env = append(os.Environ(), env...)
+	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { n.done <- n.cmd.Wait() }()
+	t.Cleanup(func() {
+		n.cmd.Process.Kill()
+		<-n.done
+		if t.Failed() {
+			t.Logf("%s output:\n%s", n.name, n.out.String())
+		}
+	})
+	return n
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (n *node) stop(t testing.TB) {
+	t.Helper()
+	n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-n.done:
+		n.done <- err
+		if err != nil {
+			t.Errorf("%s exited with %v after SIGTERM\n%s", n.name, err, n.out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("%s did not stop within 30s of SIGTERM", n.name)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// sink is a real SMTP server (go-smtp) recording, per edition, the
+// recipients and the time each message was accepted; delay makes it wait
+// before accepting (a remote relay).
+type sink struct {
+	addr  string
+	delay time.Duration
+	mu    sync.Mutex
+	per   map[string]map[string]int // edition -> rcpt -> count
+	at    map[string][]time.Time    // edition -> accept times
+	onMsg func(edition string, total int)
+}
+
+func startSink(t testing.TB, delay time.Duration) *sink {
+	t.Helper()
+	s := &sink{delay: delay, per: map[string]map[string]int{}, at: map[string][]time.Time{}}
+	srv := smtp.NewServer(s)
+	srv.Domain = "sink.test"
+	srv.MaxMessageBytes = 10 << 20
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSess{s: s}, nil }
+
+// counts returns, for edition, the messages, the distinct recipients and
+// the recipients that got more than one.
+func (s *sink) counts(edition string) (total, distinct int, dups []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for r, n := range s.per[edition] {
+		total += n
+		if n > 1 {
+			dups = append(dups, fmt.Sprintf("%s×%d", r, n))
+		}
+	}
+	return total, len(s.per[edition]), dups
+}
+
+func (s *sink) times(edition string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := append([]time.Time(nil), s.at[edition]...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	return ts
+}
+
+type sinkSess struct {
+	s  *sink
+	to []string
+}
+
+func (ss *sinkSess) Reset()                               { ss.to = nil }
+func (ss *sinkSess) Logout() error                        { return nil }
+func (ss *sinkSess) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *sinkSess) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *sinkSess) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	edition := "?"
+	if i := bytes.Index(b, []byte("X-Nashra-Edition: ")); i >= 0 {
+		rest := b[i+len("X-Nashra-Edition: "):]
+		if j := bytes.IndexByte(rest, '\r'); j > 0 {
+			edition = string(rest[:j])
+		}
+	}
+	if ss.s.delay > 0 {
+		time.Sleep(ss.s.delay)
+	}
+	s := ss.s
+	s.mu.Lock()
+	if s.per[edition] == nil {
+		s.per[edition] = map[string]int{}
+	}
+	for _, to := range ss.to {
+		s.per[edition][to]++
+	}
+	s.at[edition] = append(s.at[edition], time.Now())
+	total := len(s.at[edition])
+	f := s.onMsg
+	s.mu.Unlock()
+	if f != nil {
+		f(edition, total)
+	}
+	return nil
+}
+
+// waitSent waits until the ledger records n deliveries of day as sent and
+// the sink holds n messages, then a little longer to catch late repeats.
+func waitSent(t testing.TB, st store.Store, sk *sink, day string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		counts, err := st.DeliveryCounts(context.Background(), day)
+		total, _, _ := sk.counts(day)
+		if err == nil && counts[store.DeliverySent] == n && total >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: after %v the ledger says %v (err %v) and the sink holds %d, want %d sent", day, timeout, counts, err, total, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	total, distinct, dups := sk.counts(day)
+	if total != n || distinct != n {
+		t.Fatalf("%s: the sink holds %d messages for %d recipients, want %d each; repeated: %v", day, total, distinct, n, firstN(dups, 10))
+	}
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// maxPerWindow is the largest number of sorted times within any window of
+// length w (half-open).
+func maxPerWindow(ts []time.Time, w time.Duration) int {
+	best, j := 0, 0
+	for i := range ts {
+		for ts[i].Sub(ts[j]) >= w {
+			j++
+		}
+		best = max(best, i-j+1)
+	}
+	return best
+}
+
+// envPostgresURL names the variable holding the test server's URL.
+const envPostgresURL = "NASHRA_TEST_POSTGRES_URL"
