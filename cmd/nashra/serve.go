@@ -66,7 +66,7 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	h := feeds.NewHandler(set)
 	ping(ctx, a, cfg, nil, set)
 
-	srv, err := newWebServer(a, cfg, st, h)
+	srv, err := newWebServer(ctx, a, cfg, st, h)
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,10 @@ import (
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/arabic"
 	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/internal/web"
 	"github.com/nashra/nashra/templates"
 )
@@ -29,9 +31,14 @@ func dateLine(cfg *config.Config) func(time.Time) string {
 }
 
 // newWebServer wires the HTTP handler: feeds from memory, article pages,
-// the web copy of editions, health checks.
-func newWebServer(a *app, cfg *config.Config, st store.Store, fh *feeds.Handler) (http.Handler, error) {
+// the web copy of editions, health checks, and the subscription pages
+// (whose confirmation emails go through a transport closed when ctx ends).
+func newWebServer(ctx context.Context, a *app, cfg *config.Config, st store.Store, fh *feeds.Handler) (http.Handler, error) {
 	tmpl, err := templates.New(cfg.Digest.Templates)
+	if err != nil {
+		return nil, err
+	}
+	subPages, err := newSubscribePages(ctx, a, cfg, st, tmpl)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +54,7 @@ func newWebServer(a *app, cfg *config.Config, st store.Store, fh *feeds.Handler)
 		DateLine:   dateLine(cfg),
 		IsNotFound: func(err error) bool { return errors.Is(err, store.ErrNotFound) },
 		Log:        a.log,
+		Routes:     subPages.Routes,
 		Related: func(ctx context.Context, id string) []web.Link {
 			rel, err := st.Related(ctx, id, cfg.Text.RelatedK)
 			if err != nil {
@@ -75,5 +83,49 @@ func newWebServer(a *app, cfg *config.Config, st store.Store, fh *feeds.Handler)
 			})
 			return page, err == nil, err
 		},
+	}), nil
+}
+
+// newSubscribePages wires /subscribe, /confirm, /preferences and
+// /unsubscribe: the subscription service on the configured mail transport,
+// links and CSRF keyed by security.secret (generated and stored on first run).
+func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store.Store, tmpl *templates.Set) (*web.Subscribe, error) {
+	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
+	if err != nil {
+		return nil, err
+	}
+	confirmMail, err := templates.NewConfirmMail(cfg.Digest.Templates)
+	if err != nil {
+		return nil, err
+	}
+	comp, err := newComposer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cats := make([]subscribe.Category, len(cfg.Feeds.Categories))
+	for i, c := range cfg.Feeds.Categories {
+		cats[i] = subscribe.Category{Name: c.Name, Title: c.Title}
+	}
+	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
+	if err != nil {
+		return nil, err
+	}
+	svc, err := subscribe.New(st, secret, tr, comp, confirmMail, subscribe.Options{
+		SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
+		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
+		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
+		TokenTTL: cfg.Security.TokenTTL, Categories: cats, Log: a.log,
+	})
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
+	go func() {
+		<-ctx.Done()
+		tr.Close()
+	}()
+	return web.NewSubscribe(web.SubscribeOptions{
+		Service: svc, Pages: tmpl, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
+		Secret: secret, Log: a.log,
 	}), nil
 }

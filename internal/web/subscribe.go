@@ -1,0 +1,385 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+// SubscribeOptions wire the subscription pages.
+type SubscribeOptions struct {
+	Service *subscribe.Service
+	Pages   Pages
+	// SiteTitle and BaseURL are site.title and site.base_url.
+	SiteTitle, BaseURL string
+	// Secret keys the CSRF tokens (security.secret).
+	Secret []byte
+	// SignUpBurst sign-ups may come at once from one client address
+	// (default 5), then SignUpRate per second (default 0.1: six a minute).
+	SignUpRate  float64
+	SignUpBurst int
+	// FormTTL is how long a form stays valid (default 2h).
+	FormTTL time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Subscribe serves /subscribe, /confirm, /preferences and /unsubscribe.
+type Subscribe struct {
+	o     SubscribeOptions
+	svc   *subscribe.Service
+	pages *Server // renders pages and Arabic error pages
+	csrf  *subscribe.CSRF
+	limit *subscribe.Limiter
+}
+
+// csrfCookie holds the double-submit nonce.
+const csrfCookie = "nashra_csrf"
+
+// maxFormBytes bounds a posted form.
+const maxFormBytes = 16 << 10
+
+// NewSubscribe returns the subscription pages; mount them with Routes
+// (Options.Routes).
+func NewSubscribe(o SubscribeOptions) *Subscribe {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.SignUpRate <= 0 {
+		o.SignUpRate = 0.1
+	}
+	if o.SignUpBurst <= 0 {
+		o.SignUpBurst = 5
+	}
+	if o.FormTTL <= 0 {
+		o.FormTTL = 2 * time.Hour
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	return &Subscribe{
+		o:     o,
+		svc:   o.Service,
+		pages: &Server{o: Options{Pages: o.Pages, SiteTitle: o.SiteTitle, BaseURL: o.BaseURL, Log: o.Log}},
+		csrf:  subscribe.NewCSRF(o.Secret, o.FormTTL),
+		limit: subscribe.NewLimiter(o.SignUpRate, o.SignUpBurst, o.Now),
+	}
+}
+
+// Routes mounts the pages on mux.
+func (h *Subscribe) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /subscribe", h.form)
+	mux.HandleFunc("POST /subscribe", h.signUp)
+	mux.HandleFunc("GET /subscribe/sent", h.sent)
+	mux.HandleFunc("GET /confirm", h.confirm)
+	mux.HandleFunc("GET /preferences", h.preferences)
+	mux.HandleFunc("POST /preferences", h.savePreferences)
+	mux.HandleFunc("GET /unsubscribe", h.unsubscribePage)
+	mux.HandleFunc("POST /unsubscribe", h.unsubscribe)
+}
+
+// basePage is what every subscription page shares (the layout reads
+// SiteTitle, BaseURL and Title).
+type basePage struct {
+	SiteTitle, BaseURL, Title string
+	CSRF                      string
+}
+
+func (h *Subscribe) base(title string) basePage {
+	return basePage{SiteTitle: h.o.SiteTitle, BaseURL: h.o.BaseURL, Title: title}
+}
+
+// private marks a response as personal: never cached, never leaking the
+// link's token through a Referer.
+func private(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("X-Frame-Options", "DENY")
+}
+
+// csrfToken returns the form token for this client, setting the cookie
+// when it has none.
+func (h *Subscribe) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	nonce := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 16 && len(c.Value) <= 64 {
+		nonce = c.Value
+	} else {
+		nonce = h.csrf.NewNonce()
+		http.SetCookie(w, &http.Cookie{
+			Name: csrfCookie, Value: nonce, Path: "/", HttpOnly: true,
+			Secure: strings.HasPrefix(h.o.BaseURL, "https://"), SameSite: http.SameSiteLaxMode,
+		})
+	}
+	return h.csrf.Token(nonce, h.o.Now())
+}
+
+// csrfOK checks the posted token against the cookie; the form must be parsed.
+func (h *Subscribe) csrfOK(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	return err == nil && h.csrf.Valid(c.Value, r.PostFormValue("csrf"), h.o.Now())
+}
+
+const msgCSRF = "انتهت صلاحية النموذج أو أن المتصفح لم يرسل ملف تعريف الارتباط الخاص به. أعد تحميل الصفحة وحاول مرة أخرى."
+
+// parseForm reads a bounded form body; false means an error page was sent.
+func (h *Subscribe) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		h.pages.Error(w, r, http.StatusBadRequest, "")
+		return false
+	}
+	return true
+}
+
+// tokenError answers a bad or expired link with an Arabic page.
+func (h *Subscribe) tokenError(w http.ResponseWriter, r *http.Request, err error, expired string) {
+	private(w)
+	switch {
+	case errors.Is(err, subscribe.ErrExpiredToken):
+		h.pages.Error(w, r, http.StatusGone, expired)
+	case errors.Is(err, subscribe.ErrInvalidToken):
+		h.pages.Error(w, r, http.StatusBadRequest,
+			"هذا الرابط غير صالح: ربما نُسخ ناقصًا أو عُدّل. افتح الرابط كما وصلك في الرسالة.")
+	default:
+		h.o.Log.Error("subscription page", "path", r.URL.Path, "err", err)
+		h.pages.Error(w, r, http.StatusInternalServerError, "")
+	}
+}
+
+type subscribePage struct {
+	basePage
+	Email, Name string
+	Choices     []subscribe.Choice
+	Error       string
+	Field       string
+}
+
+func (h *Subscribe) renderForm(w http.ResponseWriter, r *http.Request, status int, p subscribePage) {
+	choices, err := h.svc.Choices(r.Context(), p.checked())
+	if err != nil {
+		h.o.Log.Error("subscribe form", "err", err)
+		h.pages.Error(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	p.basePage = h.base("الاشتراك في النشرة")
+	p.CSRF = h.csrfToken(w, r)
+	p.Choices = choices
+	private(w)
+	h.pages.render(w, r, status, "subscribe", p)
+}
+
+// checked returns the categories ticked in p.Choices before a re-render.
+func (p subscribePage) checked() []string {
+	var out []string
+	for _, c := range p.Choices {
+		if c.Checked {
+			out = append(out, c.Value)
+		}
+	}
+	return out
+}
+
+func (h *Subscribe) form(w http.ResponseWriter, r *http.Request) {
+	h.renderForm(w, r, http.StatusOK, subscribePage{})
+}
+
+func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
+	key := subscribe.ClientKey(r.RemoteAddr)
+	if !h.limit.Allow(key) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
+		h.pages.Error(w, r, http.StatusTooManyRequests, "")
+		return
+	}
+	if !h.parseForm(w, r) {
+		return
+	}
+	if !h.csrfOK(r) {
+		private(w)
+		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+		return
+	}
+	if r.PostFormValue("website") != "" { // the bot trap: humans never see it
+		h.o.Log.Info("sign-up: bot trap filled", "client", key)
+		http.Redirect(w, r, "/subscribe/sent", http.StatusSeeOther)
+		return
+	}
+	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Categories: r.PostForm["categories"]}
+	err := h.svc.Subscribe(r.Context(), in)
+	var ie *subscribe.InputError
+	switch {
+	case errors.As(err, &ie):
+		p := subscribePage{Email: in.Email, Name: in.Name, Error: ie.Message, Field: ie.Field}
+		for _, c := range in.Categories {
+			p.Choices = append(p.Choices, subscribe.Choice{Value: c, Checked: true})
+		}
+		h.renderForm(w, r, http.StatusBadRequest, p)
+	case err != nil:
+		h.o.Log.Error("sign-up", "err", err)
+		h.pages.Error(w, r, http.StatusServiceUnavailable, "تعذّر إرسال رسالة التأكيد الآن. حاول مرة أخرى بعد قليل.")
+	default:
+		http.Redirect(w, r, "/subscribe/sent", http.StatusSeeOther)
+	}
+}
+
+func (h *Subscribe) sent(w http.ResponseWriter, r *http.Request) {
+	h.pages.render(w, r, http.StatusOK, "subscribe-sent", h.base("تحقّق من بريدك"))
+}
+
+type confirmPage struct {
+	basePage
+	Outcome        string // confirmed | already | rejoined | left
+	Name           string
+	PreferencesURL string
+}
+
+func (h *Subscribe) confirm(w http.ResponseWriter, r *http.Request) {
+	out, sub, err := h.svc.Confirm(r.Context(), r.URL.Query().Get("t"))
+	if err != nil {
+		h.tokenError(w, r, err, "انتهت صلاحية رابط التأكيد. اشترك مرة أخرى لتصلك رسالة تأكيد جديدة.")
+		return
+	}
+	p := confirmPage{Name: sub.Name}
+	switch out {
+	case subscribe.Confirmed:
+		p.basePage, p.Outcome = h.base("شكرًا لك، تأكّد اشتراكك"), "confirmed"
+	case subscribe.AlreadyConfirmed:
+		p.basePage, p.Outcome = h.base("اشتراكك مؤكَّد من قبل"), "already"
+	case subscribe.Rejoined:
+		p.basePage, p.Outcome = h.base("أهلًا بعودتك"), "rejoined"
+	default:
+		p.basePage, p.Outcome = h.base("لقد ألغيت اشتراكك"), "left"
+	}
+	if sub.Status == store.StatusConfirmed {
+		p.PreferencesURL = h.svc.Links().Preferences(sub)
+	}
+	private(w)
+	h.pages.render(w, r, http.StatusOK, "confirm", p)
+}
+
+type preferencesPage struct {
+	basePage
+	Token          string
+	Email, Name    string
+	Subscribed     bool
+	Paused         bool
+	Saved          bool
+	Choices        []subscribe.Choice
+	Error          string
+	UnsubscribeURL string
+}
+
+func (h *Subscribe) renderPreferences(w http.ResponseWriter, r *http.Request, status int, token string, sub *store.Subscriber, saved bool, msg string) {
+	choices, err := h.svc.Choices(r.Context(), sub.Categories)
+	if err != nil {
+		h.tokenError(w, r, err, "")
+		return
+	}
+	p := preferencesPage{
+		basePage: h.base("إعدادات الاشتراك"), Token: token, Email: sub.Email, Name: sub.Name,
+		Subscribed: sub.Status == store.StatusConfirmed, Paused: sub.Paused, Saved: saved,
+		Choices: choices, Error: msg, UnsubscribeURL: h.svc.Links().Unsubscribe(sub),
+	}
+	p.CSRF = h.csrfToken(w, r)
+	private(w)
+	h.pages.render(w, r, status, "preferences", p)
+}
+
+const msgPrefsExpired = "انتهت صلاحية رابط الإعدادات. استخدم الرابط في أحدث رسالة وصلتك من النشرة."
+
+func (h *Subscribe) preferences(w http.ResponseWriter, r *http.Request) {
+	t := r.URL.Query().Get("t")
+	sub, err := h.svc.Preferences(r.Context(), t)
+	if err != nil {
+		h.tokenError(w, r, err, msgPrefsExpired)
+		return
+	}
+	h.renderPreferences(w, r, http.StatusOK, t, sub, false, "")
+}
+
+func (h *Subscribe) savePreferences(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	if !h.csrfOK(r) {
+		private(w)
+		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+		return
+	}
+	t := r.PostFormValue("t")
+	sub, err := h.svc.SavePreferences(r.Context(), t, r.PostForm["categories"], r.PostFormValue("paused") != "")
+	var ie *subscribe.InputError
+	switch {
+	case errors.As(err, &ie):
+		h.renderPreferences(w, r, http.StatusBadRequest, t, sub, false, ie.Message)
+	case errors.Is(err, subscribe.ErrNotSubscribed):
+		h.renderPreferences(w, r, http.StatusConflict, t, sub, false, "")
+	case err != nil:
+		h.tokenError(w, r, err, msgPrefsExpired)
+	default:
+		h.renderPreferences(w, r, http.StatusOK, t, sub, true, "")
+	}
+}
+
+type unsubscribePage struct {
+	basePage
+	Token, Email string
+	Done         bool
+}
+
+const msgUnsubExpired = "انتهت صلاحية رابط إلغاء الاشتراك. استخدم الرابط في أحدث رسالة وصلتك، أو راسلنا ونلغيه لك."
+
+func (h *Subscribe) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	t := r.URL.Query().Get("t")
+	sub, err := h.svc.CheckUnsubscribe(r.Context(), t)
+	if err != nil {
+		h.tokenError(w, r, err, msgUnsubExpired)
+		return
+	}
+	p := unsubscribePage{basePage: h.base("إلغاء الاشتراك"), Token: t, Email: sub.Email,
+		Done: sub.Status == store.StatusUnsubscribed}
+	p.CSRF = h.csrfToken(w, r)
+	private(w)
+	h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
+}
+
+// unsubscribe takes the RFC 8058 one-click POST (body
+// List-Unsubscribe=One-Click, token in the URL, no CSRF token, no page)
+// and the button of the unsubscribe page (token and CSRF in the form).
+func (h *Subscribe) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	if r.PostFormValue("List-Unsubscribe") == "One-Click" {
+		_, _, err := h.svc.Unsubscribe(r.Context(), r.URL.Query().Get("t"))
+		if err != nil {
+			h.tokenError(w, r, err, msgUnsubExpired)
+			return
+		}
+		private(w)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("unsubscribed\n"))
+		return
+	}
+	if !h.csrfOK(r) {
+		private(w)
+		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+		return
+	}
+	t := r.PostFormValue("t")
+	sub, _, err := h.svc.Unsubscribe(r.Context(), t)
+	if err != nil {
+		h.tokenError(w, r, err, msgUnsubExpired)
+		return
+	}
+	private(w)
+	h.pages.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
+		basePage: h.base("تم إلغاء اشتراكك"), Email: sub.Email, Done: true})
+}
