@@ -220,7 +220,7 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 			QueueMail:     {MaxWorkers: opts.Workers},
 		},
 		Workers:              workers,
-		FetchCooldown:        2 * time.Millisecond,
+		FetchCooldown:        20 * time.Millisecond,
 		FetchPollInterval:    100 * time.Millisecond,
 		JobTimeout:           5 * time.Minute,
 		RescueStuckJobsAfter: 10 * time.Minute,
