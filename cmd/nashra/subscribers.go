@@ -19,7 +19,8 @@ func newSubscribersCmd(a *app) *cobra.Command {
 		Use:   "subscribers",
 		Short: "Add, remove and list digest subscribers",
 	}
-	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a))
+	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
+		newSubscribersImportCmd(a), newSubscribersExportCmd(a))
 	return cmd
 }
 

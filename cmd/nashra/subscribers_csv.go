@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+// newSubscribersImportCmd is `nashra subscribers import FILE.csv`.
+func newSubscribersImportCmd(a *app) *cobra.Command {
+	var confirmed bool
+	cmd := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import subscribers from CSV (header row; UTF-8, BOM optional); bad rows are reported by line",
+		Long: "Reads a CSV whose header names some of the columns\n  " + strings.Join(subscribe.CSVHeader, ",") + "\n" +
+			"(email required; categories joined with |). Good rows are imported, bad rows are listed with\n" +
+			"their line number and reason (exit status 2). Addresses that unsubscribed or bounced are never\n" +
+			"subscribed again. Rows without a status are pending, or confirmed with --confirmed.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return fmt.Errorf("subscribers import: %w", err)
+			}
+			defer f.Close()
+			total, err := countLines(f)
+			if err != nil {
+				return fmt.Errorf("subscribers import: %w", err)
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
+			o := subscribe.ImportOptions{Confirmed: confirmed}
+			if tick != nil {
+				o.Progress = func() { tick("") }
+			}
+			rep, err := subscribe.Import(ctx, st, bufio.NewReader(f), o)
+			done()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, c := range rep.Ignored {
+				fmt.Fprintf(out, "%s: line 1: column %q ignored\n", args[0], c)
+			}
+			for _, r := range rep.Rejected {
+				who := ""
+				if r.Email != "" {
+					who = " " + r.Email
+				}
+				fmt.Fprintf(out, "%s: line %d:%s: %s\n", args[0], r.Line, who, r.Reason)
+			}
+			fmt.Fprintf(out, "%d rows: %d added, %d already on the list, %d marked unsubscribed or bounced, %d kept out (unsubscribed or bounced), %d rejected\n",
+				rep.Rows, rep.Added, rep.Existing, rep.Suppressed, rep.Kept, len(rep.Rejected))
+			if len(rep.Rejected) > 0 {
+				return fmt.Errorf("subscribers import: %d of %d rows rejected: %w", len(rep.Rejected), rep.Rows, errPartial)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&confirmed, "confirmed", false, "the list already opted in: import rows without a status as confirmed")
+	return cmd
+}
+
+// newSubscribersExportCmd is `nashra subscribers export`.
+func newSubscribersExportCmd(a *app) *cobra.Command {
+	var outPath string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write every subscriber as CSV (the format import reads)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var w io.Writer = cmd.OutOrStdout()
+			var f *os.File
+			if outPath != "" && outPath != "-" {
+				if f, err = os.Create(outPath); err != nil {
+					return fmt.Errorf("subscribers export: %w", err)
+				}
+				defer f.Close()
+				w = f
+			}
+			bw := bufio.NewWriterSize(w, 64<<10)
+			n, err := subscribe.Export(ctx, st, bw)
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err == nil && f != nil {
+				err = f.Close()
+			}
+			if err != nil {
+				return fmt.Errorf("subscribers export: %w", err)
+			}
+			if f != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&outPath, "out", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+// countLines counts the lines of f for the progress bar and rewinds it.
+func countLines(f *os.File) (int, error) {
+	buf := make([]byte, 256<<10)
+	n := 0
+	last := byte('\n')
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if k > 0 {
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
+}
