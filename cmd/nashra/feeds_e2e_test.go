@@ -11,11 +11,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +43,11 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 // the config path and the folder.
 func feedSite(t *testing.T, listen string) (string, string) {
 	t.Helper()
+	return feedSiteHub(t, listen, "")
+}
+
+func feedSiteHub(t *testing.T, listen, hub string) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`site:
   title: "نشرة الاختبار"
@@ -55,14 +62,14 @@ server:
 mail:
   outbox: %q
 feeds:
-  websub_hub: ""
+  websub_hub: %q
   categories:
     - name: "سياسة"
       slug: "politics"
       title: ""
 log:
   level: warn
-`, listen, filepath.Join(dir, "content"), filepath.Join(dir, "nashra.db"), listen, filepath.Join(dir, "outbox"))
+`, listen, filepath.Join(dir, "content"), filepath.Join(dir, "nashra.db"), listen, filepath.Join(dir, "outbox"), hub)
 	p := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -273,7 +280,21 @@ func freeAddr(t *testing.T) string {
 func TestServeFeeds(t *testing.T) {
 	newsboat := testkit.NeedTool(t, "newsboat")
 	addr := freeAddr(t)
-	cfgPath, dir := feedSite(t, addr)
+	// A WebSub hub (our own test server) records the publish pings.
+	var hubMu sync.Mutex
+	var pings []string
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		hubMu.Lock()
+		if r.Form.Get("hub.mode") == "publish" {
+			pings = append(pings, r.Form.Get("hub.url"))
+		}
+		hubMu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hub.Close()
+	hubPings := func() []string { hubMu.Lock(); defer hubMu.Unlock(); return append([]string(nil), pings...) }
+	cfgPath, dir := feedSiteHub(t, addr, hub.URL)
 	content := filepath.Join(dir, "content")
 	if err := os.MkdirAll(content, 0o755); err != nil {
 		t.Fatal(err)
@@ -389,10 +410,24 @@ func TestServeFeeds(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(content, "sports-final.html"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	before := len(hubPings())
 	waitFor(t, 15*time.Second, func() bool {
 		_, body := httpDo(t, "GET", base+"/feed.xml", nil)
 		return strings.Contains(string(body), "الهلال يتوج بلقب دوري أبطال آسيا")
 	})
+	// The hub heard about the changed feeds (the site-wide ones at least).
+	waitFor(t, 10*time.Second, func() bool {
+		for _, u := range hubPings()[before:] {
+			if u == base+"/feed.xml" {
+				return true
+			}
+		}
+		return false
+	})
+	_, rss := httpDo(t, "GET", base+"/feed.xml", nil)
+	if !strings.Contains(string(rss), `<atom:link href="`+hub.URL+`/" rel="hub">`) && !strings.Contains(string(rss), `<atom:link href="`+hub.URL+`" rel="hub">`) {
+		t.Error("feed.xml does not announce the hub")
+	}
 }
 
 // newsboatTitles reads the item titles from newsboat's SQLite cache.
