@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
@@ -216,7 +217,7 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	var ie *subscribe.InputError
 	switch {
 	case errors.As(err, &ie):
-		p := subscribePage{Email: in.Email, Name: in.Name, Error: ie.Message, Field: ie.Field}
+		p := subscribePage{Email: stripControls(in.Email), Name: stripControls(in.Name), Error: ie.Message, Field: ie.Field}
 		for _, c := range in.Categories {
 			p.Choices = append(p.Choices, subscribe.Choice{Value: c, Checked: true})
 		}
@@ -382,4 +383,15 @@ func (h *Subscribe) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	private(w)
 	h.pages.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
 		basePage: h.base("تم إلغاء اشتراكك"), Email: sub.Email, Done: true})
+}
+
+// stripControls drops control characters (CR, LF…) from a value shown
+// again in a form.
+func stripControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

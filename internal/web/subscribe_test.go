@@ -1,0 +1,381 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// signUp loads the form with c and posts it.
+func signUp(t *testing.T, e *subEnv, c *http.Client, form url.Values) (*http.Response, string) {
+	t.Helper()
+	_, page := get(t, c, e.srv.URL+"/subscribe")
+	form.Set("csrf", csrfOf(t, page))
+	return post(t, c, e.srv.URL+"/subscribe", form)
+}
+
+func wantPage(t *testing.T, what string, res *http.Response, body string, status int, contains ...string) {
+	t.Helper()
+	if res.StatusCode != status {
+		t.Errorf("%s: status %d, want %d\n%s", what, res.StatusCode, status, body)
+	}
+	if !strings.Contains(body, `<html lang="ar" dir="rtl">`) {
+		t.Errorf("%s: not an Arabic RTL page:\n%s", what, body)
+	}
+	for _, c := range contains {
+		if !strings.Contains(body, c) {
+			t.Errorf("%s: page lacks %q:\n%s", what, c, body)
+		}
+	}
+	if strings.Contains(body, "goroutine") || strings.Contains(body, "subscribe:") || strings.Contains(body, "store:") {
+		t.Errorf("%s: page shows internals:\n%s", what, body)
+	}
+}
+
+// TestSubscribeJourney: form -> confirmation email -> confirm -> replay ->
+// preferences -> unsubscribe page -> button, with an Arabic name holding HTML.
+func TestSubscribeJourney(t *testing.T) {
+	e := newSubEnv(t, 5)
+	c := client(t)
+	res, page := get(t, c, e.srv.URL+"/subscribe")
+	wantPage(t, "form", res, page, 200, "ثقافة وفنون", `name="website"`, `value="رياضة"`)
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("form Cache-Control %q", res.Header.Get("Cache-Control"))
+	}
+	name := `سارة <script>alert(1)</script> & "الشمري"`
+	res, page = signUp(t, e, c, url.Values{"email": {" Sara@Example.ORG "}, "name": {name}, "categories": {"اقتصاد"}})
+	wantPage(t, "sent", res, page, 200, "تحقّق من بريدك")
+	if res.Request.URL.Path != "/subscribe/sent" {
+		t.Errorf("after sign-up at %s, want /subscribe/sent", res.Request.URL)
+	}
+	sub := subscriber(t, e.st, "Sara@example.org")
+	if sub.Status != store.StatusPending || sub.Name != name || sub.Source != store.SourceForm || len(sub.Categories) != 1 {
+		t.Fatalf("stored %+v", sub)
+	}
+	mails := readOutbox(t, e.outbox)
+	if len(mails) != 1 {
+		t.Fatalf("%d emails, want 1", len(mails))
+	}
+	m := mails[0]
+	subj, _ := new(mimeDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if m.to() != "Sara@example.org" || !strings.Contains(subj, "أكّد اشتراكك في «نشرة الصباح»") {
+		t.Errorf("email to %q subject %q", m.to(), subj)
+	}
+	if m.Header.Get("List-Id") != "" || m.Header.Get("List-Unsubscribe") != "" {
+		t.Errorf("confirmation email with list headers: %v", m.Header)
+	}
+	if strings.Contains(m.HTML, "<script>") || !strings.Contains(m.HTML, "&lt;script&gt;") || !strings.Contains(m.HTML, `dir="rtl"`) {
+		t.Errorf("HTML part does not escape the name:\n%s", m.HTML)
+	}
+	confirm := linkIn(m.Text, "confirm")
+	if confirm == "" || linkIn(m.HTML, "confirm") == "" {
+		t.Fatalf("no confirmation link in:\n%s", m.Text)
+	}
+
+	res, page = get(t, c, confirm)
+	wantPage(t, "confirm", res, page, 200, "تأكّد اشتراكك", "&lt;script&gt;")
+	if strings.Contains(page, "<script>") {
+		t.Error("confirm page does not escape the name")
+	}
+	if res.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Error("token page may leak its token through Referer")
+	}
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || s.ConfirmedAt.IsZero() {
+		t.Fatalf("after confirm: %+v", s)
+	}
+	res, page = get(t, c, confirm) // a replay
+	wantPage(t, "replayed confirm", res, page, 200, "مؤكَّد من قبل")
+	e.clock.Add(30 * 24 * time.Hour) // long after the link expired: still friendly
+	res, page = get(t, c, confirm)
+	wantPage(t, "replayed expired confirm", res, page, 200, "مؤكَّد من قبل")
+	e.clock.Add(-30 * 24 * time.Hour)
+
+	prefs := linkIn(page, "preferences")
+	if prefs == "" {
+		t.Fatalf("no preferences link on the confirm page:\n%s", page)
+	}
+	prefs = strings.ReplaceAll(prefs, "&amp;", "&")
+	res, page = get(t, c, prefs)
+	wantPage(t, "preferences", res, page, 200, `value="اقتصاد" checked`, "&lt;script&gt;")
+	tok, _ := url.Parse(prefs)
+	res, page = post(t, c, e.srv.URL+"/preferences", url.Values{
+		"csrf": {csrfOf(t, page)}, "t": {tok.Query().Get("t")}, "categories": {"رياضة", "ثقافة"}, "paused": {"1"}})
+	wantPage(t, "saved preferences", res, page, 200, "حُفظت إعداداتك", `value="رياضة" checked`, `value="ثقافة" checked`)
+	s := subscriber(t, e.st, "Sara@example.org")
+	if strings.Join(s.Categories, ",") != "رياضة,ثقافة" || !s.Paused || s.Status != store.StatusConfirmed {
+		t.Errorf("after saving preferences: %+v", s)
+	}
+	res, page = post(t, c, e.srv.URL+"/preferences", url.Values{
+		"csrf": {csrfOf(t, page)}, "t": {tok.Query().Get("t")}, "categories": {"طقس\r\nBcc: x@evil.example"}})
+	wantPage(t, "unknown category", res, page, 400, "اختر الأقسام من القائمة")
+
+	leave := strings.ReplaceAll(linkIn(page, "unsubscribe"), "&amp;", "&")
+	res, page = get(t, c, leave)
+	wantPage(t, "unsubscribe page", res, page, 200, `id="unsubscribe"`, "Sara@example.org")
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed {
+		t.Fatalf("GET on the unsubscribe link changed the record: %+v", s)
+	}
+	lt, _ := url.Parse(leave)
+	res, page = post(t, c, e.srv.URL+"/unsubscribe", url.Values{"t": {lt.Query().Get("t")}}) // no CSRF token
+	wantPage(t, "unsubscribe without CSRF", res, page, 403)
+	res, page = post(t, c, e.srv.URL+"/unsubscribe", url.Values{"csrf": {csrfOf(t, mustGet(t, c, leave))}, "t": {lt.Query().Get("t")}})
+	wantPage(t, "unsubscribed", res, page, 200, `id="done"`)
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusUnsubscribed || s.UnsubscribedAt.IsZero() {
+		t.Fatalf("after unsubscribing: %+v", s)
+	}
+
+	// The old confirmation link does not bring her back; signing up again
+	// and confirming the new link does.
+	res, page = get(t, c, confirm)
+	wantPage(t, "old confirm after leaving", res, page, 200, "أقدم من إلغائك")
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusUnsubscribed {
+		t.Fatalf("an old confirmation link re-subscribed: %+v", s)
+	}
+	e.clock.Add(time.Second)
+	signUp(t, e, c, url.Values{"email": {"Sara@example.org"}})
+	mails = readOutbox(t, e.outbox)
+	again := linkIn(mails[len(mails)-1].Text, "confirm")
+	res, page = get(t, c, again)
+	wantPage(t, "rejoin", res, page, 200, "أهلًا بعودتك")
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || !s.UnsubscribedAt.IsZero() {
+		t.Fatalf("after rejoining: %+v", s)
+	}
+}
+
+func mustGet(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	_, b := get(t, c, u)
+	return b
+}
+
+// TestSignUpNoEnumeration: a new, a pending, a confirmed and an
+// unsubscribed address get byte-identical answers.
+func TestSignUpNoEnumeration(t *testing.T) {
+	e := newSubEnv(t, 100)
+	ctx := context.Background()
+	for email, st := range map[string]store.Status{"on@example.org": store.StatusConfirmed, "left@example.org": store.StatusUnsubscribed, "wait@example.org": store.StatusPending} {
+		if _, err := e.st.AddSubscriber(ctx, &store.Subscriber{Email: email, Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first string
+	for _, email := range []string{"new@example.org", "on@example.org", "left@example.org", "wait@example.org"} {
+		c := client(t)
+		res, page := signUp(t, e, c, url.Values{"email": {email}, "name": {"قارئ"}})
+		got := fmt.Sprintf("%d %s %s", res.StatusCode, res.Request.URL.Path, page)
+		if first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("%s: answer differs:\n%s\nvs\n%s", email, got, first)
+		}
+	}
+	if s := subscriber(t, e.st, "left@example.org"); s.Status != store.StatusUnsubscribed {
+		t.Errorf("a sign-up re-subscribed without confirmation: %+v", s)
+	}
+	mails := readOutbox(t, e.outbox)
+	if len(mails) != 4 {
+		t.Fatalf("%d emails, want one per sign-up", len(mails))
+	}
+	for _, m := range mails {
+		switch m.to() {
+		case "on@example.org":
+			if linkIn(m.Text, "preferences") == "" || linkIn(m.Text, "confirm") != "" {
+				t.Errorf("already subscribed: want the preferences link:\n%s", m.Text)
+			}
+		default:
+			if linkIn(m.Text, "confirm") == "" {
+				t.Errorf("%s: no confirmation link:\n%s", m.to(), m.Text)
+			}
+		}
+	}
+}
+
+// TestSignUpBadInput: every bad input gets an Arabic form again (400),
+// stores nothing and sends nothing.
+func TestSignUpBadInput(t *testing.T) {
+	e := newSubEnv(t, 100)
+	tests := []struct {
+		name string
+		form url.Values
+		msg  string
+	}{
+		{"empty email", url.Values{"email": {""}}, "اكتب عنوان بريدك"},
+		{"invalid email", url.Values{"email": {"not-an-address"}}, "عنوان البريد غير صالح"},
+		{"two @", url.Values{"email": {"a@b@example.org"}}, "عنوان البريد غير صالح"},
+		{"oversized email", url.Values{"email": {strings.Repeat("a", 300) + "@example.org"}}, "أطول من المسموح"},
+		{"long local part", url.Values{"email": {strings.Repeat("a", 65) + "@example.org"}}, "عنوان البريد غير صالح"},
+		{"CRLF in email", url.Values{"email": {"victim@example.org\r\nBcc: all@example.org"}}, "عنوان البريد غير صالح"},
+		{"LF in email", url.Values{"email": {"victim@example.org\nSubject: spam"}}, "عنوان البريد غير صالح"},
+		{"CRLF in name", url.Values{"email": {"ok@example.org"}, "name": {"سارة\r\nBcc: all@example.org"}}, "رموز غير مسموح بها"},
+		{"bidi override in name", url.Values{"email": {"ok@example.org"}, "name": {"سارة\u202Egnp.exe"}}, "رموز غير مسموح بها"},
+		{"long name", url.Values{"email": {"ok@example.org"}, "name": {strings.Repeat("س", 101)}}, "الاسم أطول"},
+		{"unknown category", url.Values{"email": {"ok@example.org"}, "categories": {"اقتصاد", "x\r\nBcc: y@example.org"}}, "اختر الأقسام"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, page := signUp(t, e, client(t), tt.form)
+			wantPage(t, tt.name, res, page, 400, tt.msg)
+			if strings.Contains(page, "\r\nBcc") || strings.Contains(page, "<script") {
+				t.Errorf("input echoed unescaped")
+			}
+		})
+	}
+	if n, _ := e.st.CountSubscribers(context.Background(), ""); n != 0 {
+		t.Errorf("%d subscribers stored from bad input", n)
+	}
+	if m := readOutbox(t, e.outbox); len(m) != 0 {
+		t.Errorf("%d emails sent for bad input", len(m))
+	}
+}
+
+// TestSignUpCSRFAndBotTrap: no token, a token without its cookie, or a
+// token for another browser's cookie give 403; a filled bot trap gets the
+// usual answer and nothing happens.
+func TestSignUpCSRFAndBotTrap(t *testing.T) {
+	e := newSubEnv(t, 100)
+	a, b := client(t), client(t)
+	_, pageA := get(t, a, e.srv.URL+"/subscribe")
+	get(t, b, e.srv.URL+"/subscribe")
+	tokA := csrfOf(t, pageA)
+	plain := &http.Client{Timeout: 5 * time.Second}
+	for _, tt := range []struct {
+		name string
+		c    *http.Client
+		form url.Values
+	}{
+		{"no token", a, url.Values{"email": {"x@example.org"}}},
+		{"token without cookie", plain, url.Values{"email": {"x@example.org"}, "csrf": {tokA}}},
+		{"another browser's token", b, url.Values{"email": {"x@example.org"}, "csrf": {tokA}}},
+		{"tampered token", a, url.Values{"email": {"x@example.org"}, "csrf": {tokA[:len(tokA)-2] + "AA"}}},
+	} {
+		res, page := post(t, tt.c, e.srv.URL+"/subscribe", tt.form)
+		wantPage(t, tt.name, res, page, 403, "أعد تحميل الصفحة")
+	}
+	e.clock.Add(3 * time.Hour) // the form's token expired
+	res, page := post(t, a, e.srv.URL+"/subscribe", url.Values{"email": {"x@example.org"}, "csrf": {tokA}})
+	wantPage(t, "expired form", res, page, 403)
+
+	res, page = signUp(t, e, a, url.Values{"email": {"bot@example.org"}, "website": {"https://spam.example"}})
+	wantPage(t, "bot trap", res, page, 200, "تحقّق من بريدك")
+	if n, _ := e.st.CountSubscribers(context.Background(), ""); n != 0 {
+		t.Errorf("%d subscribers stored", n)
+	}
+	if m := readOutbox(t, e.outbox); len(m) != 0 {
+		t.Errorf("%d emails sent", len(m))
+	}
+}
+
+// TestSignUpRateLimit: 50 sign-ups in a second from one address; all but
+// the burst get 429 with an Arabic page.
+func TestSignUpRateLimit(t *testing.T) {
+	e := newSubEnv(t, 5)
+	c := client(t)
+	_, page := get(t, c, e.srv.URL+"/subscribe")
+	tok := csrfOf(t, page)
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var tooMany string
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, body := post(t, c, e.srv.URL+"/subscribe", url.Values{"csrf": {tok}, "email": {fmt.Sprintf("r%d@example.org", i)}})
+			mu.Lock()
+			codes[res.StatusCode]++
+			if res.StatusCode == 429 {
+				tooMany = body
+				if res.Header.Get("Retry-After") == "" {
+					t.Error("429 without Retry-After")
+				}
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("50 sign-ups in %v: %v", time.Since(start), codes)
+	if codes[429] < 44 || codes[200] > 6 || codes[200]+codes[429] != 50 {
+		t.Errorf("codes %v: want about 45 × 429", codes)
+	}
+	if !strings.Contains(tooMany, `dir="rtl"`) || !strings.Contains(tooMany, "طلبات كثيرة") {
+		t.Errorf("429 page:\n%s", tooMany)
+	}
+}
+
+// TestLinkTokens: tampered, expired, wrong-purpose and unknown tokens get
+// Arabic pages, never a change.
+func TestLinkTokens(t *testing.T) {
+	e := newSubEnv(t, 100)
+	ctx := context.Background()
+	sub := &store.Subscriber{Email: "reader@example.org", Status: store.StatusConfirmed}
+	if _, err := e.st.AddSubscriber(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	links := e.svc.Links()
+	unsub, prefs := links.Unsubscribe(sub), links.Preferences(sub)
+	tamper := func(u string) string {
+		i := strings.LastIndex(u, "=") + 12
+		ch := "A"
+		if u[i] == 'A' {
+			ch = "B"
+		}
+		return u[:i] + ch + u[i+1:]
+	}
+	c := client(t)
+	for _, tt := range []struct {
+		name, method, url string
+		status            int
+		msg               string
+	}{
+		{"tampered unsubscribe", "GET", tamper(unsub), 400, "هذا الرابط غير صالح"},
+		{"tampered one-click", "ONECLICK", tamper(unsub), 400, "هذا الرابط غير صالح"},
+		{"tampered preferences", "GET", tamper(prefs), 400, "هذا الرابط غير صالح"},
+		{"truncated", "GET", unsub[:len(unsub)-5], 400, "هذا الرابط غير صالح"},
+		{"no token", "GET", e.srv.URL + "/confirm", 400, "هذا الرابط غير صالح"},
+		{"garbage", "GET", e.srv.URL + "/confirm?t=%00%0d%0a<script>", 400, "هذا الرابط غير صالح"},
+		{"preferences token to unsubscribe", "ONECLICK", e.srv.URL + "/unsubscribe?" + strings.SplitN(prefs, "?", 2)[1], 400, "هذا الرابط غير صالح"},
+		{"unsubscribe token to confirm", "GET", e.srv.URL + "/confirm?" + strings.SplitN(unsub, "?", 2)[1], 400, "هذا الرابط غير صالح"},
+	} {
+		var res *http.Response
+		var page string
+		if tt.method == "ONECLICK" {
+			res, page = post(t, c, tt.url, url.Values{"List-Unsubscribe": {"One-Click"}})
+		} else {
+			res, page = get(t, c, tt.url)
+		}
+		wantPage(t, tt.name, res, page, tt.status, tt.msg)
+	}
+	e.clock.Add(8 * 24 * time.Hour) // past security.token_ttl
+	res, page := get(t, c, prefs)
+	wantPage(t, "expired preferences", res, page, 410, "انتهت صلاحية رابط الإعدادات")
+	res, page = get(t, c, unsub) // unsubscribe links live a year
+	wantPage(t, "week-old unsubscribe", res, page, 200, `id="unsubscribe"`)
+	e.clock.Add(366 * 24 * time.Hour)
+	res, page = post(t, c, unsub, url.Values{"List-Unsubscribe": {"One-Click"}})
+	wantPage(t, "year-old one-click", res, page, 410, "انتهت صلاحية رابط إلغاء الاشتراك")
+	if s := subscriber(t, e.st, "reader@example.org"); s.Status != store.StatusConfirmed {
+		t.Fatalf("a bad link changed the record: %+v", s)
+	}
+	e.clock.Add(-370 * 24 * time.Hour)
+
+	// RFC 8058: the one-click POST needs no cookie, no CSRF token, no page.
+	res, err := http.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("one-click: %d", res.StatusCode)
+	}
+	if s := subscriber(t, e.st, "reader@example.org"); s.Status != store.StatusUnsubscribed {
+		t.Fatalf("after one-click: %+v", s)
+	}
+}
