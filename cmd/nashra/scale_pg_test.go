@@ -132,7 +132,7 @@ func TestScaleTenThousand(t *testing.T) {
 	day := scaleDays[0]
 	start = time.Now()
 	site.enqueue(t, day)
-	waitSent(t, st, sk, day, n, 3*time.Minute)
+	waitSent(t, st, sk, day, n, 5*time.Minute)
 	t.Logf("%s: %d messages in %v by 4 nodes", day, n, time.Since(start))
 	spread := sendsPerNode(t, site.dsn, day)
 	t.Logf("%s: send jobs completed per node: %v", day, spread)
@@ -176,7 +176,7 @@ func TestScaleTenThousand(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the kill point was never reached")
 	}
-	waitSent(t, st, sk, day, n, 3*time.Minute)
+	waitSent(t, st, sk, day, n, 5*time.Minute)
 	t.Logf("%s: %d messages in %v with worker1 killed at 3,000", day, n, time.Since(start))
 	if eds := editionCount(t, site.dsn); eds != 2 {
 		t.Errorf("%d editions recorded, want 2", eds)

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// rateOf is the delivery rate of sorted accept times, in messages per
+// second from the first to the last.
+func rateOf(ts []time.Time) float64 {
+	if len(ts) < 2 {
+		return 0
+	}
+	return float64(len(ts)-1) / ts[len(ts)-1].Sub(ts[0]).Seconds()
+}
+
+// TestScaleWorkSpreads: against an SMTP server that waits 20 ms before
+// accepting each message, with two connections per worker
+// (mail.smtp.pool), two workers on PostgreSQL deliver at least 1.8 times
+// the rate of one worker in the same run; then with mail.rate set, the
+// two together never exceed it in any one-second window of the server's
+// accept times.
+func TestScaleWorkSpreads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three timed sends through a slow SMTP server")
+	}
+	const n, rate = 400, 60
+	base := pgBase(t)
+	bin := buildNashra(t)
+	sk := startSink(t, 20*time.Millisecond)
+	site := newPGSite(t, bin, freshSchemaDSN(t, base), sk.addr, siteOptions{pool: 2})
+	site.seed(t, n)
+	st := site.open(t)
+
+	// One worker.
+	w1 := site.start(t, "worker1", nil, "worker")
+	site.enqueue(t, scaleDays[0])
+	waitSent(t, st, sk, scaleDays[0], n, 2*time.Minute)
+	r1 := rateOf(sk.times(scaleDays[0]))
+
+	// Two workers.
+	w2 := site.start(t, "worker2", nil, "worker")
+	time.Sleep(500 * time.Millisecond) // let it start fetching
+	site.enqueue(t, scaleDays[1])
+	waitSent(t, st, sk, scaleDays[1], n, 2*time.Minute)
+	r2 := rateOf(sk.times(scaleDays[1]))
+	spread := sendsPerNode(t, site.dsn, scaleDays[1])
+	t.Logf("1 worker: %.1f msg/s; 2 workers: %.1f msg/s (%.2fx); jobs per worker: %v", r1, r2, r2/r1, spread)
+	if r2 < 1.8*r1 {
+		t.Errorf("2 workers delivered %.1f msg/s, 1 worker %.1f: %.2fx, want >= 1.8x", r2, r1, r2/r1)
+	}
+	w1.stop(t)
+	w2.stop(t)
+
+	// Two workers under a global mail.rate.
+	env := []string{"NASHRA_MAIL_RATE=60"}
+	site.start(t, "worker3", env, "worker")
+	site.start(t, "worker4", env, "worker")
+	time.Sleep(500 * time.Millisecond)
+	site.enqueue(t, scaleDays[2])
+	waitSent(t, st, sk, scaleDays[2], n, 2*time.Minute)
+	ts := sk.times(scaleDays[2])
+	peak, r3 := maxPerWindow(ts, time.Second), rateOf(ts)
+	t.Logf("mail.rate %d across 2 workers: peak %d messages in a 1-second window, %.1f msg/s overall", rate, peak, r3)
+	if peak > rate {
+		t.Errorf("%d messages accepted within one second, mail.rate is %d", peak, rate)
+	}
+	if r3 < 0.85*rate {
+		t.Errorf("only %.1f msg/s under mail.rate %d: the shared limiter is too strict", r3, rate)
+	}
+}
