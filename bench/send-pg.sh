@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench/send-pg.sh — sending on PostgreSQL with 1 and 2 processes against
+# Postfix's smtp-sink, beside smtp-source pushing the same number of
+# messages of the same size with as many sessions.
+#
+#   bench/send-pg.sh [SUBSCRIBERS]        (default 5000)
+#
+# Needs smtp-sink/smtp-source, psql and a PostgreSQL server at
+# $NASHRA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
+# Each run uses a fresh schema, dropped at the end.
+set -euo pipefail
+N=${1:-5000}
+POOL=${POOL:-4}
+PORT=${PORT:-25261}
+PG=${NASHRA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+schemas=()
+cleanup() {
+	kill $(jobs -p) 2>/dev/null || true
+	for s in "${schemas[@]}"; do psql -q "$PG" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+go build -o "$work/nashra" ./cmd/nashra
+/usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:$PORT 256 &
+sleep 0.5
+
+# site SCHEMA: a config on a fresh schema, migrated, fixture articles, N subscribers.
+site() {
+	local s=$1
+	schemas+=("$s")
+	psql -q "$PG" -c "CREATE SCHEMA $s" >/dev/null
+	local sep='?'; case "$PG" in *\?*) sep='&';; esac
+	local dsn="$PG${sep}search_path=$s"
+	cat >"$work/$s.yaml" <<YAML
+site: {title: "نشرة الصباح", base_url: "https://digest.example.com", timezone: "Asia/Riyadh", content_dir: ""}
+store: {driver: postgres, dsn: "$dsn"}
+mail:
+  transport: smtp
+  from: digest@digest.example.com
+  smtp: {host: 127.0.0.1, port: $PORT, tls: none, pool: $POOL}
+digest: {schedule: "0 7 * * *"}
+security: {secret: "bench-secret-0123456789abcdef0123"}
+log: {level: warn}
+YAML
+	"$work/nashra" --config "$work/$s.yaml" migrate >/dev/null
+	"$work/nashra" --config "$work/$s.yaml" import internal/delivery/testdata/articles.json >/dev/null
+	psql -q "$PG" -c "INSERT INTO $s.subscribers (email, status, source, created_at, updated_at, confirmed_at)
+		SELECT 'reader' || g || '@example.org', 'confirmed', 'admin', 0, 0, 0 FROM generate_series(1, $N) g" >/dev/null
+}
+
+# send SCHEMA WORKERS: `digest send` (itself a worker) plus WORKERS-1 `nashra worker`.
+send() {
+	local s=$1 w=$2 pids=()
+	for _ in $(seq 2 "$w"); do
+		"$work/nashra" --config "$work/$s.yaml" worker & pids+=($!)
+	done
+	sleep 0.5
+	local start end
+	start=$(date +%s.%N)
+	"$work/nashra" --config "$work/$s.yaml" digest send --date 2026-03-10 >/dev/null
+	end=$(date +%s.%N)
+	for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+	echo "$N / ($end - $start)" | bc -l
+}
+
+site bench_pg1_$$
+site bench_pg2_$$
+size=$("$work/nashra" --config "$work/bench_pg1_$$.yaml" digest preview --date 2026-03-10 --format eml | wc -c)
+r1=$(send bench_pg1_$$ 1)
+r2=$(send bench_pg2_$$ 2)
+start=$(date +%s.%N)
+/usr/sbin/smtp-source -s $((2 * POOL)) -m "$N" -l "$size" -f digest@digest.example.com -t reader@example.org 127.0.0.1:$PORT
+end=$(date +%s.%N)
+src=$(echo "$N / ($end - $start)" | bc -l)
+printf 'message size %d bytes, %d messages, %d connections per process\n' "$size" "$N" "$POOL"
+printf 'postgres 1 process:  %.0f msg/s\n' "$r1"
+printf 'postgres 2 processes: %.0f msg/s (%.2fx of 1)\n' "$r2" "$(echo "$r2 / $r1" | bc -l)"
+printf 'smtp-source:         %.0f msg/s (%d sessions)\n' "$src" $((2 * POOL))
+printf 'ratio 2 processes / smtp-source: %.2f\n' "$(echo "$r2 / $src" | bc -l)"
