@@ -11,6 +11,7 @@ import (
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -94,7 +95,11 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 	if err != nil {
 		return nil, nil, err
 	}
-	links := delivery.NewHMACLinks(secret, cfg.Site.BaseURL, unsubscribeMailbox(cfg))
+	// The digest's links carry the tokens the subscription pages accept.
+	links, err := subscribe.NewLinks(secret, cfg.Site.BaseURL, unsubscribeMailbox(cfg), cfg.Security.TokenTTL)
+	if err != nil {
+		return nil, nil, err
+	}
 	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
 	if err != nil {
 		return nil, nil, err

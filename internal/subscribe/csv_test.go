@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +68,106 @@ func TestImportBig(t *testing.T) {
 	c, err := st.CountSubscribers(context.Background(), store.StatusConfirmed)
 	if err != nil || c != n-len(bad) {
 		t.Fatalf("confirmed subscribers: %d, %v", c, err)
+	}
+}
+
+func importString(t *testing.T, st Importer, csv string, o ImportOptions) *ImportReport {
+	t.Helper()
+	rep, err := Import(context.Background(), st, strings.NewReader(csv), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func exportString(t *testing.T, st *sqlite.Store) string {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := Export(context.Background(), st, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestImportFixture: an Arabic CSV with a BOM, an unknown column and bad
+// rows: the good rows are imported, each bad one reported by line.
+func TestImportFixture(t *testing.T) {
+	st := openSQLite(t)
+	f, err := os.ReadFile("testdata/subscribers.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := importString(t, st, string(f), ImportOptions{})
+	want := []Rejected{
+		{7, "not-an-email", "invalid email address"},
+		{9, "dup@example.org", "duplicate of line 8"},
+		{10, "odd@example.org", `unknown status "sleeping" (pending, confirmed, unsubscribed or bounced)`},
+		{11, "late@example.org", `created_at: "yesterday" is not an RFC 3339 time`},
+		{12, "short@example.org", "2 fields, the header has 11"},
+		{13, "multi\nline@example.org", "control character (CR, LF…) in a field"},
+		{15, "paused@example.org", `paused: "perhaps" is not true or false`},
+	}
+	if !slices.Equal(rep.Rejected, want) {
+		t.Errorf("rejected:\n%+v\nwant\n%+v", rep.Rejected, want)
+	}
+	if rep.Rows != 13 || rep.Added != 6 || !slices.Equal(rep.Ignored, []string{"phone"}) {
+		t.Errorf("report %+v", rep)
+	}
+	ctx := context.Background()
+	k, err := st.SubscriberByEmail(ctx, "khalid@example.org")
+	if err != nil || k.Name != `خالد "أبو فهد" <b>` || k.Status != store.StatusPending || k.Source != store.SourceImport {
+		t.Errorf("khalid: %+v %v", k, err)
+	}
+	m, err := st.SubscriberByEmail(ctx, "mona@xn--mgbh0fb.xn--mgberp4a5d4ar")
+	if err != nil || !m.Paused || m.Bounces != 1 || m.CreatedAt.Nanosecond() != 500_000_000 || m.Categories[0] != "ثقافة" {
+		t.Errorf("mona: %+v %v", m, err)
+	}
+}
+
+// TestImportExportLossless: import, export, import again changes nothing,
+// and a fresh list importing the export exports the same bytes.
+func TestImportExportLossless(t *testing.T) {
+	a := openSQLite(t)
+	f, _ := os.ReadFile("testdata/subscribers.csv")
+	importString(t, a, string(f), ImportOptions{Confirmed: true})
+	first := exportString(t, a)
+	if !strings.HasPrefix(first, strings.Join(CSVHeader, ",")+"\n") || !strings.Contains(first, "سارة الشمري,confirmed,اقتصاد|رياضة,form,false,0,2025-01-02T08:00:00Z") {
+		t.Fatalf("export:\n%s", first)
+	}
+	rep := importString(t, a, first, ImportOptions{Confirmed: true})
+	if rep.Added != 0 || rep.Existing != 4 || rep.Kept != 2 || len(rep.Rejected) != 0 || rep.Suppressed != 0 {
+		t.Errorf("re-import: %+v", rep)
+	}
+	if again := exportString(t, a); again != first {
+		t.Errorf("re-import changed the list:\n%s\nvs\n%s", again, first)
+	}
+	b := openSQLite(t)
+	importString(t, b, "\ufeff"+first, ImportOptions{})
+	if second := exportString(t, b); second != first {
+		t.Errorf("export(import(export)) differs:\n%s\nvs\n%s", second, first)
+	}
+}
+
+// TestImportNeverResubscribes: rows cannot bring back people who left or
+// bounced, with or without --confirmed; a row saying someone left is
+// honoured.
+func TestImportNeverResubscribes(t *testing.T) {
+	st := openSQLite(t)
+	importString(t, st, "email,status\nleft@example.org,unsubscribed\ngone@example.org,bounced\non@example.org,confirmed\n", ImportOptions{})
+	rep := importString(t, st, "email,status,name\nleft@example.org,confirmed,عائد\ngone@example.org,,\non@example.org,unsubscribed,\n", ImportOptions{Confirmed: true})
+	if rep.Kept != 2 || rep.Suppressed != 1 || rep.Added != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	for email, want := range map[string]store.Status{"left@example.org": store.StatusUnsubscribed, "gone@example.org": store.StatusBounced, "on@example.org": store.StatusUnsubscribed} {
+		s, err := st.SubscriberByEmail(context.Background(), email)
+		if err != nil || s.Status != want {
+			t.Errorf("%s: %+v %v, want %s", email, s, err, want)
+		}
+	}
+	if _, err := Import(context.Background(), st, strings.NewReader("name,status\nسارة,confirmed\n"), ImportOptions{}); err == nil {
+		t.Error("a CSV without an email column was accepted")
+	}
+	if _, err := Import(context.Background(), st, strings.NewReader(""), ImportOptions{}); err == nil {
+		t.Error("an empty file was accepted")
 	}
 }

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/nashra/nashra/feeds"
+)
+
+// mailSink is a real SMTP server (go-smtp) keeping every accepted message
+// by recipient and refusing the recipients in reject with 550 5.1.1.
+type mailSink struct {
+	addr   string
+	mu     sync.Mutex
+	got    map[string][][]byte
+	rcpts  map[string]int // RCPT attempts, accepted or not
+	reject map[string]bool
+}
+
+func startMailSink(t testing.TB, reject ...string) *mailSink {
+	t.Helper()
+	s := &mailSink{got: map[string][][]byte{}, rcpts: map[string]int{}, reject: map[string]bool{}}
+	for _, r := range reject {
+		s.reject[r] = true
+	}
+	srv := smtp.NewServer(s)
+	srv.Domain = "sink.test"
+	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *mailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
+
+// messages returns what rcpt received.
+func (s *mailSink) messages(rcpt string) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.got[rcpt]...)
+}
+
+func (s *mailSink) attempts(rcpt string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rcpts[rcpt]
+}
+
+type sinkSession struct {
+	s  *mailSink
+	to []string
+}
+
+func (x *sinkSession) Reset()                               { x.to = nil }
+func (x *sinkSession) Logout() error                        { return nil }
+func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	x.s.rcpts[to]++
+	if x.s.reject[to] {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
+	x.to = append(x.to, to)
+	return nil
+}
+func (x *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.mu.Lock()
+	for _, to := range x.to {
+		x.s.got[to] = append(x.s.got[to], b)
+	}
+	x.s.mu.Unlock()
+	return nil
+}
+
+// subSite is a site whose mail goes to a sink and whose base URL is the
+// https address of a listener that the test starts serving later (RFC 8058
+// one-click needs https).
+type subSite struct {
+	dir, config string
+	ln          net.Listener
+	base        string
+	// client trusts the test server's TLS certificate (serve starts it).
+	client *http.Client
+}
+
+func newSubSite(t *testing.T, smtpAddr, extra string) *subSite {
+	t.Helper()
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &subSite{dir: dir, config: filepath.Join(dir, "config.yaml"), ln: ln, base: "https://" + ln.Addr().String()}
+	host, port, _ := net.SplitHostPort(smtpAddr)
+	cfg := fmt.Sprintf(`site:
+  title: "نشرة الصباح"
+  base_url: %q
+  timezone: "Asia/Riyadh"
+  content_dir: ""
+store:
+  driver: sqlite
+  dsn: %q
+mail:
+  transport: smtp
+  from: digest@digest.example.com
+  from_name: "نشرة الصباح"
+  max_bounces: 2
+  smtp:
+    host: %q
+    port: %s
+    tls: none
+    pool: 2
+digest:
+  schedule: "0 7 * * *"
+log:
+  level: error
+%s`, s.base, filepath.Join(dir, "nashra.db"), host, port, extra)
+	if err := os.WriteFile(s.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// nashra runs a nashra command in-process on the site and fails on error.
+func (s *subSite) nashra(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := run(t, append([]string{"--config", s.config}, args...)...)
+	if err != nil {
+		t.Fatalf("nashra %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// importArticles imports articles (nashra's JSON format).
+func (s *subSite) importArticles(t *testing.T, name string, arts []map[string]string) {
+	t.Helper()
+	b, _ := json.Marshal(arts)
+	p := filepath.Join(s.dir, name+".json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.nashra(t, "import", p)
+}
+
+// serve serves `nashra serve`'s HTTP handler (newWebServer) on the site's
+// listener until the test ends.
+func (s *subSite) serve(t *testing.T) {
+	t.Helper()
+	var logs bytes.Buffer
+	a := &app{configFile: s.config, out: io.Discard, err: &logs, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	cfg, err := a.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := newPublisher(a, cfg, st).Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newWebServer(ctx, a, cfg, st, feeds.NewHandler(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: s.ln, Config: &http.Server{Handler: h}}
+	srv.StartTLS()
+	s.client = srv.Client()
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		st.Close()
+		if t.Failed() {
+			t.Logf("serve logs:\n%s", logs.String())
+		}
+	})
+}
+
+// dayArticles returns two Arabic articles published the evening before day
+// (in the window of day's 07:00 Riyadh edition), in two categories.
+func dayArticles(day string) []map[string]string {
+	prev, _ := time.Parse("2006-01-02", day)
+	prevDay := prev.AddDate(0, 0, -1).Format("2006-01-02")
+	return []map[string]string{
+		{"title": "ارتفاع أسعار النفط في تعاملات " + day, "url": "https://news.example.com/oil-" + day,
+			"published": prevDay + "T20:00:00+03:00", "category": "اقتصاد",
+			"summary": "ارتفعت أسعار النفط بعد تراجع المخزونات.", "content_text": "ارتفعت أسعار النفط في التعاملات المسائية بعد بيانات أظهرت تراجع المخزونات."},
+		{"title": "فوز الهلال في مباراة " + day, "url": "https://news.example.com/hilal-" + day,
+			"published": prevDay + "T21:00:00+03:00", "category": "رياضة",
+			"summary": "فاز الهلال بثلاثة أهداف.", "content_text": "فاز الهلال على ضيفه بثلاثة أهداف مقابل هدف في مباراة مثيرة."},
+	}
+}
