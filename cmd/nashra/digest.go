@@ -119,7 +119,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 	if err != nil {
 		return err
 	}
-	done0 := counts[store.DeliverySent] + counts[store.DeliveryFailed]
+	done0 := finished(counts)
 	tick, finish := progress(errOut, ed.Recipients-done0, "sending "+day)
 	reported := done0
 	var waiting int
@@ -131,7 +131,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 		if err != nil {
 			return err
 		}
-		done := counts[store.DeliverySent] + counts[store.DeliveryFailed]
+		done := finished(counts)
 		for ; tick != nil && reported < done; reported++ {
 			tick("")
 		}
@@ -158,10 +158,10 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 		}
 	}
 	finish()
-	sentNow := counts[store.DeliverySent] + counts[store.DeliveryFailed] - done0
-	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, retrying %d (%d finished by this run in %s)\n",
-		day, ed.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliveryRetrying],
-		sentNow, time.Since(started).Round(time.Millisecond))
+	sentNow := finished(counts) - done0
+	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, skipped %d, retrying %d (%d finished by this run in %s)\n",
+		day, ed.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
+		counts[store.DeliveryRetrying], sentNow, time.Since(started).Round(time.Millisecond))
 	if waiting > 0 {
 		when := "later"
 		if !next.IsZero() {
@@ -175,6 +175,14 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 			counts[store.DeliveryFailed], day, errPartial)
 	}
 	return nil
+}
+
+// finished counts the deliveries in a final state: sent, failed or
+// skipped (not to be sent: no story in the subscriber's categories, or
+// paused or unsubscribed by send time). Only failed ones make `digest send`
+// exit non-zero.
+func finished(counts map[store.DeliveryState]int) int {
+	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped]
 }
 
 // waitEdition waits until the edition job of day has run: the edition is

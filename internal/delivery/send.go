@@ -15,8 +15,9 @@ type Outcome int
 
 // Outcomes of Deliver.
 const (
-	// Skipped: nothing to do (already sent or failed, erased, unsubscribed,
-	// paused, or no story in the subscriber's categories).
+	// Skipped: nothing to do (already sent, failed or skipped), or not to
+	// be sent (erased, unsubscribed, paused, or no story in the
+	// subscriber's categories): the delivery is recorded as skipped.
 	Skipped Outcome = iota
 	Sent
 	// AssumedSent: a dead attempt had passed the commit mark (see the
@@ -61,7 +62,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	committer, isCommitter := s.committer()
 	if !ok {
 		switch d.State {
-		case store.DeliverySent, store.DeliveryFailed:
+		case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped:
 			return Skipped, nil
 		case store.DeliverySending:
 			// Left by a dead attempt of this same job.
@@ -88,7 +89,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 
 	subscriber, err := s.st.GetSubscriber(ctx, sub)
 	if errors.Is(err, store.ErrNotFound) {
-		return Skipped, s.mark(lctx, d, store.DeliveryFailed, "not sent: subscriber erased")
+		return Skipped, s.mark(lctx, d, store.DeliverySkipped, "not sent: subscriber erased")
 	}
 	if err != nil {
 		return s.retry(lctx, d, err)
@@ -98,7 +99,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		if subscriber.Paused {
 			why = "not sent: subscriber paused"
 		}
-		return Skipped, s.mark(lctx, d, store.DeliveryFailed, why)
+		return Skipped, s.mark(lctx, d, store.DeliverySkipped, why)
 	}
 	e, err := s.edition(ctx, edition)
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		return s.retry(lctx, d, err)
 	}
 	if !has {
-		return Skipped, s.mark(lctx, d, store.DeliveryFailed, "not sent: no story in the chosen categories")
+		return Skipped, s.mark(lctx, d, store.DeliverySkipped, "not sent: no story in the chosen categories")
 	}
 
 	env := mailer.Envelope{From: s.o.FromAddr, To: []string{subscriber.Email}}

@@ -221,15 +221,19 @@ const (
 	DeliverySent     DeliveryState = "sent"
 	DeliveryRetrying DeliveryState = "retrying"
 	DeliveryFailed   DeliveryState = "failed"
+	// DeliverySkipped: deliberately not sent (no story in the subscriber's
+	// categories; paused, unsubscribed or erased by send time). Like sent
+	// and failed it is never claimed again; unlike failed it is no error.
+	DeliverySkipped DeliveryState = "skipped"
 )
 
 // DeliveryStates lists every state, in the order a status report shows them.
-var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliveryRetrying, DeliverySent, DeliveryFailed}
+var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped}
 
-// Valid reports whether s is one of the five states.
+// Valid reports whether s is one of the six states.
 func (s DeliveryState) Valid() bool {
 	switch s {
-	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed:
+	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped:
 		return true
 	}
 	return false
@@ -260,7 +264,8 @@ type Ledger interface {
 	// ClaimDelivery moves a queued or retrying delivery (or one stuck in
 	// sending for longer than SendingLease) to sending and counts the
 	// attempt. Of concurrent claims exactly one gets true; the others, and
-	// claims on sent or failed deliveries, get the current row and false.
+	// claims on sent, failed or skipped deliveries, get the current row and
+	// false.
 	ClaimDelivery(ctx context.Context, editionID string, subscriberID int64) (*Delivery, bool, error)
 	// MarkDelivery sets the state and last error; sent stamps SentAt.
 	// Moving a sent delivery to another state gives ErrDeliveryFinal.

@@ -167,7 +167,7 @@ func testDeliveryLifecycle(t *testing.T, newStore NewStore) {
 
 	counts, err := s.DeliveryCounts(ctx, e.ID)
 	must(t, "DeliveryCounts", err)
-	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 1, store.DeliverySent: 1, store.DeliveryRetrying: 0, store.DeliveryFailed: 1}
+	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 1, store.DeliverySent: 1, store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 0}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("DeliveryCounts = %v, want %v", counts, want)
 	}
@@ -307,5 +307,47 @@ func testStaleSending(t *testing.T, newStore NewStore) {
 	}
 	if _, ok, err := s.ClaimDelivery(ctx, e.ID, subs[1].ID); err != nil || ok {
 		t.Errorf("recent sending delivery reclaimed: ok=%v err=%v", ok, err)
+	}
+}
+
+// testDeliverySkipped: a skipped delivery is final for claims like a failed
+// one, keeps its note, and is counted and listed apart from failures.
+func testDeliverySkipped(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	subs := addSubscribers(ctx, t, s, 3)
+	e := &store.Edition{ID: "2025-03-15", Subject: "نشرة السبت"}
+	_, err := s.CreateEdition(ctx, e)
+	must(t, "CreateEdition", err)
+	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
+	must(t, "EnqueueDeliveries", err)
+	for i, sub := range subs[:2] {
+		_, ok, err := s.ClaimDelivery(ctx, e.ID, sub.ID)
+		if err != nil || !ok {
+			t.Fatalf("claim %d: ok=%v err=%v", i, ok, err)
+		}
+	}
+	const why = "not sent: no story in the chosen categories"
+	must(t, "mark skipped", s.MarkDelivery(ctx, e.ID, subs[0].ID, store.DeliverySkipped, why))
+	must(t, "mark failed", s.MarkDelivery(ctx, e.ID, subs[1].ID, store.DeliveryFailed, "550 5.1.1 no such user"))
+
+	d, ok, err := s.ClaimDelivery(ctx, e.ID, subs[0].ID)
+	must(t, "claim skipped", err)
+	if ok || d.State != store.DeliverySkipped || d.LastError != why || !d.SentAt.IsZero() {
+		t.Errorf("claim of a skipped delivery: ok=%v %+v", ok, d)
+	}
+	counts, err := s.DeliveryCounts(ctx, e.ID)
+	must(t, "DeliveryCounts", err)
+	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 0, store.DeliverySent: 0,
+		store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 1}
+	if !reflect.DeepEqual(counts, want) {
+		t.Errorf("DeliveryCounts = %v, want %v", counts, want)
+	}
+	ds, err := s.ListDeliveries(ctx, e.ID, store.DeliverySkipped, 0)
+	must(t, "ListDeliveries skipped", err)
+	if len(ds) != 1 || ds[0].SubscriberID != subs[0].ID || ds[0].Email != subs[0].Email {
+		t.Errorf("ListDeliveries(skipped) = %+v", ds)
+	}
+	if !store.DeliverySkipped.Valid() {
+		t.Error("skipped is not a valid state")
 	}
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"DeliveryLifecycle", testDeliveryLifecycle},
 		{"ClaimDeliveryConcurrent", testClaimDeliveryConcurrent},
 		{"StaleSendingReclaimed", testStaleSending},
+		{"DeliverySkipped", testDeliverySkipped},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
