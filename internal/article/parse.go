@@ -215,7 +215,11 @@ func finish(a *Article, name, base string, modTime time.Time, o Options) {
 	a.Summary = StripTags(a.Summary)
 	if a.Summary == "" {
 		a.SummaryExplicit = false
-		a.Summary = SanitizeLine(o.Summarize(a.Title, a.BodyText))
+		text := ProseText(a.BodyHTML)
+		if strings.TrimSpace(text) == "" {
+			text = a.BodyText
+		}
+		a.Summary = SanitizeLine(o.Summarize(a.Title, text))
 	}
 }
 

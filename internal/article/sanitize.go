@@ -398,6 +398,27 @@ func HTMLToText(s string) string {
 type textWriter struct {
 	blocks []string
 	cur    strings.Builder
+	// proseOnly drops headings, tables and captions: what a summary may
+	// quote is the article's running text.
+	proseOnly bool
+}
+
+// ProseText is the running text of sanitised HTML — paragraphs, quotes and
+// list items, without headings, tables or captions — in blocks separated by
+// blank lines. Extractive summaries are drawn from it, so that a heading
+// such as "ماذا تغير للمسافرين؟" never becomes a summary sentence.
+func ProseText(s string) string {
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")), body)
+	if err != nil {
+		return SanitizeText(s)
+	}
+	t := &textWriter{proseOnly: true}
+	for _, n := range nodes {
+		t.walk(n)
+	}
+	t.flush()
+	return SanitizeText(strings.Join(t.blocks, "\n\n"))
 }
 
 func (t *textWriter) flush() {
@@ -440,6 +461,11 @@ func (t *textWriter) walk(n *html.Node) {
 		t.cur.WriteByte(' ')
 	case atom.Img:
 		return
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Table, atom.Figcaption, atom.Caption:
+		if t.proseOnly {
+			t.flush()
+			return
+		}
 	}
 	block := blockElements[n.DataAtom]
 	if block {
