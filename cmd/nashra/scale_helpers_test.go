@@ -47,7 +47,7 @@ func scaleArticles() []map[string]string {
 			}
 			b["url"] = fmt.Sprintf("%s-%d", a["url"], i)
 			b["title"] = fmt.Sprintf("%s (%d)", a["title"], i+1)
-			b["published"] = d.Add(time.Duration(j)*time.Hour - 4*time.Hour).Format("2006-01-02T15:04:05") + "+03:00"
+			b["published"] = d.Add(time.Duration(j)*time.Hour-4*time.Hour).Format("2006-01-02T15:04:05") + "+03:00"
 			out = append(out, b)
 		}
 	}
