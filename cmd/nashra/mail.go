@@ -125,8 +125,11 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 	return svc, tr, nil
 }
 
-// sendWorkers is the number of concurrent sends: twice the SMTP pool (a
-// worker spends part of its time in the ledger), or 8 for the file outbox.
+// sendWorkers is the number of River send workers: 16 per SMTP connection
+// (the pool bounds the sends on the wire; the extra workers wait for a
+// connection with their message rendered, and let River lock jobs in
+// batches — with 2 per connection it fetched one or two jobs at a time and
+// its fetch query was a fifth of the CPU), or 8 for the file outbox.
 func sendWorkers(cfg *config.Config) int {
 	if cfg.Mail.Transport == "smtp" {
 		return max(16*cfg.Mail.SMTP.Pool, 2)

@@ -134,6 +134,16 @@ func TestDSN(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || !fi.IsDir() {
 		t.Errorf("parent folder not created: %v", err)
 	}
+	// synchronous: NORMAL by default, FULL kept when asked for.
+	for dsn, want := range map[string]string{"c.db": "_synchronous=NORMAL", "c.db?_synchronous=FULL": "_synchronous=FULL"} {
+		got, err := DSN(filepath.Join(dir, dsn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(got, "_synchronous=") != 1 || !strings.Contains(got, want) {
+			t.Errorf("DSN(%q) = %q, want %s once", dsn, got, want)
+		}
+	}
 }
 
 func TestOpenUnwritable(t *testing.T) {
