@@ -219,7 +219,7 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 			QueueEditions: {MaxWorkers: 1},
 			QueueMail:     {MaxWorkers: opts.Workers},
 		},
-		Workers:              workers,
+		Workers: workers,
 		// A fetch locks every job a free worker can take: waiting 20ms
 		// between fetches lets completions pile up into one fetch (the
 		// SQLite fetch query costs the same for 1 job or 50).
