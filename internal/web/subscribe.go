@@ -4,7 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -193,7 +195,7 @@ func (h *Subscribe) form(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
-	key := subscribe.ClientKey(r.RemoteAddr)
+	key := subscribe.ClientKey(clientAddr(r))
 	if !h.limit.Allow(key) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
 		h.pages.Error(w, r, http.StatusTooManyRequests, "")
@@ -394,4 +396,29 @@ func stripControls(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// clientAddr is the address sign-ups are rate-limited by: the peer's, or,
+// when the peer is a reverse proxy on this host (a loopback address), the
+// last hop of X-Forwarded-For it appended. A remote peer cannot choose
+// its bucket by sending the header itself.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !ip.Unmap().IsLoopback() {
+		return r.RemoteAddr
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return r.RemoteAddr
+	}
+	hops := strings.Split(xff[len(xff)-1], ",")
+	last := strings.TrimSpace(hops[len(hops)-1])
+	if _, err := netip.ParseAddr(last); err != nil {
+		return r.RemoteAddr
+	}
+	return last
 }

@@ -379,3 +379,26 @@ func TestLinkTokens(t *testing.T) {
 		t.Fatalf("after one-click: %+v", s)
 	}
 }
+
+func TestClientAddr(t *testing.T) {
+	for _, tt := range []struct {
+		remote, xff, want string
+	}{
+		{"192.0.2.7:4000", "", "192.0.2.7:4000"},
+		{"192.0.2.7:4000", "198.51.100.1", "192.0.2.7:4000"}, // a remote peer cannot pick its bucket
+		{"127.0.0.1:4000", "", "127.0.0.1:4000"},
+		{"127.0.0.1:4000", "198.51.100.1", "198.51.100.1"},
+		{"127.0.0.1:4000", "203.0.113.9, 198.51.100.1", "198.51.100.1"}, // the proxy's own hop
+		{"[::1]:4000", "2001:db8::5", "2001:db8::5"},
+		{"127.0.0.1:4000", "not-an-ip", "127.0.0.1:4000"},
+	} {
+		r, _ := http.NewRequest("POST", "/subscribe", nil)
+		r.RemoteAddr = tt.remote
+		if tt.xff != "" {
+			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if got := clientAddr(r); got != tt.want {
+			t.Errorf("clientAddr(%s, XFF %q) = %q, want %q", tt.remote, tt.xff, got, tt.want)
+		}
+	}
+}
