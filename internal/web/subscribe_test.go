@@ -68,6 +68,9 @@ func TestSubscribeJourney(t *testing.T) {
 	if m.to() != "Sara@example.org" || !strings.Contains(subj, "أكّد اشتراكك في «نشرة الصباح»") {
 		t.Errorf("email to %q subject %q", m.to(), subj)
 	}
+	if !strings.Contains(string(m.Raw), "Content-Transfer-Encoding: base64") || !strings.Contains(m.Header.Get("Subject"), "=?UTF-8?B?") {
+		t.Errorf("confirmation email not base64-encoded:\n%.600s", m.Raw)
+	}
 	if m.Header.Get("List-Id") != "" || m.Header.Get("List-Unsubscribe") != "" {
 		t.Errorf("confirmation email with list headers: %v", m.Header)
 	}
