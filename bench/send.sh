@@ -5,6 +5,10 @@
 #
 #   bench/send.sh [SUBSCRIBERS] [BIG_LIST]     (defaults 20000 and 100000)
 #
+# BIG_LIST 0 skips the memory run (quick iterations: bench/send.sh 5000 0).
+# The machine's load matters: both rates are wall-clock; compare runs made
+# back to back, and read nashra's CPU time (printed by GNU time) beside them.
+#
 # Needs Postfix's smtp-sink and smtp-source (/usr/sbin) and GNU time.
 set -eu
 N=${1:-20000}
@@ -27,9 +31,11 @@ sleep 0.5
 cfg="$work/site/config.yaml"
 size=$("$work/nashra" --config "$cfg" digest preview --date 2026-03-10 --format eml | wc -c)
 start=$(date +%s.%N)
-"$work/nashra" --config "$cfg" digest send --date 2026-03-10 >"$work/send.out"
+/usr/bin/time -f 'nashra CPU: user %U s, system %S s; peak RSS %M kB' \
+	"$work/nashra" --config "$cfg" digest send --date 2026-03-10 >"$work/send.out" 2>"$work/send.time"
 end=$(date +%s.%N)
 cat "$work/send.out"
+tail -1 "$work/send.time"
 nashra_rate=$(echo "$N / ($end - $start)" | bc -l)
 
 # smtp-source: the same number of messages of the same size, $POOL sessions.
@@ -42,6 +48,8 @@ printf 'message size %d bytes, %d messages, %d connections\n' "$size" "$N" "$POO
 printf 'nashra digest send: %.0f msg/s\n' "$nashra_rate"
 printf 'smtp-source:        %.0f msg/s\n' "$source_rate"
 printf 'ratio: %.2f (goal >= 0.5)\n' "$(echo "$nashra_rate / $source_rate" | bc -l)"
+
+[ "$BIG" -gt 0 ] || exit 0
 
 # Peak memory for the big list.
 "$work/sendseed" -dir "$work/big" -n "$BIG" -port $PORT -pool $POOL >/dev/null
