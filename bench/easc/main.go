@@ -51,6 +51,7 @@ func run(args []string, out io.Writer) error {
 	dir := fs.String("easc", "", "EASC folder (default ../shared/data/easc from the module root)")
 	seeds := fs.Int("seeds", 20, "random baseline: number of seeds averaged")
 	doTrain := fs.Bool("train", false, "learn the summary model on the odd topics (cross-validated inside them)")
+	doExplore := fs.Bool("explore", false, "related: compare similarity variants by a full scan (choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
 	fs.IntVar(&indexOpts.Feedback, "fb", indexOpts.Feedback, "related: feedback documents")
@@ -78,6 +79,10 @@ func run(args []string, out io.Writer) error {
 		} else {
 			even = append(even, a)
 		}
+	}
+	if *doExplore {
+		explore(out, arts, odd, even)
+		return nil
 	}
 	if *doTrain {
 		return train(odd, out, *outFile)

@@ -24,6 +24,14 @@ type IndexOptions struct {
 	// TitleWeight counts each title stem this many times; CategoryWeight is
 	// the term frequency of the category pseudo-term.
 	TitleWeight, CategoryWeight float64
+	// SurfaceWeight and PrefixWeight add two more fields beside the light
+	// stems, with these weights: the normalised word as written, and the
+	// word with only its prefixes (conjunction, article) stripped. 0 leaves
+	// a field out.
+	SurfaceWeight, PrefixWeight float64
+	// MaxDF leaves out of the similarity the terms found in more than this
+	// share of the articles (0 = keep all).
+	MaxDF float64
 	// QueryTerms is how many of the query article's stems (the heaviest by
 	// tf·idf) are looked up in the inverted index; 0 means all.
 	QueryTerms int
@@ -42,8 +50,8 @@ type IndexOptions struct {
 
 // DefaultIndexOptions are the options NewIndex uses.
 var DefaultIndexOptions = IndexOptions{
-	TitleWeight: 3, CategoryWeight: 2, QueryTerms: 24, Candidates: 300,
-	Feedback: 5, FeedbackWeight: 0.5, Duplicate: 0.6,
+	TitleWeight: 3, CategoryWeight: 2, SurfaceWeight: 1, PrefixWeight: 1, MaxDF: 0.2,
+	QueryTerms: 24, Candidates: 300, Feedback: 2, FeedbackWeight: 0.5, Duplicate: 0.6,
 }
 
 // Index is an inverted index of article stems for finding related articles.
@@ -108,10 +116,16 @@ func (ix *Index) analyse(d Doc) (map[string]float64, *signature) {
 		if !ok {
 			continue
 		}
+		w := 1.0
 		if i < titleLen {
-			tf[st] += ix.opt.TitleWeight
-		} else {
-			tf[st]++
+			w = ix.opt.TitleWeight
+		}
+		tf[st] += w
+		if ix.opt.SurfaceWeight > 0 {
+			tf["\x01"+t] += w * ix.opt.SurfaceWeight
+		}
+		if ix.opt.PrefixWeight > 0 {
+			tf["\x02"+prefixForm(t)] += w * ix.opt.PrefixWeight
 		}
 	}
 	if d.Category != "" && ix.opt.CategoryWeight > 0 {
@@ -140,7 +154,7 @@ func (ix *Index) Add(d Doc) {
 			ix.df = append(ix.df, 0)
 			ix.postings = append(ix.postings, nil)
 		}
-		pairs = append(pairs, pair{id, float32(1 + math.Log(f))})
+		pairs = append(pairs, pair{id, float32(tfWeight(f))})
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].id < pairs[j].id })
 	e.terms = make([]int32, len(pairs))
@@ -181,6 +195,14 @@ func (ix *Index) norm(e *docEntry) float32 {
 		s += w * w
 	}
 	return float32(math.Sqrt(s))
+}
+
+// tfWeight is 1 + ln f, or f itself below 1 (a field weighted under 1).
+func tfWeight(f float64) float64 {
+	if f < 1 {
+		return f
+	}
+	return 1 + math.Log(f)
 }
 
 // Remove drops the article with the given ID, if present.

@@ -66,7 +66,7 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	} else {
 		for s, f := range tf {
 			if t, ok := ix.termID[s]; ok && ix.df[t] > 0 {
-				q = append(q, qterm{t, (1 + math.Log(f)) * ix.idf(t)})
+				q = append(q, qterm{t, tfWeight(f) * ix.idf(t)})
 			}
 		}
 	}
@@ -205,10 +205,14 @@ func sortedDesc(h *matchHeap) []scored {
 // of ln((N+1)/df), which on EASC finds articles on the same topic better
 // than plain idf (rare names dominate less). A term found in one article
 // only links nothing and counts for nothing, not even in the norm, so long
-// articles full of names are not penalised.
+// articles full of names are not penalised; nor does a term found in more
+// than MaxDF of the articles (and in more than minMaxDF: in a small archive
+// a share says little).
+const minMaxDF = 10
+
 func (ix *Index) idf(t int32) float64 {
 	df := ix.df[t]
-	if df <= 1 {
+	if df <= 1 || ix.opt.MaxDF > 0 && float64(df) > max(ix.opt.MaxDF*float64(ix.live), minMaxDF) {
 		return 0
 	}
 	return math.Sqrt(math.Log(float64(ix.live+1) / float64(df)))

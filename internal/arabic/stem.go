@@ -76,6 +76,27 @@ func stemToken(t string) (string, bool) {
 	return t, true
 }
 
+// prefixForm returns a normalised token with the prefixes stemToken strips
+// (a conjunction, the article and a preposition fused with it) removed and
+// its suffixes kept: a second matching field that keeps number and gender.
+func prefixForm(t string) string {
+	if !isArabicWord(t) {
+		return t
+	}
+	n := utf8.RuneCountInString(t)
+	if n >= 4 && strings.HasPrefix(t, "و") && !protectedWaw(t) {
+		t, n = t[len("و"):], n-1
+	} else if n >= 5 && strings.HasPrefix(t, "ف") && hasAnyPrefix(t[len("ف"):], "ال", "بال", "لل", "كال") {
+		t, n = t[len("ف"):], n-1
+	}
+	for _, p := range articlePrefixes {
+		if pn := utf8.RuneCountInString(p); strings.HasPrefix(t, p) && n-pn >= 2 {
+			return t[len(p):]
+		}
+	}
+	return t
+}
+
 // isStopForm reports whether the token, or the token without a leading
 // conjunction and/or preposition, is a stop word.
 func isStopForm(t string) bool {
