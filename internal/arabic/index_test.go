@@ -220,3 +220,20 @@ func TestIndexConcurrent(t *testing.T) {
 		t.Fatalf("Len = %d, want 250", ix.Len())
 	}
 }
+
+func TestPrefixForm(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"والمعلمين", "معلمين"}, // conjunction and article off, plural kept
+		{"بالمدارس", "مدارس"},
+		{"للطلاب", "طلاب"},
+		{"فالحكومه", "حكومه"},
+		{"وزير", "وزير"}, // root و kept
+		{"ووزير", "وزير"},
+		{"كتب", "كتب"},
+		{"nashra", "nashra"},
+	} {
+		if got := prefixForm(c.in); got != c.want {
+			t.Errorf("prefixForm(%s) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
