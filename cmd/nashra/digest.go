@@ -180,7 +180,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wai
 // finished counts the deliveries in a final state: sent, failed or
 // skipped (not to be sent: no story in the subscriber's categories, or
 // paused or unsubscribed by send time). Only failed ones make `digest send`
-// exit non-zero.
+// exit non-zero; skipped ones are no error.
 func finished(counts map[store.DeliveryState]int) int {
 	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped]
 }

@@ -222,7 +222,8 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 		Workers: workers,
 		// A fetch locks every job a free worker can take: waiting 20ms
 		// between fetches lets completions pile up into one fetch (the
-		// SQLite fetch query costs the same for 1 job or 50).
+		// SQLite fetch query costs the same for 1 job or 50, and SQLite
+		// re-plans it whenever its LIMIT changes).
 		FetchCooldown:        20 * time.Millisecond,
 		FetchPollInterval:    100 * time.Millisecond,
 		JobTimeout:           5 * time.Minute,
