@@ -145,17 +145,20 @@ func (t *SMTPTransport) SendCommit(ctx context.Context, env Envelope, msg []byte
 			return &SendError{Stage: "mail", Err: fmt.Errorf("invalid envelope address %q", a)}
 		}
 	}
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return fmt.Errorf("mailer: smtp: rate limit: %w", err)
-		}
-	}
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("mailer: smtp: waiting for a connection: %w", ctx.Err())
 	}
 	defer func() { <-t.slots }()
+	// The rate limit is taken once a connection slot is ours, so that the
+	// message leaves right after its turn instead of queueing behind the
+	// pool and going out in a burst with others.
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return fmt.Errorf("mailer: smtp: rate limit: %w", err)
+		}
+	}
 
 	for {
 		sc, reused, err := t.get(ctx)

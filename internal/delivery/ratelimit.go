@@ -11,7 +11,8 @@ import (
 // take at least (1+RateHeadroom) seconds, so that the jitter between a
 // slot and the moment the SMTP server accepts the message (pool waits,
 // round trips) cannot squeeze rate+1 acceptances into one second.
-const RateHeadroom = 0.03
+// 10% keeps a loaded machine's scheduling jitter within the limit.
+const RateHeadroom = 0.10
 
 // rateTable holds one row per shared limiter: the time of its next free
 // slot, on the database's clock (the one clock every node agrees on).
