@@ -1,6 +1,7 @@
 package arabic
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -145,6 +146,10 @@ func TestRelatedAgreesWithScan(t *testing.T) {
 	}
 }
 
+// relatedQueries is how many queries BenchmarkRelated's agreement check
+// runs through both the index and the full scan (bench/run --quick lowers it).
+var relatedQueries = flag.Int("related.queries", 500, "queries compared by BenchmarkRelated/agreement")
+
 var (
 	archiveOnce sync.Once
 	archiveDocs []Doc
@@ -163,7 +168,8 @@ func archive100k(b *testing.B) ([]Doc, *Index) {
 
 // BenchmarkRelated compares the inverted index with a full scan over a
 // 100,000-article synthetic archive, and reports the share of queries whose
-// top 3 is the same (metric "same-top3-%"), measured on 500 queries.
+// top 3 is the same (metric "same-top3-%"), measured on -related.queries
+// queries (500 by default).
 func BenchmarkRelated(b *testing.B) {
 	docs, ix := archive100k(b)
 	b.Run("index", func(b *testing.B) {
@@ -184,7 +190,7 @@ func BenchmarkRelated(b *testing.B) {
 		var share float64
 		var ti, ts time.Duration
 		for b.Loop() {
-			share, ti, ts = agreement(ix, docs, 500)
+			share, ti, ts = agreement(ix, docs, *relatedQueries)
 		}
 		b.ReportMetric(100*share, "same-top3-%")
 		b.ReportMetric(float64(ts)/float64(ti), "speedup-x")
