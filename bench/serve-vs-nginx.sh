@@ -2,7 +2,7 @@
 # Serving benchmark: `nashra serve` answering GET /atom.xml against nginx
 # serving the same bytes as a static file, both on loopback, measured by wrk
 # in the same run. Prints requests/s of each and the ratio nashra/nginx.
-# Usage: bench/serve-vs-nginx.sh [seconds] [connections]
+# Usage: bench/serve-vs-nginx.sh [seconds] [connections]   (ROUNDS=3 alternating rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -38,13 +38,21 @@ sleep 0.5
 cmp <(curl -fs http://127.0.0.1:18080/atom.xml) <(curl -fs http://127.0.0.1:18081/atom.xml) || { echo "bodies differ" >&2; exit 1; }
 
 rps() { wrk -t2 -c"$conns" -d"${secs}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
-# Warm up both, then measure alternately.
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Warm up both, then measure in alternating rounds (the machine is shared:
+# alternating keeps drifts in load from favouring one side), medians.
+rounds=${ROUNDS:-3}
 wrk -t1 -c4 -d1s http://127.0.0.1:18080/atom.xml >/dev/null; wrk -t1 -c4 -d1s http://127.0.0.1:18081/atom.xml >/dev/null
-nashra_rps=$(rps http://127.0.0.1:18080/atom.xml)
-nginx_rps=$(rps http://127.0.0.1:18081/atom.xml)
+: >"$work/a"; : >"$work/b"
+for _ in $(seq 1 "$rounds"); do
+  rps http://127.0.0.1:18080/atom.xml >>"$work/a"
+  rps http://127.0.0.1:18081/atom.xml >>"$work/b"
+done
+nashra_rps=$(median <"$work/a")
+nginx_rps=$(median <"$work/b")
 size=$(stat -c %s "$work/public/atom.xml")
 ratio=$(awk -v a="$nashra_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }')
-echo "atom.xml ($size bytes), wrk -t2 -c$conns -d${secs}s on $(nproc) cores"
-echo "nashra serve: $nashra_rps req/s"
-echo "nginx static: $nginx_rps req/s"
+echo "atom.xml ($size bytes), wrk -t2 -c$conns -d${secs}s, $rounds alternating rounds, medians, on $(nproc) cores"
+echo "nashra serve: $nashra_rps req/s (rounds: $(tr '\n' ' ' <"$work/a"))"
+echo "nginx static: $nginx_rps req/s (rounds: $(tr '\n' ' ' <"$work/b"))"
 echo "ratio nashra/nginx: $ratio (goal >= 0.8)"

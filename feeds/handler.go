@@ -25,6 +25,17 @@ func NewHandler(s *Set) *Handler {
 // Swap makes the Handler serve s from the next request on.
 func (h *Handler) Swap(s *Set) { h.set.Store(s) }
 
+// Serves reports whether path is one of the files of the Set being served
+// ("/" included), so a router can hand feed requests over directly.
+func (h *Handler) Serves(path string) bool {
+	s := h.set.Load()
+	if s == nil {
+		return false
+	}
+	_, ok := s.Get(path)
+	return ok
+}
+
 // Set returns the Set being served.
 func (h *Handler) Set() *Set { return h.set.Load() }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -39,6 +40,7 @@ func newServeCmd(a *app) *cobra.Command {
 }
 
 func serve(ctx context.Context, a *app, cfg *config.Config) error {
+	debug.SetGCPercent(cfg.Server.GCPercent)
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

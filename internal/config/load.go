@@ -54,7 +54,7 @@ func Defaults() Config {
 			ContentDir:  "content",
 		},
 		Store:  Store{Driver: "sqlite", DSN: "data/nashra.db"},
-		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second},
+		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second, GCPercent: 400},
 		Feeds:  Feeds{Items: 50, FullContent: true, CacheMaxAge: 5 * time.Minute},
 		Text:   Text{SummaryWords: 60, RelatedK: 5},
 		Mail: Mail{

@@ -55,6 +55,9 @@ func (c *Config) Validate() error {
 	if c.Server.ShutdownTimeout < 0 {
 		bad("server.shutdown_timeout", "must not be negative")
 	}
+	if c.Server.GCPercent < -1 || c.Server.GCPercent == 0 {
+		bad("server.gc_percent", "must be a positive percentage (100 is Go's default) or -1 to turn the collector off, got %d", c.Server.GCPercent)
+	}
 	if c.Server.WatchInterval < 0 {
 		bad("server.watch_interval", "must not be negative (0 turns watching off)")
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +32,7 @@ type Metrics struct {
 	sends       *prometheus.CounterVec
 	sendLatency prometheus.Histogram
 	requests    *prometheus.CounterVec
+	reqCache    sync.Map // requestKey -> prometheus.Counter
 }
 
 // New returns the metrics of one process, with Go runtime and process
@@ -82,9 +84,22 @@ func (m *Metrics) Send(result string, took time.Duration) {
 // SendLatency records how long one send job ran.
 func (m *Metrics) SendLatency(took time.Duration) { m.sendLatency.Observe(took.Seconds()) }
 
-// Request records one HTTP request.
+// Request records one HTTP request. The counter of each (route, status)
+// pair is looked up once and kept: feed requests are the hot path.
 func (m *Metrics) Request(path string, status int) {
-	m.requests.WithLabelValues(Route(path), strconv.Itoa(status)).Inc()
+	key := requestKey{Route(path), status}
+	if c, ok := m.reqCache.Load(key); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c := m.requests.WithLabelValues(key.route, strconv.Itoa(status))
+	m.reqCache.Store(key, c)
+	c.Inc()
+}
+
+type requestKey struct {
+	route  string
+	status int
 }
 
 // Route folds a request path into a bounded set of labels: the feed paths
@@ -99,8 +114,12 @@ func Route(p string) string {
 	if rest, ok := strings.CutPrefix(p, "/categories/"); ok {
 		if _, file, ok := strings.Cut(rest, "/"); ok {
 			switch file {
-			case "feed.xml", "atom.xml", "feed.json":
-				return "/categories/{slug}/" + file
+			case "feed.xml":
+				return "/categories/{slug}/feed.xml"
+			case "atom.xml":
+				return "/categories/{slug}/atom.xml"
+			case "feed.json":
+				return "/categories/{slug}/feed.json"
 			}
 		}
 		return "/categories/other"

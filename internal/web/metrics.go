@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"sync"
 )
+
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // RequestCounter records one served request (metrics.Metrics implements it).
 type RequestCounter interface {
@@ -18,11 +21,14 @@ func Instrument(h http.Handler, c RequestCounter, metrics http.Handler) http.Han
 			metrics.ServeHTTP(w, r)
 			return
 		}
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
 		if c != nil {
 			c.Request(r.URL.Path, sw.status)
 		}
+		*sw = statusWriter{}
+		statusWriters.Put(sw)
 	})
 }
 

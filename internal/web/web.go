@@ -56,8 +56,9 @@ type Options struct {
 
 // Server is the HTTP handler.
 type Server struct {
-	o   Options
-	mux *http.ServeMux
+	o     Options
+	mux   *http.ServeMux
+	feeds FeedServer
 }
 
 // New builds the handler.
@@ -83,13 +84,27 @@ func New(o Options) *Server {
 	}
 	if o.Feeds != nil {
 		s.mux.Handle("/", o.Feeds)
+		s.feeds, _ = o.Feeds.(FeedServer)
 	}
 	return s
 }
 
+// ServeHTTP routes a request; feed paths skip the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The feeds are the hot path: a reader polls them all day. They go
+	// straight to the in-memory handler (which sets its own headers).
+	if s.feeds != nil && s.feeds.Serves(r.URL.Path) {
+		s.o.Feeds.ServeHTTP(w, r)
+		return
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.mux.ServeHTTP(w, r)
+}
+
+// FeedServer is implemented by a Feeds handler that can say, without
+// routing, which paths it serves (feeds.Handler).
+type FeedServer interface {
+	Serves(path string) bool
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
