@@ -15,7 +15,7 @@ func TestNormalize(t *testing.T) {
 		{"tanween", "شكراً كتابٌ", "شكرا كتاب"},
 		{"shadda and sukun", "محمّد قُلْ", "محمد قل"},
 		{"superscript alef", "هٰذا", "هذا"},
-		{"quranic marks", "الرَّحِيمِ ۝ ۖ", "الرحيم ۝ "},
+		{"quranic marks", "الرَّحِيمِ \u06dd ۖ", "الرحيم \u06dd "},
 		{"tatweel", "تسـعة جـــميل", "تسعه جميل"},
 		{"alef hamza above", "أحمد", "احمد"},
 		{"alef hamza below", "إسلام", "اسلام"},
