@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/store"
 )
 
 func init() { register(newImportCmd) }
@@ -19,33 +21,26 @@ func newImportCmd(a *app) *cobra.Command {
 			"the exit status is then 2.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			p := newPublisher(a, cfg, st)
-			tick, done := progress(cmd.ErrOrStderr(), publish.CountFiles(paths), "importing")
-			r, err := p.Import(ctx, paths, tick)
-			done()
-			for _, e := range r.Errors {
-				for _, line := range unjoinLines(e) {
-					fmt.Fprintln(cmd.ErrOrStderr(), "nashra: import:", line)
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				p := newPublisher(a, cfg, st)
+				tick, done := progress(cmd.ErrOrStderr(), publish.CountFiles(paths), "importing")
+				r, err := p.Import(ctx, paths, tick)
+				done()
+				for _, e := range r.Errors {
+					for _, line := range unjoinLines(e) {
+						fmt.Fprintln(cmd.ErrOrStderr(), "nashra: import:", line)
+					}
 				}
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), r.String())
-			if err != nil {
-				return err
-			}
-			if r.Failed > 0 {
-				return fmt.Errorf("import: %d failed: %w", r.Failed, errPartial)
-			}
-			return nil
+				fmt.Fprintln(cmd.OutOrStdout(), r.String())
+				if err != nil {
+					return err
+				}
+				if r.Failed > 0 {
+					return fmt.Errorf("import: %d failed: %w", r.Failed, errPartial)
+				}
+				return nil
+			})
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -43,34 +44,27 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 		Short: "Add a subscriber (an address added by an admin counts as confirmed)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			s := &store.Subscriber{
-				Email: args[0], Name: name, Status: store.StatusConfirmed,
-				Categories: splitList(categories), Source: store.SourceAdmin, Force: force,
-			}
-			created, err := st.AddSubscriber(ctx, s)
-			switch {
-			case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
-				return fmt.Errorf("subscribers add %s: %w (use --force to subscribe it again)", args[0], err)
-			case err != nil:
-				return fmt.Errorf("subscribers add %s: %w", args[0], err)
-			}
-			out := cmd.OutOrStdout()
-			if created {
-				fmt.Fprintf(out, "added %s (id %d, %s)\n", s.Email, s.ID, s.Status)
-			} else {
-				fmt.Fprintf(out, "%s is already on the list (id %d, %s)\n", s.Email, s.ID, s.Status)
-			}
-			return nil
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				s := &store.Subscriber{
+					Email: args[0], Name: name, Status: store.StatusConfirmed,
+					Categories: splitList(categories), Source: store.SourceAdmin, Force: force,
+				}
+				created, err := st.AddSubscriber(ctx, s)
+				switch {
+				case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+					return fmt.Errorf("subscribers add %s: %w (use --force to subscribe it again)", args[0], err)
+				case err != nil:
+					return fmt.Errorf("subscribers add %s: %w", args[0], err)
+				}
+				out := cmd.OutOrStdout()
+				if created {
+					fmt.Fprintf(out, "added %s (id %d, %s)\n", s.Email, s.ID, s.Status)
+				} else {
+					fmt.Fprintf(out, "%s is already on the list (id %d, %s)\n", s.Email, s.ID, s.Status)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "display name")
@@ -85,21 +79,14 @@ func newSubscribersRemoveCmd(a *app) *cobra.Command {
 		Short: "Unsubscribe an address (the record is kept, marked unsubscribed)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
-				return fmt.Errorf("subscribers remove %s: %w", args[0], err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
-			return nil
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
+					return fmt.Errorf("subscribers remove %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }

@@ -45,6 +45,21 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	return st, nil
 }
 
+// withStore loads the configuration, opens the store (migrating SQLite),
+// runs fn and closes the store: the set-up every store command shares.
+func (a *app) withStore(ctx context.Context, fn func(cfg *config.Config, st store.Store) error) error {
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
+}
+
 // feedOptions maps the configuration onto the feeds package's options.
 func feedOptions(cfg *config.Config) feeds.Options {
 	cats := make([]feeds.Category, len(cfg.Feeds.Categories))
