@@ -3,7 +3,6 @@ package article
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ func at(s string) time.Time {
 // parseOne parses a fixture that holds exactly one article.
 func parseOne(t *testing.T, name string) Article {
 	t.Helper()
-	arts, err := ParseFile(filepath.Join("testdata", name), opts())
+	arts, err := ParseFile(fixture(name), opts())
 	if err != nil {
 		t.Fatalf("ParseFile(%s): %v", name, err)
 	}
@@ -127,7 +126,7 @@ func TestParseFormats(t *testing.T) {
 				{"Category", a.Category, tt.category}, {"Author", a.Author, tt.author},
 				{"Image", a.Image, tt.image}, {"SourceURL", a.SourceURL, tt.sourceURL},
 				{"Key", a.Key, tt.key}, {"Slug", a.Slug, tt.slug}, {"Language", a.Language, "ar"},
-				{"ID", a.ID, IDFor(tt.key)}, {"SourcePath", a.SourcePath, filepath.Join("testdata", tt.file)},
+				{"ID", a.ID, IDFor(tt.key)}, {"SourcePath", a.SourcePath, fixture(tt.file)},
 			}
 			for _, c := range checks {
 				if c.got != c.want {
@@ -170,7 +169,7 @@ func TestParseFormats(t *testing.T) {
 }
 
 func TestParseJSONArray(t *testing.T) {
-	arts, err := ParseFile("testdata/news.json", opts())
+	arts, err := ParseFile(fixture("news.json"), opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +317,7 @@ func TestParseDefaults(t *testing.T) {
 // every ID is IDFor(Key); no two fixtures share a key.
 func TestReimportStable(t *testing.T) {
 	seen := map[string]string{}
-	err := Walk([]string{"testdata"}, func(p string) error {
+	err := Walk(fixtureDirs, func(p string) error {
 		if strings.Contains(p, "broken") {
 			return nil
 		}

@@ -3,7 +3,6 @@ package article
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,7 +92,7 @@ func TestHostileFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			raw, err := os.ReadFile(fixture(tt.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +100,7 @@ func TestHostileFiles(t *testing.T) {
 			if !bytes.HasPrefix(raw, []byte("\uFEFF")) || !bytes.Contains(raw, []byte("\r\n")) {
 				t.Fatalf("fixture lost its BOM or CRLF; run go generate")
 			}
-			arts, err := ParseFile(filepath.Join("testdata", tt.file), opts())
+			arts, err := ParseFile(fixture(tt.file), opts())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +197,7 @@ func TestHTMLToText(t *testing.T) {
 
 func TestWindows1256(t *testing.T) {
 	for _, f := range []string{"cp1256-budget.txt", "cp1256-satellite.html"} {
-		raw, err := os.ReadFile(filepath.Join("testdata", f))
+		raw, err := os.ReadFile(fixture(f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,9 @@
 // Command gen writes the test fixtures that hold bytes an editor would
 // mangle — the hostile files (BOM, CRLF, control characters, bidi
 // overrides, script tags) and the Windows-1256 files — into
-// internal/article/testdata, and copies the fixtures to the repository's
-// testdata/articles and testdata/articles-hostile folders for other
-// packages' tests. Run it from internal/article: go generate.
+// the repository's testdata/articles-hostile folder, where every package's
+// tests read them (the hand-written fixtures are in testdata/articles).
+// Run it from internal/article: go generate.
 package main
 
 import (
@@ -181,12 +181,6 @@ func write(dir, name string, data []byte) {
 	}
 }
 
-// good are the hand-written fixtures copied to testdata/articles.
-var good = []string{
-	"politics-summit.txt", "politics-elections.txt", "economy-oil.md",
-	"economy-markets.md", "sports-final.html", "tech-ai.html", "news.json",
-}
-
 func main() {
 	hostile := map[string][]byte{
 		"hostile-scraped.txt":   []byte(hostileTxt),
@@ -200,14 +194,6 @@ func main() {
 		if strings.HasPrefix(name, "cp1256") && bytes.HasPrefix(data, []byte(bom)) {
 			panic("gen: BOM in a Windows-1256 file")
 		}
-		write("testdata", name, data)
 		write("../../testdata/articles-hostile", name, data)
-	}
-	for _, name := range good {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			panic(err)
-		}
-		write("../../testdata/articles", name, data)
 	}
 }
