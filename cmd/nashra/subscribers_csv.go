@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 )
 
@@ -85,40 +87,34 @@ func newSubscribersExportCmd(a *app) *cobra.Command {
 		Short: "Write every subscriber as CSV (the format import reads)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var w io.Writer = cmd.OutOrStdout()
-			var f *os.File
-			if outPath != "" && outPath != "-" {
-				if f, err = os.Create(outPath); err != nil {
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				var w io.Writer = cmd.OutOrStdout()
+				var f *os.File
+				if outPath != "" && outPath != "-" {
+					var err error
+					if f, err = os.Create(outPath); err != nil {
+						return fmt.Errorf("subscribers export: %w", err)
+					}
+					defer f.Close()
+					w = f
+				}
+				bw := bufio.NewWriterSize(w, 64<<10)
+				n, err := subscribe.Export(ctx, st, bw)
+				if err == nil {
+					err = bw.Flush()
+				}
+				if err == nil && f != nil {
+					err = f.Close()
+				}
+				if err != nil {
 					return fmt.Errorf("subscribers export: %w", err)
 				}
-				defer f.Close()
-				w = f
-			}
-			bw := bufio.NewWriterSize(w, 64<<10)
-			n, err := subscribe.Export(ctx, st, bw)
-			if err == nil {
-				err = bw.Flush()
-			}
-			if err == nil && f != nil {
-				err = f.Close()
-			}
-			if err != nil {
-				return fmt.Errorf("subscribers export: %w", err)
-			}
-			if f != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
-			}
-			return nil
+				if f != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&outPath, "out", "o", "", "write to this file instead of standard output")
