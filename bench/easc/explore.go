@@ -25,7 +25,16 @@ type variant struct {
 	normPow                float64 // document score divided by its norm^normPow
 	fb                     int
 	fbw                    float64
-	sym                    bool // score(a,b) + score(b,a)
+	sym                    bool    // score(a,b) + score(b,a)
+	cng                    float64 // character n-gram field weight (0 = off)
+	cn                     int     // its n
+	cngBase                string  // "stem", "pref" or "word": what the n-grams are cut from
+	latin                  float64 // extra weight of Latin / digit tokens (0 = none)
+	rrM                    int     // > 0: re-rank the top rrM by second-order similarity
+	rrL                    float64 // its weight: (1-rrL)·score + rrL·second-order
+	lsaK                   int     // > 0: add LSA similarity with this many dimensions
+	lsaL                   float64 // its weight
+	qTop                   int     // > 0: keep only the heaviest qTop terms of the (expanded) query
 }
 
 type sparse map[string]float64
@@ -168,6 +177,25 @@ func (v variant) terms(text string) sparse {
 		if v.pref > 0 {
 			tf["p:"+prefixStrip(t)] += v.pref
 		}
+		if v.cng > 0 {
+			src := st
+			switch v.cngBase {
+			case "pref":
+				src = prefixStrip(t)
+			case "word":
+				src = t
+			}
+			r := []rune("_" + src + "_")
+			if len(r) <= v.cn {
+				tf["c:"+string(r)] += v.cng
+			}
+			for i := 0; i+v.cn <= len(r); i++ {
+				tf["c:"+string(r[i:i+v.cn])] += v.cng
+			}
+		}
+		if v.latin > 0 && t[0] < 0x80 {
+			tf["s:"+st] += v.latin
+		}
 		if v.bigr > 0 && prev != "" {
 			tf["b:"+prev+" "+st] += v.bigr
 		}
@@ -301,7 +329,55 @@ func (v variant) build(pool []*article) func(*article, int) []string {
 			}
 			unit(q)
 		}
+		if v.qTop > 0 {
+			ws := []float64{}
+			for _, w := range q {
+				if w > 0 {
+					ws = append(ws, w)
+				}
+			}
+			sort.Float64s(ws)
+			if len(ws) > v.qTop {
+				cut := ws[len(ws)-v.qTop]
+				for t, w := range q {
+					if w < cut {
+						q[t] = 0
+					}
+				}
+			}
+		}
 		qs[a], qts[a] = q, support(q)
+	}
+	var S [][]float64
+	if v.rrM > 0 {
+		S = make([][]float64, len(pool))
+		for x := range pool {
+			S[x] = make([]float64, len(pool))
+			for y := range pool {
+				if x == y {
+					S[x][y] = 1
+				} else {
+					S[x][y] = score(qs[x], qts[x], y)
+				}
+			}
+		}
+	}
+	var L [][]float64
+	if v.lsaK > 0 {
+		gram := make([][]float64, len(pool))
+		for x := range pool {
+			gram[x] = make([]float64, len(pool))
+			for y := range pool {
+				var d float64
+				for t, w := range vec[x] {
+					d += w * vec[y][t]
+				}
+				if norm[x] > 0 && norm[y] > 0 {
+					gram[x][y] = d / norm[x] / norm[y]
+				}
+			}
+		}
+		L = lsaSim(gram, v.lsaK)
 	}
 	return func(x *article, k int) []string {
 		a := pos[x.id]
@@ -314,13 +390,94 @@ func (v variant) build(pool []*article) func(*article, int) []string {
 			if v.sym {
 				s += score(qs[b], qts[b], a)
 			}
+			if L != nil {
+				s = (1-v.lsaL)*s + v.lsaL*L[a][b]
+			}
 			all = append(all, sc{b, s})
 		}
 		sortSc(all)
+		if v.rrM > 0 {
+			c := all[:min(v.rrM, len(all))]
+			set := []int{a}
+			for _, y := range c {
+				set = append(set, y.i)
+			}
+			prof := func(z int) []float64 {
+				p := make([]float64, len(set))
+				var n float64
+				for i, y := range set {
+					p[i] = S[z][y]
+					n += p[i] * p[i]
+				}
+				n = math.Sqrt(n)
+				for i := range p {
+					p[i] /= n
+				}
+				return p
+			}
+			pa := prof(a)
+			top := c[0].s
+			for i := range c {
+				pb := prof(c[i].i)
+				var dot float64
+				for j := range pa {
+					dot += pa[j] * pb[j]
+				}
+				c[i].s = (1-v.rrL)*c[i].s/top + v.rrL*dot
+			}
+			sortSc(c)
+		}
 		var out []string
 		for _, x := range all[:k] {
 			out = append(out, pool[x.i].id)
 		}
 		return out
+	}
+}
+
+// exploreMore compares further variants against the current defaults
+// (stems + surface + prefix-stripped, df ≤ 20%, feedback 2 × 0.5), by a
+// full scan; choose on the odd column only.
+func exploreMore(out io.Writer, all, odd, even []*article) {
+	base := variant{name: "defaults", stem: 1, surf: 1, pref: 1, idfPow: 0.5, normPow: 1, maxDF: 0.2, fb: 2, fbw: 0.5}
+	vs := []variant{base}
+	add := func(name string, f func(v *variant)) {
+		v := base
+		v.name = name
+		f(&v)
+		vs = append(vs, v)
+	}
+	for _, n := range []int{3, 4, 5} {
+		for _, b := range []string{"stem", "pref", "word"} {
+			for _, w := range []float64{0.25, 0.5, 1} {
+				add(fmt.Sprintf("char %d-grams of %s ×%.2f", n, b, w), func(v *variant) { v.cng, v.cn, v.cngBase = w, n, b })
+			}
+		}
+	}
+	for _, w := range []float64{1, 2} {
+		add(fmt.Sprintf("latin/digit tokens +%.0f", w), func(v *variant) { v.latin = w })
+	}
+	for _, n := range []int{10, 20, 40, 80, 160, 320} {
+		add(fmt.Sprintf("query top %d terms", n), func(v *variant) { v.qTop = n })
+	}
+	for _, k := range []int{10, 20, 40, 80} {
+		for _, l := range []float64{0.2, 0.4, 0.6, 1} {
+			add(fmt.Sprintf("lsa %d dims ×%.1f", k, l), func(v *variant) { v.lsaK, v.lsaL = k, l })
+		}
+	}
+	for _, m := range []int{10, 20, 40, 80} {
+		for _, l := range []float64{0.3, 0.5, 0.7, 1} {
+			add(fmt.Sprintf("second-order re-rank top %d ×%.1f", m, l), func(v *variant) { v.rrM, v.rrL = m, l })
+		}
+	}
+	fmt.Fprintf(out, "%-44s %-14s %-14s\n", "variant (full scan, corpus)", "odd", "even *")
+	for _, v := range vs {
+		if *onlyRe != "" && !strings.Contains(v.name, *onlyRe) && v.name != "defaults" {
+			continue
+		}
+		f := v.build(all)
+		o1, o3 := precision(odd, byIDs(all), f)
+		e1, e3 := precision(even, byIDs(all), f)
+		fmt.Fprintf(out, "%-44s %.3f / %.3f  %.3f / %.3f\n", v.name, o1, o3, e1, e3)
 	}
 }

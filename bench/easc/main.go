@@ -52,6 +52,9 @@ func run(args []string, out io.Writer) error {
 	seeds := fs.Int("seeds", 20, "random baseline: number of seeds averaged")
 	doTrain := fs.Bool("train", false, "learn the summary model on the odd topics (cross-validated inside them)")
 	doExplore := fs.Bool("explore", false, "related: compare similarity variants by a full scan (choose on the odd column only)")
+	doOracle := fs.Bool("oracle", false, "summaries: upper bound with the true labels")
+	onlyRe = fs.String("only", "", "with -explore-more: only variants whose name contains this")
+	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
 	fs.IntVar(&indexOpts.Feedback, "fb", indexOpts.Feedback, "related: feedback documents")
@@ -79,6 +82,14 @@ func run(args []string, out io.Writer) error {
 		} else {
 			even = append(even, a)
 		}
+	}
+	if *doOracle {
+		oracle(out, odd, even)
+		return nil
+	}
+	if *doMore {
+		exploreMore(out, arts, odd, even)
+		return nil
 	}
 	if *doExplore {
 		explore(out, arts, odd, even)

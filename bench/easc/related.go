@@ -15,6 +15,8 @@ import (
 // the whole corpus (all 153 articles); a second table uses each half alone.
 var indexOpts = arabic.DefaultIndexOptions
 
+var onlyRe *string
+
 func related(out io.Writer, all, odd, even []*article, seeds int) {
 	fmt.Fprintf(out, "Related: P@1 / P@3 (same topic = same file-name prefix)\n")
 	fmt.Fprintf(out, "%-34s %-14s %-14s %-14s\n", "method (archive)", "odd", "even *", "all")

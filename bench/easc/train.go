@@ -174,7 +174,7 @@ func train(odd []*article, out io.Writer, outFile string) error {
 	type cfg struct{ lambda, bg, over float64 }
 	var best cfg
 	bestScore := -1.0
-	lambdas := []float64{0.01, 0.1, 1}
+	lambdas := []float64{0.01, 0.1, 0.3, 1, 2} // above 2 the fixed step of fitLogistic diverges
 	folds := make([][]sample, 5)
 	for i, s := range ss {
 		folds[i%5] = append(folds[i%5], s)

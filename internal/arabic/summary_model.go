@@ -34,6 +34,16 @@ var SummaryFeatureNames = []string{
 	"bias", "first", "inv_pos", "rel_pos", "para_first", "inv_para", "rel_para",
 	"log_words", "short", "centrality", "sim_first", "title", "digits", "quote",
 	"question", "rel_words_before", "rel_in_para", "log_sents",
+	"cue_start", "bigram_concepts", "doc_tf", "stop_share", "rel_len",
+}
+
+// continuation cues: a sentence opening with one of these leans on the
+// one before it.
+var cueStarts = map[string]bool{
+	"كما": true, "لكن": true, "ولكن": true, "الا": true, "ثم": true, "حيث": true,
+	"وذلك": true, "اما": true, "بينما": true, "لذلك": true, "لذا": true, "وهو": true,
+	"وهي": true, "هو": true, "هي": true, "فقد": true, "وقد": true, "ومن": true,
+	"وفي": true, "كذلك": true, "ايضا": true, "بالرغم": true, "رغم": true,
 }
 
 // DefaultSummaryModel is the model Summarize uses; its weights are learned
@@ -94,6 +104,37 @@ func SentenceFeatures(title string, sents []string, paras []int) [][]float64 {
 		cnorm += w * w
 	}
 	cnorm = math.Sqrt(cnorm)
+	// Concepts (Gillick & Favre): stem bigrams weighted by the number of
+	// sentences holding them; stems weighted by their document frequency.
+	bigramSents := map[string]int{}
+	sentBigrams := make([]map[string]bool, n)
+	docTF := map[string]float64{}
+	stopShare := make([]float64, n)
+	for i, s := range sents {
+		toks := Tokens(s)
+		sentBigrams[i] = map[string]bool{}
+		prev := ""
+		stops := 0
+		for _, t := range toks {
+			st, ok := stemToken(t)
+			if !ok {
+				stops++
+				continue
+			}
+			docTF[st]++
+			if prev != "" {
+				sentBigrams[i][prev+" "+st] = true
+			}
+			prev = st
+		}
+		for g := range sentBigrams[i] {
+			bigramSents[g]++
+		}
+		if len(toks) > 0 {
+			stopShare[i] = float64(stops) / float64(len(toks))
+		}
+	}
+	meanWords := float64(total) / float64(max(1, n))
 	titleStems := stemSet(Stems(title))
 	nPara := paras[n-1] + 1
 	paraLen := map[int]int{}
@@ -137,6 +178,20 @@ func SentenceFeatures(title string, sents []string, paras []int) [][]float64 {
 		f[15] = float64(before) / float64(max(1, total))
 		f[16] = float64(inPara) / float64(max(1, paraLen[paras[i]]-1))
 		f[17] = math.Log(float64(n))
+		if fs := strings.Fields(s); len(fs) > 0 {
+			f[18] = b2f(cueStarts[Normalize(strings.Trim(fs[0], "،,.:؛"))])
+		}
+		for g := range sentBigrams[i] {
+			f[19] += float64(bigramSents[g] - 1)
+		}
+		f[19] = math.Log(1 + f[19])
+		var dtf float64
+		for st := range info[i].stems {
+			dtf += docTF[st] - 1
+		}
+		f[20] = dtf / float64(max(1, len(info[i].stems)))
+		f[21] = stopShare[i]
+		f[22] = float64(info[i].words) / max(1, meanWords)
 		out[i] = f
 		before += info[i].words
 		inPara++

@@ -3,27 +3,32 @@
 package arabic
 
 // summaryWeights are the logistic-regression weights of SummaryFeatureNames,
-// fitted on the odd-numbered EASC topics (L2 penalty 1, chosen by 5-fold
+// fitted on the odd-numbered EASC topics (L2 penalty 2, chosen by 5-fold
 // cross-validation inside the odd half).
 var summaryWeights = [...]float64{
-	-0.579471, // bias
-	0.136449,  // first
-	0.177918,  // inv_pos
-	-0.148603, // rel_pos
-	0.024628,  // para_first
-	0.088220,  // inv_para
-	-0.084155, // rel_para
-	-0.003462, // log_words
-	0.009798,  // short
-	0.116124,  // centrality
-	0.160049,  // sim_first
+	-0.611440, // bias
+	0.095502,  // first
+	0.121641,  // inv_pos
+	-0.097494, // rel_pos
+	0.018598,  // para_first
+	0.054776,  // inv_para
+	-0.054278, // rel_para
+	-0.000237, // log_words
+	0.003162,  // short
+	0.070117,  // centrality
+	0.107607,  // sim_first
 	0.000000,  // title
-	-0.038193, // digits
-	-0.008504, // quote
-	0.058742,  // question
-	-0.169911, // rel_words_before
-	-0.060355, // rel_in_para
-	-0.011728, // log_sents
+	-0.020361, // digits
+	-0.002411, // quote
+	0.032766,  // question
+	-0.109662, // rel_words_before
+	-0.041330, // rel_in_para
+	-0.009049, // log_sents
+	-0.015930, // cue_start
+	0.017294,  // bigram_concepts
+	0.006525,  // doc_tf
+	-0.053075, // stop_share
+	-0.007316, // rel_len
 }
 
 const (
