@@ -25,16 +25,17 @@ type variant struct {
 	normPow                float64 // document score divided by its norm^normPow
 	fb                     int
 	fbw                    float64
-	sym                    bool    // score(a,b) + score(b,a)
-	cng                    float64 // character n-gram field weight (0 = off)
-	cn                     int     // its n
-	cngBase                string  // "stem", "pref" or "word": what the n-grams are cut from
-	latin                  float64 // extra weight of Latin / digit tokens (0 = none)
-	rrM                    int     // > 0: re-rank the top rrM by second-order similarity
-	rrL                    float64 // its weight: (1-rrL)·score + rrL·second-order
-	lsaK                   int     // > 0: add LSA similarity with this many dimensions
-	lsaL                   float64 // its weight
-	qTop                   int     // > 0: keep only the heaviest qTop terms of the (expanded) query
+	sym                    bool         // score(a,b) + score(b,a)
+	cng                    float64      // character n-gram field weight (0 = off)
+	cn                     int          // its n
+	cngBase                string       // "stem", "pref" or "word": what the n-grams are cut from
+	latin                  float64      // extra weight of Latin / digit tokens (0 = none)
+	rrM                    int          // > 0: re-rank the top rrM by second-order similarity
+	rrL                    float64      // its weight: (1-rrL)·score + rrL·second-order
+	lsaK                   int          // > 0: add LSA similarity with this many dimensions
+	lsaL                   float64      // its weight
+	qTop                   int          // > 0: keep only the heaviest qTop terms of the (expanded) query
+	mat                    *[][]float64 // if set, filled with the score of every pair
 }
 
 type sparse map[string]float64
@@ -348,6 +349,18 @@ func (v variant) build(pool []*article) func(*article, int) []string {
 		}
 		qs[a], qts[a] = q, support(q)
 	}
+	if v.mat != nil {
+		m := make([][]float64, len(pool))
+		for x := range pool {
+			m[x] = make([]float64, len(pool))
+			for y := range pool {
+				if x != y {
+					m[x][y] = score(qs[x], qts[x], y)
+				}
+			}
+		}
+		*v.mat = m
+	}
 	var S [][]float64
 	if v.rrM > 0 {
 		S = make([][]float64, len(pool))
@@ -480,4 +493,114 @@ func exploreMore(out io.Writer, all, odd, even []*article) {
 		e1, e3 := precision(even, byIDs(all), f)
 		fmt.Fprintf(out, "%-44s %.3f / %.3f  %.3f / %.3f\n", v.name, o1, o3, e1, e3)
 	}
+}
+
+// exploreLTR learns, on the odd queries only, a logistic combination of
+// per-field similarities (and their reverse direction) and prints P@1 / P@3
+// of the learned score on both halves.
+func exploreLTR(out io.Writer, all, odd, even []*article) {
+	base := variant{stem: 1, idfPow: 0.5, normPow: 1, maxDF: 0.2}
+	fields := []variant{}
+	names := []string{}
+	addF := func(name string, f func(v *variant)) {
+		v := base
+		f(&v)
+		fields = append(fields, v)
+		names = append(names, name)
+	}
+	addF("stem", func(v *variant) {})
+	addF("surface", func(v *variant) { v.stem, v.surf = 0, 1 })
+	addF("prefix", func(v *variant) { v.stem, v.pref = 0, 1 })
+	addF("char5 pref", func(v *variant) { v.stem, v.cng, v.cn, v.cngBase = 0, 1, 5, "pref" })
+	addF("bigrams", func(v *variant) { v.stem, v.bigr = 0, 1 })
+	addF("defaults+fb", func(v *variant) { v.surf, v.pref, v.fb, v.fbw = 1, 1, 2, 0.5 })
+	mats := make([][][]float64, len(fields))
+	for i := range fields {
+		fields[i].mat = &mats[i]
+		fields[i].build(all)
+	}
+	n := len(all)
+	feat := func(a, b int) []float64 {
+		x := []float64{1}
+		for _, m := range mats {
+			x = append(x, m[a][b], m[b][a])
+		}
+		return x
+	}
+	isOdd := map[int]bool{}
+	for i, a := range all {
+		isOdd[i] = a.num%2 == 1
+	}
+	var xs [][]float64
+	var ys []float64
+	for a := range n {
+		if !isOdd[a] {
+			continue
+		}
+		for b := range n {
+			if b != a {
+				xs = append(xs, feat(a, b))
+				ys = append(ys, b2f(all[a].topic == all[b].topic))
+			}
+		}
+	}
+	d := len(xs[0])
+	for _, lambda := range []float64{0.001, 0.01, 0.1} {
+		w := make([]float64, d)
+		g := make([]float64, d)
+		for it := 0; it < 6000; it++ {
+			clear(g)
+			for i, x := range xs {
+				var s float64
+				for j := range d {
+					s += w[j] * x[j]
+				}
+				e := 1/(1+math.Exp(-s)) - ys[i]
+				for j := range d {
+					g[j] += e * x[j]
+				}
+			}
+			for j := range d {
+				g[j] = g[j]/float64(len(xs)) + lambda*w[j]*b2f(j > 0)
+				w[j] -= 2 * g[j]
+			}
+		}
+		rank := func(x *article, k int) []string {
+			a := -1
+			for i := range all {
+				if all[i].id == x.id {
+					a = i
+				}
+			}
+			type sc struct {
+				i int
+				s float64
+			}
+			var r []sc
+			for b := range n {
+				if b == a {
+					continue
+				}
+				var s float64
+				for j, v := range feat(a, b) {
+					s += w[j] * v
+				}
+				r = append(r, sc{b, s})
+			}
+			sort.Slice(r, func(i, j int) bool { return r[i].s > r[j].s || r[i].s == r[j].s && all[r[i].i].id < all[r[j].i].id })
+			var ids []string
+			for _, y := range r[:k] {
+				ids = append(ids, all[y.i].id)
+			}
+			return ids
+		}
+		o1, o3 := precision(odd, byIDs(all), rank)
+		e1, e3 := precision(even, byIDs(all), rank)
+		fmt.Fprintf(out, "LTR lambda %-6g odd %.3f / %.3f  even * %.3f / %.3f  weights", lambda, o1, o3, e1, e3)
+		for j := range w {
+			fmt.Fprintf(out, " %.2f", w[j])
+		}
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintf(out, "features: bias, then per field (forward, reverse): %v\n", names)
 }

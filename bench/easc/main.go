@@ -54,6 +54,7 @@ func run(args []string, out io.Writer) error {
 	doExplore := fs.Bool("explore", false, "related: compare similarity variants by a full scan (choose on the odd column only)")
 	doOracle := fs.Bool("oracle", false, "summaries: upper bound with the true labels")
 	onlyRe = fs.String("only", "", "with -explore-more: only variants whose name contains this")
+	doLTR := fs.Bool("explore-ltr", false, "related: logistic combination of field similarities learned on the odd queries")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
@@ -85,6 +86,10 @@ func run(args []string, out io.Writer) error {
 	}
 	if *doOracle {
 		oracle(out, odd, even)
+		return nil
+	}
+	if *doLTR {
+		exploreLTR(out, arts, odd, even)
 		return nil
 	}
 	if *doMore {

@@ -210,6 +210,22 @@ func train(odd []*article, out io.Writer, outFile string) error {
 			}
 		}
 	}
+	for _, alpha := range []float64{1, 2, 4} {
+		for _, over := range []float64{0.5, 1} {
+			var r1, r2, ratio float64
+			for fold := range 5 {
+				m := arabic.SummaryModel{Weights: fits[[2]int{len(lambdas) - 1, fold}]}
+				for _, s := range folds[fold] {
+					idx := conceptChoose(s.sents, s.lens, m.Probabilities(s.feats), s.a.words, alpha, over)
+					a1, a2, lr := scoreIdx(s, idx)
+					r1 += a1 / float64(len(ss))
+					r2 += a2 / float64(len(ss))
+					ratio += lr / float64(len(ss))
+				}
+			}
+			fmt.Fprintf(out, "cv concepts lambda=%g alpha=%g overshoot=%.1f  R1 %.4f  R2 %.4f  length x%.2f\n", lambdas[len(lambdas)-1], alpha, over, r1, r2, ratio)
+		}
+	}
 	w := fitLogistic(ss, best.lambda)
 	fmt.Fprintf(out, "chosen: lambda=%g background=%.1f overshoot=%.1f\n", best.lambda, best.bg, best.over)
 	for j, name := range arabic.SummaryFeatureNames {
@@ -237,4 +253,19 @@ func train(odd []*article, out io.Writer, outFile string) error {
 	}
 	fmt.Fprintf(out, "wrote %s\n", outFile)
 	return nil
+}
+
+// scoreIdx is the ROUGE-1 / ROUGE-2 F and length ratio of one article's
+// summary made of the sentences idx.
+func scoreIdx(s sample, idx []int) (r1, r2, ratio float64) {
+	var toks []string
+	for _, i := range idx {
+		toks = append(toks, arabic.Tokens(s.sents[i])...)
+	}
+	for _, ref := range s.a.refs {
+		r1 += rougeF(toks, ref, 1)
+		r2 += rougeF(toks, ref, 2)
+	}
+	n := float64(len(s.a.refs))
+	return r1 / n, r2 / n, float64(len(toks)) / float64(s.a.words)
 }
