@@ -21,6 +21,10 @@ type sample struct {
 	labels []float64
 }
 
+// labelMode picks the training label: "" = bigram share (the default),
+// "binary" = kept (share ≥ 0.5), "sq" = share squared; set with -label.
+var labelMode string
+
 func samples(arts []*article) []sample {
 	out := make([]sample, len(arts))
 	for k, a := range arts {
@@ -45,7 +49,14 @@ func samples(arts []*article) []sample {
 					hit += min(c, r[g])
 				}
 				if all > 0 {
-					y += float64(hit) / float64(all)
+					share := float64(hit) / float64(all)
+					switch labelMode {
+					case "binary":
+						share = b2f(share >= 0.5)
+					case "sq":
+						share *= share
+					}
+					y += share
 				}
 			}
 			s.labels = append(s.labels, y/float64(len(refs)))
