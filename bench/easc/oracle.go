@@ -11,6 +11,7 @@ import (
 // fed with the true labels (the share of each sentence's bigrams in the
 // references) instead of predicted probabilities.
 func oracle(out io.Writer, odd, even []*article) {
+	names := []string{"odd", "even *"}
 	for hi, half := range [][]*article{odd, even} {
 		ss := samples(half)
 		for _, over := range []float64{0.5, 1} {
@@ -32,7 +33,7 @@ func oracle(out io.Writer, odd, even []*article) {
 				r2 += f2 / float64(len(s.a.refs))
 			}
 			n := float64(len(ss))
-			fmt.Fprintf(out, "half %d oracle-label greedy over %.1f: %.3f / %.3f x%.2f\n", hi, over, r1/n, r2/n, ratio/n)
+			fmt.Fprintf(out, "%-6s true labels, greedy, overshoot %.1f: R1 / R2 %.3f / %.3f ×%.2f\n", names[hi], over, r1/n, r2/n, ratio/n)
 		}
 	}
 }
