@@ -145,8 +145,17 @@ func (ix *Index) Add(d Doc) {
 		id int32
 		tf float32
 	}
+	// New terms get their ids in sorted order, not map order: ids break
+	// ties between equally weighted query terms, so the same archive must
+	// give the same ids (and the same related lists) on every run.
+	keys := make([]string, 0, len(tf))
+	for s := range tf {
+		keys = append(keys, s)
+	}
+	sort.Strings(keys)
 	pairs := make([]pair, 0, len(tf))
-	for s, f := range tf {
+	for _, s := range keys {
+		f := tf[s]
 		id, ok := ix.termID[s]
 		if !ok {
 			id = int32(len(ix.df))
