@@ -64,8 +64,12 @@ func run(args []string, out io.Writer) error {
 	fs.Float64Var(&indexOpts.FeedbackWeight, "fbw", indexOpts.FeedbackWeight, "related: feedback weight")
 	fs.Float64Var(&indexOpts.TitleWeight, "tw", indexOpts.TitleWeight, "related: title weight")
 	fs.Float64Var(&indexOpts.Duplicate, "dup", indexOpts.Duplicate, "related: near-duplicate containment threshold (0 = off)")
+	fit := fs.String("fit", "logistic", "with -train: learner (logistic, listwise)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *fit == "listwise" {
+		fitFn = fitListwise
 	}
 	if *dir == "" {
 		root, err := moduleRoot()
