@@ -111,11 +111,42 @@ func countAny(rs []rune, set string) int {
 // that starts with a digit.
 func FormatText(s string, width int) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	fs := make([]formattedLine, len(lines))
+	for i, line := range lines {
+		fs[i] = formatLine(line, width)
+	}
+	return joinLines(fs)
+}
+
+// formattedLine is one source line of FormatText: blank, or the lines it
+// wraps into (RLM-marked).
+type formattedLine struct {
+	blank bool
+	out   []string
+}
+
+// formatLine trims, wraps and marks one source line (no newline in it).
+func formatLine(line string, width int) formattedLine {
+	line = strings.TrimRight(line, " \t")
+	if line == "" {
+		return formattedLine{blank: true}
+	}
+	w := wrap(line, width)
+	for i, l := range w {
+		w[i] = markRTL(l)
+	}
+	return formattedLine{out: w}
+}
+
+// joinLines joins formatted source lines: leading blank lines dropped,
+// runs of blank lines kept as one, trailing blank lines dropped, a final
+// newline.
+func joinLines(fs []formattedLine) string {
 	var out []string
 	blank := true // drop leading blank lines
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if line == "" {
+	for _, f := range fs {
+		if f.blank {
 			if !blank {
 				out = append(out, "")
 			}
@@ -123,9 +154,7 @@ func FormatText(s string, width int) string {
 			continue
 		}
 		blank = false
-		for _, l := range wrap(line, width) {
-			out = append(out, markRTL(l))
-		}
+		out = append(out, f.out...)
 	}
 	for len(out) > 0 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]

@@ -51,6 +51,9 @@ type Set struct {
 	email *htmltemplate.Template
 	text  *texttemplate.Template
 	pages map[string]*htmltemplate.Template // by page name: "edition", "subscribe", …
+	// embeddedEmail: the email templates are the embedded ones (not
+	// overridden), whose use of the reader's fields EditionEmail knows.
+	embeddedEmail bool
 }
 
 // PageData is what the base layout reads. Page data should be a PageData
@@ -120,6 +123,13 @@ func New(overrideDir string) (*Set, error) {
 		}
 	}
 	s := &Set{pages: map[string]*htmltemplate.Template{}}
+	s.embeddedEmail = true
+	for _, name := range []string{EmailHTMLFile, EmailTextFile} {
+		b, err := embedded.ReadFile(name)
+		if err != nil || string(b) != src[name] {
+			s.embeddedEmail = false
+		}
+	}
 
 	s.email, err = htmltemplate.New(EmailHTMLFile).Funcs(htmlFuncs).Parse(src[EmailHTMLFile])
 	if err != nil {

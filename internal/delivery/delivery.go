@@ -129,7 +129,25 @@ type Service struct {
 
 	mu       sync.Mutex
 	editions map[string]*digest.Edition
+	// parts caches, per edition and category choice, the filtered edition
+	// and its prerendered email (templates.EditionEmail).
+	parts map[partsKey]*editionParts
 }
+
+type partsKey struct {
+	e    *digest.Edition
+	cats string
+}
+
+// editionParts is an edition as the readers of one category choice get it.
+type editionParts struct {
+	fe      *digest.Edition
+	subject string
+	email   *templates.EditionEmail
+}
+
+// maxParts bounds the parts cache (editions × category choices).
+const maxParts = 1024
 
 // New returns a Service sending through tr.
 func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templates.Set, links Links, o Options) (*Service, error) {
@@ -140,7 +158,7 @@ func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templa
 		return nil, fmt.Errorf("delivery: from address %q: %w", o.FromAddr, err)
 	}
 	return &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o.withDefaults(),
-		editions: map[string]*digest.Edition{}}, nil
+		editions: map[string]*digest.Edition{}, parts: map[partsKey]*editionParts{}}, nil
 }
 
 // Options returns the options in effect (defaults filled).
@@ -303,19 +321,59 @@ func (s *Service) Parts(e *digest.Edition, sub *store.Subscriber) (html, text st
 	return html, text, data, nil
 }
 
+// partsFor returns edition e filtered by the categories cats (e itself
+// when there are none) and its prerendered email, cached.
+func (s *Service) partsFor(e *digest.Edition, cats []string) *editionParts {
+	var kb strings.Builder
+	for _, c := range cats {
+		kb.WriteString(strconv.Itoa(len(c)))
+		kb.WriteByte(':')
+		kb.WriteString(c)
+	}
+	k := partsKey{e: e, cats: kb.String()}
+	s.mu.Lock()
+	p := s.parts[k]
+	s.mu.Unlock()
+	if p != nil {
+		return p
+	}
+	fe := e
+	if len(cats) > 0 {
+		fe = e.Filter(cats)
+	}
+	p = &editionParts{
+		fe:      fe,
+		subject: templates.EmailData{Edition: fe, SiteTitle: s.o.SiteTitle}.Subject(),
+		email: s.tpl.NewEditionEmail(templates.EmailData{
+			Edition: fe, SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL,
+		}),
+	}
+	s.mu.Lock()
+	if q := s.parts[k]; q != nil {
+		p = q
+	} else {
+		if len(s.parts) >= maxParts {
+			clear(s.parts)
+		}
+		s.parts[k] = p
+	}
+	s.mu.Unlock()
+	return p
+}
+
 // Render returns the message of edition e for subscriber sub and its
 // Message-ID. ok is false when the subscriber's categories leave nothing.
+// The parts are those of Parts (the same bytes), from the edition's
+// prerendered email (templates.EditionEmail).
 func (s *Service) Render(e *digest.Edition, sub *store.Subscriber) (msg []byte, messageID string, ok bool, err error) {
-	fe := e
-	if len(sub.Categories) > 0 {
-		fe = e.Filter(sub.Categories)
-	}
-	if fe.Count == 0 && e.Count > 0 {
+	p := s.partsFor(e, sub.Categories)
+	if p.fe.Count == 0 && e.Count > 0 {
 		return nil, "", false, nil
 	}
-	html, text, data, err := s.Parts(fe, sub)
+	unsub := s.links.Unsubscribe(sub)
+	html, text, err := p.email.Email(s.links.Preferences(sub), unsub, sub.Name)
 	if err != nil {
-		return nil, "", false, err
+		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
 	}
 	mid := s.messageID(e.ID, sub.ID)
 	raw, err := s.comp.Render(mailer.Message{
@@ -324,12 +382,12 @@ func (s *Service) Render(e *digest.Edition, sub *store.Subscriber) (msg []byte, 
 		To:                sub.Email,
 		ToName:            sub.Name,
 		ReplyTo:           s.o.ReplyTo,
-		Subject:           data.Subject(),
+		Subject:           p.subject,
 		Text:              text,
 		HTML:              html,
 		MessageID:         mid,
 		ListID:            s.o.ListID,
-		UnsubscribeURL:    data.UnsubscribeURL,
+		UnsubscribeURL:    unsub,
 		UnsubscribeMailto: s.links.Mailto(sub),
 		Headers:           map[string]string{"X-Nashra-Edition": e.ID},
 	})
