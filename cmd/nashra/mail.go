@@ -131,8 +131,15 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 // batches — with 2 per connection it fetched one or two jobs at a time and
 // its fetch query was a fifth of the CPU), or 8 for the file outbox.
 func sendWorkers(cfg *config.Config) int {
-	if cfg.Mail.Transport == "smtp" {
-		return max(16*cfg.Mail.SMTP.Pool, 2)
+	switch {
+	case cfg.Mail.Transport != "smtp":
+		return 8
+	case cfg.Store.Driver == "postgres":
+		// Workers beyond the pool claim a delivery and render it while
+		// the connections are busy; more would only hold database
+		// connections, and PostgreSQL's connections are shared by every
+		// node (max_connections, 100 by default).
+		return max(2*cfg.Mail.SMTP.Pool+2, 4)
 	}
-	return 8
+	return max(16*cfg.Mail.SMTP.Pool, 2)
 }

@@ -25,6 +25,9 @@ func migrateQueue(ctx context.Context, cfg *config.Config, st store.Store) error
 // PostgreSQL migrations are `nashra migrate`'s job.
 func prepareQueueDB(ctx context.Context, cfg *config.Config, st store.Store) error {
 	if cfg.Store.Driver != "sqlite" {
+		n := sendWorkers(cfg) + 8
+		st.DB().SetMaxOpenConns(n)
+		st.DB().SetMaxIdleConns(n)
 		return nil
 	}
 	st.DB().SetMaxOpenConns(1)

@@ -14,17 +14,28 @@ func rateOf(ts []time.Time) float64 {
 	return float64(len(ts)-1) / ts[len(ts)-1].Sub(ts[0]).Seconds()
 }
 
-// TestScaleWorkSpreads: against an SMTP server that waits 20 ms before
-// accepting each message, with two connections per worker
-// (mail.smtp.pool), two workers on PostgreSQL share the jobs and deliver
-// no slower than one (the ratio is logged; see below for the 1.8x goal);
-// then with mail.rate set, the two together never exceed it in any
-// one-second window of the server's accept times.
+// steadyRate is the rate of sorted accept times between the 10th and the
+// 90th percentile: the send at full speed, without the start (processes
+// fetching their first jobs, connections being dialled) and the tail (the
+// last messages of one worker while the other has finished).
+func steadyRate(ts []time.Time) float64 {
+	if len(ts) < 20 {
+		return rateOf(ts)
+	}
+	return rateOf(ts[len(ts)/10 : len(ts)-len(ts)/10])
+}
+
+// TestScaleWorkSpreads (issue 6): against an SMTP server that waits 20 ms
+// before accepting each message (a remote relay), with two connections per
+// worker (mail.smtp.pool), two workers on PostgreSQL share the jobs and
+// deliver at least 1.8x the steady rate of one worker; then with mail.rate
+// set, the two together never exceed it in any one-second window of the
+// server's accept times.
 func TestScaleWorkSpreads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three timed sends through a slow SMTP server")
 	}
-	const n, rate = 400, 60
+	const n, rate = 600, 60
 	base := pgBase(t)
 	bin := buildNashra(t)
 	sk := startSink(t, 20*time.Millisecond)
@@ -36,22 +47,16 @@ func TestScaleWorkSpreads(t *testing.T) {
 	w1 := site.start(t, "worker1", nil, "worker")
 	site.enqueue(t, scaleDays[0])
 	waitSent(t, st, sk, scaleDays[0], n, 2*time.Minute)
-	r1 := rateOf(sk.times(scaleDays[0]))
+	r1 := steadyRate(sk.times(scaleDays[0]))
 
 	// Two workers.
 	w2 := site.start(t, "worker2", nil, "worker")
 	time.Sleep(500 * time.Millisecond) // let it start fetching
 	site.enqueue(t, scaleDays[1])
 	waitSent(t, st, sk, scaleDays[1], n, 2*time.Minute)
-	r2 := rateOf(sk.times(scaleDays[1]))
+	r2 := steadyRate(sk.times(scaleDays[1]))
 	spread := sendsPerNode(t, site.dsn, scaleDays[1])
 	t.Logf("1 worker: %.1f msg/s; 2 workers: %.1f msg/s (%.2fx); jobs per worker: %v", r1, r2, r2/r1, spread)
-	// Issue 6 asks for >= 1.8x. Measured here it is about 1.0x: both
-	// workers take their share of the jobs, but the pair is held at the
-	// rate of one by something they share (the database round trips per
-	// message), not by the relay. Until that is found the test holds what
-	// is true — the work is shared and a second worker costs nothing — and
-	// logs the ratio; the 1.8x goal stays open in the issue.
 	total := 0
 	for _, c := range spread {
 		total += c
@@ -61,8 +66,13 @@ func TestScaleWorkSpreads(t *testing.T) {
 			t.Errorf("jobs not shared between the two workers: %s took %d of %d (%v)", node, c, total, spread)
 		}
 	}
-	if r2 < 0.85*r1 {
-		t.Errorf("2 workers delivered %.1f msg/s, 1 worker %.1f: %.2fx; a second worker made sending slower", r2, r1, r2/r1)
+	// The ratio means something only if one worker is itself near what
+	// its connections allow (pool 2 / 20 ms = 100 msg/s).
+	if limit := 2 / 0.020; r1 < 0.6*limit {
+		t.Errorf("1 worker delivered %.1f msg/s, below 60%% of its connections' %.0f msg/s", r1, limit)
+	}
+	if r2 < 1.8*r1 {
+		t.Errorf("2 workers delivered %.1f msg/s, 1 worker %.1f: %.2fx, want at least 1.8x", r2, r1, r2/r1)
 	}
 	w1.stop(t)
 	w2.stop(t)
