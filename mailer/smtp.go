@@ -145,11 +145,14 @@ func (t *SMTPTransport) SendCommit(ctx context.Context, env Envelope, msg []byte
 			return &SendError{Stage: "mail", Err: fmt.Errorf("invalid envelope address %q", a)}
 		}
 	}
+	t0 := time.Now()
+	defer func() { statAdd(0, time.Since(t0)) }()
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("mailer: smtp: waiting for a connection: %w", ctx.Err())
 	}
+	statAdd(1, time.Since(t0))
 	defer func() { <-t.slots }()
 	// The rate limit is taken once a connection slot is ours, so that the
 	// message leaves right after its turn instead of queueing behind the
@@ -334,6 +337,7 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	}()
 	step := func() { sc.raw.SetDeadline(time.Now().Add(t.o.Timeout)) }
 
+	ta := time.Now()
 	step()
 	if err := sc.c.Mail("<" + env.From + ">"); err != nil {
 		return isNetErr(err), replyError("mail", "", err, true)
@@ -362,6 +366,7 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 		sc.raw.SetDeadline(time.Time{})
 		return false, errors.Join(refused...)
 	}
+	statAdd(2, time.Since(ta)); ta = time.Now()
 	step()
 	w, err := sc.c.Data()
 	if err != nil {
@@ -370,15 +375,18 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	if _, err := w.Write(msg); err != nil {
 		return true, replyError("data", "", err, false)
 	}
+	statAdd(3, time.Since(ta)); ta = time.Now()
 	if err := commit(); err != nil {
 		// Closing without the end-of-data mark: the server drops it.
 		return true, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	// The server may take a while after the final dot (filters, fsync).
 	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
+	statAdd(4, time.Since(ta)); ta = time.Now()
 	if err := w.Close(); err != nil {
 		return isNetErr(err) || code(err) == 421, replyError("data", "", err, false)
 	}
+	statAdd(5, time.Since(ta))
 	sc.raw.SetDeadline(time.Time{})
 	sc.sent++
 	return false, errors.Join(refused...)
@@ -386,7 +394,21 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 
 // Close quits the idle connections; sends in flight finish and their
 // connections are closed after them. Send returns ErrClosed afterwards.
+var statMu sync.Mutex
+var stats [6]time.Duration
+var statN [6]int
+
+func statAdd(i int, d time.Duration) { statMu.Lock(); stats[i] += d; statN[i]++; statMu.Unlock() }
+
 func (t *SMTPTransport) Close() error {
+	if os.Getenv("NASHRA_SMTPSTAT") != "" {
+		names := []string{"total", "slotwait", "mail+rcpt", "data+write", "commit", "close"}
+		for i := range stats {
+			if statN[i] > 0 {
+				fmt.Fprintf(os.Stderr, "%-10s n=%d avg=%s\n", names[i], statN[i], stats[i]/time.Duration(statN[i]))
+			}
+		}
+	}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()

@@ -56,6 +56,7 @@ func run(args []string, out io.Writer) error {
 	onlyRe = fs.String("only", "", "with -explore-more: only variants whose name contains this")
 	fs.StringVar(&labelMode, "label", "", "with -train: training label (\"\" bigram share, binary, sq)")
 	fs.BoolVar(&clauseUnits, "clauses", false, "with -train: split sentences at commas into clause units (measurement only; not what Summarize does)")
+	doTopics := fs.Bool("bytopic", false, "related: P@3 of the index by topic, odd queries")
 	doLTR := fs.Bool("explore-ltr", false, "related: logistic combination of field similarities learned on the odd queries")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
@@ -92,6 +93,10 @@ func run(args []string, out io.Writer) error {
 	}
 	if *doOracle {
 		oracle(out, odd, even)
+		return nil
+	}
+	if *doTopics {
+		byTopic(out, arts, odd, "odd")
 		return nil
 	}
 	if *doLTR {

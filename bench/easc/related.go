@@ -155,3 +155,46 @@ func tfidfCosine(pool []*article) func(*article, int) []string {
 		return ids
 	}
 }
+
+// byTopic prints the index's P@3 for each topic, over the queries of one
+// half, and the most frequent wrong neighbours (-bytopic).
+func byTopic(out io.Writer, all, queries []*article, half string) {
+	ix := arabic.NewIndexWith(indexOpts)
+	for _, a := range all {
+		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+	}
+	byID := byIDs(all)
+	hit := map[string]float64{}
+	cnt := map[string]int{}
+	conf := map[string]int{}
+	for _, a := range queries {
+		cnt[a.topic]++
+		for _, m := range ix.Related(a.id, 3) {
+			if t := byID[m.ID].topic; t == a.topic {
+				hit[a.topic] += 1.0 / 3
+			} else {
+				conf[a.topic+" → "+t]++
+			}
+		}
+	}
+	var ts []string
+	for t := range cnt {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	fmt.Fprintf(out, "P@3 by topic, %s queries, the whole corpus as archive\n", half)
+	for _, t := range ts {
+		fmt.Fprintf(out, "%-24s %2d queries  P@3 %.2f\n", t, cnt[t], hit[t]/float64(cnt[t]))
+	}
+	var cs []string
+	for c := range conf {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool { return conf[cs[i]] > conf[cs[j]] || conf[cs[i]] == conf[cs[j]] && cs[i] < cs[j] })
+	fmt.Fprintf(out, "wrong neighbours (query topic → neighbour topic), 3 or more:\n")
+	for _, c := range cs {
+		if conf[c] >= 3 {
+			fmt.Fprintf(out, "  %-44s %d\n", c, conf[c])
+		}
+	}
+}

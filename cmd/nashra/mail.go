@@ -125,11 +125,13 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 	return svc, tr, nil
 }
 
-// sendWorkers is the number of River send workers: 16 per SMTP connection
-// (the pool bounds the sends on the wire; the extra workers wait for a
-// connection with their message rendered, and let River lock jobs in
+// sendWorkers is the number of River send workers. On SQLite, 16 per SMTP
+// connection (the pool bounds the sends on the wire; the extra workers wait
+// for a connection with their message rendered, and let River lock jobs in
 // batches — with 2 per connection it fetched one or two jobs at a time and
-// its fetch query was a fifth of the CPU), or 8 for the file outbox.
+// its fetch query was a fifth of the CPU). On PostgreSQL, 2 per connection
+// and 2 more: each worker may hold a database connection, and every node
+// shares the server's max_connections. 8 for the file outbox.
 func sendWorkers(cfg *config.Config) int {
 	switch {
 	case cfg.Mail.Transport != "smtp":
