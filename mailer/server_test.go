@@ -283,6 +283,7 @@ func transportFor(t *testing.T, s *testServer, o SMTPOptions) *SMTPTransport {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr.stepByStep = testStepByStep
 	t.Cleanup(func() { tr.Close() })
 	return tr
 }

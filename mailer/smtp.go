@@ -1,6 +1,8 @@
 package mailer
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -70,6 +72,9 @@ type SMTPTransport struct {
 	mu     sync.Mutex
 	idle   []*smtpConn
 	closed bool
+
+	// stepByStep turns PIPELINING off (tests of the step-by-step dialogue).
+	stepByStep bool
 }
 
 type smtpConn struct {
@@ -77,6 +82,10 @@ type smtpConn struct {
 	raw  net.Conn
 	tls  bool
 	sent int
+	// pipelining: the server offers PIPELINING; mailParams are the MAIL
+	// FROM parameters go-mail's client would add (" BODY=8BITMIME").
+	pipelining bool
+	mailParams string
 }
 
 // NewSMTPTransport checks the options and returns a transport; it does not
@@ -145,14 +154,11 @@ func (t *SMTPTransport) SendCommit(ctx context.Context, env Envelope, msg []byte
 			return &SendError{Stage: "mail", Err: fmt.Errorf("invalid envelope address %q", a)}
 		}
 	}
-	t0 := time.Now()
-	defer func() { statAdd(0, time.Since(t0)) }()
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("mailer: smtp: waiting for a connection: %w", ctx.Err())
 	}
-	statAdd(1, time.Since(t0))
 	defer func() { <-t.slots }()
 	// The rate limit is taken once a connection slot is ours, so that the
 	// message leaves right after its turn instead of queueing behind the
@@ -281,6 +287,11 @@ func (t *SMTPTransport) dial(ctx context.Context) (sc *smtpConn, err error) {
 			return nil, err
 		}
 	}
+	sc.pipelining, _ = c.Extension("PIPELINING")
+	sc.pipelining = sc.pipelining && !t.stepByStep
+	if ok, _ := c.Extension("8BITMIME"); ok {
+		sc.mailParams = " BODY=8BITMIME"
+	}
 	raw.SetDeadline(time.Time{})
 	return sc, nil
 }
@@ -337,7 +348,9 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	}()
 	step := func() { sc.raw.SetDeadline(time.Now().Add(t.o.Timeout)) }
 
-	ta := time.Now()
+	if sc.pipelining {
+		return t.pipelined(sc, env, msg, commit, step)
+	}
 	step()
 	if err := sc.c.Mail("<" + env.From + ">"); err != nil {
 		return isNetErr(err), replyError("mail", "", err, true)
@@ -366,7 +379,6 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 		sc.raw.SetDeadline(time.Time{})
 		return false, errors.Join(refused...)
 	}
-	statAdd(2, time.Since(ta)); ta = time.Now()
 	step()
 	w, err := sc.c.Data()
 	if err != nil {
@@ -375,40 +387,166 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	if _, err := w.Write(msg); err != nil {
 		return true, replyError("data", "", err, false)
 	}
-	statAdd(3, time.Since(ta)); ta = time.Now()
 	if err := commit(); err != nil {
 		// Closing without the end-of-data mark: the server drops it.
 		return true, fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	// The server may take a while after the final dot (filters, fsync).
 	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
-	statAdd(4, time.Since(ta)); ta = time.Now()
 	if err := w.Close(); err != nil {
 		return isNetErr(err) || code(err) == 421, replyError("data", "", err, false)
 	}
-	statAdd(5, time.Since(ta))
 	sc.raw.SetDeadline(time.Time{})
 	sc.sent++
 	return false, errors.Join(refused...)
 }
 
-// Close quits the idle connections; sends in flight finish and their
-// connections are closed after them. Send returns ErrClosed afterwards.
-var statMu sync.Mutex
-var stats [6]time.Duration
-var statN [6]int
+// pipelined is transact on a server that offers PIPELINING (RFC 2920):
+// MAIL, the RCPTs and DATA go out in one write and their replies are read
+// in order, so a message costs two round trips instead of three or more.
+// The commands, the replies' meaning and the errors are those of the
+// step-by-step dialogue.
+func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit func() error, step func()) (broken bool, err error) {
+	text := sc.c.Text
+	step()
+	w := text.W
+	w.WriteString("MAIL FROM:<" + env.From + ">" + sc.mailParams + "\r\n")
+	for _, rcpt := range env.To {
+		w.WriteString("RCPT TO:<" + rcpt + ">\r\n")
+	}
+	w.WriteString("DATA\r\n")
+	if err := w.Flush(); err != nil {
+		return true, replyError("mail", "", err, true)
+	}
 
-func statAdd(i int, d time.Duration) { statMu.Lock(); stats[i] += d; statN[i]++; statMu.Unlock() }
-
-func (t *SMTPTransport) Close() error {
-	if os.Getenv("NASHRA_SMTPSTAT") != "" {
-		names := []string{"total", "slotwait", "mail+rcpt", "data+write", "commit", "close"}
-		for i := range stats {
-			if statN[i] > 0 {
-				fmt.Fprintf(os.Stderr, "%-10s n=%d avg=%s\n", names[i], statN[i], stats[i]/time.Duration(statN[i]))
+	_, _, mailErr := text.ReadResponse(250)
+	if isNetErr(mailErr) {
+		return true, replyError("mail", "", mailErr, true)
+	}
+	if mailErr != nil {
+		// The server answers the RCPTs and DATA with errors (503); they
+		// are read so that the connection can serve again.
+		for range env.To {
+			step()
+			if _, _, err := text.ReadResponse(25); isNetErr(err) {
+				return true, replyError("mail", "", mailErr, true)
 			}
 		}
+		step()
+		_, _, dataErr := text.ReadResponse(354)
+		// A server that wants the message after all is stopped by closing.
+		return dataErr == nil || isNetErr(dataErr) || code(mailErr) == 421, replyError("mail", "", mailErr, true)
 	}
+	var refused []error
+	accepted := 0
+	for _, rcpt := range env.To {
+		step()
+		if _, _, err := text.ReadResponse(25); err != nil {
+			if isNetErr(err) {
+				return true, replyError("rcpt", rcpt, err, false)
+			}
+			refused = append(refused, replyError("rcpt", rcpt, err, false))
+			if code(err) == 421 {
+				return true, errors.Join(refused...)
+			}
+			continue
+		}
+		accepted++
+	}
+	step()
+	_, _, dataErr := text.ReadResponse(354)
+	if accepted == 0 {
+		if dataErr == nil || isNetErr(dataErr) {
+			return true, errors.Join(refused...)
+		}
+		// As step by step: end the transaction for the next one.
+		step()
+		if err := sc.c.Reset(); err != nil {
+			return true, errors.Join(refused...)
+		}
+		sc.raw.SetDeadline(time.Time{})
+		return false, errors.Join(refused...)
+	}
+	if dataErr != nil {
+		return isNetErr(dataErr) || code(dataErr) == 421, replyError("data", "", dataErr, false)
+	}
+
+	step()
+	if err := writeData(text, msg); err != nil {
+		return true, replyError("data", "", err, false)
+	}
+	if err := commit(); err != nil {
+		// Closing without the end-of-data mark: the server drops it.
+		return true, fmt.Errorf("%w: %w", ErrCommit, err)
+	}
+	// The server may take a while after the final dot (filters, fsync).
+	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
+	w.WriteString(".\r\n")
+	if err := w.Flush(); err != nil {
+		return true, replyError("data", "", err, false)
+	}
+	if _, _, err := text.ReadResponse(250); err != nil {
+		return isNetErr(err) || code(err) == 421, replyError("data", "", err, false)
+	}
+	sc.raw.SetDeadline(time.Time{})
+	sc.sent++
+	return false, errors.Join(refused...)
+}
+
+// writeData writes msg as the DATA content up to, not including, the
+// end-of-data mark, and flushes it: the bytes of textproto's DotWriter
+// (leading dots doubled, bare LF as CRLF), ending with CRLF. A message
+// with CRLF line ends and no line starting with a dot, as the Composer
+// writes them, goes out as it is.
+func writeData(text *textproto.Conn, msg []byte) error {
+	if plainData(msg) {
+		if _, err := text.W.Write(msg); err != nil {
+			return err
+		}
+		return text.W.Flush()
+	}
+	// The general case: DotWriter's bytes, less its ".\r\n", which
+	// Close writes last (it flushes everything before it).
+	var b bytes.Buffer
+	dw := textproto.NewWriter(bufio.NewWriter(&b)).DotWriter()
+	if _, err := dw.Write(msg); err != nil {
+		return err
+	}
+	if err := dw.Close(); err != nil {
+		return err
+	}
+	if _, err := text.W.Write(bytes.TrimSuffix(b.Bytes(), []byte(".\r\n"))); err != nil {
+		return err
+	}
+	return text.W.Flush()
+}
+
+// plainData reports whether DotWriter would send msg unchanged with CRLF
+// ending it: every LF preceded by CR, every CR followed by LF, no line
+// (the first included) starting with a dot, the last line ended.
+func plainData(msg []byte) bool {
+	if len(msg) < 2 || msg[0] == '.' || !bytes.HasSuffix(msg, []byte("\r\n")) {
+		return false
+	}
+	lf := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(msg[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i == 0 || msg[i-1] != '\r' || (i+1 < len(msg) && msg[i+1] == '.') {
+			return false
+		}
+		lf++
+		i++
+	}
+	return bytes.Count(msg, []byte{'\r'}) == lf
+}
+
+// Close quits the idle connections; sends in flight finish and their
+// connections are closed after them. Send returns ErrClosed afterwards.
+func (t *SMTPTransport) Close() error {
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
