@@ -17,6 +17,7 @@ package mailer
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -26,9 +27,11 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wneessen/go-mail"
 )
@@ -94,8 +97,63 @@ var reservedHeaders = map[string]bool{
 // Render returns the full RFC 5322 message, DKIM-signed when the Composer
 // has DKIM options. Every header value is stripped of CR, LF and other
 // control characters first, so header injection is impossible.
+//
+// go-mail writes the header. A message with both parts has its
+// multipart/alternative body written here, in go-mail's layout (the
+// bytes of renderGoMail, whose base64 copying costs several times more):
+// multipart.Writer boundaries and part headers, 76-column base64 lines.
 func (c *Composer) Render(m Message) ([]byte, error) {
-	msg, err := c.build(m)
+	if m.Text == "" || m.HTML == "" {
+		return c.renderGoMail(m)
+	}
+	msg, err := c.build(m, false)
+	if err != nil {
+		return nil, err
+	}
+	hb := headerPool.Get().(*bytes.Buffer)
+	defer func() {
+		hb.Reset()
+		headerPool.Put(hb)
+	}()
+	if _, err := msg.WriteTo(hb); err != nil {
+		return nil, fmt.Errorf("mailer: write message: %w", err)
+	}
+	boundary, err := randomBoundary()
+	if err != nil {
+		return nil, fmt.Errorf("mailer: write message: %w", err)
+	}
+	const (
+		textHeader = "Content-Transfer-Encoding: base64\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+		htmlHeader = "Content-Transfer-Encoding: base64\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n"
+	)
+	n := hb.Len() + len("Content-Type: multipart/alternative;\r\n boundary=\r\n\r\n") +
+		3*(len(boundary)+8) + len(textHeader) + len(htmlHeader) +
+		base64LinesLen(len(m.Text)) + base64LinesLen(len(m.HTML))
+	out := make([]byte, 0, n)
+	out = append(out, hb.Bytes()...)
+	out = append(out, "Content-Type: multipart/alternative;\r\n boundary="...)
+	out = append(out, boundary...)
+	out = append(out, "\r\n\r\n--"...)
+	out = append(out, boundary...)
+	out = append(out, "\r\n"+textHeader...)
+	out = appendBase64Lines(out, m.Text)
+	out = append(out, "\r\n--"...)
+	out = append(out, boundary...)
+	out = append(out, "\r\n"+htmlHeader...)
+	out = appendBase64Lines(out, m.HTML)
+	out = append(out, "\r\n--"...)
+	out = append(out, boundary...)
+	out = append(out, "--\r\n"...)
+	if c.dkim == nil {
+		return out, nil
+	}
+	return signDKIM(c.dkim, out)
+}
+
+// renderGoMail is Render with go-mail writing the whole message (the
+// parts too).
+func (c *Composer) renderGoMail(m Message) ([]byte, error) {
+	msg, err := c.build(m, true)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +172,47 @@ func (c *Composer) Render(m Message) ([]byte, error) {
 	return signed, nil
 }
 
-func (c *Composer) build(m Message) (*mail.Msg, error) {
+// headerPool holds the buffers go-mail writes headers into.
+var headerPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// randomBoundary is mime/multipart's: 30 random bytes in hex.
+func randomBoundary() (string, error) {
+	var b [30]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// bodyLine is the length of go-mail's base64 lines (MaxBodyLength), the
+// encoding of 57 bytes.
+const bodyLine = 76
+
+// base64LinesLen is the length of appendBase64Lines' output for n bytes.
+func base64LinesLen(n int) int {
+	e := base64.StdEncoding.EncodedLen(n)
+	return e + 2*((e+bodyLine-1)/bodyLine)
+}
+
+// appendBase64Lines appends s in base64, in lines of 76 characters each
+// ended by CRLF (the last one shorter), as go-mail's base64LineBreaker
+// writes them; nothing for an empty s. Every 57 bytes of s encode to one
+// whole line, so the lines are encoded one by one.
+func appendBase64Lines(dst []byte, s string) []byte {
+	const in = bodyLine / 4 * 3
+	src := unsafe.Slice(unsafe.StringData(s), len(s))
+	for len(src) > 0 {
+		k := min(len(src), in)
+		dst = base64.StdEncoding.AppendEncode(dst, src[:k])
+		dst = append(dst, '\r', '\n')
+		src = src[k:]
+	}
+	return dst
+}
+
+// build sets up the go-mail message: the headers, and the parts when
+// withParts is set.
+func (c *Composer) build(m Message, withParts bool) (*mail.Msg, error) {
 	msg := mail.NewMsg(
 		mail.WithEncoding(mail.EncodingB64),
 		mail.WithCharset(mail.CharsetUTF8),
@@ -186,6 +284,7 @@ func (c *Composer) build(m Message) (*mail.Msg, error) {
 	}
 
 	switch {
+	case !withParts && (m.Text != "" || m.HTML != ""):
 	case m.Text != "" && m.HTML != "":
 		msg.SetBodyString(mail.TypeTextPlain, m.Text)
 		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)

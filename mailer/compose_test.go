@@ -1,0 +1,115 @@
+package mailer
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var boundaryRE = regexp.MustCompile(`boundary=([0-9a-f]{60})\r\n`)
+
+// canonical names the MIME boundary (random per message) "BOUNDARY" and
+// sorts the header fields (go-mail writes some in map order).
+func canonical(t *testing.T, raw []byte) string {
+	t.Helper()
+	m := boundaryRE.FindSubmatch(raw)
+	if m == nil {
+		t.Fatalf("no boundary in\n%s", raw)
+	}
+	s := strings.ReplaceAll(string(raw), string(m[1]), "BOUNDARY")
+	head, body, ok := strings.Cut(s, "\r\n\r\n")
+	if !ok {
+		t.Fatal("no end of header")
+	}
+	var fields []string
+	for _, l := range strings.SplitAfter(head, "\r\n") {
+		if len(fields) > 0 && strings.HasPrefix(l, " ") {
+			fields[len(fields)-1] += l
+		} else {
+			fields = append(fields, l)
+		}
+	}
+	slices.Sort(fields)
+	return strings.Join(fields, "|") + "\r\n\r\n" + body
+}
+
+// TestRenderIsGoMails: the multipart body written by Render is go-mail's
+// (renderGoMail), for parts of every length around the base64 line and
+// block sizes, Arabic, CRLF and LF text.
+func TestRenderIsGoMails(t *testing.T) {
+	c := NewComposer(nil)
+	base := digestMessage(t, "sara@example.org")
+	rng := rand.New(rand.NewPCG(7, 8))
+	runes := []rune("نشرة الصباح abc <b>&</b>\r\n\n١٢٣ é 😀\t=")
+	text := func(n int) string {
+		var b strings.Builder
+		for b.Len() < n {
+			b.WriteRune(runes[rng.IntN(len(runes))])
+		}
+		return b.String()
+	}
+	lengths := []int{1, 2, 3, 4, 55, 56, 57, 58, 59, 75, 76, 77, 113, 114, 115, 171, 1000}
+	cases := []Message{base}
+	for _, n := range lengths {
+		m := base
+		m.Text, m.HTML = strings.Repeat("x", n), text(n)
+		cases = append(cases, m)
+		m.Text, m.HTML = text(n), strings.Repeat("ي", n)
+		cases = append(cases, m)
+	}
+	for i, m := range cases {
+		got, err := c.Render(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.renderGoMail(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := canonical(t, got), canonical(t, want); g != w {
+			t.Errorf("case %d (%d, %d bytes): Render differs from go-mail's:\n%q\n%q", i, len(m.Text), len(m.HTML), g, w)
+		}
+		if !bytes.HasSuffix(got, []byte("--\r\n")) {
+			t.Errorf("case %d: no closing boundary", i)
+		}
+	}
+	// One part only: go-mail writes it all.
+	for _, m := range []Message{{Text: "نص"}, {HTML: "<p>نص</p>"}} {
+		full := base
+		full.Text, full.HTML = m.Text, m.HTML
+		got, err := c.Render(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(got, []byte("Content-Transfer-Encoding: base64")) || bytes.Contains(got, []byte("multipart")) {
+			t.Errorf("single part:\n%s", got)
+		}
+	}
+}
+
+func BenchmarkCompose(b *testing.B) {
+	t := &testing.T{}
+	m := digestMessage(t, "sara@example.org")
+	c := NewComposer(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Render(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkComposeGoMail(b *testing.B) {
+	t := &testing.T{}
+	m := digestMessage(t, "sara@example.org")
+	c := NewComposer(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.renderGoMail(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
