@@ -6,7 +6,12 @@
 // ones the held-out half; both are printed.
 //
 //	go run ./bench/easc [-easc DIR] [-seeds N]
-//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go]
+//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go] [-label binary|sq] [-fit listwise] [-clauses]
+//	go run ./bench/easc -oracle [-clauses]      (summaries chosen with the true labels)
+//	go run ./bench/easc -explore | -explore-more [-only NAME] | -explore-ltr | -bytopic   (related variants)
+//
+// Choices are made on the odd half only; the even half is printed as the
+// held-out figure, not to choose by.
 //
 // The "×len" column is the mean ratio of the summary's length to the asked
 // one: ROUGE F averaged over references of very different lengths rewards
@@ -55,7 +60,7 @@ func run(args []string, out io.Writer) error {
 	doOracle := fs.Bool("oracle", false, "summaries: upper bound with the true labels")
 	onlyRe = fs.String("only", "", "with -explore-more: only variants whose name contains this")
 	fs.StringVar(&labelMode, "label", "", "with -train: training label (\"\" bigram share, binary, sq)")
-	fs.BoolVar(&clauseUnits, "clauses", false, "with -train: split sentences at commas into clause units (measurement only; not what Summarize does)")
+	fs.BoolVar(&clauseUnits, "clauses", false, "with -train or -oracle: split sentences at commas into clause units (measurement only; not what Summarize does)")
 	doTopics := fs.Bool("bytopic", false, "related: P@3 of the index by topic, odd queries")
 	doLTR := fs.Bool("explore-ltr", false, "related: logistic combination of field similarities learned on the odd queries")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
