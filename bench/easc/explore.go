@@ -36,6 +36,8 @@ type variant struct {
 	lsaL                   float64      // its weight
 	qTop                   int          // > 0: keep only the heaviest qTop terms of the (expanded) query
 	mat                    *[][]float64 // if set, filled with the score of every pair
+	docExp                 int          // > 0: every article's vector expanded with its docExp nearest neighbours
+	docExpW                float64      // their weight
 }
 
 type sparse map[string]float64
@@ -312,6 +314,33 @@ func (v variant) build(pool []*article) func(*article, int) []string {
 		sortSc(all)
 		return all
 	}
+	if v.docExp > 0 {
+		// Document expansion (as it would be done when an article is
+		// added): the unit vector plus docExpW times the mean of its
+		// nearest neighbours' unit vectors.
+		nv := make([][]float64, len(pool))
+		for b := range pool {
+			q := append([]float64(nil), vec[b]...)
+			unit(q)
+			x := append([]float64(nil), q...)
+			for _, c := range rank(q, b)[:v.docExp] {
+				for t, w := range vec[c.i] {
+					if w != 0 && norm[c.i] > 0 {
+						x[t] += v.docExpW * w / norm[c.i] / float64(v.docExp)
+					}
+				}
+			}
+			nv[b] = x
+		}
+		for b := range pool {
+			vec[b] = nv[b]
+			var s float64
+			for _, w := range vec[b] {
+				s += w * w
+			}
+			norm[b] = math.Sqrt(s)
+		}
+	}
 	// Query: the article's unit vector, then Rocchio feedback.
 	qs := make([][]float64, len(pool))
 	qts := make([][]int, len(pool))
@@ -469,6 +498,11 @@ func exploreMore(out io.Writer, all, odd, even []*article) {
 	}
 	for _, w := range []float64{1, 2} {
 		add(fmt.Sprintf("latin/digit tokens +%.0f", w), func(v *variant) { v.latin = w })
+	}
+	for _, m := range []int{1, 2, 3, 5} {
+		for _, w := range []float64{0.25, 0.5, 1} {
+			add(fmt.Sprintf("document expansion %d × %.2f", m, w), func(v *variant) { v.docExp, v.docExpW = m, w })
+		}
 	}
 	for _, n := range []int{10, 20, 40, 80, 160, 320} {
 		add(fmt.Sprintf("query top %d terms", n), func(v *variant) { v.qTop = n })
