@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"sort"
 
 	"github.com/nashra/nashra/internal/arabic"
@@ -27,7 +28,7 @@ func conceptChoose(sents []string, lens []int, p []float64, words int, alpha, ov
 			}
 		}
 		for g := range seen {
-			w[g] += pow(p[i], alpha)
+			w[g] += math.Pow(p[i], alpha)
 		}
 	}
 	covered := map[string]bool{}
@@ -66,12 +67,4 @@ func conceptChoose(sents []string, lens []int, p []float64, words int, alpha, ov
 	}
 	sort.Ints(idx)
 	return idx
-}
-
-func pow(x, a float64) float64 {
-	r := 1.0
-	for range int(a) {
-		r *= x
-	}
-	return r
 }
