@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 var boundaryRE = regexp.MustCompile(`boundary=([0-9a-f]{60})\r\n`)
@@ -112,4 +114,46 @@ func BenchmarkComposeGoMail(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestCleanHeader: sanitizeHeader's shortcut for clean values returns what
+// the full cleaning returns.
+func TestCleanHeader(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{" ", "  ", "a", "ع", "\t", "\r\n", "\x00", "\x7f", "\u0085", "\u2028", "\u2029", "\xff", "\uFFFD", "é", "😀", "<", "\u200f"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		full := sanitizeFull(s)
+		if got := sanitizeHeader(s); got != full {
+			t.Fatalf("sanitizeHeader(%q) = %q, want %q", s, got, full)
+		}
+		if cleanHeader(s) && full != s {
+			t.Fatalf("cleanHeader(%q) but sanitized is %q", s, full)
+		}
+	}
+}
+
+// sanitizeFull is sanitizeHeader without its shortcut.
+func sanitizeFull(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == ' ' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
 }

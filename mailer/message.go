@@ -302,6 +302,9 @@ func (c *Composer) build(m Message, withParts bool) (*mail.Msg, error) {
 // included) and the Unicode line/paragraph separators by a space, collapses
 // the resulting runs of spaces and trims the ends. Invalid UTF-8 becomes U+FFFD.
 func sanitizeHeader(s string) string {
+	if cleanHeader(s) {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
@@ -320,6 +323,38 @@ func sanitizeHeader(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// cleanHeader reports whether sanitizeHeader leaves s as it is: valid
+// UTF-8 without control characters or line/paragraph separators, no space
+// at either end, no two spaces in a row.
+func cleanHeader(s string) bool {
+	space := true // a leading space is not clean
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			if c == ' ' {
+				if space {
+					return false
+				}
+				space = true
+			} else {
+				space = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		space = false
+		i += size
+	}
+	return s == "" || !space
 }
 
 // address builds a parsed address from a display name and a bare address.
