@@ -125,23 +125,16 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 	return svc, tr, nil
 }
 
-// sendWorkers is the number of River send workers. On SQLite, 16 per SMTP
-// connection (the pool bounds the sends on the wire; the extra workers wait
-// for a connection with their message rendered, and let River lock jobs in
+// sendWorkers is the number of River send workers: 16 per SMTP connection
+// (the pool bounds the sends on the wire; the extra workers wait for a
+// connection with their message rendered, and let River lock jobs in
 // batches — with 2 per connection it fetched one or two jobs at a time and
-// its fetch query was a fifth of the CPU). On PostgreSQL, 2 per connection
-// and 2 more: each worker may hold a database connection, and every node
-// shares the server's max_connections. 8 for the file outbox.
+// its fetch query was a fifth of the CPU), or 8 for the file outbox. A
+// worker waiting for a connection holds no database connection (see
+// prepareQueueDB).
 func sendWorkers(cfg *config.Config) int {
-	switch {
-	case cfg.Mail.Transport != "smtp":
-		return 8
-	case cfg.Store.Driver == "postgres":
-		// Workers beyond the pool claim a delivery and render it while
-		// the connections are busy; more would only hold database
-		// connections, and PostgreSQL's connections are shared by every
-		// node (max_connections, 100 by default).
-		return max(2*cfg.Mail.SMTP.Pool+2, 4)
+	if cfg.Mail.Transport == "smtp" {
+		return max(16*cfg.Mail.SMTP.Pool, 2)
 	}
-	return max(16*cfg.Mail.SMTP.Pool, 2)
+	return 8
 }

@@ -23,9 +23,19 @@ func migrateQueue(ctx context.Context, cfg *config.Config, st store.Store) error
 // same CPU per message, peak RSS for 20,000 subscribers 77 -> 55 MB) and
 // applies River's migrations, as openStore does for the store's own; on
 // PostgreSQL migrations are `nashra migrate`'s job.
+//
+// On PostgreSQL it sizes the pool by the SMTP connections: each one needs a
+// database connection for its commit mark and its "sent" mark, and River
+// and the claims of the waiting workers a few more; all of them are kept
+// open. With 20 open and 5 idle, one message in eight opened a new
+// PostgreSQL session (a server process) and the commit mark, inside the
+// SMTP transaction, queued for a connection: 245 msg/s from one process to
+// smtp-sink with 4 connections, against 800-1,000 msg/s now
+// (bench/send-pg.sh). Every node takes 2 x mail.smtp.pool + 8 of the
+// server's max_connections.
 func prepareQueueDB(ctx context.Context, cfg *config.Config, st store.Store) error {
 	if cfg.Store.Driver != "sqlite" {
-		n := sendWorkers(cfg) + 8
+		n := pgConns(cfg)
 		st.DB().SetMaxOpenConns(n)
 		st.DB().SetMaxIdleConns(n)
 		return nil
@@ -91,4 +101,9 @@ func qScheduleText(cfg *config.Config, on bool) string {
 		return "off"
 	}
 	return cfg.Digest.Schedule + " (" + cfg.Site.Timezone + ")"
+}
+
+// pgConns is the PostgreSQL pool size of a process that sends mail.
+func pgConns(cfg *config.Config) int {
+	return 2*max(cfg.Mail.SMTP.Pool, 1) + 8
 }
