@@ -4,6 +4,13 @@
 # messages of the same size with as many sessions.
 #
 #   bench/send-pg.sh [SUBSCRIBERS]        (default 5000)
+#   RELAY_MS=20 POOL=2 bench/send-pg.sh 1000
+#
+# With RELAY_MS the sink is bench/relaysink, which waits that many
+# milliseconds before accepting each message (a remote relay): the relay,
+# not the CPU, is then the limit, and the figure that matters is the rate
+# of 2 processes against 1 (issue 6: at least 1.8x). smtp-source is not run
+# in that mode.
 #
 # Needs smtp-sink/smtp-source, psql and a PostgreSQL server at
 # $NASHRA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
@@ -12,6 +19,7 @@ set -euo pipefail
 N=${1:-5000}
 POOL=${POOL:-4}
 PORT=${PORT:-25261}
+RELAY_MS=${RELAY_MS:-0}
 PG=${NASHRA_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -22,8 +30,18 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+for tool in psql bc; do
+	command -v $tool >/dev/null || { echo "bench/send-pg.sh: $tool is missing (scripts/deps installs it)" >&2; exit 1; }
+done
+pg_isready -q -d "$PG" || { echo "bench/send-pg.sh: no PostgreSQL at $PG" >&2; exit 1; }
 go build -o "$work/nashra" ./cmd/nashra
-/usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:$PORT 256 &
+if [ "$RELAY_MS" != 0 ]; then
+	go build -o "$work/relaysink" ./bench/relaysink
+	"$work/relaysink" -addr 127.0.0.1:$PORT -delay "${RELAY_MS}ms" &
+else
+	[ -x /usr/sbin/smtp-sink ] || { echo "bench/send-pg.sh: /usr/sbin/smtp-sink is missing (scripts/deps installs Postfix)" >&2; exit 1; }
+	/usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:$PORT 256 &
+fi
 sleep 0.5
 
 # site SCHEMA: a config on a fresh schema, migrated, fixture articles, N subscribers.
@@ -73,6 +91,14 @@ site bench_pg2_$$
 size=$("$work/nashra" --config "$work/bench_pg1_$$.yaml" digest preview --date 2026-03-10 --format eml | wc -c)
 r1=$(send bench_pg1_$$ 1)
 r2=$(send bench_pg2_$$ 2)
+if [ "$RELAY_MS" != 0 ]; then
+	printf 'message size %d bytes, %d messages, %d connections per process, relay waits %d ms per message\n' "$size" "$N" "$POOL" "$RELAY_MS"
+	printf 'relay limit per process: %.0f msg/s (connections / delay)\n' "$(echo "$POOL * 1000 / $RELAY_MS" | bc -l)"
+	printf 'postgres 1 process:  %.0f msg/s\n' "$r1"
+	printf 'postgres 2 processes: %.0f msg/s\n' "$r2"
+	printf 'ratio 2 processes / 1 process: %.2f (goal >= 1.8)\n' "$(echo "$r2 / $r1" | bc -l)"
+	exit 0
+fi
 start=$(date +%s.%N)
 /usr/sbin/smtp-source -s $((2 * POOL)) -m "$N" -l "$size" -f digest@digest.example.com -t reader@example.org 127.0.0.1:$PORT
 end=$(date +%s.%N)
