@@ -18,9 +18,10 @@ const (
 )
 
 // HMACLinks signs links with HMAC-SHA256 over (purpose, subscriber ID,
-// email), deterministically (the tests compare renders byte for byte;
-// nashra itself uses subscribe.Links, whose tokens carry their issue time): a token is "<id>.<mac>", the MAC truncated to 128 bits and
-// base64url-encoded. Changing the address invalidates old links.
+// email): a token is "<id>.<mac>", the MAC truncated to 128 bits and
+// base64url-encoded. It is deterministic, which the tests need to compare
+// renders byte for byte; nashra itself signs with subscribe.Links, whose
+// tokens carry their issue time.
 type HMACLinks struct {
 	key     []byte
 	base    string
