@@ -231,7 +231,14 @@ log:
 	rtl("after sign-up", "تحقّق من بريدك", "")
 
 	link := confirmationLink(t, outbox, "reader@example.org")
-	if err := chromedp.Do(bctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#preferences-link"))); err != nil {
+	if err := chromedp.Do(bctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#confirm"))); err != nil {
+		t.Fatal(err)
+	}
+	rtl("confirmation page", "بقيت خطوة واحدة", "")
+	if sub := browserSubscriber(t, filepath.Join(dir, "nashra.db")); sub.Status != store.StatusPending {
+		t.Fatalf("opening the confirmation link confirmed: %+v", sub)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS("#preferences-link"))); err != nil {
 		t.Fatal(err)
 	}
 	rtl("confirmation", "مرحبًا سارة الشمري", "confirm.png")

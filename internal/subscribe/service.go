@@ -379,29 +379,22 @@ func (s *Service) lookup(ctx context.Context, token string, p Purpose) (*Token, 
 	return tok, sub, nil
 }
 
+// CheckConfirm says what Confirm would do with token, changing nothing.
+// The page behind a confirmation link calls it and shows a button; only the
+// button's POST confirms, so that mail scanners and link previews, which
+// open every link in a message, subscribe no one.
+func (s *Service) CheckConfirm(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
+	return s.confirmOutcome(ctx, token)
+}
+
 // Confirm applies a confirmation link. A replayed link gives
 // AlreadyConfirmed, even after it expired. A link issued after the reader
 // unsubscribed (they signed up again) brings them back; an older one does
 // not.
 func (s *Service) Confirm(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
-	tok, sub, err := s.lookup(ctx, token, PurposeConfirm)
-	if errors.Is(err, ErrExpiredToken) && sub.Status == store.StatusConfirmed {
-		return AlreadyConfirmed, sub, nil
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	out := Confirmed
-	switch sub.Status {
-	case store.StatusConfirmed:
-		return AlreadyConfirmed, sub, nil
-	case store.StatusUnsubscribed:
-		if tok.Issued.Before(sub.UnsubscribedAt.Truncate(time.Millisecond)) {
-			return LeftSince, sub, nil
-		}
-		out = Rejoined
-	case store.StatusBounced:
-		out = Rejoined
+	out, sub, err := s.confirmOutcome(ctx, token)
+	if err != nil || (out != Confirmed && out != Rejoined) {
+		return out, sub, err
 	}
 	sub.Status, sub.ConfirmedAt, sub.UnsubscribedAt = store.StatusConfirmed, time.Time{}, time.Time{}
 	sub.Bounces, sub.Paused = 0, false
@@ -409,6 +402,30 @@ func (s *Service) Confirm(ctx context.Context, token string) (Outcome, *store.Su
 		return 0, nil, fmt.Errorf("subscribe: confirm: %w", err)
 	}
 	return out, sub, nil
+}
+
+// confirmOutcome is what a confirmation link does to the subscriber it
+// names in their current state.
+func (s *Service) confirmOutcome(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
+	tok, sub, err := s.lookup(ctx, token, PurposeConfirm)
+	if errors.Is(err, ErrExpiredToken) && sub.Status == store.StatusConfirmed {
+		return AlreadyConfirmed, sub, nil
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	switch sub.Status {
+	case store.StatusConfirmed:
+		return AlreadyConfirmed, sub, nil
+	case store.StatusUnsubscribed:
+		if tok.Issued.Before(sub.UnsubscribedAt.Truncate(time.Millisecond)) {
+			return LeftSince, sub, nil
+		}
+		return Rejoined, sub, nil
+	case store.StatusBounced:
+		return Rejoined, sub, nil
+	}
+	return Confirmed, sub, nil
 }
 
 // Preferences returns the subscriber a preferences link names.

@@ -82,7 +82,8 @@ func (h *Subscribe) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /subscribe", h.form)
 	mux.HandleFunc("POST /subscribe", h.signUp)
 	mux.HandleFunc("GET /subscribe/sent", h.sent)
-	mux.HandleFunc("GET /confirm", h.confirm)
+	mux.HandleFunc("GET /confirm", h.confirmPage)
+	mux.HandleFunc("POST /confirm", h.confirm)
 	mux.HandleFunc("GET /preferences", h.preferences)
 	mux.HandleFunc("POST /preferences", h.savePreferences)
 	mux.HandleFunc("GET /unsubscribe", h.unsubscribePage)
@@ -238,17 +239,53 @@ func (h *Subscribe) sent(w http.ResponseWriter, r *http.Request) {
 
 type confirmPage struct {
 	basePage
-	Outcome        string // confirmed | already | rejoined | left
+	Outcome        string // ask | confirmed | already | rejoined | left
+	Token          string // with ask: the link's token, posted back
 	Name           string
 	PreferencesURL string
 }
 
-func (h *Subscribe) confirm(w http.ResponseWriter, r *http.Request) {
-	out, sub, err := h.svc.Confirm(r.Context(), r.URL.Query().Get("t"))
+const msgConfirmExpired = "انتهت صلاحية رابط التأكيد. اشترك مرة أخرى لتصلك رسالة تأكيد جديدة."
+
+// confirmPage is the page behind the confirmation link: it changes nothing
+// and asks for a click (a POST with the CSRF token); a link used already,
+// or older than the reader's leaving, shows the result at once.
+func (h *Subscribe) confirmPage(w http.ResponseWriter, r *http.Request) {
+	t := r.URL.Query().Get("t")
+	out, sub, err := h.svc.CheckConfirm(r.Context(), t)
 	if err != nil {
-		h.tokenError(w, r, err, "انتهت صلاحية رابط التأكيد. اشترك مرة أخرى لتصلك رسالة تأكيد جديدة.")
+		h.tokenError(w, r, err, msgConfirmExpired)
 		return
 	}
+	if out == subscribe.Confirmed || out == subscribe.Rejoined {
+		p := confirmPage{basePage: h.base("أكّد اشتراكك"), Outcome: "ask", Token: t, Name: sub.Name}
+		p.CSRF = h.csrfToken(w, r)
+		private(w)
+		h.pages.render(w, r, http.StatusOK, "confirm", p)
+		return
+	}
+	h.renderConfirmed(w, r, out, sub)
+}
+
+// confirm takes the button of the confirmation page.
+func (h *Subscribe) confirm(w http.ResponseWriter, r *http.Request) {
+	if !h.parseForm(w, r) {
+		return
+	}
+	if !h.csrfOK(r) {
+		private(w)
+		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+		return
+	}
+	out, sub, err := h.svc.Confirm(r.Context(), r.PostFormValue("t"))
+	if err != nil {
+		h.tokenError(w, r, err, msgConfirmExpired)
+		return
+	}
+	h.renderConfirmed(w, r, out, sub)
+}
+
+func (h *Subscribe) renderConfirmed(w http.ResponseWriter, r *http.Request, out subscribe.Outcome, sub *store.Subscriber) {
 	p := confirmPage{Name: sub.Name}
 	switch out {
 	case subscribe.Confirmed:

@@ -82,14 +82,30 @@ func TestSubscribeJourney(t *testing.T) {
 		t.Fatalf("no confirmation link in:\n%s", m.Text)
 	}
 
+	// Opening the link (as a mail scanner would) changes nothing: the page
+	// asks for a click.
 	res, page = get(t, c, confirm)
-	wantPage(t, "confirm", res, page, 200, "تأكّد اشتراكك", "&lt;script&gt;")
+	wantPage(t, "confirm page", res, page, 200, "أكّد اشتراكك", `id="confirm"`, "&lt;script&gt;")
 	if strings.Contains(page, "<script>") {
 		t.Error("confirm page does not escape the name")
 	}
-	if res.Header.Get("Referrer-Policy") != "no-referrer" {
-		t.Error("token page may leak its token through Referer")
+	if res.Header.Get("Referrer-Policy") != "no-referrer" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Error("token page may leak its token through Referer or a cache")
 	}
+	get(t, http.DefaultClient, confirm) // a scanner, without cookies
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusPending {
+		t.Fatalf("opening the confirmation link confirmed: %+v", s)
+	}
+	ct, _ := url.Parse(confirm)
+	res, page = post(t, c, e.srv.URL+"/confirm", url.Values{"t": {ct.Query().Get("t")}}) // no CSRF token
+	wantPage(t, "confirm without CSRF", res, page, 403)
+	res, page = post(t, c, e.srv.URL+"/confirm", url.Values{"csrf": {csrfOf(t, mustGet(t, c, confirm))}, "t": {"garbage"}})
+	wantPage(t, "confirm with a bad token", res, page, 400, "هذا الرابط غير صالح")
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusPending {
+		t.Fatalf("a refused POST confirmed: %+v", s)
+	}
+	res, page = confirmVia(t, c, e.srv.URL, confirm)
+	wantPage(t, "confirm", res, page, 200, "تأكّد اشتراكك", "&lt;script&gt;")
 	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || s.ConfirmedAt.IsZero() {
 		t.Fatalf("after confirm: %+v", s)
 	}
@@ -147,11 +163,22 @@ func TestSubscribeJourney(t *testing.T) {
 	signUp(t, e, c, url.Values{"email": {"Sara@example.org"}})
 	mails = readOutbox(t, e.outbox)
 	again := linkIn(mails[len(mails)-1].Text, "confirm")
-	res, page = get(t, c, again)
+	res, page = confirmVia(t, c, e.srv.URL, again)
 	wantPage(t, "rejoin", res, page, 200, "أهلًا بعودتك")
 	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || !s.UnsubscribedAt.IsZero() {
 		t.Fatalf("after rejoining: %+v", s)
 	}
+}
+
+// confirmVia opens a confirmation link and presses the page's button.
+func confirmVia(t *testing.T, c *http.Client, base, link string) (*http.Response, string) {
+	t.Helper()
+	page := mustGet(t, c, link)
+	if !strings.Contains(page, `id="confirm"`) {
+		t.Fatalf("no confirm button behind %s:\n%s", link, page)
+	}
+	u, _ := url.Parse(link)
+	return post(t, c, base+"/confirm", url.Values{"csrf": {csrfOf(t, page)}, "t": {u.Query().Get("t")}})
 }
 
 func mustGet(t *testing.T, c *http.Client, u string) string {
