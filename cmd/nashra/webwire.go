@@ -120,12 +120,17 @@ func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store
 		tr.Close()
 		return nil, err
 	}
+	proxies, err := cfg.Server.Proxies() // validated with the config
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
 	go func() {
 		<-ctx.Done()
 		tr.Close()
 	}()
 	return web.NewSubscribe(web.SubscribeOptions{
 		Service: svc, Pages: tmpl, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
-		Secret: secret, Log: a.log,
+		Secret: secret, TrustedProxies: proxies, Log: a.log,
 	}), nil
 }

@@ -3,7 +3,12 @@
 // defaults and validated. It is the only package that reads the environment.
 package config
 
-import "time"
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
 
 // Config is the whole configuration. Every field has a `mapstructure` tag that
 // is its key in config.yaml; the environment variable is NASHRA_ + the key in
@@ -53,6 +58,10 @@ type Server struct {
 	// feeds are served from memory and the heap is small, so collecting
 	// less often buys requests per second for little memory.
 	GCPercent int `mapstructure:"gc_percent"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges)
+	// whose X-Forwarded-For is believed when the sign-up rate limit looks
+	// for the client's address; default the loopback addresses.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // Category gives an article category a stable slug (and optional display name).
@@ -144,4 +153,23 @@ type Security struct {
 type Log struct {
 	Level  string `mapstructure:"level"`  // debug | info | warn | error
 	Format string `mapstructure:"format"` // text | json
+}
+
+// Proxies parses TrustedProxies: CIDR ranges, or single addresses.
+func (s Server) Proxies() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(s.TrustedProxies))
+	for _, v := range s.TrustedProxies {
+		v = strings.TrimSpace(v)
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", v)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

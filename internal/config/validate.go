@@ -58,6 +58,9 @@ func (c *Config) Validate() error {
 	if c.Server.GCPercent < -1 || c.Server.GCPercent == 0 {
 		bad("server.gc_percent", "must be a positive percentage (100 is Go's default) or -1 to turn the collector off, got %d", c.Server.GCPercent)
 	}
+	if _, err := c.Server.Proxies(); err != nil {
+		bad("server.trusted_proxies", "%v", err)
+	}
 	if c.Server.WatchInterval < 0 {
 		bad("server.watch_interval", "must not be negative (0 turns watching off)")
 	}

@@ -30,8 +30,11 @@ type SubscribeOptions struct {
 	SignUpBurst int
 	// FormTTL is how long a form stays valid (default 2h).
 	FormTTL time.Duration
-	Now     func() time.Time
-	Log     *slog.Logger
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (server.trusted_proxies); nil = the loopback addresses.
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
+	Log            *slog.Logger
 }
 
 // Subscribe serves /subscribe, /confirm, /preferences and /unsubscribe.
@@ -68,6 +71,9 @@ func NewSubscribe(o SubscribeOptions) *Subscribe {
 		o.FormTTL = 2 * time.Hour
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	if o.TrustedProxies == nil {
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
 	return &Subscribe{
 		o:     o,
 		svc:   o.Service,
@@ -196,7 +202,7 @@ func (h *Subscribe) form(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
-	key := subscribe.ClientKey(clientAddr(r))
+	key := subscribe.ClientKey(clientAddr(r, h.o.TrustedProxies))
 	if !h.limit.Allow(key) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
 		h.pages.Error(w, r, http.StatusTooManyRequests, "")
@@ -436,26 +442,45 @@ func stripControls(s string) string {
 }
 
 // clientAddr is the address sign-ups are rate-limited by: the peer's, or,
-// when the peer is a reverse proxy on this host (a loopback address), the
-// last hop of X-Forwarded-For it appended. A remote peer cannot choose
-// its bucket by sending the header itself.
-func clientAddr(r *http.Request) string {
+// when the peer is a trusted reverse proxy, the first address that is not
+// a trusted proxy going back through X-Forwarded-For from its last hop
+// (each proxy appends the address it got the request from). A client
+// cannot choose its bucket by sending the header itself: hops left of the
+// first untrusted one are never read, and a peer that is not a trusted
+// proxy is taken as it is.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.Unmap().IsLoopback() {
+	if err != nil || !isTrusted(ip, trusted) {
 		return r.RemoteAddr
 	}
-	xff := r.Header.Values("X-Forwarded-For")
-	if len(xff) == 0 {
-		return r.RemoteAddr
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
 	}
-	hops := strings.Split(xff[len(xff)-1], ",")
-	last := strings.TrimSpace(hops[len(hops)-1])
-	if _, err := netip.ParseAddr(last); err != nil {
-		return r.RemoteAddr
+	addr := r.RemoteAddr
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return addr // garbage from beyond the proxy: the proxy's view
+		}
+		addr = hop.String()
+		if !isTrusted(hop, trusted) {
+			return addr
+		}
 	}
-	return last
+	return addr
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	ip = ip.Unmap()
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

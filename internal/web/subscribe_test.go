@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -413,24 +415,34 @@ func TestLinkTokens(t *testing.T) {
 }
 
 func TestClientAddr(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	lb := append(slices.Clone(loopback), netip.MustParsePrefix("10.0.0.0/8"))
 	for _, tt := range []struct {
 		remote, xff, want string
+		trusted           []netip.Prefix
 	}{
-		{"192.0.2.7:4000", "", "192.0.2.7:4000"},
-		{"192.0.2.7:4000", "198.51.100.1", "192.0.2.7:4000"}, // a remote peer cannot pick its bucket
-		{"127.0.0.1:4000", "", "127.0.0.1:4000"},
-		{"127.0.0.1:4000", "198.51.100.1", "198.51.100.1"},
-		{"127.0.0.1:4000", "203.0.113.9, 198.51.100.1", "198.51.100.1"}, // the proxy's own hop
-		{"[::1]:4000", "2001:db8::5", "2001:db8::5"},
-		{"127.0.0.1:4000", "not-an-ip", "127.0.0.1:4000"},
+		{"192.0.2.7:4000", "", "192.0.2.7:4000", loopback},
+		{"192.0.2.7:4000", "198.51.100.1", "192.0.2.7:4000", loopback}, // a remote peer cannot pick its bucket
+		{"127.0.0.1:4000", "", "127.0.0.1:4000", loopback},
+		{"127.0.0.1:4000", "198.51.100.1", "198.51.100.1", loopback},
+		{"127.0.0.1:4000", "203.0.113.9, 198.51.100.1", "198.51.100.1", loopback}, // the proxy's own hop
+		{"[::1]:4000", "2001:db8::5", "2001:db8::5", loopback},
+		{"127.0.0.1:4000", "not-an-ip", "127.0.0.1:4000", loopback},
+		// A load balancer on another host (10.0.0.0/8 trusted) in front of
+		// a local proxy: skip both, take the first outside address.
+		{"127.0.0.1:4000", "203.0.113.9, 198.51.100.1, 10.1.2.3", "198.51.100.1", lb},
+		{"10.1.2.3:4000", "198.51.100.1", "198.51.100.1", lb},
+		{"10.1.2.3:4000", "198.51.100.1", "10.1.2.3:4000", loopback}, // not trusted by default
+		{"127.0.0.1:4000", "10.9.9.9, 10.1.2.3", "10.9.9.9", lb},     // only proxies: the farthest
+		{"127.0.0.1:4000", "junk, 10.1.2.3", "10.1.2.3", lb},
 	} {
 		r, _ := http.NewRequest("POST", "/subscribe", nil)
 		r.RemoteAddr = tt.remote
 		if tt.xff != "" {
 			r.Header.Set("X-Forwarded-For", tt.xff)
 		}
-		if got := clientAddr(r); got != tt.want {
-			t.Errorf("clientAddr(%s, XFF %q) = %q, want %q", tt.remote, tt.xff, got, tt.want)
+		if got := clientAddr(r, tt.trusted); got != tt.want {
+			t.Errorf("clientAddr(%s, XFF %q, %v) = %q, want %q", tt.remote, tt.xff, tt.trusted, got, tt.want)
 		}
 	}
 }
