@@ -131,6 +131,20 @@ func (h *Subscribe) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return h.csrf.Token(nonce, h.o.Now())
 }
 
+// postedForm parses a posted form and checks its CSRF token, answering
+// the request itself (and returning false) when either fails.
+func (h *Subscribe) postedForm(w http.ResponseWriter, r *http.Request) bool {
+	if !h.parseForm(w, r) {
+		return false
+	}
+	if !h.csrfOK(r) {
+		private(w)
+		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+		return false
+	}
+	return true
+}
+
 // csrfOK checks the posted token against the cookie; the form must be parsed.
 func (h *Subscribe) csrfOK(r *http.Request) bool {
 	c, err := r.Cookie(csrfCookie)
@@ -208,12 +222,7 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 		h.pages.Error(w, r, http.StatusTooManyRequests, "")
 		return
 	}
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !h.csrfOK(r) {
-		private(w)
-		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+	if !h.postedForm(w, r) {
 		return
 	}
 	if r.PostFormValue("website") != "" { // the bot trap: humans never see it
@@ -275,12 +284,7 @@ func (h *Subscribe) confirmPage(w http.ResponseWriter, r *http.Request) {
 
 // confirm takes the button of the confirmation page.
 func (h *Subscribe) confirm(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !h.csrfOK(r) {
-		private(w)
-		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+	if !h.postedForm(w, r) {
 		return
 	}
 	out, sub, err := h.svc.Confirm(r.Context(), r.PostFormValue("t"))
@@ -351,12 +355,7 @@ func (h *Subscribe) preferences(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Subscribe) savePreferences(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
-		return
-	}
-	if !h.csrfOK(r) {
-		private(w)
-		h.pages.Error(w, r, http.StatusForbidden, msgCSRF)
+	if !h.postedForm(w, r) {
 		return
 	}
 	t := r.PostFormValue("t")
