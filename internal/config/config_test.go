@@ -82,6 +82,8 @@ func TestLoad(t *testing.T) {
 		{name: "typo inside list element", file: "feeds:\n  categories:\n    - nmae: x\n      slug: y\n", wantErr: "nmae"},
 		{name: "bad value type", file: "mail:\n  smtp:\n    port: many\n", wantErr: "mail.smtp.port: must be a whole number, got \"many\""},
 		{name: "bad env value names variable", env: map[string]string{"NASHRA_DIGEST_WINDOW": "soon"}, wantErr: "environment NASHRA_DIGEST_WINDOW: digest.window"},
+		{name: "invalid env value names variable", env: map[string]string{"NASHRA_SERVER_GC_PERCENT": "0"}, wantErr: "environment NASHRA_SERVER_GC_PERCENT: server.gc_percent: must be a positive"},
+		{name: "bad trusted proxy from env", env: map[string]string{"NASHRA_SERVER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: `environment NASHRA_SERVER_TRUSTED_PROXIES: server.trusted_proxies: "proxy.local" is neither`},
 		{name: "bad port when smtp", file: "mail:\n  transport: smtp\n  smtp:\n    port: 0\n", wantErr: "mail.smtp.port: must be 1-65535, got 0"},
 		{name: "bad driver", file: "store:\n  driver: mysql\n", wantErr: "store.driver: must be sqlite or postgres"},
 		{name: "bad timezone", file: "site:\n  timezone: Mars/Olympus\n", wantErr: "site.timezone"},

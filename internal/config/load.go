@@ -152,10 +152,30 @@ func load(path string, lookupEnv func(string) (string, bool), mustValidate bool)
 	cfg.File = path
 	if mustValidate {
 		if err := cfg.Validate(); err != nil {
-			return &cfg, err
+			return &cfg, fromEnvironment(err, lookupEnv)
 		}
 	}
 	return &cfg, nil
+}
+
+// fromEnvironment names the environment variable instead of the file in
+// the validation errors of keys that an environment variable set.
+func fromEnvironment(err error, lookupEnv func(string) (string, bool)) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		var ce *Error
+		if errors.As(e, &ce) && ce.Key != "" {
+			if _, set := lookupEnv(Key{Name: ce.Key}.Env()); set {
+				ce.Source = "environment " + Key{Name: ce.Key}.Env()
+			}
+		}
+	}
+	return err
 }
 
 func unwrapPathErr(err error) string {
