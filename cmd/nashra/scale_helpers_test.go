@@ -394,17 +394,28 @@ func (ss *sinkSess) Data(r io.Reader) error {
 
 // waitSent waits until the ledger records n deliveries of day as sent and
 // the sink holds n messages, then a little longer to catch late repeats.
+// When the ledger is complete but the sink stays short for 15 s, it fails
+// at once, naming the missing recipients and what the ledger says of them.
 func waitSent(t testing.TB, st store.Store, sk *sink, day string, n int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
+	var short time.Time // when the ledger was first complete with the sink short
 	for {
 		counts, err := st.DeliveryCounts(context.Background(), day)
 		total, _, _ := sk.counts(day)
 		if err == nil && counts[store.DeliverySent] == n && total >= n {
 			break
 		}
+		if err == nil && counts[store.DeliverySent] == n && total < n {
+			if short.IsZero() {
+				short = time.Now()
+			} else if time.Since(short) > 15*time.Second {
+				t.Fatalf("%s: the ledger records %d sent but the sink holds %d; missing: %s", day, n, total, sk.missing(t, st, day, 10))
+			}
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: after %v the ledger says %v (err %v) and the sink holds %d, want %d sent", day, timeout, counts, err, total, n)
+			t.Fatalf("%s: after %v the ledger says %v (err %v) and the sink holds %d, want %d sent; missing: %s",
+				day, timeout, counts, err, total, n, sk.missing(t, st, day, 10))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -413,6 +424,25 @@ func waitSent(t testing.TB, st store.Store, sk *sink, day string, n int, timeout
 	if total != n || distinct != n {
 		t.Fatalf("%s: the sink holds %d messages for %d recipients, want %d each; repeated: %v", day, total, distinct, n, firstN(dups, 10))
 	}
+}
+
+// missing describes up to max deliveries of day that the ledger records as
+// sent and the sink never received.
+func (s *sink) missing(t testing.TB, st store.Store, day string, max int) string {
+	ds, err := st.ListDeliveries(context.Background(), day, store.DeliverySent, 0)
+	if err != nil {
+		return err.Error()
+	}
+	s.mu.Lock()
+	got := s.per[day]
+	var out []string
+	for _, d := range ds {
+		if got["<"+d.Email+">"] == 0 && got[d.Email] == 0 && len(out) < max {
+			out = append(out, fmt.Sprintf("%s (attempts %d, %q)", d.Email, d.Attempts, d.LastError))
+		}
+	}
+	s.mu.Unlock()
+	return strings.Join(out, "; ")
 }
 
 func firstN(s []string, n int) []string {
