@@ -115,18 +115,49 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 
 	env := mailer.Envelope{From: s.o.FromAddr, To: []string{subscriber.Email}}
 	marked := false
+	var markErr error // the pipelined mark's outcome, known after the send
 	if isCommitter {
+		var wait func() error
 		err = committer.SendCommit(ctx, env, msg, func() error {
+			// The mark must be durable before the end of data; a kill
+			// between the two skips the reader (see the package
+			// documentation). Where the store can pipeline, the mark goes
+			// on the wire and the end of data follows at once, without
+			// waiting for the database's reply: the window is then two
+			// socket writes, not a round trip and a goroutine wake-up.
+			if ms, ok := s.st.(store.MarkSender); ok {
+				w, err := ms.SendDeliveryMessageID(lctx, edition, sub, mid)
+				if err != nil {
+					return err
+				}
+				wait, marked = w, true
+				return nil
+			}
 			if err := s.st.SetDeliveryMessageID(ctx, edition, sub, mid); err != nil {
 				return err
 			}
 			marked = true
 			return nil
 		})
+		if wait != nil {
+			if markErr = wait(); markErr != nil {
+				s.o.Log.Warn("commit mark not recorded", "edition", edition, "subscriber", sub, "err", markErr)
+			}
+		}
 	} else {
 		err = s.tr.Send(ctx, env, msg)
 	}
 
+	// recordSent records the delivery as sent. When the mark did not land,
+	// a retry would send again: keep trying until the ledger timeout (the
+	// database may be restarting).
+	recordSent := func(note string) error {
+		write := func() error { return s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, note) }
+		if markErr != nil {
+			return retryLedger(lctx, write)
+		}
+		return write()
+	}
 	switch {
 	case err == nil:
 		if !isCommitter {
@@ -134,7 +165,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 				return Retry, fmt.Errorf("delivery: %s/%d sent but not recorded: %w", edition, sub, err)
 			}
 		}
-		if err := s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, ""); err != nil {
+		if err := recordSent(""); err != nil {
 			// Left in "sending" with its mark: the retry records it as
 			// sent without sending again.
 			return Retry, fmt.Errorf("delivery: %s/%d sent but not recorded: %w", edition, sub, err)
@@ -143,7 +174,10 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	case marked && !replied(err):
 		// The end of data went out and no reply came back.
 		s.o.Log.Warn("no reply after end of data; recorded as sent", "edition", edition, "subscriber", sub, "err", err)
-		return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteNoReply+": "+err.Error())
+		if err := recordSent(noteNoReply + ": " + err.Error()); err != nil {
+			return Retry, fmt.Errorf("delivery: mark %s/%d sent: %w", edition, sub, err)
+		}
+		return AssumedSent, nil
 	case mailer.IsPermanent(err):
 		if err := s.mark(lctx, d, store.DeliveryFailed, err.Error()); err != nil {
 			return Retry, err
@@ -197,6 +231,24 @@ func (s *Service) mark(ctx context.Context, d *store.Delivery, state store.Deliv
 		return fmt.Errorf("delivery: mark %s/%d %s: %w", d.EditionID, d.SubscriberID, state, err)
 	}
 	return nil
+}
+
+// retryLedger calls write until it succeeds or ctx ends, waiting 100 ms,
+// then twice as long each time up to 2 s: the database may be restarting.
+func retryLedger(ctx context.Context, write func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := write()
+		if err == nil || errors.Is(err, store.ErrDeliveryFinal) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // replied reports whether err carries an SMTP reply (the server's answer is

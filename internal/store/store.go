@@ -280,6 +280,16 @@ type Ledger interface {
 	ListDeliveries(ctx context.Context, editionID string, state DeliveryState, limit int) ([]Delivery, error)
 }
 
+// MarkSender is implemented by stores that can send a write without
+// waiting for its reply (PostgreSQL's pipeline mode). The delivery commit
+// mark uses it: SendDeliveryMessageID puts the update and its commit on
+// the wire and returns at once, so that the SMTP end-of-data mark follows
+// it within microseconds; wait then reads the outcome and must always be
+// called. A store without it commits the mark with SetDeliveryMessageID.
+type MarkSender interface {
+	SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (wait func() error, err error)
+}
+
 // KV keeps small settings, such as the generated security secret.
 type KV interface {
 	GetSetting(ctx context.Context, key string) (string, error)

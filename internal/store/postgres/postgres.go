@@ -14,10 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/internal/sqldb"
@@ -37,7 +38,10 @@ type Store struct {
 	*sqldb.Core
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store      = (*Store)(nil)
+	_ store.MarkSender = (*Store)(nil)
+)
 
 // Open connects to the database named by dsn, a libpq URL or key=value
 // string ("postgres://user@host:5432/db?sslmode=disable"; runtime
@@ -74,6 +78,68 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // DB returns the underlying pool (for River's riverdatabasesql driver).
 func (s *Store) DB() *sql.DB { return s.SQL() }
+
+// setMessageID is queries.sql's set-delivery-message-id.
+const setMessageID = `UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3`
+
+// SendDeliveryMessageID implements store.MarkSender with pgx's pipeline
+// mode: the UPDATE and the Sync that commits it are flushed to the server
+// and the call returns without waiting; wait reads the result. The
+// connection stays this call's until wait returns. Once the request is on
+// the wire the server commits it even if this process dies.
+func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (func() error, error) {
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
+	}
+	var pipe *pgconn.Pipeline
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		pipe = sc.Conn().PgConn().StartPipeline(ctx)
+		pipe.SendQueryParams(setMessageID,
+			[][]byte{[]byte(messageID), []byte(editionID), []byte(strconv.FormatInt(subscriberID, 10))}, nil, nil, nil)
+		pipe.SendPipelineSync()
+		return pipe.Flush()
+	})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
+	}
+	wait := func() error {
+		defer conn.Close()
+		var affected int64 = -1
+		err := conn.Raw(func(any) error {
+			res, err := pipe.GetResults()
+			if err != nil {
+				pipe.Close()
+				return err
+			}
+			rr, ok := res.(*pgconn.ResultReader)
+			if !ok {
+				pipe.Close()
+				return fmt.Errorf("unexpected pipeline result %T", res)
+			}
+			tag, err := rr.Close()
+			if err != nil {
+				pipe.Close()
+				return err
+			}
+			affected = tag.RowsAffected()
+			return pipe.Close() // reads the Sync: the commit
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
+		}
+		if affected != 1 {
+			return fmt.Errorf("postgres: delivery %s/%d: %w", editionID, subscriberID, store.ErrNotFound)
+		}
+		return nil
+	}
+	return wait, nil
+}
 
 // code is the SQLSTATE of a server error, or "".
 func code(err error) string {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -145,5 +146,68 @@ func TestOpenUnreachable(t *testing.T) {
 	_, err := Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	if err == nil || !strings.HasPrefix(err.Error(), "postgres: ") {
 		t.Errorf("Open on a closed port: %v", err)
+	}
+}
+
+// TestSendDeliveryMessageID: the pipelined commit mark lands like
+// SetDeliveryMessageID, reports a missing delivery, and leaves the
+// connection usable; many at once share the pool.
+func TestSendDeliveryMessageID(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	ctx := context.Background()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var subs []store.Subscriber
+	for i := range 30 {
+		sub := &store.Subscriber{Email: "reader" + string(rune('a'+i)) + "@example.org", Name: "قارئ", Status: store.StatusConfirmed}
+		if _, err := s.AddSubscriber(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, *sub)
+	}
+	if _, err := s.CreateEdition(ctx, &store.Edition{ID: "2026-03-10", Subject: "نشرة"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnqueueDeliveries(ctx, "2026-03-10", subs); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(subs))
+	for i, sub := range subs {
+		wg.Go(func() {
+			wait, err := s.SendDeliveryMessageID(ctx, "2026-03-10", sub.ID, "<m"+string(rune('a'+i))+"@example.org>")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = wait()
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("subscriber %d: %v", i, err)
+		}
+	}
+	ds, err := s.ListDeliveries(ctx, "2026-03-10", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if !strings.HasPrefix(d.MessageID, "<m") {
+			t.Errorf("delivery %d: message id %q", d.SubscriberID, d.MessageID)
+		}
+	}
+	wait, err := s.SendDeliveryMessageID(ctx, "2026-03-10", 999999, "<x@example.org>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing delivery: %v, want ErrNotFound", err)
+	}
+	// The pool's connections are usable afterwards.
+	if _, err := s.DeliveryCounts(ctx, "2026-03-10"); err != nil {
+		t.Fatal(err)
 	}
 }
