@@ -64,9 +64,16 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 // to import, some messages failed): exit status 2 rather than 1.
 var errPartial = errors.New("partly failed")
 
+// errTempFail marks a failure worth retrying later; it exits 75
+// (EX_TEMPFAIL), which mail servers take as "defer and try again".
+var errTempFail = errors.New("temporary failure")
+
 func exitCode(err error) int {
-	if errors.Is(err, errPartial) {
+	switch {
+	case errors.Is(err, errPartial):
 		return 2
+	case errors.Is(err, errTempFail):
+		return 75
 	}
 	return 1
 }

@@ -21,7 +21,7 @@ func newSubscribersCmd(a *app) *cobra.Command {
 		Short: "Add, remove and list digest subscribers",
 	}
 	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
-		newSubscribersImportCmd(a), newSubscribersExportCmd(a))
+		newSubscribersImportCmd(a), newSubscribersExportCmd(a), newSubscribersUnsubscribeMailCmd(a))
 	return cmd
 }
 

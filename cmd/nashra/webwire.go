@@ -16,6 +16,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/internal/web"
+	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
 
@@ -90,39 +91,12 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st store.Stor
 // /unsubscribe: the subscription service on the configured mail transport,
 // links and CSRF keyed by security.secret (generated and stored on first run).
 func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store.Store, tmpl *templates.Set) (*web.Subscribe, error) {
-	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
-	if err != nil {
-		return nil, err
-	}
-	confirmMail, err := templates.NewConfirmMail(cfg.Digest.Templates)
-	if err != nil {
-		return nil, err
-	}
-	comp, err := newComposer(cfg)
-	if err != nil {
-		return nil, err
-	}
-	cats := make([]subscribe.Category, len(cfg.Feeds.Categories))
-	for i, c := range cfg.Feeds.Categories {
-		cats[i] = subscribe.Category{Name: c.Name, Title: c.Title}
-	}
-	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
-	if err != nil {
-		return nil, err
-	}
-	svc, err := subscribe.New(st, secret, tr, comp, confirmMail, subscribe.Options{
-		SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
-		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
-		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
-		TokenTTL: cfg.Security.TokenTTL, Categories: cats, Log: a.log,
-	})
-	if err != nil {
-		tr.Close()
-		return nil, err
-	}
 	proxies, err := cfg.Server.Proxies() // validated with the config
 	if err != nil {
-		tr.Close()
+		return nil, err
+	}
+	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, st)
+	if err != nil {
 		return nil, err
 	}
 	go func() {
@@ -133,4 +107,41 @@ func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store
 		Service: svc, Pages: tmpl, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
 		Secret: secret, TrustedProxies: proxies, Log: a.log,
 	}), nil
+}
+
+// newSubscribeService builds the subscription service on the configured
+// mail transport (for confirmation emails; the caller closes it) with its
+// key, security.secret (generated and stored on first run).
+func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st store.Store) (*subscribe.Service, []byte, mailer.Transport, error) {
+	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	confirmMail, err := templates.NewConfirmMail(cfg.Digest.Templates)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	comp, err := newComposer(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cats := make([]subscribe.Category, len(cfg.Feeds.Categories))
+	for i, c := range cfg.Feeds.Categories {
+		cats[i] = subscribe.Category{Name: c.Name, Title: c.Title}
+	}
+	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, err := subscribe.New(st, secret, tr, comp, confirmMail, subscribe.Options{
+		SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
+		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
+		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
+		TokenTTL: cfg.Security.TokenTTL, Categories: cats, Log: a.log,
+	})
+	if err != nil {
+		tr.Close()
+		return nil, nil, nil, err
+	}
+	return svc, secret, tr, nil
 }
