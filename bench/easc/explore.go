@@ -583,21 +583,7 @@ func exploreLTR(out io.Writer, all, odd, even []*article) {
 		w := make([]float64, d)
 		g := make([]float64, d)
 		for it := 0; it < 6000; it++ {
-			clear(g)
-			for i, x := range xs {
-				var s float64
-				for j := range d {
-					s += w[j] * x[j]
-				}
-				e := 1/(1+math.Exp(-s)) - ys[i]
-				for j := range d {
-					g[j] += e * x[j]
-				}
-			}
-			for j := range d {
-				g[j] = g[j]/float64(len(xs)) + lambda*w[j]*b2f(j > 0)
-				w[j] -= 2 * g[j]
-			}
+			logisticStep(w, g, xs, ys, lambda, 2)
 		}
 		rank := func(x *article, k int) []string {
 			a := -1

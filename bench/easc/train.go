@@ -112,24 +112,7 @@ func fitLogistic(ss []sample, lambda float64) []float64 {
 	w := make([]float64, d)
 	g := make([]float64, d)
 	for it := 0; it < 1500; it++ {
-		clear(g)
-		for i, x := range z {
-			var s float64
-			for j := range d {
-				s += w[j] * x[j]
-			}
-			e := 1/(1+math.Exp(-s)) - ys[i]
-			for j := range d {
-				g[j] += e * x[j]
-			}
-		}
-		for j := range d {
-			g[j] /= float64(len(z))
-			if j > 0 {
-				g[j] += lambda * w[j]
-			}
-			w[j] -= 0.5 * g[j]
-		}
+		logisticStep(w, g, z, ys, lambda, 0.5)
 	}
 	raw := make([]float64, d)
 	for j := 1; j < d; j++ {
@@ -141,8 +124,14 @@ func fitLogistic(ss []sample, lambda float64) []float64 {
 }
 
 func evalModel(ss []sample, m arabic.SummaryModel) (r1, r2, ratio float64) {
+	return evalScores(ss, m, func(s sample) []float64 { return m.Probabilities(s.feats) })
+}
+
+// evalScores is the mean ROUGE-1/2 F and length ratio of the summaries m
+// chooses from each sample's sentence scores.
+func evalScores(ss []sample, m arabic.SummaryModel, scores func(sample) []float64) (r1, r2, ratio float64) {
 	for _, s := range ss {
-		idx := m.Choose(s.lens, m.Probabilities(s.feats), nil, s.a.words)
+		idx := m.Choose(s.lens, scores(s), nil, s.a.words)
 		var toks []string
 		for _, i := range idx {
 			toks = append(toks, arabic.Tokens(s.sents[i])...)
@@ -413,4 +402,27 @@ func fitListwise(ss []sample, lambda float64) []float64 {
 		raw[0] -= w[j] * mean[j] / sd[j]
 	}
 	return raw
+}
+
+// logisticStep makes one full-batch gradient step of L2-regularised
+// logistic regression (the bias w[0] not penalised) on soft labels ys.
+func logisticStep(w, g []float64, xs [][]float64, ys []float64, lambda, rate float64) {
+	clear(g)
+	for i, x := range xs {
+		var s float64
+		for j := range w {
+			s += w[j] * x[j]
+		}
+		e := 1/(1+math.Exp(-s)) - ys[i]
+		for j := range w {
+			g[j] += e * x[j]
+		}
+	}
+	for j := range w {
+		g[j] /= float64(len(xs))
+		if j > 0 {
+			g[j] += lambda * w[j]
+		}
+		w[j] -= rate * g[j]
+	}
 }
