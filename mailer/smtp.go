@@ -355,21 +355,9 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 	if err := sc.c.Mail("<" + env.From + ">"); err != nil {
 		return isNetErr(err), replyError("mail", "", err, true)
 	}
-	var refused []error
-	accepted := 0
-	for _, rcpt := range env.To {
-		step()
-		if err := sc.c.Rcpt("<" + rcpt + ">"); err != nil {
-			if isNetErr(err) {
-				return true, replyError("rcpt", rcpt, err, false)
-			}
-			refused = append(refused, replyError("rcpt", rcpt, err, false))
-			if code(err) == 421 {
-				return true, errors.Join(refused...)
-			}
-			continue
-		}
-		accepted++
+	refused, accepted, broken, err := rcptReplies(env.To, step, func(rcpt string) error { return sc.c.Rcpt("<" + rcpt + ">") })
+	if err != nil {
+		return broken, err
 	}
 	if accepted == 0 {
 		step()
@@ -437,21 +425,12 @@ func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit
 		// A server that wants the message after all is stopped by closing.
 		return dataErr == nil || isNetErr(dataErr) || code(mailErr) == 421, replyError("mail", "", mailErr, true)
 	}
-	var refused []error
-	accepted := 0
-	for _, rcpt := range env.To {
-		step()
-		if _, _, err := text.ReadResponse(25); err != nil {
-			if isNetErr(err) {
-				return true, replyError("rcpt", rcpt, err, false)
-			}
-			refused = append(refused, replyError("rcpt", rcpt, err, false))
-			if code(err) == 421 {
-				return true, errors.Join(refused...)
-			}
-			continue
-		}
-		accepted++
+	refused, accepted, broken, err := rcptReplies(env.To, step, func(string) error {
+		_, _, err := text.ReadResponse(25)
+		return err
+	})
+	if err != nil {
+		return broken, err
 	}
 	step()
 	_, _, dataErr := text.ReadResponse(354)
@@ -542,6 +521,28 @@ func plainData(msg []byte) bool {
 		i++
 	}
 	return bytes.Count(msg, []byte{'\r'}) == lf
+}
+
+// rcptReplies takes the reply to each RCPT (reply sends it, or reads its
+// pipelined answer). A refused recipient is collected and the others go
+// on; a network error or a 421 ends the transaction (broken: the
+// connection is not reused).
+func rcptReplies(to []string, step func(), reply func(rcpt string) error) (refused []error, accepted int, broken bool, err error) {
+	for _, rcpt := range to {
+		step()
+		if err := reply(rcpt); err != nil {
+			if isNetErr(err) {
+				return refused, accepted, true, replyError("rcpt", rcpt, err, false)
+			}
+			refused = append(refused, replyError("rcpt", rcpt, err, false))
+			if code(err) == 421 {
+				return refused, accepted, true, errors.Join(refused...)
+			}
+			continue
+		}
+		accepted++
+	}
+	return refused, accepted, false, nil
 }
 
 // Close quits the idle connections; sends in flight finish and their
