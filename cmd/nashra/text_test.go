@@ -243,3 +243,16 @@ func mustRead(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// TestCPUProfileFlag: --cpuprofile writes a gzipped pprof profile of the
+// command.
+func TestCPUProfileFlag(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu.prof")
+	if _, errOut, err := run(t, "--cpuprofile", p, "text", "summarize", "--words", "30", fx("health.txt")); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile %s: %d bytes, err %v; want a gzipped pprof file", p, len(b), err)
+	}
+}
