@@ -53,17 +53,11 @@ func newDigestSendCmd(a *app) *cobra.Command {
 			"Running it again sends nothing twice; after a crash it finishes what was left.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			day, err := editionDay(cfg, date)
-			if err != nil {
-				return err
-			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return digestSend(ctx, a, cfg, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+				return digestSend(ctx, a, cfg, st, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			})
 		},
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
@@ -71,12 +65,7 @@ func newDigestSendCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func digestSend(ctx context.Context, a *app, cfg *config.Config, day string, wait time.Duration, out, errOut io.Writer) error {
-	st, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store, day string, wait time.Duration, out, errOut io.Writer) error {
 	q, tr, err := openQueue(ctx, a, cfg, st, false, nil)
 	if err != nil {
 		return err
@@ -213,6 +202,20 @@ func waitEdition(ctx context.Context, q *delivery.Queue, st store.Store, day str
 	}
 }
 
+// withEditionStore is withStore for the digest commands: --date is checked
+// before the store is opened, and fn gets the edition day.
+func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, st store.Store) error) error {
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	day, err := editionDay(cfg, date)
+	if err != nil {
+		return err
+	}
+	return a.withStore(ctx, func(cfg *config.Config, st store.Store) error { return fn(cfg, day, st) })
+}
+
 func newDigestStatusCmd(a *app) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
@@ -220,49 +223,42 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 		Short: "Show how far the edition of a day has been delivered",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			day, err := editionDay(cfg, date)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			out := cmd.OutOrStdout()
-			ed, err := st.GetEdition(ctx, day)
-			if errors.Is(err, store.ErrNotFound) {
-				fmt.Fprintf(out, "no edition recorded for %s\n", day)
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			counts, err := st.DeliveryCounts(ctx, day)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "edition %s: %s\nrecipients %d\n", ed.ID, ed.Subject, ed.Recipients)
-			for _, s := range store.DeliveryStates {
-				fmt.Fprintf(out, "%-9s %d\n", s, counts[s])
-			}
-			failed, err := st.ListDeliveries(ctx, day, store.DeliveryFailed, 10)
-			if err != nil {
-				return err
-			}
-			for _, d := range failed {
-				fmt.Fprintf(out, "  failed %s: %s\n", d.Email, d.LastError)
-			}
-			return nil
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+				return digestStatus(ctx, st, day, cmd.OutOrStdout())
+			})
 		},
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
 	return cmd
+}
+
+// digestStatus prints the ledger of the edition of day.
+func digestStatus(ctx context.Context, st store.Store, day string, out io.Writer) error {
+	ed, err := st.GetEdition(ctx, day)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(out, "no edition recorded for %s\n", day)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	counts, err := st.DeliveryCounts(ctx, day)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "edition %s: %s\nrecipients %d\n", ed.ID, ed.Subject, ed.Recipients)
+	for _, s := range store.DeliveryStates {
+		fmt.Fprintf(out, "%-9s %d\n", s, counts[s])
+	}
+	failed, err := st.ListDeliveries(ctx, day, store.DeliveryFailed, 10)
+	if err != nil {
+		return err
+	}
+	for _, d := range failed {
+		fmt.Fprintf(out, "  failed %s: %s\n", d.Email, d.LastError)
+	}
+	return nil
 }
 
 func newDigestPreviewCmd(a *app) *cobra.Command {
@@ -272,39 +268,28 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 		Short: "Render the edition of a day without sending it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			day, err := editionDay(cfg, date)
-			if err != nil {
-				return err
-			}
 			switch format {
 			case "html", "text", "eml", "json":
 			default:
 				return fmt.Errorf("--format: must be html, text, eml or json, got %q", format)
 			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			svc, tr, err := newDelivery(ctx, a, cfg, st)
-			if err != nil {
-				return err
-			}
-			tr.Close()
-			b, err := preview(ctx, svc, st, day, format)
-			if err != nil {
-				return err
-			}
-			if outFile == "" || outFile == "-" {
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
-			return os.WriteFile(outFile, b, 0o644)
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+				svc, tr, err := newDelivery(ctx, a, cfg, st)
+				if err != nil {
+					return err
+				}
+				tr.Close()
+				b, err := preview(ctx, svc, st, day, format)
+				if err != nil {
+					return err
+				}
+				if outFile == "" || outFile == "-" {
+					_, err = cmd.OutOrStdout().Write(b)
+					return err
+				}
+				return os.WriteFile(outFile, b, 0o644)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
