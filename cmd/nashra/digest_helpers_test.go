@@ -131,19 +131,25 @@ type countingSMTP struct {
 func startCountingSMTP(t testing.TB) *countingSMTP {
 	t.Helper()
 	c := &countingSMTP{per: map[string]int{}}
-	srv := smtp.NewServer(c)
+	c.addr = serveSMTP(t, c)
+	return c
+}
+
+// serveSMTP runs a real SMTP server (go-smtp) on be at a free local port
+// for the test and returns its address.
+func serveSMTP(t testing.TB, be smtp.Backend) string {
+	t.Helper()
+	srv := smtp.NewServer(be)
 	srv.Domain = "sink.test"
 	srv.MaxMessageBytes = 10 << 20
-	srv.ReadTimeout = time.Minute
-	srv.WriteTimeout = time.Minute
+	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.addr = ln.Addr().String()
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return c
+	return ln.Addr().String()
 }
 
 func (c *countingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {

@@ -307,18 +307,7 @@ type sink struct {
 func startSink(t testing.TB, delay time.Duration) *sink {
 	t.Helper()
 	s := &sink{delay: delay, per: map[string]map[string]int{}, at: map[string][]time.Time{}}
-	srv := smtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.MaxMessageBytes = 10 << 20
-	srv.ReadTimeout = time.Minute
-	srv.WriteTimeout = time.Minute
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	s.addr = serveSMTP(t, s)
 	return s
 }
 

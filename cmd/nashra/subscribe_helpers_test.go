@@ -38,16 +38,7 @@ func startMailSink(t testing.TB, reject ...string) *mailSink {
 	for _, r := range reject {
 		s.reject[r] = true
 	}
-	srv := smtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	s.addr = serveSMTP(t, s)
 	return s
 }
 
