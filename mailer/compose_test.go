@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
-	"unicode/utf8"
 )
 
 var boundaryRE = regexp.MustCompile(`boundary=([0-9a-f]{60})\r\n`)
@@ -135,25 +133,4 @@ func TestCleanHeader(t *testing.T) {
 			t.Fatalf("cleanHeader(%q) but sanitized is %q", s, full)
 		}
 	}
-}
-
-// sanitizeFull is sanitizeHeader without its shortcut.
-func sanitizeFull(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == ' ' {
-			space = true
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -305,6 +305,11 @@ func sanitizeHeader(s string) string {
 	if cleanHeader(s) {
 		return s
 	}
+	return sanitizeFull(s)
+}
+
+// sanitizeFull is sanitizeHeader without its shortcut for clean values.
+func sanitizeFull(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
