@@ -126,11 +126,16 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 			// waiting for the database's reply: the window is then two
 			// socket writes, not a round trip and a goroutine wake-up.
 			if ms, ok := s.st.(store.MarkSender); ok {
-				w, err := ms.SendDeliveryMessageID(lctx, edition, sub, mid)
+				// Its own timeout: the SMTP exchange before it may have
+				// used up much of lctx's.
+				mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+				w, err := ms.SendDeliveryMessageID(mctx, edition, sub, mid)
 				if err != nil {
+					cancel()
 					return err
 				}
-				wait, marked = w, true
+				wait = func() error { defer cancel(); return w() }
+				marked = true
 				return nil
 			}
 			if err := s.st.SetDeliveryMessageID(ctx, edition, sub, mid); err != nil {
@@ -147,6 +152,10 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	} else {
 		err = s.tr.Send(ctx, env, msg)
 	}
+	// What the server was told is recorded with a fresh ledger timeout,
+	// however long the SMTP exchange took.
+	lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+	defer cancel()
 
 	// recordSent records the delivery as sent. When the mark did not land,
 	// a retry would send again: keep trying until the ledger timeout (the
