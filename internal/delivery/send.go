@@ -118,6 +118,11 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	var markErr error // the pipelined mark's outcome, known after the send
 	if isCommitter {
 		var wait func() error
+		// The pipelined mark's context and outcome are set up before the
+		// send: nothing is allocated between the mark going out and the
+		// end of data (see below).
+		mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+		defer mcancel()
 		err = committer.SendCommit(ctx, env, msg, func() error {
 			// The mark must be durable before the end of data; a kill
 			// between the two skips the reader (see the package
@@ -126,16 +131,11 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 			// waiting for the database's reply: the window is then two
 			// socket writes, not a round trip and a goroutine wake-up.
 			if ms, ok := s.st.(store.MarkSender); ok {
-				// Its own timeout: the SMTP exchange before it may have
-				// used up much of lctx's.
-				mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
 				w, err := ms.SendDeliveryMessageID(mctx, edition, sub, mid)
 				if err != nil {
-					cancel()
 					return err
 				}
-				wait = func() error { defer cancel(); return w() }
-				marked = true
+				wait, marked = w, true
 				return nil
 			}
 			if err := s.st.SetDeliveryMessageID(ctx, edition, sub, mid); err != nil {

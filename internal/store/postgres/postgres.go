@@ -92,22 +92,10 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 	if err != nil {
 		return nil, fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
 	}
+	// Everything the caller's end of data waits for after the flush is
+	// made before it: no allocation (a GC assist) or other work may come
+	// between the two writes.
 	var pipe *pgconn.Pipeline
-	err = conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		pipe = sc.Conn().PgConn().StartPipeline(ctx)
-		pipe.SendQueryParams(setMessageID,
-			[][]byte{[]byte(messageID), []byte(editionID), []byte(strconv.FormatInt(subscriberID, 10))}, nil, nil, nil)
-		pipe.SendPipelineSync()
-		return pipe.Flush()
-	})
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
-	}
 	wait := func() error {
 		defer conn.Close()
 		var affected int64 = -1
@@ -137,6 +125,21 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 			return fmt.Errorf("postgres: delivery %s/%d: %w", editionID, subscriberID, store.ErrNotFound)
 		}
 		return nil
+	}
+	err = conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		pipe = sc.Conn().PgConn().StartPipeline(ctx)
+		pipe.SendQueryParams(setMessageID,
+			[][]byte{[]byte(messageID), []byte(editionID), []byte(strconv.FormatInt(subscriberID, 10))}, nil, nil, nil)
+		pipe.SendPipelineSync()
+		return pipe.Flush()
+	})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("postgres: set message id %s/%d: %w", editionID, subscriberID, err)
 	}
 	return wait, nil
 }
