@@ -88,7 +88,7 @@ func (h *Subscribe) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /subscribe", h.form)
 	mux.HandleFunc("POST /subscribe", h.signUp)
 	mux.HandleFunc("GET /subscribe/sent", h.sent)
-	mux.HandleFunc("GET /confirm", h.confirmPage)
+	mux.HandleFunc("GET /confirm", h.confirmAsk)
 	mux.HandleFunc("POST /confirm", h.confirm)
 	mux.HandleFunc("GET /preferences", h.preferences)
 	mux.HandleFunc("POST /preferences", h.savePreferences)
@@ -262,10 +262,10 @@ type confirmPage struct {
 
 const msgConfirmExpired = "انتهت صلاحية رابط التأكيد. اشترك مرة أخرى لتصلك رسالة تأكيد جديدة."
 
-// confirmPage is the page behind the confirmation link: it changes nothing
+// confirmAsk serves the page behind the confirmation link: it changes nothing
 // and asks for a click (a POST with the CSRF token); a link used already,
 // or older than the reader's leaving, shows the result at once.
-func (h *Subscribe) confirmPage(w http.ResponseWriter, r *http.Request) {
+func (h *Subscribe) confirmAsk(w http.ResponseWriter, r *http.Request) {
 	t := r.URL.Query().Get("t")
 	out, sub, err := h.svc.CheckConfirm(r.Context(), t)
 	if err != nil {
