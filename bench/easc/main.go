@@ -9,6 +9,7 @@
 //	go run ./bench/easc -train [-out internal/arabic/summary_weights.go] [-label binary|sq] [-fit listwise] [-clauses]
 //	go run ./bench/easc -oracle [-clauses]      (summaries chosen with the true labels)
 //	go run ./bench/easc -explore | -explore-more [-only NAME] | -explore-ltr | -bytopic   (related variants)
+//	go run ./bench/easc -explore-lsa | -explore-snn | -explore-hub | -explore-fields     (re-ranks of the index's candidates)
 //
 // Choices are made on the odd half only; the even half is printed as the
 // held-out figure, not to choose by.
@@ -63,6 +64,10 @@ func run(args []string, out io.Writer) error {
 	fs.BoolVar(&clauseUnits, "clauses", false, "with -train or -oracle: split sentences at commas into clause units (measurement only; not what Summarize does)")
 	doTopics := fs.Bool("bytopic", false, "related: P@3 of the index by topic, odd queries")
 	doLTR := fs.Bool("explore-ltr", false, "related: logistic combination of field similarities learned on the odd queries")
+	doLSA := fs.Bool("explore-lsa", false, "related: LSA / random-indexing / concept-indexing re-rank of the index's candidates (choose on the odd column only)")
+	doSNN := fs.Bool("explore-snn", false, "related: shared / mutual nearest-neighbour re-rank of the index's candidates (choose on the odd column only)")
+	doFields := fs.Bool("explore-fields", false, "related: field and feedback weights through the index (choose on the odd column only)")
+	doHub := fs.Bool("explore-hub", false, "related: hubness-reduction re-rank of the index's candidates (choose on the odd column only)")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
@@ -106,6 +111,22 @@ func run(args []string, out io.Writer) error {
 	}
 	if *doLTR {
 		exploreLTR(out, arts, odd, even)
+		return nil
+	}
+	if *doLSA {
+		exploreLSARerank(out, arts, odd, even)
+		return nil
+	}
+	if *doFields {
+		exploreFields(out, arts, odd, even)
+		return nil
+	}
+	if *doHub {
+		exploreHubness(out, arts, odd, even)
+		return nil
+	}
+	if *doSNN {
+		exploreSNN(out, arts, odd, even)
 		return nil
 	}
 	if *doMore {
