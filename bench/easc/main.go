@@ -6,7 +6,8 @@
 // ones the held-out half; both are printed.
 //
 //	go run ./bench/easc [-easc DIR] [-seeds N]
-//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go] [-label binary|sq] [-fit listwise] [-clauses]
+//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go] [-label binary|sq] [-fit listwise] [-clauses] [-topic K]
+//	go run ./bench/easc -explore-lex            (summaries: a learned word-level prior, odd CV)
 //	go run ./bench/easc -oracle [-clauses]      (summaries chosen with the true labels)
 //	go run ./bench/easc -explore | -explore-more [-only NAME] | -explore-ltr | -bytopic   (related variants)
 //	go run ./bench/easc -explore-lsa | -explore-snn | -explore-hub | -explore-fields     (re-ranks of the index's candidates)
@@ -67,6 +68,7 @@ func run(args []string, out io.Writer) error {
 	doLSA := fs.Bool("explore-lsa", false, "related: LSA / random-indexing / concept-indexing re-rank of the index's candidates (choose on the odd column only)")
 	doSNN := fs.Bool("explore-snn", false, "related: shared / mutual nearest-neighbour re-rank of the index's candidates (choose on the odd column only)")
 	doFields := fs.Bool("explore-fields", false, "related: field and feedback weights through the index (choose on the odd column only)")
+	doLex := fs.Bool("explore-lex", false, "summaries: cross-validate a learned word-level prior (odd half only)")
 	doHub := fs.Bool("explore-hub", false, "related: hubness-reduction re-rank of the index's candidates (choose on the odd column only)")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
@@ -75,6 +77,7 @@ func run(args []string, out io.Writer) error {
 	fs.Float64Var(&indexOpts.FeedbackWeight, "fbw", indexOpts.FeedbackWeight, "related: feedback weight")
 	fs.Float64Var(&indexOpts.TitleWeight, "tw", indexOpts.TitleWeight, "related: title weight")
 	fs.Float64Var(&indexOpts.Duplicate, "dup", indexOpts.Duplicate, "related: near-duplicate containment threshold (0 = off)")
+	fs.IntVar(&topicK, "topic", 0, "with -train or -oracle: add topic-level sentence features from the article's K best related articles (corpus archive)")
 	fit := fs.String("fit", "logistic", "with -train: learner (logistic, listwise)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,6 +103,25 @@ func run(args []string, out io.Writer) error {
 		} else {
 			even = append(even, a)
 		}
+	}
+	if topicK > 0 {
+		ix := arabic.NewIndexWith(indexOpts)
+		text := map[string]string{}
+		for _, a := range arts {
+			ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+			text[a.id] = a.text
+		}
+		topicRelated = func(a *article) []string {
+			var out []string
+			for _, m := range ix.Related(a.id, topicK) {
+				out = append(out, text[m.ID])
+			}
+			return out
+		}
+	}
+	if *doLex {
+		exploreLexicon(out, odd, even)
+		return nil
 	}
 	if *doOracle {
 		oracle(out, odd, even)
@@ -138,7 +160,7 @@ func run(args []string, out io.Writer) error {
 		return nil
 	}
 	if *doTrain {
-		return train(odd, out, *outFile)
+		return train(odd, even, out, *outFile)
 	}
 	fmt.Fprintf(out, "EASC: %d articles (%d odd = tuning, %d even = held out), %s\n\n", len(arts), len(odd), len(even), *dir)
 	fmt.Fprintf(out, "Summaries: ROUGE F vs 5 MTurk references, length = mean reference length\n")

@@ -22,6 +22,26 @@ type sample struct {
 	labels []float64
 }
 
+// topicK > 0 (-topic K) adds the topic-level features of
+// topicFeatures, computed against the article's topicK best related
+// articles in the whole corpus (topicRelated, the index's Related).
+var (
+	topicK       int
+	topicRelated func(a *article) []string
+)
+
+func featureNames() []string {
+	if topicK > 0 {
+		return append(append([]string(nil), arabic.SummaryFeatureNames...), topicFeatureNames...)
+	}
+	return arabic.SummaryFeatureNames
+}
+
+func featureCount() int { return len(featureNames()) + extra }
+
+// extra counts features appended by an exploration (-explore-lex).
+var extra int
+
 // labelMode picks the training label: "" = bigram share (the default),
 // "binary" = kept (share ≥ 0.5), "sq" = share squared; set with -label.
 var labelMode string
@@ -35,6 +55,11 @@ func samples(arts []*article) []sample {
 	for k, a := range arts {
 		sents, paras := units(a.text)
 		s := sample{a: a, sents: sents, feats: arabic.SentenceFeatures("", sents, paras)}
+		if topicK > 0 {
+			for i, tf := range topicFeatures(sents, topicRelated(a)) {
+				s.feats[i] = append(s.feats[i], tf...)
+			}
+		}
 		refs := make([]map[string]int, len(a.refs))
 		for i, r := range a.refs {
 			refs[i] = ngrams(r, 2)
@@ -75,7 +100,7 @@ func samples(arts []*article) []sample {
 // penalty lambda by full-batch gradient descent on standardised features,
 // and returns the weights on the raw features.
 func fitLogistic(ss []sample, lambda float64) []float64 {
-	d := len(arabic.SummaryFeatureNames)
+	d := featureCount()
 	var xs [][]float64
 	var ys []float64
 	for _, s := range ss {
@@ -153,7 +178,7 @@ func evalScores(ss []sample, m arabic.SummaryModel, scores func(sample) []float6
 // 5-fold cross-validation inside the odd half to choose the L2 penalty, the
 // background rate and the overshoot bound, then a fit on the whole odd half
 // written to outFile (if not empty).
-func train(odd []*article, out io.Writer, outFile string) error {
+func train(odd, even []*article, out io.Writer, outFile string) error {
 	ss := samples(odd)
 	var byPos [6]float64
 	var nPos [6]float64
@@ -236,7 +261,10 @@ func train(odd []*article, out io.Writer, outFile string) error {
 	if a1, a2, lr := evalModel(ss, arabic.SummaryModel{Weights: w, Background: max(0, best.bg), MaxOvershoot: best.over, Greedy: best.bg < 0}); true {
 		fmt.Fprintf(out, "in-sample (odd): R1 %.4f  R2 %.4f  length x%.2f\n", a1, a2, lr)
 	}
-	for j, name := range arabic.SummaryFeatureNames {
+	if a1, a2, lr := evalModel(samples(even), arabic.SummaryModel{Weights: w, Background: max(0, best.bg), MaxOvershoot: best.over, Greedy: best.bg < 0}); true {
+		fmt.Fprintf(out, "held out (even; printed, not used to choose): R1 %.4f  R2 %.4f  length x%.2f\n", a1, a2, lr)
+	}
+	for j, name := range featureNames() {
 		fmt.Fprintf(out, "  %-18s %+.4f\n", name, w[j])
 	}
 	if outFile == "" {
@@ -315,7 +343,7 @@ func units(text string) ([]string, []int) {
 // standardised features; only the order matters to the greedy chooser. The
 // bias is set so that an average sentence has logit 0.
 func fitListwise(ss []sample, lambda float64) []float64 {
-	d := len(arabic.SummaryFeatureNames)
+	d := featureCount()
 	mean, sd := make([]float64, d), make([]float64, d)
 	cnt := 0
 	for _, s := range ss {
