@@ -10,7 +10,7 @@
 //	go run ./bench/easc -explore-lex            (summaries: a learned word-level prior, odd CV)
 //	go run ./bench/easc -oracle [-clauses]      (summaries chosen with the true labels)
 //	go run ./bench/easc -explore | -explore-more [-only NAME] | -explore-ltr | -bytopic   (related variants)
-//	go run ./bench/easc -explore-lsa | -explore-snn | -explore-hub | -explore-fields     (re-ranks of the index's candidates)
+//	go run ./bench/easc -explore-lsa | -explore-snn | -explore-hub | -explore-fields | -explore-leadw   (re-ranks and weights of the index)
 //
 // Choices are made on the odd half only; the even half is printed as the
 // held-out figure, not to choose by.
@@ -70,6 +70,7 @@ func run(args []string, out io.Writer) error {
 	doFields := fs.Bool("explore-fields", false, "related: field and feedback weights through the index (choose on the odd column only)")
 	doLex := fs.Bool("explore-lex", false, "summaries: cross-validate a learned word-level prior (odd half only)")
 	doHub := fs.Bool("explore-hub", false, "related: hubness-reduction re-rank of the index's candidates (choose on the odd column only)")
+	doLead := fs.Bool("explore-leadw", false, "related: the article's lead weighted like a title (choose on the odd column only)")
 	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
 	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
 	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
@@ -141,6 +142,10 @@ func run(args []string, out io.Writer) error {
 	}
 	if *doFields {
 		exploreFields(out, arts, odd, even)
+		return nil
+	}
+	if *doLead {
+		exploreLead(out, arts, odd, even)
 		return nil
 	}
 	if *doHub {
