@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,7 +67,21 @@ func newDigestSendCmd(a *app) *cobra.Command {
 }
 
 func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store, day string, wait time.Duration, out, errOut io.Writer) error {
-	q, tr, err := openQueue(ctx, a, cfg, st, false, nil)
+	// Every attempt that ends a delivery wakes the loop below, which then
+	// reads the ledger at once instead of at its next tick: the send ends
+	// when its last message is recorded, not up to half a second later.
+	var ended atomic.Int64 // attempts of this run that ended a delivery
+	settled := make(chan struct{}, 1)
+	q, tr, err := openQueue(ctx, a, cfg, st, false, func(_ delivery.SendArgs, o delivery.Outcome) {
+		if o == delivery.Retry {
+			return
+		}
+		ended.Add(1)
+		select {
+		case settled <- struct{}{}:
+		default:
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -116,6 +131,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
+		endedAtCount := ended.Load()
 		counts, err = st.DeliveryCounts(ctx, ed.ID)
 		if err != nil {
 			return err
@@ -144,6 +160,19 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 			fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
 			return ctx.Err()
 		case <-t.C:
+		case <-settled:
+			// A count reads every delivery of the edition: count again
+			// before the tick only once this run has ended as many
+			// deliveries as were open at the last count.
+			for ended.Load()-endedAtCount < int64(open) {
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				case <-settled:
+					continue
+				}
+				break
+			}
 		}
 	}
 	finish()

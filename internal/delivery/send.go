@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
@@ -50,7 +51,7 @@ const ledgerTimeout = 30 * time.Second
 // means "try again later" (the delivery is marked retrying, or the ledger
 // could not be reached).
 func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outcome, error) {
-	d, ok, err := s.st.ClaimDelivery(ctx, edition, sub)
+	d, ok, subscriber, loaded, err := s.claim(ctx, edition, sub)
 	if errors.Is(err, store.ErrNotFound) {
 		return Skipped, nil
 	}
@@ -72,7 +73,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 			if err := s.st.MarkDelivery(lctx, edition, sub, store.DeliveryRetrying, "previous attempt interrupted before the end of data"); err != nil {
 				return Retry, fmt.Errorf("delivery: take over %s/%d: %w", edition, sub, err)
 			}
-			d, ok, err = s.st.ClaimDelivery(ctx, edition, sub)
+			d, ok, subscriber, loaded, err = s.claim(ctx, edition, sub)
 			if err != nil {
 				return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
 			}
@@ -87,7 +88,12 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteInterrupted)
 	}
 
-	subscriber, err := s.st.GetSubscriber(ctx, sub)
+	if !loaded {
+		subscriber, err = s.st.GetSubscriber(ctx, sub)
+		yieldDB()
+	} else if subscriber == nil {
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return Skipped, s.mark(lctx, d, store.DeliverySkipped, "not sent: subscriber erased")
 	}
@@ -161,7 +167,10 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	// a retry would send again: keep trying until the ledger timeout (the
 	// database may be restarting).
 	recordSent := func(note string) error {
-		write := func() error { return s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, note) }
+		write := func() error {
+			defer yieldDB()
+			return s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, note)
+		}
 		if markErr != nil {
 			return retryLedger(lctx, write)
 		}
@@ -206,6 +215,26 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		return s.retry(lctx, d, err)
 	}
 }
+
+// claim claims the delivery and, where the store can (store.ClaimLoader),
+// reads the subscriber in the same turn on the database; loaded reports
+// whether it did (subscriber is then nil when erased).
+func (s *Service) claim(ctx context.Context, edition string, sub int64) (d *store.Delivery, ok bool, subscriber *store.Subscriber, loaded bool, err error) {
+	defer yieldDB()
+	if cl, can := s.st.(store.ClaimLoader); can {
+		d, ok, subscriber, err = cl.ClaimDeliveryLoad(ctx, edition, sub)
+		return d, ok, subscriber, ok, err
+	}
+	d, ok, err = s.st.ClaimDelivery(ctx, edition, sub)
+	return d, ok, nil, false, err
+}
+
+// yieldDB lets the goroutine that was handed the database connection we
+// just released run now. database/sql wakes it on this goroutine's P,
+// where it would otherwise wait until this one blocks — after rendering or
+// an SMTP write, with SQLite's single connection idle all that time. It is
+// not called between the commit mark and the end of data.
+func yieldDB() { runtime.Gosched() }
 
 // committer returns the transport as a mailer.Committer when the commit
 // mark protocol applies. The file outbox is left out: writing the same

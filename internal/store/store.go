@@ -280,6 +280,14 @@ type Ledger interface {
 	ListDeliveries(ctx context.Context, editionID string, state DeliveryState, limit int) ([]Delivery, error)
 }
 
+// ClaimLoader is implemented by stores that can read the subscriber within
+// the claim (one turn on the database instead of two). The subscriber is
+// nil when the claim succeeded but the subscriber is no longer on record,
+// and when the claim did not succeed.
+type ClaimLoader interface {
+	ClaimDeliveryLoad(ctx context.Context, editionID string, subscriberID int64) (d *Delivery, claimed bool, sub *Subscriber, err error)
+}
+
 // MarkSender is implemented by stores that can send a write without
 // waiting for its reply (PostgreSQL's pipeline mode). The delivery commit
 // mark uses it: SendDeliveryMessageID puts the update and its commit on

@@ -74,6 +74,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Name:         "sqlite",
 		IsUnique:     isUnique,
 		IsForeignKey: isForeignKey,
+		GroupCommit:  true,
 	}, queries, sub)
 	if err != nil {
 		db.Close()

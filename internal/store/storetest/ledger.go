@@ -351,3 +351,38 @@ func testDeliverySkipped(t *testing.T, newStore NewStore) {
 		t.Error("skipped is not a valid state")
 	}
 }
+
+// testClaimDeliveryLoad: a store that reads the subscriber within the claim
+// returns the same record GetSubscriber does, and nothing when the claim
+// is not won.
+func testClaimDeliveryLoad(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	cl, ok := s.(store.ClaimLoader)
+	if !ok {
+		t.Skip("this store does not implement store.ClaimLoader")
+	}
+	subs := addSubscribers(ctx, t, s, 2)
+	sub := subs[0]
+	sub.Categories = []string{"اقتصاد", "رياضة"}
+	must(t, "UpdateSubscriber", s.UpdateSubscriber(ctx, &sub))
+	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
+	_, err := s.CreateEdition(ctx, e)
+	must(t, "CreateEdition", err)
+	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
+	must(t, "enqueue", err)
+
+	d, claimed, got, err := cl.ClaimDeliveryLoad(ctx, e.ID, sub.ID)
+	must(t, "ClaimDeliveryLoad", err)
+	want, err := s.GetSubscriber(ctx, sub.ID)
+	must(t, "GetSubscriber", err)
+	if !claimed || d.State != store.DeliverySending || d.Attempts != 1 || got == nil || !reflect.DeepEqual(*got, *want) {
+		t.Fatalf("ClaimDeliveryLoad = %+v, %v, %+v; want sending, true, %+v", d, claimed, got, want)
+	}
+	d, claimed, got, err = cl.ClaimDeliveryLoad(ctx, e.ID, sub.ID)
+	must(t, "second ClaimDeliveryLoad", err)
+	if claimed || got != nil || d.State != store.DeliverySending {
+		t.Errorf("second ClaimDeliveryLoad = %+v, %v, %+v; want the sending row, false, nil", d, claimed, got)
+	}
+	_, _, _, err = cl.ClaimDeliveryLoad(ctx, e.ID, 999999)
+	wantErr(t, "ClaimDeliveryLoad of no delivery", err, store.ErrNotFound)
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EnqueueDeliveries", testEnqueueDeliveries},
 		{"DeliveryLifecycle", testDeliveryLifecycle},
 		{"ClaimDeliveryConcurrent", testClaimDeliveryConcurrent},
+		{"ClaimDeliveryLoad", testClaimDeliveryLoad},
 		{"StaleSendingReclaimed", testStaleSending},
 		{"DeliverySkipped", testDeliverySkipped},
 	}

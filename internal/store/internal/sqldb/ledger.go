@@ -137,20 +137,53 @@ func (s *Core) getDelivery(ctx context.Context, editionID string, subscriberID i
 // claimable states in its WHERE clause: the database lets exactly one of
 // several concurrent claims match.
 func (s *Core) ClaimDelivery(ctx context.Context, editionID string, subscriberID int64) (*store.Delivery, bool, error) {
+	d, ok, _, err := s.claim(ctx, editionID, subscriberID, false)
+	return d, ok, err
+}
+
+// ClaimDeliveryLoad implements store.ClaimLoader: the subscriber is read in
+// the claim's own write, one turn on the connection instead of two.
+func (s *Core) ClaimDeliveryLoad(ctx context.Context, editionID string, subscriberID int64) (*store.Delivery, bool, *store.Subscriber, error) {
+	return s.claim(ctx, editionID, subscriberID, true)
+}
+
+func (s *Core) claim(ctx context.Context, editionID string, subscriberID int64, load bool) (*store.Delivery, bool, *store.Subscriber, error) {
 	now := s.now()
 	stale := nsNow(now.Add(-store.SendingLease))
-	d, err := scanDelivery(s.db.QueryRowContext(ctx, s.q["claim-delivery"], nsNow(now), editionID, subscriberID, stale))
-	if err == nil {
-		return &d, true, nil
+	var d store.Delivery
+	var sub *store.Subscriber
+	claimed := false
+	err := s.write(ctx, func(ctx context.Context, q execer) error {
+		var err error
+		sub = nil
+		d, err = scanDelivery(q.QueryRowContext(ctx, s.q["claim-delivery"], nsNow(now), editionID, subscriberID, stale))
+		if isNoRows(err) {
+			claimed = false
+			return nil
+		}
+		if claimed = err == nil; !claimed || !load {
+			return err
+		}
+		got, err := scanSubscriber(q.QueryRowContext(ctx, s.q["get-subscriber"], subscriberID))
+		if isNoRows(err) {
+			return nil
+		}
+		if err == nil {
+			sub = &got
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, nil, s.errf(err, "claim delivery %s/%d", editionID, subscriberID)
 	}
-	if !isNoRows(err) {
-		return nil, false, s.errf(err, "claim delivery %s/%d", editionID, subscriberID)
+	if claimed {
+		return &d, true, sub, nil
 	}
 	cur, err := s.getDelivery(ctx, editionID, subscriberID)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil, err
 	}
-	return cur, false, nil
+	return cur, false, nil, nil
 }
 
 // MarkDelivery implements store.Ledger.
@@ -158,13 +191,19 @@ func (s *Core) MarkDelivery(ctx context.Context, editionID string, subscriberID 
 	if !state.Valid() {
 		return fmt.Errorf("%s: mark delivery %s/%d: %w: state %q", s.d.Name, editionID, subscriberID, store.ErrInvalid, state)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["mark-delivery"], string(state), errText, nsNow(s.now()), editionID, subscriberID)
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, q execer) error {
+		res, err := q.ExecContext(ctx, s.q["mark-delivery"], string(state), errText, nsNow(s.now()), editionID, subscriberID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return s.errf(err, "mark delivery %s/%d", editionID, subscriberID)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.errf(err, "mark delivery %s/%d", editionID, subscriberID)
-	} else if n == 1 {
+	if n == 1 {
 		return nil
 	}
 	if _, err := s.getDelivery(ctx, editionID, subscriberID); err != nil {

@@ -28,6 +28,9 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsForeignKey reports a foreign-key violation.
 	IsForeignKey func(error) bool
+	// GroupCommit commits concurrent delivery claims and marks together
+	// (see groupCommit): for a database with one writer connection.
+	GroupCommit bool
 }
 
 // Core implements every store.Store method except DB on a *sql.DB, given
@@ -37,6 +40,7 @@ type Core struct {
 	d          Dialect
 	q          map[string]string
 	migrations []Migration
+	gc         *groupCommit // nil: every write commits alone
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -74,7 +78,11 @@ func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
-	return &Core{db: db, d: d, q: q, migrations: ms, Now: time.Now}, nil
+	c := &Core{db: db, d: d, q: q, migrations: ms, Now: time.Now}
+	if d.GroupCommit {
+		c.gc = &groupCommit{db: db}
+	}
+	return c, nil
 }
 
 var queryName = regexp.MustCompile(`^\s*--\s*name:\s*([A-Za-z0-9_-]+)\s*$`)
@@ -168,6 +176,15 @@ func (s *Core) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return s.errf(err, "commit")
 	}
 	return nil
+}
+
+// write runs fn, a single-statement write, in the next group commit, or on
+// its own when the dialect does not group.
+func (s *Core) write(ctx context.Context, fn func(ctx context.Context, q execer) error) error {
+	if s.gc == nil {
+		return fn(ctx, s.db)
+	}
+	return s.gc.do(ctx, fn)
 }
 
 // minTime and maxTime bound what int64 nanoseconds can hold.
