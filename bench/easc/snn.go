@@ -17,14 +17,7 @@ import (
 //	go run ./bench/easc -explore-snn
 func exploreSNN(out io.Writer, all, odd, even []*article) {
 	byID := byIDs(all)
-	ix := arabic.NewIndexWith(indexOpts)
-	for _, a := range all {
-		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
-	}
-	lists := map[string][]arabic.Match{}
-	for _, a := range all {
-		lists[a.id] = ix.Related(a.id, 40)
-	}
+	lists := corpusLists(all, 40)
 	fmt.Fprintf(out, "%-48s %-14s %-14s\n", "SNN / mutual-kNN re-rank (corpus)", "odd", "even *")
 	for _, K := range []int{3, 5, 10, 20} {
 		for _, N := range []int{10, 20} {
@@ -115,14 +108,7 @@ func exploreFields(out io.Writer, all, odd, even []*article) {
 //	go run ./bench/easc -explore-hub
 func exploreHubness(out io.Writer, all, odd, even []*article) {
 	byID := byIDs(all)
-	ix := arabic.NewIndexWith(indexOpts)
-	for _, a := range all {
-		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
-	}
-	lists := map[string][]arabic.Match{}
-	for _, a := range all {
-		lists[a.id] = ix.Related(a.id, 40)
-	}
+	lists := corpusLists(all, 40)
 	fmt.Fprintf(out, "%-48s %-14s %-14s\n", "hubness re-rank (corpus)", "odd", "even *")
 	for _, K := range []int{3, 10, 20} {
 		r := map[string]float64{}
@@ -153,4 +139,17 @@ func exploreHubness(out io.Writer, all, odd, even []*article) {
 			fmt.Fprintf(out, "%-48s %.3f / %.3f  %.3f / %.3f\n", fmt.Sprintf("K %d β %.2f (top 20)", K, beta), o1, o3, e1, e3)
 		}
 	}
+}
+
+// corpusLists indexes every article and returns each one's n best matches.
+func corpusLists(all []*article, n int) map[string][]arabic.Match {
+	ix := arabic.NewIndexWith(indexOpts)
+	for _, a := range all {
+		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+	}
+	lists := map[string][]arabic.Match{}
+	for _, a := range all {
+		lists[a.id] = ix.Related(a.id, n)
+	}
+	return lists
 }

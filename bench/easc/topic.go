@@ -33,20 +33,7 @@ func topicFeatures(sents []string, related []string) [][]float64 {
 	bigramDocs := map[string]float64{}
 	centroid := map[string]float64{}
 	for _, r := range related {
-		tf := map[string]float64{}
-		bg := map[string]bool{}
-		prev := ""
-		for _, t := range arabic.Tokens(r) {
-			st := arabic.Stem(t)
-			if st == "" {
-				continue
-			}
-			tf[st]++
-			if prev != "" {
-				bg[prev+" "+st] = true
-			}
-			prev = st
-		}
+		tf, bg := stemCounts(r)
 		var n float64
 		for st, f := range tf {
 			stemDocs[st]++
@@ -69,20 +56,7 @@ func topicFeatures(sents []string, related []string) [][]float64 {
 	cn = math.Sqrt(cn)
 	var mean float64
 	for i, s := range sents {
-		tf := map[string]float64{}
-		bg := map[string]bool{}
-		prev := ""
-		for _, t := range arabic.Tokens(s) {
-			st := arabic.Stem(t)
-			if st == "" {
-				continue
-			}
-			tf[st]++
-			if prev != "" {
-				bg[prev+" "+st] = true
-			}
-			prev = st
-		}
+		tf, bg := stemCounts(s)
 		f := out[i]
 		var n, dot float64
 		for st, c := range tf {
@@ -110,4 +84,22 @@ func topicFeatures(sents []string, related []string) [][]float64 {
 		f[3] = f[0] - mean
 	}
 	return out
+}
+
+// stemCounts counts the light stems of text and lists its stem bigrams.
+func stemCounts(text string) (tf map[string]float64, bigrams map[string]bool) {
+	tf, bigrams = map[string]float64{}, map[string]bool{}
+	prev := ""
+	for _, t := range arabic.Tokens(text) {
+		st := arabic.Stem(t)
+		if st == "" {
+			continue
+		}
+		tf[st]++
+		if prev != "" {
+			bigrams[prev+" "+st] = true
+		}
+		prev = st
+	}
+	return tf, bigrams
 }
