@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +25,7 @@ import (
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/postgres"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // scaleDays are edition days with articles in their windows (schedule
@@ -54,52 +52,11 @@ func scaleArticles() []map[string]string {
 	return out
 }
 
-// pgBase is the test server's URL (skipping, or failing in CI, when unset).
-func pgBase(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv(envPostgresURL)
-	if u == "" {
-		msg := envPostgresURL + " is not set: the scale-out tests need PostgreSQL, e.g. " +
-			envPostgresURL + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return u
-}
-
-// freshSchemaDSN creates a schema on base, dropped when the test ends, and
+// freshSchemaDSN creates a schema on the test server (skipping, or failing
+// in CI, when it is not configured), dropped when the test ends, and
 // returns a DSN whose search_path is that schema.
-func freshSchemaDSN(t testing.TB, base string) string {
-	t.Helper()
-	admin, err := sql.Open(postgres.DriverName, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "nashra_scale_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Logf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	// Commits need not wait for the disk in tests (this machine's fsync
-	// is slow); visibility, which exactly-once relies on, is unchanged.
-	q.Set("synchronous_commit", "off")
-	u.RawQuery = q.Encode()
-	return u.String()
+func freshSchemaDSN(t testing.TB) string {
+	return testkit.PostgresSchema(t, "the scale-out tests", "nashra_scale")
 }
 
 // pgSite is a PostgreSQL deployment: one config shared by every node.
@@ -440,19 +397,3 @@ func firstN(s []string, n int) []string {
 	}
 	return s
 }
-
-// maxPerWindow is the largest number of sorted times within any window of
-// length w (half-open).
-func maxPerWindow(ts []time.Time, w time.Duration) int {
-	best, j := 0, 0
-	for i := range ts {
-		for ts[i].Sub(ts[j]) >= w {
-			j++
-		}
-		best = max(best, i-j+1)
-	}
-	return best
-}
-
-// envPostgresURL names the variable holding the test server's URL.
-const envPostgresURL = "NASHRA_TEST_POSTGRES_URL"

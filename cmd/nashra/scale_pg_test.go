@@ -20,9 +20,8 @@ import (
 // the same moment both exit 0, and every migration (store, River, rate
 // limit) is applied once.
 func TestScaleMigrateTwiceAtOnce(t *testing.T) {
-	base := pgBase(t)
 	bin := buildNashra(t)
-	dsn := freshSchemaDSN(t, base)
+	dsn := freshSchemaDSN(t)
 	site := newPGSite(t, bin, dsn, "127.0.0.1:25", siteOptions{})
 	var wg sync.WaitGroup
 	outs := make([]string, 2)
@@ -111,10 +110,9 @@ func TestScaleTenThousand(t *testing.T) {
 		t.Skip("four processes send 20,000 messages")
 	}
 	const n = 10000
-	base := pgBase(t)
 	bin := buildNashra(t)
 	sk := startSink(t, 0)
-	site := newPGSite(t, bin, freshSchemaDSN(t, base), sk.addr, siteOptions{pool: 4})
+	site := newPGSite(t, bin, freshSchemaDSN(t), sk.addr, siteOptions{pool: 4})
 	start := time.Now()
 	site.seed(t, n)
 	t.Logf("seeded %d subscribers in %v", n, time.Since(start))

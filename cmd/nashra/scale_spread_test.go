@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // rateOf is the delivery rate of sorted accept times, in messages per
@@ -36,10 +38,9 @@ func TestScaleWorkSpreads(t *testing.T) {
 		t.Skip("three timed sends through a slow SMTP server")
 	}
 	const n, rate = 600, 60
-	base := pgBase(t)
 	bin := buildNashra(t)
 	sk := startSink(t, 20*time.Millisecond)
-	site := newPGSite(t, bin, freshSchemaDSN(t, base), sk.addr, siteOptions{pool: 2})
+	site := newPGSite(t, bin, freshSchemaDSN(t), sk.addr, siteOptions{pool: 2})
 	site.seed(t, n)
 	st := site.open(t)
 
@@ -85,7 +86,7 @@ func TestScaleWorkSpreads(t *testing.T) {
 	site.enqueue(t, scaleDays[2])
 	waitSent(t, st, sk, scaleDays[2], n, 2*time.Minute)
 	ts := sk.times(scaleDays[2])
-	peak, r3 := maxPerWindow(ts, time.Second), rateOf(ts)
+	peak, r3 := testkit.MaxInWindow(ts, time.Second), rateOf(ts)
 	t.Logf("mail.rate %d across 2 workers: peak %d messages in a 1-second window, %.1f msg/s overall", rate, peak, r3)
 	if peak > rate {
 		t.Errorf("%d messages accepted within one second, mail.rate is %d", peak, rate)

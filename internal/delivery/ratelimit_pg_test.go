@@ -2,51 +2,22 @@ package delivery
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" database/sql driver
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
-// pgSchema returns a pool on a fresh schema of the server named by
-// NASHRA_TEST_POSTGRES_URL (skipping when unset, failing in CI).
+// pgSchema returns a pool on a fresh schema of the test server (skipping
+// when it is not configured, failing in CI).
 func pgSchema(t *testing.T) *sql.DB {
 	t.Helper()
-	base := os.Getenv("NASHRA_TEST_POSTGRES_URL")
-	if base == "" {
-		msg := "NASHRA_TEST_POSTGRES_URL is not set: the shared rate limit needs PostgreSQL"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "nashra_rate_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	db, err := sql.Open("pgx", testkit.PostgresSchema(t, "the shared rate limit tests", "nashra_rate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +66,7 @@ func TestSharedLimiter(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
-	if w := maxInWindow(times, time.Second); w > int(rate) {
+	if w := testkit.MaxInWindow(times, time.Second); w > int(rate) {
 		t.Errorf("%d passes in one second, limit %v", w, rate)
 	}
 	want := time.Duration(float64(n-1) / rate * float64(time.Second))
@@ -112,17 +83,4 @@ func TestSharedLimiter(t *testing.T) {
 	if err := limiters[0].Wait(cctx); err == nil {
 		t.Error("Wait on a cancelled context succeeded")
 	}
-}
-
-// maxInWindow is the largest number of sorted times within any window of
-// length w (half-open).
-func maxInWindow(ts []time.Time, w time.Duration) int {
-	best, j := 0, 0
-	for i := range ts {
-		for ts[i].Sub(ts[j]) >= w {
-			j++
-		}
-		best = max(best, i-j+1)
-	}
-	return best
 }

@@ -2,12 +2,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,69 +10,13 @@ import (
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/storetest"
+	"github.com/nashra/nashra/internal/testkit"
 )
-
-// EnvURL names the variable holding the test server's URL.
-const EnvURL = "NASHRA_TEST_POSTGRES_URL"
-
-// serverURL returns the test server URL, skipping (failing in CI) when it
-// is not configured.
-func serverURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv(EnvURL)
-	if u == "" {
-		msg := EnvURL + " is not set: PostgreSQL store tests need a server, e.g. " +
-			EnvURL + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return u
-}
 
 // freshSchema creates an empty schema, dropped when the test ends, and
 // returns a DSN whose search_path points at it.
 func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := serverURL(t)
-	admin, err := sql.Open(DriverName, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "nashra_test_" + hex.EncodeToString(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema (is PostgreSQL up at %s?): %v", base, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(t, base, schema)
-}
-
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		// Commits need not wait for the disk in tests; semantics are unchanged.
-		q.Set("synchronous_commit", "off")
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema + " synchronous_commit=off"
+	return testkit.PostgresSchema(t, "the store tests", "nashra_test")
 }
 
 func openStore(t *testing.T, dsn string) *Store {
@@ -91,7 +30,7 @@ func openStore(t *testing.T, dsn string) *Store {
 }
 
 func TestStore(t *testing.T) {
-	serverURL(t)
+	testkit.PostgresURL(t, "the store tests")
 	storetest.Run(t, func(t *testing.T) store.Store { return openStore(t, freshSchema(t)) })
 }
 
