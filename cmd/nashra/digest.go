@@ -128,8 +128,6 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 	reported := done0
 	var waiting int
 	var next time.Time
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
 	for {
 		endedAtCount := ended.Load()
 		counts, err = st.DeliveryCounts(ctx, ed.ID)
@@ -154,25 +152,11 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 				break
 			}
 		}
-		select {
-		case <-ctx.Done():
+		inFlight := counts[store.DeliveryQueued] + counts[store.DeliverySending]
+		if !waitCount(ctx, open, inFlight, func() int64 { return ended.Load() - endedAtCount }, settled) {
 			finish()
 			fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
 			return ctx.Err()
-		case <-t.C:
-		case <-settled:
-			// A count reads every delivery of the edition: count again
-			// before the tick only once this run has ended as many
-			// deliveries as were open at the last count.
-			for ended.Load()-endedAtCount < int64(open) {
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				case <-settled:
-					continue
-				}
-				break
-			}
 		}
 	}
 	finish()
@@ -201,6 +185,35 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 // exit non-zero; skipped ones are no error.
 func finished(counts map[store.DeliveryState]int) int {
 	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped]
+}
+
+// waitCount waits until the ledger is worth counting again, given the open
+// deliveries at the last count and those of them queued or sending: after
+// half a second; after 50 ms once at most 500 are open and some are on
+// their way (other processes may be finishing them, and this one cannot
+// see theirs end); at once when this process has ended (endedSince) as
+// many as were open. A count reads every delivery of the edition, so it is
+// not made on every delivery, nor often while only retries wait. It
+// reports false when ctx ends.
+func waitCount(ctx context.Context, open, inFlight int, endedSince func() int64, settled <-chan struct{}) bool {
+	next := 500 * time.Millisecond
+	if open <= 500 && inFlight > 0 {
+		next = 50 * time.Millisecond
+	}
+	timer := time.NewTimer(next)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		case <-settled:
+			if endedSince() >= int64(open) {
+				return true
+			}
+		}
+	}
 }
 
 // waitEdition waits until the edition job of day has run: the edition is
