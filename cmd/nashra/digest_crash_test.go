@@ -98,11 +98,18 @@ func TestDigestSendCrash(t *testing.T) {
 	t.Logf("final run: %s", strings.TrimSpace(out))
 
 	total, distinct, dups := srv.counts()
-	if total != n || distinct != n {
-		t.Fatalf("server holds %d messages for %d recipients, want %d and %d; repeated: %v", total, distinct, n, n, dups)
-	}
 	st := site.open(t)
 	defer st.Close()
+	if total != n || distinct != n {
+		// Name the readers the server never got, with what the ledger says.
+		all, _ := st.ListDeliveries(context.Background(), digestTestDay, "", 0)
+		for _, d := range all {
+			if !srv.received(d.Email) {
+				t.Errorf("not received: %s, ledger %s, attempts %d, message id %q, note %q", d.Email, d.State, d.Attempts, d.MessageID, d.LastError)
+			}
+		}
+		t.Fatalf("server holds %d messages for %d recipients, want %d and %d; repeated: %v", total, distinct, n, n, dups)
+	}
 	counts, err := st.DeliveryCounts(context.Background(), digestTestDay)
 	if err != nil {
 		t.Fatal(err)

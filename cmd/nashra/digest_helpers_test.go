@@ -167,6 +167,13 @@ func (c *countingSMTP) counts() (total, distinct int, dups []string) {
 	return c.all, len(c.per), dups
 }
 
+// received reports whether the server accepted a message for rcpt.
+func (c *countingSMTP) received(rcpt string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.per[rcpt] > 0
+}
+
 type countingSession struct {
 	c  *countingSMTP
 	to []string

@@ -114,9 +114,11 @@ type QueueOptions struct {
 type Queue struct {
 	Client *river.Client[*sql.Tx]
 	driver riverdriver.Driver[*sql.Tx]
+	db     *sql.DB
 	svc    *Service
 	opts   QueueOptions
 	id     string
+	ckpt   *checkpointer // SQLite only, while started
 }
 
 // Driver returns the River driver for the store's pool: riversqlite on
@@ -205,7 +207,7 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	q := &Queue{driver: d, svc: svc, opts: opts, id: clientID()}
+	q := &Queue{driver: d, db: db, svc: svc, opts: opts, id: clientID()}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &editionWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
@@ -314,7 +316,15 @@ func (q *Queue) JobDone(ctx context.Context, id int64) (done bool, lastErr strin
 }
 
 // Start starts the workers after rescuing the jobs of dead local processes.
+// On SQLite it also takes over the WAL checkpoints (see checkpointer).
 func (q *Queue) Start(ctx context.Context) error {
+	if q.opts.Driver == "sqlite" && q.ckpt == nil {
+		c, err := startCheckpoints(ctx, q.db, q.opts.Log)
+		if err != nil {
+			return fmt.Errorf("delivery: start queue: WAL checkpoints: %w", err)
+		}
+		q.ckpt = c
+	}
 	if n, err := q.RescueOrphans(ctx); err != nil {
 		q.opts.Log.Warn("rescuing jobs of dead processes", "err", err)
 	} else if n > 0 {
@@ -330,6 +340,13 @@ func (q *Queue) Start(ctx context.Context) error {
 func (q *Queue) Stop(ctx context.Context) error {
 	if err := q.Client.Stop(ctx); err != nil {
 		return fmt.Errorf("delivery: stop queue: %w", err)
+	}
+	if q.ckpt != nil {
+		c := q.ckpt
+		q.ckpt = nil
+		if err := c.Stop(ctx); err != nil {
+			return fmt.Errorf("delivery: stop queue: WAL checkpoint: %w", err)
+		}
 	}
 	return nil
 }

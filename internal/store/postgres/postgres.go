@@ -79,7 +79,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // DB returns the underlying pool (for River's riverdatabasesql driver).
 func (s *Store) DB() *sql.DB { return s.SQL() }
 
-// setMessageID is queries.sql's set-delivery-message-id.
+// setMessageID is queries.sql's set-delivery-message-id without its
+// RETURNING: the pipeline reads the command tag's row count.
 const setMessageID = `UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3`
 
 // SendDeliveryMessageID implements store.MarkSender with pgx's pipeline

@@ -201,7 +201,11 @@ UPDATE deliveries SET state = $1, last_error = $2, updated_at = $3,
 WHERE edition_id = $4 AND subscriber_id = $5 AND (state <> 'sent' OR $1 = 'sent');
 
 -- name: set-delivery-message-id
-UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3;
+-- RETURNING, read with QueryRow, rather than Exec and RowsAffected: the
+-- commit mark's statement must leave nothing to do on the connection once it
+-- has committed (see sqldb.SetDeliveryMessageID).
+UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3
+RETURNING subscriber_id;
 
 -- name: delivery-counts
 SELECT state, count(*) FROM deliveries WHERE edition_id = $1 GROUP BY state;

@@ -213,18 +213,25 @@ func (s *Core) MarkDelivery(ctx context.Context, editionID string, subscriberID 
 }
 
 // SetDeliveryMessageID implements store.Ledger.
+//
+// This is the commit mark: the SMTP end of data follows it at once, and a
+// kill between the two skips the reader, so nothing may be left to do once
+// the UPDATE has committed. Hence no Exec: database/sql's RowsAffected takes
+// the connection's lock, and by then the connection has been handed to the
+// next statement (on SQLite's one connection, often a River batch holding it
+// for milliseconds). The row comes back through RETURNING; reading it
+// closes the statement, which commits and releases the connection, and the
+// success path formats nothing (no allocation, no GC assist, in between).
 func (s *Core) SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error {
-	res, err := s.db.ExecContext(ctx, s.q["set-delivery-message-id"], messageID, editionID, subscriberID)
-	if err != nil {
-		return s.errf(err, "set message id %s/%d", editionID, subscriberID)
+	var id int64
+	err := s.db.QueryRowContext(ctx, s.q["set-delivery-message-id"], messageID, editionID, subscriberID).Scan(&id)
+	if err == nil {
+		return nil
 	}
-	// This is the commit mark: the SMTP end of data follows it at once, so
-	// the success path formats nothing (no allocation, no GC assist, in
-	// between).
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return s.affected(res, fmt.Sprintf("delivery %s/%d", editionID, subscriberID))
+	if isNoRows(err) {
+		return fmt.Errorf("%s: delivery %s/%d: %w", s.d.Name, editionID, subscriberID, store.ErrNotFound)
 	}
-	return nil
+	return s.errf(err, "set message id %s/%d", editionID, subscriberID)
 }
 
 // DeliveryCounts implements store.Ledger.
