@@ -454,13 +454,18 @@ func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit
 	if err := writeData(text, msg); err != nil {
 		return true, replyError("data", "", err, false)
 	}
-	if err := commit(); err != nil {
-		// Closing without the end-of-data mark: the server drops it.
-		return true, fmt.Errorf("%w: %w", ErrCommit, err)
-	}
-	// The server may take a while after the final dot (filters, fsync).
+	// The message is on the wire; the end-of-data mark waits in the
+	// buffer (three bytes: nothing flushes it) and the deadline for the
+	// reply is set (the server may take a while after the final dot:
+	// filters, fsync), so that once the commit mark is durable the next
+	// thing this goroutine does is the write that ends the data.
 	sc.raw.SetDeadline(time.Now().Add(2 * t.o.Timeout))
 	w.WriteString(".\r\n")
+	if err := commit(); err != nil {
+		// Closing without the end-of-data mark (still in the buffer,
+		// dropped with the connection): the server drops the message.
+		return true, fmt.Errorf("%w: %w", ErrCommit, err)
+	}
 	if err := w.Flush(); err != nil {
 		return true, replyError("data", "", err, false)
 	}

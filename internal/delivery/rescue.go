@@ -13,6 +13,8 @@ import (
 
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // RescueOrphans makes the running jobs of dead nashra processes on this
@@ -21,7 +23,23 @@ import (
 // slow one; a process on the same host can: the client ID names the PID
 // (see clientID), and a PID that no longer exists is dead. Jobs of other
 // hosts are left to River's rescuer. It returns how many jobs it rescued.
+//
+// Before that, commit marks that dead processes held outside the ledger
+// (store.MarkRecoverer: SQLite's journal) are moved into it, so that the
+// rescued deliveries that had passed their mark are recorded as sent, not
+// sent again.
 func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
+	if mr, ok := q.svc.st.(store.MarkRecoverer); ok {
+		n, err := mr.RecoverMarks(ctx)
+		if err != nil {
+			// Rescuing now could send again what a dead process sent:
+			// leave its jobs to the next round.
+			return 0, fmt.Errorf("delivery: rescue: %w", err)
+		}
+		if n > 0 {
+			q.opts.Log.Info("recovered commit marks of dead processes", "deliveries", n)
+		}
+	}
 	exec := q.driver.GetExecutor()
 	_, _, selfHost := parseClientID(q.id)
 	var (

@@ -61,6 +61,13 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
 	defer cancel()
 	committer, isCommitter := s.committer()
+	if isCommitter && d.MessageID == "" && (!ok && d.State == store.DeliverySending || ok && d.Attempts > 1) {
+		// Taking over from an earlier attempt: its commit mark may still
+		// be in a dead process's journal (store.MarkRecoverer).
+		if d, err = s.recoverMark(ctx, d); err != nil {
+			return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
+		}
+	}
 	if !ok {
 		switch d.State {
 		case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped:
@@ -227,6 +234,31 @@ func (s *Service) claim(ctx context.Context, edition string, sub int64) (d *stor
 	}
 	d, ok, err = s.st.ClaimDelivery(ctx, edition, sub)
 	return d, ok, nil, false, err
+}
+
+// recoverMark moves the commit marks of dead processes into the ledger
+// when the store keeps them elsewhere, and returns d as the ledger has it
+// now.
+func (s *Service) recoverMark(ctx context.Context, d *store.Delivery) (*store.Delivery, error) {
+	mr, ok := s.st.(store.MarkRecoverer)
+	if !ok {
+		return d, nil
+	}
+	n, err := mr.RecoverMarks(ctx)
+	if err != nil || n == 0 {
+		return d, err
+	}
+	// The delivery is "sending" and not stale: this claim reads it back
+	// without taking it.
+	cur, claimed, err := s.st.ClaimDelivery(ctx, d.EditionID, d.SubscriberID)
+	if err != nil {
+		return d, err
+	}
+	if claimed {
+		return cur, fmt.Errorf("delivery: %s/%d claimed twice while recovering marks", d.EditionID, d.SubscriberID)
+	}
+	d.MessageID = cur.MessageID
+	return d, nil
 }
 
 // yieldDB lets the goroutine that was handed the database connection we

@@ -288,14 +288,24 @@ type ClaimLoader interface {
 	ClaimDeliveryLoad(ctx context.Context, editionID string, subscriberID int64) (d *Delivery, claimed bool, sub *Subscriber, err error)
 }
 
-// MarkSender is implemented by stores that can send a write without
-// waiting for its reply (PostgreSQL's pipeline mode). The delivery commit
-// mark uses it: SendDeliveryMessageID puts the update and its commit on
-// the wire and returns at once, so that the SMTP end-of-data mark follows
-// it within microseconds; wait then reads the outcome and must always be
-// called. A store without it commits the mark with SetDeliveryMessageID.
+// MarkSender is implemented by stores that can make the delivery commit
+// mark durable without waiting for the database: PostgreSQL's pipeline mode
+// puts the update and its commit on the wire; SQLite appends it to a
+// journal file. SendDeliveryMessageID returns once the mark would survive
+// this process being killed, so that the SMTP end-of-data mark follows it
+// within microseconds; wait then records the message ID in the ledger (or
+// reads the outcome) and must always be called. A store without it commits
+// the mark with SetDeliveryMessageID.
 type MarkSender interface {
 	SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (wait func() error, err error)
+}
+
+// MarkRecoverer is implemented by stores whose commit marks may be held
+// outside the ledger by a process that died (SQLite's journal): it moves
+// them into the ledger, and must run before that process's deliveries are
+// taken over. It returns how many deliveries it marked.
+type MarkRecoverer interface {
+	RecoverMarks(ctx context.Context) (int, error)
 }
 
 // KV keeps small settings, such as the generated security secret.

@@ -37,9 +37,14 @@ const DriverName = "sqlite"
 // Store is the SQLite implementation of store.Store.
 type Store struct {
 	*sqldb.Core
+	marks *markJournal // the delivery commit marks (marks.go)
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.MarkSender    = (*Store)(nil)
+	_ store.MarkRecoverer = (*Store)(nil)
+)
 
 // Open opens (creating it and its parent folder when needed) the SQLite
 // file named by dsn: a path such as "data/nashra.db", optionally prefixed
@@ -80,7 +85,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Core: core}, nil
+	path, _, _ := strings.Cut(full, "?")
+	return &Store{Core: core, marks: newMarkJournal(path)}, nil
+}
+
+// Close closes the database and this process's mark journal.
+func (s *Store) Close() error {
+	s.marks.close()
+	return s.Core.Close()
 }
 
 // DB returns the underlying pool (for River's riversqlite driver).

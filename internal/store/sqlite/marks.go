@@ -1,0 +1,358 @@
+package sqlite
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// The delivery commit mark on SQLite goes to a journal file first.
+//
+// The mark must be durable before the SMTP end of data, and a kill between
+// the two skips the reader (the mark says "sent"). Committed through
+// SQLite, the mark is durable once its WAL frame is written, but the
+// statement then still releases SQLite's locks, resets, and hands the
+// connection over through database/sql before the end of data can go out:
+// tens of microseconds, and the SIGKILL test skipped a reader in a few
+// runs of a hundred. A write(2) to a file is as durable against a kill (the
+// data is in the kernel's page cache, as SQLite's own commits are with
+// synchronous=NORMAL), so the mark is one line appended to this process's
+// journal, the end of data is the next system call, and the message ID is
+// committed to the ledger right after the server's reply, as on
+// PostgreSQL (store.MarkSender). Journals of processes that died are read
+// back into the ledger before their deliveries are taken over
+// (RecoverMarks, called when the queue rescues a dead process's jobs).
+//
+// Each process writes its own files, named PID.RANDOM.SEQ.marks, in a
+// folder beside the database (DB-marks), and holds an exclusive flock on
+// each while it lives: a file that can be locked belongs to a dead process.
+// A file is renamed into place only once locked, so recovery never sees an
+// unlocked live one. A line is "edition TAB subscriber TAB message-id NL",
+// or "edition TAB subscriber TAB - NL" when the mark is taken back (the
+// server refused the message after its end of data); within a file the
+// last line of a delivery counts. Recovery sets the message ID of a
+// delivery still "sending" without one. Once a mark's message ID is in the
+// ledger its line is no longer needed: a file past markFileMax is retired
+// and removed when its last pending mark is in, and the files left at a
+// clean exit are removed.
+
+// markFileMax is the size at which a journal file is retired.
+const markFileMax = 1 << 20
+
+// recoverMarkSQL applies a journal's mark to its delivery if that is still
+// "sending" without a message ID.
+const recoverMarkSQL = `UPDATE deliveries SET message_id = ?1
+WHERE edition_id = ?2 AND subscriber_id = ?3 AND state = 'sending' AND message_id = ''`
+
+type markJournal struct {
+	dir  string
+	max  int64 // markFileMax (tests lower it)
+	mu   sync.Mutex
+	cur  *markFile
+	open map[string]*markFile // this process's files, by name
+	seq  int
+}
+
+type markFile struct {
+	f        *os.File
+	name     string
+	size     int64
+	pending  int  // marks written whose message ID is not yet in the ledger
+	keep     bool // a mark's ledger write failed: recovery needs the file
+	retiring bool
+}
+
+func newMarkJournal(dbPath string) *markJournal {
+	return &markJournal{dir: dbPath + "-marks", max: markFileMax, open: map[string]*markFile{}}
+}
+
+// newFile creates, locks and then names a journal file (j.mu held).
+func (j *markJournal) newFile() (*markFile, error) {
+	if err := os.MkdirAll(j.dir, 0o750); err != nil {
+		return nil, err
+	}
+	j.seq++
+	name := fmt.Sprintf("%d.%08x.%d.marks", os.Getpid(), rand.Uint32(), j.seq)
+	tmp := filepath.Join(j.dir, name+".new")
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("lock %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(j.dir, name)); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	mf := &markFile{f: f, name: name}
+	j.open[name] = mf
+	return mf, nil
+}
+
+// append writes one line and returns its file. Nothing is allocated after
+// the write on the success path.
+func (j *markJournal) append(line []byte) (*markFile, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.cur == nil || j.cur.size >= j.max {
+		mf, err := j.newFile()
+		if err != nil {
+			return nil, err
+		}
+		if old := j.cur; old != nil {
+			old.retiring = true
+			j.maybeRemove(old)
+		}
+		j.cur = mf
+	}
+	mf := j.cur
+	n, err := mf.f.Write(line)
+	mf.size += int64(n)
+	if err != nil {
+		// A short line is skipped by recovery; the mark did not happen.
+		return nil, err
+	}
+	mf.pending++
+	return mf, nil
+}
+
+// used reports whether this process has written a journal.
+func (j *markJournal) used() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.open) > 0
+}
+
+// done records that a mark's message ID is in the ledger (ok) or could not
+// be written there (the file is then kept for recovery).
+func (j *markJournal) done(mf *markFile, ok bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	mf.pending--
+	if !ok {
+		mf.keep = true
+	}
+	j.maybeRemove(mf)
+}
+
+// maybeRemove removes a retired file with no pending mark (j.mu held).
+func (j *markJournal) maybeRemove(mf *markFile) {
+	if !mf.retiring || mf.pending > 0 || mf.keep {
+		return
+	}
+	os.Remove(filepath.Join(j.dir, mf.name))
+	mf.f.Close()
+	delete(j.open, mf.name)
+}
+
+// close removes the files whose marks are all in the ledger and unlocks the
+// others (recovery reads them).
+func (j *markJournal) close() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, mf := range j.open {
+		mf.retiring = true
+		if mf.pending > 0 || mf.keep {
+			mf.f.Close()
+			continue
+		}
+		j.maybeRemove(mf)
+	}
+	j.open, j.cur = map[string]*markFile{}, nil
+}
+
+// markLine is one journal line; messageID "" takes a mark back.
+func markLine(editionID string, subscriberID int64, messageID string) ([]byte, error) {
+	if messageID == "" {
+		messageID = "-"
+	}
+	if strings.ContainsAny(editionID+messageID, "\t\n") {
+		return nil, fmt.Errorf("sqlite: mark %s/%d: tab or newline in edition or message ID", editionID, subscriberID)
+	}
+	line := make([]byte, 0, len(editionID)+len(messageID)+24)
+	line = append(line, editionID...)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, subscriberID, 10)
+	line = append(line, '\t')
+	line = append(line, messageID...)
+	return append(line, '\n'), nil
+}
+
+// SendDeliveryMessageID implements store.MarkSender: the mark is a line in
+// this process's journal, durable against a kill once written; wait
+// commits the message ID to the ledger.
+func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (func() error, error) {
+	line, err := markLine(editionID, subscriberID, messageID)
+	if err != nil {
+		return nil, err
+	}
+	// wait is made before the write: nothing is allocated between the
+	// write and the caller's end of data.
+	var mf *markFile
+	wait := func() error {
+		err := s.Core.SetDeliveryMessageID(ctx, editionID, subscriberID, messageID)
+		s.marks.done(mf, err == nil)
+		return err
+	}
+	if mf, err = s.marks.append(line); err != nil {
+		return nil, fmt.Errorf("sqlite: mark %s/%d: journal: %w", editionID, subscriberID, err)
+	}
+	return wait, nil
+}
+
+// SetDeliveryMessageID implements store.Ledger. Taking a mark back ("")
+// also takes it back in the journal, where this process may have written
+// it, before the ledger.
+func (s *Store) SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error {
+	if messageID == "" && s.marks.used() {
+		line, err := markLine(editionID, subscriberID, "")
+		if err != nil {
+			return err
+		}
+		mf, err := s.marks.append(line)
+		if err != nil {
+			return fmt.Errorf("sqlite: clear mark %s/%d: journal: %w", editionID, subscriberID, err)
+		}
+		s.marks.done(mf, true)
+	}
+	return s.Core.SetDeliveryMessageID(ctx, editionID, subscriberID, messageID)
+}
+
+// RecoverMarks implements store.MarkRecoverer: it applies the journals of
+// dead processes to the ledger and removes them, and returns how many
+// deliveries it marked.
+func (s *Store) RecoverMarks(ctx context.Context) (int, error) {
+	j := s.marks
+	ents, err := os.ReadDir(j.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
+	}
+	marked := 0
+	var errs []error
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasSuffix(name, ".marks.new") {
+			removeAbandoned(filepath.Join(j.dir, name))
+			continue
+		}
+		if !strings.HasSuffix(name, ".marks") {
+			continue
+		}
+		j.mu.Lock()
+		_, own := j.open[name]
+		j.mu.Unlock()
+		if own {
+			continue
+		}
+		n, err := s.recoverFile(ctx, filepath.Join(j.dir, name))
+		marked += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return marked, errors.Join(errs...)
+}
+
+// recoverFile applies one journal if its owner is dead (its lock free).
+func (s *Store) recoverFile(ctx context.Context, path string) (int, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil // another process recovered it
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return 0, nil // its process is alive
+		}
+		return 0, fmt.Errorf("sqlite: recover marks: lock %s: %w", path, err)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return 0, nil // recovered and removed while we waited for the lock
+	}
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+	}
+	defer tx.Rollback()
+	type key struct {
+		edition string
+		sub     int64
+	}
+	last := map[key]string{}
+	var order []key
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// A last line without its newline (a kill mid-write) is still
+		// whole when its message ID is: "<…>".
+		fields := bytes.Split(sc.Bytes(), []byte{'\t'})
+		if len(fields) != 3 {
+			continue
+		}
+		sub, err := strconv.ParseInt(string(fields[1]), 10, 64)
+		mid := string(fields[2])
+		if err != nil || mid != "-" && (!strings.HasPrefix(mid, "<") || !strings.HasSuffix(mid, ">")) {
+			continue
+		}
+		k := key{string(fields[0]), sub}
+		if _, seen := last[k]; !seen {
+			order = append(order, k)
+		}
+		last[k] = mid
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+	}
+	marked := 0
+	for _, k := range order {
+		mid := last[k]
+		if mid == "-" {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, recoverMarkSQL, mid, k.edition, k.sub)
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			marked++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return marked, fmt.Errorf("sqlite: recover marks: %w", err)
+	}
+	return marked, nil
+}
+
+// removeAbandoned removes a journal file that a process created but died
+// before naming (it holds no mark: lines are written only once named).
+func removeAbandoned(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		os.Remove(path)
+	}
+}

@@ -1,0 +1,276 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// markSite is a migrated store with an edition queued for n readers, each
+// delivery claimed (so "sending"), as a worker leaves them mid-send.
+func markSite(t *testing.T, n int) (*Store, string, []store.Subscriber) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nashra.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var subs []store.Subscriber
+	for i := range n {
+		sub := store.Subscriber{Email: fmt.Sprintf("qari%d@example.org", i), Name: fmt.Sprintf("قارئ %d", i), Status: store.StatusConfirmed}
+		if _, err := s.AddSubscriber(ctx, &sub); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	if _, err := s.CreateEdition(ctx, &store.Edition{ID: "2026-03-10", Subject: "نشرة الثلاثاء"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnqueueDeliveries(ctx, "2026-03-10", subs); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range subs {
+		if _, ok, err := s.ClaimDelivery(ctx, "2026-03-10", sub.ID); err != nil || !ok {
+			t.Fatalf("claim %d: %v %v", sub.ID, ok, err)
+		}
+	}
+	return s, path, subs
+}
+
+func messageIDOf(t *testing.T, s *Store, sub int64) string {
+	t.Helper()
+	ds, err := s.ListDeliveries(context.Background(), "2026-03-10", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.SubscriberID == sub {
+			return d.MessageID
+		}
+	}
+	t.Fatalf("no delivery for %d", sub)
+	return ""
+}
+
+func journalFiles(t *testing.T, dbPath string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dbPath + "-marks")
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestMarkJournalLifecycle: a mark is a line in this process's journal
+// before the ledger has it; wait puts it in the ledger; a clean Close
+// leaves no journal behind.
+func TestMarkJournalLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 1)
+	mid := "<a1@digest.example.com>"
+	wait, err := s.SendDeliveryMessageID(ctx, "2026-03-10", subs[0].ID, mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := journalFiles(t, path)
+	if len(files) != 1 || !strings.HasSuffix(files[0], ".marks") {
+		t.Fatalf("journal files %v, want one .marks file", files)
+	}
+	b, err := os.ReadFile(filepath.Join(path+"-marks", files[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("2026-03-10\t%d\t%s\n", subs[0].ID, mid); string(b) != want {
+		t.Errorf("journal holds %q, want %q", b, want)
+	}
+	if got := messageIDOf(t, s, subs[0].ID); got != "" {
+		t.Errorf("the ledger has %q before wait", got)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDOf(t, s, subs[0].ID); got != mid {
+		t.Errorf("after wait the ledger has %q, want %q", got, mid)
+	}
+	// Its own live journal is not "recovered".
+	if n, err := s.RecoverMarks(ctx); err != nil || n != 0 {
+		t.Errorf("RecoverMarks on a live journal = %d, %v", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, path); len(files) != 0 {
+		t.Errorf("journal files left after a clean close: %v", files)
+	}
+}
+
+// TestRecoverMarks plays a process killed after its marks: its journal is
+// unlocked, its deliveries still "sending" without a message ID. Recovery
+// sets the ID where the last line of a delivery is a mark, not where the
+// mark was taken back, not on a delivery no longer sending, and leaves a
+// journal that a live process holds alone.
+func TestRecoverMarks(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 4)
+	dir := path + "-marks"
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivery(ctx, "2026-03-10", subs[3].ID, store.DeliveryRetrying, "451"); err != nil {
+		t.Fatal(err)
+	}
+	dead := fmt.Sprintf("2026-03-10\t%d\t<m0@x>\n", subs[0].ID) + // marked
+		fmt.Sprintf("2026-03-10\t%d\t<m1@x>\n2026-03-10\t%d\t-\n", subs[1].ID, subs[1].ID) + // taken back
+		fmt.Sprintf("2026-03-10\t%d\t<m3@x>\n", subs[3].ID) + // no longer sending
+		"torn line without its fields\n"
+	if err := os.WriteFile(filepath.Join(dir, "999999.0000dead.1.marks"), []byte(dead), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A live process's journal: locked by another open file.
+	live := filepath.Join(dir, "1.0000beef.1.marks")
+	if err := os.WriteFile(live, fmt.Appendf(nil, "2026-03-10\t%d\t<m2@x>\n", subs[2].ID), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lf, err := os.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	// A file created by a process that died before naming it.
+	if err := os.WriteFile(filepath.Join(dir, "7.0000cafe.1.marks.new"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.RecoverMarks(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("RecoverMarks = %d, %v; want 1", n, err)
+	}
+	for i, want := range []string{"<m0@x>", "", "", ""} {
+		if got := messageIDOf(t, s, subs[i].ID); got != want {
+			t.Errorf("reader %d: message ID %q, want %q", i, got, want)
+		}
+	}
+	files := journalFiles(t, path)
+	if len(files) != 1 || files[0] != filepath.Base(live) {
+		t.Errorf("journal files after recovery %v, want only the live one", files)
+	}
+
+	// Once its process is gone (the lock released), it is recovered too.
+	lf.Close()
+	if n, err := s.RecoverMarks(ctx); err != nil || n != 1 {
+		t.Fatalf("second RecoverMarks = %d, %v; want 1", n, err)
+	}
+	if got := messageIDOf(t, s, subs[2].ID); got != "<m2@x>" {
+		t.Errorf("reader 2: message ID %q after its journal was freed", got)
+	}
+	if files := journalFiles(t, path); len(files) != 0 {
+		t.Errorf("journal files left: %v", files)
+	}
+}
+
+// TestClearMarkInJournal: a mark taken back after the end of data (the
+// server answered 4xx) is taken back in the journal too, so that a crash
+// afterwards does not bring it back.
+func TestClearMarkInJournal(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 1)
+	wait, err := s.SendDeliveryMessageID(ctx, "2026-03-10", subs[0].ID, "<a1@x>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetDeliveryMessageID(ctx, "2026-03-10", subs[0].ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	files := journalFiles(t, path)
+	if len(files) != 1 {
+		t.Fatalf("journal files %v", files)
+	}
+	b, _ := os.ReadFile(filepath.Join(path+"-marks", files[0]))
+	if !strings.HasSuffix(string(b), fmt.Sprintf("2026-03-10\t%d\t-\n", subs[0].ID)) {
+		t.Errorf("journal %q does not end with the mark taken back", b)
+	}
+	// The process dies (its files unlocked, not removed): recovery finds
+	// nothing to mark.
+	s.marks.mu.Lock()
+	for _, mf := range s.marks.open {
+		mf.f.Close()
+	}
+	s.marks.open, s.marks.cur = map[string]*markFile{}, nil
+	s.marks.mu.Unlock()
+	if n, err := s.RecoverMarks(ctx); err != nil || n != 0 {
+		t.Errorf("RecoverMarks = %d, %v; want 0", n, err)
+	}
+	if got := messageIDOf(t, s, subs[0].ID); got != "" {
+		t.Errorf("message ID %q came back", got)
+	}
+}
+
+// TestMarkJournalRotates: past its size a journal file is retired, and
+// removed once its last mark is in the ledger; a file whose mark could not
+// reach the ledger stays for recovery.
+func TestMarkJournalRotates(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 3)
+	s.marks.max = 10 // every line fills a file
+	var waits []func() error
+	for i, sub := range subs {
+		w, err := s.SendDeliveryMessageID(ctx, "2026-03-10", sub.ID, fmt.Sprintf("<r%d@x>", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, w)
+	}
+	if files := journalFiles(t, path); len(files) != 3 {
+		t.Fatalf("journal files %v, want 3 (one per line)", files)
+	}
+	if err := waits[0](); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, path); len(files) != 2 {
+		t.Errorf("after the first mark is in: files %v, want 2", files)
+	}
+	// The second mark's ledger write fails (its delivery is gone): its
+	// file is kept.
+	if err := s.DeleteSubscriber(ctx, subs[1].Email); err != nil {
+		t.Fatal(err)
+	}
+	if err := waits[1](); err == nil {
+		t.Fatal("wait for an erased delivery succeeded")
+	}
+	if err := waits[2](); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, path); len(files) != 2 {
+		t.Errorf("files %v, want the kept one and the current one", files)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, path); len(files) != 1 {
+		t.Errorf("after Close: files %v, want only the one kept for recovery", files)
+	}
+}
