@@ -212,23 +212,31 @@ func (s *Core) MarkDelivery(ctx context.Context, editionID string, subscriberID 
 	return fmt.Errorf("%s: mark delivery %s/%d %s: %w", s.d.Name, editionID, subscriberID, state, store.ErrDeliveryFinal)
 }
 
-// SetDeliveryMessageID implements store.Ledger.
-//
-// This is the commit mark: the SMTP end of data follows it at once, and a
-// kill between the two skips the reader, so nothing may be left to do once
-// the UPDATE has committed. Hence no Exec: database/sql's RowsAffected takes
-// the connection's lock, and by then the connection has been handed to the
-// next statement (on SQLite's one connection, often a River batch holding it
-// for milliseconds). The row comes back through RETURNING; reading it
-// closes the statement, which commits and releases the connection, and the
-// success path formats nothing (no allocation, no GC assist, in between).
+// SetDeliveryMessageID implements store.Ledger. Where it is the commit mark
+// itself (a store without store.MarkSender), the SMTP end of data follows
+// it at once, and a kill between the two skips the reader, so nothing may
+// be left to do once the UPDATE has committed. Hence no Exec:
+// database/sql's RowsAffected takes the connection's lock, and by then the
+// connection may be another statement's (on SQLite's one connection, often
+// a River batch holding it for milliseconds). The row comes back through
+// RETURNING; reading it closes the statement, which commits and releases
+// the connection, and the success path formats nothing. On SQLite it is
+// group-committed: there the commit mark is the journal's (see
+// sqlite.Store.SendDeliveryMessageID) and this write comes after the reply.
 func (s *Core) SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error {
-	var id int64
-	err := s.db.QueryRowContext(ctx, s.q["set-delivery-message-id"], messageID, editionID, subscriberID).Scan(&id)
-	if err == nil {
+	found := false
+	err := s.write(ctx, func(ctx context.Context, q execer) error {
+		var id int64
+		err := q.QueryRowContext(ctx, s.q["set-delivery-message-id"], messageID, editionID, subscriberID).Scan(&id)
+		if found = err == nil; isNoRows(err) {
+			return nil
+		}
+		return err
+	})
+	if err == nil && found {
 		return nil
 	}
-	if isNoRows(err) {
+	if err == nil {
 		return fmt.Errorf("%s: delivery %s/%d: %w", s.d.Name, editionID, subscriberID, store.ErrNotFound)
 	}
 	return s.errf(err, "set message id %s/%d", editionID, subscriberID)
