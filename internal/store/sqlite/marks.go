@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"unsafe"
 )
 
 // The delivery commit mark on SQLite goes to a journal file first.
@@ -64,6 +65,7 @@ type markJournal struct {
 
 type markFile struct {
 	f        *os.File
+	fd       int
 	name     string
 	size     int64
 	pending  int  // marks written whose message ID is not yet in the ledger
@@ -97,7 +99,7 @@ func (j *markJournal) newFile() (*markFile, error) {
 		os.Remove(tmp)
 		return nil, err
 	}
-	mf := &markFile{f: f, name: name}
+	mf := &markFile{f: f, fd: int(f.Fd()), name: name}
 	j.open[name] = mf
 	return mf, nil
 }
@@ -119,14 +121,33 @@ func (j *markJournal) append(line []byte) (*markFile, error) {
 		j.cur = mf
 	}
 	mf := j.cur
-	n, err := mf.f.Write(line)
+	n, err := rawWrite(mf.fd, line)
 	mf.size += int64(n)
-	if err != nil {
+	if err != nil || n != len(line) {
 		// A short line is skipped by recovery; the mark did not happen.
-		return nil, err
+		return nil, fmt.Errorf("write %s: %d of %d bytes: %v", mf.name, n, len(line), err)
 	}
 	mf.pending++
 	return mf, nil
+}
+
+// rawWrite writes b to fd with a raw system call, which keeps the
+// goroutine's P: a normal one lets the scheduler hand the P to another
+// goroutine while the call runs, and the goroutine may then wait for a P
+// behind every runnable send worker before it can write the end of data,
+// with its mark already durable. Writes to a regular file do not block for
+// long (the page cache), which is what RawSyscall needs.
+func rawWrite(fd int, b []byte) (int, error) {
+	for {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return int(n), errno
+		}
+		return int(n), nil
+	}
 }
 
 // used reports whether this process has written a journal.
