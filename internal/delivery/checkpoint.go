@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type checkpointer struct {
 	log  *slog.Logger
 	stop chan struct{}
 	done chan struct{}
+	runs atomic.Int64 // checkpoints made by the loop
 }
 
 func startCheckpoints(ctx context.Context, db *sql.DB, log *slog.Logger) (*checkpointer, error) {
@@ -51,6 +53,8 @@ func (c *checkpointer) loop() {
 		case <-t.C:
 			if err := c.checkpoint(context.Background()); err != nil {
 				c.log.Warn("checkpointing the SQLite WAL", "err", err)
+			} else {
+				c.runs.Add(1)
 			}
 		}
 	}
