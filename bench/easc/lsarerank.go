@@ -227,10 +227,6 @@ func exploreLSARerank(out io.Writer, all, odd, even []*article) {
 	evalDense := func(d [][]float64, n int, l float64) (o1, o3, e1, e3 float64) {
 		f := func(a *article, k int) []string {
 			ms := ix.Related(a.id, n)
-			type sc struct {
-				id string
-				s  float64
-			}
 			var c []sc
 			for _, m := range ms {
 				s := m.Score
@@ -239,12 +235,7 @@ func exploreLSARerank(out io.Writer, all, odd, even []*article) {
 				}
 				c = append(c, sc{m.ID, s})
 			}
-			sort.SliceStable(c, func(i, j int) bool { return c[i].s > c[j].s })
-			var ids []string
-			for _, x := range c[:min(k, len(c))] {
-				ids = append(ids, x.id)
-			}
-			return ids
+			return topIDs(c, k)
 		}
 		o1, o3 = precision(odd, byID, f)
 		e1, e3 = precision(even, byID, f)

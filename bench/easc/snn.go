@@ -27,10 +27,6 @@ func exploreSNN(out io.Writer, all, odd, even []*article) {
 					for _, m := range lists[a.id][:min(K, len(lists[a.id]))] {
 						nn[m.ID] = true
 					}
-					type sc struct {
-						id string
-						s  float64
-					}
 					var c []sc
 					for _, m := range lists[a.id][:min(N, len(lists[a.id]))] {
 						shared, mutual := 0, 0.0
@@ -44,12 +40,7 @@ func exploreSNN(out io.Writer, all, odd, even []*article) {
 						}
 						c = append(c, sc{m.ID, m.Score + lm[0]*float64(shared)/float64(K) + lm[1]*mutual})
 					}
-					sort.SliceStable(c, func(i, j int) bool { return c[i].s > c[j].s })
-					var ids []string
-					for _, x := range c[:min(k, len(c))] {
-						ids = append(ids, x.id)
-					}
-					return ids
+					return topIDs(c, k)
 				}
 				o1, o3 := precision(odd, byID, f)
 				e1, e3 := precision(even, byID, f)
@@ -119,20 +110,11 @@ func exploreHubness(out io.Writer, all, odd, even []*article) {
 		}
 		for _, beta := range []float64{0, 0.25, 0.5, 1} {
 			f := func(a *article, k int) []string {
-				type sc struct {
-					id string
-					s  float64
-				}
 				var c []sc
 				for _, m := range lists[a.id][:min(20, len(lists[a.id]))] {
 					c = append(c, sc{m.ID, m.Score - beta*r[m.ID]})
 				}
-				sort.SliceStable(c, func(i, j int) bool { return c[i].s > c[j].s })
-				var ids []string
-				for _, x := range c[:min(k, len(c))] {
-					ids = append(ids, x.id)
-				}
-				return ids
+				return topIDs(c, k)
 			}
 			o1, o3 := precision(odd, byID, f)
 			e1, e3 := precision(even, byID, f)
@@ -152,4 +134,20 @@ func corpusLists(all []*article, n int) map[string][]arabic.Match {
 		lists[a.id] = ix.Related(a.id, n)
 	}
 	return lists
+}
+
+// sc is a re-ranked candidate.
+type sc struct {
+	id string
+	s  float64
+}
+
+// topIDs returns the IDs of the k best candidates (stable for ties).
+func topIDs(c []sc, k int) []string {
+	sort.SliceStable(c, func(i, j int) bool { return c[i].s > c[j].s })
+	var ids []string
+	for _, x := range c[:min(k, len(c))] {
+		ids = append(ids, x.id)
+	}
+	return ids
 }
