@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,12 +56,13 @@ const recoverMarkSQL = `UPDATE deliveries SET message_id = ?1
 WHERE edition_id = ?2 AND subscriber_id = ?3 AND state = 'sending' AND message_id = ''`
 
 type markJournal struct {
-	dir  string
-	max  int64 // markFileMax (tests lower it)
-	mu   sync.Mutex
-	cur  *markFile
-	open map[string]*markFile // this process's files, by name
-	seq  int
+	dir   string
+	owner string // "PID.RAND": the names of this process's files start with it
+	max   int64  // markFileMax (tests lower it)
+	mu    sync.Mutex
+	cur   *markFile
+	open  map[string]*markFile // this process's files, by name
+	seq   int
 }
 
 type markFile struct {
@@ -74,7 +76,8 @@ type markFile struct {
 }
 
 func newMarkJournal(dbPath string) *markJournal {
-	return &markJournal{dir: dbPath + "-marks", max: markFileMax, open: map[string]*markFile{}}
+	return &markJournal{dir: dbPath + "-marks", owner: fmt.Sprintf("%d.%08x", os.Getpid(), rand.Uint32()),
+		max: markFileMax, open: map[string]*markFile{}}
 }
 
 // newFile creates, locks and then names a journal file (j.mu held).
@@ -83,7 +86,7 @@ func (j *markJournal) newFile() (*markFile, error) {
 		return nil, err
 	}
 	j.seq++
-	name := fmt.Sprintf("%d.%08x.%d.marks", os.Getpid(), rand.Uint32(), j.seq)
+	name := fmt.Sprintf("%s.%d.marks", j.owner, j.seq)
 	tmp := filepath.Join(j.dir, name+".new")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -264,24 +267,34 @@ func (s *Store) RecoverMarks(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
 	}
-	marked := 0
-	var errs []error
+	// A process's files, in the order it wrote them: a mark taken back
+	// in a later file than the mark's must still take it back.
+	type file struct {
+		seq  int
+		path string
+	}
+	byOwner := map[string][]file{}
 	for _, e := range ents {
 		name := e.Name()
 		if strings.HasSuffix(name, ".marks.new") {
 			removeAbandoned(filepath.Join(j.dir, name))
 			continue
 		}
-		if !strings.HasSuffix(name, ".marks") {
+		owner, seq, ok := parseMarkName(name)
+		if !ok || owner == j.owner {
 			continue
 		}
-		j.mu.Lock()
-		_, own := j.open[name]
-		j.mu.Unlock()
-		if own {
-			continue
+		byOwner[owner] = append(byOwner[owner], file{seq, filepath.Join(j.dir, name)})
+	}
+	marked := 0
+	var errs []error
+	for _, files := range byOwner {
+		slices.SortFunc(files, func(a, b file) int { return a.seq - b.seq })
+		paths := make([]string, len(files))
+		for i, f := range files {
+			paths[i] = f.path
 		}
-		n, err := s.recoverFile(ctx, filepath.Join(j.dir, name))
+		n, err := s.recoverOwner(ctx, paths)
 		marked += n
 		if err != nil {
 			errs = append(errs, err)
@@ -290,58 +303,85 @@ func (s *Store) RecoverMarks(ctx context.Context) (int, error) {
 	return marked, errors.Join(errs...)
 }
 
-// recoverFile applies one journal if its owner is dead (its lock free).
-func (s *Store) recoverFile(ctx context.Context, path string) (int, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil // another process recovered it
+// parseMarkName splits "PID.RAND.SEQ.marks" into its owner ("PID.RAND")
+// and sequence number.
+func parseMarkName(name string) (owner string, seq int, ok bool) {
+	base, found := strings.CutSuffix(name, ".marks")
+	if !found {
+		return "", 0, false
 	}
+	i := strings.LastIndexByte(base, '.')
+	if i <= 0 {
+		return "", 0, false
+	}
+	seq, err := strconv.Atoi(base[i+1:])
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
+		return "", 0, false
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return 0, nil // its process is alive
-		}
-		return 0, fmt.Errorf("sqlite: recover marks: lock %s: %w", path, err)
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return 0, nil // recovered and removed while we waited for the lock
-	}
-	tx, err := s.DB().BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
-	}
-	defer tx.Rollback()
+	return base[:i], seq, true
+}
+
+// recoverOwner applies one dead process's journal files, given in the
+// order they were written, and removes them. A file still locked means
+// the process lives: its files are left alone.
+func (s *Store) recoverOwner(ctx context.Context, paths []string) (int, error) {
 	type key struct {
 		edition string
 		sub     int64
 	}
 	last := map[key]string{}
 	var order []key
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// A last line without its newline (a kill mid-write) is still
-		// whole when its message ID is: "<…>".
-		fields := bytes.Split(sc.Bytes(), []byte{'\t'})
-		if len(fields) != 3 {
-			continue
+	var read []string
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // another process recovered it
 		}
-		sub, err := strconv.ParseInt(string(fields[1]), 10, 64)
-		mid := string(fields[2])
-		if err != nil || mid != "-" && (!strings.HasPrefix(mid, "<") || !strings.HasSuffix(mid, ">")) {
-			continue
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: recover marks: %w", err)
 		}
-		k := key{string(fields[0]), sub}
-		if _, seen := last[k]; !seen {
-			order = append(order, k)
+		defer f.Close()
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return 0, nil // its process is alive
+			}
+			return 0, fmt.Errorf("sqlite: recover marks: lock %s: %w", path, err)
 		}
-		last[k] = mid
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			continue // recovered and removed while we took the lock
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			// A last line without its newline (a kill mid-write) is still
+			// whole when its message ID is: "<…>".
+			fields := bytes.Split(sc.Bytes(), []byte{'\t'})
+			if len(fields) != 3 {
+				continue
+			}
+			sub, err := strconv.ParseInt(string(fields[1]), 10, 64)
+			mid := string(fields[2])
+			if err != nil || mid != "-" && (!strings.HasPrefix(mid, "<") || !strings.HasSuffix(mid, ">")) {
+				continue
+			}
+			k := key{string(fields[0]), sub}
+			if _, seen := last[k]; !seen {
+				order = append(order, k)
+			}
+			last[k] = mid
+		}
+		if err := sc.Err(); err != nil {
+			return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+		}
+		read = append(read, path)
 	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+	if len(read) == 0 {
+		return 0, nil
 	}
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
+	}
+	defer tx.Rollback()
 	marked := 0
 	for _, k := range order {
 		mid := last[k]
@@ -350,19 +390,22 @@ func (s *Store) recoverFile(ctx context.Context, path string) (int, error) {
 		}
 		res, err := tx.ExecContext(ctx, recoverMarkSQL, mid, k.edition, k.sub)
 		if err != nil {
-			return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+			return 0, fmt.Errorf("sqlite: recover marks: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			marked++
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("sqlite: recover marks %s: %w", path, err)
+		return 0, fmt.Errorf("sqlite: recover marks: %w", err)
 	}
-	if err := os.Remove(path); err != nil {
-		return marked, fmt.Errorf("sqlite: recover marks: %w", err)
+	var errs []error
+	for _, path := range read {
+		if err := os.Remove(path); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return marked, nil
+	return marked, errors.Join(errs...)
 }
 
 // removeAbandoned removes a journal file that a process created but died

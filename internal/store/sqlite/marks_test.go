@@ -274,3 +274,39 @@ func TestMarkJournalRotates(t *testing.T) {
 		t.Errorf("after Close: files %v, want only the one kept for recovery", files)
 	}
 }
+
+// TestRecoverMarksAcrossFiles: a dead process's files are read as one
+// journal in the order it wrote them, so a mark taken back in a later file
+// (after a rotation) stays taken back, and a later mark wins.
+func TestRecoverMarksAcrossFiles(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 2)
+	dir := path + "-marks"
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		// Written in this order: seq 2 after seq 10 would be wrong if
+		// sorted as text.
+		"4242.0000abcd.2.marks":  fmt.Sprintf("2026-03-10\t%d\t<old@x>\n2026-03-10\t%d\t<b1@x>\n", subs[0].ID, subs[1].ID),
+		"4242.0000abcd.10.marks": fmt.Sprintf("2026-03-10\t%d\t-\n2026-03-10\t%d\t<b2@x>\n", subs[0].ID, subs[1].ID),
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.RecoverMarks(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("RecoverMarks = %d, %v; want 1", n, err)
+	}
+	if got := messageIDOf(t, s, subs[0].ID); got != "" {
+		t.Errorf("reader 0: %q, want the mark taken back in the later file", got)
+	}
+	if got := messageIDOf(t, s, subs[1].ID); got != "<b2@x>" {
+		t.Errorf("reader 1: %q, want the later file's mark", got)
+	}
+	if left := journalFiles(t, path); len(left) != 0 {
+		t.Errorf("files left: %v", left)
+	}
+}
