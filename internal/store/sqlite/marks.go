@@ -102,8 +102,11 @@ func (j *markJournal) newFile(capacity int64) (*markFile, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		return fail(fmt.Errorf("lock %s: %w", tmp, err))
 	}
-	if err := f.Truncate(capacity); err != nil {
-		return fail(err)
+	// Allocated, not just sized: a store into a mapped page with no disk
+	// block behind it, on a full disk, would kill the process (SIGBUS);
+	// here the mark fails with ENOSPC instead and nothing is sent.
+	if err := allocate(f, capacity); err != nil {
+		return fail(fmt.Errorf("allocate %s: %w", tmp, err))
 	}
 	mem, err := syscall.Mmap(int(f.Fd()), 0, int(capacity), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
@@ -116,6 +119,22 @@ func (j *markJournal) newFile(capacity int64) (*markFile, error) {
 	mf := &markFile{f: f, mem: mem, name: name, capacity: capacity}
 	j.open[name] = mf
 	return mf, nil
+}
+
+// allocate gives f capacity bytes of disk: fallocate(2), or zeros written
+// where the file system does not offer it.
+func allocate(f *os.File, capacity int64) error {
+	err := syscall.Fallocate(int(f.Fd()), 0, 0, capacity)
+	if !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) {
+		return err
+	}
+	zeros := make([]byte, 64<<10)
+	for off := int64(0); off < capacity; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), capacity-off)], off); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // release unmaps and closes a file (j.mu held).
