@@ -121,22 +121,6 @@ func (j *markJournal) newFile(capacity int64) (*markFile, error) {
 	return mf, nil
 }
 
-// allocate gives f capacity bytes of disk: fallocate(2), or zeros written
-// where the file system does not offer it.
-func allocate(f *os.File, capacity int64) error {
-	err := syscall.Fallocate(int(f.Fd()), 0, 0, capacity)
-	if !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) {
-		return err
-	}
-	zeros := make([]byte, 64<<10)
-	for off := int64(0); off < capacity; off += int64(len(zeros)) {
-		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), capacity-off)], off); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // release unmaps and closes a file (j.mu held).
 func (mf *markFile) release() {
 	syscall.Munmap(mf.mem)
@@ -444,4 +428,15 @@ func removeAbandoned(path string) {
 	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
 		os.Remove(path)
 	}
+}
+
+// writeZeros writes capacity zero bytes to f from its start.
+func writeZeros(f *os.File, capacity int64) error {
+	zeros := make([]byte, 64<<10)
+	for off := int64(0); off < capacity; off += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), capacity-off)], off); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -340,3 +340,25 @@ func TestRecoverMarksCutLines(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteZeros: the fallback allocation fills the file to its capacity,
+// a whole number of chunks or not.
+func TestWriteZeros(t *testing.T) {
+	for _, n := range []int64{1, 64 << 10, 100_000} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeZeros(f, n); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		b, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(b)) != n || bytes.IndexFunc(b, func(r rune) bool { return r != 0 }) >= 0 {
+			t.Errorf("writeZeros(%d): %d bytes, not all zero", n, len(b))
+		}
+	}
+}
