@@ -64,6 +64,21 @@ func messageIDOf(t *testing.T, s *Store, sub int64) string {
 	return ""
 }
 
+// writeJournal writes a journal file as another process would have left
+// it, and returns its path.
+func writeJournal(t *testing.T, dbPath, name string, data []byte) string {
+	t.Helper()
+	dir := dbPath + "-marks"
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func journalFiles(t *testing.T, dbPath string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dbPath + "-marks")
@@ -132,10 +147,6 @@ func TestMarkJournalLifecycle(t *testing.T) {
 func TestRecoverMarks(t *testing.T) {
 	ctx := context.Background()
 	s, path, subs := markSite(t, 4)
-	dir := path + "-marks"
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.MarkDelivery(ctx, "2026-03-10", subs[3].ID, store.DeliveryRetrying, "451"); err != nil {
 		t.Fatal(err)
 	}
@@ -143,14 +154,9 @@ func TestRecoverMarks(t *testing.T) {
 		fmt.Sprintf("2026-03-10\t%d\t<m1@x>\n2026-03-10\t%d\t-\n", subs[1].ID, subs[1].ID) + // taken back
 		fmt.Sprintf("2026-03-10\t%d\t<m3@x>\n", subs[3].ID) + // no longer sending
 		"torn line without its fields\n"
-	if err := os.WriteFile(filepath.Join(dir, "999999.0000dead.1.marks"), []byte(dead), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeJournal(t, path, "999999.0000dead.1.marks", []byte(dead))
 	// A live process's journal: locked by another open file.
-	live := filepath.Join(dir, "1.0000beef.1.marks")
-	if err := os.WriteFile(live, fmt.Appendf(nil, "2026-03-10\t%d\t<m2@x>\n", subs[2].ID), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	live := writeJournal(t, path, "1.0000beef.1.marks", fmt.Appendf(nil, "2026-03-10\t%d\t<m2@x>\n", subs[2].ID))
 	lf, err := os.Open(live)
 	if err != nil {
 		t.Fatal(err)
@@ -160,9 +166,7 @@ func TestRecoverMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file created by a process that died before naming it.
-	if err := os.WriteFile(filepath.Join(dir, "7.0000cafe.1.marks.new"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeJournal(t, path, "7.0000cafe.1.marks.new", nil)
 
 	n, err := s.RecoverMarks(ctx)
 	if err != nil || n != 1 {
@@ -284,10 +288,6 @@ func TestMarkJournalRotates(t *testing.T) {
 func TestRecoverMarksAcrossFiles(t *testing.T) {
 	ctx := context.Background()
 	s, path, subs := markSite(t, 2)
-	dir := path + "-marks"
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
 	files := map[string]string{
 		// Written in this order: seq 2 after seq 10 would be wrong if
 		// sorted as text.
@@ -295,9 +295,7 @@ func TestRecoverMarksAcrossFiles(t *testing.T) {
 		"4242.0000abcd.10.marks": fmt.Sprintf("2026-03-10\t%d\t-\n2026-03-10\t%d\t<b2@x>\n", subs[0].ID, subs[1].ID),
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeJournal(t, path, name, []byte(body))
 	}
 	n, err := s.RecoverMarks(ctx)
 	if err != nil || n != 1 {
@@ -320,17 +318,11 @@ func TestRecoverMarksAcrossFiles(t *testing.T) {
 func TestRecoverMarksCutLines(t *testing.T) {
 	ctx := context.Background()
 	s, path, subs := markSite(t, 3)
-	dir := path + "-marks"
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
 	body := fmt.Sprintf("2026-03-10\t%d\t<whole@x>\n", subs[0].ID) +
 		fmt.Sprintf("2026-03-10\t%d\t<ho\x00\x00@x>\n", subs[1].ID) +
 		fmt.Sprintf("2026-03-10\t%d\t<cut@x>", subs[2].ID)
 	data := append([]byte(body), make([]byte, 4096)...)
-	if err := os.WriteFile(filepath.Join(dir, "77.0000feed.1.marks"), data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeJournal(t, path, "77.0000feed.1.marks", data)
 	if n, err := s.RecoverMarks(ctx); err != nil || n != 1 {
 		t.Fatalf("RecoverMarks = %d, %v; want 1", n, err)
 	}
