@@ -75,6 +75,11 @@ func TestRenderIsGoMails(t *testing.T) {
 		if !bytes.HasSuffix(got, []byte("--\r\n")) {
 			t.Errorf("case %d: no closing boundary", i)
 		}
+		// Sized exactly beforehand: one allocation, no copy on growth
+		// (nothing was recycled into this Composer).
+		if cap(got) != len(got) {
+			t.Errorf("case %d: buffer of %d bytes for a message of %d", i, cap(got), len(got))
+		}
 	}
 	// One part only: go-mail writes it all.
 	for _, m := range []Message{{Text: "نص"}, {HTML: "<p>نص</p>"}} {
@@ -86,6 +91,41 @@ func TestRenderIsGoMails(t *testing.T) {
 		}
 		if !bytes.Contains(got, []byte("Content-Transfer-Encoding: base64")) || bytes.Contains(got, []byte("multipart")) {
 			t.Errorf("single part:\n%s", got)
+		}
+	}
+}
+
+// TestRecycle: a message handed back is written over by a later Render,
+// which still renders exactly, signed or not; a buffer too small for the
+// next message is not used.
+func TestRecycle(t *testing.T) {
+	for _, signed := range []bool{false, true} {
+		var d *DKIMOptions
+		if signed {
+			d = &DKIMOptions{Domain: "digest.example.com", Selector: "ed2025", Key: testKeys()["ed25519"]}
+		}
+		c, fresh := NewComposer(d), NewComposer(d)
+		long := digestMessage(t, "sara@example.org")
+		short := long
+		short.Text, short.HTML = "نص قصير", "<p>نص قصير</p>"
+		for i, m := range []Message{long, short, long, long} {
+			got, err := c.Render(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.Render(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if signed {
+				verifyDKIM(t, got, d)
+			} else if canonical(t, got) != canonical(t, want) {
+				t.Errorf("signed=%v message %d: recycled render differs:\n%q\n%q", signed, i, got, want)
+			}
+			if len(got) != len(want) {
+				t.Errorf("signed=%v message %d: %d bytes, want %d", signed, i, len(got), len(want))
+			}
+			c.Recycle(got)
 		}
 	}
 }

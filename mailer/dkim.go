@@ -107,8 +107,9 @@ func DKIMRecord(key crypto.Signer) (string, error) {
 }
 
 // signDKIM prepends a DKIM-Signature (relaxed/relaxed, SHA-256) computed
-// over exactly the bytes given.
-func signDKIM(o *DKIMOptions, msg []byte) ([]byte, error) {
+// over exactly the bytes given, writing the signed message into buf (an
+// empty buffer, grown when too small).
+func signDKIM(o *DKIMOptions, msg, buf []byte) ([]byte, error) {
 	if o.Domain == "" || o.Selector == "" || o.Key == nil {
 		return nil, errors.New("mailer: dkim: domain, selector and key are required")
 	}
@@ -125,9 +126,8 @@ func signDKIM(o *DKIMOptions, msg []byte) ([]byte, error) {
 		BodyCanonicalization:   dkim.CanonicalizationRelaxed,
 		HeaderKeys:             keys,
 	}
-	var out bytes.Buffer
-	out.Grow(len(msg) + 1024)
-	if err := dkim.Sign(&out, bytes.NewReader(msg), opts); err != nil {
+	out := bytes.NewBuffer(buf)
+	if err := dkim.Sign(out, bytes.NewReader(msg), opts); err != nil {
 		return nil, fmt.Errorf("mailer: dkim sign: %w", err)
 	}
 	return out.Bytes(), nil

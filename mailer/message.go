@@ -76,7 +76,8 @@ func MessageID(edition, subscriber, domain string) string {
 // Composer renders Messages, signing them when DKIM options are set. It is
 // safe for concurrent use.
 type Composer struct {
-	dkim *DKIMOptions
+	dkim    *DKIMOptions
+	buffers sync.Pool // of *[]byte: messages handed back with Recycle
 }
 
 // NewComposer returns a Composer; d may be nil for unsigned messages.
@@ -126,10 +127,12 @@ func (c *Composer) Render(m Message) ([]byte, error) {
 		textHeader = "Content-Transfer-Encoding: base64\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
 		htmlHeader = "Content-Transfer-Encoding: base64\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n"
 	)
+	// The boundary appears four times: in the header, before each part
+	// ("--" B CRLF, CRLF "--" B CRLF) and at the end (CRLF "--" B "--" CRLF).
 	n := hb.Len() + len("Content-Type: multipart/alternative;\r\n boundary=\r\n\r\n") +
-		3*(len(boundary)+8) + len(textHeader) + len(htmlHeader) +
+		4*len(boundary) + 4 + 6 + 8 + len(textHeader) + len(htmlHeader) +
 		base64LinesLen(len(m.Text)) + base64LinesLen(len(m.HTML))
-	out := make([]byte, 0, n)
+	out := c.buffer(n)
 	out = append(out, hb.Bytes()...)
 	out = append(out, "Content-Type: multipart/alternative;\r\n boundary="...)
 	out = append(out, boundary...)
@@ -147,7 +150,9 @@ func (c *Composer) Render(m Message) ([]byte, error) {
 	if c.dkim == nil {
 		return out, nil
 	}
-	return signDKIM(c.dkim, out)
+	signed, err := signDKIM(c.dkim, out, c.buffer(len(out)+1024))
+	c.Recycle(out)
+	return signed, err
 }
 
 // renderGoMail is Render with go-mail writing the whole message (the
@@ -165,11 +170,36 @@ func (c *Composer) renderGoMail(m Message) ([]byte, error) {
 	if c.dkim == nil {
 		return buf.Bytes(), nil
 	}
-	signed, err := signDKIM(c.dkim, buf.Bytes())
+	signed, err := signDKIM(c.dkim, buf.Bytes(), make([]byte, 0, buf.Len()+1024))
 	if err != nil {
 		return nil, err
 	}
 	return signed, nil
+}
+
+// maxRecycled is the largest buffer kept for reuse.
+const maxRecycled = 1 << 20
+
+// Recycle hands back a message that Render returned, once it has been sent
+// or written: the Composer's next Render may write into its memory, so
+// neither the caller nor anything it gave msg to may use it afterwards.
+// Sending many messages, this spares allocating (and collecting) a
+// message-sized buffer for each one. Not calling it is always safe.
+func (c *Composer) Recycle(msg []byte) {
+	if cap(msg) == 0 || cap(msg) > maxRecycled {
+		return
+	}
+	b := msg[:0]
+	c.buffers.Put(&b)
+}
+
+// buffer returns an empty buffer of capacity at least n, recycled when one
+// large enough is at hand.
+func (c *Composer) buffer(n int) []byte {
+	if p, ok := c.buffers.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]byte, 0, n)
 }
 
 // headerPool holds the buffers go-mail writes headers into.

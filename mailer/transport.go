@@ -18,6 +18,8 @@ type Envelope struct {
 // Transport delivers rendered messages. msg is sent byte for byte (a DKIM
 // signature over it stays valid). Implementations are safe for concurrent use.
 type Transport interface {
+	// Send delivers msg. It must not keep msg, or anything sharing its
+	// memory, after it returns: the caller may hand msg back to Recycle.
 	Send(ctx context.Context, env Envelope, msg []byte) error
 	Close() error
 }

@@ -143,23 +143,38 @@ func formatLine(line string, width int) formattedLine {
 // runs of blank lines kept as one, trailing blank lines dropped, a final
 // newline.
 func joinLines(fs []formattedLine) string {
-	var out []string
-	blank := true // drop leading blank lines
-	for _, f := range fs {
-		if f.blank {
-			if !blank {
-				out = append(out, "")
+	// Two passes over the lines, sizing then writing, so that the part is
+	// built in one allocation (it is rendered for every reader).
+	each := func(line func(string)) {
+		blank, pending := true, false // drop leading blank lines
+		for _, f := range fs {
+			if f.blank {
+				pending = pending || !blank
+				blank = true
+				continue
 			}
-			blank = true
-			continue
+			if pending {
+				line("") // runs of blank lines as one; trailing ones dropped
+				pending = false
+			}
+			blank = false
+			for _, l := range f.out {
+				line(l)
+			}
 		}
-		blank = false
-		out = append(out, f.out...)
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
+	n := 0
+	each(func(l string) { n += len(l) + 1 })
+	if n == 0 {
+		return "\n"
 	}
-	return strings.Join(out, "\n") + "\n"
+	var b strings.Builder
+	b.Grow(n)
+	each(func(l string) {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	})
+	return b.String()
 }
 
 // markRTL prefixes RLM to a line that a client would lay out LTR.

@@ -19,6 +19,7 @@ import (
 type app struct {
 	configFile string
 	cpuProfile string
+	memProfile string
 	out, err   io.Writer
 
 	cfg *config.Config
@@ -59,6 +60,7 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default ./config.yaml, or $NASHRA_CONFIG)")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the command to this file when it ends without error (go tool pprof)")
+	root.PersistentFlags().StringVar(&a.memProfile, "memprofile", "", "write a Go allocation profile of the command to this file when it ends without error (go tool pprof -sample_index=alloc_space)")
 	var stopProfile func()
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if a.cpuProfile == "" {
@@ -79,11 +81,29 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 		if stopProfile != nil {
 			stopProfile()
 		}
+		if a.memProfile != "" {
+			if err := writeAllocs(a.memProfile); err != nil {
+				fmt.Fprintln(errOut, "--memprofile:", err)
+			}
+		}
 	}
 	for _, add := range commands {
 		root.AddCommand(add(a))
 	}
 	return root
+}
+
+// writeAllocs writes the allocation profile of the run so far to path.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // errPartial marks a command that did part of its work (some files failed

@@ -165,6 +165,8 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	} else {
 		err = s.tr.Send(ctx, env, msg)
 	}
+	// The transports are done with the message once they return.
+	s.comp.Recycle(msg)
 	// What the server was told is recorded with a fresh ledger timeout,
 	// however long the SMTP exchange took.
 	lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
