@@ -266,7 +266,11 @@ func (q *Queue) Service() *Service { return q.svc }
 func (q *Queue) ID() string { return q.id }
 
 // InsertSends implements JobInserter with River's InsertMany; jobs that
-// exist already (any state but cancelled or discarded) are skipped.
+// exist already (any state but cancelled or discarded) are skipped. On
+// SQLite it uses InsertManyFast, which skips them too there (the driver's
+// insert ends in ON CONFLICT DO NOTHING on the unique key) without reading
+// every inserted row back: River's insert cost a tenth of a send's CPU
+// time, a third of it decoding rows nobody reads.
 func (q *Queue) InsertSends(ctx context.Context, edition string, subs []store.Subscriber, maxAttempts int) error {
 	params := make([]river.InsertManyParams, len(subs))
 	for i, s := range subs {
@@ -276,7 +280,14 @@ func (q *Queue) InsertSends(ctx context.Context, edition string, subs []store.Su
 				UniqueOpts: river.UniqueOpts{ByArgs: true}},
 		}
 	}
-	if _, err := q.Client.InsertMany(ctx, params); err != nil {
+	insert := q.Client.InsertMany
+	if q.opts.Driver == "sqlite" {
+		insert = func(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+			_, err := q.Client.InsertManyFast(ctx, params)
+			return nil, err
+		}
+	}
+	if _, err := insert(ctx, params); err != nil {
 		return fmt.Errorf("delivery: insert send jobs: %w", err)
 	}
 	return nil
