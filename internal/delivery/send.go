@@ -173,14 +173,15 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	defer cancel()
 
 	// recordSent records the delivery as sent. When the mark did not land,
-	// a retry would send again: keep trying until the ledger timeout (the
+	// or the store records the mark with this write (store.MarkSender), a
+	// retry would send again: keep trying until the ledger timeout (the
 	// database may be restarting).
 	recordSent := func(note string) error {
 		write := func() error {
 			defer yieldDB()
 			return s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, note)
 		}
-		if markErr != nil {
+		if markErr != nil || marked {
 			return retryLedger(lctx, write)
 		}
 		return write()

@@ -293,9 +293,12 @@ type ClaimLoader interface {
 // puts the update and its commit on the wire; SQLite appends it to a
 // journal file. SendDeliveryMessageID returns once the mark would survive
 // this process being killed, so that the SMTP end-of-data mark follows it
-// within microseconds; wait then records the message ID in the ledger (or
-// reads the outcome) and must always be called. A store without it commits
-// the mark with SetDeliveryMessageID.
+// within microseconds; wait, which must always be called, returns the
+// mark's outcome. The message ID is in the ledger once wait returns nil
+// (PostgreSQL), or goes there with the delivery's next state (SQLite): the
+// caller records one after wait (MarkDelivery, or SetDeliveryMessageID
+// with "" to take the mark back). A store without it commits the mark with
+// SetDeliveryMessageID.
 type MarkSender interface {
 	SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (wait func() error, err error)
 }

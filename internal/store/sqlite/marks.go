@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // The delivery commit mark on SQLite goes to a journal file first.
@@ -42,9 +44,16 @@ import (
 // server refused the message after its end of data); within a file the
 // last line of a delivery counts. Recovery sets the message ID of a
 // delivery still "sending" without one. Once a mark's message ID is in the
-// ledger its line is no longer needed: a file past markFileMax is retired
-// and removed when its last pending mark is in, and the files left at a
-// clean exit are removed.
+// ledger, or its delivery has moved on from "sending", its line is no
+// longer needed: a file past markFileMax is retired and removed when its
+// last pending mark is settled, and the files left at a clean exit are
+// removed.
+//
+// The message ID reaches the ledger with the delivery's next state, in the
+// same statement: "sent" (MarkDelivery, which Deliver calls right after
+// the reply), or "failed", or the mark taken back after a refusal
+// (SetDeliveryMessageID with ""). That spares the send path one of its
+// three ledger writes per message; until then the journal holds the mark.
 
 // markFileMax is the size of a journal file (zeros after its last line);
 // when the next line does not fit, the file is retired.
@@ -63,6 +72,19 @@ type markJournal struct {
 	cur   *markFile
 	open  map[string]*markFile // this process's files, by name
 	seq   int
+	// held: the marks whose message ID waits for the delivery's next
+	// state to reach the ledger.
+	held map[markKey]heldMark
+}
+
+type markKey struct {
+	edition string
+	sub     int64
+}
+
+type heldMark struct {
+	mf        *markFile
+	messageID string
 }
 
 type markFile struct {
@@ -78,7 +100,7 @@ type markFile struct {
 
 func newMarkJournal(dbPath string) *markJournal {
 	return &markJournal{dir: dbPath + "-marks", owner: fmt.Sprintf("%d.%08x", os.Getpid(), rand.Uint32()),
-		max: markFileMax, open: map[string]*markFile{}}
+		max: markFileMax, open: map[string]*markFile{}, held: map[markKey]heldMark{}}
 }
 
 // newFile creates, sizes, maps, locks and then names a journal file of
@@ -168,11 +190,47 @@ func (j *markJournal) used() bool {
 func (j *markJournal) done(mf *markFile, ok bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.settleLocked(mf, ok)
+}
+
+// settleLocked is done with j.mu held.
+func (j *markJournal) settleLocked(mf *markFile, ok bool) {
 	mf.pending--
 	if !ok {
 		mf.keep = true
 	}
 	j.maybeRemove(mf)
+}
+
+// hold records that the message ID of a mark in mf goes to the ledger
+// with its delivery's next state. A mark still held for the same delivery
+// (its state write failed) is let go with its file kept for recovery.
+func (j *markJournal) hold(k markKey, mf *markFile, messageID string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if old, ok := j.held[k]; ok {
+		j.settleLocked(old.mf, false)
+	}
+	j.held[k] = heldMark{mf: mf, messageID: messageID}
+}
+
+// heldFor returns the mark held for a delivery, if any.
+func (j *markJournal) heldFor(k markKey) (heldMark, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	h, ok := j.held[k]
+	return h, ok
+}
+
+// release lets go of the mark held for a delivery, now in the ledger or
+// moot (the delivery moved on from "sending").
+func (j *markJournal) release(k markKey, h heldMark) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if cur, ok := j.held[k]; ok && cur == h {
+		delete(j.held, k)
+		j.settleLocked(h.mf, true)
+	}
 }
 
 // maybeRemove removes a retired file with no pending mark (j.mu held).
@@ -219,8 +277,10 @@ func markLine(editionID string, subscriberID int64, messageID string) ([]byte, e
 }
 
 // SendDeliveryMessageID implements store.MarkSender: the mark is a line in
-// this process's journal, durable against a kill once written; wait
-// commits the message ID to the ledger.
+// this process's journal, durable against a kill once written. wait holds
+// the mark until the delivery's next state is recorded (MarkDelivery or
+// SetDeliveryMessageID), which writes the message ID to the ledger in the
+// same statement; it returns nil: the journal has the mark.
 func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (func() error, error) {
 	line, err := markLine(editionID, subscriberID, messageID)
 	if err != nil {
@@ -230,9 +290,8 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 	// write and the caller's end of data.
 	var mf *markFile
 	wait := func() error {
-		err := s.Core.SetDeliveryMessageID(ctx, editionID, subscriberID, messageID)
-		s.marks.done(mf, err == nil)
-		return err
+		s.marks.hold(markKey{editionID, subscriberID}, mf, messageID)
+		return nil
 	}
 	if mf, err = s.marks.append(line); err != nil {
 		return nil, fmt.Errorf("sqlite: mark %s/%d: journal: %w", editionID, subscriberID, err)
@@ -240,9 +299,25 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 	return wait, nil
 }
 
+// MarkDelivery implements store.Ledger. A delivery whose commit mark is
+// held in the journal gets its message ID in the same statement; the mark
+// is then let go (a delivery no longer "sending" needs none).
+func (s *Store) MarkDelivery(ctx context.Context, editionID string, subscriberID int64, state store.DeliveryState, errText string) error {
+	k := markKey{editionID, subscriberID}
+	h, held := s.marks.heldFor(k)
+	if !held {
+		return s.Core.MarkDelivery(ctx, editionID, subscriberID, state, errText)
+	}
+	err := s.Core.MarkDeliveryMessageID(ctx, editionID, subscriberID, state, errText, h.messageID)
+	if err == nil || errors.Is(err, store.ErrDeliveryFinal) {
+		s.marks.release(k, h)
+	}
+	return err
+}
+
 // SetDeliveryMessageID implements store.Ledger. Taking a mark back ("")
 // also takes it back in the journal, where this process may have written
-// it, before the ledger.
+// it, before the ledger, and lets go of a mark held for the delivery.
 func (s *Store) SetDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) error {
 	if messageID == "" && s.marks.used() {
 		line, err := markLine(editionID, subscriberID, "")
@@ -255,7 +330,15 @@ func (s *Store) SetDeliveryMessageID(ctx context.Context, editionID string, subs
 		}
 		s.marks.done(mf, true)
 	}
-	return s.Core.SetDeliveryMessageID(ctx, editionID, subscriberID, messageID)
+	k := markKey{editionID, subscriberID}
+	h, held := s.marks.heldFor(k)
+	if err := s.Core.SetDeliveryMessageID(ctx, editionID, subscriberID, messageID); err != nil {
+		return err
+	}
+	if held {
+		s.marks.release(k, h)
+	}
+	return nil
 }
 
 // RecoverMarks implements store.MarkRecoverer: it applies the journals of

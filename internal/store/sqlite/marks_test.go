@@ -96,8 +96,8 @@ func journalFiles(t *testing.T, dbPath string) []string {
 }
 
 // TestMarkJournalLifecycle: a mark is a line in this process's journal
-// before the ledger has it; wait puts it in the ledger; a clean Close
-// leaves no journal behind.
+// before the ledger has it; it reaches the ledger with the delivery's next
+// state, in one statement; a clean Close leaves no journal behind.
 func TestMarkJournalLifecycle(t *testing.T) {
 	ctx := context.Background()
 	s, path, subs := markSite(t, 1)
@@ -124,8 +124,11 @@ func TestMarkJournalLifecycle(t *testing.T) {
 	if err := wait(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.MarkDelivery(ctx, "2026-03-10", subs[0].ID, store.DeliverySent, ""); err != nil {
+		t.Fatal(err)
+	}
 	if got := messageIDOf(t, s, subs[0].ID); got != mid {
-		t.Errorf("after wait the ledger has %q, want %q", got, mid)
+		t.Errorf("once sent the ledger has %q, want %q", got, mid)
 	}
 	// Its own live journal is not "recovered".
 	if n, err := s.RecoverMarks(ctx); err != nil || n != 0 {
@@ -238,7 +241,7 @@ func TestClearMarkInJournal(t *testing.T) {
 
 // TestMarkJournalRotates: past its size a journal file is retired, and
 // removed once its last mark is in the ledger; a file whose mark could not
-// reach the ledger stays for recovery.
+// reach the ledger (the state write failed) stays for recovery.
 func TestMarkJournalRotates(t *testing.T) {
 	ctx := context.Background()
 	s, path, subs := markSite(t, 3)
@@ -254,7 +257,18 @@ func TestMarkJournalRotates(t *testing.T) {
 	if files := journalFiles(t, path); len(files) != 3 {
 		t.Fatalf("journal files %v, want 3 (one per line)", files)
 	}
-	if err := waits[0](); err != nil {
+	for _, w := range waits {
+		if err := w(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files := journalFiles(t, path); len(files) != 3 {
+		t.Fatalf("marks held, none in the ledger yet: files %v, want 3", files)
+	}
+	sent := func(i int) error {
+		return s.MarkDelivery(ctx, "2026-03-10", subs[i].ID, store.DeliverySent, "")
+	}
+	if err := sent(0); err != nil {
 		t.Fatal(err)
 	}
 	if files := journalFiles(t, path); len(files) != 2 {
@@ -265,10 +279,10 @@ func TestMarkJournalRotates(t *testing.T) {
 	if err := s.DeleteSubscriber(ctx, subs[1].Email); err != nil {
 		t.Fatal(err)
 	}
-	if err := waits[1](); err == nil {
-		t.Fatal("wait for an erased delivery succeeded")
+	if err := sent(1); err == nil {
+		t.Fatal("recording an erased delivery as sent succeeded")
 	}
-	if err := waits[2](); err != nil {
+	if err := sent(2); err != nil {
 		t.Fatal(err)
 	}
 	if files := journalFiles(t, path); len(files) != 2 {
@@ -279,6 +293,63 @@ func TestMarkJournalRotates(t *testing.T) {
 	}
 	if files := journalFiles(t, path); len(files) != 1 {
 		t.Errorf("after Close: files %v, want only the one kept for recovery", files)
+	}
+}
+
+// TestHeldMarkGoesWithTheState: the message ID of a held mark is written
+// with whatever state comes next ("failed" too), once; a delivery marked
+// again in the same process (its state write failed) keeps its first
+// journal file for recovery; a mark taken back never reaches the ledger.
+func TestHeldMarkGoesWithTheState(t *testing.T) {
+	ctx := context.Background()
+	s, path, subs := markSite(t, 3)
+	mark := func(i int, mid string) {
+		t.Helper()
+		wait, err := s.SendDeliveryMessageID(ctx, "2026-03-10", subs[i].ID, mid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark(0, "<f0@x>")
+	if err := s.MarkDelivery(ctx, "2026-03-10", subs[0].ID, store.DeliveryFailed, "550 no such user"); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDOf(t, s, subs[0].ID); got != "<f0@x>" {
+		t.Errorf("failed delivery: message ID %q, want <f0@x>", got)
+	}
+	// Let go once written: a later state write does not carry it again.
+	if _, held := s.marks.heldFor(markKey{"2026-03-10", subs[0].ID}); held {
+		t.Error("mark still held after its state was recorded")
+	}
+
+	mark(1, "<t1@x>")
+	if err := s.SetDeliveryMessageID(ctx, "2026-03-10", subs[1].ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivery(ctx, "2026-03-10", subs[1].ID, store.DeliveryRetrying, "451 try later"); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDOf(t, s, subs[1].ID); got != "" {
+		t.Errorf("mark taken back: message ID %q in the ledger", got)
+	}
+
+	s.marks.max = 10 // one line per file from here
+	mark(2, "<a2@x>")
+	mark(2, "<b2@x>") // the first attempt's state was never recorded
+	if err := s.MarkDelivery(ctx, "2026-03-10", subs[2].ID, store.DeliverySent, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDOf(t, s, subs[2].ID); got != "<b2@x>" {
+		t.Errorf("marked twice: message ID %q, want the second", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, path); len(files) != 1 {
+		t.Errorf("after Close: files %v, want the first attempt's, kept", files)
 	}
 }
 

@@ -200,8 +200,10 @@ SELECT edition_id, subscriber_id, email, state, attempts, last_error, message_id
 FROM deliveries WHERE edition_id = ?1 AND subscriber_id = ?2;
 
 -- name: mark-delivery
--- ?1 state, ?2 error text, ?3 now, ?4 edition, ?5 subscriber. "sent" is final.
+-- ?1 state, ?2 error text, ?3 now, ?4 edition, ?5 subscriber, ?6 message ID
+-- (kept when empty). "sent" is final.
 UPDATE deliveries SET state = ?1, last_error = ?2, updated_at = ?3,
+    message_id = CASE WHEN ?6 = '' THEN message_id ELSE ?6 END,
     sent_at = CASE WHEN ?1 = 'sent' THEN coalesce(sent_at, ?3) ELSE sent_at END
 WHERE edition_id = ?4 AND subscriber_id = ?5 AND (state <> 'sent' OR ?1 = 'sent');
 

@@ -188,12 +188,19 @@ func (s *Core) claim(ctx context.Context, editionID string, subscriberID int64, 
 
 // MarkDelivery implements store.Ledger.
 func (s *Core) MarkDelivery(ctx context.Context, editionID string, subscriberID int64, state store.DeliveryState, errText string) error {
+	return s.MarkDeliveryMessageID(ctx, editionID, subscriberID, state, errText, "")
+}
+
+// MarkDeliveryMessageID is MarkDelivery also recording the delivery's
+// Message-ID (unless empty) in the same statement, as
+// SetDeliveryMessageID would.
+func (s *Core) MarkDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, state store.DeliveryState, errText, messageID string) error {
 	if !state.Valid() {
 		return fmt.Errorf("%s: mark delivery %s/%d: %w: state %q", s.d.Name, editionID, subscriberID, store.ErrInvalid, state)
 	}
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, q execer) error {
-		res, err := q.ExecContext(ctx, s.q["mark-delivery"], string(state), errText, nsNow(s.now()), editionID, subscriberID)
+		res, err := q.ExecContext(ctx, s.q["mark-delivery"], string(state), errText, nsNow(s.now()), editionID, subscriberID, messageID)
 		if err != nil {
 			return err
 		}
