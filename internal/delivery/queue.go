@@ -14,7 +14,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/robfig/cron/v3"
@@ -122,11 +121,12 @@ type Queue struct {
 }
 
 // Driver returns the River driver for the store's pool: riversqlite on
-// SQLite, riverdatabasesql on PostgreSQL (the store's pool is database/sql).
+// SQLite (with its completions done in bulk, see sqliteDriver),
+// riverdatabasesql on PostgreSQL (the store's pool is database/sql).
 func Driver(name string, db *sql.DB) (riverdriver.Driver[*sql.Tx], error) {
 	switch name {
 	case "sqlite":
-		return riversqlite.New(db), nil
+		return newSQLiteDriver(db), nil
 	case "postgres":
 		return riverdatabasesql.New(db), nil
 	}
