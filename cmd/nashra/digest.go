@@ -87,6 +87,12 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 	}
 	defer tr.Close()
 	started := time.Now()
+	// What was finished before this run, counted before its workers start
+	// (they send while the edition is still being enqueued).
+	before, err := st.DeliveryCounts(ctx, day)
+	if err != nil {
+		return err
+	}
 	jobID, _, err := q.InsertEdition(ctx, day)
 	if err != nil {
 		return err
@@ -160,7 +166,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 		}
 	}
 	finish()
-	sentNow := finished(counts) - done0
+	sentNow := finished(counts) - finished(before)
 	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, skipped %d, retrying %d (%d finished by this run in %s)\n",
 		day, ed.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
 		counts[store.DeliveryRetrying], sentNow, time.Since(started).Round(time.Millisecond))

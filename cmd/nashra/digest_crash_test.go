@@ -137,3 +137,28 @@ func TestDigestSendCrash(t *testing.T) {
 		t.Fatalf("a second run sent %d more", total-n)
 	}
 }
+
+// TestDigestSendReportsItsRun: a first `digest send` reports every
+// delivery as finished by this run, those its workers finished while the
+// edition was still being enqueued too; a second run reports none.
+func TestDigestSendReportsItsRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and sends 2,000 messages")
+	}
+	const n = 2000
+	bin := buildNashra(t)
+	srv := startCountingSMTP(t)
+	site := newDigestSite(t, bin, srv.addr, n)
+	for _, want := range []string{"(2000 finished by this run", "(0 finished by this run"} {
+		out, err := exec.Command(bin, "--config", site.config, "digest", "send", "--date", digestTestDay).CombinedOutput()
+		if err != nil {
+			t.Fatalf("digest send: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), want) {
+			t.Errorf("digest send says %q, want %q", strings.TrimSpace(string(out)), want)
+		}
+	}
+	if total, _, _ := srv.counts(); total != n {
+		t.Errorf("server holds %d messages, want %d", total, n)
+	}
+}
