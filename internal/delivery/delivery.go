@@ -33,7 +33,8 @@
 // written right after, without waiting for the database's reply (2
 // readers skipped in 1 run of 4 of a SIGKILL test before); on SQLite the
 // mark is a line appended to a per-process journal and the message ID
-// reaches the ledger after the reply (committed through SQLite, the mark
+// reaches the ledger after the reply, in the same statement as the
+// delivery's new state ("sent", mostly) (committed through SQLite, the mark
 // left tens of microseconds — and milliseconds when the commit set off a
 // WAL checkpoint — before the end of data: 1 to 5 runs in 30 of the
 // SIGKILL test skipped a reader). Journals of dead processes are moved
