@@ -20,13 +20,8 @@ import (
 // random number of messages, plus random jitter) and restarts it. In the
 // end the server must hold exactly one message per subscriber.
 func TestDigestSendCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and sends 2,000 messages")
-	}
 	const n = 2000
-	bin := buildNashra(t)
-	srv := startCountingSMTP(t)
-	site := newDigestSite(t, bin, srv.addr, n)
+	bin, srv, site := sendSite(t, n)
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 42))
 	t.Logf("seed %d", seed)
@@ -142,13 +137,8 @@ func TestDigestSendCrash(t *testing.T) {
 // delivery as finished by this run, those its workers finished while the
 // edition was still being enqueued too; a second run reports none.
 func TestDigestSendReportsItsRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and sends 2,000 messages")
-	}
 	const n = 2000
-	bin := buildNashra(t)
-	srv := startCountingSMTP(t)
-	site := newDigestSite(t, bin, srv.addr, n)
+	bin, srv, site := sendSite(t, n)
 	for _, want := range []string{"(2000 finished by this run", "(0 finished by this run"} {
 		out, err := exec.Command(bin, "--config", site.config, "digest", "send", "--date", digestTestDay).CombinedOutput()
 		if err != nil {
@@ -161,4 +151,16 @@ func TestDigestSendReportsItsRun(t *testing.T) {
 	if total, _, _ := srv.counts(); total != n {
 		t.Errorf("server holds %d messages, want %d", total, n)
 	}
+}
+
+// sendSite builds the binary and starts a counting SMTP server and a site
+// of n subscribers that sends to it; it skips the test in -short mode.
+func sendSite(t *testing.T, n int) (bin string, srv *countingSMTP, site *digestSite) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("builds the binary and sends %d messages", n)
+	}
+	bin = buildNashra(t)
+	srv = startCountingSMTP(t)
+	return bin, srv, newDigestSite(t, bin, srv.addr, n)
 }
