@@ -95,6 +95,18 @@ func journalFiles(t *testing.T, dbPath string) []string {
 	return out
 }
 
+// closeLeaves closes s and checks that n journal files are left (want
+// says which).
+func closeLeaves(t *testing.T, s *Store, dbPath string, n int, want string) {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, dbPath); len(files) != n {
+		t.Errorf("after Close: journal files %v, want %s", files, want)
+	}
+}
+
 // TestMarkJournalLifecycle: a mark is a line in this process's journal
 // before the ledger has it; it reaches the ledger with the delivery's next
 // state, in one statement; a clean Close leaves no journal behind.
@@ -134,12 +146,7 @@ func TestMarkJournalLifecycle(t *testing.T) {
 	if n, err := s.RecoverMarks(ctx); err != nil || n != 0 {
 		t.Errorf("RecoverMarks on a live journal = %d, %v", n, err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if files := journalFiles(t, path); len(files) != 0 {
-		t.Errorf("journal files left after a clean close: %v", files)
-	}
+	closeLeaves(t, s, path, 0, "none after a clean close")
 }
 
 // TestRecoverMarks plays a process killed after its marks: its journal is
@@ -288,12 +295,7 @@ func TestMarkJournalRotates(t *testing.T) {
 	if files := journalFiles(t, path); len(files) != 2 {
 		t.Errorf("files %v, want the kept one and the current one", files)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if files := journalFiles(t, path); len(files) != 1 {
-		t.Errorf("after Close: files %v, want only the one kept for recovery", files)
-	}
+	closeLeaves(t, s, path, 1, "only the one kept for recovery")
 }
 
 // TestHeldMarkGoesWithTheState: the message ID of a held mark is written
@@ -345,12 +347,7 @@ func TestHeldMarkGoesWithTheState(t *testing.T) {
 	if got := messageIDOf(t, s, subs[2].ID); got != "<b2@x>" {
 		t.Errorf("marked twice: message ID %q, want the second", got)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if files := journalFiles(t, path); len(files) != 1 {
-		t.Errorf("after Close: files %v, want the first attempt's, kept", files)
-	}
+	closeLeaves(t, s, path, 1, "the first attempt's, kept")
 }
 
 // TestRecoverMarksAcrossFiles: a dead process's files are read as one
