@@ -308,11 +308,13 @@ func (s *Service) mark(ctx context.Context, d *store.Delivery, state store.Deliv
 
 // retryLedger calls write until it succeeds or ctx ends, waiting 100 ms,
 // then twice as long each time up to 2 s: the database may be restarting.
+// A delivery that is final already, or gone (its subscriber erased), is
+// not tried again.
 func retryLedger(ctx context.Context, write func() error) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := write()
-		if err == nil || errors.Is(err, store.ErrDeliveryFinal) {
+		if err == nil || errors.Is(err, store.ErrDeliveryFinal) || errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		select {
