@@ -172,16 +172,16 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
 	defer cancel()
 
-	// recordSent records the delivery as sent. When the mark did not land,
-	// or the store records the mark with this write (store.MarkSender), a
-	// retry would send again: keep trying until the ledger timeout (the
-	// database may be restarting).
+	// recordSent records the delivery as sent. After a commit mark (which
+	// may not have landed, or which the store records with this very
+	// write, see store.MarkSender) a retry would send again: keep trying
+	// until the ledger timeout (the database may be restarting).
 	recordSent := func(note string) error {
 		write := func() error {
 			defer yieldDB()
 			return s.st.MarkDelivery(lctx, edition, sub, store.DeliverySent, note)
 		}
-		if markErr != nil || marked {
+		if marked {
 			return retryLedger(lctx, write)
 		}
 		return write()
