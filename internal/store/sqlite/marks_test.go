@@ -95,6 +95,20 @@ func journalFiles(t *testing.T, dbPath string) []string {
 	return out
 }
 
+// recovered checks the message IDs that recovery left in the ledger and
+// that no journal file is left.
+func recovered(t *testing.T, s *Store, dbPath string, want map[int64]string) {
+	t.Helper()
+	for sub, mid := range want {
+		if got := messageIDOf(t, s, sub); got != mid {
+			t.Errorf("reader %d: message ID %q after recovery, want %q", sub, got, mid)
+		}
+	}
+	if files := journalFiles(t, dbPath); len(files) != 0 {
+		t.Errorf("journal files left after recovery: %v", files)
+	}
+}
+
 // closeLeaves closes s and checks that n journal files are left (want
 // says which).
 func closeLeaves(t *testing.T, s *Store, dbPath string, n int, want string) {
@@ -197,12 +211,7 @@ func TestRecoverMarks(t *testing.T) {
 	if n, err := s.RecoverMarks(ctx); err != nil || n != 1 {
 		t.Fatalf("second RecoverMarks = %d, %v; want 1", n, err)
 	}
-	if got := messageIDOf(t, s, subs[2].ID); got != "<m2@x>" {
-		t.Errorf("reader 2: message ID %q after its journal was freed", got)
-	}
-	if files := journalFiles(t, path); len(files) != 0 {
-		t.Errorf("journal files left: %v", files)
-	}
+	recovered(t, s, path, map[int64]string{subs[2].ID: "<m2@x>"})
 }
 
 // TestClearMarkInJournal: a mark taken back after the end of data (the
@@ -369,15 +378,8 @@ func TestRecoverMarksAcrossFiles(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("RecoverMarks = %d, %v; want 1", n, err)
 	}
-	if got := messageIDOf(t, s, subs[0].ID); got != "" {
-		t.Errorf("reader 0: %q, want the mark taken back in the later file", got)
-	}
-	if got := messageIDOf(t, s, subs[1].ID); got != "<b2@x>" {
-		t.Errorf("reader 1: %q, want the later file's mark", got)
-	}
-	if left := journalFiles(t, path); len(left) != 0 {
-		t.Errorf("files left: %v", left)
-	}
+	// Reader 0: taken back in the later file; reader 1: the later mark.
+	recovered(t, s, path, map[int64]string{subs[0].ID: "", subs[1].ID: "<b2@x>"})
 }
 
 // TestRecoverMarksCutLines: in a journal file (zeros after its last line),
