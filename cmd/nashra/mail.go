@@ -129,11 +129,11 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 // (the pool bounds the sends on the wire; the extra workers wait for a
 // connection with their message rendered, and let River lock jobs in
 // batches — with 2 per connection it fetched one or two jobs at a time and
-// its fetch query was a fifth of the CPU), 32 on SQLite, or 8 for the file
+// its fetch query was a fifth of the CPU), 48 on SQLite, or 8 for the file
 // outbox. On SQLite every worker takes turns on the one database
 // connection for its claim and its marks, and River holds that connection
 // for tens of milliseconds a second to complete and fetch jobs in batches;
-// twice the workers keep a rendered message waiting at every SMTP
+// 32 workers (twice as many) kept a rendered message waiting at every SMTP
 // connection through those stalls (`RUNS=3 bench/send.sh 20000 100000`:
 // median ratio to smtp-source 0.35 -> 0.39, peak memory for 100,000
 // subscribers 53.1 -> 56.6 MB). Since River's completions are one
