@@ -53,6 +53,8 @@ type Store interface {
 	Subscribers
 	Ledger
 	KV
+	Accounts
+	Erasure
 	// Migrate applies the pending migrations in one transaction. Two
 	// processes may call it at once: one applies, the other waits and
 	// finds nothing left to do.

@@ -30,6 +30,9 @@ var migrationFiles embed.FS
 //go:embed queries.sql
 var queries []byte
 
+//go:embed accounts.sql
+var accountQueries []byte
+
 // DriverName is the database/sql driver this package uses.
 const DriverName = "pgx"
 
@@ -68,7 +71,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Name:         "postgres",
 		IsUnique:     func(err error) bool { return code(err) == "23505" },
 		IsForeignKey: func(err error) bool { return code(err) == "23503" },
-	}, queries, sub)
+	}, sqldb.JoinQueries(queries, accountQueries), sub)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -31,6 +31,9 @@ var migrationFiles embed.FS
 //go:embed queries.sql
 var queries []byte
 
+//go:embed accounts.sql
+var accountQueries []byte
+
 // DriverName is the database/sql driver this package uses.
 const DriverName = "sqlite"
 
@@ -80,7 +83,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		IsUnique:     isUnique,
 		IsForeignKey: isForeignKey,
 		GroupCommit:  true,
-	}, queries, sub)
+	}, sqldb.JoinQueries(queries, accountQueries), sub)
 	if err != nil {
 		db.Close()
 		return nil, err

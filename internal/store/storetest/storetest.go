@@ -50,6 +50,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ClaimDeliveryLoad", testClaimDeliveryLoad},
 		{"StaleSendingReclaimed", testStaleSending},
 		{"DeliverySkipped", testDeliverySkipped},
+		{"Users", testUsers},
+		{"Tokens", testTokens},
+		{"Sessions", testSessions},
+		{"Audit", testAudit},
+		{"Erasure", testErasure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,7 @@ func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
-	for _, name := range requiredQueries {
+	for _, name := range append(requiredQueries[:len(requiredQueries):len(requiredQueries)], accountQueries...) {
 		if _, ok := q[name]; !ok {
 			return nil, fmt.Errorf("%s: queries.sql: missing query %q", d.Name, name)
 		}
@@ -83,6 +83,15 @@ func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error)
 		c.gc = &groupCommit{db: db}
 	}
 	return c, nil
+}
+
+// JoinQueries concatenates query files for New.
+func JoinQueries(files ...[]byte) []byte {
+	var out []byte
+	for _, f := range files {
+		out = append(append(out, f...), '\n')
+	}
+	return out
 }
 
 var queryName = regexp.MustCompile(`^\s*--\s*name:\s*([A-Za-z0-9_-]+)\s*$`)
