@@ -112,7 +112,6 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			rep.Rows++
@@ -123,8 +122,10 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 			continue
 		}
 		if err != nil {
-			return rep, fmt.Errorf("subscribe: import: line %d: %w", line, err)
+			return rep, fmt.Errorf("subscribe: import: %w", err)
 		}
+		// FieldPos is only valid after a successful Read.
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}

@@ -171,3 +171,21 @@ func TestImportNeverResubscribes(t *testing.T) {
 		t.Error("an empty file was accepted")
 	}
 }
+
+// TestImportStrayQuote: a row with a stray quote is reported by its line
+// and the rows around it are imported (it used to panic in FieldPos).
+func TestImportStrayQuote(t *testing.T) {
+	st := openSQLite(t)
+	rep := importString(t, st, "email,name\na1@example.com,x\nbad\"quote@example.com,y\na2@example.com,سارة\n", ImportOptions{})
+	if rep.Rows != 3 || rep.Added != 2 || len(rep.Rejected) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if r := rep.Rejected[0]; r.Line != 3 || !strings.HasPrefix(r.Reason, "malformed CSV: ") {
+		t.Errorf("rejected %+v, want line 3, malformed CSV", r)
+	}
+	for _, e := range []string{"a1@example.com", "a2@example.com"} {
+		if _, err := st.SubscriberByEmail(context.Background(), e); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+}
