@@ -82,8 +82,9 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 // newSubscribersExportCmd is `nashra subscribers export`.
 func newSubscribersExportCmd(a *app) *cobra.Command {
 	var outPath string
+	var excel bool
 	cmd := &cobra.Command{
-		Use:   "export",
+		Use:   "export [--excel] [-o FILE]",
 		Short: "Write every subscriber as CSV (the format import reads)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -100,7 +101,11 @@ func newSubscribersExportCmd(a *app) *cobra.Command {
 					w = f
 				}
 				bw := bufio.NewWriterSize(w, 64<<10)
-				n, err := subscribe.Export(ctx, st, bw)
+				export := subscribe.Export
+				if excel {
+					export = subscribe.ExportExcel
+				}
+				n, err := export(ctx, st, bw)
 				if err == nil {
 					err = bw.Flush()
 				}
@@ -118,6 +123,7 @@ func newSubscribersExportCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&outPath, "out", "o", "", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&excel, "excel", false, "for Excel: a UTF-8 byte order mark and CRLF line ends (import reads it too)")
 	return cmd
 }
 

@@ -241,13 +241,31 @@ func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*sto
 	return s, nil
 }
 
+// Lister is what Export needs of the database.
+type Lister interface {
+	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
+}
+
 // Export writes every subscriber as CSV (CSVHeader, by ID), the format
 // Import reads: importing it into an empty list and exporting again gives
 // the same bytes.
-func Export(ctx context.Context, st interface {
-	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
-}, w io.Writer) (int, error) {
+func Export(ctx context.Context, st Lister, w io.Writer) (int, error) {
+	return export(ctx, st, w, false)
+}
+
+// ExportExcel writes what Export does in the form Excel opens correctly:
+// a UTF-8 byte order mark first (without it Excel reads the Arabic names
+// as Windows-1252) and CRLF line ends. Import reads it back unchanged.
+func ExportExcel(ctx context.Context, st Lister, w io.Writer) (int, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return 0, fmt.Errorf("subscribe: export: %w", err)
+	}
+	return export(ctx, st, w, true)
+}
+
+func export(ctx context.Context, st Lister, w io.Writer, crlf bool) (int, error) {
 	cw := csv.NewWriter(w)
+	cw.UseCRLF = crlf
 	if err := cw.Write(CSVHeader); err != nil {
 		return 0, fmt.Errorf("subscribe: export: %w", err)
 	}

@@ -189,3 +189,33 @@ func TestImportStrayQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestExportExcel: --excel output starts with a UTF-8 BOM and ends every
+// line with CRLF, and importing it into a fresh list gives the same list.
+func TestExportExcel(t *testing.T) {
+	a := openSQLite(t)
+	f, _ := os.ReadFile("testdata/subscribers.csv")
+	importString(t, a, string(f), ImportOptions{Confirmed: true})
+	var b bytes.Buffer
+	if _, err := ExportExcel(context.Background(), a, &b); err != nil {
+		t.Fatal(err)
+	}
+	x := b.String()
+	if !strings.HasPrefix(x, "\ufeffemail,name,") {
+		t.Fatalf("no BOM or header: %q", x[:min(len(x), 40)])
+	}
+	lines := strings.SplitAfter(strings.TrimPrefix(x, "\ufeff"), "\n")
+	for i, l := range lines[:len(lines)-1] {
+		if !strings.HasSuffix(l, "\r\n") {
+			t.Errorf("line %d does not end in CRLF: %q", i+1, l)
+		}
+	}
+	if !strings.Contains(x, "سارة الشمري") {
+		t.Errorf("Arabic name missing:\n%s", x)
+	}
+	c := openSQLite(t)
+	importString(t, c, x, ImportOptions{})
+	if got, want := exportString(t, c), exportString(t, a); got != want {
+		t.Errorf("import(excel export) differs:\n%s\nvs\n%s", got, want)
+	}
+}

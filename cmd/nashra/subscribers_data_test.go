@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSubscribersImportStrayQuote is issue 15's reproduction: a CSV with a
+// stray quote used to panic and import nothing; the bad row is now reported
+// by line (exit status 2) and the other imported.
+func TestSubscribersImportStrayQuote(t *testing.T) {
+	a := csvSite(t)
+	in := filepath.Join(t.TempDir(), "list.csv")
+	if err := os.WriteFile(in, []byte("email,name\na1@example.com,x\nbad\"quote@example.com,y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "--config", a, "subscribers", "import", in)
+	if !errors.Is(err, errPartial) {
+		t.Fatalf("import: %v (want a partial failure)\n%s", err, out)
+	}
+	if !strings.Contains(out, in+": line 3") || !strings.Contains(out, "malformed CSV") || !strings.Contains(out, "1 added") {
+		t.Errorf("import output:\n%s", out)
+	}
+}
+
+// TestSubscribersExportExcel: `export --excel` writes a BOM and CRLF.
+func TestSubscribersExportExcel(t *testing.T) {
+	a := csvSite(t)
+	if _, _, err := run(t, "--config", a, "subscribers", "add", "--name", "نورة", "noura@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "--config", a, "subscribers", "export", "--excel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "\ufeffemail,") || !strings.Contains(out, "\r\nnoura@example.org,نورة,confirmed,") {
+		t.Errorf("export --excel:\n%q", out)
+	}
+}
