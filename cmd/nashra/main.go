@@ -5,11 +5,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 func main() {
 	if err := newRootCmd(os.Stdout, os.Stderr).Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "nashra:", err)
+		// One line per problem (a config with three mistakes gives three).
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(os.Stderr, "nashra:", line)
+		}
 		os.Exit(exitCode(err))
 	}
 }

@@ -41,6 +41,9 @@ func newServeCmd(a *app) *cobra.Command {
 
 func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	debug.SetGCPercent(cfg.Server.GCPercent)
+	for _, w := range cfg.Warnings() {
+		a.log.Warn(w)
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -9,8 +9,13 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+// env turns m into an environment as os.Environ gives it.
+func env(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 func write(t *testing.T, body string) string {
@@ -90,6 +95,17 @@ func TestLoad(t *testing.T) {
 		{name: "bad cron", file: "digest:\n  schedule: every morning\n", wantErr: "digest.schedule"},
 		{name: "bad slug", file: "feeds:\n  categories:\n    - name: رياضة\n      slug: رياضة\n", wantErr: "feeds.categories[0].slug"},
 		{name: "not yaml", file: "site: [\n", wantErr: "not valid YAML"},
+		{name: "duration without unit", file: "server:\n  watch_interval: 2\n", wantErr: `server.watch_interval: must be a duration with a unit such as 30s, 5m or 24h, got "2"`},
+		{name: "fractional duration without unit", file: "digest:\n  window: 1.5\n", wantErr: `digest.window: must be a duration with a unit`},
+		{name: "duration without unit from env", env: map[string]string{"NASHRA_SERVER_WATCH_INTERVAL": "2"}, wantErr: "environment NASHRA_SERVER_WATCH_INTERVAL: server.watch_interval: must be a duration with a unit"},
+		{name: "zero duration needs no unit", file: "server:\n  watch_interval: 0\n", check: func(t *testing.T, c *Config) {
+			if c.Server.WatchInterval != 0 {
+				t.Errorf("watch_interval = %v", c.Server.WatchInterval)
+			}
+		}},
+		{name: "unknown env variable with suggestion", env: map[string]string{"NASHRA_SITE_TITEL": "x"}, wantErr: "environment NASHRA_SITE_TITEL: unknown variable (did you mean NASHRA_SITE_TITLE?)"},
+		{name: "unknown env variable without suggestion", env: map[string]string{"NASHRA_COLOUR": "x"}, wantErr: "environment NASHRA_COLOUR: unknown variable"},
+		{name: "variables that are not keys", env: map[string]string{"NASHRA_TEST_POSTGRES_URL": "postgres://x", "NASHRA_CONFIG": "", "NASHRAX": "y"}, check: func(t *testing.T, c *Config) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +179,56 @@ func TestEveryKeyHasEnvAndIsDocumented(t *testing.T) {
 		leaf := k.Name[strings.LastIndex(k.Name, ".")+1:]
 		if !strings.Contains(string(doc), leaf+":") {
 			t.Errorf("config.yaml does not document %s", k.Name)
+		}
+	}
+}
+
+// TestEveryErrorAtOnce: a config with several mistakes, in the file and in
+// the environment, gets all of them in one run, one line each.
+func TestEveryErrorAtOnce(t *testing.T) {
+	p := write(t, "site:\n  titel: x\n  timezone: Mars/Olympus\nmail:\n  smtp:\n    port: many\n    hots: x\nserver:\n  watch_interval: 2\n")
+	_, err := LoadFrom(p, env(map[string]string{"NASHRA_DIGEST_SCHEDUEL": "x", "NASHRA_DIGEST_WINDOW": "soon"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := []string{
+		"site.titel: unknown key (did you mean site.title?)",
+		"mail.smtp.hots: unknown key (did you mean mail.smtp.host?)",
+		"environment NASHRA_DIGEST_SCHEDUEL: unknown variable (did you mean NASHRA_DIGEST_SCHEDULE?)",
+		`mail.smtp.port: must be a whole number, got "many"`,
+		"server.watch_interval: must be a duration with a unit",
+		"environment NASHRA_DIGEST_WINDOW: digest.window: must be a duration",
+		"site.timezone: must be an IANA time zone",
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for _, w := range want {
+		n := 0
+		for _, l := range lines {
+			if strings.Contains(l, w) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d lines contain %q; error:\n%s", n, w, err)
+		}
+	}
+	if len(lines) != len(want) {
+		t.Errorf("%d lines, want %d:\n%s", len(lines), len(want), err)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	tests := []struct{ dsn, want string }{
+		{"postgres://nashra:pg-pass@db/nashra", "postgres://nashra:" + Redacted + "@db/nashra"},
+		{"postgres://nashra@db/nashra?sslmode=require&password=pg-pass", "postgres://nashra@db/nashra?sslmode=require&password=" + Redacted},
+		{"postgres://db/nashra?user=n&PASSWORD=pg-pass&sslpassword=pg-pass2", "postgres://db/nashra?user=n&PASSWORD=" + Redacted + "&sslpassword=" + Redacted},
+		{"host=db user=nashra password=pg-pass dbname=nashra", "host=db user=nashra password=" + Redacted + " dbname=nashra"},
+		{"file:data/nashra.db?_pragma=busy_timeout(5000)", "file:data/nashra.db?_pragma=busy_timeout(5000)"},
+		{"data/nashra.db", "data/nashra.db"},
+	}
+	for _, tt := range tests {
+		if got := RedactDSN(tt.dsn); got != tt.want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", tt.dsn, got, tt.want)
 		}
 	}
 }

@@ -70,22 +70,39 @@ func put(m map[string]any, path []string, val any) {
 	m[path[len(path)-1]] = val
 }
 
-// RedactDSN hides a password in a URL-style or key=value DSN.
+// RedactDSN hides passwords in a DSN: the user info of a URL, query
+// parameters such as ?password= or ?sslpassword=, and password= fields of a
+// key=value DSN.
 func RedactDSN(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme != "" || u.User != nil) {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return strings.Replace(u.String(), "xxxxx", Redacted, 1)
+			dsn = strings.Replace(u.String(), "xxxxx", Redacted, 1)
 		}
-		return dsn
+		base, query, ok := strings.Cut(dsn, "?")
+		if !ok {
+			return dsn
+		}
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			k, _, _ := strings.Cut(p, "=")
+			if name, err := url.QueryUnescape(k); err == nil && isPasswordKey(name) {
+				params[i] = k + "=" + Redacted
+			}
+		}
+		return base + "?" + strings.Join(params, "&")
 	}
 	fields := strings.Fields(dsn)
 	for i, f := range fields {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			fields[i] = "password=" + Redacted
+		if k, _, ok := strings.Cut(f, "="); ok && isPasswordKey(k) {
+			fields[i] = k + "=" + Redacted
 		}
 	}
 	return strings.Join(fields, " ")
+}
+
+func isPasswordKey(k string) bool {
+	return strings.Contains(strings.ToLower(k), "password")
 }
 
 // NewLogger builds the structured logger for l.

@@ -26,7 +26,7 @@ func (k Key) Env() string {
 func (k Key) Kind() string {
 	switch {
 	case k.Type == reflect.TypeOf(time.Duration(0)):
-		return "a duration such as 30s or 24h"
+		return "a duration with a unit such as 30s, 5m or 24h"
 	case k.Type.Kind() == reflect.Int:
 		return "a whole number"
 	case k.Type.Kind() == reflect.Float64:

@@ -84,18 +84,29 @@ func Defaults() Config {
 
 // Load reads the config file (path, else $NASHRA_CONFIG, else ./config.yaml
 // when it exists), applies NASHRA_* environment overrides for every key —
-// also keys the file does not mention — fills defaults and validates. Unknown
-// keys in the file are errors that name the key.
+// also keys the file does not mention — fills defaults and validates.
+// Unknown keys in the file and unknown NASHRA_* variables are errors that
+// name the key or variable. Every problem is reported at once (errors.Join,
+// one line each); the returned Config is non-nil whenever the file could be
+// read, so that callers such as `config check` can look further.
 func Load(path string) (*Config, error) {
-	return load(path, os.LookupEnv, true)
+	return LoadFrom(path, os.Environ())
 }
 
-// LoadFrom is Load with an explicit environment lookup (for tests).
-func LoadFrom(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
-	return load(path, lookupEnv, true)
+// LoadFrom is Load with an explicit environment ("KEY=value" entries, as
+// os.Environ returns them), for tests.
+func LoadFrom(path string, environ []string) (*Config, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return load(path, env)
 }
 
-func load(path string, lookupEnv func(string) (string, bool), mustValidate bool) (*Config, error) {
+func load(path string, env map[string]string) (*Config, error) {
+	lookupEnv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	explicit := path != ""
 	if path == "" {
 		if p, ok := lookupEnv(EnvPrefix + "_CONFIG"); ok && p != "" {
@@ -113,6 +124,7 @@ func load(path string, lookupEnv func(string) (string, bool), mustValidate bool)
 		v.SetDefault(k.Name, k.value(reflect.ValueOf(def)))
 	}
 
+	var errs []error
 	if path != "" {
 		f, err := os.Open(path)
 		if err != nil {
@@ -127,11 +139,10 @@ func load(path string, lookupEnv func(string) (string, bool), mustValidate bool)
 			if err != nil {
 				return nil, &Error{Source: path, Msg: "not valid YAML: " + err.Error()}
 			}
-			if err := checkUnknown(path, v, keys); err != nil {
-				return nil, err
-			}
+			errs = append(errs, checkUnknown(path, v, keys)...)
 		}
 	}
+	errs = append(errs, checkUnknownEnv(env, keys)...)
 
 	// Environment overrides: looked up key by key so that keys absent from
 	// the file work too (viper's AutomaticEnv misses those on Unmarshal).
@@ -141,21 +152,85 @@ func load(path string, lookupEnv func(string) (string, bool), mustValidate bool)
 		}
 	}
 
+	// Each key is decoded on its own first, so that every bad value is
+	// reported (not only the first) and the rest can still be validated:
+	// a bad value is reported and replaced by its default.
+	for _, k := range keys {
+		if err := decodeKey(k, v.Get(k.Name)); err != nil {
+			src := path
+			if _, ok := lookupEnv(k.Env()); ok {
+				src = "environment " + k.Env()
+			}
+			errs = append(errs, &Error{Source: src, Key: k.Name, Msg: fmt.Sprintf("must be %s, got %q", k.Kind(), fmt.Sprint(v.Get(k.Name)))})
+			v.Set(k.Name, k.value(reflect.ValueOf(def)))
+		}
+	}
+
+	// Decode the known keys only (unknown ones are reported above); unused
+	// fields are still errors, which catches typos inside list elements.
+	tree := map[string]any{}
+	for _, k := range keys {
+		put(tree, strings.Split(k.Name, "."), v.Get(k.Name))
+	}
 	var cfg Config
-	hook := mapstructure.ComposeDecodeHookFunc(
+	if err := decode(tree, &cfg); err != nil {
+		errs = append(errs, decodeError(path, keys, lookupEnv, v, err))
+		return nil, errors.Join(errs...)
+	}
+	cfg.File = path
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, fromEnvironment(err, lookupEnv))
+	}
+	return &cfg, errors.Join(errs...)
+}
+
+// decodeHook converts config values as viper's defaults do (durations from
+// strings, lists from comma-separated strings), but refuses a bare number
+// for a duration: YAML's `watch_interval: 2` would otherwise be 2ns.
+func decodeHook() mapstructure.DecodeHookFunc {
+	return mapstructure.ComposeDecodeHookFunc(
+		bareNumberDurationHook(),
 		mapstructure.StringToTimeDurationHookFunc(),
 		stringToListHook(),
 	)
-	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(hook)); err != nil {
-		return nil, decodeError(path, keys, lookupEnv, v, err)
-	}
-	cfg.File = path
-	if mustValidate {
-		if err := cfg.Validate(); err != nil {
-			return &cfg, fromEnvironment(err, lookupEnv)
+}
+
+func bareNumberDurationHook() mapstructure.DecodeHookFuncType {
+	return func(from, to reflect.Type, data any) (any, error) {
+		if to != durationType || from == durationType {
+			return data, nil
 		}
+		switch from.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64:
+			if reflect.ValueOf(data).IsZero() {
+				return time.Duration(0), nil
+			}
+			return nil, fmt.Errorf("a duration needs a unit, got %v", data)
+		}
+		return data, nil
 	}
-	return &cfg, nil
+}
+
+// decodeKey decodes one key's value into its Go type as load will.
+func decodeKey(k Key, val any) error {
+	return decode(val, reflect.New(k.Type).Interface())
+}
+
+// decode is viper's UnmarshalExact on a plain value: weakly typed input
+// (YAML's 25 for a string key), nashra's hooks, unknown fields refused.
+func decode(in, out any) error {
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		DecodeHook:       decodeHook(),
+		WeaklyTypedInput: true,
+		ErrorUnused:      true,
+		Result:           out,
+	})
+	if err != nil {
+		return err
+	}
+	return dec.Decode(in)
 }
 
 // fromEnvironment names the environment variable instead of the file in
@@ -186,11 +261,13 @@ func unwrapPathErr(err error) string {
 	return err.Error()
 }
 
-// checkUnknown reports keys in the file that nashra does not know.
-func checkUnknown(file string, v *viper.Viper, keys []Key) error {
+// checkUnknown reports each key in the file that nashra does not know.
+func checkUnknown(file string, v *viper.Viper, keys []Key) []error {
 	known := map[string]Key{}
-	for _, k := range keys {
+	names := make([]string, len(keys))
+	for i, k := range keys {
 		known[k.Name] = k
+		names[i] = k.Name
 	}
 	var unknown []string
 	for _, k := range v.AllKeys() {
@@ -204,19 +281,50 @@ func checkUnknown(file string, v *viper.Viper, keys []Key) error {
 		}
 		unknown = append(unknown, k)
 	}
-	if len(unknown) == 0 {
-		return nil
+	sort.Strings(unknown)
+	var errs []error
+	for _, k := range unknown {
+		msg := "unknown key"
+		if s := suggest(k, names); s != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		errs = append(errs, &Error{Source: filepath.Clean(file), Key: k, Msg: msg})
+	}
+	return errs
+}
+
+// envNotKey reports the NASHRA_* variables that are not config keys: the
+// config file's own, and the test suite's (NASHRA_TEST_*).
+func envNotKey(name string) bool {
+	return name == EnvPrefix+"_CONFIG" || strings.HasPrefix(name, EnvPrefix+"_TEST_")
+}
+
+// checkUnknownEnv reports each NASHRA_* variable that names no key, with
+// the closest variable that does: a typo in the environment is as silent
+// as one in the file otherwise.
+func checkUnknownEnv(env map[string]string, keys []Key) []error {
+	known := map[string]bool{}
+	envs := make([]string, len(keys))
+	for i, k := range keys {
+		known[k.Env()] = true
+		envs[i] = k.Env()
+	}
+	var unknown []string
+	for name := range env {
+		if strings.HasPrefix(name, EnvPrefix+"_") && !known[name] && !envNotKey(name) {
+			unknown = append(unknown, name)
+		}
 	}
 	sort.Strings(unknown)
-	k := unknown[0]
-	msg := "unknown key"
-	if s := suggest(k, keys); s != "" {
-		msg += fmt.Sprintf(" (did you mean %s?)", s)
+	var errs []error
+	for _, name := range unknown {
+		msg := "unknown variable"
+		if best := suggest(name, envs); best != "" {
+			msg += fmt.Sprintf(" (did you mean %s?)", best)
+		}
+		errs = append(errs, &Error{Source: "environment " + name, Msg: msg})
 	}
-	if len(unknown) > 1 {
-		msg += fmt.Sprintf("; also unknown: %s", strings.Join(unknown[1:], ", "))
-	}
-	return &Error{Source: filepath.Clean(file), Key: k, Msg: msg}
+	return errs
 }
 
 func isUnderList(k string, keys []Key) bool {
@@ -228,12 +336,12 @@ func isUnderList(k string, keys []Key) bool {
 	return false
 }
 
-// suggest returns the known key closest to k, if it is close enough.
-func suggest(k string, keys []Key) string {
+// suggest returns the known name closest to k, if it is close enough.
+func suggest(k string, names []string) string {
 	best, bestD := "", 4
-	for _, key := range keys {
-		if d := levenshtein(k, key.Name); d < bestD {
-			best, bestD = key.Name, d
+	for _, n := range names {
+		if d := levenshtein(k, n); d < bestD {
+			best, bestD = n, d
 		}
 	}
 	return best

@@ -210,3 +210,15 @@ func (c *Config) Location() *time.Location {
 	}
 	return loc
 }
+
+// Warnings lists settings that are valid but probably not what the admin
+// wants, one line each naming the key. `config check` prints them and
+// `serve` logs them at start.
+func (c *Config) Warnings() []string {
+	var w []string
+	if u, err := url.Parse(c.Site.BaseURL); err == nil && u.Scheme == "http" {
+		w = append(w, fmt.Sprintf("site.base_url: %s is plain http, so digests go out without one-click unsubscribe "+
+			"(RFC 8058 needs https: mail clients show no unsubscribe button); readers can still leave by the link and the mailto", c.Site.BaseURL))
+	}
+	return w
+}
