@@ -338,6 +338,11 @@ func (b *builder) entry(a *article.Article) *entry {
 	}
 	e.published = a.Published.In(o.Location).Truncate(time.Second)
 	e.updated = a.Updated.In(o.Location).Truncate(time.Second)
+	if a.Edited.After(a.Updated) {
+		// Corrected after its first import: readers see it as updated,
+		// and the feeds' Last-Modified moves with it.
+		e.updated = a.Edited.In(o.Location).Truncate(time.Second)
+	}
 	if a.Published.IsZero() {
 		e.published = e.updated
 	}
@@ -543,6 +548,34 @@ func parallel(n int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
+// carryModified keeps Last-Modified monotonic across rebuilds: each file of
+// s that prev also has keeps prev's time when its bytes are the same, and
+// is moved past it (to now, at least a second later) when they changed but
+// its own time is not newer. s must not be served yet.
+func (s *Set) carryModified(prev *Set, now time.Time) {
+	for _, f := range s.files {
+		old, ok := prev.byPath[f.Path]
+		switch {
+		case !ok:
+		case old.ETag == f.ETag:
+			f.setModified(old.Modified)
+		case !f.Modified.After(old.Modified):
+			t := old.Modified.Add(time.Second)
+			if now.After(t) {
+				t = now
+			}
+			f.setModified(t)
+		}
+	}
+}
+
+// setModified sets Modified and its prepared header values.
+func (f *File) setModified(t time.Time) {
+	f.Modified = t.Truncate(time.Second)
+	f.modSec = f.Modified.Unix()
+	f.hMod = []string{f.Modified.UTC().Format(http.TimeFormat)}
+}
+
 // finish computes the ETag, the gzip copy and the prepared header values.
 func (f *File) finish() error {
 	sum := sha256.Sum256(f.Body)
@@ -564,11 +597,9 @@ func (f *File) finish() error {
 		f.hGzETag = []string{`"` + tag + `-gz"`}
 		f.hGzLen = []string{strconv.Itoa(len(f.Gzip))}
 	}
-	f.Modified = f.Modified.Truncate(time.Second)
-	f.modSec = f.Modified.Unix()
+	f.setModified(f.Modified)
 	f.hType = []string{f.ContentType}
 	f.hETag = []string{f.ETag}
 	f.hLen = []string{strconv.Itoa(len(f.Body))}
-	f.hMod = []string{f.Modified.UTC().Format(http.TimeFormat)}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // Handler serves a Set from memory: content types with charset, strong
@@ -22,8 +23,17 @@ func NewHandler(s *Set) *Handler {
 	return h
 }
 
-// Swap makes the Handler serve s from the next request on.
-func (h *Handler) Swap(s *Set) { h.set.Store(s) }
+// Swap makes the Handler serve s from the next request on. A file whose
+// bytes changed gets a Last-Modified later than the one it replaces (the
+// swap time when its own would not be), so a reader asking only
+// If-Modified-Since sees every change — also an article removed from a
+// feed, which makes no newer date; an unchanged file keeps its old one.
+func (h *Handler) Swap(s *Set) {
+	if prev := h.set.Load(); prev != nil && s != nil {
+		s.carryModified(prev, time.Now())
+	}
+	h.set.Store(s)
+}
 
 // Serves reports whether path is one of the files of the Set being served
 // ("/" included), so a router can hand feed requests over directly.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/article"
 )
 
 func get(t *testing.T, srv *httptest.Server, method, path string, hdr map[string]string) (*http.Response, []byte) {
@@ -232,5 +233,65 @@ func TestPingHub(t *testing.T) {
 	}
 	if err := feeds.PingHub(context.Background(), nil, "javascript:x", nil); err == nil {
 		t.Error("bad hub URL accepted")
+	}
+}
+
+// TestLastModifiedFollowsEdits: a reader that sends only If-Modified-Since
+// sees a corrected article, and an article removed from a feed; a rebuild
+// that changes nothing keeps the date, so the reader still gets 304.
+func TestLastModifiedFollowsEdits(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 12, 0, 0, 0, time.UTC) }
+	in := feeds.Input{Articles: []article.Article{
+		art("e1", "الخبر الأول", "اقتصاد", day(1)),
+		art("e2", "الخبر الثاني", "اقتصاد", day(2)),
+	}}
+	build := func() *feeds.Set {
+		s, err := feeds.Build(testOptions(t), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	h := feeds.NewHandler(build())
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	lastMod := func(ims string, want int) string {
+		t.Helper()
+		resp, _ := get(t, srv, "GET", "/atom.xml", map[string]string{"If-Modified-Since": ims})
+		if resp.StatusCode != want {
+			t.Fatalf("If-Modified-Since %q: status %d, want %d", ims, resp.StatusCode, want)
+		}
+		return resp.Header.Get("Last-Modified")
+	}
+	lm1 := lastMod("", 200)
+	lastMod(lm1, 304)
+
+	// The older article is corrected: its file names no update time, but
+	// the store saw the content change (Edited).
+	in.Articles[0].Title = "الخبر الأول (مصحح)"
+	in.Articles[0].Edited = day(3)
+	h.Swap(build())
+	lm2 := lastMod(lm1, 200)
+	if t2, _ := http.ParseTime(lm2); !t2.Equal(day(3)) {
+		t.Errorf("Last-Modified after the edit = %s, want the edit time %s", lm2, day(3).Format(http.TimeFormat))
+	}
+	f, _ := h.Set().Get("/atom.xml")
+	if want := "<updated>" + day(3).In(riyadh(t)).Format(time.RFC3339) + "</updated>"; !bytes.Contains(f.Body, []byte(want)) {
+		t.Errorf("the corrected entry does not show %s", want)
+	}
+
+	// The corrected article is removed: no newer date among what is left,
+	// yet the feed changed.
+	in.Articles = in.Articles[1:]
+	h.Swap(build())
+	lm3 := lastMod(lm2, 200)
+	if t3, _ := http.ParseTime(lm3); !t3.After(day(3)) {
+		t.Errorf("Last-Modified after a removal = %s, not after %s", lm3, lm2)
+	}
+
+	// Nothing changed: same date, 304.
+	h.Swap(build())
+	if lm := lastMod(lm3, 304); lm != lm3 {
+		t.Errorf("Last-Modified moved on an identical rebuild: %s -> %s", lm3, lm)
 	}
 }

@@ -47,6 +47,12 @@ type Article struct {
 	SourcePath string `json:"source_path,omitempty"`
 	// Draft articles are stored but never published.
 	Draft bool `json:"draft,omitempty"`
+
+	// Edited is when the store last saw the content change after the
+	// first import (zero when it never did): a corrected article is
+	// "updated" then even if its file names no update time. Set by the
+	// store on reads, never stored from here, and not part of the content.
+	Edited time.Time `json:"-"`
 }
 
 // IDFor returns the stable article ID for a key.

@@ -52,18 +52,21 @@ RETURNING created_at;
 
 -- name: get-article
 SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
-    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft,
+    CASE WHEN changed_at > created_at THEN changed_at END AS edited
 FROM articles WHERE id = ?1;
 
 -- name: article-by-slug
 SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
-    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft,
+    CASE WHEN changed_at > created_at THEN changed_at END AS edited
 FROM articles WHERE slug = ?1 AND slug <> '';
 
 -- name: list-articles
 -- ?1 category ('' = any), published in [?2, ?3), ?4 include drafts, ?5 limit.
 SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
-    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft,
+    CASE WHEN changed_at > created_at THEN changed_at END AS edited
 FROM articles
 WHERE (?1 = '' OR category = ?1) AND published >= ?2 AND published < ?3 AND (?4 OR draft = 0)
 ORDER BY published DESC, id DESC
@@ -71,7 +74,8 @@ LIMIT ?5;
 
 -- name: articles-between
 SELECT id, article_key, slug, title, subtitle, category, tags, author, published, updated,
-    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft
+    summary, summary_explicit, body_html, body_text, image, language, source_url, source_path, draft,
+    CASE WHEN changed_at > created_at THEN changed_at END AS edited
 FROM articles
 WHERE published > ?1 AND published <= ?2 AND draft = 0
 ORDER BY published DESC, id DESC;
@@ -100,7 +104,8 @@ INSERT INTO related (article_id, related_id, ord, score) VALUES (?1, ?2, ?3, ?4)
 -- Related articles without their bodies: callers show titles and links.
 SELECT a.id, a.article_key, a.slug, a.title, a.subtitle, a.category, a.tags, a.author,
     a.published, a.updated, a.summary, a.summary_explicit, '' AS body_html, '' AS body_text, a.image,
-    a.language, a.source_url, a.source_path, a.draft
+    a.language, a.source_url, a.source_path, a.draft,
+    CASE WHEN a.changed_at > a.created_at THEN a.changed_at END AS edited
 FROM related r JOIN articles a ON a.id = r.related_id
 WHERE r.article_id = ?1 AND a.draft = 0
 ORDER BY r.ord

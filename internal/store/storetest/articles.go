@@ -82,6 +82,9 @@ func testUpsertArticle(t *testing.T, newStore NewStore) {
 	if lc, _ := s.LastChange(ctx); !lc.Equal(lc1) {
 		t.Errorf("LastChange moved on an identical upsert: %v -> %v", lc1, lc)
 	}
+	if got, err := s.GetArticle(ctx, a.ID); err != nil || !got.Edited.IsZero() {
+		t.Errorf("never edited: Edited = %v (err %v), want zero", got.Edited, err)
+	}
 	// The same instant in another zone is the same content.
 	again.Published = again.Published.In(time.UTC)
 	if _, changed, _ := s.UpsertArticle(ctx, again); changed {
@@ -109,6 +112,13 @@ func testUpsertArticle(t *testing.T, newStore NewStore) {
 	lc2, _ := s.LastChange(ctx)
 	if !lc2.After(lc1) {
 		t.Errorf("LastChange did not move forward on a change: %v -> %v", lc1, lc2)
+	}
+	// Edited says when: every read path carries it.
+	if !got.Edited.Equal(lc2) {
+		t.Errorf("GetArticle after an edit: Edited = %v, want the change time %v", got.Edited, lc2)
+	}
+	if l, err := s.ListArticles(ctx, store.ArticleQuery{}); err != nil || len(l) != 1 || !l[0].Edited.Equal(lc2) {
+		t.Errorf("ListArticles after an edit: %v (err %v), want Edited %v", l, err, lc2)
 	}
 
 	// Each field on its own counts as a change.

@@ -96,10 +96,10 @@ type scanner interface{ Scan(dest ...any) error }
 func scanArticle(r scanner) (article.Article, error) {
 	var a article.Article
 	var tags string
-	var pub, upd sql.NullInt64
+	var pub, upd, edited sql.NullInt64
 	err := r.Scan(&a.ID, &a.Key, &a.Slug, &a.Title, &a.Subtitle, &a.Category, &tags, &a.Author,
 		&pub, &upd, &a.Summary, &a.SummaryExplicit, &a.BodyHTML, &a.BodyText, &a.Image,
-		&a.Language, &a.SourceURL, &a.SourcePath, &a.Draft)
+		&a.Language, &a.SourceURL, &a.SourcePath, &a.Draft, &edited)
 	if err != nil {
 		return a, err
 	}
@@ -109,7 +109,7 @@ func scanArticle(r scanner) (article.Article, error) {
 	if len(a.Tags) == 0 {
 		a.Tags = nil
 	}
-	a.Published, a.Updated = fromNS(pub), fromNS(upd)
+	a.Published, a.Updated, a.Edited = fromNS(pub), fromNS(upd), fromNS(edited)
 	return a, nil
 }
 
