@@ -205,6 +205,8 @@ func run(args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	related(out, arts, odd, even, *seeds)
+	fmt.Fprintln(out)
+	floorCurve(out, arts, odd, even)
 	return nil
 }
 

@@ -198,3 +198,70 @@ func byTopic(out io.Writer, all, queries []*article, half string) {
 		}
 	}
 }
+
+// linkSets returns, for every article, the index's related list (k 3, the
+// whole corpus as archive) with the floor o.MinScore.
+func linkSets(all []*article, o arabic.IndexOptions) map[string][]arabic.Match {
+	ix := arabic.NewIndexWith(o)
+	for _, a := range all {
+		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+	}
+	out := map[string][]arabic.Match{}
+	for _, a := range all {
+		out[a.id] = ix.Related(a.id, 3)
+	}
+	return out
+}
+
+// shown measures the links shown above a floor: the share of them that are
+// same-topic, the share of queries that get at least one, and the mean
+// number per query.
+func shown(queries []*article, byID map[string]*article, links map[string][]arabic.Match, floor float64) (prec, cover, mean float64) {
+	var hit, n, covered int
+	for _, a := range queries {
+		got := 0
+		for _, m := range links[a.id] {
+			if m.Score < floor {
+				break
+			}
+			got++
+			if byID[m.ID].topic == a.topic {
+				hit++
+			}
+		}
+		n += got
+		if got > 0 {
+			covered++
+		}
+	}
+	if n > 0 {
+		prec = float64(hit) / float64(n)
+	}
+	q := float64(len(queries))
+	return prec, float64(covered) / q, float64(n) / q
+}
+
+// floorCurve prints, for floors from 0 up, the shown links' precision and
+// the coverage on both halves, and returns the floor chosen on the odd
+// half: the lowest at which at least 90% of the links shown are
+// same-topic (the odd column only; the even one is printed, not used).
+func floorCurve(out io.Writer, all, odd, even []*article) float64 {
+	o := indexOpts
+	o.MinScore = 0
+	links := linkSets(all, o)
+	byID := byIDs(all)
+	fmt.Fprintf(out, "Related floor curve (index, corpus archive, k 3): same-topic share of links shown / share of articles with a link / links per article\n")
+	fmt.Fprintf(out, "%-8s %-22s %-22s\n", "floor", "odd", "even *")
+	chosen := -1.0
+	for i := 0; i <= 30; i++ {
+		f := float64(i) / 100
+		p1, c1, m1 := shown(odd, byID, links, f)
+		p2, c2, m2 := shown(even, byID, links, f)
+		mark := ""
+		if chosen < 0 && p1 >= 0.9 {
+			chosen, mark = f, "  <- chosen (odd ≥ 0.90)"
+		}
+		fmt.Fprintf(out, "%-8.2f %.3f / %.3f / %.2f    %.3f / %.3f / %.2f%s\n", f, p1, c1, m1, p2, c2, m2, mark)
+	}
+	return chosen
+}

@@ -28,12 +28,12 @@ func newTextCmd(a *app) *cobra.Command {
 	return c
 }
 
-// textDefaults returns the configured summary length and related count,
-// 60 and 3 when the config leaves them at zero.
-func textDefaults(a *app) (words, k int, err error) {
+// textDefaults returns the configured summary length, related count and
+// related floor; 60 and 3 when the config leaves the first two at zero.
+func textDefaults(a *app) (words, k int, minScore float64, err error) {
 	cfg, err := a.config()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	words, k = cfg.Text.SummaryWords, cfg.Text.RelatedK
 	if words <= 0 {
@@ -42,7 +42,7 @@ func textDefaults(a *app) (words, k int, err error) {
 	if k <= 0 {
 		k = 3
 	}
-	return words, k, nil
+	return words, k, cfg.Text.RelatedMinScore, nil
 }
 
 func newTextSummarizeCmd(a *app) *cobra.Command {
@@ -54,7 +54,7 @@ func newTextSummarizeCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if !cmd.Flags().Changed("words") {
-				w, _, err := textDefaults(a)
+				w, _, _, err := textDefaults(a)
 				if err != nil {
 					return err
 				}
@@ -100,19 +100,30 @@ type relatedFile struct {
 func newTextRelatedCmd(a *app) *cobra.Command {
 	var plain bool
 	var k int
+	var minScore float64
 	c := &cobra.Command{
-		Use:   "related [--plain] [--k N] FILE...",
+		Use:   "related [--plain] [--k N] [--min-score S] FILE...",
 		Short: `Print one JSON object per file: {"file","related":[{"file","score"}]} among the given files`,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			if !cmd.Flags().Changed("k") {
-				_, kk, err := textDefaults(a)
+			if !cmd.Flags().Changed("k") || !cmd.Flags().Changed("min-score") {
+				_, kk, ms, err := textDefaults(a)
 				if err != nil {
 					return err
 				}
-				k = kk
+				if !cmd.Flags().Changed("k") {
+					k = kk
+				}
+				if !cmd.Flags().Changed("min-score") {
+					minScore = ms
+				}
 			}
-			ix := arabic.NewIndex()
+			if minScore < 0 || minScore >= 1 || math.IsNaN(minScore) {
+				return fmt.Errorf("text related: --min-score must be at least 0 and under 1, got %v", minScore)
+			}
+			o := arabic.DefaultIndexOptions
+			o.MinScore = minScore
+			ix := arabic.NewIndexWith(o)
 			var ok []string
 			for _, f := range files {
 				t, err := readTextFile(f, plain)
@@ -145,6 +156,7 @@ func newTextRelatedCmd(a *app) *cobra.Command {
 	}
 	c.Flags().BoolVar(&plain, "plain", false, "files are body text only (no category and title lines)")
 	c.Flags().IntVar(&k, "k", 0, "related articles per file (default text.related_k, else 3)")
+	c.Flags().Float64Var(&minScore, "min-score", 0, "floor on a link's score, 0 for a plain ranking (default text.related_min_score)")
 	return c
 }
 

@@ -184,8 +184,8 @@ func TestTextRelated(t *testing.T) {
 				if r.File == l.File {
 					t.Errorf("%s is related to itself", l.File)
 				}
-				if r.Score <= 0 || r.Score > 1.0001 || j > 0 && r.Score > l.Related[j-1].Score {
-					t.Errorf("%s: bad or unsorted scores %+v", l.File, l.Related)
+				if r.Score < arabic.DefaultMinScore || r.Score > 1.0001 {
+					t.Errorf("%s: score %d out of [floor, 1]: %+v", l.File, j, l.Related)
 				}
 			}
 		}
@@ -193,6 +193,45 @@ func TestTextRelated(t *testing.T) {
 		if lines[0].Related[0].File != files[1] || lines[1].Related[0].File != files[0] {
 			t.Errorf("k=%d: economy articles not paired: %+v / %+v", k, lines[0].Related, lines[1].Related)
 		}
+	}
+}
+
+// The sports story has no other sports story to link to: no links under
+// the default floor, a plain ranking with --min-score 0, and the floor of
+// text.related_min_score when the flag is absent.
+func TestTextRelatedMinScore(t *testing.T) {
+	files := []string{fx("economy.txt"), fx("economy2.txt"), fx("health.txt"), fx("sport.txt")}
+	related := func(args ...string) map[string][]relatedEntry {
+		t.Helper()
+		out, errOut, err := runText(t, append(append([]string{}, args...), files...)...)
+		if err != nil {
+			t.Fatalf("%v: %v, stderr %q", args, err, errOut)
+		}
+		m := map[string][]relatedEntry{}
+		for _, l := range jsonLines[relatedLine](t, out) {
+			m[l.File] = l.Related
+		}
+		return m
+	}
+	def := related("text", "related", "--k", "3")
+	if got := def[fx("sport.txt")]; len(got) != 0 {
+		t.Errorf("default floor: sport.txt linked to %+v, want nothing", got)
+	}
+	if got := def[fx("economy.txt")]; len(got) == 0 || got[0].File != fx("economy2.txt") {
+		t.Errorf("default floor: economy.txt linked to %+v, want economy2.txt", got)
+	}
+	if got := related("text", "related", "--k", "3", "--min-score", "0")[fx("sport.txt")]; len(got) != 3 {
+		t.Errorf("--min-score 0: sport.txt linked to %+v, want the 3 others", got)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("text:\n  related_min_score: 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := related("--config", cfg, "text", "related", "--k", "3")[fx("sport.txt")]; len(got) != 3 {
+		t.Errorf("text.related_min_score 0: sport.txt linked to %+v, want the 3 others", got)
+	}
+	if _, _, err := runText(t, "text", "related", "--min-score", "2", fx("sport.txt")); err == nil || !strings.Contains(err.Error(), "--min-score") {
+		t.Errorf("--min-score 2: error %v, want one naming the flag", err)
 	}
 }
 

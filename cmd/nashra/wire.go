@@ -84,11 +84,12 @@ func feedOptions(cfg *config.Config) feeds.Options {
 
 func newPublisher(a *app, cfg *config.Config, st store.Store) *publish.Publisher {
 	return publish.New(st, publish.Options{
-		Feeds:        feedOptions(cfg),
-		Parse:        article.Options{Language: cfg.Site.Language, Location: cfg.Location()},
-		SummaryWords: cfg.Text.SummaryWords,
-		RelatedK:     cfg.Text.RelatedK,
-		Log:          a.log,
+		Feeds:           feedOptions(cfg),
+		Parse:           article.Options{Language: cfg.Site.Language, Location: cfg.Location()},
+		SummaryWords:    cfg.Text.SummaryWords,
+		RelatedK:        cfg.Text.RelatedK,
+		RelatedMinScore: cfg.Text.RelatedMinScore,
+		Log:             a.log,
 	})
 }
 

@@ -3,16 +3,23 @@ package arabic
 import (
 	"math"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 )
 
-// Doc is an article as the related-article index sees it.
+// Doc is an article as the related-article index sees it. Published may be
+// zero (unknown); when both articles of a pair have one, earlier coverage
+// is preferred as background (see IndexOptions.EarlierBoost).
 type Doc struct {
 	ID, Title, Category, Text string
+	Published                 time.Time
 }
 
-// Match is one related article and its similarity (0-1, relative to the
-// query article's similarity with itself).
+// Match is one related article and its score: the cosine (0-1) of the two
+// articles' term vectors. The order of a related list also weighs the
+// story's wider vocabulary (pseudo-relevance feedback) and the preference
+// for earlier coverage, so scores need not decrease along it.
 type Match struct {
 	ID    string
 	Score float64
@@ -46,12 +53,30 @@ type IndexOptions struct {
 	// a near-duplicate (the same story re-imported or syndicated) and is
 	// left out of the related list.
 	Duplicate float64
+	// Version is the lower containment above which an article with the
+	// same title is another version of the story (an update rewritten in
+	// part) and is left out too.
+	Version float64
+	// MinScore is the floor on Match.Score: weaker matches are not
+	// returned, so an article with no strong match gets no related links at
+	// all. 0 returns a plain ranking.
+	MinScore float64
+	// EarlierBoost prefers earlier coverage as background: when both
+	// articles have a publication time, a match published no later than
+	// the query ranks as if its score were (1+EarlierBoost) times higher.
+	// The reported score and the floor use the plain score.
+	EarlierBoost float64
 }
+
+// DefaultMinScore is the related-link floor, chosen on the odd-numbered
+// EASC topics (internal/arabic/README.md shows the curve).
+const DefaultMinScore = 0.12
 
 // DefaultIndexOptions are the options NewIndex uses.
 var DefaultIndexOptions = IndexOptions{
 	TitleWeight: 3, CategoryWeight: 2, SurfaceWeight: 1, PrefixWeight: 1, MaxDF: 0.2,
 	QueryTerms: 24, Candidates: 300, Feedback: 2, FeedbackWeight: 0.5, Duplicate: 0.6,
+	Version: 0.3, MinScore: DefaultMinScore, EarlierBoost: 0.1,
 }
 
 // Index is an inverted index of article stems for finding related articles.
@@ -86,7 +111,12 @@ type docEntry struct {
 	terms []int32   // sorted term ids
 	ws    []float32 // 1 + ln tf, by term
 	norm  float32   // length of the tf·idf vector
+	// full is the length with the terms of this article alone counted too
+	// (see scoreIdf): the norm of the reported score.
+	full  float32
 	sig   *signature
+	title string    // normalised title tokens, for recognising versions
+	pub   time.Time // zero when unknown
 }
 
 // NewIndex returns an empty index with DefaultIndexOptions.
@@ -140,7 +170,7 @@ func (ix *Index) Add(d Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.removeLocked(d.ID)
-	e := &docEntry{id: d.ID, sig: sig}
+	e := &docEntry{id: d.ID, sig: sig, title: titleKey(d.Title), pub: d.Published}
 	type pair struct {
 		id int32
 		tf float32
@@ -180,6 +210,15 @@ func (ix *Index) Add(d Doc) {
 	ix.refreshNorms(e)
 }
 
+// titleKey is the matching form of a title ("" for none).
+func titleKey(title string) string {
+	t := Tokens(title)
+	for i := range t {
+		t[i] = prefixForm(t[i])
+	}
+	return strings.Join(t, " ")
+}
+
 // refreshNorms computes the norm of e, or of every article when the archive
 // size has drifted by more than a tenth since the norms were computed.
 func (ix *Index) refreshNorms(e *docEntry) {
@@ -187,23 +226,25 @@ func (ix *Index) refreshNorms(e *docEntry) {
 		ix.normLive = ix.live
 		for _, x := range ix.docs {
 			if x != nil {
-				x.norm = ix.norm(x)
+				x.norm, x.full = ix.norm(x)
 			}
 		}
 		return
 	}
 	if e != nil {
-		e.norm = ix.norm(e)
+		e.norm, e.full = ix.norm(e)
 	}
 }
 
-func (ix *Index) norm(e *docEntry) float32 {
-	var s float64
+func (ix *Index) norm(e *docEntry) (norm, full float32) {
+	var s, f float64
 	for i, t := range e.terms {
 		w := float64(e.ws[i]) * ix.idf(t)
 		s += w * w
+		w = float64(e.ws[i]) * ix.scoreIdf(ix.df[t])
+		f += w * w
 	}
-	return float32(math.Sqrt(s))
+	return float32(math.Sqrt(s)), float32(math.Sqrt(f))
 }
 
 // tfWeight is 1 + ln f, or f itself below 1 (a field weighted under 1).

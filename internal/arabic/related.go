@@ -18,15 +18,16 @@ type scratch struct {
 }
 
 // Related returns up to k articles most related to the indexed article id,
-// best first, leaving out the article itself and its near-duplicates (and
-// keeping only one of several copies of another story). It returns nil when
-// id is not in the index.
+// best first, scoring at least MinScore, leaving out the article itself,
+// its near-duplicates and other versions of it (and keeping only one of
+// several copies of another story). It returns nil when id is not in the
+// index or nothing scores above the floor.
 func (ix *Index) Related(id string, k int) []Match {
 	return ix.related(id, Doc{}, k, false)
 }
 
 // RelatedText is Related for an article that is not (or not yet) in the
-// index.
+// index; an indexed article with the same ID is left out of the result.
 func (ix *Index) RelatedText(d Doc, k int) []Match {
 	return ix.related("", d, k, false)
 }
@@ -43,9 +44,9 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		return nil
 	}
 	var tf map[string]float64
-	var sig *signature
+	query := &docEntry{title: titleKey(d.Title), pub: d.Published}
 	if id == "" {
-		tf, sig = ix.analyse(d)
+		tf, query.sig = ix.analyse(d)
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -58,12 +59,15 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		}
 		self = n
 		e := ix.docs[n]
-		sig = e.sig
+		query = e
 		q = make([]qterm, len(e.terms))
 		for i, t := range e.terms {
 			q[i] = qterm{t, float64(e.ws[i]) * ix.idf(t)}
 		}
 	} else {
+		if n, ok := ix.byID[d.ID]; ok && d.ID != "" {
+			self = n
+		}
 		for s, f := range tf {
 			if t, ok := ix.termID[s]; ok && ix.df[t] > 0 {
 				q = append(q, qterm{t, tfWeight(f) * ix.idf(t)})
@@ -73,6 +77,7 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	if len(q) == 0 || ix.live == 0 {
 		return nil
 	}
+	plain := ix.scoreQuery(id, tf)
 	normalise(q)
 	top := ix.score(q, self, 4*k+16, scan)
 	if m := ix.opt.Feedback; m > 0 && ix.opt.FeedbackWeight > 0 && top.Len() > 0 {
@@ -100,33 +105,119 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		normalise(q)
 		top = ix.score(q, self, 4*k+16, scan)
 	}
-	cands := sortedDesc(top)
-	var out []Match
-	var kept []*signature
+	return ix.pick(query, plain, sortedDesc(top), k)
+}
+
+// scoreQuery returns the query's vector for the reported score, each weight
+// already multiplied by scoreIdf once more and divided by the vector's
+// length, so that its dot product with an article's (1+ln tf) weights,
+// divided by that article's full norm, is their cosine. Only terms that
+// other articles hold are returned; the others count in the length alone.
+func (ix *Index) scoreQuery(id string, tf map[string]float64) []qterm {
+	var q []qterm
+	var n float64
+	add := func(t int32, ok bool, w float64) {
+		df := int32(0)
+		if ok {
+			df = ix.df[t]
+		}
+		w *= ix.scoreIdf(max(df, 1))
+		n += w * w
+		if ok && w > 0 {
+			q = append(q, qterm{t, w * ix.scoreIdf(df)})
+		}
+	}
+	if id != "" {
+		e := ix.docs[ix.byID[id]]
+		for i, t := range e.terms {
+			add(t, true, float64(e.ws[i]))
+		}
+	} else {
+		for s, f := range tf {
+			t, ok := ix.termID[s]
+			add(t, ok && ix.df[t] > 0, tfWeight(f))
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	n = math.Sqrt(n)
+	for i := range q {
+		q[i].w /= n
+	}
+	return q
+}
+
+// pick turns the scored candidates (best first) into the related list:
+// the floor, the near-duplicate and version filters, the preference for
+// earlier coverage, and one article per story.
+func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []Match {
+	s := ix.getScratch()
+	defer ix.pool.Put(s)
+	if len(s.dense) < len(ix.df) {
+		s.dense = make([]float32, len(ix.df))
+	}
+	for _, t := range plain {
+		s.dense[t.id] = float32(t.w)
+	}
+	defer func() {
+		for _, t := range plain {
+			s.dense[t.id] = 0
+		}
+	}()
+	type ranked struct {
+		e     *docEntry
+		score float64
+		rank  float64
+	}
+	var rs []ranked
 	for _, c := range cands {
 		e := ix.docs[c.doc]
-		if ix.opt.Duplicate > 0 {
-			if sig.containment(e.sig) >= ix.opt.Duplicate {
-				continue
-			}
-			dup := false
-			for _, s := range kept {
-				if s.containment(e.sig) >= ix.opt.Duplicate {
-					dup = true
-					break
-				}
-			}
-			if dup {
-				continue
+		var sc float32
+		for i, t := range e.terms {
+			sc += s.dense[t] * e.ws[i]
+		}
+		score := float64(sc / e.full)
+		if score < ix.opt.MinScore || ix.sameStory(query, e) {
+			continue
+		}
+		r := ranked{e, score, float64(c.score)}
+		if !query.pub.IsZero() && !e.pub.IsZero() && !e.pub.After(query.pub) {
+			r.rank *= 1 + ix.opt.EarlierBoost
+		}
+		rs = append(rs, r)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].rank > rs[j].rank })
+	var out []Match
+	var kept []*docEntry
+	for _, r := range rs {
+		dup := false
+		for _, o := range kept {
+			if ix.sameStory(o, r.e) {
+				dup = true
+				break
 			}
 		}
-		out = append(out, Match{ID: e.id, Score: float64(c.score)})
-		kept = append(kept, e.sig)
+		if dup {
+			continue
+		}
+		out = append(out, Match{ID: r.e.id, Score: r.score})
+		kept = append(kept, r.e)
 		if len(out) == k {
 			break
 		}
 	}
 	return out
+}
+
+// sameStory reports whether b is a near-duplicate of a, or another version
+// of it (the same title and a large part of the text).
+func (ix *Index) sameStory(a, b *docEntry) bool {
+	c := a.sig.containment(b.sig)
+	if ix.opt.Duplicate > 0 && c >= ix.opt.Duplicate {
+		return true
+	}
+	return ix.opt.Version > 0 && a.title != "" && a.title == b.title && c >= ix.opt.Version
 }
 
 // normalise scales q to unit length and sorts it by weight, heaviest first.
@@ -211,8 +302,18 @@ func sortedDesc(h *matchHeap) []scored {
 const minMaxDF = 10
 
 func (ix *Index) idf(t int32) float64 {
-	df := ix.df[t]
-	if df <= 1 || ix.opt.MaxDF > 0 && float64(df) > max(ix.opt.MaxDF*float64(ix.live), minMaxDF) {
+	if ix.df[t] <= 1 {
+		return 0
+	}
+	return ix.scoreIdf(ix.df[t])
+}
+
+// scoreIdf is the damped idf of a term held by df articles, counting terms
+// of one article too: the weight of the reported score, whose cosine is
+// therefore not inflated in a small archive where most terms are unique to
+// one article. Terms above MaxDF count for nothing here either.
+func (ix *Index) scoreIdf(df int32) float64 {
+	if ix.opt.MaxDF > 0 && float64(df) > max(ix.opt.MaxDF*float64(ix.live), minMaxDF) {
 		return 0
 	}
 	return math.Sqrt(math.Log(float64(ix.live+1) / float64(df)))

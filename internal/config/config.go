@@ -84,6 +84,9 @@ type Feeds struct {
 type Text struct {
 	SummaryWords int `mapstructure:"summary_words"`
 	RelatedK     int `mapstructure:"related_k"`
+	// RelatedMinScore is the floor on a related link's score (0-1): an
+	// article with no match that strong gets no related links.
+	RelatedMinScore float64 `mapstructure:"related_min_score"`
 }
 
 // SMTP is the SMTP transport.

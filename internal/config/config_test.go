@@ -91,6 +91,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad trusted proxy from env", env: map[string]string{"NASHRA_SERVER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: `environment NASHRA_SERVER_TRUSTED_PROXIES: server.trusted_proxies: "proxy.local" is neither`},
 		{name: "bad port when smtp", file: "mail:\n  transport: smtp\n  smtp:\n    port: 0\n", wantErr: "mail.smtp.port: must be 1-65535, got 0"},
 		{name: "bad driver", file: "store:\n  driver: mysql\n", wantErr: "store.driver: must be sqlite or postgres"},
+		{name: "related floor out of range", file: "text:\n  related_min_score: 1.5\n", wantErr: "text.related_min_score: must be at least 0 and under 1, got 1.5"},
 		{name: "bad timezone", file: "site:\n  timezone: Mars/Olympus\n", wantErr: "site.timezone"},
 		{name: "bad cron", file: "digest:\n  schedule: every morning\n", wantErr: "digest.schedule"},
 		{name: "bad slug", file: "feeds:\n  categories:\n    - name: رياضة\n      slug: رياضة\n", wantErr: "feeds.categories[0].slug"},

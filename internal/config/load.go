@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
+
+	"github.com/nashra/nashra/internal/arabic"
 )
 
 // EnvPrefix is the prefix of every environment override.
@@ -57,7 +59,7 @@ func Defaults() Config {
 		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second, GCPercent: 400,
 			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
 		Feeds: Feeds{Items: 50, FullContent: true, CacheMaxAge: 5 * time.Minute},
-		Text:  Text{SummaryWords: 60, RelatedK: 5},
+		Text:  Text{SummaryWords: 60, RelatedK: 5, RelatedMinScore: arabic.DefaultMinScore},
 		Mail: Mail{
 			Transport:    "file",
 			Outbox:       "outbox",

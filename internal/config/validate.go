@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
@@ -95,6 +96,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Text.RelatedK < 0 || c.Text.RelatedK > 50 {
 		bad("text.related_k", "must be 0-50, got %d", c.Text.RelatedK)
+	}
+	if c.Text.RelatedMinScore < 0 || c.Text.RelatedMinScore >= 1 || math.IsNaN(c.Text.RelatedMinScore) {
+		bad("text.related_min_score", "must be at least 0 and under 1, got %v", c.Text.RelatedMinScore)
 	}
 
 	switch c.Mail.Transport {

@@ -34,7 +34,10 @@ type Options struct {
 	Parse        article.Options
 	SummaryWords int // extractive summary length
 	RelatedK     int // related links kept per article
-	Log          *slog.Logger
+	// RelatedMinScore is the floor on a related link's score
+	// (text.related_min_score); 0 keeps the plain ranking.
+	RelatedMinScore float64
+	Log             *slog.Logger
 }
 
 // Publisher imports articles and builds feeds. Its methods are safe for
@@ -60,7 +63,13 @@ func New(st Store, o Options) *Publisher {
 	if o.Parse.Summarize == nil {
 		o.Parse.Summarize = func(title, text string) string { return arabic.Summarize(title, text, words) }
 	}
-	return &Publisher{st: st, o: o, log: o.Log, ix: arabic.NewIndex()}
+	return &Publisher{st: st, o: o, log: o.Log, ix: newIndex(o)}
+}
+
+func newIndex(o Options) *arabic.Index {
+	io := arabic.DefaultIndexOptions
+	io.MinScore = o.RelatedMinScore
+	return arabic.NewIndexWith(io)
 }
 
 // Report counts what an import did.
@@ -169,7 +178,7 @@ func unjoin(err error) []error {
 }
 
 func doc(a *article.Article) arabic.Doc {
-	return arabic.Doc{ID: a.ID, Title: a.Title, Category: a.Category, Text: a.Subtitle + "\n" + a.BodyText}
+	return arabic.Doc{ID: a.ID, Title: a.Title, Category: a.Category, Text: a.Subtitle + "\n" + a.BodyText, Published: a.Published}
 }
 
 // loadIndex fills the related-article index from the store, once.
@@ -315,6 +324,6 @@ func (s Snapshot) ChangedSince(old Snapshot) []string {
 func (p *Publisher) Invalidate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.ix = arabic.NewIndex()
+	p.ix = newIndex(p.o)
 	p.init = false
 }
