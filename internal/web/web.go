@@ -89,15 +89,17 @@ func New(o Options) *Server {
 	return s
 }
 
-// ServeHTTP routes a request; feed paths skip the router.
+// ServeHTTP routes a request; feed paths skip the router. Every response,
+// whatever route wrote it (feeds, pages, the Routes of Options), carries
+// the security headers (SetSecurityHeaders).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	SetSecurityHeaders(w.Header())
 	// The feeds are the hot path: a reader polls them all day. They go
-	// straight to the in-memory handler (which sets its own headers).
+	// straight to the in-memory handler.
 	if s.feeds != nil && s.feeds.Serves(r.URL.Path) {
 		s.o.Feeds.ServeHTTP(w, r)
 		return
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	s.mux.ServeHTTP(w, r)
 }
 
