@@ -71,11 +71,15 @@ func TestTokens(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	c := NewCSRF(secret, time.Hour)
 	now := time.Now()
-	n1, n2 := c.NewNonce(), c.NewNonce()
-	if n1 == n2 || len(n1) < 16 {
-		t.Fatalf("nonces %q %q", n1, n2)
+	n1, n2 := c.NewCookie(), c.NewCookie()
+	if n1 == n2 || !c.CookieValid(n1) || NewCSRF([]byte("another secret, 32 bytes long!!!"), time.Hour).CookieValid(n1) {
+		t.Fatalf("cookies %q %q", n1, n2)
 	}
 	tok := c.Token(n1, now)
+	// A cookie the client made up, with the token the server computes for
+	// it (what a page would show the client), is refused.
+	madeUp := "AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA"
+	forged := c.Token(madeUp, now)
 	for _, tt := range []struct {
 		name         string
 		nonce, token string
@@ -89,6 +93,8 @@ func TestCSRF(t *testing.T) {
 		{"no token", n1, "", now, false},
 		{"tampered", n1, tok[:len(tok)-1] + "x", now, false},
 		{"token as cookie", tok, n1, now, false},
+		{"client-made cookie", madeUp, forged, now, false},
+		{"unsigned nonce", n1[:24], c.Token(n1[:24], now), now, false},
 	} {
 		if got := c.Valid(tt.nonce, tt.token, tt.at); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)

@@ -46,7 +46,7 @@ type Subscribe struct {
 	limit *subscribe.Limiter
 }
 
-// csrfCookie holds the double-submit nonce.
+// csrfCookie holds the signed double-submit cookie (subscribe.CSRF).
 const csrfCookie = "nashra_csrf"
 
 // maxFormBytes bounds a posted form.
@@ -118,17 +118,17 @@ func private(w http.ResponseWriter) {
 // csrfToken returns the form token for this client, setting the cookie
 // when it has none.
 func (h *Subscribe) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	nonce := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 16 && len(c.Value) <= 64 {
-		nonce = c.Value
+	cookie := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && h.csrf.CookieValid(c.Value) {
+		cookie = c.Value
 	} else {
-		nonce = h.csrf.NewNonce()
+		cookie = h.csrf.NewCookie()
 		http.SetCookie(w, &http.Cookie{
-			Name: csrfCookie, Value: nonce, Path: "/", HttpOnly: true,
+			Name: csrfCookie, Value: cookie, Path: "/", HttpOnly: true,
 			Secure: strings.HasPrefix(h.o.BaseURL, "https://"), SameSite: http.SameSiteLaxMode,
 		})
 	}
-	return h.csrf.Token(nonce, h.o.Now())
+	return h.csrf.Token(cookie, h.o.Now())
 }
 
 // postedForm parses a posted form and checks its CSRF token, answering
