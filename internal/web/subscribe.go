@@ -215,23 +215,29 @@ func (h *Subscribe) form(w http.ResponseWriter, r *http.Request) {
 	h.renderForm(w, r, http.StatusOK, subscribePage{})
 }
 
+// signUp takes the sign-up form. The client's rate limit is charged only
+// for a form that passed the CSRF check and validation, so junk requests
+// cannot use up the sign-ups of the clients sharing a bucket.
 func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
-	key := subscribe.ClientKey(clientAddr(r, h.o.TrustedProxies))
-	if !h.limit.Allow(key) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
-		h.pages.Error(w, r, http.StatusTooManyRequests, "")
-		return
-	}
 	if !h.postedForm(w, r) {
 		return
 	}
+	key := subscribe.ClientKey(clientAddr(r, h.o.TrustedProxies))
 	if r.PostFormValue("website") != "" { // the bot trap: humans never see it
 		h.o.Log.Info("sign-up: bot trap filled", "client", key)
 		http.Redirect(w, r, "/subscribe/sent", http.StatusSeeOther)
 		return
 	}
 	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Categories: r.PostForm["categories"]}
-	err := h.svc.Subscribe(r.Context(), in)
+	valid, err := h.svc.Validate(r.Context(), in)
+	if err == nil && !h.limit.Allow(key) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
+		h.pages.Error(w, r, http.StatusTooManyRequests, "")
+		return
+	}
+	if err == nil {
+		err = h.svc.Subscribe(r.Context(), valid)
+	}
 	var ie *subscribe.InputError
 	switch {
 	case errors.As(err, &ie):

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -292,6 +293,28 @@ func TestSignUpCSRFAndBotTrap(t *testing.T) {
 		res, page := post(t, tt.c, e.srv.URL+"/subscribe", tt.form)
 		wantPage(t, tt.name, res, page, 403, "أعد تحميل الصفحة")
 	}
+	// A client that makes up its own cookie gets a form token for a new,
+	// signed one: the made-up cookie with that token is refused.
+	madeUp := &http.Cookie{Name: csrfCookie, Value: "attacker-chosen-nonce-0123456789"}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/subscribe", nil)
+	req.AddCookie(madeUp)
+	res, err := plain.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	req, _ = http.NewRequest("POST", e.srv.URL+"/subscribe", strings.NewReader(url.Values{
+		"email": {"x@example.org"}, "csrf": {csrfOf(t, string(body))}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(madeUp)
+	if res, err = plain.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	wantPage(t, "made-up cookie", res, string(body), 403)
+
 	e.clock.Add(3 * time.Hour) // the form's token expired
 	res, page := post(t, a, e.srv.URL+"/subscribe", url.Values{"email": {"x@example.org"}, "csrf": {tokA}})
 	wantPage(t, "expired form", res, page, 403)
@@ -341,6 +364,27 @@ func TestSignUpRateLimit(t *testing.T) {
 	}
 	if !strings.Contains(tooMany, `dir="rtl"`) || !strings.Contains(tooMany, "طلبات كثيرة") {
 		t.Errorf("429 page:\n%s", tooMany)
+	}
+}
+
+// TestSignUpRateLimitChargedLast: requests refused by the CSRF check or by
+// validation do not use up the client's sign-ups; valid ones do.
+func TestSignUpRateLimitChargedLast(t *testing.T) {
+	e := newSubEnv(t, 2)
+	c := client(t)
+	_, page := get(t, c, e.srv.URL+"/subscribe")
+	tok := csrfOf(t, page)
+	for i := range 6 {
+		res, body := post(t, http.DefaultClient, e.srv.URL+"/subscribe", url.Values{"email": {fmt.Sprintf("j%d@example.org", i)}})
+		wantPage(t, "bare POST", res, body, 403)
+	}
+	for range 6 {
+		res, body := post(t, c, e.srv.URL+"/subscribe", url.Values{"csrf": {tok}, "email": {"not-an-address"}})
+		wantPage(t, "invalid sign-up", res, body, 400)
+	}
+	for i, want := range []int{200, 200, 429} {
+		res, body := post(t, c, e.srv.URL+"/subscribe", url.Values{"csrf": {tok}, "email": {fmt.Sprintf("ok%d@example.org", i)}})
+		wantPage(t, fmt.Sprintf("sign-up %d", i), res, body, want)
 	}
 }
 
