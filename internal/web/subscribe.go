@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -157,6 +158,27 @@ const msgCSRF = "انتهت صلاحية النموذج أو أن المتصفح
 func (h *Subscribe) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
+		h.pages.Error(w, r, http.StatusBadRequest, "")
+		return false
+	}
+	return true
+}
+
+// parseFormOrMultipart is parseForm that also reads a bounded
+// multipart/form-data body (the one-click unsubscribe only).
+func (h *Subscribe) parseFormOrMultipart(w http.ResponseWriter, r *http.Request) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		return h.parseForm(w, r)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	// Parts beyond maxFormBytes in memory would go to temporary files; the
+	// body cannot be that large, and nothing is kept.
+	err := r.ParseMultipartForm(maxFormBytes)
+	if r.MultipartForm != nil {
+		_ = r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
 		h.pages.Error(w, r, http.StatusBadRequest, "")
 		return false
 	}
@@ -402,10 +424,12 @@ func (h *Subscribe) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // unsubscribe takes the RFC 8058 one-click POST (body
-// List-Unsubscribe=One-Click, token in the URL, no CSRF token, no page)
-// and the button of the unsubscribe page (token and CSRF in the form).
+// List-Unsubscribe=One-Click as multipart/form-data, which RFC 8058
+// recommends, or urlencoded; token in the URL; no CSRF token, no page: the
+// signed token is the authority) and the button of the unsubscribe page
+// (token and CSRF in the form).
 func (h *Subscribe) unsubscribe(w http.ResponseWriter, r *http.Request) {
-	if !h.parseForm(w, r) {
+	if !h.parseFormOrMultipart(w, r) {
 		return
 	}
 	if r.PostFormValue("List-Unsubscribe") == "One-Click" {

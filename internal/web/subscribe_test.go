@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -444,17 +445,49 @@ func TestLinkTokens(t *testing.T) {
 	}
 	e.clock.Add(-370 * 24 * time.Hour)
 
-	// RFC 8058: the one-click POST needs no cookie, no CSRF token, no page.
-	res, err := http.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	// RFC 8058: the one-click POST needs no cookie, no CSRF token, no page,
+	// and comes as multipart/form-data (what RFC 8058 recommends, curl -F)
+	// or urlencoded.
+	var mp strings.Builder
+	mw := multipart.NewWriter(&mp)
+	mw.WriteField("List-Unsubscribe", "One-Click")
+	mw.Close()
+	for _, body := range []struct{ ct, body string }{
+		{mw.FormDataContentType(), mp.String()},
+		{"application/x-www-form-urlencoded", "List-Unsubscribe=One-Click"},
+	} {
+		sub.Status = store.StatusConfirmed
+		if err := e.st.UpdateSubscriber(ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Post(unsub, body.ct, strings.NewReader(body.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("one-click as %s: %d\n%s", body.ct, res.StatusCode, b)
+		}
+		if s := subscriber(t, e.st, "reader@example.org"); s.Status != store.StatusUnsubscribed {
+			t.Fatalf("after one-click as %s: %+v", body.ct, s)
+		}
+	}
+	// Elsewhere a multipart form is not a form: the CSRF-protected pages
+	// read urlencoded bodies only.
+	_, page = get(t, c, e.srv.URL+"/subscribe")
+	mp.Reset()
+	mw = multipart.NewWriter(&mp)
+	mw.WriteField("csrf", csrfOf(t, page))
+	mw.WriteField("email", "multi@example.org")
+	mw.Close()
+	res, err := c.Post(e.srv.URL+"/subscribe", mw.FormDataContentType(), strings.NewReader(mp.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("one-click: %d", res.StatusCode)
-	}
-	if s := subscriber(t, e.st, "reader@example.org"); s.Status != store.StatusUnsubscribed {
-		t.Fatalf("after one-click: %+v", s)
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("multipart sign-up: %d, want 403", res.StatusCode)
 	}
 }
 
