@@ -150,6 +150,10 @@ type Security struct {
 	Secret string `mapstructure:"secret" secret:"true"`
 	// TokenTTL is how long confirmation and preference links stay valid.
 	TokenTTL time.Duration `mapstructure:"token_ttl"`
+	// SessionIdle ends a console session unused for this long.
+	SessionIdle time.Duration `mapstructure:"session_idle"`
+	// SessionMaxAge ends a console session this long after sign-in.
+	SessionMaxAge time.Duration `mapstructure:"session_max_age"`
 }
 
 // Log controls structured logging.

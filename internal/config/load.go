@@ -79,7 +79,7 @@ func Defaults() Config {
 			DateStyle:   "gulf",
 			Digits:      "latin",
 		},
-		Security: Security{TokenTTL: 7 * 24 * time.Hour},
+		Security: Security{TokenTTL: 7 * 24 * time.Hour, SessionIdle: 2 * time.Hour, SessionMaxAge: 12 * time.Hour},
 		Log:      Log{Level: "info", Format: "text"},
 	}
 }

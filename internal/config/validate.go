@@ -173,6 +173,12 @@ func (c *Config) Validate() error {
 	if c.Security.TokenTTL < time.Minute {
 		bad("security.token_ttl", "must be at least 1m, got %s", c.Security.TokenTTL)
 	}
+	if c.Security.SessionIdle < time.Minute {
+		bad("security.session_idle", "must be at least 1m, got %s", c.Security.SessionIdle)
+	}
+	if c.Security.SessionMaxAge < c.Security.SessionIdle {
+		bad("security.session_max_age", "must be at least security.session_idle (%s), got %s", c.Security.SessionIdle, c.Security.SessionMaxAge)
+	}
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/store"
+)
+
+func init() { register(newTokensCmd) }
+
+func newTokensCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tokens",
+		Short: "Manage API tokens (Authorization: Bearer TOKEN on /api/v1/)",
+	}
+	cmd.AddCommand(newTokensCreateCmd(a), newTokensListCmd(a), newTokensRevokeCmd(a))
+	return cmd
+}
+
+func newTokensCreateCmd(a *app) *cobra.Command {
+	var email, name string
+	cmd := &cobra.Command{
+		Use:   "create --user EMAIL --name NAME",
+		Short: "Create an API token acting as the user; it is printed once and stored hashed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
+				secret, t, err := svc.CreateToken(ctx, cliActor(), email, name)
+				if err != nil {
+					return fmt.Errorf("tokens create %s: %w", name, err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), secret)
+				fmt.Fprintf(cmd.ErrOrStderr(), "token %q for %s: copy it now, it is not shown again\n", t.Name, t.UserEmail)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&email, "user", "", "the user the token acts as (required)")
+	cmd.Flags().StringVar(&name, "name", "", "a unique name for the token (required)")
+	_ = cmd.MarkFlagRequired("user")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func newTokensListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List API tokens: name, user, role, created, last used",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				toks, err := st.ListTokens(ctx)
+				if err != nil {
+					return err
+				}
+				loc := cfg.Location()
+				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "NAME\tUSER\tCREATED\tLAST USED")
+				for _, t := range toks {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.UserEmail, when(t.CreatedAt, loc), when(t.LastUsedAt, loc))
+				}
+				return w.Flush()
+			})
+		},
+	}
+}
+
+func newTokensRevokeCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke NAME",
+		Short: "Revoke an API token",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
+				if err := svc.RevokeToken(ctx, cliActor(), args[0]); err != nil {
+					return fmt.Errorf("tokens revoke %s: %w", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+				return nil
+			})
+		},
+	}
+}
