@@ -9,12 +9,15 @@ import (
 	"testing"
 )
 
-// csvSite writes a minimal config with its own SQLite file.
+// csvSite writes a minimal config with its own SQLite file and three
+// categories (subscribers may only choose known ones).
 func csvSite(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf("store:\n  dsn: %q\nsite:\n  content_dir: \"\"\nlog:\n  level: error\n", filepath.Join(dir, "nashra.db"))
+	cfg := fmt.Sprintf("store:\n  dsn: %q\nsite:\n  content_dir: \"\"\nlog:\n  level: error\n"+
+		"feeds:\n  categories:\n    - {name: سياسة, slug: politics}\n    - {name: اقتصاد, slug: economy}\n    - {name: ثقافة, slug: culture}\n",
+		filepath.Join(dir, "nashra.db"))
 	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
 )
 
 func init() { register(newSubscribersCmd) }
@@ -23,6 +24,15 @@ func newSubscribersCmd(a *app) *cobra.Command {
 	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
 		newSubscribersImportCmd(a), newSubscribersExportCmd(a), newSubscribersUnsubscribeMailCmd(a))
 	return cmd
+}
+
+// subscribeCategories is feeds.categories as the subscribe package takes it.
+func subscribeCategories(cfg *config.Config) []subscribe.Category {
+	cats := make([]subscribe.Category, len(cfg.Feeds.Categories))
+	for i, c := range cfg.Feeds.Categories {
+		cats[i] = subscribe.Category{Name: c.Name, Slug: c.Slug, Title: c.Title}
+	}
+	return cats
 }
 
 // splitList splits "a,b , c" into trimmed, non-empty items.
@@ -40,15 +50,39 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 	var name, categories string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "add EMAIL",
+		Use:   "add EMAIL | 'NAME <EMAIL>'",
 		Short: "Add a subscriber (an address added by an admin counts as confirmed)",
-		Args:  cobra.ExactArgs(1),
+		Long: "Add a subscriber. The address may carry its display name, as in 'نورة <noura@example.org>',\n" +
+			"or the name may come with --name. Categories are names or slugs of known categories\n" +
+			"(feeds.categories and those of stored articles).",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				inName, email, err := subscribe.ParseAddress(args[0])
+				if err != nil {
+					return fmt.Errorf("subscribers add: %w", err)
+				}
+				switch {
+				case inName != "" && name != "" && inName != name:
+					return fmt.Errorf("subscribers add: two names, %q in the address and %q from --name: give one", inName, name)
+				case inName != "":
+					name = inName
+				}
+				if name, err = subscribe.CleanName(name); err != nil {
+					return fmt.Errorf("subscribers add: --name: %w", err)
+				}
+				cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
+				if err != nil {
+					return err
+				}
+				cats, err := cat.Resolve(splitList(categories))
+				if err != nil {
+					return fmt.Errorf("subscribers add: --categories: %w", err)
+				}
 				s := &store.Subscriber{
-					Email: args[0], Name: name, Status: store.StatusConfirmed,
-					Categories: splitList(categories), Source: store.SourceAdmin, Force: force,
+					Email: email, Name: name, Status: store.StatusConfirmed,
+					Categories: cats, Source: store.SourceAdmin, Force: force,
 				}
 				created, err := st.AddSubscriber(ctx, s)
 				switch {
@@ -68,7 +102,7 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "display name")
-	cmd.Flags().StringVar(&categories, "categories", "", "comma-separated categories (default: all)")
+	cmd.Flags().StringVar(&categories, "categories", "", "comma-separated category names or slugs (default: all)")
 	cmd.Flags().BoolVar(&force, "force", false, "subscribe again an address that unsubscribed or bounced")
 	return cmd
 }

@@ -22,7 +22,7 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 		Use:   "import FILE.csv",
 		Short: "Import subscribers from CSV (header row; UTF-8, BOM optional); bad rows are reported by line",
 		Long: "Reads a CSV whose header names some of the columns\n  " + strings.Join(subscribe.CSVHeader, ",") + "\n" +
-			"(email required; categories joined with |). Good rows are imported, bad rows are listed with\n" +
+			"(email required; categories joined with |, by name or slug). Good rows are imported, bad rows are listed with\n" +
 			"their line number and reason (exit status 2). Addresses that unsubscribed or bounced are never\n" +
 			"subscribed again. Rows without a status are pending, or confirmed with --confirmed.",
 		Args: cobra.ExactArgs(1),
@@ -46,8 +46,12 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
+			if err != nil {
+				return err
+			}
 			tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
-			o := subscribe.ImportOptions{Confirmed: confirmed}
+			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat}
 			if tick != nil {
 				o.Progress = func() { tick("") }
 			}

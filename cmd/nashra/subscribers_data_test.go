@@ -40,3 +40,32 @@ func TestSubscribersExportExcel(t *testing.T) {
 		t.Errorf("export --excel:\n%q", out)
 	}
 }
+
+// TestSubscribersAddNameAddr: `subscribers add 'اسم <a@b.org>'` takes the
+// name from the address; --name still works; two different names are an
+// error; categories are names or slugs, anything else is refused with the
+// valid ones listed.
+func TestSubscribersAddNameAddr(t *testing.T) {
+	a := csvSite(t)
+	if _, _, err := run(t, "--config", a, "subscribers", "add", "نورة العتيبي <noura@example.org>", "--categories", "ECONOMY,سياسة"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "--config", a, "subscribers", "add", "--name", "فيصل", "faisal@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "--config", a, "subscribers", "add", "--name", "فيصل", "سعد <saad@example.org>"); err == nil || !strings.Contains(err.Error(), "two names") {
+		t.Errorf("two names: %v", err)
+	}
+	_, _, err := run(t, "--config", a, "subscribers", "add", "--categories", "sprots", "x@example.org")
+	if err == nil || !strings.Contains(err.Error(), `--categories: unknown category "sprots" (valid: سياسة (politics), اقتصاد (economy), ثقافة (culture))`) {
+		t.Errorf("unknown category: %v", err)
+	}
+	out, _, err := run(t, "--config", a, "subscribers", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "noura@example.org نورة العتيبي confirmed اقتصاد,سياسة") || !strings.Contains(flat, "faisal@example.org فيصل confirmed *") || strings.Contains(out, "x@example.org") || strings.Contains(out, "saad") {
+		t.Errorf("list:\n%s", out)
+	}
+}

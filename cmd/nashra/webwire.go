@@ -125,10 +125,6 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st sto
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cats := make([]subscribe.Category, len(cfg.Feeds.Categories))
-	for i, c := range cfg.Feeds.Categories {
-		cats[i] = subscribe.Category{Name: c.Name, Title: c.Title}
-	}
 	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
 	if err != nil {
 		return nil, nil, nil, err
@@ -137,7 +133,7 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st sto
 		SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
 		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
 		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
-		TokenTTL: cfg.Security.TokenTTL, Categories: cats, Log: a.log,
+		TokenTTL: cfg.Security.TokenTTL, Categories: subscribeCategories(cfg), Log: a.log,
 	})
 	if err != nil {
 		tr.Close()

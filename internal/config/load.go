@@ -180,6 +180,7 @@ func load(path string, env map[string]string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	cfg.File = path
+	cfg.splitFrom()
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, fromEnvironment(err, lookupEnv))
 	}

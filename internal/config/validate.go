@@ -125,7 +125,7 @@ func (c *Config) Validate() error {
 		bad("mail.smtp.pool", "must be 1-100, got %d", c.Mail.SMTP.Pool)
 	}
 	if a, err := mail.ParseAddress(c.Mail.From); err != nil || a.Name != "" {
-		bad("mail.from", "must be a bare email address (the display name goes in mail.from_name), got %q", c.Mail.From)
+		bad("mail.from", "must be an email address or 'Name <address>', got %q", c.Mail.From)
 	}
 	if strings.ContainsAny(c.Mail.FromName, "\r\n") {
 		bad("mail.from_name", "must be one line")
@@ -210,6 +210,23 @@ func validSlug(s string) bool {
 		}
 	}
 	return true
+}
+
+// splitFrom accepts mail.from in the `Name <address>` form: the address
+// stays in mail.from and the name, when there is one, replaces
+// mail.from_name. A value that does not parse is left for Validate.
+func (c *Config) splitFrom() {
+	if !strings.Contains(c.Mail.From, "<") {
+		return
+	}
+	a, err := mail.ParseAddress(c.Mail.From)
+	if err != nil {
+		return
+	}
+	c.Mail.From = a.Address
+	if a.Name != "" {
+		c.Mail.FromName = a.Name
+	}
 }
 
 // Location returns the site time zone (validated by Validate).

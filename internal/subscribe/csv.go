@@ -42,6 +42,10 @@ type ImportOptions struct {
 	Confirmed bool
 	// Progress, when set, is called after each data row.
 	Progress func()
+	// Categories, when set, are the categories a row may name (by name
+	// or slug, stored as the catalog's name); a row naming another is
+	// rejected with the list of valid ones. Nil leaves them unchecked.
+	Categories *Catalog
 }
 
 // Rejected is a row Import refused.
@@ -131,6 +135,9 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 		}
 		rep.Rows++
 		sub, err := parseRow(rec, col, len(header), o.Confirmed)
+		if err == nil && o.Categories != nil {
+			sub.Categories, err = o.Categories.Resolve(sub.Categories)
+		}
 		switch {
 		case err != nil:
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: field(rec, col, "email"), Reason: err.Error()})

@@ -219,3 +219,49 @@ func TestExportExcel(t *testing.T) {
 		t.Errorf("import(excel export) differs:\n%s\nvs\n%s", got, want)
 	}
 }
+
+// TestImportCategories: with a catalog, categories are taken by name or
+// slug (any case) and stored by name; an unknown one rejects its row with
+// the list of valid ones.
+func TestImportCategories(t *testing.T) {
+	st := openSQLite(t)
+	cat, err := LoadCatalog(context.Background(), st, []Category{{Name: "رياضة", Slug: "sports"}, {Name: "اقتصاد"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := importString(t, st, "email,categories\n"+
+		"a@example.org,SPORTS|اقتصاد\n"+
+		"b@example.org,رياضه\n"+
+		"c@example.org,aqtsad\n", ImportOptions{Categories: &cat})
+	if rep.Added != 2 || len(rep.Rejected) != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if r := rep.Rejected[0]; r.Line != 3 || r.Reason != `unknown category "رياضه" (valid: رياضة (sports), اقتصاد (aqtsad))` {
+		t.Errorf("rejected %+v", r)
+	}
+	for email, want := range map[string][]string{"a@example.org": {"رياضة", "اقتصاد"}, "c@example.org": {"اقتصاد"}} {
+		s, err := st.SubscriberByEmail(context.Background(), email)
+		if err != nil || !slices.Equal(s.Categories, want) {
+			t.Errorf("%s: %+v %v, want %v", email, s, err, want)
+		}
+	}
+}
+
+// TestParseAddress: the `Name <address>` forms people paste.
+func TestParseAddress(t *testing.T) {
+	for _, c := range []struct{ in, name, addr string }{
+		{"ali@example.org", "", "ali@example.org"},
+		{"اسم <a@b.org>", "اسم", "a@b.org"},
+		{`"الشمري، سارة" <sara@example.org>`, "الشمري، سارة", "sara@example.org"},
+		{"  <a@b.org> ", "", "a@b.org"},
+		{"=?utf-8?b?2YbYtNix2Kk=?= <a@b.org>", "نشرة", "a@b.org"},
+	} {
+		name, addr, err := ParseAddress(c.in)
+		if err != nil || name != c.name || addr != c.addr {
+			t.Errorf("ParseAddress(%q) = %q, %q, %v; want %q, %q", c.in, name, addr, err, c.name, c.addr)
+		}
+	}
+	if _, _, err := ParseAddress("اسم <a@b.org"); err == nil {
+		t.Error("an unclosed < was accepted")
+	}
+}

@@ -27,10 +27,6 @@ type Store interface {
 	Categories(ctx context.Context) ([]string, error)
 }
 
-// Category is a configured category (feeds.categories): Name is what
-// articles and subscribers store, Title what pages show ("" = Name).
-type Category struct{ Name, Title string }
-
 // Choice is one category offered on the forms.
 type Choice struct {
 	Value, Label string
@@ -160,52 +156,37 @@ type SignUp struct {
 // Choices lists the categories offered on the forms, checked as in
 // chosen: configured ones first, then those of stored articles.
 func (s *Service) Choices(ctx context.Context, chosen []string) ([]Choice, error) {
-	var out []Choice
-	seen := map[string]bool{}
-	add := func(value, label string) {
-		if value == "" || seen[strings.ToLower(value)] {
-			return
-		}
-		seen[strings.ToLower(value)] = true
-		if label == "" {
-			label = value
-		}
-		out = append(out, Choice{Value: value, Label: label, Checked: slices.ContainsFunc(chosen, func(c string) bool {
-			return strings.EqualFold(c, value)
-		})})
-	}
-	for _, c := range s.o.Categories {
-		add(c.Name, c.Title)
-	}
-	stored, err := s.st.Categories(ctx)
+	cat, err := LoadCatalog(ctx, s.st, s.o.Categories)
 	if err != nil {
-		return nil, fmt.Errorf("subscribe: categories: %w", err)
+		return nil, err
 	}
-	for _, c := range stored {
-		add(c, "")
+	out := make([]Choice, len(cat))
+	for i, c := range cat {
+		label := c.Title
+		if label == "" {
+			label = c.Name
+		}
+		out[i] = Choice{Value: c.Name, Label: label, Checked: slices.ContainsFunc(chosen, func(ch string) bool {
+			return strings.EqualFold(ch, c.Name)
+		})}
 	}
 	return out, nil
 }
 
-// cleanCategories keeps the known categories of in (as the choices spell
-// them), each once; an unknown one is an InputError.
+// cleanCategories keeps the known categories of in (names or slugs, as
+// the catalog spells the names), each once; an unknown one is an
+// InputError.
 func (s *Service) cleanCategories(ctx context.Context, in []string) ([]string, error) {
 	if len(in) == 0 {
 		return nil, nil
 	}
-	choices, err := s.Choices(ctx, nil)
+	cat, err := LoadCatalog(ctx, s.st, s.o.Categories)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, c := range in {
-		i := slices.IndexFunc(choices, func(ch Choice) bool { return strings.EqualFold(ch.Value, strings.TrimSpace(c)) })
-		if i < 0 {
-			return nil, &InputError{Field: "categories", Message: "اختر الأقسام من القائمة المعروضة."}
-		}
-		if !slices.Contains(out, choices[i].Value) {
-			out = append(out, choices[i].Value)
-		}
+	out, err := cat.Resolve(in)
+	if err != nil {
+		return nil, &InputError{Field: "categories", Message: "اختر الأقسام من القائمة المعروضة."}
 	}
 	return out, nil
 }
