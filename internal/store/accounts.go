@@ -185,3 +185,37 @@ type Erasure interface {
 	// admin decision; the person asked to come back).
 	Unerase(ctx context.Context, hash string) error
 }
+
+// SubscriberSearch selects subscribers for the console, newest first.
+type SubscriberSearch struct {
+	// Text, when set, must occur in the address or the name (any case).
+	Text string
+	// Status and Category, when set, must match (Category: among the
+	// subscriber's chosen categories).
+	Status   Status
+	Category string
+	// BeforeID pages backwards: only subscribers with ID < BeforeID.
+	BeforeID int64
+	// Limit caps the page; 0 means no limit.
+	Limit int
+}
+
+// DayCount is a number of events on one day (YYYY-MM-DD).
+type DayCount struct {
+	Day   string
+	Count int
+}
+
+// Console is what the admin console reads beyond the other interfaces.
+type Console interface {
+	// SearchSubscribers returns matching subscribers, newest first.
+	SearchSubscribers(ctx context.Context, q SubscriberSearch) ([]Subscriber, error)
+	// SubscriberDeliveries returns up to limit (0 = all) deliveries of one
+	// subscriber, newest edition first.
+	SubscriberDeliveries(ctx context.Context, subscriberID int64, limit int) ([]Delivery, error)
+	// SubscriberGrowth counts subscribers created per day since since,
+	// days taken at UTC offset offset (days without any are left out).
+	SubscriberGrowth(ctx context.Context, since time.Time, offset time.Duration) ([]DayCount, error)
+	// ListEditions returns the newest editions first (Body left empty).
+	ListEditions(ctx context.Context, limit int) ([]Edition, error)
+}

@@ -55,6 +55,7 @@ type Store interface {
 	KV
 	Accounts
 	Erasure
+	Console
 	// Migrate applies the pending migrations in one transaction. Two
 	// processes may call it at once: one applies, the other waits and
 	// finds nothing left to do.

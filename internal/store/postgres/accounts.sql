@@ -100,3 +100,34 @@ SELECT count(*) FROM erased_addresses WHERE hash = $1;
 
 -- name: unerase
 DELETE FROM erased_addresses WHERE hash = $1;
+
+-- name: search-subscribers
+-- $1 is a LIKE pattern ('' = any) with \ as escape; $4 a JSON-quoted
+-- category pattern.
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE ($1 = '' OR email ILIKE $1 ESCAPE '\' OR name ILIKE $1 ESCAPE '\')
+    AND ($2 = '' OR status = $2)
+    AND ($3::bigint = 0 OR id < $3)
+    AND ($4 = '' OR categories LIKE $4 ESCAPE '\')
+ORDER BY id DESC
+LIMIT $5;
+
+-- name: subscriber-deliveries
+SELECT edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at
+FROM deliveries
+WHERE subscriber_id = $1
+ORDER BY edition_id DESC
+LIMIT $2;
+
+-- name: subscriber-growth
+-- Days are counted at a fixed UTC offset of $2 nanoseconds.
+SELECT (created_at + $2) / 86400000000000 AS day, count(*)
+FROM subscribers
+WHERE created_at >= $1
+GROUP BY day
+ORDER BY day;
+
+-- name: list-editions
+SELECT id, subject, created_at, recipients FROM editions ORDER BY id DESC LIMIT $1;

@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Sessions", testSessions},
 		{"Audit", testAudit},
 		{"Erasure", testErasure},
+		{"ConsoleQueries", testConsoleQueries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,72 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+func init() {
+	accountQueries = append(accountQueries, "search-subscribers", "subscriber-deliveries", "subscriber-growth", "list-editions")
+}
+
+// likeEscape escapes LIKE's wildcards (and the escape character, \).
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SearchSubscribers implements store.Console.
+func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) ([]store.Subscriber, error) {
+	text := ""
+	if t := strings.TrimSpace(q.Text); t != "" {
+		text = "%" + likeEscape(t) + "%"
+	}
+	cat := ""
+	if q.Category != "" {
+		quoted, _ := json.Marshal(q.Category)
+		cat = "%" + likeEscape(string(quoted)) + "%"
+	}
+	return collect(s, ctx, "search subscribers", scanSubscriber, s.q["search-subscribers"],
+		text, string(q.Status), q.BeforeID, cat, limit(q.Limit))
+}
+
+// SubscriberDeliveries implements store.Console.
+func (s *Core) SubscriberDeliveries(ctx context.Context, id int64, n int) ([]store.Delivery, error) {
+	return collect(s, ctx, "deliveries of a subscriber", scanDelivery, s.q["subscriber-deliveries"], id, limit(n))
+}
+
+// SubscriberGrowth implements store.Console.
+func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset time.Duration) ([]store.DayCount, error) {
+	type row struct {
+		day   int64
+		count int
+	}
+	rows, err := collect(s, ctx, "subscriber growth", func(r scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.day, &x.count)
+	}, s.q["subscriber-growth"], bound(since, -1<<63), int64(offset))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.DayCount, len(rows))
+	for i, r := range rows {
+		out[i] = store.DayCount{Day: time.Unix(r.day*86400, 0).UTC().Format(time.DateOnly), Count: r.count}
+	}
+	return out, nil
+}
+
+// ListEditions implements store.Console.
+func (s *Core) ListEditions(ctx context.Context, n int) ([]store.Edition, error) {
+	return collect(s, ctx, "list editions", func(r scanner) (store.Edition, error) {
+		var e store.Edition
+		var created sql.NullInt64
+		err := r.Scan(&e.ID, &e.Subject, &created, &e.Recipients)
+		e.CreatedAt = fromNS(created)
+		return e, err
+	}, s.q["list-editions"], limit(n))
+}
+

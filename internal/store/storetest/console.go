@@ -1,0 +1,92 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+func testConsoleQueries(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	add := func(email, name string, st store.Status, cats ...string) *store.Subscriber {
+		sub := &store.Subscriber{Email: email, Name: name, Status: st, Categories: cats}
+		_, err := s.AddSubscriber(ctx, sub)
+		must(t, "AddSubscriber", err)
+		return sub
+	}
+	a := add("noura@example.org", "نورة العتيبي", store.StatusConfirmed, "اقتصاد", "ثقافة")
+	b := add("Faisal_1@Example.org", "فيصل", store.StatusPending, "رياضة")
+	c := add("x100%@example.net", "Noura Smith", store.StatusConfirmed)
+	ids := func(subs []store.Subscriber) string {
+		out := ""
+		for _, x := range subs {
+			out += fmt.Sprint(x.ID, " ")
+		}
+		return out
+	}
+	want := func(ss ...*store.Subscriber) string {
+		out := ""
+		for _, x := range ss {
+			out += fmt.Sprint(x.ID, " ")
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q    store.SubscriberSearch
+		want string
+	}{
+		{store.SubscriberSearch{}, want(c, b, a)},
+		{store.SubscriberSearch{Text: "noura"}, want(c, a)},
+		{store.SubscriberSearch{Text: "NOURA"}, want(c, a)},
+		{store.SubscriberSearch{Text: "العتيبي"}, want(a)},
+		{store.SubscriberSearch{Text: "faisal_"}, want(b)},
+		{store.SubscriberSearch{Text: "_"}, want(b)},
+		{store.SubscriberSearch{Text: "%"}, want(c)},
+		{store.SubscriberSearch{Status: store.StatusConfirmed}, want(c, a)},
+		{store.SubscriberSearch{Category: "ثقافة"}, want(a)},
+		{store.SubscriberSearch{Category: "ثقا"}, ""},
+		{store.SubscriberSearch{Text: "example.org", Status: store.StatusPending}, want(b)},
+		{store.SubscriberSearch{Limit: 2}, want(c, b)},
+		{store.SubscriberSearch{Limit: 2, BeforeID: b.ID}, want(a)},
+	} {
+		got, err := s.SearchSubscribers(ctx, tc.q)
+		must(t, "SearchSubscribers", err)
+		if ids(got) != tc.want {
+			t.Errorf("SearchSubscribers(%+v) = %s, want %s", tc.q, ids(got), tc.want)
+		}
+	}
+
+	for _, day := range []string{"2026-06-01", "2026-06-02"} {
+		_, err := s.CreateEdition(ctx, &store.Edition{ID: day, Subject: "نشرة " + day, Body: []byte("{}")})
+		must(t, "CreateEdition", err)
+		_, err = s.EnqueueDeliveries(ctx, day, []store.Subscriber{*a, *b})
+		must(t, "EnqueueDeliveries", err)
+	}
+	must(t, "MarkDelivery", s.MarkDelivery(ctx, "2026-06-01", a.ID, store.DeliveryFailed, "550 5.1.1 no such user"))
+	ds, err := s.SubscriberDeliveries(ctx, a.ID, 0)
+	must(t, "SubscriberDeliveries", err)
+	if len(ds) != 2 || ds[0].EditionID != "2026-06-02" || ds[1].State != store.DeliveryFailed || ds[1].LastError != "550 5.1.1 no such user" {
+		t.Errorf("SubscriberDeliveries = %+v", ds)
+	}
+	eds, err := s.ListEditions(ctx, 1)
+	must(t, "ListEditions", err)
+	if len(eds) != 1 || eds[0].ID != "2026-06-02" || eds[0].Subject != "نشرة 2026-06-02" || eds[0].Recipients != 2 || eds[0].CreatedAt.IsZero() {
+		t.Errorf("ListEditions = %+v", eds)
+	}
+
+	// Growth: three created now, counted on today's date at +3h.
+	offset := 3 * time.Hour
+	g, err := s.SubscriberGrowth(ctx, time.Now().Add(-24*time.Hour), offset)
+	must(t, "SubscriberGrowth", err)
+	today := time.Now().UTC().Add(offset).Format(time.DateOnly)
+	if len(g) != 1 || g[0].Day != today || g[0].Count != 3 {
+		t.Errorf("SubscriberGrowth = %+v, want 3 on %s", g, today)
+	}
+	g, err = s.SubscriberGrowth(ctx, time.Now().Add(time.Hour), offset)
+	must(t, "SubscriberGrowth future", err)
+	if len(g) != 0 {
+		t.Errorf("SubscriberGrowth from the future = %+v", g)
+	}
+}
