@@ -69,4 +69,3 @@ func (s *Core) ListEditions(ctx context.Context, n int) ([]store.Edition, error)
 		return e, err
 	}, s.q["list-editions"], limit(n))
 }
-
