@@ -21,7 +21,8 @@ import (
 
 // Named errors. Backends wrap them with %w; branch with errors.Is.
 var (
-	// ErrNotFound: no such article, subscriber, edition, delivery or setting.
+	// ErrNotFound: no such article, subscriber, edition, delivery, setting or
+	// source.
 	ErrNotFound = errors.New("store: not found")
 	// ErrUnsubscribed: AddSubscriber met an address that left the list;
 	// it is not re-subscribed unless Subscriber.Force is set.
@@ -56,6 +57,7 @@ type Store interface {
 	Accounts
 	Erasure
 	Console
+	Sources
 	// Migrate applies the pending migrations in one transaction. Two
 	// processes may call it at once: one applies, the other waits and
 	// finds nothing left to do.

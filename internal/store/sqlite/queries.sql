@@ -234,3 +234,56 @@ SELECT value FROM settings WHERE key = ?1;
 
 -- name: put-setting-if-absent
 INSERT INTO settings (key, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING;
+
+-- name: insert-source
+INSERT INTO sources (source_key, url, name, category, full_text, from_config, next_fetch, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: get-source
+SELECT s.id, s.source_key, s.url, s.name, s.category, s.full_text, s.from_config, s.etag, s.last_modified,
+    s.last_fetch, s.last_success, s.next_fetch, s.errors, s.last_error, s.last_status,
+    s.hub, s.topic, s.hub_secret, s.hub_lease_end, s.hub_state, s.created_at,
+    (SELECT count(*) FROM source_items i WHERE i.source_id = s.id)
+FROM sources s WHERE s.id = ?1;
+
+-- name: source-by-url
+SELECT s.id, s.source_key, s.url, s.name, s.category, s.full_text, s.from_config, s.etag, s.last_modified,
+    s.last_fetch, s.last_success, s.next_fetch, s.errors, s.last_error, s.last_status,
+    s.hub, s.topic, s.hub_secret, s.hub_lease_end, s.hub_state, s.created_at,
+    (SELECT count(*) FROM source_items i WHERE i.source_id = s.id)
+FROM sources s WHERE s.url = ?1 OR s.source_key = ?1
+ORDER BY (s.url = ?1) DESC LIMIT 1;
+
+-- name: list-sources
+SELECT s.id, s.source_key, s.url, s.name, s.category, s.full_text, s.from_config, s.etag, s.last_modified,
+    s.last_fetch, s.last_success, s.next_fetch, s.errors, s.last_error, s.last_status,
+    s.hub, s.topic, s.hub_secret, s.hub_lease_end, s.hub_state, s.created_at,
+    (SELECT count(*) FROM source_items i WHERE i.source_id = s.id)
+FROM sources s ORDER BY s.id;
+
+-- name: due-sources
+SELECT s.id, s.source_key, s.url, s.name, s.category, s.full_text, s.from_config, s.etag, s.last_modified,
+    s.last_fetch, s.last_success, s.next_fetch, s.errors, s.last_error, s.last_status,
+    s.hub, s.topic, s.hub_secret, s.hub_lease_end, s.hub_state, s.created_at,
+    (SELECT count(*) FROM source_items i WHERE i.source_id = s.id)
+FROM sources s WHERE s.next_fetch <= ?1 ORDER BY s.next_fetch, s.id LIMIT ?2;
+
+-- name: update-source
+UPDATE sources SET url = ?1, name = ?2, category = ?3, full_text = ?4, from_config = ?5,
+    etag = ?6, last_modified = ?7, last_fetch = ?8, last_success = ?9, next_fetch = ?10,
+    errors = ?11, last_error = ?12, last_status = ?13, hub = ?14, topic = ?15,
+    hub_secret = ?16, hub_lease_end = ?17, hub_state = ?18
+WHERE id = ?19;
+
+-- name: delete-source
+DELETE FROM sources WHERE id = ?1;
+
+-- name: get-source-item
+SELECT source_id, item_key, article_id, hash FROM source_items
+WHERE source_id = ?1 AND item_key = ?2;
+
+-- name: put-source-item
+INSERT INTO source_items (source_id, item_key, article_id, hash) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (source_id, item_key) DO UPDATE SET article_id = excluded.article_id, hash = excluded.hash;

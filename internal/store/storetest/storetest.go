@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Audit", testAudit},
 		{"Erasure", testErasure},
 		{"ConsoleQueries", testConsoleQueries},
+		{"Sources", testSources},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -59,6 +59,8 @@ var requiredQueries = []string{
 	"claim-delivery", "get-delivery", "mark-delivery", "set-delivery-message-id",
 	"delivery-counts", "list-deliveries",
 	"get-setting", "put-setting-if-absent",
+	"insert-source", "get-source", "source-by-url", "list-sources", "due-sources",
+	"update-source", "delete-source", "get-source-item", "put-source-item",
 }
 
 // New wraps db. queries is the backend's queries.sql; migrations holds its
