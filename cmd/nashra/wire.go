@@ -85,12 +85,17 @@ func feedOptions(cfg *config.Config) feeds.Options {
 func newPublisher(a *app, cfg *config.Config, st store.Store) *publish.Publisher {
 	return publish.New(st, publish.Options{
 		Feeds:           feedOptions(cfg),
-		Parse:           article.Options{Language: cfg.Site.Language, Location: cfg.Location()},
+		Parse:           articleOptions(cfg),
 		SummaryWords:    cfg.Text.SummaryWords,
 		RelatedK:        cfg.Text.RelatedK,
 		RelatedMinScore: cfg.Text.RelatedMinScore,
 		Log:             a.log,
 	})
+}
+
+// articleOptions are the article parsing options of the configuration.
+func articleOptions(cfg *config.Config) article.Options {
+	return article.Options{Language: cfg.Site.Language, Location: cfg.Location(), CategoryAliases: categoryAliases(cfg)}
 }
 
 // progress returns a progress callback drawing a bar on w when w is a

@@ -27,7 +27,14 @@ type Options struct {
 	// Summarize makes the summary of an article that has no explicit one.
 	// When nil, LeadSummary is used.
 	Summarize func(title, text string) string
+	// CategoryAliases maps categories as files and feeds spell them onto
+	// the site's own (feeds.category_aliases); keys are compared after
+	// sanitising and lower-casing (see AliasKey).
+	CategoryAliases map[string]string
 }
+
+// AliasKey is the form in which Options.CategoryAliases keys are compared.
+func AliasKey(category string) string { return strings.ToLower(SanitizeLine(category)) }
 
 func (o Options) withDefaults() Options {
 	if o.Language == "" {
@@ -172,6 +179,38 @@ func Parse(name string, data []byte, modTime time.Time, o Options) ([]Article, e
 	return arts, err
 }
 
+// Finish completes an article built by a caller rather than read from a
+// file (a feed item): plain fields sanitised, category aliases applied,
+// slug from the title unless set, Key from SourceURL unless set, ID, dates
+// (Published defaults to modTime) and the summary. BodyHTML must already
+// have passed SanitizeHTML.
+func Finish(a *Article, modTime time.Time, o Options) {
+	o = o.withDefaults()
+	base := slugify(a.Title)
+	if a.Slug != "" {
+		base = slugify(a.Slug)
+	}
+	a.Slug = ""
+	finish(a, a.SourcePath, base, modTime, o)
+}
+
+// ParsePage reads a fetched web page like a saved .html article file
+// (readability, og:*, article:*, canonical link); pageURL names it in
+// errors and is its SourceURL when the page names no canonical URL. The
+// result is finished (see Finish) with SourcePath empty.
+func ParsePage(pageURL string, data []byte, modTime time.Time, o Options) (Article, error) {
+	o = o.withDefaults()
+	a, err := parseHTML(pageURL, data, o)
+	if err != nil {
+		return Article{}, err
+	}
+	if a.SourceURL == "" {
+		a.SourceURL = pageURL
+	}
+	Finish(&a, modTime, o)
+	return a, nil
+}
+
 // finish fills what every format shares: slug, key, id, dates, language,
 // summary, and the sanitising of plain fields.
 func finish(a *Article, name, base string, modTime time.Time, o Options) {
@@ -179,6 +218,9 @@ func finish(a *Article, name, base string, modTime time.Time, o Options) {
 	a.Title = StripTags(a.Title)
 	a.Subtitle = StripTags(a.Subtitle)
 	a.Category = StripTags(a.Category)
+	if to, ok := o.CategoryAliases[AliasKey(a.Category)]; ok && a.Category != "" {
+		a.Category = StripTags(to)
+	}
 	a.Author = StripTags(a.Author)
 	var tags []string
 	seen := map[string]bool{}

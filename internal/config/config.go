@@ -21,6 +21,7 @@ type Config struct {
 	Text     Text     `mapstructure:"text"`
 	Mail     Mail     `mapstructure:"mail"`
 	Digest   Digest   `mapstructure:"digest"`
+	Sources  Sources  `mapstructure:"sources"`
 	Security Security `mapstructure:"security"`
 	Log      Log      `mapstructure:"log"`
 
@@ -78,6 +79,49 @@ type Feeds struct {
 	WebSubHub   string        `mapstructure:"websub_hub"`
 	Categories  []Category    `mapstructure:"categories"`
 	CacheMaxAge time.Duration `mapstructure:"cache_max_age"`
+	// CategoryAliases map categories as files and sources spell them onto
+	// the site's own ("اخبار اقتصادية" -> "اقتصاد").
+	CategoryAliases []CategoryAlias `mapstructure:"category_aliases"`
+}
+
+// CategoryAlias maps one category name onto another.
+type CategoryAlias struct {
+	From string `mapstructure:"from"`
+	To   string `mapstructure:"to"`
+}
+
+// Sources controls the fetching of feeds and sitemaps (nashra sources).
+type Sources struct {
+	// Interval is how often a source is fetched, before jitter and what
+	// the source itself asks for (ttl, sy:updatePeriod, max-age, Retry-After).
+	Interval time.Duration `mapstructure:"interval"`
+	// Timeout bounds a whole request, the body of a slow sender included.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// MaxBody is the most bytes read of one response, after decompression.
+	MaxBody int `mapstructure:"max_body"`
+	// PerHostInterval is the pause between two requests to one host
+	// (requests to one host are never concurrent).
+	PerHostInterval time.Duration `mapstructure:"per_host_interval"`
+	// AllowPrivate lets fetches reach loopback, private, link-local and
+	// multicast addresses (intranets, tests).
+	AllowPrivate bool `mapstructure:"allow_private"`
+	// FailAfter is the number of failed fetches in a row after which a
+	// source shows as failing.
+	FailAfter int `mapstructure:"fail_after"`
+	// MaxBackoff caps the wait after errors (it doubles with each error).
+	MaxBackoff time.Duration `mapstructure:"max_backoff"`
+	// Workers is the number of sources fetched at once by one process.
+	Workers int `mapstructure:"workers"`
+	// List holds sources kept in sync with the store at start.
+	List []SourceEntry `mapstructure:"list"`
+}
+
+// SourceEntry is one source listed in config.yaml.
+type SourceEntry struct {
+	URL      string `mapstructure:"url"`
+	Name     string `mapstructure:"name"`
+	Category string `mapstructure:"category"`
+	FullText bool   `mapstructure:"full_text"`
 }
 
 // Text controls the Arabic text engine.

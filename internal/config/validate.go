@@ -90,6 +90,16 @@ func (c *Config) Validate() error {
 	if c.Feeds.CacheMaxAge < 0 {
 		bad("feeds.cache_max_age", "must not be negative")
 	}
+	for i, al := range c.Feeds.CategoryAliases {
+		key := fmt.Sprintf("feeds.category_aliases[%d]", i)
+		if strings.TrimSpace(al.From) == "" {
+			bad(key+".from", "must not be empty")
+		}
+		if strings.TrimSpace(al.To) == "" {
+			bad(key+".to", "must not be empty")
+		}
+	}
+	c.validateSources(bad)
 
 	if c.Text.SummaryWords < 10 || c.Text.SummaryWords > 1000 {
 		bad("text.summary_words", "must be 10-1000, got %d", c.Text.SummaryWords)
@@ -248,4 +258,43 @@ func (c *Config) Warnings() []string {
 			"(RFC 8058 needs https: mail clients show no unsubscribe button); readers can still leave by the link and the mailto", c.Site.BaseURL))
 	}
 	return w
+}
+
+// validateSources checks the sources.* keys.
+func (c *Config) validateSources(bad func(key, format string, args ...any)) {
+	s := c.Sources
+	if s.Interval < time.Minute {
+		bad("sources.interval", "must be at least 1m, got %s", s.Interval)
+	}
+	if s.Timeout < time.Second {
+		bad("sources.timeout", "must be at least 1s, got %s", s.Timeout)
+	}
+	if s.MaxBody < 1024 {
+		bad("sources.max_body", "must be at least 1024 bytes, got %d", s.MaxBody)
+	}
+	if s.PerHostInterval < 0 {
+		bad("sources.per_host_interval", "must not be negative (0: no pause between requests to one host)")
+	}
+	if s.FailAfter < 1 {
+		bad("sources.fail_after", "must be at least 1, got %d", s.FailAfter)
+	}
+	if s.MaxBackoff < s.Interval {
+		bad("sources.max_backoff", "must be at least sources.interval (%s), got %s", s.Interval, s.MaxBackoff)
+	}
+	if s.Workers < 1 || s.Workers > 256 {
+		bad("sources.workers", "must be 1-256, got %d", s.Workers)
+	}
+	seen := map[string]int{}
+	for i, e := range s.List {
+		key := fmt.Sprintf("sources.list[%d].url", i)
+		u, err := url.Parse(strings.TrimSpace(e.URL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(key, "must be an absolute http(s) URL, got %q", e.URL)
+			continue
+		}
+		if j, dup := seen[u.String()]; dup {
+			bad(key, "%s is listed twice (also sources.list[%d])", e.URL, j)
+		}
+		seen[u.String()] = i
+	}
 }

@@ -327,3 +327,14 @@ func (p *Publisher) Invalidate() {
 	p.ix = newIndex(p.o)
 	p.init = false
 }
+
+// Refresh brings the related-article links up to date after articles
+// changed outside Import (articles pulled from sources).
+func (p *Publisher) Refresh(ctx context.Context, changed []article.Article) error {
+	if err := p.loadIndex(ctx); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.updateRelated(ctx, changed)
+}
