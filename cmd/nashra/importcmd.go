@@ -36,6 +36,9 @@ func newImportCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				if r.Failed > 0 && r.Imported+r.Updated+r.Unchanged == 0 {
+					return fmt.Errorf("import: nothing imported, every file failed (%d)", r.Failed)
+				}
 				if r.Failed > 0 {
 					return fmt.Errorf("import: %d failed: %w", r.Failed, errPartial)
 				}

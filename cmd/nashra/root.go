@@ -90,7 +90,26 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 	for _, add := range commands {
 		root.AddCommand(add(a))
 	}
+	requireSubcommand(root)
 	return root
+}
+
+// requireSubcommand makes nashra, and each command that only groups others
+// (digest, subscribers…), print its usage on stderr and fail when no
+// sub-command is given, instead of printing help and exiting 0.
+func requireSubcommand(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
+	if c.Run != nil || c.RunE != nil || !c.HasSubCommands() {
+		return
+	}
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		cmd.SetOut(cmd.ErrOrStderr())
+		cmd.Usage() //nolint:errcheck // best effort: the error below is what counts
+		return fmt.Errorf("missing command: see %s --help", cmd.CommandPath())
+	}
 }
 
 // writeAllocs writes the allocation profile of the run so far to path.

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,7 +30,7 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context(), a.log)
 			defer stop()
 			return serve(ctx, a, cfg)
 		},
@@ -40,6 +38,11 @@ func newServeCmd(a *app) *cobra.Command {
 }
 
 func serve(ctx context.Context, a *app, cfg *config.Config) error {
+	ln, err := listen("server.listen", cfg.Server.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	debug.SetGCPercent(cfg.Server.GCPercent)
 	for _, w := range cfg.Warnings() {
 		a.log.Warn(w)
@@ -87,7 +90,7 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	if cfg.Server.WatchInterval > 0 {
 		go watch(ctx, a, cfg, st, p, h, set, snap)
 	}
-	serveErr := web.Serve(ctx, cfg.Server.Listen, srv, cfg.Server.ShutdownTimeout, a.log)
+	serveErr := web.Serve(ctx, ln, srv, cfg.Server.ShutdownTimeout, a.log)
 
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
@@ -126,7 +129,9 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 			if changed := now.ChangedSince(snap); len(changed) > 0 {
 				r, err := p.Import(ctx, changed, nil)
 				if err != nil {
-					a.log.Error("import changed files", "err", err)
+					if ctx.Err() == nil {
+						a.log.Error("import changed files", "err", err)
+					}
 					continue
 				}
 				logImport(a, dir, r)
@@ -135,7 +140,9 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 		}
 		lc, err := st.LastChange(ctx)
 		if err != nil {
-			a.log.Error("watch store", "err", err)
+			if ctx.Err() == nil { // not a shutdown
+				a.log.Error("watch store", "err", err)
+			}
 			continue
 		}
 		if lc.Equal(last) {
@@ -145,7 +152,9 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 		p.Invalidate()
 		next, err := p.Build(ctx)
 		if err != nil {
-			a.log.Error("rebuild feeds", "err", err)
+			if ctx.Err() == nil {
+				a.log.Error("rebuild feeds", "err", err)
+			}
 			continue
 		}
 		h.Swap(next)

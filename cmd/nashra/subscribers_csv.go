@@ -67,12 +67,15 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 			for _, r := range rep.Rejected {
 				who := ""
 				if r.Email != "" {
-					who = " " + r.Email
+					who = r.Email + ": "
 				}
-				fmt.Fprintf(out, "%s: line %d:%s: %s\n", args[0], r.Line, who, r.Reason)
+				fmt.Fprintf(out, "%s: line %d: %s%s\n", args[0], r.Line, who, r.Reason)
 			}
 			fmt.Fprintf(out, "%d rows: %d added, %d already on the list, %d marked unsubscribed or bounced, %d kept out (unsubscribed or bounced), %d rejected\n",
 				rep.Rows, rep.Added, rep.Existing, rep.Suppressed, rep.Kept, len(rep.Rejected))
+			if len(rep.Rejected) > 0 && len(rep.Rejected) == rep.Rows {
+				return fmt.Errorf("subscribers import: every row rejected (%d), nothing imported", rep.Rows)
+			}
 			if len(rep.Rejected) > 0 {
 				return fmt.Errorf("subscribers import: %d of %d rows rejected: %w", len(rep.Rejected), rep.Rows, errPartial)
 			}

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -40,7 +38,7 @@ func newWorkerCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context(), a.log)
 			defer stop()
 			return runWorker(ctx, a, cfg, listen)
 		},
@@ -49,7 +47,15 @@ func newWorkerCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func runWorker(ctx context.Context, a *app, cfg *config.Config, listen string) error {
+func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) error {
+	var ln net.Listener
+	if addr != "" {
+		var err error
+		if ln, err = listen("--listen", addr); err != nil {
+			return err
+		}
+		defer ln.Close()
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -63,10 +69,10 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, listen string) e
 		return err
 	}
 	var srvErr chan error
-	if listen != "" {
+	if ln != nil {
 		h := a.instrumentWeb(st, web.New(web.Options{Health: st, Log: a.log}))
 		srvErr = make(chan error, 1)
-		go func() { srvErr <- web.Serve(ctx, listen, h, cfg.Server.ShutdownTimeout, a.log) }()
+		go func() { srvErr <- web.Serve(ctx, ln, h, cfg.Server.ShutdownTimeout, a.log) }()
 	}
 	<-ctx.Done()
 	a.log.Info("stopping workers: waiting for sends in flight")

@@ -232,7 +232,9 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 		RescueStuckJobsAfter: 10 * time.Minute,
 		MaxAttempts:          svc.o.MaxAttempts + 2,
 		RetryPolicy:          retryPolicy{base: svc.o.RetryBackoff, max: svc.o.MaxBackoff},
-		Logger:               opts.Log,
+		// River's own INFO lines (client started, stopped…) are noise
+		// for short commands; its warnings and errors still show.
+		Logger: slog.New(minLevel{opts.Log.Handler(), slog.LevelWarn}),
 	}
 	if opts.Schedule != "" {
 		sched, err := Schedule(opts.Schedule, opts.Location)
@@ -398,4 +400,22 @@ func clientID() string {
 		host = "localhost"
 	}
 	return fmt.Sprintf("nashra.%d.%08x.%s", os.Getpid(), rand.Uint32(), host)
+}
+
+// minLevel is h without the records below level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(attrs), m.level}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.level}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -277,17 +278,17 @@ func rtl(lang string) bool {
 // ErrServerClosed is returned by ListenAndServe after a graceful shutdown.
 var ErrServerClosed = http.ErrServerClosed
 
-// Serve runs h on addr until ctx ends, then shuts down gracefully within timeout.
-func Serve(ctx context.Context, addr string, h http.Handler, timeout time.Duration, log *slog.Logger) error {
+// Serve runs h on the bound listener ln until ctx ends, then shuts down
+// gracefully within timeout.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, timeout time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "addr", addr)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err

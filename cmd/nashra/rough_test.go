@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// TestNoCommandFails: nashra, and a command group, without a sub-command
+// print their usage on stderr and fail; --help still succeeds.
+func TestNoCommandFails(t *testing.T) {
+	for _, args := range [][]string{nil, {"digest"}, {"subscribers"}} {
+		out, errOut, err := run(t, args...)
+		if err == nil || exitCode(err) == 0 {
+			t.Errorf("nashra %v: err = %v, want a failure", args, err)
+		}
+		if !strings.Contains(errOut, "Usage:") || out != "" {
+			t.Errorf("nashra %v: usage not on stderr: stdout %q stderr %q", args, out, errOut)
+		}
+	}
+	if _, _, err := run(t, "--help"); err != nil {
+		t.Errorf("nashra --help: %v", err)
+	}
+}
+
+// roughSite is a config on the embedded defaults with its store, outbox and
+// content in a temporary folder.
+func roughSite(t *testing.T) (cfg, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	cfg, _ = writeSiteConfig(t, dir, freeAddr(t), "https://news.example.org")
+	return cfg, dir
+}
+
+func writeSiteConfig(t *testing.T, dir, listen, baseURL string) (string, string) {
+	t.Helper()
+	content := filepath.Join(dir, "content")
+	if err := os.MkdirAll(content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := "site:\n  base_url: " + baseURL + "\n  content_dir: " + content + "\nstore:\n  dsn: " + filepath.Join(dir, "nashra.db") +
+		"\nserver:\n  listen: " + listen + "\n  watch_interval: 20ms\n  shutdown_timeout: 5s\nmail:\n  outbox: " + filepath.Join(dir, "outbox") + "\n"
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p, content
+}
+
+// TestImportEveryFileFailed: an import in which nothing succeeded is a
+// failure (status 1), not "partly failed".
+func TestImportEveryFileFailed(t *testing.T) {
+	cfg, dir := roughSite(t)
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("سطر واحد\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(t, "--config", cfg, "import", bad, filepath.Join(dir, "missing.md"))
+	if err == nil || errors.Is(err, errPartial) || exitCode(err) != 1 || !strings.Contains(err.Error(), "nothing imported") {
+		t.Errorf("every file failed: err = %v (exit %d), want a plain failure", err, exitCode(err))
+	}
+	good := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
+	if _, _, err := run(t, "--config", cfg, "import", bad, good); !errors.Is(err, errPartial) {
+		t.Errorf("some files failed: err = %v, want partly failed", err)
+	}
+}
+
+// TestSubscribersMessages: rejected CSV rows read "line N: reason" (one
+// colon), a file of only bad rows is a failure, and removing an unknown
+// address says so without the store's internals.
+func TestSubscribersMessages(t *testing.T) {
+	cfg, dir := roughSite(t)
+	csv := filepath.Join(dir, "s.csv")
+	if err := os.WriteFile(csv, []byte("email,name\n,سارة\nnot-an-address,علي\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "--config", cfg, "subscribers", "import", csv)
+	if !strings.Contains(out, csv+": line 2: no email address\n") || strings.Contains(out, "::") {
+		t.Errorf("rejected rows:\n%s", out)
+	}
+	if err == nil || errors.Is(err, errPartial) {
+		t.Errorf("every row rejected: err = %v, want a plain failure", err)
+	}
+	_, _, err = run(t, "--config", cfg, "subscribers", "remove", "nobody@example.org")
+	if err == nil || err.Error() != "subscribers remove: nobody@example.org is not on the list" {
+		t.Errorf("remove unknown: %v", err)
+	}
+}
+
+// TestShortCommandsQuiet: a short command such as digest send prints its
+// result, not River's INFO lines.
+func TestShortCommandsQuiet(t *testing.T) {
+	cfg, _ := roughSite(t)
+	if _, _, err := run(t, "--config", cfg, "subscribers", "add", "reader@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := run(t, "--config", cfg, "digest", "send")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(errOut, "River") {
+		t.Errorf("River logs on stderr:\n%s", errOut)
+	}
+	if !strings.Contains(out, "no edition") {
+		t.Errorf("stdout = %q", out)
+	}
+}
+
+// serveProc starts the nashra binary's serve on cfg.
+func serveProc(t *testing.T, bin, cfg string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	var errOut syncBuffer
+	cmd := exec.Command(bin, "--config", cfg, "serve")
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd, &errOut
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatalf("%v still running after %s", cmd.Args, d)
+		return nil
+	}
+}
+
+// TestServeBindsFirst: with its port taken, serve fails at once naming
+// server.listen, before it logs "listening", imports or opens the store.
+func TestServeBindsFirst(t *testing.T) {
+	bin := buildNashra(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	cfg, content := writeSiteConfig(t, dir, taken.Addr().String(), "https://news.example.org")
+	data, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "economy-oil.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(content, "economy-oil.md"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, errOut := serveProc(t, bin, cfg)
+	err = waitExit(t, cmd, 20*time.Second)
+	if err == nil {
+		t.Fatal("serve succeeded on a port in use")
+	}
+	log := errOut.String()
+	if !strings.Contains(log, "server.listen: cannot listen on "+taken.Addr().String()+": address already in use") {
+		t.Errorf("stderr does not name server.listen:\n%s", log)
+	}
+	for _, early := range []string{"listening", "import", "River"} {
+		if strings.Contains(log, early) {
+			t.Errorf("stderr shows %q before the bind failed:\n%s", early, log)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nashra.db")); err == nil {
+		t.Error("the store was opened before the bind failed")
+	}
+}
+
+// TestServeStopsCleanly: SIGTERM and SIGHUP stop serve with status 0,
+// saying which signal, and without an ERROR line from the watcher; an http
+// base_url is warned about at start.
+func TestServeStopsCleanly(t *testing.T) {
+	bin := buildNashra(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		dir := t.TempDir()
+		addr := freeAddr(t)
+		cfg, _ := writeSiteConfig(t, dir, addr, "http://"+addr)
+		cmd, errOut := serveProc(t, bin, cfg)
+		waitFor(t, 20*time.Second, func() bool { return strings.Contains(errOut.String(), "listening") })
+		time.Sleep(200 * time.Millisecond) // let the watcher tick
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		err := waitExit(t, cmd, 20*time.Second)
+		log := errOut.String()
+		if err != nil {
+			t.Errorf("%v: serve exited with %v:\n%s", sig, err, log)
+		}
+		if strings.Contains(log, "level=ERROR") {
+			t.Errorf("%v: ERROR logged on a clean shutdown:\n%s", sig, log)
+		}
+		want := "shutting down cleanly"
+		if sig == syscall.SIGHUP {
+			want = "SIGHUP: shutting down cleanly"
+		}
+		if !strings.Contains(log, want) {
+			t.Errorf("%v: stderr lacks %q:\n%s", sig, want, log)
+		}
+		if !strings.Contains(log, "level=WARN") || !bytes.Contains([]byte(log), []byte("one-click unsubscribe")) {
+			t.Errorf("%v: no warning about the http base_url:\n%s", sig, log)
+		}
+	}
+}
