@@ -9,12 +9,12 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
@@ -56,7 +56,7 @@ func newDigestSendCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
 				return digestSend(ctx, a, cfg, st, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
@@ -66,117 +66,45 @@ func newDigestSendCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store, day string, wait time.Duration, out, errOut io.Writer) error {
-	// Every attempt that ends a delivery wakes the loop below, which then
-	// reads the ledger at once instead of at its next tick: the send ends
-	// when its last message is recorded, not up to half a second later.
-	var ended atomic.Int64 // attempts of this run that ended a delivery
-	settled := make(chan struct{}, 1)
-	q, tr, err := openQueue(ctx, a, cfg, st, false, func(_ delivery.SendArgs, o delivery.Outcome) {
-		if o == delivery.Retry {
-			return
-		}
-		ended.Add(1)
-		select {
-		case settled <- struct{}{}:
-		default:
-		}
-	})
+// digestSend sends the edition of day from this process
+// (delivery.Queue.SendEdition) and reports what it did.
+func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, day string, wait time.Duration, out, errOut io.Writer) error {
+	q, tr, err := openQueue(ctx, a, cfg, b, false, nil)
 	if err != nil {
 		return err
 	}
 	defer tr.Close()
-	started := time.Now()
-	// What was finished before this run, counted before its workers start
-	// (they send while the edition is still being enqueued).
-	before, err := st.DeliveryCounts(ctx, day)
-	if err != nil {
-		return err
-	}
-	jobID, _, err := q.InsertEdition(ctx, day)
-	if err != nil {
-		return err
-	}
-	if err := q.Start(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := q.Stop(sctx); err != nil {
-			a.log.Error("stopping workers", "err", err)
+	var bar *progressBar
+	defer func() { bar.finish() }()
+	r, err := q.SendEdition(ctx, day, delivery.RunOptions{Wait: wait, Progress: func(finished, recipients int) {
+		if bar == nil {
+			bar = newProgressBar(errOut, finished, recipients-finished, "sending "+day)
 		}
-	}()
-
-	// The edition job builds and enqueues; wait for it to finish.
-	ed, err := waitEdition(ctx, q, st, day, jobID)
-	if errors.Is(err, delivery.ErrNoEdition) {
-		// The day's job found no article (perhaps before an import): look
-		// again now, in this process.
-		var p *delivery.Prepared
-		if p, err = q.Service().Prepare(ctx, q, day); err == nil {
-			ed = p.Edition
-		}
-	}
-	if errors.Is(err, delivery.ErrNoEdition) {
+		bar.set(finished)
+	}})
+	switch {
+	case errors.Is(err, delivery.ErrNoEdition):
 		fmt.Fprintf(out, "no edition for %s: no new articles\n", day)
 		return nil
-	}
-	if err != nil {
+	case errors.Is(err, delivery.ErrInterrupted):
+		bar.finish()
+		fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
+		return ctx.Err()
+	case err != nil:
 		return err
 	}
-	counts, err := st.DeliveryCounts(ctx, ed.ID)
-	if err != nil {
-		return err
-	}
-	done0 := finished(counts)
-	tick, finish := progress(errOut, ed.Recipients-done0, "sending "+day)
-	reported := done0
-	var waiting int
-	var next time.Time
-	for {
-		endedAtCount := ended.Load()
-		counts, err = st.DeliveryCounts(ctx, ed.ID)
-		if err != nil {
-			return err
-		}
-		done := finished(counts)
-		for ; tick != nil && reported < done; reported++ {
-			tick("")
-		}
-		open := counts[store.DeliveryQueued] + counts[store.DeliverySending] + counts[store.DeliveryRetrying]
-		if open == 0 {
-			break
-		}
-		if counts[store.DeliveryQueued] == 0 && counts[store.DeliverySending] == 0 {
-			pending, nextRetry, err := q.Pending(ctx)
-			if err != nil {
-				return err
-			}
-			if !pending && (nextRetry.IsZero() || time.Until(nextRetry) > wait) {
-				waiting, next = counts[store.DeliveryRetrying], nextRetry
-				break
-			}
-		}
-		inFlight := counts[store.DeliveryQueued] + counts[store.DeliverySending]
-		if !waitCount(ctx, open, inFlight, func() int64 { return ended.Load() - endedAtCount }, settled) {
-			finish()
-			fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
-			return ctx.Err()
-		}
-	}
-	finish()
-	sentNow := finished(counts) - finished(before)
+	bar.finish()
+	counts := r.Counts
 	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, skipped %d, retrying %d (%d finished by this run in %s)\n",
-		day, ed.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
-		counts[store.DeliveryRetrying], sentNow, time.Since(started).Round(time.Millisecond))
-	if waiting > 0 {
+		day, r.Edition.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
+		counts[store.DeliveryRetrying], delivery.Finished(counts)-r.FinishedBefore, r.Elapsed.Round(time.Millisecond))
+	if r.Waiting > 0 {
 		when := "later"
-		if !next.IsZero() {
-			when = "at " + next.In(cfg.Location()).Format(time.DateTime+" MST")
+		if !r.NextRetry.IsZero() {
+			when = "at " + r.NextRetry.In(cfg.Location()).Format(time.DateTime+" MST")
 		}
 		fmt.Fprintf(out, "%d deliveries wait for a scheduled retry (next %s); `nashra serve`, `nashra worker` or another `nashra digest send --date %s` will send them\n",
-			waiting, when, day)
+			r.Waiting, when, day)
 	}
 	if counts[store.DeliveryFailed] > 0 {
 		return fmt.Errorf("digest send: %d deliveries failed (see `nashra digest status --date %s`): %w",
@@ -185,74 +113,9 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 	return nil
 }
 
-// finished counts the deliveries in a final state: sent, failed or
-// skipped (not to be sent: no story in the subscriber's categories, or
-// paused or unsubscribed by send time). Only failed ones make `digest send`
-// exit non-zero; skipped ones are no error.
-func finished(counts map[store.DeliveryState]int) int {
-	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped]
-}
-
-// waitCount waits until the ledger is worth counting again, given the open
-// deliveries at the last count and those of them queued or sending: after
-// half a second; after 50 ms once at most 500 are open and some are on
-// their way (other processes may be finishing them, and this one cannot
-// see theirs end); at once when this process has ended (endedSince) as
-// many as were open. A count reads every delivery of the edition, so it is
-// not made on every delivery, nor often while only retries wait. It
-// reports false when ctx ends.
-func waitCount(ctx context.Context, open, inFlight int, endedSince func() int64, settled <-chan struct{}) bool {
-	next := 500 * time.Millisecond
-	if open <= 500 && inFlight > 0 {
-		next = 50 * time.Millisecond
-	}
-	timer := time.NewTimer(next)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		case <-settled:
-			if endedSince() >= int64(open) {
-				return true
-			}
-		}
-	}
-}
-
-// waitEdition waits until the edition job of day has run: the edition is
-// recorded and its deliveries enqueued, or there is none.
-func waitEdition(ctx context.Context, q *delivery.Queue, st store.Store, day string, jobID int64) (*store.Edition, error) {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		done, jobErr, err := q.JobDone(ctx, jobID)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			ed, err := st.GetEdition(ctx, day)
-			if errors.Is(err, store.ErrNotFound) {
-				if jobErr != "" {
-					return nil, fmt.Errorf("digest send: edition job failed: %s", jobErr)
-				}
-				return nil, delivery.ErrNoEdition
-			}
-			return ed, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
 // withEditionStore is withStore for the digest commands: --date is checked
 // before the store is opened, and fn gets the edition day.
-func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, st store.Store) error) error {
+func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, st *backend.Backend) error) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -261,7 +124,7 @@ func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *co
 	if err != nil {
 		return err
 	}
-	return a.withStore(ctx, func(cfg *config.Config, st store.Store) error { return fn(cfg, day, st) })
+	return a.withBackend(ctx, func(cfg *config.Config, st *backend.Backend) error { return fn(cfg, day, st) })
 }
 
 func newDigestStatusCmd(a *app) *cobra.Command {
@@ -272,7 +135,7 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
 				return digestStatus(ctx, st, day, cmd.OutOrStdout())
 			})
 		},
@@ -322,7 +185,7 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 				return fmt.Errorf("--format: must be html, text, eml or json, got %q", format)
 			}
 			ctx := cmd.Context()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st store.Store) error {
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
 				svc, tr, err := newDelivery(ctx, a, cfg, st)
 				if err != nil {
 					return err

@@ -7,17 +7,17 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/arabic"
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
-	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
 
 // newTransport builds the configured mail transport (mail.transport).
-// lim, when not nil, replaces the per-process mail.rate (sharedLimiter).
+// lim, when not nil, replaces the per-process mail.rate (backend.Limiter).
 func newTransport(cfg *config.Config, lim mailer.Limiter) (mailer.Transport, error) {
 	switch cfg.Mail.Transport {
 	case "file", "":
@@ -82,7 +82,7 @@ func unsubscribeMailbox(cfg *config.Config) string {
 
 // newDelivery builds the delivery service and its transport (the caller
 // closes the transport).
-func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store) (*delivery.Service, mailer.Transport, error) {
+func newDelivery(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend) (*delivery.Service, mailer.Transport, error) {
 	tpl, err := templates.New(cfg.Digest.Templates)
 	if err != nil {
 		return nil, nil, err
@@ -100,7 +100,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 	if err != nil {
 		return nil, nil, err
 	}
-	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
+	tr, err := newTransport(cfg, st.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -123,33 +123,4 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st store.Store
 		return nil, nil, err
 	}
 	return svc, tr, nil
-}
-
-// sendWorkers is the number of River send workers: 16 per SMTP connection
-// (the pool bounds the sends on the wire; the extra workers wait for a
-// connection with their message rendered, and let River lock jobs in
-// batches — with 2 per connection it fetched one or two jobs at a time and
-// its fetch query was a fifth of the CPU), 48 on SQLite, or 8 for the file
-// outbox. On SQLite every worker takes turns on the one database
-// connection for its claim and its marks, and River holds that connection
-// for tens of milliseconds a second to complete and fetch jobs in batches;
-// 32 workers (twice as many) kept a rendered message waiting at every SMTP
-// connection through those stalls (`RUNS=3 bench/send.sh 20000 100000`:
-// median ratio to smtp-source 0.35 -> 0.39, peak memory for 100,000
-// subscribers 53.1 -> 56.6 MB). Since River's completions are one
-// statement a batch (sqliteDriver), 48 do better still: the batches of
-// River's fetch and completion and of the ledger's group commits grow, and
-// a send costs less CPU (20,000 subscribers, three interleaved runs each:
-// 2,418-2,741 msg/s against 2,122-2,546 with 32; peak memory for 100,000
-// 61.0 MB, 57.7 MB with the queue connection's page cache at 2 MB instead
-// of 4, see prepareQueueDB). A worker waiting for a connection holds no
-// database connection.
-func sendWorkers(cfg *config.Config) int {
-	if cfg.Mail.Transport != "smtp" {
-		return 8
-	}
-	if cfg.Store.Driver == "sqlite" {
-		return max(48*cfg.Mail.SMTP.Pool, 2)
-	}
-	return max(16*cfg.Mail.SMTP.Pool, 2)
 }

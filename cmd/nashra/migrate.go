@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nashra/nashra/internal/store/open"
+	"github.com/nashra/nashra/internal/backend"
 )
 
 func init() { register(newMigrateCmd) }
@@ -21,19 +21,8 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := open.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
+			before, err := backend.Migrate(ctx, cfg.Store.Driver, cfg.Store.DSN)
 			if err != nil {
-				return err
-			}
-			defer st.Close()
-			before, err := st.MigrationsPending(ctx)
-			if err != nil {
-				return err
-			}
-			if err := st.Migrate(ctx); err != nil {
-				return err
-			}
-			if err := migrateShared(ctx, cfg, st); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "store migrated (%d applied by this run at most), queue migrated\n", before)

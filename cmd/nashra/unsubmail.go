@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
-	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 )
 
@@ -36,7 +36,7 @@ sender), and a database failure exits 75 (EX_TEMPFAIL) so that the mail
 server delivers it again later.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			err := a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+			err := a.withBackend(ctx, func(cfg *config.Config, st *backend.Backend) error {
 				svc, _, tr, err := newSubscribeService(ctx, a, cfg, st)
 				if err != nil {
 					return err

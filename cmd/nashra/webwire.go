@@ -10,6 +10,7 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/arabic"
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
@@ -34,7 +35,7 @@ func dateLine(cfg *config.Config) func(time.Time) string {
 // newWebServer wires the HTTP handler: feeds from memory, article pages,
 // the web copy of editions, health checks, and the subscription pages
 // (whose confirmation emails go through a transport closed when ctx ends).
-func newWebServer(ctx context.Context, a *app, cfg *config.Config, st store.Store, fh *feeds.Handler) (http.Handler, error) {
+func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, fh *feeds.Handler) (http.Handler, error) {
 	tmpl, err := templates.New(cfg.Digest.Templates)
 	if err != nil {
 		return nil, err
@@ -90,7 +91,7 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st store.Stor
 // newSubscribePages wires /subscribe, /confirm, /preferences and
 // /unsubscribe: the subscription service on the configured mail transport,
 // links and CSRF keyed by security.secret (generated and stored on first run).
-func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store.Store, tmpl *templates.Set) (*web.Subscribe, error) {
+func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, tmpl *templates.Set) (*web.Subscribe, error) {
 	proxies, err := cfg.Server.Proxies() // validated with the config
 	if err != nil {
 		return nil, err
@@ -112,7 +113,7 @@ func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st store
 // newSubscribeService builds the subscription service on the configured
 // mail transport (for confirmation emails; the caller closes it) with its
 // key, security.secret (generated and stored on first run).
-func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st store.Store) (*subscribe.Service, []byte, mailer.Transport, error) {
+func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend) (*subscribe.Service, []byte, mailer.Transport, error) {
 	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
 	if err != nil {
 		return nil, nil, nil, err
@@ -125,7 +126,7 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st sto
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tr, err := newTransport(cfg, sharedLimiter(cfg, st))
+	tr, err := newTransport(cfg, st.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
 	if err != nil {
 		return nil, nil, nil, err
 	}

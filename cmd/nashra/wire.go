@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 
@@ -11,53 +10,36 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/publish"
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/open"
 )
 
-// openStore opens the configured store. On the embedded default (SQLite)
-// migrations are applied here, so a new user needs no separate step; on
-// PostgreSQL they are `nashra migrate`'s job and a store with pending
-// migrations is refused.
-func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
-	st, err := open.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Store.Driver == "sqlite" {
-		if err := st.Migrate(ctx); err != nil {
-			st.Close()
-			return nil, err
-		}
-		return st, nil
-	}
-	n, err := st.MigrationsPending(ctx)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	if n > 0 {
-		st.Close()
-		return nil, fmt.Errorf("store: %d migrations pending: run `nashra migrate` first", n)
-	}
-	return st, nil
+// openStore opens the configured store with its queue (backend.Open:
+// SQLite is migrated on the spot, PostgreSQL must be by `nashra migrate`).
+func openStore(ctx context.Context, cfg *config.Config) (*backend.Backend, error) {
+	return backend.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
 }
 
 // withStore loads the configuration, opens the store (migrating SQLite),
 // runs fn and closes the store: the set-up every store command shares.
 func (a *app) withStore(ctx context.Context, fn func(cfg *config.Config, st store.Store) error) error {
+	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, b) })
+}
+
+// withBackend is withStore for commands that run the queue.
+func (a *app) withBackend(ctx context.Context, fn func(cfg *config.Config, b *backend.Backend) error) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	b, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	return fn(cfg, st)
+	defer b.Close()
+	return fn(cfg, b)
 }
 
 // feedOptions maps the configuration onto the feeds package's options.
@@ -113,4 +95,33 @@ func progress(w io.Writer, total int, what string) (func(string), func()) {
 		progressbar.OptionThrottle(100_000_000),
 	)
 	return func(string) { _ = bar.Add(1) }, func() { _ = bar.Finish() }
+}
+
+// progressBar follows a count that starts at a known value: set moves the
+// bar to n; a nil *progressBar does nothing.
+type progressBar struct {
+	tick     func(string)
+	done     func()
+	reported int
+}
+
+// newProgressBar draws a bar of total steps on w (see progress), counting
+// from start.
+func newProgressBar(w io.Writer, start, total int, what string) *progressBar {
+	tick, done := progress(w, total, what)
+	return &progressBar{tick: tick, done: done, reported: start}
+}
+
+func (p *progressBar) set(n int) {
+	for ; p != nil && p.tick != nil && p.reported < n; p.reported++ {
+		p.tick("")
+	}
+}
+
+// finish clears the bar; a second call does nothing.
+func (p *progressBar) finish() {
+	if p != nil {
+		p.done()
+		p.done, p.tick = func() {}, nil
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -12,12 +11,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/metrics"
-	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/web"
-	"github.com/nashra/nashra/mailer"
 )
 
 func init() { register(newWorkerCmd) }
@@ -92,15 +90,14 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) err
 
 // nodeMetrics returns this process's metrics, created on first use with
 // the gauges read from st (queue depth, today's ledger).
-func (a *app) nodeMetrics(st store.Store) *metrics.Metrics {
+func (a *app) nodeMetrics(st *backend.Backend) *metrics.Metrics {
 	if a.metrics != nil {
 		return a.metrics
 	}
 	m := metrics.New()
 	if st != nil {
-		db := st.DB()
 		m.AddGauges(metrics.Gauges{
-			QueueDepth: func(ctx context.Context) (map[string]int, error) { return queueDepth(ctx, db) },
+			QueueDepth: st.QueueDepth,
 			Ledger: func(ctx context.Context) (map[string]int, error) {
 				cfg := a.cfg
 				day := time.Now().Format("2006-01-02")
@@ -123,29 +120,8 @@ func (a *app) nodeMetrics(st store.Store) *metrics.Metrics {
 	return m
 }
 
-// queueDepth counts the send jobs in River's table by state (the same SQL
-// on SQLite and PostgreSQL).
-func queueDepth(ctx context.Context, db *sql.DB) (map[string]int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT CAST(state AS text), count(*) FROM river_job WHERE kind = $1 GROUP BY state`,
-		delivery.SendArgs{}.Kind())
-	if err != nil {
-		return nil, fmt.Errorf("metrics: queue depth: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("metrics: queue depth: %w", err)
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
-}
-
 // instrumentWeb serves /metrics on h and counts its requests.
-func (a *app) instrumentWeb(st store.Store, h http.Handler) http.Handler {
+func (a *app) instrumentWeb(st *backend.Backend, h http.Handler) http.Handler {
 	m := a.nodeMetrics(st)
 	return web.Instrument(h, m, m.Handler())
 }
@@ -161,7 +137,7 @@ const rescueEvery = 3 * time.Second
 // events into the node's metrics and rescues the jobs of dead local
 // processes, until the client stops. startDelivery calls it before
 // starting q.
-func (a *app) superviseQueue(st store.Store, q *delivery.Queue) {
+func (a *app) superviseQueue(st *backend.Backend, q *delivery.Queue) {
 	m := a.nodeMetrics(st)
 	events, cancel := q.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
 		river.EventKindJobCancelled, river.EventKindJobSnoozed)
@@ -193,7 +169,7 @@ func (a *app) superviseQueue(st store.Store, q *delivery.Queue) {
 
 // sendOutcome counts the result of every send attempt (the outcome the
 // River event cannot tell: sent, assumed sent, skipped…).
-func (a *app) sendOutcome(st store.Store) func(delivery.SendArgs, delivery.Outcome) {
+func (a *app) sendOutcome(st *backend.Backend) func(delivery.SendArgs, delivery.Outcome) {
 	m := a.nodeMetrics(st)
 	return func(_ delivery.SendArgs, o delivery.Outcome) { m.Send(o.String(), 0) }
 }
@@ -214,38 +190,4 @@ func observe(m *metrics.Metrics, ev *river.Event) {
 			m.SendLatency(ev.JobStats.RunDuration)
 		}
 	}
-}
-
-// sharedLimiter is the global mail.rate on PostgreSQL, where several
-// processes send: one limiter row in the database. On SQLite (one
-// process) it returns nil and the transport paces itself with mail.rate.
-func sharedLimiter(cfg *config.Config, st store.Store) mailer.Limiter {
-	if cfg.Store.Driver != "postgres" || cfg.Mail.Rate <= 0 || cfg.Mail.Transport != "smtp" {
-		return nil
-	}
-	return delivery.NewSharedLimiter(st.DB(), "mail", cfg.Mail.Rate)
-}
-
-// migrateShared applies River's migrations and creates the shared rate
-// limit's table. On PostgreSQL it holds a session advisory lock for the
-// whole step, so that two `nashra migrate` at once do not collide inside
-// River's migrator (the store's own migrations take their own lock).
-func migrateShared(ctx context.Context, cfg *config.Config, st store.Store) error {
-	if cfg.Store.Driver != "postgres" {
-		return migrateQueue(ctx, cfg, st)
-	}
-	conn, err := st.DB().Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer conn.Close()
-	const key = `hashtextextended('nashra.migrate-queue:' || current_schema(), 0)`
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`)
-	if err := migrateQueue(ctx, cfg, st); err != nil {
-		return err
-	}
-	return delivery.MigrateRateLimit(ctx, st.DB())
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/riverqueue/river"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // TestInsertSendsOnce: inserting the send jobs of an edition again, whole
@@ -45,5 +47,42 @@ func TestInsertSendsOnce(t *testing.T) {
 	}
 	if len(res.Jobs) != 7 || len(seen) != 7 {
 		t.Errorf("%d jobs for %d (edition, reader) pairs, want 7 and 7: %v", len(res.Jobs), len(seen), seen)
+	}
+}
+
+// TestSendCounts: the queue's depth counts the send jobs not yet finished
+// by state, through River's JobList, past one page of 10,000 when needed,
+// from a process that runs no workers (NewJobs) as from the queue itself.
+func TestSendCounts(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	subs := addSubscribers(t, st, 3)
+	svc := newService(t, st, nil, nil, testOptions(t))
+	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.InsertSends(ctx, testDay, subs, 3); err != nil {
+		t.Fatal(err)
+	}
+	many := make([]store.Subscriber, 10_050)
+	for i := range many {
+		many[i].ID = int64(1000 + i)
+	}
+	if err := q.InsertSends(ctx, "2026-03-11", many, 3); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := NewJobs("sqlite", st.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, count := range map[string]func(context.Context) (map[string]int, error){"Jobs": jobs.SendCounts, "Queue": q.SendCounts} {
+		got, err := count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got["available"] != 10_053 {
+			t.Errorf("%s.SendCounts = %v, want 10053 available", name, got)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -85,6 +86,7 @@ type sendWorker struct {
 
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	out, err := w.q.svc.Deliver(ctx, job.Args.Edition, job.Args.Subscriber)
+	w.q.sendEnded(out)
 	if w.q.opts.OnDelivered != nil {
 		w.q.opts.OnDelivered(job.Args, out)
 	}
@@ -118,6 +120,11 @@ type Queue struct {
 	opts   QueueOptions
 	id     string
 	ckpt   *checkpointer // SQLite only, while started
+
+	// ended counts the attempts of this process that ended a delivery;
+	// settled wakes SendEdition's wait after each (see sendEnded).
+	ended   atomic.Int64
+	settled chan struct{}
 }
 
 // Driver returns the River driver for the store's pool: riversqlite on
@@ -207,7 +214,7 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	q := &Queue{driver: d, db: db, svc: svc, opts: opts, id: clientID()}
+	q := &Queue{driver: d, db: db, svc: svc, opts: opts, id: clientID(), settled: make(chan struct{}, 1)}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &editionWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
@@ -384,6 +391,12 @@ func (q *Queue) Pending(ctx context.Context) (pending bool, nextRetry time.Time,
 		nextRetry = res.Jobs[0].ScheduledAt
 	}
 	return pending, nextRetry, nil
+}
+
+// SendCounts counts the send jobs that have not finished, by state (see
+// Jobs.SendCounts).
+func (q *Queue) SendCounts(ctx context.Context) (map[string]int, error) {
+	return sendCounts(ctx, q.Client)
 }
 
 // clientID names this process for River: "nashra.PID.RANDOM.HOST", so that

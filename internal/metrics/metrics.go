@@ -136,8 +136,8 @@ func Route(p string) string {
 // Gauges reads figures shared by every node from the database at scrape
 // time. Each func returns counts by label value (a state).
 type Gauges struct {
-	// QueueDepth counts the send jobs by River state (available, running,
-	// retryable, scheduled…).
+	// QueueDepth counts the send jobs not yet finished by River state
+	// (available, pending, running, retryable, scheduled).
 	QueueDepth func(ctx context.Context) (map[string]int, error)
 	// Ledger counts the deliveries of today's edition by state (pending,
 	// sending, sent, retrying, failed).
@@ -152,7 +152,7 @@ func (m *Metrics) AddGauges(g Gauges) {
 		g.Timeout = 3 * time.Second
 	}
 	m.reg.MustRegister(&dbCollector{g: g,
-		depth: prometheus.NewDesc(Namespace+"_queue_jobs", "Send jobs in the shared queue, by state.", []string{"state"}, nil),
+		depth: prometheus.NewDesc(Namespace+"_queue_jobs", "Send jobs in the shared queue not yet finished, by state.", []string{"state"}, nil),
 		led:   prometheus.NewDesc(Namespace+"_deliveries", "Deliveries of today's edition in the shared ledger, by state.", []string{"state"}, nil),
 		up:    prometheus.NewDesc(Namespace+"_database_up", "1 when the last scrape could read the queue and the ledger.", nil, nil),
 	})

@@ -4,7 +4,7 @@
 // internal/store/sqlite (the embedded default) and internal/store/postgres
 // implement every interface with one concrete type each, and
 // internal/store/storetest is the one test suite both must pass.
-// internal/store/open picks a backend by driver name.
+// internal/backend opens one by driver name.
 //
 // All times are stored in UTC with nanosecond precision; a zero time.Time
 // means "unset".

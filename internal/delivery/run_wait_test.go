@@ -1,4 +1,4 @@
-package main
+package delivery
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestWaitCount: digest send counts the ledger again as soon as this
+// TestWaitCount: SendEdition counts the ledger again as soon as this
 // process has ended as many deliveries as were open, soon when few are
 // left, and stops waiting when interrupted.
 func TestWaitCount(t *testing.T) {
