@@ -27,6 +27,10 @@ type Options struct {
 	// Summarize makes the summary of an article that has no explicit one.
 	// When nil, LeadSummary is used.
 	Summarize func(title, text string) string
+	// DateLine reads a .txt date line written in words, such as
+	// "الخميس 27 نوفمبر 2026" or a Hijri date; ok is false for a line that
+	// is not only a date. When nil only numeric dates are recognised.
+	DateLine func(line string, loc *time.Location) (t time.Time, ok bool)
 	// CategoryAliases maps categories as files and feeds spell them onto
 	// the site's own (feeds.category_aliases); keys are compared after
 	// sanitising and lower-casing (see AliasKey).

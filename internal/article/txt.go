@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Marker lines of the scraped-page text format.
@@ -98,9 +99,10 @@ func parseTxt(name string, data []byte, o Options) (Article, error) {
 	summary = dropChrome(summary)
 
 	// An optional date line ("2026-11-21T10:00:00+03:00", "2026-11-21
-	// 10:00"…) under the title or subtitle is the publication time.
+	// 10:00", "الخميس 27 نوفمبر 2026"…) under the title or subtitle is the
+	// publication time, not a subtitle.
 	for k := 0; k < 2 && k < len(body); k++ {
-		if t, err := ParseDate(body[k], o.Location); err == nil {
+		if t, ok := txtDate(body[k], o); ok {
 			a.Published = t
 			body = append(body[:k:k], body[k+1:]...)
 			break
@@ -125,6 +127,17 @@ func parseTxt(name string, data []byte, o Options) (Article, error) {
 	a.BodyHTML = SanitizeHTML(a.BodyHTML)
 	a.BodyText = SanitizeText(a.BodyText)
 	return a, nil
+}
+
+// txtDate reads a date line: numeric forms, then o.DateLine's.
+func txtDate(line string, o Options) (time.Time, bool) {
+	if t, err := ParseDate(line, o.Location); err == nil {
+		return t, true
+	}
+	if o.DateLine != nil {
+		return o.DateLine(line, o.Location)
+	}
+	return time.Time{}, false
 }
 
 func dropChrome(ls []string) []string {

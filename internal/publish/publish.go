@@ -63,6 +63,9 @@ func New(st Store, o Options) *Publisher {
 	if o.Parse.Summarize == nil {
 		o.Parse.Summarize = func(title, text string) string { return arabic.Summarize(title, text, words) }
 	}
+	if o.Parse.DateLine == nil {
+		o.Parse.DateLine = arabic.ParseDate
+	}
 	return &Publisher{st: st, o: o, log: o.Log, ix: newIndex(o)}
 }
 

@@ -143,3 +143,43 @@ func TestBuildHoldsNewestPerFeed(t *testing.T) {
 		t.Errorf("%d feeds, want site-wide + 3 categories", len(set.Feeds()))
 	}
 }
+
+// TestTxtArabicDateLine: a .txt date line in words (Gregorian with a
+// weekday, with Arabic-Indic digits and a time, or Hijri) is the
+// publication time — not the file's modification time, and not a subtitle.
+func TestTxtArabicDateLine(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	p := publish.New(st, options(50))
+	dir := filepath.Join("testdata", "dated")
+	r, err := p.Import(ctx, []string{dir}, nil)
+	if err != nil || r.Failed != 0 || r.Imported != 3 {
+		t.Fatalf("import: %+v %v", r, err)
+	}
+	loc, _ := time.LoadLocation("Asia/Riyadh")
+	want := map[string]struct {
+		published time.Time
+		subtitle  string
+	}{
+		"weekday.txt":  {time.Date(2026, 11, 27, 0, 0, 0, 0, loc), ""},
+		"subtitle.txt": {time.Date(2026, 11, 27, 21, 45, 0, 0, loc), "فوز مثير بهدفين مقابل هدف في الدقيقة الأخيرة"},
+		"hijri.txt":    {time.Date(2026, 11, 28, 0, 0, 0, 0, loc), ""},
+	}
+	arts, _ := st.ListArticles(ctx, store.ArticleQuery{})
+	for _, a := range arts {
+		w, ok := want[filepath.Base(a.SourcePath)]
+		if !ok {
+			t.Errorf("unexpected article from %s", a.SourcePath)
+			continue
+		}
+		if !a.Published.Equal(w.published) {
+			t.Errorf("%s: published %v, want %v", a.SourcePath, a.Published.In(loc), w.published)
+		}
+		if a.Subtitle != w.subtitle {
+			t.Errorf("%s: subtitle %q, want %q", a.SourcePath, a.Subtitle, w.subtitle)
+		}
+		if strings.Contains(a.BodyText, "نوفمبر") || strings.Contains(a.BodyText, "جمادى") {
+			t.Errorf("%s: the date line stayed in the body", a.SourcePath)
+		}
+	}
+}
