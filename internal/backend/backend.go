@@ -118,10 +118,7 @@ func (b *Backend) migrateQueue(ctx context.Context) error {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`)
-	if err := delivery.Migrate(ctx, b.driver, b.DB()); err != nil {
-		return err
-	}
-	return delivery.MigrateRateLimit(ctx, b.DB())
+	return delivery.Migrate(ctx, b.driver, b.DB())
 }
 
 // Driver is "sqlite" or "postgres".

@@ -15,21 +15,9 @@ import (
 const RateHeadroom = 0.10
 
 // rateTable holds one row per shared limiter: the time of its next free
-// slot, on the database's clock (the one clock every node agrees on).
+// slot, on the database's clock (the one clock every node agrees on). The
+// PostgreSQL store's migrations create it.
 const rateTable = "nashra_rate_limit"
-
-// MigrateRateLimit creates the table of SharedLimiter (PostgreSQL). It is
-// part of `nashra migrate` and safe to run again.
-func MigrateRateLimit(ctx context.Context, db *sql.DB) error {
-	_, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+rateTable+` (
-	name    text PRIMARY KEY,
-	next_at timestamptz NOT NULL
-)`)
-	if err != nil {
-		return fmt.Errorf("delivery: migrate rate limit: %w", err)
-	}
-	return nil
-}
 
 // SharedLimiter is a mailer.Limiter shared by every process using one
 // PostgreSQL database: mail.rate becomes a global limit however many
@@ -49,7 +37,7 @@ type SharedLimiter struct {
 
 // NewSharedLimiter returns a limiter allowing perSecond messages per second
 // across every process sharing db and name; perSecond <= 0 returns nil
-// (no limit). The table comes from MigrateRateLimit.
+// (no limit). db is a migrated PostgreSQL store's.
 func NewSharedLimiter(db *sql.DB, name string, perSecond float64) *SharedLimiter {
 	if perSecond <= 0 {
 		return nil

@@ -8,21 +8,24 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" database/sql driver
-
+	"github.com/nashra/nashra/internal/store/postgres"
 	"github.com/nashra/nashra/internal/testkit"
 )
 
-// pgSchema returns a pool on a fresh schema of the test server (skipping
-// when it is not configured, failing in CI).
+// pgSchema returns the pool of a migrated PostgreSQL store on a fresh
+// schema of the test server (skipping when it is not configured, failing
+// in CI).
 func pgSchema(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("pgx", testkit.PostgresSchema(t, "the shared rate limit tests", "nashra_rate"))
+	st, err := postgres.Open(context.Background(), testkit.PostgresSchema(t, "the shared rate limit tests", "nashra_rate"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st.DB()
 }
 
 // TestSharedLimiter: two limiters on separate pools (two "processes"),
@@ -31,12 +34,6 @@ func pgSchema(t *testing.T) *sql.DB {
 func TestSharedLimiter(t *testing.T) {
 	db := pgSchema(t)
 	ctx := context.Background()
-	if err := MigrateRateLimit(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	if err := MigrateRateLimit(ctx, db); err != nil {
-		t.Fatalf("second migrate: %v", err)
-	}
 	if NewSharedLimiter(db, "x", 0) != nil {
 		t.Fatal("rate 0 must mean no limiter")
 	}

@@ -150,3 +150,23 @@ func TestSendDeliveryMessageID(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateKeepsRateLimit: a database whose shared rate limit table was
+// created by an older `nashra migrate` (outside the migrations) migrates,
+// and the limiter's row survives.
+func TestMigrateKeepsRateLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t, freshSchema(t))
+	if _, err := s.DB().ExecContext(ctx, `CREATE TABLE nashra_rate_limit (name text PRIMARY KEY, next_at timestamptz NOT NULL);
+INSERT INTO nashra_rate_limit VALUES ('mail', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrate over the old table: %v", err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM nashra_rate_limit`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("rate limit rows after migrate: %d, %v", n, err)
+	}
+}
