@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -43,6 +44,13 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 		return err
 	}
 	defer ln.Close()
+	var mln net.Listener // server.metrics_listen
+	if cfg.Server.MetricsListen != "" {
+		if mln, err = listen("server.metrics_listen", cfg.Server.MetricsListen); err != nil {
+			return err
+		}
+		defer mln.Close()
+	}
 	debug.SetGCPercent(cfg.Server.GCPercent)
 	for _, w := range cfg.Warnings() {
 		a.log.Warn(w)
@@ -79,7 +87,10 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 		return err
 	}
 
-	srv = a.instrumentWeb(st, srv) // /metrics, request counts (worker.go)
+	srv, metricsSrv, err := a.instrumentWeb(cfg, st, srv) // /metrics, request counts (worker.go)
+	if err != nil {
+		return err
+	}
 	// Not ctx: River cancels the jobs in flight when Start's context ends;
 	// on SIGTERM the sends in flight finish (stopDelivery waits for them).
 	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, st, true)
@@ -90,11 +101,28 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	if cfg.Server.WatchInterval > 0 {
 		go watch(ctx, a, cfg, st, p, h, set, snap)
 	}
-	serveErr := web.Serve(ctx, ln, srv, cfg.Server.ShutdownTimeout, a.log)
+	// A metrics listener that fails stops the site too.
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	metricsErr := make(chan error, 1)
+	if mln != nil {
+		go func() {
+			err := web.Serve(sctx, mln, metricsSrv, serveOptions(cfg), a.log)
+			stopServing()
+			metricsErr <- err
+		}()
+	} else {
+		metricsErr <- nil
+	}
+	serveErr := web.Serve(sctx, ln, srv, serveOptions(cfg), a.log)
+	stopServing()
+	if err := <-metricsErr; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+		serveErr = fmt.Errorf("metrics listener: %w", err)
+	}
 
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
-	if err := stopDelivery(sctx); err != nil {
+	if err := stopDelivery(dctx); err != nil {
 		a.log.Error("stopping workers", "err", err)
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {

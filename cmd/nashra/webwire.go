@@ -57,6 +57,8 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 		IsNotFound: func(err error) bool { return errors.Is(err, store.ErrNotFound) },
 		Log:        a.log,
 		Routes:     subPages.Routes,
+		// Feeds are served from memory and need no deadline of their own.
+		RequestTimeout: cfg.Server.RequestTimeout,
 		Related: func(ctx context.Context, id string) []web.Link {
 			rel, err := st.Related(ctx, id, cfg.Text.RelatedK)
 			if err != nil {

@@ -68,9 +68,9 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) err
 	}
 	var srvErr chan error
 	if ln != nil {
-		h := a.instrumentWeb(st, web.New(web.Options{Health: st, Log: a.log}))
+		h := a.metricsListener(st)
 		srvErr = make(chan error, 1)
-		go func() { srvErr <- web.Serve(ctx, ln, h, cfg.Server.ShutdownTimeout, a.log) }()
+		go func() { srvErr <- web.Serve(ctx, ln, h, serveOptions(cfg), a.log) }()
 	}
 	<-ctx.Done()
 	a.log.Info("stopping workers: waiting for sends in flight")
@@ -120,10 +120,38 @@ func (a *app) nodeMetrics(st *backend.Backend) *metrics.Metrics {
 	return m
 }
 
-// instrumentWeb serves /metrics on h and counts its requests.
-func (a *app) instrumentWeb(st *backend.Backend, h http.Handler) http.Handler {
+// instrumentWeb counts the requests of the site h and serves /metrics as
+// the config says: on server.listen to server.metrics_allow only, or, with
+// server.metrics_listen set, not on the site but on the second handler it
+// returns (nil otherwise), with /healthz and /readyz.
+func (a *app) instrumentWeb(cfg *config.Config, st *backend.Backend, h http.Handler) (site, metricsOnly http.Handler, err error) {
 	m := a.nodeMetrics(st)
-	return web.Instrument(h, m, m.Handler())
+	if cfg.Server.MetricsListen != "" {
+		return web.Instrument(h, m, nil), a.metricsListener(st), nil
+	}
+	allow, err := cfg.Server.MetricsClients()
+	if err != nil {
+		return nil, nil, err
+	}
+	proxies, err := cfg.Server.Proxies()
+	if err != nil {
+		return nil, nil, err
+	}
+	return web.Instrument(h, m, &web.MetricsAccess{Handler: m.Handler(), Allow: allow, TrustedProxies: proxies}), nil, nil
+}
+
+// metricsListener is the handler of a listener of its own for /metrics
+// (server.metrics_listen, worker --listen), /healthz and /readyz: open to
+// whoever reaches the address.
+func (a *app) metricsListener(st *backend.Backend) http.Handler {
+	m := a.nodeMetrics(st)
+	return web.Instrument(web.New(web.Options{Health: st, Log: a.log}), m, &web.MetricsAccess{Handler: m.Handler()})
+}
+
+// serveOptions are the HTTP server's timeouts from the config.
+func serveOptions(cfg *config.Config) web.ServeOptions {
+	return web.ServeOptions{ReadTimeout: cfg.Server.ReadTimeout, RequestTimeout: cfg.Server.RequestTimeout,
+		ShutdownTimeout: cfg.Server.ShutdownTimeout}
 }
 
 // rescueEvery is how often a running node looks for the jobs of dead

@@ -63,6 +63,20 @@ type Server struct {
 	// whose X-Forwarded-For is believed when the sign-up rate limit looks
 	// for the client's address; default the loopback addresses.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// ReadTimeout bounds reading a request, headers and body: a client
+	// that dribbles its body is cut off.
+	ReadTimeout time.Duration `mapstructure:"read_timeout"`
+	// RequestTimeout bounds a whole request from the end of its headers:
+	// reading the body, the handler's work (its context ends) and
+	// writing the response.
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	// MetricsAllow are the client addresses (or CIDR ranges) that may read
+	// /metrics on server.listen; default the loopback addresses.
+	MetricsAllow []string `mapstructure:"metrics_allow"`
+	// MetricsListen, when set, is an address of its own for /metrics,
+	// /healthz and /readyz (open to whoever reaches it); /metrics is then
+	// not served on server.listen at all.
+	MetricsListen string `mapstructure:"metrics_listen"`
 }
 
 // Category gives an article category a stable slug (and optional display name).
@@ -207,9 +221,15 @@ type Log struct {
 }
 
 // Proxies parses TrustedProxies: CIDR ranges, or single addresses.
-func (s Server) Proxies() ([]netip.Prefix, error) {
-	out := make([]netip.Prefix, 0, len(s.TrustedProxies))
-	for _, v := range s.TrustedProxies {
+func (s Server) Proxies() ([]netip.Prefix, error) { return parsePrefixes(s.TrustedProxies) }
+
+// MetricsClients parses MetricsAllow: CIDR ranges, or single addresses.
+func (s Server) MetricsClients() ([]netip.Prefix, error) { return parsePrefixes(s.MetricsAllow) }
+
+// parsePrefixes parses a list of CIDR ranges and single addresses.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, v := range list {
 		v = strings.TrimSpace(v)
 		if p, err := netip.ParsePrefix(v); err == nil {
 			out = append(out, p.Masked())

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,18 @@ func TestLoad(t *testing.T) {
 		{name: "bad env value names variable", env: map[string]string{"NASHRA_DIGEST_WINDOW": "soon"}, wantErr: "environment NASHRA_DIGEST_WINDOW: digest.window"},
 		{name: "invalid env value names variable", env: map[string]string{"NASHRA_SERVER_GC_PERCENT": "0"}, wantErr: "environment NASHRA_SERVER_GC_PERCENT: server.gc_percent: must be a positive"},
 		{name: "bad trusted proxy from env", env: map[string]string{"NASHRA_SERVER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: `environment NASHRA_SERVER_TRUSTED_PROXIES: server.trusted_proxies: "proxy.local" is neither`},
+		{name: "bad metrics client", file: "server:\n  metrics_allow: [\"127.0.0.1\", \"monitor\"]\n", wantErr: `server.metrics_allow: "monitor" is neither`},
+		{name: "metrics on the main listener twice", file: "server:\n  listen: 127.0.0.1:8080\n  metrics_listen: 127.0.0.1:8080\n", wantErr: "server.metrics_listen: must differ from server.listen"},
+		{name: "metrics listener not host:port", env: map[string]string{"NASHRA_SERVER_METRICS_LISTEN": "9100"}, wantErr: "server.metrics_listen: must be host:port"},
+		{name: "read timeout zero", file: "server:\n  read_timeout: 0s\n", wantErr: "server.read_timeout: must be positive"},
+		{name: "server timeouts and metrics defaults", check: func(t *testing.T, c *Config) {
+			if c.Server.ReadTimeout != 30*time.Second || c.Server.RequestTimeout != 60*time.Second || c.Server.MetricsListen != "" {
+				t.Errorf("server = %+v", c.Server)
+			}
+			if p, err := c.Server.MetricsClients(); err != nil || len(p) != 2 || !p[0].Contains(netip.MustParseAddr("127.0.0.1")) || !p[1].Contains(netip.IPv6Loopback()) {
+				t.Errorf("metrics_allow = %v (%v), want the loopback addresses", p, err)
+			}
+		}},
 		{name: "bad port when smtp", file: "mail:\n  transport: smtp\n  smtp:\n    port: 0\n", wantErr: "mail.smtp.port: must be 1-65535, got 0"},
 		{name: "bad driver", file: "store:\n  driver: mysql\n", wantErr: "store.driver: must be sqlite or postgres"},
 		{name: "related floor out of range", file: "text:\n  related_min_score: 1.5\n", wantErr: "text.related_min_score: must be at least 0 and under 1, got 1.5"},

@@ -57,7 +57,8 @@ func Defaults() Config {
 		},
 		Store: Store{Driver: "sqlite", DSN: "data/nashra.db"},
 		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second, GCPercent: 400,
-			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
+			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, ReadTimeout: 30 * time.Second, RequestTimeout: 60 * time.Second,
+			MetricsAllow: []string{"127.0.0.0/8", "::1/128"}},
 		Feeds: Feeds{Items: 50, FullContent: true, CacheMaxAge: 5 * time.Minute},
 		Text:  Text{SummaryWords: 60, RelatedK: 5, RelatedMinScore: arabic.DefaultMinScore},
 		Mail: Mail{

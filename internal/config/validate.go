@@ -62,6 +62,22 @@ func (c *Config) Validate() error {
 	if _, err := c.Server.Proxies(); err != nil {
 		bad("server.trusted_proxies", "%v", err)
 	}
+	if _, err := c.Server.MetricsClients(); err != nil {
+		bad("server.metrics_allow", "%v", err)
+	}
+	if c.Server.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.MetricsListen); err != nil {
+			bad("server.metrics_listen", "must be host:port such as 127.0.0.1:9100, or empty, got %q", c.Server.MetricsListen)
+		} else if c.Server.MetricsListen == c.Server.Listen {
+			bad("server.metrics_listen", "must differ from server.listen (%s); leave it empty to serve /metrics there", c.Server.Listen)
+		}
+	}
+	if c.Server.ReadTimeout <= 0 {
+		bad("server.read_timeout", "must be positive, got %v", c.Server.ReadTimeout)
+	}
+	if c.Server.RequestTimeout <= 0 {
+		bad("server.request_timeout", "must be positive, got %v", c.Server.RequestTimeout)
+	}
 	if c.Server.WatchInterval < 0 {
 		bad("server.watch_interval", "must not be negative (0 turns watching off)")
 	}

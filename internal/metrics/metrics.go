@@ -4,8 +4,9 @@
 // own registry (no global state), served at /metrics.
 //
 // Counters and the histogram count what this process did; the gauges
-// (queue depth, ledger) are read from the shared database at scrape time,
-// so every node reports the same cluster-wide figures for them.
+// (queue depth, ledger) are read from the shared database when scraped (at
+// most once per DefaultGaugeCache), so every node reports the same
+// cluster-wide figures for them.
 package metrics
 
 import (
@@ -33,6 +34,7 @@ type Metrics struct {
 	sendLatency prometheus.Histogram
 	requests    *prometheus.CounterVec
 	reqCache    sync.Map // requestKey -> prometheus.Counter
+	db          *dbCollector
 }
 
 // New returns the metrics of one process, with Go runtime and process
@@ -144,30 +146,59 @@ type Gauges struct {
 	Ledger func(ctx context.Context) (map[string]int, error)
 	// Timeout bounds one scrape's queries (default 3s).
 	Timeout time.Duration
+	// CacheFor is how long the figures read are served again without a
+	// query (default DefaultGaugeCache; negative: never), so that
+	// frequent or concurrent scrapes cost the database one read.
+	CacheFor time.Duration
 }
+
+// DefaultGaugeCache is how long the database gauges are reused.
+const DefaultGaugeCache = 5 * time.Second
 
 // AddGauges registers the database-backed gauges. Call it once.
 func (m *Metrics) AddGauges(g Gauges) {
 	if g.Timeout <= 0 {
 		g.Timeout = 3 * time.Second
 	}
-	m.reg.MustRegister(&dbCollector{g: g,
+	if g.CacheFor == 0 {
+		g.CacheFor = DefaultGaugeCache
+	}
+	m.db = &dbCollector{g: g, now: time.Now,
 		depth: prometheus.NewDesc(Namespace+"_queue_jobs", "Send jobs in the shared queue not yet finished, by state.", []string{"state"}, nil),
 		led:   prometheus.NewDesc(Namespace+"_deliveries", "Deliveries of today's edition in the shared ledger, by state.", []string{"state"}, nil),
 		up:    prometheus.NewDesc(Namespace+"_database_up", "1 when the last scrape could read the queue and the ledger.", nil, nil),
-	})
+	}
+	m.reg.MustRegister(m.db)
 }
 
 type dbCollector struct {
 	g              Gauges
 	depth, led, up *prometheus.Desc
+	now            func() time.Time
+
+	mu     sync.Mutex // one reader at a time; guards the cache
+	cached []prometheus.Metric
+	at     time.Time
 }
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.depth; ch <- c.led; ch <- c.up }
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := c.now(); c.cached == nil || c.g.CacheFor < 0 || now.Sub(c.at) >= c.g.CacheFor {
+		c.cached, c.at = c.read(), now
+	}
+	for _, m := range c.cached {
+		ch <- m
+	}
+}
+
+// read queries the database for the gauges.
+func (c *dbCollector) read() []prometheus.Metric {
 	ctx, cancel := context.WithTimeout(context.Background(), c.g.Timeout)
 	defer cancel()
+	var out []prometheus.Metric
 	up := 1.0
 	emit := func(d *prometheus.Desc, f func(context.Context) (map[string]int, error)) {
 		if f == nil {
@@ -179,10 +210,10 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 			return
 		}
 		for state, n := range counts {
-			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), state)
+			out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), state))
 		}
 	}
 	emit(c.depth, c.g.QueueDepth)
 	emit(c.led, c.g.Ledger)
-	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+	return append(out, prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up))
 }

@@ -45,6 +45,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.Request("/feed.xml", 304)
 	down := false
 	m.AddGauges(Gauges{
+		CacheFor: -1,
 		QueueDepth: func(context.Context) (map[string]int, error) {
 			return map[string]int{"available": 7, "running": 2}, nil
 		},
@@ -75,5 +76,30 @@ func TestMetricsExposition(t *testing.T) {
 	down = true
 	if out := scrape(t, m); !strings.Contains(out, "nashra_database_up 0") {
 		t.Error("a failing gauge query must set nashra_database_up 0")
+	}
+}
+
+// TestGaugesCached: scrapes within CacheFor of a database read reuse it;
+// the next one after that reads again.
+func TestGaugesCached(t *testing.T) {
+	m := New()
+	reads := 0
+	m.AddGauges(Gauges{
+		QueueDepth: func(context.Context) (map[string]int, error) {
+			reads++
+			return map[string]int{"available": reads}, nil
+		},
+	})
+	now := time.Unix(1000, 0)
+	m.db.now = func() time.Time { return now }
+	for range 5 {
+		scrape(t, m)
+		now = now.Add(time.Second)
+	}
+	if reads != 1 {
+		t.Errorf("5 scrapes within %v read the database %d times, want 1", DefaultGaugeCache, reads)
+	}
+	if out := scrape(t, m); reads != 2 || !strings.Contains(out, `nashra_queue_jobs{state="available"} 2`) {
+		t.Errorf("after %v: %d reads, scrape:\n%s", DefaultGaugeCache, reads, out)
 	}
 }

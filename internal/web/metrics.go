@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"sync"
 )
 
@@ -12,13 +13,24 @@ type RequestCounter interface {
 	Request(path string, status int)
 }
 
-// Instrument wraps h: it serves metrics (when not nil) at GET /metrics and
-// counts every other request by path and status code with c.
-func Instrument(h http.Handler, c RequestCounter, metrics http.Handler) http.Handler {
+// MetricsAccess says how /metrics is served on a listener.
+type MetricsAccess struct {
+	// Handler serves the metrics (metrics.Metrics.Handler).
+	Handler http.Handler
+	// Allow, when not nil, are the clients that may read them (client
+	// addresses as ClientAddr finds them through TrustedProxies); others
+	// get 403. nil serves anyone: a listener of its own for metrics.
+	Allow          []netip.Prefix
+	TrustedProxies []netip.Prefix
+}
+
+// Instrument wraps h: it serves /metrics as m says (m nil: h gets the
+// path, and usually answers 404) and counts every other request by path and
+// status code with c. /metrics answers GET and HEAD only.
+func Instrument(h http.Handler, c RequestCounter, m *MetricsAccess) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if metrics != nil && r.URL.Path == "/metrics" {
-			w.Header().Set("Cache-Control", "no-store")
-			metrics.ServeHTTP(w, r)
+		if m != nil && r.URL.Path == "/metrics" {
+			m.serve(w, r)
 			return
 		}
 		sw := statusWriters.Get().(*statusWriter)
@@ -30,6 +42,23 @@ func Instrument(h http.Handler, c RequestCounter, metrics http.Handler) http.Han
 		*sw = statusWriter{}
 		statusWriters.Put(sw)
 	})
+}
+
+func (m *MetricsAccess) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if m.Allow != nil {
+		if ip, ok := clientIP(r, m.TrustedProxies); !ok || !isTrusted(ip, m.Allow) {
+			http.Error(w, "forbidden: /metrics is served to server.metrics_allow only", http.StatusForbidden)
+			return
+		}
+	}
+	m.Handler.ServeHTTP(w, r)
 }
 
 // statusWriter remembers the status code written.

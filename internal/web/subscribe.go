@@ -244,7 +244,7 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	if !h.postedForm(w, r) {
 		return
 	}
-	key := subscribe.ClientKey(clientAddr(r, h.o.TrustedProxies))
+	key := subscribe.ClientKey(ClientAddr(r, h.o.TrustedProxies))
 	if r.PostFormValue("website") != "" { // the bot trap: humans never see it
 		h.o.Log.Info("sign-up: bot trap filled", "client", key)
 		http.Redirect(w, r, "/subscribe/sent", http.StatusSeeOther)
@@ -470,14 +470,14 @@ func stripControls(s string) string {
 	}, s)
 }
 
-// clientAddr is the address sign-ups are rate-limited by: the peer's, or,
-// when the peer is a trusted reverse proxy, the first address that is not
-// a trusted proxy going back through X-Forwarded-For from its last hop
-// (each proxy appends the address it got the request from). A client
-// cannot choose its bucket by sending the header itself: hops left of the
-// first untrusted one are never read, and a peer that is not a trusted
-// proxy is taken as it is.
-func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+// ClientAddr is the client's address, for rate limits and access lists:
+// the peer's ("ip:port"), or, when the peer is a trusted reverse proxy, the
+// first address that is not a trusted proxy going back through
+// X-Forwarded-For from its last hop (each proxy appends the address it got
+// the request from). A client cannot choose its address by sending the
+// header itself: hops left of the first untrusted one are never read, and
+// a peer that is not a trusted proxy is taken as it is.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -502,6 +502,17 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		}
 	}
 	return addr
+}
+
+// clientIP is ClientAddr without the port; false when it is no IP address
+// (a Unix socket).
+func clientIP(r *http.Request, trusted []netip.Prefix) (netip.Addr, bool) {
+	a := ClientAddr(r, trusted)
+	if ap, err := netip.ParseAddrPort(a); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	ip, err := netip.ParseAddr(a)
+	return ip.Unmap(), err == nil
 }
 
 func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {

@@ -518,8 +518,8 @@ func TestClientAddr(t *testing.T) {
 		if tt.xff != "" {
 			r.Header.Set("X-Forwarded-For", tt.xff)
 		}
-		if got := clientAddr(r, tt.trusted); got != tt.want {
-			t.Errorf("clientAddr(%s, XFF %q, %v) = %q, want %q", tt.remote, tt.xff, tt.trusted, got, tt.want)
+		if got := ClientAddr(r, tt.trusted); got != tt.want {
+			t.Errorf("ClientAddr(%s, XFF %q, %v) = %q, want %q", tt.remote, tt.xff, tt.trusted, got, tt.want)
 		}
 	}
 }

@@ -53,6 +53,10 @@ type Options struct {
 	Log        *slog.Logger
 	// Extra routes (subscription pages, admin API) mounted by the caller.
 	Routes func(mux *http.ServeMux)
+	// RequestTimeout ends the context of every request but the feeds'
+	// this long after it arrived (server.request_timeout; 0 = never), so
+	// that work for a client that is gone stops.
+	RequestTimeout time.Duration
 }
 
 // Server is the HTTP handler.
@@ -100,6 +104,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.feeds != nil && s.feeds.Serves(r.URL.Path) {
 		s.o.Feeds.ServeHTTP(w, r)
 		return
+	}
+	if s.o.RequestTimeout > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), s.o.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -278,12 +287,34 @@ func rtl(lang string) bool {
 // ErrServerClosed is returned by ListenAndServe after a graceful shutdown.
 var ErrServerClosed = http.ErrServerClosed
 
+// ServeOptions bound a server's requests and its shutdown.
+type ServeOptions struct {
+	// ReadTimeout bounds reading a request, headers and body
+	// (server.read_timeout); default 30s.
+	ReadTimeout time.Duration
+	// RequestTimeout bounds a request from the end of its headers to the
+	// end of its response (server.request_timeout); default 60s.
+	RequestTimeout time.Duration
+	// ShutdownTimeout is how long a shutdown waits for requests in flight.
+	ShutdownTimeout time.Duration
+}
+
 // Serve runs h on the bound listener ln until ctx ends, then shuts down
-// gracefully within timeout.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, timeout time.Duration, log *slog.Logger) error {
+// gracefully within o.ShutdownTimeout. A request whose headers and body
+// take longer than o.ReadTimeout to arrive, or that is not answered
+// o.RequestTimeout after its headers, is cut off with its connection.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions, log *slog.Logger) error {
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, o.ReadTimeout),
+		ReadTimeout:       o.ReadTimeout,
+		WriteTimeout:      o.RequestTimeout,
 		IdleTimeout:       120 * time.Second,
 	}
 	errc := make(chan error, 1)
@@ -294,7 +325,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, timeout time.Du
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runServe runs `nashra serve` in-process with the config text until the
+// test ends, and waits for /healthz on addr.
+func runServe(t *testing.T, addr, config string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	config = strings.ReplaceAll(config, "DIR", dir)
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		root := newRootCmd(&out, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		err := root.ExecuteContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, errOut.String())
+		}
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	waitFor(t, 20*time.Second, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v", err)
+		default:
+		}
+		r, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil && r.StatusCode == 200
+	})
+}
+
+// status makes a request and returns its status code and body.
+func status(t *testing.T, method, url string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(res.Body)
+	return res.StatusCode, b.String()
+}
+
+const metricsSite = `site:
+  base_url: "http://%s"
+  content_dir: ""
+store:
+  dsn: "DIR/nashra.db"
+server:
+  listen: %q
+  watch_interval: 0s
+%s
+mail:
+  transport: file
+  outbox: "DIR/outbox"
+log:
+  level: error
+`
+
+// TestServeMetricsAccess: on server.listen, /metrics answers GET and HEAD
+// to server.metrics_allow only; with server.metrics_listen it moves to that
+// address (with /healthz and /readyz) and leaves server.listen.
+func TestServeMetricsAccess(t *testing.T) {
+	t.Run("allow list", func(t *testing.T) {
+		addr := freeAddr(t)
+		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, `  metrics_allow: ["192.0.2.0/24"]`))
+		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusForbidden {
+			t.Errorf("/metrics to a client outside metrics_allow: %d\n%.300s", code, body)
+		}
+	})
+	t.Run("default loopback", func(t *testing.T) {
+		addr := freeAddr(t)
+		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, ""))
+		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_database_up 1") {
+			t.Errorf("/metrics from loopback: %d\n%.300s", code, body)
+		}
+		if code, _ := status(t, "DELETE", "http://"+addr+"/metrics"); code != http.StatusMethodNotAllowed {
+			t.Errorf("DELETE /metrics: %d, want 405", code)
+		}
+	})
+	t.Run("own listener", func(t *testing.T) {
+		addr, maddr := freeAddr(t), freeAddr(t)
+		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, fmt.Sprintf("  metrics_listen: %q", maddr)))
+		if code, _ := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusNotFound {
+			t.Errorf("/metrics on server.listen with metrics_listen set: %d, want 404", code)
+		}
+		if code, body := status(t, "GET", "http://"+maddr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_http_requests_total") {
+			t.Errorf("/metrics on metrics_listen: %d\n%.300s", code, body)
+		}
+		if code, _ := status(t, "GET", "http://"+maddr+"/readyz"); code != 200 {
+			t.Errorf("/readyz on metrics_listen: %d", code)
+		}
+		if code, _ := status(t, "POST", "http://"+maddr+"/metrics"); code != http.StatusMethodNotAllowed {
+			t.Errorf("POST /metrics: %d, want 405", code)
+		}
+	})
+}
