@@ -45,6 +45,12 @@ type Options struct {
 	// (tag:HOST,TagDate:articles/ID). Default "2026". Never change it once
 	// feeds are published: readers would see every item as new.
 	TagDate string
+	// TagAuthority is the whole authority of the tag: ids, "HOST,DATE"
+	// (RFC 4151), e.g. "news.example.org,2026". Default: the host of
+	// BaseURL and TagDate. Callers that publish keep the first one they
+	// used (publish records it in the store), so that moving the site to
+	// another domain does not make every item new in every reader.
+	TagAuthority string
 	// ImageLength, when set, reports the byte length of an image URL if known.
 	// A known length lets RSS carry a proper <enclosure>; otherwise the image
 	// is given as media:content, which does not need one.
@@ -120,8 +126,39 @@ func (o Options) withDefaults() (*opts, error) {
 			return nil, fmt.Errorf("feeds: category %q: %w", c.Name, err)
 		}
 	}
-	p.tagBase = "tag:" + p.host + "," + p.TagDate + ":"
+	if p.TagAuthority == "" {
+		p.TagAuthority = p.host + "," + p.TagDate
+	} else if !validTagAuthority(p.TagAuthority) {
+		return nil, fmt.Errorf("feeds: tag authority %q: want HOST,DATE such as news.example.org,2026", o.TagAuthority)
+	}
+	p.tagBase = "tag:" + p.TagAuthority + ":"
 	return p, nil
+}
+
+// DefaultTagAuthority is the tag: authority Build uses when o.TagAuthority
+// is empty: the host of BaseURL and TagDate.
+func DefaultTagAuthority(o Options) (string, error) {
+	o.TagAuthority = ""
+	p, err := o.withDefaults()
+	if err != nil {
+		return "", err
+	}
+	return p.TagAuthority, nil
+}
+
+// validTagAuthority checks "HOST,DATE": a lower-case DNS name (or an email
+// address, which RFC 4151 allows too) and a valid tag date.
+func validTagAuthority(s string) bool {
+	name, date, ok := strings.Cut(s, ",")
+	if !ok || name == "" || !validTagDate(date) {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '@') {
+			return false
+		}
+	}
+	return true
 }
 
 func validTagDate(s string) bool {

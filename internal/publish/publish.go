@@ -26,7 +26,12 @@ type Store interface {
 	Categories(ctx context.Context) ([]string, error)
 	SetRelated(ctx context.Context, id string, rel []article.Related) error
 	Related(ctx context.Context, id string, k int) ([]article.Article, error)
+	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
 }
+
+// SettingTagAuthority is the store setting that keeps the authority of the
+// feeds' item ids (tag:AUTHORITY:articles/ID) from the first build on.
+const SettingTagAuthority = "feeds.tag_authority"
 
 // Options configure a Publisher.
 type Options struct {
@@ -46,7 +51,7 @@ type Publisher struct {
 	st   Store
 	o    Options
 	log  *slog.Logger
-	mu   sync.Mutex // guards index and loaded
+	mu   sync.Mutex // guards ix, init and o.Feeds.TagAuthority
 	ix   *arabic.Index
 	init bool
 }
@@ -239,11 +244,39 @@ func (p *Publisher) Build(ctx context.Context) (*feeds.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := feeds.Build(p.o.Feeds, in)
+	fo, err := p.feedOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set, err := feeds.Build(fo, in)
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	return set, nil
+}
+
+// feedOptions are the feed options with the tag: authority the store
+// recorded at the first build (this build's default when there was none):
+// item ids stay the same when site.base_url moves to another host.
+func (p *Publisher) feedOptions(ctx context.Context) (feeds.Options, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.o.Feeds.TagAuthority != "" {
+		return p.o.Feeds, nil
+	}
+	def, err := feeds.DefaultTagAuthority(p.o.Feeds)
+	if err != nil {
+		return p.o.Feeds, fmt.Errorf("publish: %w", err)
+	}
+	auth, err := p.st.PutSettingIfAbsent(ctx, SettingTagAuthority, def)
+	if err != nil {
+		return p.o.Feeds, fmt.Errorf("publish: item id authority: %w", err)
+	}
+	if auth != def {
+		p.log.Info("item ids keep their first authority", "tag_authority", auth, "site.base_url", p.o.Feeds.BaseURL)
+	}
+	p.o.Feeds.TagAuthority = auth
+	return p.o.Feeds, nil
 }
 
 // Input reads what the feeds hold from the store: the newest feeds.items

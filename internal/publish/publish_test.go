@@ -183,3 +183,44 @@ func TestTxtArabicDateLine(t *testing.T) {
 		}
 	}
 }
+
+// TestItemIDsSurviveDomainMove: the tag: authority of item ids is recorded
+// at the first build; after site.base_url moves to another host the links
+// follow it but every id stays the same, so readers see nothing new.
+func TestItemIDsSurviveDomainMove(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "politics-summit.txt")
+	if _, err := publish.New(st, options(50)).Import(ctx, []string{src}, nil); err != nil {
+		t.Fatal(err)
+	}
+	idsOf := func(baseURL string) (ids []string, body string) {
+		t.Helper()
+		o := options(50)
+		o.Feeds.BaseURL = baseURL
+		set, err := publish.New(st, o).Build(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := set.Get("/atom.xml")
+		body = string(f.Body)
+		for _, part := range strings.Split(body, "<id>")[1:] {
+			ids = append(ids, part[:strings.Index(part, "</id>")])
+		}
+		return ids, body
+	}
+	before, _ := idsOf("https://nashra.example")
+	after, body := idsOf("https://news.example.org")
+	if len(before) < 2 || strings.Join(before, " ") != strings.Join(after, " ") {
+		t.Errorf("ids changed with the domain:\nbefore %q\nafter  %q", before, after)
+	}
+	if !strings.HasPrefix(after[0], "tag:nashra.example,2026:") {
+		t.Errorf("feed id %q does not keep the first authority", after[0])
+	}
+	if !strings.Contains(body, `href="https://news.example.org/`) {
+		t.Error("links do not follow the new base URL")
+	}
+	if got, err := st.GetSetting(ctx, publish.SettingTagAuthority); err != nil || got != "nashra.example,2026" {
+		t.Errorf("recorded authority = %q, %v", got, err)
+	}
+}
