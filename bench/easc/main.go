@@ -1,27 +1,22 @@
 // Command easc evaluates nashra's Arabic summaries and related-article index
-// on the Essex Arabic Summaries Corpus (EASC): ROUGE-1 and ROUGE-2 F against
-// the five MTurk references of each article, and P@1 / P@3 of related
-// articles (same topic = same file-name prefix), beside the Lead and Random
-// baselines. Odd-numbered topic folders are the tuning half, even-numbered
-// ones the held-out half; both are printed.
+// on the Essex Arabic Summaries Corpus (EASC), beside the Lead and Random
+// baselines, in one run:
+//
+//   - summaries: ROUGE-1 and ROUGE-2 F against the five MTurk references of
+//     each article, the length ratio, the summaries over 1.5× the asked
+//     length and those opening with a sentence that leans on an earlier one;
+//   - related articles (same topic = same file-name prefix): P@1 / P@3 of
+//     the plain ranking, and with the default floor the share of the links
+//     shown that are same-topic and the share of articles with a link, and
+//     the curve of those two over the floor that chose it.
+//
+// Odd-numbered topic folders are the tuning half, even-numbered ones the
+// held-out half; both are printed, and choices are made on the odd half.
 //
 //	go run ./bench/easc [-easc DIR] [-seeds N]
-//	go run ./bench/easc -train [-out internal/arabic/summary_weights.go] [-label binary|sq] [-fit listwise] [-clauses] [-topic K]
-//	go run ./bench/easc -explore-lex            (summaries: a learned word-level prior, odd CV)
-//	go run ./bench/easc -oracle [-clauses]      (summaries chosen with the true labels)
-//	go run ./bench/easc -explore | -explore-more [-only NAME] | -explore-ltr | -bytopic   (related variants)
-//	go run ./bench/easc -explore-lsa | -explore-snn | -explore-hub | -explore-fields | -explore-leadw   (re-ranks and weights of the index)
-//
-// Choices are made on the odd half only; the even half is printed as the
-// held-out figure, not to choose by.
-//
-// The "×len" column is the mean ratio of the summary's length to the asked
-// one: ROUGE F averaged over references of very different lengths rewards
-// longer summaries, so figures are only comparable at the same ratio.
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,35 +51,9 @@ func main() {
 func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("easc", flag.ContinueOnError)
 	dir := fs.String("easc", "", "EASC folder (default ../shared/data/easc from the module root)")
-	seeds := fs.Int("seeds", 20, "random baseline: number of seeds averaged")
-	doTrain := fs.Bool("train", false, "learn the summary model on the odd topics (cross-validated inside them)")
-	doExplore := fs.Bool("explore", false, "related: compare similarity variants by a full scan (choose on the odd column only)")
-	doOracle := fs.Bool("oracle", false, "summaries: upper bound with the true labels")
-	onlyRe = fs.String("only", "", "with -explore-more: only variants whose name contains this")
-	fs.StringVar(&labelMode, "label", "", "with -train: training label (\"\" bigram share, binary, sq)")
-	fs.BoolVar(&clauseUnits, "clauses", false, "with -train or -oracle: split sentences at commas into clause units (measurement only; not what Summarize does)")
-	doTopics := fs.Bool("bytopic", false, "related: P@3 of the index by topic, odd queries")
-	doLTR := fs.Bool("explore-ltr", false, "related: logistic combination of field similarities learned on the odd queries")
-	doLSA := fs.Bool("explore-lsa", false, "related: LSA / random-indexing / concept-indexing re-rank of the index's candidates (choose on the odd column only)")
-	doSNN := fs.Bool("explore-snn", false, "related: shared / mutual nearest-neighbour re-rank of the index's candidates (choose on the odd column only)")
-	doFields := fs.Bool("explore-fields", false, "related: field and feedback weights through the index (choose on the odd column only)")
-	doLex := fs.Bool("explore-lex", false, "summaries: cross-validate a learned word-level prior (odd half only)")
-	doHub := fs.Bool("explore-hub", false, "related: hubness-reduction re-rank of the index's candidates (choose on the odd column only)")
-	doLead := fs.Bool("explore-leadw", false, "related: the article's lead weighted like a title (choose on the odd column only)")
-	doMore := fs.Bool("explore-more", false, "related: further variants against the defaults (full scan; choose on the odd column only)")
-	outFile := fs.String("out", "", "with -train: write the weights to this Go file")
-	fs.IntVar(&indexOpts.QueryTerms, "qterms", indexOpts.QueryTerms, "related: query stems looked up (0 = all)")
-	fs.IntVar(&indexOpts.Feedback, "fb", indexOpts.Feedback, "related: feedback documents")
-	fs.Float64Var(&indexOpts.FeedbackWeight, "fbw", indexOpts.FeedbackWeight, "related: feedback weight")
-	fs.Float64Var(&indexOpts.TitleWeight, "tw", indexOpts.TitleWeight, "related: title weight")
-	fs.Float64Var(&indexOpts.Duplicate, "dup", indexOpts.Duplicate, "related: near-duplicate containment threshold (0 = off)")
-	fs.IntVar(&topicK, "topic", 0, "with -train or -oracle: add topic-level sentence features from the article's K best related articles (corpus archive)")
-	fit := fs.String("fit", "logistic", "with -train: learner (logistic, listwise)")
+	seeds := fs.Int("seeds", 20, "random baselines: number of seeds averaged")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *fit == "listwise" {
-		fitFn = fitListwise
 	}
 	if *dir == "" {
 		root, err := moduleRoot()
@@ -105,151 +74,89 @@ func run(args []string, out io.Writer) error {
 			even = append(even, a)
 		}
 	}
-	if topicK > 0 {
-		ix := arabic.NewIndexWith(indexOpts)
-		text := map[string]string{}
-		for _, a := range arts {
-			ix.Add(arabic.Doc{ID: a.id, Text: a.text})
-			text[a.id] = a.text
-		}
-		topicRelated = func(a *article) []string {
-			var out []string
-			for _, m := range ix.Related(a.id, topicK) {
-				out = append(out, text[m.ID])
-			}
-			return out
-		}
-	}
-	if *doLex {
-		exploreLexicon(out, odd, even)
-		return nil
-	}
-	if *doOracle {
-		oracle(out, odd, even)
-		return nil
-	}
-	if *doTopics {
-		byTopic(out, arts, odd, "odd")
-		return nil
-	}
-	if *doLTR {
-		exploreLTR(out, arts, odd, even)
-		return nil
-	}
-	if *doLSA {
-		exploreLSARerank(out, arts, odd, even)
-		return nil
-	}
-	if *doFields {
-		exploreFields(out, arts, odd, even)
-		return nil
-	}
-	if *doLead {
-		exploreLead(out, arts, odd, even)
-		return nil
-	}
-	if *doHub {
-		exploreHubness(out, arts, odd, even)
-		return nil
-	}
-	if *doSNN {
-		exploreSNN(out, arts, odd, even)
-		return nil
-	}
-	if *doMore {
-		exploreMore(out, arts, odd, even)
-		return nil
-	}
-	if *doExplore {
-		explore(out, arts, odd, even)
-		return nil
-	}
-	if *doTrain {
-		return train(odd, even, out, *outFile)
-	}
 	fmt.Fprintf(out, "EASC: %d articles (%d odd = tuning, %d even = held out), %s\n\n", len(arts), len(odd), len(even), *dir)
-	fmt.Fprintf(out, "Summaries: ROUGE F vs 5 MTurk references, length = mean reference length\n")
-	fmt.Fprintf(out, "%-22s %-24s %-24s %-24s\n", "method", "odd R1 / R2 ×len", "even R1 / R2 ×len *", "all R1 / R2 ×len")
+	summaries(out, arts, odd, even, *seeds)
+	fmt.Fprintln(out)
+	related(out, arts, odd, even, *seeds)
+	fmt.Fprintln(out)
+	if f := floorCurve(out, arts, odd, even); f != arabic.DefaultMinScore {
+		fmt.Fprintf(out, "NOTE: the curve chooses %.2f, arabic.DefaultMinScore is %.2f\n", f, arabic.DefaultMinScore)
+	}
+	return nil
+}
+
+// summaries prints ROUGE-1 / ROUGE-2 F, the length ratio, the count of
+// summaries over 1.5× the asked length and the count opening with a
+// dependent sentence, for nashra and the baselines, on each half.
+func summaries(out io.Writer, arts, odd, even []*article, seeds int) {
+	fmt.Fprintf(out, "Summaries: ROUGE F vs 5 MTurk references, length = mean reference length;\n")
+	fmt.Fprintf(out, "  >1.5 = summaries over 1.5x that length, dep = summaries opening with a dependent sentence\n")
+	fmt.Fprintf(out, "%-20s %-32s %-32s %-32s\n", "method", "odd R1 / R2 ×len >1.5 dep", "even * R1 / R2 ×len >1.5 dep", "all R1 / R2 ×len >1.5 dep")
 	methods := []struct {
 		name string
-		f    func(a *article, seed int) []string
+		f    func(a *article, seed int) string
 		runs int
 	}{
-		{"nashra", func(a *article, _ int) []string {
-			sents, paras := arabic.SentenceParagraphs(a.text)
-			return pick(a, arabic.DefaultSummaryModel.Select("", sents, paras, a.words))
-		}, 1},
-		{"Lead (sentences)", func(a *article, _ int) []string { return leadSentences(a) }, 1},
-		{"Lead (words)", func(a *article, _ int) []string { return leadWords(a) }, 1},
-		{"Lead (words ×1.3)", func(a *article, _ int) []string {
-			b := *a
-			b.words = a.words * 13 / 10
-			return leadWords(&b)
-		}, 1},
-		{"Random (sentences)", func(a *article, seed int) []string { return randomSentences(a, seed) }, *seeds},
+		{"nashra", func(a *article, _ int) string { return arabic.Summarize("", a.text, a.words) }, 1},
+		{"Lead (sentences)", func(a *article, _ int) string { return leadSentences(a) }, 1},
+		{"Lead (words)", func(a *article, _ int) string { return leadWords(a) }, 1},
+		{"Random (sentences)", randomSentences, seeds},
 	}
 	for _, m := range methods {
 		var cells []string
 		for _, half := range [][]*article{odd, even, arts} {
-			var r1, r2, ratio float64
+			var r1, r2, ratio, over, dep float64
 			for s := 0; s < m.runs; s++ {
-				a1, a2, lr := rougeSet(half, func(a *article) []string { return m.f(a, s) })
-				r1 += a1
-				r2 += a2
-				ratio += lr
+				st := rougeSet(half, func(a *article) string { return m.f(a, s) })
+				r1 += st.r1
+				r2 += st.r2
+				ratio += st.ratio
+				over += float64(st.over)
+				dep += float64(st.dep)
 			}
 			k := float64(m.runs)
-			cells = append(cells, fmt.Sprintf("%.3f / %.3f ×%.2f", r1/k, r2/k, ratio/k))
+			cells = append(cells, fmt.Sprintf("%.3f / %.3f ×%.2f %3.0f %4.1f", r1/k, r2/k, ratio/k, over/k, dep/k))
 		}
-		fmt.Fprintf(out, "%-22s %-24s %-24s %-24s\n", m.name, cells[0], cells[1], cells[2])
+		fmt.Fprintf(out, "%-20s %-32s %-32s %-32s\n", m.name, cells[0], cells[1], cells[2])
 	}
-	fmt.Fprintln(out)
-	related(out, arts, odd, even, *seeds)
-	fmt.Fprintln(out)
-	floorCurve(out, arts, odd, even)
-	return nil
 }
 
-// pick returns the normalised tokens of the chosen sentences.
-func pick(a *article, idx []int) []string {
-	sents := arabic.Sentences(a.text)
-	var toks []string
-	for _, i := range idx {
-		toks = append(toks, arabic.Tokens(sents[i])...)
-	}
-	return toks
-}
-
-func leadSentences(a *article) []string {
-	var toks []string
+// leadSentences is the Lead baseline: the first sentences, whole, while
+// each brings the length closer to the asked one.
+func leadSentences(a *article) string {
+	var parts []string
+	n := 0
 	for _, s := range arabic.Sentences(a.text) {
-		t := arabic.Tokens(s)
-		if len(toks) > 0 && len(toks)+len(t)-a.words > a.words-len(toks) {
+		t := len(arabic.Tokens(s))
+		if n > 0 && n+t-a.words > a.words-n {
 			break
 		}
-		toks = append(toks, t...)
-		if len(toks) >= a.words {
+		parts = append(parts, s)
+		n += t
+		if n >= a.words {
 			break
 		}
 	}
-	return toks
+	return strings.Join(parts, " ")
 }
 
-func leadWords(a *article) []string {
+// leadWords is the first words of the text, cut at the asked length.
+func leadWords(a *article) string {
 	t := arabic.Tokens(a.text)
 	if len(t) > a.words {
 		t = t[:a.words]
 	}
-	return t
+	return strings.Join(t, " ")
 }
 
-func randomSentences(a *article, seed int) []string {
+// randomSentences takes sentences in a random order while they bring the
+// length closer to the asked one, and prints them in the text's order.
+func randomSentences(a *article, seed int) string {
 	sents := arabic.Sentences(a.text)
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(a.num)))
-	order := r.Perm(len(sents))
 	var idx []int
 	total := 0
-	for _, i := range order {
+	for _, i := range r.Perm(len(sents)) {
 		w := len(arabic.Tokens(sents[i]))
 		if total > 0 && total+w-a.words > a.words-total {
 			continue
@@ -261,25 +168,45 @@ func randomSentences(a *article, seed int) []string {
 		}
 	}
 	sort.Ints(idx)
-	return pick(a, idx)
+	parts := make([]string, len(idx))
+	for j, i := range idx {
+		parts[j] = sents[i]
+	}
+	return strings.Join(parts, " ")
+}
+
+type summaryStats struct {
+	r1, r2, ratio float64 // means over the articles
+	over, dep     int     // summaries over 1.5× the length; opening with a dependent sentence
 }
 
 // rougeSet averages ROUGE-1 and ROUGE-2 F over articles (each the mean over
-// its references), and the ratio of the summary's length to the asked one.
-func rougeSet(arts []*article, summarize func(*article) []string) (r1, r2, ratio float64) {
+// its references) and the ratio of the summary's length to the asked one,
+// and counts the summaries over 1.5× that length and
+// those whose first sentence depends on an earlier one.
+func rougeSet(arts []*article, summarize func(*article) string) summaryStats {
+	var st summaryStats
 	for _, a := range arts {
-		sum := summarize(a)
-		ratio += float64(len(sum)) / float64(a.words)
+		text := summarize(a)
+		sum := arabic.Tokens(text)
+		st.ratio += float64(len(sum)) / float64(a.words)
+		if len(sum) > a.words*3/2 {
+			st.over++
+		}
+		if arabic.DependsOnPrevious(text) {
+			st.dep++
+		}
 		var f1, f2 float64
 		for _, ref := range a.refs {
 			f1 += rougeF(sum, ref, 1)
 			f2 += rougeF(sum, ref, 2)
 		}
-		r1 += f1 / float64(len(a.refs))
-		r2 += f2 / float64(len(a.refs))
+		st.r1 += f1 / float64(len(a.refs))
+		st.r2 += f2 / float64(len(a.refs))
 	}
 	n := float64(len(arts))
-	return r1 / n, r2 / n, ratio / n
+	st.r1, st.r2, st.ratio = st.r1/n, st.r2/n, st.ratio/n
+	return st
 }
 
 func ngrams(toks []string, n int) map[string]int {
@@ -381,5 +308,3 @@ func moduleRoot() (string, error) {
 		d = p
 	}
 }
-
-var _ = bufio.NewReader

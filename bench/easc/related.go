@@ -10,13 +10,12 @@ import (
 	"github.com/nashra/nashra/internal/arabic"
 )
 
+// indexOpts are the options of the index measured: the defaults.
+var indexOpts = arabic.DefaultIndexOptions
+
 // related prints P@1 and P@3 of related articles: for every article of a
 // half, the share of its top 1 / top 3 in the same topic. The archive is
 // the whole corpus (all 153 articles); a second table uses each half alone.
-var indexOpts = arabic.DefaultIndexOptions
-
-var onlyRe *string
-
 func related(out io.Writer, all, odd, even []*article, seeds int) {
 	fmt.Fprintf(out, "Related: P@1 / P@3 (same topic = same file-name prefix)\n")
 	fmt.Fprintf(out, "%-34s %-14s %-14s %-14s\n", "method (archive)", "odd", "even *", "all")
@@ -27,7 +26,9 @@ func related(out io.Writer, all, odd, even []*article, seeds int) {
 	}
 	methods := []method{
 		{"nashra index", func(pool []*article) func(*article, int) []string {
-			ix := arabic.NewIndexWith(indexOpts)
+			o := indexOpts
+			o.MinScore = 0 // the plain ranking
+			ix := arabic.NewIndexWith(o)
 			for _, a := range pool {
 				ix.Add(arabic.Doc{ID: a.id, Text: a.text})
 			}
@@ -156,47 +157,12 @@ func tfidfCosine(pool []*article) func(*article, int) []string {
 	}
 }
 
-// byTopic prints the index's P@3 for each topic, over the queries of one
-// half, and the most frequent wrong neighbours (-bytopic).
-func byTopic(out io.Writer, all, queries []*article, half string) {
-	ix := arabic.NewIndexWith(indexOpts)
+func byIDs(all []*article) map[string]*article {
+	m := map[string]*article{}
 	for _, a := range all {
-		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+		m[a.id] = a
 	}
-	byID := byIDs(all)
-	hit := map[string]float64{}
-	cnt := map[string]int{}
-	conf := map[string]int{}
-	for _, a := range queries {
-		cnt[a.topic]++
-		for _, m := range ix.Related(a.id, 3) {
-			if t := byID[m.ID].topic; t == a.topic {
-				hit[a.topic] += 1.0 / 3
-			} else {
-				conf[a.topic+" → "+t]++
-			}
-		}
-	}
-	var ts []string
-	for t := range cnt {
-		ts = append(ts, t)
-	}
-	sort.Strings(ts)
-	fmt.Fprintf(out, "P@3 by topic, %s queries, the whole corpus as archive\n", half)
-	for _, t := range ts {
-		fmt.Fprintf(out, "%-24s %2d queries  P@3 %.2f\n", t, cnt[t], hit[t]/float64(cnt[t]))
-	}
-	var cs []string
-	for c := range conf {
-		cs = append(cs, c)
-	}
-	sort.Slice(cs, func(i, j int) bool { return conf[cs[i]] > conf[cs[j]] || conf[cs[i]] == conf[cs[j]] && cs[i] < cs[j] })
-	fmt.Fprintf(out, "wrong neighbours (query topic → neighbour topic), 3 or more:\n")
-	for _, c := range cs {
-		if conf[c] >= 3 {
-			fmt.Fprintf(out, "  %-44s %d\n", c, conf[c])
-		}
-	}
+	return m
 }
 
 // linkSets returns, for every article, the index's related list (k 3, the
@@ -241,19 +207,36 @@ func shown(queries []*article, byID map[string]*article, links map[string][]arab
 	return prec, float64(covered) / q, float64(n) / q
 }
 
-// floorCurve prints, for floors from 0 up, the shown links' precision and
-// the coverage on both halves, and returns the floor chosen on the odd
-// half: the lowest at which at least 90% of the links shown are
-// same-topic (the odd column only; the even one is printed, not used).
+// floorCurve prints the links shown with the default floor beside the
+// baselines (which show their top 3 whatever the score), then, for floors
+// from 0 up, the shown links' precision and the coverage on both halves,
+// and returns the floor chosen on the odd half: the lowest at which at
+// least 90% of the links shown are same-topic (the odd column only; the
+// even one is printed, not used).
 func floorCurve(out io.Writer, all, odd, even []*article) float64 {
 	o := indexOpts
 	o.MinScore = 0
 	links := linkSets(all, o)
 	byID := byIDs(all)
-	fmt.Fprintf(out, "Related floor curve (index, corpus archive, k 3): same-topic share of links shown / share of articles with a link / links per article\n")
-	fmt.Fprintf(out, "%-8s %-22s %-22s\n", "floor", "odd", "even *")
+	fmt.Fprintf(out, "Related links shown (k 3, corpus archive): same-topic share of the links shown / share of articles with a link / links per article\n")
+	fmt.Fprintf(out, "%-34s %-22s %-22s\n", "method", "odd", "even *")
+	p1, c1, m1 := shown(odd, byID, links, indexOpts.MinScore)
+	p2, c2, m2 := shown(even, byID, links, indexOpts.MinScore)
+	fmt.Fprintf(out, "%-34s %.3f / %.3f / %.2f    %.3f / %.3f / %.2f\n", fmt.Sprintf("nashra (floor %.2f)", indexOpts.MinScore), p1, c1, m1, p2, c2, m2)
+	tf := tfidfCosine(all)
+	_, t1 := precision(odd, byID, tf)
+	_, t2 := precision(even, byID, tf)
+	fmt.Fprintf(out, "%-34s %.3f / 1.000 / 3.00    %.3f / 1.000 / 3.00\n", "TF-IDF cosine (tokens), no floor", t1, t2)
+	var r1, r2 float64
+	for s := 0; s < 20; s++ {
+		_, a := precision(odd, byID, randomRelated(all, s))
+		_, b := precision(even, byID, randomRelated(all, s))
+		r1, r2 = r1+a/20, r2+b/20
+	}
+	fmt.Fprintf(out, "%-34s %.3f / 1.000 / 3.00    %.3f / 1.000 / 3.00\n", "Random, no floor", r1, r2)
+	fmt.Fprintf(out, "\nThe floor's curve (nashra index, as above):\n%-8s %-22s %-22s\n", "floor", "odd", "even *")
 	chosen := -1.0
-	for i := 0; i <= 30; i++ {
+	for i := 0; i <= 20; i++ {
 		f := float64(i) / 100
 		p1, c1, m1 := shown(odd, byID, links, f)
 		p2, c2, m2 := shown(even, byID, links, f)

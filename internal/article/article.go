@@ -1,6 +1,6 @@
 // Package article holds the Article model and turns article files (.txt, .md,
-// .html, .json) into clean, sanitised Articles. It imports nothing else of
-// nashra's.
+// .html, .json) into clean, sanitised Articles. Of nashra's packages it
+// imports only internal/arabic (sentences and the default summary).
 package article
 
 import (

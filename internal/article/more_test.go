@@ -208,33 +208,6 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
-func TestLeadSummary(t *testing.T) {
-	long := strings.Repeat("كلمة ", 100) + "نهاية."
-	tests := []struct{ name, text, want string }{
-		{"whole sentences up to 60 words",
-			"العنوان الفرعي\n\n" + strings.Repeat("ك ", 29) + "أولى. " + strings.Repeat("ك ", 29) + "ثانية. جملة ثالثة لا تدخل.",
-			strings.Repeat("ك ", 29) + "أولى. " + strings.Repeat("ك ", 29) + "ثانية."},
-		{"bullets and headings skipped", "أهم النقاط\n\n• بند أول.\n• بند ثانٍ.\n\nالفقرة الأولى هنا؟ نعم هنا.", "الفقرة الأولى هنا؟ نعم هنا."},
-		{"only bullets", "• بند أول.\n• بند ثانٍ.", "بند أول. بند ثانٍ."},
-		{"long first sentence cut", long, strings.TrimSpace(strings.Repeat("كلمة ", 60)) + " …"},
-		{"decimal and abbreviation", "ارتفع السهم 3.5 في المئة في U.S. اليوم. ثم هبط.", "ارتفع السهم 3.5 في المئة في U.S. اليوم. ثم هبط."},
-		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		if got := LeadSummary("", tt.text); got != tt.want {
-			t.Errorf("%s: LeadSummary = %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
-func TestSentences(t *testing.T) {
-	got := Sentences("قال: «انتهى الأمر.» ثم غادر! هل عاد؟ لا…\nسطر بلا نقطة")
-	want := []string{"قال: «انتهى الأمر.»", "ثم غادر!", "هل عاد؟", "لا…", "سطر بلا نقطة"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Sentences = %q, want %q", got, want)
-	}
-}
-
 // BenchmarkParseFile measures one pass over a fixture of each format.
 func BenchmarkParseFile(b *testing.B) {
 	files := []string{"politics-summit.txt", "economy-oil.md", "sports-final.html", "news.json"}

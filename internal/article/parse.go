@@ -25,7 +25,7 @@ type Options struct {
 	// UTC when nil.
 	Location *time.Location
 	// Summarize makes the summary of an article that has no explicit one.
-	// When nil, LeadSummary is used.
+	// When nil, DefaultSummary is used.
 	Summarize func(title, text string) string
 	// DateLine reads a .txt date line written in words, such as
 	// "الخميس 27 نوفمبر 2026" or a Hijri date; ok is false for a line that
@@ -48,7 +48,7 @@ func (o Options) withDefaults() Options {
 		o.Location = time.UTC
 	}
 	if o.Summarize == nil {
-		o.Summarize = LeadSummary
+		o.Summarize = DefaultSummary
 	}
 	return o
 }
