@@ -30,6 +30,12 @@ func openQueue(ctx context.Context, a *app, cfg *config.Config, b *backend.Backe
 	}
 	if withScheduler {
 		qo.Schedule = cfg.Digest.Schedule
+		src, err := a.sourceService(ctx, cfg, b)
+		if err != nil {
+			tr.Close()
+			return nil, nil, err
+		}
+		qo.Sources, qo.SourceWorkers = sourceJobs{src}, cfg.Sources.Workers
 	}
 	q, err := b.NewQueue(svc, qo)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/metrics"
+	"github.com/nashra/nashra/internal/source"
 )
 
 // app carries what every command shares: the config file flag, the loaded
@@ -26,6 +27,8 @@ type app struct {
 	log *slog.Logger
 	// metrics is this process's Prometheus metrics (see nodeMetrics).
 	metrics *metrics.Metrics
+	// sources is the source service of serve and worker (sourceService).
+	sources *source.Service
 }
 
 // config loads, defaults and validates the configuration once.

@@ -90,6 +90,39 @@ func sourceParseOptions(cfg *config.Config) article.Options {
 	return o
 }
 
+// sourceService is the process's source service, built once: the queue's
+// fetch jobs and the WebSub callbacks of serve share it.
+func (a *app) sourceService(ctx context.Context, cfg *config.Config, st store.Store) (*source.Service, error) {
+	if a.sources != nil {
+		return a.sources, nil
+	}
+	svc, err := newSourceService(ctx, a, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	a.sources = svc
+	return svc, nil
+}
+
+// sourceJobs adapts the source service to the queue's fetch jobs: a fetch
+// that fails is the source's state (its backoff schedules the next), not
+// a job error; only store errors fail the job.
+type sourceJobs struct{ svc *source.Service }
+
+func (j sourceJobs) DueSources(ctx context.Context) ([]int64, error) { return j.svc.Due(ctx) }
+
+func (j sourceJobs) FetchSource(ctx context.Context, id int64) error {
+	r, err := j.svc.FetchID(ctx, id)
+	switch {
+	case errors.Is(err, source.ErrBusy), errors.Is(err, store.ErrNotFound):
+		return nil // fetched by this process right now, or removed since
+	case err != nil:
+		return err
+	}
+	j.svc.Log(r)
+	return nil
+}
+
 func cfgName(cfg *config.Config) string {
 	if cfg.File == "" {
 		return "config"

@@ -33,14 +33,19 @@ func dateLine(cfg *config.Config) func(time.Time) string {
 }
 
 // newWebServer wires the HTTP handler: feeds from memory, article pages,
-// the web copy of editions, health checks, and the subscription pages
-// (whose confirmation emails go through a transport closed when ctx ends).
+// the web copy of editions, health checks, the subscription pages (whose
+// confirmation emails go through a transport closed when ctx ends) and the
+// WebSub callbacks of the sources.
 func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, fh *feeds.Handler) (http.Handler, error) {
 	tmpl, err := templates.New(cfg.Digest.Templates)
 	if err != nil {
 		return nil, err
 	}
 	subPages, err := newSubscribePages(ctx, a, cfg, st, tmpl)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := a.sourceService(ctx, cfg, st)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +61,10 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 		DateLine:   dateLine(cfg),
 		IsNotFound: func(err error) bool { return errors.Is(err, store.ErrNotFound) },
 		Log:        a.log,
-		Routes:     subPages.Routes,
+		Routes: func(mux *http.ServeMux) {
+			subPages.Routes(mux)
+			mux.Handle("/websub/", sources.Handler()) // WebSub callbacks of the sources
+		},
 		// Feeds are served from memory and need no deadline of their own.
 		RequestTimeout: cfg.Server.RequestTimeout,
 		Related: func(ctx context.Context, id string) []web.Link {

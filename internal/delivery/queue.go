@@ -108,7 +108,11 @@ type QueueOptions struct {
 	// OnDelivered, when set, is told the outcome of every send attempt
 	// (progress bars, metrics).
 	OnDelivered func(SendArgs, Outcome)
-	Log         *slog.Logger
+	// Sources, when set, adds the source fetch jobs (sources queue) with
+	// SourceWorkers concurrent fetches (default 1).
+	Sources       Sources
+	SourceWorkers int
+	Log           *slog.Logger
 }
 
 // Queue is nashra's River client with its workers.
@@ -259,6 +263,9 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 				// window: name the edition by the day it was cut, today.
 				return EditionArgs{Date: now().In(loc).Format(digest.DayLayout)}, nil
 			}, &river.PeriodicJobOpts{ID: "nashra_daily_edition"})}
+	}
+	if err := q.addSourceJobs(workers, cfg); err != nil {
+		return nil, err
 	}
 	c, err := river.NewClient(d, cfg)
 	if err != nil {

@@ -482,3 +482,19 @@ func itemHash(it Item, src *store.Source) string {
 func ArticleKey(src *store.Source, itemKey string) string {
 	return "source:" + src.Key + "#" + itemKey
 }
+
+// Log writes one line about a fetch result to the service's log.
+func (s *Service) Log(r Result) {
+	switch {
+	case r.Err != nil:
+		s.o.Log.Warn("source fetch failed", "source", r.Source.URL, "errors", r.Source.Errors, "next", r.Source.NextFetch, "err", r.Err)
+	case r.New+r.Updated > 0 || len(r.Errors) > 0:
+		s.o.Log.Info("source fetched", "source", r.Source.URL, "new", r.New, "updated", r.Updated,
+			"unchanged", r.Unchanged, "skipped", r.Skipped, "pending", r.Pending)
+		for _, e := range r.Errors {
+			s.o.Log.Warn("source item", "source", r.Source.URL, "err", e)
+		}
+	default:
+		s.o.Log.Debug("source fetched", "source", r.Source.URL, "not_modified", r.NotModified)
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// TestSourcesEndToEnd: a source added with the command line is fetched by
+// serve's queue, its items reach /feed.xml and the edition of their day,
+// and fetching it again unchanged adds nothing and rebuilds nothing.
+func TestSourcesEndToEnd(t *testing.T) {
+	feed, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "internal", "source", "testdata", "rss-ar.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits, notModified atomic.Int32
+	var ua atomic.Value
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		ua.Store(r.Header.Get("User-Agent"))
+		if r.Header.Get("If-None-Match") == `"rss-1"` {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"rss-1"`)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		_, _ = w.Write(feed)
+	}))
+	defer origin.Close()
+
+	addr := freeAddr(t)
+	cfgPath, dir := feedSite(t, addr)
+	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, "sources:\n  allow_private: true\n  per_host_interval: 0s\n")
+	f.Close()
+
+	out, _, err := run(t, "--config", cfgPath, "sources", "add", origin.URL+"/rss.xml", "--name", "صحيفة المثال")
+	if err != nil || !strings.Contains(out, "source 1 added") {
+		t.Fatalf("sources add: %q, %v", out, err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var errOut bytes.Buffer
+	go func() {
+		root := newRootCmd(&bytes.Buffer{}, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v\n%s", err, errOut.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	base := "http://" + addr
+	var body []byte
+	waitFor(t, 30*time.Second, func() bool {
+		res, err := http.Get(base + "/feed.xml")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(res.Body)
+		body = b.Bytes()
+		return bytes.Contains(body, []byte("البنك المركزي يرفع سعر الفائدة ربع نقطة"))
+	})
+	if !bytes.Contains(body, []byte("المنتخب يتأهل إلى نهائي كأس العرب")) {
+		t.Errorf("/feed.xml lacks the second item:\n%s", body)
+	}
+	if bytes.Contains(body, []byte("<script")) {
+		t.Errorf("/feed.xml carries the item's script")
+	}
+	if got, _ := ua.Load().(string); !strings.HasPrefix(got, "nashra/") || !strings.Contains(got, "http://"+addr) {
+		t.Errorf("User-Agent %q: want nashra, its version and site.base_url", got)
+	}
+
+	// The next edition (the items' day) has both stories.
+	out, _, err = run(t, "--config", cfgPath, "digest", "preview", "--date", "2026-12-01", "--format", "json")
+	if err != nil {
+		t.Fatalf("digest preview: %v", err)
+	}
+	for _, title := range []string{"البنك المركزي يرفع سعر الفائدة ربع نقطة", "المنتخب يتأهل إلى نهائي كأس العرب"} {
+		if !strings.Contains(out, title) {
+			t.Errorf("edition lacks %q:\n%s", title, out)
+		}
+	}
+
+	// Fetched again, unchanged: no article added or changed, no rebuild.
+	res0, _ := httpDo(t, "GET", base+"/feed.xml", nil)
+	etag := res0.Header.Get("ETag")
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before, _ := st.LastChange(context.Background())
+	out, _, err = run(t, "--config", cfgPath, "sources", "fetch", "--once")
+	if err != nil || !strings.Contains(out, "not modified") {
+		t.Fatalf("sources fetch again: %q, %v", out, err)
+	}
+	if notModified.Load() == 0 {
+		t.Error("the second fetch did not send the ETag")
+	}
+	time.Sleep(600 * time.Millisecond) // three watch intervals
+	after, _ := st.LastChange(context.Background())
+	res1, _ := httpDo(t, "GET", base+"/feed.xml", nil)
+	if !before.Equal(after) || res1.Header.Get("ETag") != etag {
+		t.Errorf("unchanged fetch: last change %s -> %s, feed ETag %s -> %s", before, after, etag, res1.Header.Get("ETag"))
+	}
+	if n, _ := st.CountArticles(context.Background()); n != 2 {
+		t.Errorf("%d articles, want 2", n)
+	}
+	out, _, _ = run(t, "--config", cfgPath, "sources", "list")
+	if !strings.Contains(out, "صحيفة المثال") || !strings.Contains(out, " ok ") || !strings.Contains(out, " 2 ") {
+		t.Errorf("sources list:\n%s", out)
+	}
+}
