@@ -65,7 +65,9 @@ func (w *sourceFetchWorker) Work(ctx context.Context, job *river.Job[SourceFetch
 }
 
 // Timeout leaves room for a sitemap whose pages are fetched one by one.
-func (w *sourceFetchWorker) Timeout(*river.Job[SourceFetchArgs]) time.Duration { return 30 * time.Minute }
+func (w *sourceFetchWorker) Timeout(*river.Job[SourceFetchArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 type sourcesDueWorker struct {
 	river.WorkerDefaults[SourcesDueArgs]
