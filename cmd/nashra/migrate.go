@@ -26,7 +26,12 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "store migrated (%d applied by this run at most), queue migrated\n", before)
-			return nil
+			b, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			return reportMerges(ctx, cmd.OutOrStdout(), b)
 		},
 	}
 }

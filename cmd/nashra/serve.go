@@ -60,6 +60,9 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 		return err
 	}
 	defer st.Close()
+	if err := reportMerges(ctx, a.err, st); err != nil {
+		return err
+	}
 	p := newPublisher(a, cfg, st)
 
 	var snap publish.Snapshot

@@ -148,6 +148,9 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if err := reportMerges(ctx, cmd.ErrOrStderr(), st); err != nil {
+				return err
+			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "EMAIL\tNAME\tSTATUS\tCATEGORIES\tCREATED")
 			loc := cfg.Location()

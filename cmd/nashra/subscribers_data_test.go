@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/store/storetest"
 )
 
 // TestSubscribersImportStrayQuote is issue 15's reproduction: a CSV with a
@@ -67,5 +71,48 @@ func TestSubscribersAddNameAddr(t *testing.T) {
 	flat := strings.Join(strings.Fields(out), " ")
 	if !strings.Contains(flat, "noura@example.org نورة العتيبي confirmed اقتصاد,سياسة") || !strings.Contains(flat, "faisal@example.org فيصل confirmed *") || strings.Contains(out, "x@example.org") || strings.Contains(out, "saad") {
 		t.Errorf("list:\n%s", out)
+	}
+}
+
+// TestSubscribersCaseMergeReported: a SQLite list written before addresses
+// were case-insensitive, with ali@ and ALI@ both on it, is merged on the
+// first command after the upgrade, which reports the removed record once.
+func TestSubscribersCaseMergeReported(t *testing.T) {
+	a := csvSite(t)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(filepath.Dir(a), "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MigrateTo(ctx, storetest.EmailKeyMigration-1); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at) VALUES ('ali@example.com', 'علي', 'confirmed', 'admin', 1, 1, 1)`,
+		`INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at) VALUES ('ALI@Example.com', 'ALI', 'confirmed', 'admin', 2, 2, 2)`,
+	} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	out, errOut, err := run(t, "--config", a, "subscribers", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "1 subscribers differed") || !strings.Contains(errOut, `removed ALI@Example.com (id 2, confirmed, confirmed 1970-01-01, name "ALI") -> kept subscriber 1`) {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if strings.Count(out, "example.com") != 1 {
+		t.Errorf("list:\n%s", out)
+	}
+	if _, errOut, _ = run(t, "--config", a, "subscribers", "list"); strings.Contains(errOut, "differed") {
+		t.Errorf("reported twice:\n%s", errOut)
+	}
+	if _, _, err := run(t, "--config", a, "subscribers", "remove", "ALI@EXAMPLE.COM"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _ = run(t, "--config", a, "subscribers", "list", "--status", "confirmed"); strings.Contains(out, "example.com") {
+		t.Errorf("still confirmed after removing another spelling:\n%s", out)
 	}
 }

@@ -39,6 +39,9 @@ func (a *app) withBackend(ctx context.Context, fn func(cfg *config.Config, b *ba
 		return err
 	}
 	defer b.Close()
+	if err := reportMerges(ctx, a.err, b); err != nil {
+		return err
+	}
 	return fn(cfg, b)
 }
 

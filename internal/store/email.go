@@ -84,6 +84,13 @@ func NormalizeEmail(s string) (string, error) {
 	return out, nil
 }
 
+// EmailKey is the form in which two addresses are the same subscriber:
+// the normalised address (see NormalizeEmail) in lower case. Local parts
+// are case-sensitive in RFC 5321, but no mailbox provider in use treats
+// them so, and people type them in any case; the store keeps the spelling
+// given first for display and sending, and compares keys.
+func EmailKey(normalized string) string { return strings.ToLower(normalized) }
+
 // checkLocal accepts an RFC 5322 dot-atom of ASCII atext, at most 64 bytes.
 func checkLocal(local string) error {
 	switch {

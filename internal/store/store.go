@@ -145,7 +145,9 @@ const (
 // Subscriber is one email recipient.
 type Subscriber struct {
 	ID int64
-	// Email is normalised by the store (see NormalizeEmail).
+	// Email is normalised by the store (see NormalizeEmail), in the case
+	// it was first given; addresses with the same EmailKey are one
+	// subscriber.
 	Email string
 	Name  string
 	// Status defaults to pending when empty.
@@ -179,7 +181,8 @@ type SubscriberQuery struct {
 // Subscribers stores the mailing list.
 type Subscribers interface {
 	// AddSubscriber adds s by normalised email and sets s.ID, s.Email and
-	// the times. For an address already on the list it reports
+	// the times; addresses with the same EmailKey are the same subscriber
+	// in this and every method below that takes an address. For an address already on the list it reports
 	// created=false and fills s with the stored record: a pending one is
 	// confirmed when s.Status is confirmed; an unsubscribed or bounced one
 	// gives ErrUnsubscribed or ErrBounced. With s.Force set, the stored
@@ -202,6 +205,23 @@ type Subscribers interface {
 	// RecordBounce counts a permanent failure; at max bounces (max > 0)
 	// the subscriber becomes bounced. It reports whether they now are.
 	RecordBounce(ctx context.Context, id int64, max int) (bounced bool, err error)
+	// TakeSubscriberMerges returns, by ID, the subscribers that a
+	// migration merged into another and that were not reported yet, and
+	// marks them reported: each merge is returned once.
+	TakeSubscriberMerges(ctx context.Context) ([]SubscriberMerge, error)
+}
+
+// SubscriberMerge is a subscriber removed when addresses became
+// case-insensitive: its address differed from subscriber MergedInto's only
+// in case. The record is kept as it was, for the admin to review.
+type SubscriberMerge struct {
+	ID                                     int64
+	Email, Name                            string
+	Status                                 Status
+	Categories                             []string
+	CreatedAt, ConfirmedAt, UnsubscribedAt time.Time
+	MergedInto                             int64
+	MergedAt                               time.Time
 }
 
 // Edition is one built digest.

@@ -141,11 +141,11 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 		switch {
 		case err != nil:
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: field(rec, col, "email"), Reason: err.Error()})
-		case seen[sub.Email] != 0:
+		case seen[store.EmailKey(sub.Email)] != 0:
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: sub.Email,
-				Reason: fmt.Sprintf("duplicate of line %d", seen[sub.Email])})
+				Reason: fmt.Sprintf("duplicate of line %d", seen[store.EmailKey(sub.Email)])})
 		default:
-			seen[sub.Email] = line
+			seen[store.EmailKey(sub.Email)] = line
 			if err := b.add(sub, line); err != nil {
 				return rep, err
 			}

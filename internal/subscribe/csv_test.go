@@ -265,3 +265,21 @@ func TestParseAddress(t *testing.T) {
 		t.Error("an unclosed < was accepted")
 	}
 }
+
+// TestImportEmailCase: rows whose addresses differ only in case are one
+// subscriber: the second is a duplicate, and an address already on the
+// list in another case is found, not added again.
+func TestImportEmailCase(t *testing.T) {
+	st := openSQLite(t)
+	importString(t, st, "email,status\nali@example.com,confirmed\n", ImportOptions{})
+	rep := importString(t, st, "email,status\nSara@Example.org,confirmed\nsara@example.org,confirmed\nALI@Example.com,unsubscribed\n", ImportOptions{})
+	if rep.Added != 1 || rep.Suppressed != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Reason != "duplicate of line 2" {
+		t.Errorf("report %+v", rep)
+	}
+	if n, _ := st.CountSubscribers(context.Background(), ""); n != 2 {
+		t.Errorf("%d subscribers, want 2", n)
+	}
+	if s, err := st.SubscriberByEmail(context.Background(), "ali@example.com"); err != nil || s.Status != store.StatusUnsubscribed {
+		t.Errorf("ali: %+v %v", s, err)
+	}
+}

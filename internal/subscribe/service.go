@@ -273,7 +273,7 @@ func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 			return fmt.Errorf("subscribe: %w", err)
 		}
 	}
-	if !s.perTo.Allow(sub.Email) {
+	if !s.perTo.Allow(store.EmailKey(sub.Email)) {
 		s.o.Log.Info("sign-up: confirmation email withheld (too many for this address)", "subscriber", sub.ID)
 		return nil
 	}

@@ -115,7 +115,7 @@ LIMIT ?2;
 INSERT INTO subscribers (email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-ON CONFLICT (email) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id;
 
 -- name: get-subscriber
@@ -124,15 +124,16 @@ SELECT id, email, name, status, categories, source, bounces, paused,
 FROM subscribers WHERE id = ?1;
 
 -- name: subscriber-by-email
+-- The address argument of these queries is store.EmailKey of it.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers WHERE email = ?1;
+FROM subscribers WHERE email_key = ?1;
 
 -- name: subscriber-by-email-for-update
 -- Inside an IMMEDIATE transaction: the row is already write-locked.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers WHERE email = ?1;
+FROM subscribers WHERE email_key = ?1;
 
 -- name: update-subscriber
 UPDATE subscribers SET email = ?1, name = ?2, status = ?3, categories = ?4, source = ?5,
@@ -146,10 +147,10 @@ UPDATE subscribers SET
     unsubscribed_at = CASE WHEN status = 'unsubscribed' AND unsubscribed_at IS NOT NULL
                            THEN unsubscribed_at ELSE ?1 END,
     status = 'unsubscribed', updated_at = ?1
-WHERE email = ?2;
+WHERE email_key = ?2;
 
 -- name: delete-subscriber
-DELETE FROM subscribers WHERE email = ?1;
+DELETE FROM subscribers WHERE email_key = ?1;
 
 -- name: list-subscribers
 SELECT id, email, name, status, categories, source, bounces, paused,
@@ -158,6 +159,13 @@ FROM subscribers
 WHERE (?1 = '' OR status = ?1) AND id > ?2
 ORDER BY id
 LIMIT ?3;
+
+-- name: unreported-merges
+SELECT id, email, name, status, categories, created_at, confirmed_at, unsubscribed_at, merged_into, merged_at
+FROM subscriber_merges WHERE NOT reported ORDER BY id;
+
+-- name: mark-merges-reported
+UPDATE subscriber_merges SET reported = 1 WHERE id <= ?1 AND NOT reported;
 
 -- name: count-subscribers
 SELECT count(*) FROM subscribers WHERE (?1 = '' OR status = ?1);

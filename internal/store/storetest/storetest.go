@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AddSubscriberConcurrent", testAddSubscriberConcurrent},
 		{"UpdateSubscriber", testUpdateSubscriber},
 		{"RemoveAndDeleteSubscriber", testRemoveAndDeleteSubscriber},
+		{"EmailCase", testEmailCase},
+		{"MergeCaseDuplicates", testMergeCaseDuplicates},
 		{"ListSubscribers", testListSubscribers},
 		{"RecordBounce", testRecordBounce},
 		{"InsertNewSubscribers", testInsertNewSubscribers},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -62,6 +63,12 @@ func (s *Core) Migrations() []Migration { return append([]Migration(nil), s.migr
 // transaction-scoped advisory lock; SQLite: the transaction itself begins
 // IMMEDIATE, so it holds the write lock from the start).
 func (s *Core) Migrate(ctx context.Context) error {
+	return s.MigrateTo(ctx, math.MaxInt)
+}
+
+// MigrateTo applies the pending migrations up to version, for tests of a
+// migration against data written under the schema before it.
+func (s *Core) MigrateTo(ctx context.Context, version int) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q["migrate-lock"]); err != nil {
 			return s.errf(err, "migrate: lock")
@@ -74,7 +81,7 @@ func (s *Core) Migrate(ctx context.Context) error {
 			return err
 		}
 		for _, m := range s.migrations {
-			if applied[m.Version] {
+			if applied[m.Version] || m.Version > version {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {

@@ -119,7 +119,7 @@ func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, 
 func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber, orig store.Subscriber) (found bool, err error) {
 	var verdict error
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.q["subscriber-by-email-for-update"], sub.Email))
+		cur, err := scanSubscriber(tx.QueryRowContext(ctx, s.q["subscriber-by-email-for-update"], store.EmailKey(sub.Email)))
 		if isNoRows(err) {
 			return nil
 		}
@@ -191,7 +191,7 @@ func (s *Core) SubscriberByEmail(ctx context.Context, email string) (*store.Subs
 	if err != nil {
 		return nil, fmt.Errorf("%s: subscriber: %w", s.d.Name, err)
 	}
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["subscriber-by-email"], norm))
+	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["subscriber-by-email"], store.EmailKey(norm)))
 	if isNoRows(err) {
 		return nil, fmt.Errorf("%s: subscriber %s: %w", s.d.Name, norm, store.ErrNotFound)
 	}
@@ -235,7 +235,7 @@ func (s *Core) RemoveSubscriber(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("%s: remove subscriber: %w", s.d.Name, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["remove-subscriber"], nsNow(s.now()), norm)
+	res, err := s.db.ExecContext(ctx, s.q["remove-subscriber"], nsNow(s.now()), store.EmailKey(norm))
 	if err != nil {
 		return s.errf(err, "remove subscriber %s", norm)
 	}
@@ -248,7 +248,7 @@ func (s *Core) DeleteSubscriber(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("%s: delete subscriber: %w", s.d.Name, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["delete-subscriber"], norm)
+	res, err := s.db.ExecContext(ctx, s.q["delete-subscriber"], store.EmailKey(norm))
 	if err != nil {
 		return s.errf(err, "delete subscriber %s", norm)
 	}
