@@ -84,7 +84,7 @@ func TestSubscribersCaseMergeReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MigrateTo(ctx, storetest.EmailKeyMigration-1); err != nil {
+	if err := st.MigrateBefore(ctx, storetest.EmailKeyMigration); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{

@@ -63,12 +63,23 @@ func (s *Core) Migrations() []Migration { return append([]Migration(nil), s.migr
 // transaction-scoped advisory lock; SQLite: the transaction itself begins
 // IMMEDIATE, so it holds the write lock from the start).
 func (s *Core) Migrate(ctx context.Context) error {
-	return s.MigrateTo(ctx, math.MaxInt)
+	return s.migrateTo(ctx, math.MaxInt)
 }
 
-// MigrateTo applies the pending migrations up to version, for tests of a
-// migration against data written under the schema before it.
-func (s *Core) MigrateTo(ctx context.Context, version int) error {
+// MigrateBefore applies the pending migrations that come before the one
+// named name (NNNN_name.up.sql), for tests of a migration against data
+// written under the schema before it.
+func (s *Core) MigrateBefore(ctx context.Context, name string) error {
+	for _, m := range s.migrations {
+		if m.Name == name {
+			return s.migrateTo(ctx, m.Version-1)
+		}
+	}
+	return fmt.Errorf("%s: no migration named %q", s.d.Name, name)
+}
+
+// migrateTo applies the pending migrations up to version.
+func (s *Core) migrateTo(ctx context.Context, version int) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q["migrate-lock"]); err != nil {
 			return s.errf(err, "migrate: lock")
