@@ -49,6 +49,10 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 	if err != nil {
 		return nil, err
 	}
+	con, err := newConsole(ctx, a, cfg, st, nil)
+	if err != nil {
+		return nil, err
+	}
 	fo := feedOptions(cfg)
 	return web.New(web.Options{
 		Feeds:      fh,
@@ -64,6 +68,7 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 		Routes: func(mux *http.ServeMux) {
 			subPages.Routes(mux)
 			mux.Handle("/websub/", sources.Handler()) // WebSub callbacks of the sources
+			con.Mount(mux)
 		},
 		// Feeds are served from memory and need no deadline of their own.
 		RequestTimeout: cfg.Server.RequestTimeout,

@@ -46,6 +46,9 @@ type ImportOptions struct {
 	// or slug, stored as the catalog's name); a row naming another is
 	// rejected with the list of valid ones. Nil leaves them unchecked.
 	Categories *Catalog
+	// Erased, when set, reports whether an address was erased at its
+	// owner's request; such rows are rejected, never silently re-added.
+	Erased func(ctx context.Context, email string) (bool, error)
 }
 
 // Rejected is a row Import refused.
@@ -138,9 +141,18 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 		if err == nil && o.Categories != nil {
 			sub.Categories, err = o.Categories.Resolve(sub.Categories)
 		}
+		erased := false
+		if err == nil && o.Erased != nil {
+			if erased, err = o.Erased(ctx, sub.Email); err != nil {
+				return rep, fmt.Errorf("subscribe: import: %w", err)
+			}
+		}
 		switch {
 		case err != nil:
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: field(rec, col, "email"), Reason: err.Error()})
+		case erased:
+			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: sub.Email,
+				Reason: "erased at the owner's request (an admin may allow it again)"})
 		case seen[store.EmailKey(sub.Email)] != 0:
 			rep.Rejected = append(rep.Rejected, Rejected{Line: line, Email: sub.Email,
 				Reason: fmt.Sprintf("duplicate of line %d", seen[store.EmailKey(sub.Email)])})

@@ -465,3 +465,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Sub
 	s.o.Log.Info("unsubscribed", "subscriber", sub.ID)
 	return sub, false, nil
 }
+
+// ResendConfirmation sends a pending subscriber a fresh confirmation
+// email (for the console: a reader whose first one got lost).
+func (s *Service) ResendConfirmation(ctx context.Context, sub *store.Subscriber) error {
+	return s.sendConfirm(ctx, sub, "")
+}

@@ -1,0 +1,512 @@
+package admin
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (c *Console) apiRoutes() {
+	c.api("GET", "/api/v1/openapi.json", "", func(w http.ResponseWriter, r *http.Request, _ *caller) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(openAPI)
+	})
+	c.api("GET", "/api/v1/subscribers", store.RoleViewer, c.apiSubscribers)
+	c.api("POST", "/api/v1/subscribers", store.RoleEditor, c.apiAddSubscriber)
+	c.api("GET", "/api/v1/subscribers/{id}", store.RoleViewer, c.apiSubscriber)
+	c.api("PATCH", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiPatchSubscriber)
+	c.api("DELETE", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiEraseSubscriber)
+	c.api("GET", "/api/v1/articles", store.RoleViewer, c.apiArticles)
+	c.api("GET", "/api/v1/articles/{slug}", store.RoleViewer, c.apiArticle)
+	if c.o.Articles != nil {
+		c.api("POST", "/api/v1/articles/{slug}/unpublish", store.RoleEditor, c.apiArticleOp("unpublish"))
+		c.api("POST", "/api/v1/articles/{slug}/publish", store.RoleEditor, c.apiArticleOp("publish"))
+		c.api("DELETE", "/api/v1/articles/{slug}", store.RoleEditor, c.apiArticleOp("delete"))
+	}
+	c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditions)
+	c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEdition)
+	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
+	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {
+		apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")
+	})
+}
+
+// apiError writes {"error": {"code", "message"}} with status.
+func apiError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+func (c *Console) apiInternal(w http.ResponseWriter, r *http.Request, err error) {
+	c.o.Log.Error("api", "path", r.URL.Path, "err", err)
+	apiError(w, http.StatusInternalServerError, "internal", "internal error; it was logged")
+}
+
+// page is a list answer: data and the cursor of the next page ("" = last).
+type page[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// cursors are opaque to clients: base64 of a position.
+func encodeCursor(v string) string { return base64.RawURLEncoding.EncodeToString([]byte(v)) }
+
+func decodeCursor(s string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return string(b), err
+}
+
+// listLimit reads ?limit= (1-500, default 50).
+func listLimit(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 500 {
+		return 0, errors.New("limit must be a whole number from 1 to 500")
+	}
+	return n, nil
+}
+
+type apiSub struct {
+	ID             int64      `json:"id"`
+	Email          string     `json:"email"`
+	Name           string     `json:"name"`
+	Status         string     `json:"status"`
+	Categories     []string   `json:"categories"`
+	Source         string     `json:"source"`
+	Paused         bool       `json:"paused"`
+	Bounces        int        `json:"bounces"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ConfirmedAt    *time.Time `json:"confirmed_at"`
+	UnsubscribedAt *time.Time `json:"unsubscribed_at"`
+}
+
+func opt(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toAPISub(s *store.Subscriber) apiSub {
+	cats := s.Categories
+	if cats == nil {
+		cats = []string{}
+	}
+	return apiSub{ID: s.ID, Email: s.Email, Name: s.Name, Status: string(s.Status), Categories: cats, Source: s.Source,
+		Paused: s.Paused, Bounces: s.Bounces, CreatedAt: s.CreatedAt, ConfirmedAt: opt(s.ConfirmedAt), UnsubscribedAt: opt(s.UnsubscribedAt)}
+}
+
+func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *caller) {
+	q := r.URL.Query()
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	status := q.Get("status")
+	if status != "" && !store.Status(status).Valid() {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", "status must be pending, confirmed, unsubscribed or bounced")
+		return
+	}
+	var before int64
+	if cur := q.Get("cursor"); cur != "" {
+		v, err := decodeCursor(cur)
+		if before, _ = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
+			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
+			return
+		}
+	}
+	subs, err := c.o.Store.SearchSubscribers(r.Context(), store.SubscriberSearch{Text: q.Get("q"), Status: store.Status(status),
+		Category: q.Get("category"), BeforeID: before, Limit: n + 1})
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	out := page[apiSub]{Data: []apiSub{}}
+	if len(subs) > n {
+		subs = subs[:n]
+		out.NextCursor = encodeCursor(strconv.FormatInt(subs[n-1].ID, 10))
+	}
+	for i := range subs {
+		out.Data = append(out.Data, toAPISub(&subs[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// decodeBody reads a JSON object into v, refusing unknown fields.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_json", "the body must be a JSON object of the documented fields: "+err.Error())
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		apiError(w, http.StatusBadRequest, "invalid_json", "the body holds more than one JSON value")
+		return false
+	}
+	return true
+}
+
+func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	var in struct {
+		Email      string   `json:"email"`
+		Name       string   `json:"name"`
+		Categories []string `json:"categories"`
+		Confirmed  bool     `json:"confirmed"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	name, err := subscribe.CleanName(in.Name)
+	if err != nil {
+		apiError(w, http.StatusUnprocessableEntity, "invalid_name", err.Error())
+		return
+	}
+	if erased, err := c.o.Store.IsErased(r.Context(), subscribe.ErasedKey(c.o.Secret, in.Email)); err != nil {
+		c.apiInternal(w, r, err)
+		return
+	} else if erased {
+		apiError(w, http.StatusConflict, "erased", "this address was erased at its owner's request")
+		return
+	}
+	status := store.StatusPending
+	if in.Confirmed {
+		status = store.StatusConfirmed
+	}
+	s := &store.Subscriber{Email: in.Email, Name: name, Categories: in.Categories, Status: status, Source: store.SourceAdmin}
+	created, err := c.o.Store.AddSubscriber(r.Context(), s)
+	switch {
+	case errors.Is(err, store.ErrInvalidEmail):
+		apiError(w, http.StatusUnprocessableEntity, "invalid_email", "email is not a valid address")
+		return
+	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+		apiError(w, http.StatusConflict, "left", "this address unsubscribed or bounced; it is not subscribed again")
+		return
+	case err != nil:
+		c.apiInternal(w, r, err)
+		return
+	}
+	if !created {
+		apiError(w, http.StatusConflict, "exists", fmt.Sprintf("subscriber %d has this address", s.ID))
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.add", s.Email, string(s.Status))
+	writeJSON(w, http.StatusCreated, toAPISub(s))
+}
+
+func (c *Console) apiSubscriberOf(w http.ResponseWriter, r *http.Request) *store.Subscriber {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		apiError(w, http.StatusNotFound, "not_found", "no such subscriber")
+		return nil
+	}
+	s, err := c.o.Store.GetSubscriber(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "not_found", "no such subscriber")
+		return nil
+	} else if err != nil {
+		c.apiInternal(w, r, err)
+		return nil
+	}
+	return s
+}
+
+func (c *Console) apiSubscriber(w http.ResponseWriter, r *http.Request, _ *caller) {
+	if s := c.apiSubscriberOf(w, r); s != nil {
+		writeJSON(w, http.StatusOK, toAPISub(s))
+	}
+}
+
+func (c *Console) apiPatchSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.apiSubscriberOf(w, r)
+	if s == nil {
+		return
+	}
+	var in struct {
+		Name       *string   `json:"name"`
+		Categories *[]string `json:"categories"`
+		Paused     *bool     `json:"paused"`
+		Status     *string   `json:"status"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	var changes []string
+	if in.Name != nil {
+		name, err := subscribe.CleanName(*in.Name)
+		if err != nil {
+			apiError(w, http.StatusUnprocessableEntity, "invalid_name", err.Error())
+			return
+		}
+		s.Name = name
+		changes = append(changes, "name")
+	}
+	if in.Categories != nil {
+		s.Categories = *in.Categories
+		changes = append(changes, "categories ["+strings.Join(s.Categories, ", ")+"]")
+	}
+	if in.Paused != nil {
+		s.Paused = *in.Paused
+		changes = append(changes, fmt.Sprint("paused ", s.Paused))
+	}
+	if in.Status != nil {
+		if *in.Status != string(store.StatusUnsubscribed) {
+			apiError(w, http.StatusUnprocessableEntity, "invalid_status", "status may only be set to unsubscribed (a reader confirms by themselves)")
+			return
+		}
+		s.Status = store.StatusUnsubscribed
+		changes = append(changes, "unsubscribed")
+	}
+	if err := c.o.Store.UpdateSubscriber(r.Context(), s); err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email, strings.Join(changes, "; "))
+	writeJSON(w, http.StatusOK, toAPISub(s))
+}
+
+func (c *Console) apiEraseSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.apiSubscriberOf(w, r)
+	if s == nil {
+		return
+	}
+	if err := c.o.Store.EraseSubscriber(r.Context(), s.ID, subscribe.ErasedKey(c.o.Secret, s.Email)); err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.erase", fmt.Sprintf("subscriber %d", s.ID), "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type apiArticle struct {
+	Slug      string    `json:"slug"`
+	Title     string    `json:"title"`
+	Category  string    `json:"category"`
+	Published time.Time `json:"published"`
+	Summary   string    `json:"summary"`
+	URL       string    `json:"url"`
+	Source    string    `json:"source"`
+	Draft     bool      `json:"unpublished"`
+	Related   []string  `json:"related,omitempty"`
+}
+
+func (c *Console) toAPIArticle(a *article.Article) apiArticle {
+	x := apiArticle{Slug: a.Slug, Title: a.Title, Category: a.Category, Published: a.Published, Summary: a.Summary,
+		Source: sourceOf(a), Draft: a.Draft}
+	if c.o.ArticleURL != nil {
+		x.URL = c.o.ArticleURL(a)
+	}
+	return x
+}
+
+func (c *Console) apiArticles(w http.ResponseWriter, r *http.Request, _ *caller) {
+	q := r.URL.Query()
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	skip := 0
+	if cur := q.Get("cursor"); cur != "" {
+		v, err := decodeCursor(cur)
+		if skip, _ = strconv.Atoi(v); err != nil || skip <= 0 {
+			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
+			return
+		}
+	}
+	all, err := c.o.Store.ListArticles(r.Context(), store.ArticleQuery{Category: q.Get("category"), IncludeDrafts: true, Limit: skip + n + 1})
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	out := page[apiArticle]{Data: []apiArticle{}}
+	if skip < len(all) {
+		all = all[skip:]
+	} else {
+		all = nil
+	}
+	if len(all) > n {
+		all = all[:n]
+		out.NextCursor = encodeCursor(strconv.Itoa(skip + n))
+	}
+	for i := range all {
+		out.Data = append(out.Data, c.toAPIArticle(&all[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (c *Console) apiArticle(w http.ResponseWriter, r *http.Request, _ *caller) {
+	a, err := c.o.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, store.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "not_found", "no such article")
+		return
+	} else if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	x := c.toAPIArticle(a)
+	rel, err := c.o.Store.Related(r.Context(), a.ID, 5)
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	x.Related = []string{}
+	for _, o := range rel {
+		x.Related = append(x.Related, o.Slug)
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+func (c *Console) apiArticleOp(op string) handler {
+	return func(w http.ResponseWriter, r *http.Request, who *caller) {
+		slug := r.PathValue("slug")
+		var err error
+		switch op {
+		case "unpublish":
+			err = c.o.Articles.Unpublish(r.Context(), slug)
+		case "publish":
+			err = c.o.Articles.Publish(r.Context(), slug)
+		case "delete":
+			err = c.o.Articles.Delete(r.Context(), slug)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			apiError(w, http.StatusNotFound, "not_found", "no such article")
+			return
+		} else if err != nil {
+			c.apiInternal(w, r, err)
+			return
+		}
+		_ = c.o.Auth.Audit(r.Context(), who.actor(), "article."+op, slug, "")
+		if op == "delete" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		a, err := c.o.Store.ArticleBySlug(r.Context(), slug)
+		if err != nil {
+			c.apiInternal(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c.toAPIArticle(a))
+	}
+}
+
+type apiEditionRow struct {
+	Date       string         `json:"date"`
+	Subject    string         `json:"subject"`
+	CreatedAt  time.Time      `json:"created_at"`
+	Recipients int            `json:"recipients"`
+	Deliveries map[string]int `json:"deliveries,omitempty"`
+}
+
+func (c *Console) apiEditions(w http.ResponseWriter, r *http.Request, _ *caller) {
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	eds, err := c.o.Store.ListEditions(r.Context(), n)
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	out := page[apiEditionRow]{Data: []apiEditionRow{}}
+	for _, e := range eds {
+		out.Data = append(out.Data, apiEditionRow{Date: e.ID, Subject: e.Subject, CreatedAt: e.CreatedAt, Recipients: e.Recipients})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (c *Console) apiEdition(w http.ResponseWriter, r *http.Request, _ *caller) {
+	e, err := c.o.Store.GetEdition(r.Context(), r.PathValue("date"))
+	if errors.Is(err, store.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "not_found", "no edition for that day")
+		return
+	} else if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	counts, err := c.o.Store.DeliveryCounts(r.Context(), e.ID)
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	d := map[string]int{}
+	for k, v := range counts {
+		d[string(k)] = v
+	}
+	writeJSON(w, http.StatusOK, apiEditionRow{Date: e.ID, Subject: e.Subject, CreatedAt: e.CreatedAt, Recipients: e.Recipients, Deliveries: d})
+}
+
+type apiAuditEntry struct {
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Target string    `json:"target"`
+	Detail string    `json:"detail"`
+	Addr   string    `json:"addr"`
+}
+
+func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
+	q := r.URL.Query()
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	var since time.Time
+	if s := q.Get("since"); s != "" {
+		if since, err = time.Parse(time.RFC3339, s); err != nil {
+			apiError(w, http.StatusBadRequest, "invalid_parameter", "since must be an RFC 3339 time")
+			return
+		}
+	}
+	var before int64
+	if cur := q.Get("cursor"); cur != "" {
+		v, err := decodeCursor(cur)
+		if before, _ = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
+			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
+			return
+		}
+	}
+	es, err := c.o.Store.ListAudit(r.Context(), store.AuditQuery{Since: since, BeforeID: before, Action: q.Get("action"),
+		Actor: q.Get("actor"), Limit: n + 1})
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	out := page[apiAuditEntry]{Data: []apiAuditEntry{}}
+	if len(es) > n {
+		es = es[:n]
+		out.NextCursor = encodeCursor(strconv.FormatInt(es[n-1].ID, 10))
+	}
+	for _, e := range es {
+		out.Data = append(out.Data, apiAuditEntry{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,329 @@
+package admin_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// seed adds a subscriber and an article whose text is an XSS payload.
+func (s *site) seed(name, title string) (*store.Subscriber, *article.Article) {
+	s.t.Helper()
+	sub := &store.Subscriber{Email: "reader@example.org", Name: name, Status: store.StatusPending, Categories: []string{"اقتصاد"}}
+	if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+		s.t.Fatal(err)
+	}
+	a := &article.Article{Key: "file:test-article", Slug: "test-article", Title: title, Category: "اقتصاد",
+		Summary: title, BodyText: "نص", Published: time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC)}
+	if _, _, err := s.st.UpsertArticle(s.ctx, a); err != nil {
+		s.t.Fatal(err)
+	}
+	return sub, a
+}
+
+// TestRouteWalk visits every registered route: without credentials the
+// console redirects to the login page and the API answers 401; a viewer
+// gets 403 on every route that changes something, even with a valid CSRF
+// token; an editor gets 403 on every admin-only route. A route added
+// later is walked without touching this test.
+func TestRouteWalk(t *testing.T) {
+	s := newSite(t)
+	sub, _ := s.seed("قارئ", "مقال")
+	vals := map[string]string{"id": "1", "slug": "test-article", "file": "console.css", "date": "2026-05-01"}
+	_ = sub
+	routes := s.console.Routes()
+	if len(routes) < 20 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	anon := s.browser()
+	viewer := s.browser()
+	viewer.login("viewer@example.com")
+	editor := s.browser()
+	editor.login("editor@example.com")
+	bearer := map[store.Role]string{}
+	for _, u := range []string{"viewer", "editor"} {
+		tok, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, u+"@example.com", u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bearer[store.Role(u)] = tok
+	}
+	call := func(b *browser, method, path, token string) int {
+		var req *http.Request
+		form := url.Values{"csrf": {b.csrf}}
+		if method == http.MethodGet {
+			req, _ = http.NewRequest(method, s.srv.URL+path, nil)
+		} else {
+			req, _ = http.NewRequest(method, s.srv.URL+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if !strings.HasPrefix(path, "/api/") && resp.StatusCode == http.StatusSeeOther && resp.Header.Get("Location") == "/admin/login" {
+			return -1 // redirected to the login page
+		}
+		return resp.StatusCode
+	}
+	for _, r := range routes {
+		path := fill(r.Pattern, vals)
+		name := r.Method + " " + r.Pattern
+		if r.Role == "" {
+			continue
+		}
+		got := call(anon, r.Method, path, "")
+		if r.API && got != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d, want 401", name, got)
+		}
+		if !r.API && got != -1 {
+			t.Errorf("%s without a session: %d, want a redirect to /admin/login", name, got)
+		}
+		if r.API {
+			if got := call(anon, r.Method, path, "nashra_"+strings.Repeat("A", 43)); got != http.StatusUnauthorized {
+				t.Errorf("%s with an unknown token: %d, want 401", name, got)
+			}
+		}
+		if !r.Mutates() {
+			continue
+		}
+		if r.Role == store.RoleViewer && !r.API && r.Pattern == "/admin/logout" {
+			continue // a viewer may end their own session
+		}
+		if r.Role == store.RoleViewer {
+			t.Errorf("%s changes something but a viewer may call it", name)
+		}
+		if r.API {
+			if got := call(anon, r.Method, path, bearer[store.RoleViewer]); got != http.StatusForbidden {
+				t.Errorf("%s with a viewer's token: %d, want 403", name, got)
+			}
+		} else if got := call(viewer, r.Method, path, ""); got != http.StatusForbidden {
+			t.Errorf("%s as a viewer: %d, want 403", name, got)
+		}
+		if r.Role == store.RoleAdmin {
+			if r.API {
+				if got := call(anon, r.Method, path, bearer[store.RoleEditor]); got != http.StatusForbidden {
+					t.Errorf("%s with an editor's token: %d, want 403", name, got)
+				}
+			} else if got := call(editor, r.Method, path, ""); got != http.StatusForbidden {
+				t.Errorf("%s as an editor: %d, want 403", name, got)
+			}
+		}
+	}
+	// Admin-only pages are refused to an editor even for reading.
+	for _, p := range []string{"/admin/users", "/admin/tokens"} {
+		if code, _, _ := editor.get(p); code != http.StatusForbidden {
+			t.Errorf("editor GET %s: %d, want 403", p, code)
+		}
+	}
+	// Nothing a viewer tried changed the subscriber or the article.
+	if got, _ := s.st.GetSubscriber(s.ctx, 1); got == nil || got.Status != store.StatusPending {
+		t.Errorf("subscriber changed by refused requests: %+v", got)
+	}
+	if len(s.edits.ops) != 0 {
+		t.Errorf("article operations ran for refused requests: %v", s.edits.ops)
+	}
+}
+
+// TestConsoleHeaders: every console page is framed by nobody, cached by
+// nobody and runs no inline script.
+func TestConsoleHeaders(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.login("admin@example.com")
+	for _, p := range []string{"/admin/", "/admin/login", "/admin/subscribers", "/admin/users"} {
+		code, body, h := b.get(p)
+		if p == "/admin/login" && code == http.StatusSeeOther {
+			code, body, h = s.browser().get(p)
+		}
+		if code != http.StatusOK {
+			t.Errorf("GET %s: %d", p, code)
+		}
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
+		if h.Get("X-Frame-Options") != "DENY" || h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: X-Frame-Options %q, Cache-Control %q", p, h.Get("X-Frame-Options"), h.Get("Cache-Control"))
+		}
+		if strings.Contains(body, "<script>") || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+			t.Errorf("%s has inline script or style", p)
+		}
+		if !strings.Contains(body, `<html lang="ar" dir="rtl">`) {
+			t.Errorf("%s is not marked Arabic right-to-left", p)
+		}
+	}
+}
+
+// TestCSRFRefused: a signed-in editor's POST without the session's CSRF
+// token, with another session's token, or from another site's page
+// changes nothing.
+func TestCSRFRefused(t *testing.T) {
+	s := newSite(t)
+	sub, _ := s.seed("قارئ", "مقال")
+	b := s.browser()
+	b.login("editor@example.com")
+	other := s.browser()
+	other.login("admin@example.com")
+	path := "/admin/subscribers/1/unsubscribe"
+	for name, form := range map[string]url.Values{
+		"no token":          {"csrf": {""}},
+		"another session's": {"csrf": {other.csrf}},
+		"a made-up token":   {"csrf": {strings.Repeat("a", 43)}},
+	} {
+		if code, _, _ := b.post(path, form); code != http.StatusForbidden {
+			t.Errorf("POST with %s: %d, want 403", name, code)
+		}
+	}
+	req, _ := http.NewRequest("POST", s.srv.URL+path, strings.NewReader(url.Values{"csrf": {b.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST from another origin with the right token: %d, want 403", resp.StatusCode)
+	}
+	if got, _ := s.st.GetSubscriber(s.ctx, sub.ID); got.Status != store.StatusPending {
+		t.Fatalf("a refused POST unsubscribed the reader")
+	}
+	if code, _, h := b.post(path, nil); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=unsubscribed") {
+		t.Errorf("POST with the right token: %d %s", code, h.Get("Location"))
+	}
+	if got, _ := s.st.GetSubscriber(s.ctx, sub.ID); got.Status != store.StatusUnsubscribed {
+		t.Errorf("the accepted POST did not unsubscribe")
+	}
+	// The login form has its own token.
+	anon := s.browser()
+	if code, _, _ := anon.post("/admin/login", url.Values{"email": {"admin@example.com"}, "password": {password}}); code != http.StatusForbidden {
+		t.Errorf("login POST without the form's token: %d, want 403", code)
+	}
+}
+
+// TestSessionFixation: a session id the browser holds before signing in
+// (made up, or a real session of someone else's choosing) is not the one
+// after, and the old one grants nothing.
+func TestSessionFixation(t *testing.T) {
+	s := newSite(t)
+	attacker := s.browser()
+	attacker.login("viewer@example.com")
+	planted := attacker.sessionCookie()
+	victim := s.browser()
+	u, _ := url.Parse(s.srv.URL)
+	victim.get("/admin/login")
+	victim.c.Jar.SetCookies(u, []*http.Cookie{{Name: "nashra_session", Value: planted, Path: "/"}})
+	if code, _, _ := victim.post("/admin/login", url.Values{"email": {"admin@example.com"}, "password": {password}}); code != http.StatusSeeOther {
+		t.Fatalf("victim login: %d", code)
+	}
+	after := victim.sessionCookie()
+	if after == "" || after == planted {
+		t.Fatalf("session id after login %q, planted %q", after, planted)
+	}
+	// The planted id is dead: the attacker is not signed in as anyone.
+	if code, _, _ := attacker.get("/admin/users"); code != http.StatusSeeOther {
+		t.Errorf("planted session after the victim's login: %d, want a redirect to the login page", code)
+	}
+	made := s.browser()
+	made.c.Jar.SetCookies(u, []*http.Cookie{{Name: "nashra_session", Value: "chosen-by-attacker-0123456789", Path: "/"}})
+	made.login("editor@example.com")
+	if _, _, err := s.auth.Session(s.ctx, "chosen-by-attacker-0123456789"); err == nil {
+		t.Error("the made-up id names a session")
+	}
+	if made.sessionCookie() == "chosen-by-attacker-0123456789" {
+		t.Error("a made-up session id survived login")
+	}
+	// Logout ends the session on the server, not only in the browser.
+	old := victim.sessionCookie()
+	victim.get("/admin/")
+	if code, _, h := victim.post("/admin/logout", nil); code != http.StatusSeeOther || h.Get("Location") != "/admin/login" {
+		t.Fatalf("logout: %d", code)
+	}
+	if _, _, err := s.auth.Session(s.ctx, old); err == nil {
+		t.Error("the session outlived logout")
+	}
+}
+
+// TestWrongPasswordsSlowed: 20 wrong passwords over HTTP get 401 five
+// times, then 429 without the password being checked; all 20 are in the
+// audit log with the client's address; the answer for an unknown account
+// reads the same as for a wrong password.
+func TestWrongPasswordsSlowed(t *testing.T) {
+	s := newSite(t)
+	b := s.browser()
+	b.get("/admin/login")
+	var codes []int
+	var firstBody string
+	for i := range 20 {
+		code, body, _ := b.post("/admin/login", url.Values{"email": {"admin@example.com"}, "password": {"wrong-password-123"}})
+		codes = append(codes, code)
+		if i == 0 {
+			firstBody = body
+		}
+	}
+	for i, c := range codes {
+		want := http.StatusUnauthorized
+		if i >= 5 {
+			want = http.StatusTooManyRequests
+		}
+		if c != want {
+			t.Errorf("attempt %d: %d, want %d", i+1, c, want)
+		}
+	}
+	failed, _ := s.st.CountAudit(s.ctx, store.AuditQuery{Action: auth.ActionLoginFailed, Target: "admin@example.com", Addr: "127.0.0.1"})
+	throttled, _ := s.st.CountAudit(s.ctx, store.AuditQuery{Action: auth.ActionLoginThrottled, Target: "admin@example.com", Addr: "127.0.0.1"})
+	if failed+throttled != 20 || failed != 5 {
+		t.Errorf("audited %d failed + %d throttled from 127.0.0.1, want 5 + 15", failed, throttled)
+	}
+	if code, _, _ := b.post("/admin/login", url.Values{"email": {"admin@example.com"}, "password": {password}}); code != http.StatusTooManyRequests {
+		t.Errorf("right password while throttled: %d", code)
+	}
+	other := s.browser()
+	other.get("/admin/login")
+	_, unknown, _ := other.post("/admin/login", url.Values{"email": {"nobody@example.com"}, "password": {"wrong-password-123"}})
+	msg := "البريد أو كلمة المرور غير صحيحة."
+	if !strings.Contains(firstBody, msg) || !strings.Contains(unknown, msg) {
+		t.Errorf("wrong password and unknown account answer differently")
+	}
+}
+
+// TestXSSInert puts script payloads in a subscriber's name and an article's
+// title and checks that no console page carries them as markup.
+func TestXSSInert(t *testing.T) {
+	s := newSite(t)
+	payload := `<script>alert(1)</script><img src=x onerror=alert(2)>"'><svg onload=alert(3)>`
+	s.seed("نورة "+payload, "عنوان "+payload)
+	if err := s.st.Audit(s.ctx, store.AuditEntry{Actor: payload, Action: "test", Target: payload, Detail: payload}); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	b.login("admin@example.com")
+	pages := []string{"/admin/", "/admin/subscribers", "/admin/subscribers?q=" + url.QueryEscape(payload), "/admin/subscribers/1",
+		"/admin/articles", "/admin/articles?q=" + url.QueryEscape(payload), "/admin/articles/test-article", "/admin/audit",
+		"/admin/audit?action=" + url.QueryEscape(payload), "/admin/users", "/admin/tokens"}
+	for _, p := range pages {
+		code, body, _ := b.get(p)
+		if code != http.StatusOK {
+			t.Errorf("GET %s: %d", p, code)
+		}
+		for _, bad := range []string{"<script>alert", "<img src=x", "<svg onload", "onerror=alert(2)>"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s carries %q unescaped", p, bad)
+			}
+		}
+	}
+	if _, body, _ := b.get("/admin/subscribers/1"); !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the subscriber page does not show the name (escaped)")
+	}
+}

@@ -1,0 +1,196 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/admin"
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/templates"
+)
+
+const password = "كلمة-سر-طويلة-جدا"
+
+// site is a console on a real SQLite file behind a real HTTP server.
+type site struct {
+	t       *testing.T
+	ctx     context.Context
+	st      *sqlite.Store
+	auth    *auth.Service
+	console *admin.Console
+	srv     *httptest.Server
+	edits   *fakeEditor
+}
+
+// fakeEditor records article changes made through the console; it acts on
+// the store's draft flag, as the publish service does.
+type fakeEditor struct {
+	mu  sync.Mutex
+	st  store.Store
+	ops []string
+}
+
+func (f *fakeEditor) set(ctx context.Context, slug string, fn func(a *article.Article)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a, err := f.st.ArticleBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	fn(a)
+	_, _, err = f.st.UpsertArticle(ctx, a)
+	return err
+}
+func (f *fakeEditor) Unpublish(ctx context.Context, slug string) error {
+	f.ops = append(f.ops, "unpublish "+slug)
+	return f.set(ctx, slug, func(a *article.Article) { a.Draft = true })
+}
+func (f *fakeEditor) Publish(ctx context.Context, slug string) error {
+	f.ops = append(f.ops, "publish "+slug)
+	return f.set(ctx, slug, func(a *article.Article) { a.Draft = false })
+}
+func (f *fakeEditor) Delete(ctx context.Context, slug string) error {
+	f.ops = append(f.ops, "delete "+slug)
+	_, err := f.st.ArticleBySlug(ctx, slug)
+	return err
+}
+func (f *fakeEditor) SetCategory(ctx context.Context, slug, cat string) error {
+	f.ops = append(f.ops, "category "+slug+" "+cat)
+	return f.set(ctx, slug, func(a *article.Article) { a.Category = cat })
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := templates.NewConsole("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{t: t, ctx: ctx, st: st, auth: auth.New(st, auth.Options{}), edits: &fakeEditor{st: st}}
+	s.console = admin.New(admin.Options{
+		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Secret: []byte("0123456789abcdef0123456789abcdef"),
+		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test", Location: time.UTC,
+		Categories: []string{"اقتصاد", "رياضة", "ثقافة"},
+		ArticleURL: func(a *article.Article) string { return "http://example.test/articles/" + a.Slug },
+	})
+	mux := http.NewServeMux()
+	s.console.Mount(mux)
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	for _, u := range []struct {
+		email string
+		role  store.Role
+	}{{"admin@example.com", store.RoleAdmin}, {"editor@example.com", store.RoleEditor}, {"viewer@example.com", store.RoleViewer}} {
+		if _, err := s.auth.AddUser(ctx, auth.Actor{Name: "test"}, u.email, "", u.role, password); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	s    *site
+	c    *http.Client
+	csrf string
+}
+
+func (s *site) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{s: s, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get fetches path and remembers the page's CSRF token.
+func (b *browser) get(path string) (int, string, http.Header) {
+	b.s.t.Helper()
+	resp, err := b.c.Get(b.s.srv.URL + path)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body), resp.Header
+}
+
+// post sends a form (with the last CSRF token seen unless form has one).
+func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
+	b.s.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok && b.csrf != "" {
+		form.Set("csrf", b.csrf)
+	}
+	resp, err := b.c.PostForm(b.s.srv.URL+path, form)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		b.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(body), resp.Header
+}
+
+// login signs in as email and fails the test otherwise.
+func (b *browser) login(email string) {
+	b.s.t.Helper()
+	b.get("/admin/login")
+	code, body, h := b.post("/admin/login", url.Values{"email": {email}, "password": {password}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/admin/" {
+		b.s.t.Fatalf("login as %s: %d %s\n%s", email, code, h.Get("Location"), body)
+	}
+	if code, body, _ := b.get("/admin/"); code != http.StatusOK {
+		b.s.t.Fatalf("dashboard after login: %d\n%s", code, body)
+	}
+}
+
+// sessionCookie is the browser's session cookie value.
+func (b *browser) sessionCookie() string {
+	u, _ := url.Parse(b.s.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "nashra_session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// fill replaces a route pattern's wildcards with real values.
+func fill(pattern string, vals map[string]string) string {
+	return regexp.MustCompile(`\{([a-z]+)\$?\}`).ReplaceAllStringFunc(pattern, func(m string) string {
+		name := strings.Trim(m, "{}$")
+		if v, ok := vals[name]; ok {
+			return v
+		}
+		return fmt.Sprintf("x-%s", name)
+	})
+}

@@ -1,0 +1,394 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+const pageSize = 50
+
+func (c *Console) pageRoutes() {
+	c.page("GET", "/admin/static/{file}", "", c.static)
+	c.page("GET", "/admin/login", "", c.loginPage)
+	c.page("POST", "/admin/login", "", c.login)
+	c.page("POST", "/admin/login/code", "", c.loginCode)
+	c.page("POST", "/admin/logout", store.RoleViewer, c.logout)
+	c.page("GET", "/admin/{$}", store.RoleViewer, c.dashboard)
+
+	c.page("GET", "/admin/subscribers", store.RoleViewer, c.subscribers)
+	c.page("GET", "/admin/subscribers/export.csv", store.RoleViewer, c.exportCSV)
+	c.page("POST", "/admin/subscribers/import", store.RoleEditor, c.importCSV)
+	c.page("GET", "/admin/subscribers/{id}", store.RoleViewer, c.subscriber)
+	c.page("POST", "/admin/subscribers/{id}", store.RoleEditor, c.editSubscriber)
+	c.page("POST", "/admin/subscribers/{id}/unsubscribe", store.RoleEditor, c.unsubscribeSubscriber)
+	c.page("POST", "/admin/subscribers/{id}/erase", store.RoleEditor, c.eraseSubscriber)
+	if c.o.Subscribe != nil {
+		c.page("POST", "/admin/subscribers/{id}/resend-confirmation", store.RoleEditor, c.resendConfirmation)
+	}
+
+	c.page("GET", "/admin/articles", store.RoleViewer, c.articles)
+	c.page("GET", "/admin/articles/{slug}", store.RoleViewer, c.article)
+	if c.o.Articles != nil {
+		c.page("POST", "/admin/articles/{slug}/unpublish", store.RoleEditor, c.articleAction("unpublish"))
+		c.page("POST", "/admin/articles/{slug}/publish", store.RoleEditor, c.articleAction("publish"))
+		c.page("POST", "/admin/articles/{slug}/delete", store.RoleEditor, c.articleAction("delete"))
+		c.page("POST", "/admin/articles/{slug}/category", store.RoleEditor, c.articleAction("category"))
+	}
+
+	c.page("GET", "/admin/users", store.RoleAdmin, c.users)
+	c.page("POST", "/admin/users", store.RoleAdmin, c.addUser)
+	c.page("POST", "/admin/users/{id}/role", store.RoleAdmin, c.setRole)
+	c.page("POST", "/admin/users/{id}/remove", store.RoleAdmin, c.removeUser)
+	c.page("GET", "/admin/tokens", store.RoleAdmin, c.tokens)
+	c.page("POST", "/admin/tokens", store.RoleAdmin, c.createToken)
+	c.page("POST", "/admin/tokens/revoke", store.RoleAdmin, c.revokeToken)
+	c.page("GET", "/admin/audit", store.RoleViewer, c.audit)
+	c.page("GET", "/admin/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, who *caller) {
+		c.fail(w, r, who, http.StatusNotFound, "لا توجد صفحة بهذا العنوان.")
+	})
+}
+
+func (c *Console) static(w http.ResponseWriter, r *http.Request, _ *caller) {
+	name := path.Base(r.PathValue("file"))
+	b, err := fs.ReadFile(c.o.Pages.Static(), name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write(b)
+}
+
+// dashboard data.
+type dashData struct {
+	Total, Confirmed, Pending, Unsubscribed, Bounced, Articles int
+	Growth                                                     []growthBar
+	NewIn30                                                    int
+	Next                                                       string
+	Editions                                                   []editionRow
+}
+
+type growthBar struct {
+	Day           string
+	Count, Height int
+}
+
+type editionRow struct {
+	store.Edition
+	Sent, Failed int
+}
+
+func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller) {
+	ctx := r.Context()
+	st := c.o.Store
+	var d dashData
+	var err error
+	counts := []struct {
+		dst *int
+		s   store.Status
+	}{{&d.Total, ""}, {&d.Confirmed, store.StatusConfirmed}, {&d.Pending, store.StatusPending},
+		{&d.Unsubscribed, store.StatusUnsubscribed}, {&d.Bounced, store.StatusBounced}}
+	for _, x := range counts {
+		if *x.dst, err = st.CountSubscribers(ctx, x.s); err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
+	}
+	if d.Articles, err = st.CountArticles(ctx); err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	now := time.Now().In(c.o.Location)
+	_, off := now.Zone()
+	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.o.Location).AddDate(0, 0, -29)
+	growth, err := st.SubscriberGrowth(ctx, since, time.Duration(off)*time.Second)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	byDay := map[string]int{}
+	max := 0
+	for _, g := range growth {
+		byDay[g.Day] = g.Count
+		d.NewIn30 += g.Count
+		if g.Count > max {
+			max = g.Count
+		}
+	}
+	if d.NewIn30 > 0 {
+		for i := range 30 {
+			day := since.AddDate(0, 0, i).Format(time.DateOnly)
+			n := byDay[day]
+			d.Growth = append(d.Growth, growthBar{Day: day, Count: n, Height: (n*10 + max - 1) / max})
+		}
+	}
+	d.Next = "غير مجدول"
+	if c.o.NextEdition != nil {
+		if t := c.o.NextEdition(now); !t.IsZero() {
+			d.Next = t.In(c.o.Location).Format("2006-01-02 15:04")
+		}
+	}
+	eds, err := st.ListEditions(ctx, 7)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	for _, e := range eds {
+		n, err := st.DeliveryCounts(ctx, e.ID)
+		if err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
+		d.Editions = append(d.Editions, editionRow{Edition: e, Sent: n[store.DeliverySent], Failed: n[store.DeliveryFailed]})
+	}
+	c.render(w, r, who, http.StatusOK, "dashboard", frame{Title: "نظرة عامة", Nav: "dashboard", Data: d})
+}
+
+type option struct{ Value, Label string }
+
+var statusNames = map[string]string{
+	"pending": "بانتظار التأكيد", "confirmed": "مؤكَّد", "unsubscribed": "ألغى الاشتراك", "bounced": "مرتدّ",
+}
+
+var statusOptions = []option{{"confirmed", "مؤكَّد"}, {"pending", "بانتظار التأكيد"}, {"unsubscribed", "ألغى الاشتراك"}, {"bounced", "مرتدّ"}}
+
+type subsData struct {
+	Q, Status, Category string
+	Statuses            []option
+	StatusNames         map[string]string
+	Categories          []string
+	Subscribers         []store.Subscriber
+	Next, First         string
+	Paged               bool
+	Report              *importView
+}
+
+type importView struct {
+	Summary string
+	Lines   []string
+}
+
+// categories lists the configured categories and those of stored articles.
+func (c *Console) categories(r *http.Request) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range c.o.Categories {
+		if !seen[x] && x != "" {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	if cats, err := c.o.Store.Categories(r.Context()); err == nil {
+		for _, x := range cats {
+			if !seen[x] && x != "" {
+				seen[x] = true
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+func (c *Console) subscribers(w http.ResponseWriter, r *http.Request, who *caller) {
+	q := r.URL.Query()
+	d := subsData{Q: strings.TrimSpace(q.Get("q")), Status: q.Get("status"), Category: q.Get("category"),
+		Statuses: statusOptions, StatusNames: statusNames, Categories: c.categories(r)}
+	if d.Status != "" && !store.Status(d.Status).Valid() {
+		d.Status = ""
+	}
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	subs, err := c.o.Store.SearchSubscribers(r.Context(), store.SubscriberSearch{
+		Text: d.Q, Status: store.Status(d.Status), Category: d.Category, BeforeID: before, Limit: pageSize + 1})
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	keep := url.Values{}
+	for _, k := range []string{"q", "status", "category"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	d.First = "/admin/subscribers?" + keep.Encode()
+	d.Paged = before > 0
+	if len(subs) > pageSize {
+		subs = subs[:pageSize]
+		keep.Set("before", strconv.FormatInt(subs[len(subs)-1].ID, 10))
+		d.Next = "/admin/subscribers?" + keep.Encode()
+	}
+	d.Subscribers = subs
+	c.render(w, r, who, http.StatusOK, "subscribers", frame{Title: "المشتركون", Nav: "subscribers", Data: d})
+}
+
+func (c *Console) exportCSV(w http.ResponseWriter, r *http.Request, who *caller) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="subscribers.csv"`)
+	n, err := subscribe.ExportExcel(r.Context(), c.o.Store, w)
+	if err != nil {
+		c.o.Log.Error("console export", "err", err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscribers.export", "", fmt.Sprintf("%d subscribers", n))
+}
+
+func (c *Console) importCSV(w http.ResponseWriter, r *http.Request, who *caller) {
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		c.fail(w, r, who, http.StatusBadRequest, "لم يصل أي ملف.")
+		return
+	}
+	defer f.Close()
+	rep, err := subscribe.Import(r.Context(), c.o.Store, f, subscribe.ImportOptions{
+		Confirmed: r.PostFormValue("confirmed") == "1",
+		Erased:    subscribe.ErasedCheck(c.o.Store, c.o.Secret),
+	})
+	view := &importView{}
+	if err != nil && rep == nil {
+		view.Summary = hdr.Filename + ": " + err.Error()
+	} else {
+		view.Summary = fmt.Sprintf("%s: %d صفًا — أُضيف %d، موجود من قبل %d، رُفض %d", hdr.Filename, rep.Rows, rep.Added, rep.Existing, len(rep.Rejected))
+		for _, x := range rep.Rejected {
+			view.Lines = append(view.Lines, fmt.Sprintf("السطر %d: %s: %s", x.Line, x.Email, x.Reason))
+		}
+		if err != nil {
+			view.Lines = append(view.Lines, err.Error())
+		}
+		_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscribers.import", hdr.Filename,
+			fmt.Sprintf("%d rows, %d added, %d rejected", rep.Rows, rep.Added, len(rep.Rejected)))
+	}
+	d := subsData{Statuses: statusOptions, StatusNames: statusNames, Categories: c.categories(r), Report: view}
+	d.Subscribers, _ = c.o.Store.SearchSubscribers(r.Context(), store.SubscriberSearch{Limit: pageSize})
+	c.render(w, r, who, http.StatusOK, "subscribers", frame{Title: "المشتركون", Nav: "subscribers", Data: d})
+}
+
+type subData struct {
+	Sub         *store.Subscriber
+	Deliveries  []store.Delivery
+	Categories  []string
+	StatusNames map[string]string
+}
+
+// subscriberOf loads the subscriber named by the {id} path value, or
+// answers 404.
+func (c *Console) subscriberOf(w http.ResponseWriter, r *http.Request, who *caller) *store.Subscriber {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err == nil {
+		var s *store.Subscriber
+		s, err = c.o.Store.GetSubscriber(r.Context(), id)
+		if err == nil {
+			return s
+		}
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
+		c.internal(w, r, who, err)
+		return nil
+	}
+	c.fail(w, r, who, http.StatusNotFound, "لا يوجد مشترك بهذا الرقم (ربما مُحي).")
+	return nil
+}
+
+func (c *Console) subscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.subscriberOf(w, r, who)
+	if s == nil {
+		return
+	}
+	ds, err := c.o.Store.SubscriberDeliveries(r.Context(), s.ID, 200)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	c.render(w, r, who, http.StatusOK, "subscriber", frame{Title: "مشترك", Nav: "subscribers",
+		Data: subData{Sub: s, Deliveries: ds, Categories: c.categories(r), StatusNames: statusNames}})
+}
+
+func (c *Console) editSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.subscriberOf(w, r, who)
+	if s == nil {
+		return
+	}
+	name, err := subscribe.CleanName(r.PostFormValue("name"))
+	if err != nil {
+		back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "err", "invalid")
+		return
+	}
+	_ = r.ParseForm()
+	var cats []string
+	for _, x := range r.PostForm["categories"] {
+		if x = strings.TrimSpace(x); x != "" {
+			cats = append(cats, x)
+		}
+	}
+	before := fmt.Sprintf("%q [%s]", s.Name, strings.Join(s.Categories, ", "))
+	s.Name, s.Categories = name, cats
+	if err := c.o.Store.UpdateSubscriber(r.Context(), s); err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email,
+		fmt.Sprintf("%s → %q [%s]", before, s.Name, strings.Join(s.Categories, ", ")))
+	back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "ok", "saved")
+}
+
+func (c *Console) unsubscribeSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.subscriberOf(w, r, who)
+	if s == nil {
+		return
+	}
+	if err := c.o.Store.RemoveSubscriber(r.Context(), s.Email); err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.unsubscribe", s.Email, "")
+	back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "ok", "unsubscribed")
+}
+
+func (c *Console) eraseSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.subscriberOf(w, r, who)
+	if s == nil {
+		return
+	}
+	if r.PostFormValue("sure") != "1" {
+		back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "err", "invalid")
+		return
+	}
+	if err := c.o.Store.EraseSubscriber(r.Context(), s.ID, subscribe.ErasedKey(c.o.Secret, s.Email)); err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	// The audit log names the subscriber by number only: the address is gone.
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.erase", fmt.Sprintf("subscriber %d", s.ID), "")
+	back(w, r, "/admin/subscribers", "ok", "erased")
+}
+
+func (c *Console) resendConfirmation(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.subscriberOf(w, r, who)
+	if s == nil {
+		return
+	}
+	if s.Status != store.StatusPending {
+		back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "err", "not-pending")
+		return
+	}
+	if err := c.o.Subscribe.ResendConfirmation(r.Context(), s); err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.resend-confirmation", s.Email, "")
+	back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "ok", "resent")
+}

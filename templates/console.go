@@ -1,0 +1,149 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The admin console's pages live in admin/: layout.html.tmpl defines
+// "console" (the frame: navigation, user, flash message) and each other
+// admin/*.html.tmpl is one page defining "content" (and "title"). Its
+// stylesheet and scripts are in admin/static/, served as files: the
+// console runs no inline script and no inline style.
+//
+//go:embed admin/*.tmpl admin/static/*
+var consoleFiles embed.FS
+
+// ConsoleLayoutFile is the console's frame.
+const ConsoleLayoutFile = "layout.html.tmpl"
+
+// Console is the parsed console pages and their static files.
+type Console struct {
+	pages  map[string]*htmltemplate.Template
+	static fs.FS
+}
+
+var consoleFuncs = htmltemplate.FuncMap{
+	"bidi": IsolateLatin,
+	// ar writes an integer with Arabic-Indic digits.
+	"ar": func(n int) string {
+		var b strings.Builder
+		for _, r := range fmt.Sprint(n) {
+			if r >= '0' && r <= '9' {
+				r = '٠' + (r - '0')
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	},
+	// when formats a time in the site zone; "—" for unset.
+	"when": func(t time.Time, loc *time.Location) string {
+		if t.IsZero() {
+			return "—"
+		}
+		if loc == nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	},
+	"join": strings.Join,
+	"has": func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+	"pct": func(n, total int) int {
+		if total <= 0 {
+			return 0
+		}
+		return n * 100 / total
+	},
+}
+
+// NewConsole parses the console pages, each replaced by the file of the
+// same name in overrideDir/admin when overrideDir is not "". A parse or
+// escaping error is reported here, naming the file.
+func NewConsole(overrideDir string) (*Console, error) {
+	src := map[string]string{}
+	read := func(fsys fs.FS, where string) error {
+		names, err := fs.Glob(fsys, "*.html.tmpl")
+		if err != nil {
+			return fmt.Errorf("templates: %s: %w", where, err)
+		}
+		for _, n := range names {
+			b, err := fs.ReadFile(fsys, n)
+			if err != nil {
+				return fmt.Errorf("templates: %w", err)
+			}
+			if len(bytes.TrimSpace(b)) == 0 {
+				return fmt.Errorf("templates: %s: empty template", filepath.Join(where, n))
+			}
+			src[n] = string(b)
+		}
+		return nil
+	}
+	sub, _ := fs.Sub(consoleFiles, "admin")
+	if err := read(sub, "embedded admin"); err != nil {
+		return nil, err
+	}
+	if overrideDir != "" {
+		dir := filepath.Join(overrideDir, "admin")
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			if err := read(os.DirFS(dir), dir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	layout, err := htmltemplate.New(ConsoleLayoutFile).Funcs(consoleFuncs).Parse(src[ConsoleLayoutFile])
+	if err != nil {
+		return nil, fmt.Errorf("templates: admin/%w", err)
+	}
+	if layout.Lookup("console") == nil {
+		return nil, fmt.Errorf("templates: admin/%s: does not define \"console\"", ConsoleLayoutFile)
+	}
+	c := &Console{pages: map[string]*htmltemplate.Template{}}
+	for name, text := range src {
+		if name == ConsoleLayoutFile {
+			continue
+		}
+		t, err := layout.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("templates: admin/%s: %w", name, err)
+		}
+		if _, err := t.New(name).Parse(text); err != nil {
+			return nil, fmt.Errorf("templates: admin/%w", err)
+		}
+		c.pages[strings.TrimSuffix(name, ".html.tmpl")] = t
+	}
+	c.static, _ = fs.Sub(consoleFiles, "admin/static")
+	return c, nil
+}
+
+// Render executes page name inside the console frame.
+func (c *Console) Render(name string, data any) ([]byte, error) {
+	t, ok := c.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("templates: no console page %q", name)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "console", data); err != nil {
+		return nil, fmt.Errorf("templates: admin/%s.html.tmpl: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// Has reports whether there is a console page called name.
+func (c *Console) Has(name string) bool { _, ok := c.pages[name]; return ok }
+
+// Static is the console's stylesheet and scripts.
+func (c *Console) Static() fs.FS { return c.static }
