@@ -69,7 +69,7 @@ func newDigestSendCmd(a *app) *cobra.Command {
 // digestSend sends the edition of day from this process
 // (delivery.Queue.SendEdition) and reports what it did.
 func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, day string, wait time.Duration, out, errOut io.Writer) error {
-	q, tr, err := openQueue(ctx, a, cfg, b, false, nil)
+	q, tr, err := openQueue(ctx, a, cfg, b, delivery.QueueOptions{})
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,10 @@ import (
 )
 
 // openQueue readies the database for sending and builds the delivery
-// service, its transport and the River client. The caller closes the
+// service, its transport and the River client with qo (its workers,
+// location and log filled in here). The caller closes the
 // transport after stopping the queue.
-func openQueue(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, withScheduler bool,
-	onDelivered func(delivery.SendArgs, delivery.Outcome)) (*delivery.Queue, mailer.Transport, error) {
+func openQueue(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, qo delivery.QueueOptions) (*delivery.Queue, mailer.Transport, error) {
 	if err := b.Sending(ctx, cfg.Mail.SMTP.Pool); err != nil {
 		return nil, nil, err
 	}
@@ -22,21 +22,9 @@ func openQueue(ctx context.Context, a *app, cfg *config.Config, b *backend.Backe
 	if err != nil {
 		return nil, nil, err
 	}
-	qo := delivery.QueueOptions{
-		Workers:     b.SendWorkers(cfg.Mail.Transport, cfg.Mail.SMTP.Pool),
-		Location:    cfg.Location(),
-		OnDelivered: onDelivered,
-		Log:         a.log,
-	}
-	if withScheduler {
-		qo.Schedule = cfg.Digest.Schedule
-		src, err := a.sourceService(ctx, cfg, b)
-		if err != nil {
-			tr.Close()
-			return nil, nil, err
-		}
-		qo.Sources, qo.SourceWorkers = sourceJobs{src}, cfg.Sources.Workers
-	}
+	qo.Workers = b.SendWorkers(cfg.Mail.Transport, cfg.Mail.SMTP.Pool)
+	qo.Location = cfg.Location()
+	qo.Log = a.log
 	q, err := b.NewQueue(svc, qo)
 	if err != nil {
 		tr.Close()
@@ -50,11 +38,20 @@ func openQueue(ctx context.Context, a *app, cfg *config.Config, b *backend.Backe
 // leader only). stop waits for running sends to finish, then closes the
 // transport.
 func startDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, withScheduler bool) (func(context.Context) error, error) {
-	q, tr, err := openQueue(ctx, a, cfg, b, withScheduler, a.sendOutcome(b))
+	qo := delivery.QueueOptions{RescueEvery: rescueEvery}
+	if withScheduler {
+		qo.Schedule = cfg.Digest.Schedule
+		src, err := a.sourceService(ctx, cfg, b)
+		if err != nil {
+			return nil, err
+		}
+		qo.Sources, qo.SourceWorkers = sourceJobs{src}, cfg.Sources.Workers
+	}
+	a.observeQueue(b, &qo) // metrics (worker.go)
+	q, tr, err := openQueue(ctx, a, cfg, b, qo)
 	if err != nil {
 		return nil, err
 	}
-	a.superviseQueue(b, q) // metrics, rescue of dead local processes (worker.go)
 	if err := q.Start(ctx); err != nil {
 		tr.Close()
 		return nil, err

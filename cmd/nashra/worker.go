@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/internal/backend"
@@ -154,68 +153,21 @@ func serveOptions(cfg *config.Config) web.ServeOptions {
 		ShutdownTimeout: cfg.Server.ShutdownTimeout}
 }
 
-// rescueEvery is how often a running node looks for the jobs of dead
-// nashra processes on its host (see delivery.Queue.RescueOrphans): a
-// worker killed mid-send has its jobs taken over within seconds by the
-// nodes left on its machine. Jobs of a dead machine wait for River's own
-// rescuer (RescueStuckJobsAfter).
+// rescueEvery is how often a running node takes over the jobs of dead
+// nashra processes on its host (delivery.QueueOptions.RescueEvery).
 const rescueEvery = 3 * time.Second
 
-// superviseQueue counts outcomes, latencies and editions from River's
-// events into the node's metrics and rescues the jobs of dead local
-// processes, until the client stops. startDelivery calls it before
-// starting q.
-func (a *app) superviseQueue(st *backend.Backend, q *delivery.Queue) {
+// observeQueue counts into the node's metrics the outcome of every send
+// attempt (sent, assumed sent, skipped…), send latencies and editions.
+func (a *app) observeQueue(st *backend.Backend, o *delivery.QueueOptions) {
 	m := a.nodeMetrics(st)
-	events, cancel := q.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
-		river.EventKindJobCancelled, river.EventKindJobSnoozed)
-	go func() {
-		defer cancel()
-		t := time.NewTicker(rescueEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-q.Client.Stopped():
-				return
-			case ev, ok := <-events:
-				if !ok {
-					return
-				}
-				observe(m, ev)
-			case <-t.C:
-				ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-				if n, err := q.RescueOrphans(ctx); err != nil {
-					a.log.Debug("rescuing jobs of dead processes", "err", err)
-				} else if n > 0 {
-					a.log.Info("rescued jobs of dead processes", "jobs", n)
-				}
-				c()
-			}
-		}
-	}()
-}
-
-// sendOutcome counts the result of every send attempt (the outcome the
-// River event cannot tell: sent, assumed sent, skipped…).
-func (a *app) sendOutcome(st *backend.Backend) func(delivery.SendArgs, delivery.Outcome) {
-	m := a.nodeMetrics(st)
-	return func(_ delivery.SendArgs, o delivery.Outcome) { m.Send(o.String(), 0) }
-}
-
-func observe(m *metrics.Metrics, ev *river.Event) {
-	if ev == nil || ev.Job == nil {
-		return
-	}
-	switch ev.Job.Kind {
-	case delivery.EditionArgs{}.Kind():
-		if ev.Kind == river.EventKindJobCompleted {
+	o.OnDelivered = func(_ delivery.SendArgs, out delivery.Outcome) { m.Send(out.String(), 0) }
+	o.OnSendRun = m.SendLatency
+	o.OnEditionEnd = func(completed bool) {
+		if completed {
 			m.Edition("completed")
 		} else {
 			m.Edition("error")
-		}
-	case delivery.SendArgs{}.Kind():
-		if ev.JobStats != nil {
-			m.SendLatency(ev.JobStats.RunDuration)
 		}
 	}
 }

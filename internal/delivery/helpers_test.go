@@ -243,9 +243,9 @@ func smtpTransport(t testing.TB, addr string) *mailer.SMTPTransport {
 	return tr
 }
 
-// runEdition prepares the edition of testDay on a started queue and waits
-// until no delivery is open (queued, sending or retrying), or fails after
-// timeout.
+// runEdition sends the edition of testDay with SendEdition and returns
+// the ledger's counts once no delivery is open (queued, sending or
+// retrying), or fails after timeout.
 func runEdition(t testing.TB, st store.Store, svc *Service, workers int, timeout time.Duration) map[store.DeliveryState]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -254,34 +254,14 @@ func runEdition(t testing.TB, st store.Store, svc *Service, workers int, timeout
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobID, _, err := q.InsertEdition(ctx, testDay)
+	r, err := q.SendEdition(ctx, testDay, RunOptions{Wait: timeout})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("edition not delivered within %s: %v", timeout, err)
 	}
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
+	if r.Waiting > 0 {
+		t.Fatalf("edition not delivered within %s: %v", timeout, r.Counts)
 	}
-	defer func() {
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		if err := q.Stop(sctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	}()
-	for {
-		counts, err := st.DeliveryCounts(ctx, testDay)
-		if err == nil {
-			if done, _, _ := q.JobDone(ctx, jobID); done &&
-				counts[store.DeliveryQueued]+counts[store.DeliverySending]+counts[store.DeliveryRetrying] == 0 {
-				return counts
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("edition not delivered within %s: %v", timeout, counts)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return r.Counts
 }
 
 func header(t testing.TB, raw []byte, name string) string {

@@ -106,8 +106,19 @@ type QueueOptions struct {
 	// Now is the clock of the periodic job (default time.Now).
 	Now func() time.Time
 	// OnDelivered, when set, is told the outcome of every send attempt
-	// (progress bars, metrics).
+	// (metrics).
 	OnDelivered func(SendArgs, Outcome)
+	// OnEditionEnd and OnSendRun, when set, are told from River's events
+	// of every edition job that ends (completed or not) and of how long
+	// each send job ran (metrics).
+	OnEditionEnd func(completed bool)
+	OnSendRun    func(time.Duration)
+	// RescueEvery, when set, is how often a started queue looks for the
+	// jobs of dead nashra processes on its host (RescueOrphans), so that a
+	// worker killed mid-send has its jobs taken over within seconds by the
+	// nodes left on its machine; jobs of a dead machine wait for River's
+	// own rescuer (RescueStuckJobsAfter). Start rescues once in any case.
+	RescueEvery time.Duration
 	// Sources, when set, adds the source fetch jobs (sources queue) with
 	// SourceWorkers concurrent fetches (default 1).
 	Sources       Sources
@@ -355,10 +366,67 @@ func (q *Queue) Start(ctx context.Context) error {
 	} else if n > 0 {
 		q.opts.Log.Info("rescued jobs of dead processes", "jobs", n)
 	}
+	q.supervise()
 	if err := q.Client.Start(ctx); err != nil {
 		return fmt.Errorf("delivery: start queue: %w", err)
 	}
 	return nil
+}
+
+// supervise passes River's job events to OnEditionEnd and OnSendRun and
+// rescues the jobs of dead local processes every RescueEvery, until the
+// client stops.
+func (q *Queue) supervise() {
+	o := q.opts
+	if o.OnEditionEnd == nil && o.OnSendRun == nil && o.RescueEvery <= 0 {
+		return
+	}
+	events, cancel := q.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	go func() {
+		defer cancel()
+		var tick <-chan time.Time
+		if o.RescueEvery > 0 {
+			t := time.NewTicker(o.RescueEvery)
+			defer t.Stop()
+			tick = t.C
+		}
+		for {
+			select {
+			case <-q.Client.Stopped():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				q.observe(ev)
+			case <-tick:
+				ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+				if n, err := q.RescueOrphans(ctx); err != nil {
+					o.Log.Debug("rescuing jobs of dead processes", "err", err)
+				} else if n > 0 {
+					o.Log.Info("rescued jobs of dead processes", "jobs", n)
+				}
+				c()
+			}
+		}
+	}()
+}
+
+func (q *Queue) observe(ev *river.Event) {
+	if ev == nil || ev.Job == nil {
+		return
+	}
+	switch ev.Job.Kind {
+	case EditionArgs{}.Kind():
+		if q.opts.OnEditionEnd != nil {
+			q.opts.OnEditionEnd(ev.Kind == river.EventKindJobCompleted)
+		}
+	case SendArgs{}.Kind():
+		if q.opts.OnSendRun != nil && ev.JobStats != nil {
+			q.opts.OnSendRun(ev.JobStats.RunDuration)
+		}
+	}
 }
 
 // Stop waits for running jobs to finish, then stops.

@@ -2,9 +2,12 @@ package delivery
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // TestWaitCount: SendEdition counts the ledger again as soon as this
@@ -53,5 +56,52 @@ func TestWaitCount(t *testing.T) {
 	cancel()
 	if waitCount(ctx, 2000, 2000, since, settled) {
 		t.Error("waitCount on an ended context reported true")
+	}
+}
+
+// TestSendEditionObserves: SendEdition sends every delivery once, reports
+// progress up to the recipients, and the queue passes River's events on:
+// one completed edition job, and the run time of send jobs.
+func TestSendEditionObserves(t *testing.T) {
+	st := openStore(t)
+	subs := addSubscribers(t, st, 20)
+	sink := startSink(t, nil)
+	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
+	var mu sync.Mutex
+	var editions, failedEditions, runs, outcomes, lastFinished int
+	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: 1,
+		OnEditionEnd: func(ok bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				editions++
+			} else {
+				failedEditions++
+			}
+		},
+		OnSendRun:   func(time.Duration) { mu.Lock(); runs++; mu.Unlock() },
+		OnDelivered: func(SendArgs, Outcome) { mu.Lock(); outcomes++; mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := q.SendEdition(ctx, testDay, RunOptions{Progress: func(finished, recipients int) {
+		if recipients != len(subs) || finished < lastFinished {
+			t.Errorf("progress %d of %d after %d", finished, recipients, lastFinished)
+		}
+		lastFinished = finished
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Counts[store.DeliverySent] != len(subs) || len(sink.Messages()) != len(subs) || lastFinished != len(subs) {
+		t.Errorf("counts %v, %d messages, progress %d; want %d sent", r.Counts, len(sink.Messages()), lastFinished, len(subs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if editions != 1 || failedEditions != 0 || outcomes != len(subs) || runs < 1 || runs > len(subs) {
+		t.Errorf("observed %d editions (%d failed), %d outcomes, %d send runs", editions, failedEditions, outcomes, runs)
 	}
 }
