@@ -135,17 +135,21 @@ type group struct {
 	modified time.Time // newest update among entries; the build clock when empty
 }
 
-// Build encodes every feed and index.html for the published (non-draft)
-// articles of in, newest first.
+// Build encodes every feed and index.html for the published articles of
+// in — not drafts, and not those dated after Options.Now (an embargo) —
+// newest first. No date in the feeds is later than Now.
 func Build(o Options, in Input) (*Set, error) {
 	p, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	arts := make([]*article.Article, 0, len(in.Articles))
+	now := p.Now()
 	for i := range in.Articles {
-		if !in.Articles[i].Draft {
-			arts = append(arts, &in.Articles[i])
+		// Drafts are never published; articles dated in the future wait
+		// for their time (an embargo).
+		if a := &in.Articles[i]; !a.Draft && !a.Published.After(now) {
+			arts = append(arts, a)
 		}
 	}
 	slices.SortStableFunc(arts, func(a, b *article.Article) int {
@@ -349,9 +353,13 @@ func (b *builder) entry(a *article.Article) *entry {
 	if e.updated.Before(e.published) {
 		e.updated = e.published
 	}
+	now := o.Now().In(o.Location).Truncate(time.Second)
 	if e.published.IsZero() {
-		e.published = o.Now().In(o.Location).Truncate(time.Second)
+		e.published = now
 		e.updated = e.published
+	}
+	if e.updated.After(now) {
+		e.updated = now // an update time in the future is a mistake in the file
 	}
 	seen := map[string]bool{}
 	for _, c := range append([]string{a.Category}, a.Tags...) {

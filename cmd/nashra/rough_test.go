@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,5 +214,57 @@ func TestServeStopsCleanly(t *testing.T) {
 		if !strings.Contains(log, "level=WARN") || !bytes.Contains([]byte(log), []byte("one-click unsubscribe")) {
 			t.Errorf("%v: no warning about the http base_url:\n%s", sig, log)
 		}
+	}
+}
+
+// TestServeReleasesEmbargo: serve holds an article dated a few seconds
+// ahead — not in the feeds, its page 404 — and publishes it at its time
+// without a restart or any change in the store.
+func TestServeReleasesEmbargo(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg, content := writeSiteConfig(t, dir, addr, "https://news.example.org")
+	release := time.Now().Add(4 * time.Second).Truncate(time.Second)
+	md := "---\ntitle: \"خبر تحت الحظر حتى موعده\"\ndate: " + release.Format(time.RFC3339) +
+		"\ncategory: اقتصاد\nslug: embargoed\n---\n\nيُنشر هذا الخبر في موعده المحدد دون إعادة تشغيل الخادم.\n"
+	if err := os.WriteFile(filepath.Join(content, "embargoed.md"), []byte(md), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		root := newRootCmd(io.Discard, io.Discard)
+		root.SetArgs([]string{"--config", cfg, "serve"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	base := "http://" + addr
+	waitFor(t, 20*time.Second, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	if time.Now().Before(release) {
+		if _, body := httpDo(t, "GET", base+"/feed.json", nil); strings.Contains(string(body), "تحت الحظر") {
+			t.Error("the embargoed article is in the feed before its time")
+		}
+		if resp, _ := httpDo(t, "GET", base+"/articles/embargoed", nil); resp.StatusCode != http.StatusNotFound && time.Now().Before(release) {
+			t.Errorf("article page before its time: %d, want 404", resp.StatusCode)
+		}
+	} else {
+		t.Log("the machine was too slow to look before the release")
+	}
+	waitFor(t, 20*time.Second, func() bool {
+		_, body := httpDo(t, "GET", base+"/feed.json", nil)
+		return strings.Contains(string(body), "تحت الحظر")
+	})
+	if resp, _ := httpDo(t, "GET", base+"/articles/embargoed", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("article page after its time: %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

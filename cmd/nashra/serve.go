@@ -176,7 +176,7 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 			}
 			continue
 		}
-		if lc.Equal(last) {
+		if lc.Equal(last) && !p.ReleaseDue(time.Now()) {
 			continue
 		}
 		last = lc

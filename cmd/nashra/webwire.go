@@ -78,9 +78,13 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 				a.log.Warn("related links", "id", id, "err", err)
 				return nil
 			}
-			links := make([]web.Link, len(rel))
-			for i, r := range rel {
-				links[i] = web.Link{Title: r.Title, URL: feeds.ArticleURL(fo, r)}
+			links := make([]web.Link, 0, len(rel))
+			now := time.Now()
+			for _, r := range rel {
+				if r.Published.After(now) {
+					continue // embargoed: not even its title yet
+				}
+				links = append(links, web.Link{Title: r.Title, URL: feeds.ArticleURL(fo, r)})
 			}
 			return links
 		},

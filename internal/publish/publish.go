@@ -51,9 +51,10 @@ type Publisher struct {
 	st   Store
 	o    Options
 	log  *slog.Logger
-	mu   sync.Mutex // guards ix, init and o.Feeds.TagAuthority
+	mu   sync.Mutex // guards ix, init, next and o.Feeds.TagAuthority
 	ix   *arabic.Index
 	init bool
+	next time.Time // publication time of the next embargoed article; zero = none
 }
 
 // New returns a Publisher over st.
@@ -279,15 +280,48 @@ func (p *Publisher) feedOptions(ctx context.Context) (feeds.Options, error) {
 	return p.o.Feeds, nil
 }
 
+// now is the clock of embargoes (feeds.Options.Now, else time.Now).
+func (p *Publisher) now() time.Time {
+	if p.o.Feeds.Now != nil {
+		return p.o.Feeds.Now()
+	}
+	return time.Now()
+}
+
+// ReleaseDue reports whether an article that was held at the last Input
+// (published in the future: an embargo) is due at now, so that the feeds
+// should be rebuilt although the store did not change.
+func (p *Publisher) ReleaseDue(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.next.IsZero() && !now.Before(p.next)
+}
+
 // Input reads what the feeds hold from the store: the newest feeds.items
 // articles overall and in each category, with their related links.
+// Articles dated in the future are held (embargo) until their time, also
+// as related links; ReleaseDue says when the next one is due.
 func (p *Publisher) Input(ctx context.Context) (feeds.Input, error) {
 	var none feeds.Input
 	n := p.o.Feeds.Items
 	if n <= 0 {
 		n = feeds.DefaultItems
 	}
-	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{Limit: n})
+	now := p.now()
+	// Published at or before now is out; ArticleQuery bounds are [From, To).
+	cut := now.Add(time.Nanosecond)
+	held, err := p.st.ListArticles(ctx, store.ArticleQuery{From: cut})
+	if err != nil {
+		return none, fmt.Errorf("publish: list embargoed articles: %w", err)
+	}
+	var next time.Time
+	if len(held) > 0 {
+		next = held[len(held)-1].Published // newest first: the last is due first
+	}
+	p.mu.Lock()
+	p.next = next
+	p.mu.Unlock()
+	arts, err := p.st.ListArticles(ctx, store.ArticleQuery{Limit: n, To: cut})
 	if err != nil {
 		return none, fmt.Errorf("publish: list articles: %w", err)
 	}
@@ -300,7 +334,7 @@ func (p *Publisher) Input(ctx context.Context) (feeds.Input, error) {
 		seen[a.ID] = true
 	}
 	for _, c := range cats {
-		more, err := p.st.ListArticles(ctx, store.ArticleQuery{Category: c, Limit: n})
+		more, err := p.st.ListArticles(ctx, store.ArticleQuery{Category: c, Limit: n, To: cut})
 		if err != nil {
 			return none, fmt.Errorf("publish: list category %q: %w", c, err)
 		}
@@ -318,6 +352,9 @@ func (p *Publisher) Input(ctx context.Context) (feeds.Input, error) {
 			return none, fmt.Errorf("publish: related of %s: %w", a.ID, err)
 		}
 		for _, r := range rel {
+			if r.Published.After(now) {
+				continue // embargoed: not even its title yet
+			}
 			in.Related[a.ID] = append(in.Related[a.ID], feeds.RelatedLink{Title: r.Title, URL: feeds.ArticleURL(p.o.Feeds, r)})
 		}
 	}

@@ -224,3 +224,72 @@ func TestItemIDsSurviveDomainMove(t *testing.T) {
 		t.Errorf("recorded authority = %q, %v", got, err)
 	}
 }
+
+// embargoMD is a Markdown article dated at t, with an update time later
+// still (a mistake in the file that must not reach the feeds).
+func embargoMD(slug, title string, t time.Time) string {
+	return "---\ntitle: \"" + title + "\"\ndate: " + t.Format(time.RFC3339) + "\nupdated: " + t.Add(48*time.Hour).Format(time.RFC3339) +
+		"\ncategory: اقتصاد\nslug: " + slug + "\n---\n\nأعلنت الشركة نتائجها الفصلية اليوم وسط توقعات بارتفاع الأرباح في قطاع الطاقة.\n"
+}
+
+// TestEmbargo: an article dated in the future is held — out of the feeds
+// and out of other articles' related links, with no date in the future —
+// until its time, when ReleaseDue asks for a rebuild that publishes it.
+func TestEmbargo(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	o := options(50)
+	o.Feeds.Now = func() time.Time { return now }
+	p := publish.New(st, o)
+	dir := t.TempDir()
+	release := now.Add(2 * time.Hour)
+	files := map[string]string{
+		"past.md":   embargoMD("past", "نتائج الشركة الفصلية", now.Add(-time.Hour)),
+		"future.md": embargoMD("future", "نتائج الشركة السنوية", release),
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := p.Import(ctx, []string{dir}, nil); err != nil || r.Imported != 2 {
+		t.Fatalf("import %+v %v", r, err)
+	}
+	atom := func() string {
+		t.Helper()
+		set, err := p.Build(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := set.Get("/atom.xml")
+		return string(f.Body)
+	}
+	body := atom()
+	if strings.Contains(body, "السنوية") {
+		t.Error("the embargoed article is in the feed (title or related link) before its time")
+	}
+	if !strings.Contains(body, "الفصلية") {
+		t.Error("the published article is missing")
+	}
+	loc, _ := time.LoadLocation("Asia/Riyadh")
+	for _, part := range strings.Split(body, "<updated>")[1:] {
+		u, err := time.Parse(time.RFC3339, part[:strings.Index(part, "</updated>")])
+		if err != nil || u.After(now) {
+			t.Errorf("<updated>%s is in the future of %s", part[:25], now.In(loc).Format(time.RFC3339))
+		}
+	}
+	if p.ReleaseDue(now.Add(time.Hour)) {
+		t.Error("ReleaseDue before the embargo ends")
+	}
+	if !p.ReleaseDue(release) {
+		t.Error("ReleaseDue false at the embargo's end")
+	}
+	now = release
+	if body := atom(); !strings.Contains(body, "<title>نتائج الشركة السنوية</title>") {
+		t.Error("the article is not published at its time")
+	}
+	if p.ReleaseDue(release.Add(time.Hour)) {
+		t.Error("ReleaseDue still true after the release was built")
+	}
+}

@@ -164,7 +164,8 @@ type Link struct{ Title, URL string }
 
 func (s *Server) article(w http.ResponseWriter, r *http.Request) {
 	a, err := s.o.Articles.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil || a.Draft {
+	// Drafts, and articles dated in the future (an embargo), are not out.
+	if err != nil || a.Draft || a.Published.After(time.Now()) {
 		if err == nil || (s.o.IsNotFound != nil && s.o.IsNotFound(err)) {
 			s.Error(w, r, http.StatusNotFound, "")
 			return
