@@ -75,3 +75,26 @@ var seeds = func() [numHashes]uint64 {
 	}
 	return s
 }()
+
+// Fingerprint is the near-duplicate sketch of one article's text, for
+// telling the same story from two sources apart from two stories.
+type Fingerprint struct{ sig *signature }
+
+// FingerprintOf sketches an article from its title and text as the
+// related-article index does.
+func FingerprintOf(title, text string) Fingerprint {
+	return Fingerprint{newSignature(Tokens(title + "\n" + text))}
+}
+
+// SameStory reports whether f and g are near-duplicates: their shingle
+// containment is at least DefaultIndexOptions.Duplicate. Texts of fewer
+// than minStoryShingles shingles (a title alone) are never the same story:
+// a shared phrase would make them so.
+func (f Fingerprint) SameStory(g Fingerprint) bool {
+	if f.sig == nil || g.sig == nil || min(f.sig.shingles, g.sig.shingles) < minStoryShingles {
+		return false
+	}
+	return f.sig.containment(g.sig) >= DefaultIndexOptions.Duplicate
+}
+
+const minStoryShingles = 12

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nashra/nashra/internal/arabic"
 	"github.com/nashra/nashra/internal/article"
 )
 
@@ -122,6 +123,9 @@ type Story struct {
 	Author    string    `json:"author,omitempty"`
 	Published time.Time `json:"published"`
 	Related   []Link    `json:"related,omitempty"`
+	// Also links the other reports of the same story (near-duplicate
+	// text, typically from another source), shown under it.
+	Also []Link `json:"also,omitempty"`
 }
 
 // Section is the stories of one category, newest first.
@@ -165,7 +169,11 @@ func Build(ctx context.Context, r Reader, day string, o Options) (*Edition, erro
 	if err != nil {
 		return nil, fmt.Errorf("digest: articles for %s: %w", day, err)
 	}
-	arts = selectArticles(arts, from, to, o.MaxArticles)
+	arts = selectArticles(arts, from, to, 0)
+	arts, also := sameStories(arts, o)
+	if o.MaxArticles > 0 && len(arts) > o.MaxArticles {
+		arts = arts[:o.MaxArticles]
+	}
 	if len(arts) == 0 && !o.SendEmpty {
 		return nil, ErrEmpty
 	}
@@ -193,6 +201,7 @@ func Build(ctx context.Context, r Reader, day string, o Options) (*Edition, erro
 			Category:  strings.TrimSpace(a.Category),
 			Author:    a.Author,
 			Published: a.Published.In(o.Location),
+			Also:      also[a.ID],
 		}
 		if s.Category == "" {
 			s.Category = o.OtherCategory
@@ -209,6 +218,35 @@ func Build(ctx context.Context, r Reader, day string, o Options) (*Edition, erro
 	e.Sections = group(stories, o.CategoryOrder)
 	e.recount()
 	return e, nil
+}
+
+// sameStories folds near-duplicate articles (the same story from two
+// sources) into one: the first of them in arts (the newest) stays, the
+// others become links under it. It returns the articles kept and the
+// links by the ID of the article kept.
+func sameStories(arts []article.Article, o Options) ([]article.Article, map[string][]Link) {
+	also := map[string][]Link{}
+	prints := make([]arabic.Fingerprint, 0, len(arts))
+	kept := arts[:0:0]
+	for _, a := range arts {
+		fp := arabic.FingerprintOf(a.Title, a.BodyText)
+		dup := -1
+		for i := range kept {
+			if prints[i].SameStory(fp) {
+				dup = i
+				break
+			}
+		}
+		if dup < 0 {
+			kept = append(kept, a)
+			prints = append(prints, fp)
+			continue
+		}
+		if u := articleURL(a, o); u != "" {
+			also[kept[dup].ID] = append(also[kept[dup].ID], Link{Title: a.Title, URL: u})
+		}
+	}
+	return kept, also
 }
 
 // selectArticles keeps the non-draft articles inside (from, to], drops

@@ -372,3 +372,41 @@ func ExampleSubject() {
 	// نشرة الصباح — السبت 28 نوفمبر 2026: 11 خبرًا
 	// نشرة الصباح — السبت 28 نوفمبر 2026: 100 خبر
 }
+
+func TestSameStoryFromTwoSourcesIsOneStory(t *testing.T) {
+	pub := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	body := "قرر البنك المركزي اليوم رفع سعر الفائدة الأساسي ربع نقطة مئوية في خطوة قال إنها تهدف إلى كبح التضخم " +
+		"وأوضح المحافظ في مؤتمر صحفي أن القرار جاء بعد مراجعة البيانات الاقتصادية للربع الأخير من العام"
+	r := &archive{arts: []article.Article{
+		{ID: "a", Title: "البنك المركزي يرفع الفائدة", Category: "اقتصاد", BodyText: body,
+			SourceURL: "https://one.example/rate", Published: pub.Add(time.Minute)},
+		{ID: "b", Title: "المركزي يرفع سعر الفائدة ربع نقطة", Category: "اقتصاد", BodyText: body + " وتوقع محللون خطوات مماثلة",
+			SourceURL: "https://two.example/news/9", Published: pub},
+		{ID: "c", Title: "المنتخب يتأهل إلى النهائي", Category: "رياضة",
+			BodyText: "تأهل المنتخب الوطني إلى المباراة النهائية بعد فوزه بهدفين دون رد في نصف النهائي أمام منافسه العنيد في ملعب المدينة",
+			SourceURL: "https://one.example/final", Published: pub},
+	}}
+	e, err := Build(context.Background(), r, "2026-11-28", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Count != 2 {
+		t.Fatalf("%d stories, want 2 (the two reports of the rate rise as one)", e.Count)
+	}
+	for _, sec := range e.Sections {
+		for _, s := range sec.Stories {
+			switch s.ID {
+			case "a":
+				if len(s.Also) != 1 || s.Also[0].URL != "https://two.example/news/9" || s.Also[0].Title != "المركزي يرفع سعر الفائدة ربع نقطة" {
+					t.Errorf("story a: also %+v, want the other source's report", s.Also)
+				}
+			case "c":
+				if len(s.Also) != 0 {
+					t.Errorf("story c: also %+v, want none", s.Also)
+				}
+			default:
+				t.Errorf("story %s shown", s.ID)
+			}
+		}
+	}
+}
