@@ -383,7 +383,7 @@ func TestSameStoryFromTwoSourcesIsOneStory(t *testing.T) {
 		{ID: "b", Title: "المركزي يرفع سعر الفائدة ربع نقطة", Category: "اقتصاد", BodyText: body + " وتوقع محللون خطوات مماثلة",
 			SourceURL: "https://two.example/news/9", Published: pub},
 		{ID: "c", Title: "المنتخب يتأهل إلى النهائي", Category: "رياضة",
-			BodyText: "تأهل المنتخب الوطني إلى المباراة النهائية بعد فوزه بهدفين دون رد في نصف النهائي أمام منافسه العنيد في ملعب المدينة",
+			BodyText:  "تأهل المنتخب الوطني إلى المباراة النهائية بعد فوزه بهدفين دون رد في نصف النهائي أمام منافسه العنيد في ملعب المدينة",
 			SourceURL: "https://one.example/final", Published: pub},
 	}}
 	e, err := Build(context.Background(), r, "2026-11-28", Options{})
