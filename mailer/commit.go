@@ -1,9 +1,5 @@
 package mailer
 
-// Committer was added by the delivery work (internal/delivery) for
-// exactly-once sends; SMTPTransport and FileTransport implement it
-// (smtp.go, file.go).
-
 import (
 	"context"
 	"errors"
@@ -15,9 +11,8 @@ import (
 // that makes the server accept it. When commit returns an error the mark is
 // never sent and the connection is closed, so the server discards the
 // message. A delivery ledger uses it to record "about to be accepted"
-// durably, which shrinks the window in which a crash leaves it unsure
-// whether the server has the message to the few microseconds between that
-// record and one write on the socket.
+// durably, so that after a crash it knows whether the server may have the
+// message (docs/delivery.md). SMTPTransport and FileTransport implement it.
 type Committer interface {
 	SendCommit(ctx context.Context, env Envelope, msg []byte, commit func() error) error
 }

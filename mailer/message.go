@@ -11,8 +11,9 @@
 //
 // Transports deliver the bytes unchanged: FileTransport writes one .eml per
 // message into an outbox folder, SMTPTransport keeps a pool of connections
-// to an SMTP server (github.com/emersion/go-smtp client) with STARTTLS,
-// AUTH, rate limiting and SendError classification of replies.
+// to an SMTP server (go-mail's github.com/wneessen/go-mail/smtp client)
+// with STARTTLS, AUTH, pipelining, rate limiting and SendError
+// classification of replies.
 package mailer
 
 import (

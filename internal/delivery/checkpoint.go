@@ -15,16 +15,12 @@ const checkpointEvery = 200 * time.Millisecond
 // checkpointer moves SQLite's WAL checkpoints out of the commits.
 //
 // By default SQLite checkpoints inside the commit that takes the WAL past
-// 1,000 pages: after the commit is in the WAL, before the statement
-// returns, it copies the WAL into the database file and syncs both, which
-// takes milliseconds. When that commit is a delivery's commit mark, the
-// mark is durable and the SMTP end of data has not gone out yet for all
-// that time: a kill then skips the reader (the mark says "sent"). With a
-// queue sending a few thousand messages a second that happened several
-// times a second, and the SIGKILL test lost a reader in about one run of
-// ten. While the queue runs, automatic checkpoints are off on its
-// connection and this loop checkpoints (PASSIVE: it waits for no reader)
-// every checkpointEvery, between statements, never inside a mark.
+// 1,000 pages: it copies the WAL into the database file and syncs both
+// before the statement returns, milliseconds during which the queue's one
+// connection is held and every claim and mark waits. While the queue runs,
+// automatic checkpoints are off on its connection and this loop
+// checkpoints (PASSIVE: it waits for no reader) every checkpointEvery,
+// between statements.
 type checkpointer struct {
 	db   *sql.DB
 	log  *slog.Logger

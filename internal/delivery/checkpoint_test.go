@@ -7,12 +7,12 @@ import (
 )
 
 // TestQueueTakesOverCheckpoints: while the queue runs on SQLite, the
-// connection makes no automatic checkpoint (one inside a commit mark
-// would sit between the mark and the end of data) and the queue's loop
+// connection makes no automatic checkpoint (one inside a commit would
+// hold the connection while every claim waits) and the queue's loop
 // checkpoints instead; Stop gives them back to SQLite.
 func TestQueueTakesOverCheckpoints(t *testing.T) {
 	st := openStore(t)
-	st.DB().SetMaxOpenConns(1) // as nashra runs the queue (prepareQueueDB)
+	st.DB().SetMaxOpenConns(1) // as nashra runs the queue (backend.Sending)
 	svc := newService(t, st, nil, nil, testOptions(t))
 	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: 1})
 	if err != nil {

@@ -8,43 +8,10 @@
 // subscriber, unique per (edition, subscriber). A send job claims its
 // delivery in the ledger, renders the message (the edition filtered by the
 // subscriber's categories, a deterministic Message-ID, signed unsubscribe
-// links) and hands it to a mailer.Transport.
-//
-// # Exactly once
-//
-// Everything before the server accepts a message can be repeated safely:
-// building, recording and enqueueing are idempotent, and a delivery that is
-// sent or failed is never claimed again. The one moment that cannot be
-// repeated blindly is the SMTP end of data. With a transport that
-// implements mailer.Committer (SMTP), the worker records the Message-ID in
-// the ledger (the "commit mark") after the whole message is on the wire and
-// just before the end-of-data mark; a crash before the mark means the server
-// drops the message. When a later attempt finds a delivery left in
-// "sending" by a dead attempt, it decides by the commit mark:
-//
-//   - no mark: the server never got the end of data; send again;
-//   - a mark: the end of data was (almost certainly) written; record the
-//     delivery as sent, with last_error "assumed sent: …".
-//
-// The only wrong case left is a kill between the mark becoming durable and
-// the socket write of the end of data (a skip). Both stores make that two
-// system calls in a row (store.MarkSender): on PostgreSQL the update and
-// its commit go on the wire in pipeline mode and the end of data is
-// written right after, without waiting for the database's reply (2
-// readers skipped in 1 run of 4 of a SIGKILL test before); on SQLite the
-// mark is a line appended to a per-process journal and the message ID
-// reaches the ledger after the reply, in the same statement as the
-// delivery's new state ("sent", mostly) (committed through SQLite, the mark
-// left tens of microseconds — and milliseconds when the commit set off a
-// WAL checkpoint — before the end of data: 1 to 5 runs in 30 of the
-// SIGKILL test skipped a reader). Journals of dead processes are moved
-// into the ledger (store.MarkRecoverer) before their deliveries are taken
-// over: by RescueOrphans, and by a claim that finds an earlier attempt.
-// The end-of-data mark and the reply's deadline are prepared before the
-// commit mark, so nothing but the write comes after it. The same rule
-// covers a lost reply after the end of data. With other transports (the
-// file outbox, whose files are named by Message-ID, so that a repeat is a
-// no-op), a stale "sending" delivery is simply sent again.
+// links) and hands it to a mailer.Transport, recording the message's ID
+// (the commit mark) just before the SMTP end of data. Which faults that
+// survives, on each backend, and what the remaining windows cost is in
+// docs/delivery.md.
 package delivery
 
 import (

@@ -21,8 +21,8 @@ const (
 	// subscriber's categories): the delivery is recorded as skipped.
 	Skipped Outcome = iota
 	Sent
-	// AssumedSent: a dead attempt had passed the commit mark (see the
-	// package documentation); recorded as sent without sending again.
+	// AssumedSent: a dead attempt had passed the commit mark (see
+	// docs/delivery.md); recorded as sent without sending again.
 	AssumedSent
 	// Failed: a permanent failure (5xx) or the last allowed attempt.
 	Failed
@@ -138,11 +138,10 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		defer mcancel()
 		err = committer.SendCommit(ctx, env, msg, func() error {
 			// The mark must be durable before the end of data; a kill
-			// between the two skips the reader (see the package
-			// documentation). Where the store can pipeline, the mark goes
-			// on the wire and the end of data follows at once, without
-			// waiting for the database's reply: the window is then two
-			// socket writes, not a round trip and a goroutine wake-up.
+			// between the two skips the reader (docs/delivery.md).
+			// Where the store can, the mark goes on the wire (or into
+			// the journal) and the end of data follows at once, without
+			// waiting for the database's reply.
 			if ms, ok := s.st.(store.MarkSender); ok {
 				w, err := ms.SendDeliveryMessageID(mctx, edition, sub, mid)
 				if err != nil {

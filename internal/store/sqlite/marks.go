@@ -18,22 +18,16 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// The delivery commit mark on SQLite goes to a journal file first.
-//
-// The mark must be durable before the SMTP end of data, and a kill between
-// the two skips the reader (the mark says "sent"). Committed through
-// SQLite, the mark is durable once its WAL frame is written, but the
-// statement then still releases SQLite's locks, resets, and hands the
-// connection over through database/sql before the end of data can go out:
-// tens of microseconds, and the SIGKILL test skipped a reader in a few
-// runs of a hundred. A line copied into a file mapped with MAP_SHARED is as
-// durable against a kill (the page is the kernel's page cache, as SQLite's
-// own commits are with synchronous=NORMAL), so the mark is one line copied
-// into this process's journal, the end of data is the next system call,
-// and the message ID is committed to the ledger right after the server's
-// reply, as on PostgreSQL (store.MarkSender). Journals of processes that died are read
-// back into the ledger before their deliveries are taken over
-// (RecoverMarks, called when the queue rescues a dead process's jobs).
+// The delivery commit mark on SQLite goes to a journal file first: a line
+// copied into a file mapped with MAP_SHARED is as durable against a kill as
+// a commit with synchronous=NORMAL (both are in the kernel's page cache),
+// and the SMTP end of data is then the next system call, where a commit
+// through SQLite would still release locks and hand the connection over
+// first. The message ID is committed to the ledger right after the
+// server's reply, as on PostgreSQL (store.MarkSender); journals of
+// processes that died are read back into the ledger before their
+// deliveries are taken over (RecoverMarks). The fault model is in
+// docs/delivery.md.
 //
 // Each process writes its own files, named PID.RANDOM.SEQ.marks, in a
 // folder beside the database (DB-marks), and holds an exclusive flock on
