@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repoRoot walks up from the package folder to the folder holding go.mod.
@@ -217,5 +218,21 @@ func BenchmarkParseFile(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+func TestCategoryAliases(t *testing.T) {
+	o := Options{CategoryAliases: map[string]string{AliasKey(" اخبار اقتصادية "): "اقتصاد"}}
+	md := "---\ntitle: سعر النفط يرتفع\ncategory: اخبار اقتصادية\ndate: 2026-12-01\n---\nارتفع سعر النفط اليوم.\n"
+	arts, err := Parse("oil.md", []byte(md), time.Time{}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arts[0].Category != "اقتصاد" {
+		t.Errorf("category %q, want اقتصاد through feeds.category_aliases", arts[0].Category)
+	}
+	arts, _ = Parse("oil.md", []byte(strings.Replace(md, "اخبار اقتصادية", "رياضة", 1)), time.Time{}, o)
+	if arts[0].Category != "رياضة" {
+		t.Errorf("category %q: a category without an alias must stay", arts[0].Category)
 	}
 }
