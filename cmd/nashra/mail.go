@@ -106,17 +106,18 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st *backend.Ba
 	}
 	domain := cfg.Mail.DKIM.Domain
 	svc, err := delivery.New(st, tr, comp, tpl, links, delivery.Options{
-		SiteTitle:     cfg.Site.Title,
-		BaseURL:       cfg.Site.BaseURL,
-		FromAddr:      cfg.Mail.From,
-		FromName:      cfg.Mail.FromName,
-		ReplyTo:       cfg.Mail.ReplyTo,
-		MessageDomain: domain,
-		MaxAttempts:   cfg.Mail.MaxAttempts,
-		RetryBackoff:  cfg.Mail.RetryBackoff,
-		MaxBounces:    cfg.Mail.MaxBounces,
-		Digest:        digestOptions(cfg),
-		Log:           a.log,
+		SiteTitle:       cfg.Site.Title,
+		BaseURL:         cfg.Site.BaseURL,
+		FromAddr:        cfg.Mail.From,
+		FromName:        cfg.Mail.FromName,
+		ReplyTo:         cfg.Mail.ReplyTo,
+		MessageDomain:   domain,
+		MaxAttempts:     cfg.Mail.MaxAttempts,
+		RetryBackoff:    cfg.Mail.RetryBackoff,
+		MaxBounces:      cfg.Mail.MaxBounces,
+		Digest:          digestOptions(cfg),
+		RequireApproval: cfg.Digest.RequireApproval(),
+		Log:             a.log,
 	})
 	if err != nil {
 		tr.Close()

@@ -46,6 +46,9 @@ func startDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.B
 			return nil, err
 		}
 		qo.Sources, qo.SourceWorkers = sourceJobs{src}, cfg.Sources.Workers
+		if cfg.Digest.RequireApproval() {
+			qo.PrepareBefore = cfg.Digest.PrepareBefore
+		}
 	}
 	a.observeQueue(b, &qo) // metrics (worker.go)
 	q, tr, err := openQueue(ctx, a, cfg, b, qo)

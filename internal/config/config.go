@@ -199,7 +199,15 @@ type Digest struct {
 	DateStyle     string        `mapstructure:"date_style"` // gulf | egypt | levant | maghreb
 	Digits        string        `mapstructure:"digits"`     // latin | arabic
 	Templates     string        `mapstructure:"templates"`  // folder overriding embedded templates
+	// Approval is none (editions go out by themselves) or required (each
+	// edition is built PrepareBefore its send time and held until an
+	// editor approves it).
+	Approval      string        `mapstructure:"approval"`
+	PrepareBefore time.Duration `mapstructure:"prepare_before"`
 }
+
+// RequireApproval reports digest.approval: required.
+func (d Digest) RequireApproval() bool { return d.Approval == "required" }
 
 // Security holds secrets.
 type Security struct {

@@ -106,6 +106,13 @@ func TestLoad(t *testing.T) {
 		{name: "bad driver", file: "store:\n  driver: mysql\n", wantErr: "store.driver: must be sqlite or postgres"},
 		{name: "related floor out of range", file: "text:\n  related_min_score: 1.5\n", wantErr: "text.related_min_score: must be at least 0 and under 1, got 1.5"},
 		{name: "bad timezone", file: "site:\n  timezone: Mars/Olympus\n", wantErr: "site.timezone"},
+		{name: "bad approval", file: "digest:\n  approval: always\n", wantErr: `digest.approval: must be none or required, got "always"`},
+		{name: "approval required from env", env: map[string]string{"NASHRA_DIGEST_APPROVAL": "required", "NASHRA_DIGEST_PREPARE_BEFORE": "90m"}, check: func(t *testing.T, c *Config) {
+			if !c.Digest.RequireApproval() || c.Digest.PrepareBefore != 90*time.Minute {
+				t.Errorf("approval %q, prepare_before %s", c.Digest.Approval, c.Digest.PrepareBefore)
+			}
+		}},
+		{name: "prepare_before too long", file: "digest:\n  prepare_before: 30h\n", wantErr: "digest.prepare_before: must be between 1m and 23h, got 30h0m0s"},
 		{name: "bad cron", file: "digest:\n  schedule: every morning\n", wantErr: "digest.schedule"},
 		{name: "bad slug", file: "feeds:\n  categories:\n    - name: رياضة\n      slug: رياضة\n", wantErr: "feeds.categories[0].slug"},
 		{name: "not yaml", file: "site: [\n", wantErr: "not valid YAML"},

@@ -176,6 +176,14 @@ func (c *Config) Validate() error {
 	if c.Digest.Window < time.Hour {
 		bad("digest.window", "must be at least 1h, got %s", c.Digest.Window)
 	}
+	switch c.Digest.Approval {
+	case "none", "required":
+	default:
+		bad("digest.approval", "must be none or required, got %q", c.Digest.Approval)
+	}
+	if c.Digest.PrepareBefore < time.Minute || c.Digest.PrepareBefore > 23*time.Hour {
+		bad("digest.prepare_before", "must be between 1m and 23h, got %s", c.Digest.PrepareBefore)
+	}
 	if c.Digest.MaxArticles < 1 {
 		bad("digest.max_articles", "must be at least 1, got %d", c.Digest.MaxArticles)
 	}

@@ -61,7 +61,12 @@ type Options struct {
 	Digest digest.Options
 	// BatchSize is the number of subscribers enqueued per batch (default 500).
 	BatchSize int
-	Log       *slog.Logger
+	// RequireApproval is digest.approval: required. An edition is then
+	// held when built and goes out only once an editor approves it.
+	RequireApproval bool
+	// Now is the clock that decides editions' cut-offs (default time.Now).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -108,6 +113,8 @@ type Service struct {
 	links Links
 	o     Options
 
+	gate gate // edition states as the workers see them
+
 	mu       sync.Mutex
 	editions map[string]*digest.Edition
 	// parts caches, per edition and category choice, the filtered edition
@@ -145,29 +152,26 @@ func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templa
 // Options returns the options in effect (defaults filled).
 func (s *Service) Options() Options { return s.o }
 
-// Build builds the edition of day without storing anything.
+// Build builds the edition of day over its window as if cut now, without
+// storing anything (see Window).
 func (s *Service) Build(ctx context.Context, day string) (*digest.Edition, error) {
-	e, err := digest.Build(ctx, s.st, day, s.o.Digest)
-	if errors.Is(err, digest.ErrEmpty) {
-		return nil, fmt.Errorf("%w (%s)", ErrNoEdition, day)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("delivery: %w", err)
-	}
-	return e, nil
+	return s.BuildNow(ctx, day)
 }
 
 // Edition returns the recorded edition of day, building and recording it
-// when there is none yet. The first recorded copy wins: every later call,
-// in any process, sends that one.
+// when there is none yet (or only a state set ahead of the build). The
+// first recorded copy wins: every later call, in any process, sends that
+// one. A new edition starts scheduled; one held or approved ahead keeps
+// its state.
 func (s *Service) Edition(ctx context.Context, day string) (*store.Edition, *digest.Edition, error) {
-	if se, err := s.st.GetEdition(ctx, day); err == nil {
+	se, err := s.st.GetEdition(ctx, day)
+	if err == nil && se.Built() {
 		e, err := s.decode(se)
 		return se, e, err
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, fmt.Errorf("delivery: %w", err)
 	}
-	built, err := s.Build(ctx, day)
+	built, err := s.BuildNow(ctx, day)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,7 +179,12 @@ func (s *Service) Edition(ctx context.Context, day string) (*store.Edition, *dig
 	if err != nil {
 		return nil, nil, fmt.Errorf("delivery: encode edition: %w", err)
 	}
-	se := &store.Edition{ID: day, Subject: digest.Subject(built, s.o.SiteTitle), Body: body}
+	sendAt, err := s.ScheduledCutoff(day)
+	if err != nil {
+		return nil, nil, err
+	}
+	se = &store.Edition{ID: day, Subject: digest.Subject(built, s.o.SiteTitle), Body: body,
+		State: store.EditionScheduled, From: built.From, To: built.To, SendAt: sendAt}
 	if _, err := s.st.CreateEdition(ctx, se); err != nil {
 		return nil, nil, fmt.Errorf("delivery: %w", err)
 	}
@@ -233,15 +242,20 @@ type Prepared struct {
 	Recipients int
 }
 
-// Prepare records the edition of day (building it once) and enqueues a
-// delivery and a send job for every confirmed, non-paused subscriber,
-// paging by ID in batches. It is idempotent: deliveries and jobs that
-// exist already are skipped, so running it again after a crash completes
-// what was missing and repeats nothing.
+// Prepare records the edition of day (building it once), moves it to
+// sending as its state allows (ErrHeld when it waits for approval,
+// ErrCancelled when cancelled) and enqueues a delivery and a send job for
+// every confirmed, non-paused subscriber, paging by ID in batches. It is
+// idempotent: deliveries and jobs that exist already are skipped, so
+// running it again after a crash completes what was missing and repeats
+// nothing.
 func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prepared, error) {
 	se, _, err := s.Edition(ctx, day)
 	if err != nil {
 		return nil, err
+	}
+	if se, err = s.start(ctx, se); err != nil {
+		return &Prepared{Edition: se}, err
 	}
 	p := &Prepared{Edition: se}
 	var after int64
@@ -347,6 +361,23 @@ func (s *Service) partsFor(e *digest.Edition, cats []string) *editionParts {
 // The parts are those of Parts (the same bytes), from the edition's
 // prerendered email (templates.EditionEmail).
 func (s *Service) Render(e *digest.Edition, sub *store.Subscriber) (msg []byte, messageID string, ok bool, err error) {
+	return s.RenderAs(e, sub, RenderOptions{})
+}
+
+// RenderOptions vary a message from what the edition's reader gets: test
+// sends, resends and previews.
+type RenderOptions struct {
+	// SubjectPrefix goes before the subject ("[تجربة] ").
+	SubjectPrefix string
+	// MessageID replaces the deterministic one (a resend needs its own:
+	// receivers drop a repeated Message-ID).
+	MessageID string
+	// Headers are added to the message.
+	Headers map[string]string
+}
+
+// RenderAs is Render with the variations of o.
+func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOptions) (msg []byte, messageID string, ok bool, err error) {
 	p := s.partsFor(e, sub.Categories)
 	if p.fe.Count == 0 && e.Count > 0 {
 		return nil, "", false, nil
@@ -356,24 +387,55 @@ func (s *Service) Render(e *digest.Edition, sub *store.Subscriber) (msg []byte, 
 	if err != nil {
 		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
 	}
-	mid := s.messageID(e.ID, sub.ID)
+	mid := o.MessageID
+	if mid == "" {
+		mid = s.messageID(e.ID, sub.ID)
+	}
+	headers := map[string]string{"X-Nashra-Edition": e.ID}
+	for k, v := range o.Headers {
+		headers[k] = v
+	}
 	raw, err := s.comp.Render(mailer.Message{
 		FromAddr:          s.o.FromAddr,
 		FromName:          s.o.FromName,
 		To:                sub.Email,
 		ToName:            sub.Name,
 		ReplyTo:           s.o.ReplyTo,
-		Subject:           p.subject,
+		Subject:           o.SubjectPrefix + p.subject,
 		Text:              text,
 		HTML:              html,
 		MessageID:         mid,
 		ListID:            s.o.ListID,
 		UnsubscribeURL:    unsub,
 		UnsubscribeMailto: s.links.Mailto(sub),
-		Headers:           map[string]string{"X-Nashra-Edition": e.ID},
+		Headers:           headers,
 	})
 	if err != nil {
 		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
 	}
 	return raw, mid, true, nil
 }
+
+// MessageIDFor is a Message-ID on the site's domain for an edition and a
+// key other than a subscriber's (a test send, a resend).
+func (s *Service) MessageIDFor(edition, key string) string {
+	return mailer.MessageID(edition, key, s.o.MessageDomain)
+}
+
+// SendNow hands one message to the transport at once, outside the queue
+// and the ledger (test sends and resends; the caller records them).
+func (s *Service) SendNow(ctx context.Context, to string, msg []byte) error {
+	if s.tr == nil {
+		return errors.New("delivery: no transport")
+	}
+	if err := s.tr.Send(ctx, mailer.Envelope{From: s.o.FromAddr, To: []string{to}}, msg); err != nil {
+		return fmt.Errorf("delivery: send to %s: %w", to, err)
+	}
+	return nil
+}
+
+// Decode returns the built edition a recorded one holds.
+func (s *Service) Decode(se *store.Edition) (*digest.Edition, error) { return s.decode(se) }
+
+// Links returns the per-subscriber links the service puts in messages.
+func (s *Service) Links() Links { return s.links }

@@ -44,6 +44,52 @@ func (EditionArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueEditions, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
+// PrepareArgs is the job that builds the edition of one day ahead of its
+// send time, for an editor to approve (digest.approval: required).
+type PrepareArgs struct {
+	// Date is YYYY-MM-DD in the site time zone.
+	Date string `json:"date"`
+}
+
+// Kind implements river.JobArgs.
+func (PrepareArgs) Kind() string { return "nashra_edition_prepare" }
+
+// InsertOpts makes the job unique per day.
+func (PrepareArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEditions, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type prepareWorker struct {
+	river.WorkerDefaults[PrepareArgs]
+	q *Queue
+}
+
+// Work builds and records the edition, held for approval.
+func (w *prepareWorker) Work(ctx context.Context, job *river.Job[PrepareArgs]) error {
+	se, _, err := w.q.svc.Edition(ctx, job.Args.Date)
+	if errors.Is(err, ErrNoEdition) || errors.Is(err, ErrCovered) {
+		w.q.svc.o.Log.Info("no edition to prepare", "date", job.Args.Date, "why", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	se, err = w.q.svc.start(ctx, se)
+	if err != nil && !errors.Is(err, ErrHeld) && !errors.Is(err, ErrCancelled) {
+		return err
+	}
+	w.q.svc.o.Log.Info("edition prepared for approval", "date", job.Args.Date, "state", se.State)
+	return nil
+}
+
+// earlier is a schedule running d before another one.
+type earlier struct {
+	s cron.Schedule
+	d time.Duration
+}
+
+func (e earlier) Next(t time.Time) time.Time { return e.s.Next(t.Add(e.d)).Add(-e.d) }
+
 // SendArgs is the job that sends one edition to one subscriber.
 type SendArgs struct {
 	Edition    string `json:"edition"`
@@ -69,6 +115,14 @@ func (w *editionWorker) Work(ctx context.Context, job *river.Job[EditionArgs]) e
 		w.q.svc.o.Log.Info("no edition today", "date", job.Args.Date)
 		return nil
 	}
+	if errors.Is(err, ErrHeld) {
+		w.q.svc.Missed(ctx, job.Args.Date)
+		return nil
+	}
+	if errors.Is(err, ErrCancelled) || errors.Is(err, ErrCovered) {
+		w.q.svc.o.Log.Warn("edition not sent", "date", job.Args.Date, "why", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -86,6 +140,10 @@ type sendWorker struct {
 
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	out, err := w.q.svc.Deliver(ctx, job.Args.Edition, job.Args.Subscriber)
+	if out == Paused {
+		// Not an attempt: back when the edition may be resumed.
+		return river.JobSnooze(pauseSnooze)
+	}
 	w.q.sendEnded(out)
 	if w.q.opts.OnDelivered != nil {
 		w.q.opts.OnDelivered(job.Args, out)
@@ -102,7 +160,11 @@ type QueueOptions struct {
 	// Schedule is digest.schedule (cron, five fields) in Location; ""
 	// disables the periodic edition job.
 	Schedule string
-	Location *time.Location
+	// PrepareBefore, when positive (digest.prepare_before with
+	// digest.approval: required), also builds each edition that long
+	// before its send time, held for approval.
+	PrepareBefore time.Duration
+	Location      *time.Location
 	// Now is the clock of the periodic job (default time.Now).
 	Now func() time.Time
 	// OnDelivered, when set, is told the outcome of every send attempt
@@ -237,6 +299,9 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &sendWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &prepareWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
 	cfg := &river.Config{
 		ID: q.id,
 		Queues: map[string]river.QueueConfig{
@@ -274,6 +339,13 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 				// window: name the edition by the day it was cut, today.
 				return EditionArgs{Date: now().In(loc).Format(digest.DayLayout)}, nil
 			}, &river.PeriodicJobOpts{ID: "nashra_daily_edition"})}
+		if before := opts.PrepareBefore; before > 0 {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(earlier{s: sched, d: before},
+				func() (river.JobArgs, *river.InsertOpts) {
+					// Named by the day of the send it precedes.
+					return PrepareArgs{Date: now().Add(before).In(loc).Format(digest.DayLayout)}, nil
+				}, &river.PeriodicJobOpts{ID: "nashra_prepare_edition"}))
+		}
 	}
 	if err := q.addSourceJobs(workers, cfg); err != nil {
 		return nil, err

@@ -28,10 +28,13 @@ const (
 	Failed
 	// Retry: a temporary failure; the error returned asks for a retry.
 	Retry
+	// Paused: the edition is paused (ErrPaused): nothing was attempted;
+	// the job comes back later.
+	Paused
 )
 
 func (o Outcome) String() string {
-	return [...]string{"skipped", "sent", "assumed-sent", "failed", "retry"}[o]
+	return [...]string{"skipped", "sent", "assumed-sent", "failed", "retry", "paused"}[o]
 }
 
 // Assumed-sent notes recorded in last_error.
@@ -50,7 +53,19 @@ const ledgerTimeout = 30 * time.Second
 // in "sending" is then known to be left by a dead attempt. A non-nil error
 // means "try again later" (the delivery is marked retrying, or the ledger
 // could not be reached).
+//
+// Nothing starts while the edition is paused (Paused, ErrPaused) or once
+// it is cancelled (the delivery is settled without sending; see
+// cancelOne); an attempt already past this point finishes.
 func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outcome, error) {
+	switch err := s.admit(ctx, edition); {
+	case errors.Is(err, ErrPaused):
+		return Paused, err
+	case errors.Is(err, ErrCancelled):
+		return s.cancelOne(ctx, edition, sub)
+	case err != nil:
+		return Retry, fmt.Errorf("delivery: %s/%d: edition state: %w", edition, sub, err)
+	}
 	d, ok, subscriber, loaded, err := s.claim(ctx, edition, sub)
 	if errors.Is(err, store.ErrNotFound) {
 		return Skipped, nil
@@ -70,7 +85,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	}
 	if !ok {
 		switch d.State {
-		case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped:
+		case store.DeliverySent, store.DeliveryFailed, store.DeliverySkipped, store.DeliveryCancelled:
 			return Skipped, nil
 		case store.DeliverySending:
 			// Left by a dead attempt of this same job.

@@ -157,13 +157,27 @@ type Edition struct {
 	highlights int
 }
 
-// Build assembles the edition for day (YYYY-MM-DD in o.Location). It
-// returns ErrEmpty when the window is empty and o.SendEmpty is false.
+// Build assembles the edition for day (YYYY-MM-DD in o.Location) over the
+// day's fixed window (see Window). It returns ErrEmpty when the window is
+// empty and o.SendEmpty is false.
 func Build(ctx context.Context, r Reader, day string, o Options) (*Edition, error) {
-	o = o.withDefaults()
 	from, to, err := Window(day, o)
 	if err != nil {
 		return nil, err
+	}
+	return BuildWindow(ctx, r, day, from, to, o)
+}
+
+// BuildWindow is Build over the window (from, to] chosen by the caller:
+// from the previous edition's cut-off to this one's.
+func BuildWindow(ctx context.Context, r Reader, day string, from, to time.Time, o Options) (*Edition, error) {
+	o = o.withDefaults()
+	if _, err := time.ParseInLocation(DayLayout, day, o.Location); err != nil {
+		return nil, fmt.Errorf("digest: day %q: want YYYY-MM-DD: %w", day, err)
+	}
+	if !from.Before(to) {
+		return nil, fmt.Errorf("digest: edition %s: window from %s is not before its cut-off %s", day,
+			from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	arts, err := r.ArticlesBetween(ctx, from, to)
 	if err != nil {

@@ -216,6 +216,7 @@ type Console interface {
 	// SubscriberGrowth counts subscribers created per day since since,
 	// days taken at UTC offset offset (days without any are left out).
 	SubscriberGrowth(ctx context.Context, since time.Time, offset time.Duration) ([]DayCount, error)
-	// ListEditions returns the newest editions first (Body left empty).
+	// ListEditions returns the newest editions first, without their
+	// bodies (Body nil; BodySize says how long each is).
 	ListEditions(ctx context.Context, limit int) ([]Edition, error)
 }

@@ -41,6 +41,9 @@ var (
 	// ErrDeliveryFinal: MarkDelivery tried to move a delivery out of
 	// "sent", which would send it twice.
 	ErrDeliveryFinal = errors.New("store: delivery already sent")
+	// ErrEditionState: SetEditionState found the edition in a state the
+	// move does not start from (another editor or worker moved it first).
+	ErrEditionState = errors.New("store: edition not in the expected state")
 )
 
 // SendingLease is how long a delivery may stay in "sending" before
@@ -224,17 +227,79 @@ type SubscriberMerge struct {
 	MergedAt                               time.Time
 }
 
-// Edition is one built digest.
+// EditionState is where an edition stands. The moves between states are
+// the edition service's (internal/edition); the store only makes each move
+// atomic (SetEditionState).
+type EditionState string
+
+// Edition states: scheduled → held (approval required) → approved →
+// sending ⇄ paused → sent | cancelled.
+const (
+	// EditionScheduled: due at its send time; not built yet, or built and
+	// going out by itself (digest.approval: none).
+	EditionScheduled EditionState = "scheduled"
+	// EditionHeld: waiting for an editor's approval; not sent while held.
+	EditionHeld     EditionState = "held"
+	EditionApproved EditionState = "approved"
+	// EditionSending: deliveries enqueued; workers claim them.
+	EditionSending EditionState = "sending"
+	// EditionPaused: workers start no new message until resumed.
+	EditionPaused EditionState = "paused"
+	// EditionSent: every delivery final (sent, failed, skipped).
+	EditionSent EditionState = "sent"
+	// EditionCancelled: nothing more is sent; open deliveries are cancelled.
+	EditionCancelled EditionState = "cancelled"
+)
+
+// EditionStates lists every state in lifecycle order.
+var EditionStates = []EditionState{EditionScheduled, EditionHeld, EditionApproved, EditionSending, EditionPaused, EditionSent, EditionCancelled}
+
+// Valid reports whether s is one of the seven states.
+func (s EditionState) Valid() bool {
+	for _, v := range EditionStates {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether nothing more can happen to an edition in state s.
+func (s EditionState) Final() bool { return s == EditionSent || s == EditionCancelled }
+
+// Edition is one digest: built (Body set) or, when an editor held or
+// approved it ahead of its build, a row with a state and no body yet.
 type Edition struct {
 	// ID is the edition's day, YYYY-MM-DD in the site time zone.
 	ID      string
 	Subject string
-	// Body is the JSON of the built edition.
+	// Body is the JSON of the built edition; empty until built.
 	Body      []byte
 	CreatedAt time.Time
 	// Recipients counts the deliveries enqueued for it.
 	Recipients int
+	// State defaults to scheduled when empty.
+	State EditionState
+	// From and To bound the articles of the edition's window, (From, To]:
+	// To is its cut-off. Zero until built (and for editions recorded
+	// before windows were stored: their Body has them).
+	From, To time.Time
+	// SendAt is when it is due to go out (zero: not scheduled).
+	SendAt time.Time
+	// StartedAt is when it first moved to sending (zero: never).
+	StartedAt time.Time
+	// UpdatedAt is the time of the last state change.
+	UpdatedAt time.Time
+	// Note says why the edition is where it is (who held it, "not
+	// approved by its send time", …).
+	Note string
+	// BodySize is the length of the stored body (ListEditions leaves
+	// Body out).
+	BodySize int
 }
+
+// Built reports whether the edition has its content.
+func (e *Edition) Built() bool { return len(e.Body) > 0 || e.BodySize > 0 }
 
 // DeliveryState is where one message of an edition stands.
 type DeliveryState string
@@ -250,18 +315,25 @@ const (
 	// categories; paused, unsubscribed or erased by send time). Like sent
 	// and failed it is never claimed again; unlike failed it is no error.
 	DeliverySkipped DeliveryState = "skipped"
+	// DeliveryCancelled: not sent because its edition was cancelled. Final.
+	DeliveryCancelled DeliveryState = "cancelled"
 )
 
 // DeliveryStates lists every state, in the order a status report shows them.
-var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped}
+var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped, DeliveryCancelled}
 
-// Valid reports whether s is one of the six states.
+// Valid reports whether s is one of the seven states.
 func (s DeliveryState) Valid() bool {
 	switch s {
-	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped:
+	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped, DeliveryCancelled:
 		return true
 	}
 	return false
+}
+
+// Open reports whether a delivery in state s may still be sent.
+func (s DeliveryState) Open() bool {
+	return s == DeliveryQueued || s == DeliverySending || s == DeliveryRetrying
 }
 
 // Delivery is the ledger entry of one edition for one subscriber.
@@ -280,9 +352,26 @@ type Delivery struct {
 // Ledger records editions and who has been sent each one.
 type Ledger interface {
 	// CreateEdition stores e once per ID; when it exists already it
-	// reports false and fills e with the stored edition.
+	// reports false and fills e with the stored edition. A stored edition
+	// without a body (held or approved before it was built) takes e's
+	// subject, body and window, and keeps its state.
 	CreateEdition(ctx context.Context, e *Edition) (created bool, err error)
 	GetEdition(ctx context.Context, id string) (*Edition, error)
+	// SetEditionState moves the edition to state `to` (stamping UpdatedAt,
+	// StartedAt on the first move to sending, and note) if it is in one of
+	// `from`, atomically, and returns it as stored. An edition in another
+	// state gives ErrEditionState (with the edition as it is); a missing
+	// one ErrNotFound.
+	SetEditionState(ctx context.Context, id string, to EditionState, note string, from ...EditionState) (*Edition, error)
+	// CancelDeliveries moves the edition's queued and retrying deliveries
+	// to cancelled and returns how many it moved; deliveries being sent
+	// are left to finish.
+	CancelDeliveries(ctx context.Context, editionID string) (int, error)
+	// RecordResend records a message sent again to one subscriber on
+	// request: the delivery (added if missing) becomes sent with the
+	// given message ID and note, one attempt more. A delivery still open
+	// (queued, sending, retrying) gives ErrInvalid: it is on its way.
+	RecordResend(ctx context.Context, editionID string, sub *Subscriber, messageID, note string) error
 	// EnqueueDeliveries adds a queued delivery per subscriber still on
 	// record, skipping ones already there, and returns how many it added.
 	EnqueueDeliveries(ctx context.Context, editionID string, subs []Subscriber) (int, error)
@@ -303,6 +392,22 @@ type Ledger interface {
 	// ListDeliveries returns deliveries in state ("" = all) by subscriber
 	// ID; limit 0 means no limit.
 	ListDeliveries(ctx context.Context, editionID string, state DeliveryState, limit int) ([]Delivery, error)
+	// PageDeliveries returns the deliveries matching q by subscriber ID
+	// (keyset paging: q.AfterSubscriber).
+	PageDeliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
+}
+
+// DeliveryQuery pages through the deliveries of one edition.
+type DeliveryQuery struct {
+	EditionID string
+	// State, when set, keeps only deliveries in that state.
+	State DeliveryState
+	// Email, when set, keeps only addresses containing it (case-insensitive).
+	Email string
+	// AfterSubscriber returns deliveries with subscriber ID > it.
+	AfterSubscriber int64
+	// Limit caps the page; 0 means no limit.
+	Limit int
 }
 
 // ClaimLoader is implemented by stores that can read the subscriber within

@@ -128,6 +128,3 @@ FROM subscribers
 WHERE created_at >= ?1
 GROUP BY day
 ORDER BY day;
-
--- name: list-editions
-SELECT id, subject, created_at, recipients FROM editions ORDER BY id DESC LIMIT ?1;

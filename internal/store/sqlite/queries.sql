@@ -181,11 +181,33 @@ WHERE id = ?3
 RETURNING status;
 
 -- name: insert-edition
-INSERT INTO editions (id, subject, body, created_at, recipients) VALUES (?1, ?2, ?3, ?4, 0)
+-- ?1 id, ?2 subject, ?3 body, ?4 created_at, ?5 state, ?6 window_from,
+-- ?7 window_to, ?8 send_at, ?9 note.
+INSERT INTO editions (id, subject, body, created_at, recipients, state, window_from, window_to, send_at, updated_at, note)
+VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?4, ?9)
 ON CONFLICT (id) DO NOTHING;
 
+-- name: fill-edition
+-- An edition held or approved before it was built gets its content once.
+UPDATE editions SET subject = ?2, body = ?3, window_from = ?4, window_to = ?5,
+    send_at = coalesce(send_at, ?6)
+WHERE id = ?1 AND length(body) = 0 AND length(?3) > 0;
+
 -- name: get-edition
-SELECT id, subject, body, created_at, recipients FROM editions WHERE id = ?1;
+SELECT id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, length(body) FROM editions WHERE id = ?1;
+
+-- name: list-editions
+-- Bodies are left out (an empty one in their place); the last column says
+-- how long each is.
+SELECT id, subject, x'', created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, length(body)
+FROM editions ORDER BY id DESC LIMIT ?1;
+
+-- name: set-edition-state
+-- ?1 id, ?2 new state, ?3 now, ?4 note, ?5 JSON array of the states it may move from.
+UPDATE editions SET state = ?2, updated_at = ?3, note = ?4,
+    started_at = CASE WHEN ?2 = 'sending' THEN coalesce(started_at, ?3) ELSE started_at END
+WHERE id = ?1 AND state IN (SELECT value FROM json_each(?5))
+RETURNING id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, length(body);
 
 -- name: enqueue-deliveries
 -- ?3 is a JSON array of subscriber IDs; IDs no longer on record are
@@ -236,6 +258,30 @@ FROM deliveries
 WHERE edition_id = ?1 AND (?2 = '' OR state = ?2)
 ORDER BY subscriber_id
 LIMIT ?3;
+
+-- name: page-deliveries
+-- ?1 edition, ?2 state ('' = any), ?3 part of the address ('' = any),
+-- ?4 after this subscriber ID, ?5 limit.
+SELECT edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at
+FROM deliveries
+WHERE edition_id = ?1 AND (?2 = '' OR state = ?2) AND (?3 = '' OR instr(lower(email), lower(?3)) > 0)
+  AND subscriber_id > ?4
+ORDER BY subscriber_id
+LIMIT ?5;
+
+-- name: cancel-deliveries
+UPDATE deliveries SET state = 'cancelled', last_error = 'not sent: edition cancelled', updated_at = ?2
+WHERE edition_id = ?1 AND state IN ('queued', 'retrying');
+
+-- name: record-resend
+-- ?1 edition, ?2 subscriber, ?3 email, ?4 note, ?5 message ID, ?6 now.
+-- A delivery still on its way is left alone (no row changes).
+INSERT INTO deliveries AS d (edition_id, subscriber_id, email, state, attempts, last_error, message_id, updated_at, sent_at)
+VALUES (?1, ?2, ?3, 'sent', 1, ?4, ?5, ?6, ?6)
+ON CONFLICT (edition_id, subscriber_id) DO UPDATE SET state = 'sent', attempts = d.attempts + 1,
+    last_error = excluded.last_error, message_id = excluded.message_id,
+    updated_at = excluded.updated_at, sent_at = excluded.sent_at
+WHERE d.state NOT IN ('queued', 'sending', 'retrying');
 
 -- name: get-setting
 SELECT value FROM settings WHERE key = ?1;

@@ -42,7 +42,8 @@ func testEditions(t *testing.T, newStore NewStore) {
 	}
 	got, err := s.GetEdition(ctx, e.ID)
 	must(t, "GetEdition", err)
-	want := store.Edition{ID: e.ID, Subject: e.Subject, Body: body, CreatedAt: base}
+	want := store.Edition{ID: e.ID, Subject: e.Subject, Body: body, CreatedAt: base,
+		State: store.EditionScheduled, UpdatedAt: base, BodySize: len(body)}
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("GetEdition:\n got %+v\nwant %+v", *got, want)
 	}
@@ -167,7 +168,7 @@ func testDeliveryLifecycle(t *testing.T, newStore NewStore) {
 
 	counts, err := s.DeliveryCounts(ctx, e.ID)
 	must(t, "DeliveryCounts", err)
-	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 1, store.DeliverySent: 1, store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 0}
+	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 1, store.DeliverySent: 1, store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 0, store.DeliveryCancelled: 0}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("DeliveryCounts = %v, want %v", counts, want)
 	}
@@ -338,7 +339,7 @@ func testDeliverySkipped(t *testing.T, newStore NewStore) {
 	counts, err := s.DeliveryCounts(ctx, e.ID)
 	must(t, "DeliveryCounts", err)
 	want := map[store.DeliveryState]int{store.DeliveryQueued: 1, store.DeliverySending: 0, store.DeliverySent: 0,
-		store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 1}
+		store.DeliveryRetrying: 0, store.DeliveryFailed: 1, store.DeliverySkipped: 1, store.DeliveryCancelled: 0}
 	if !reflect.DeepEqual(counts, want) {
 		t.Errorf("DeliveryCounts = %v, want %v", counts, want)
 	}

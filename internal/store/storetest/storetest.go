@@ -59,6 +59,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Erasure", testErasure},
 		{"ConsoleQueries", testConsoleQueries},
 		{"Sources", testSources},
+		{"EditionStates", testEditionStates},
+		{"EditionFilledOnce", testEditionFilledOnce},
+		{"CancelDeliveries", testCancelDeliveries},
+		{"RecordResend", testRecordResend},
+		{"PageDeliveries", testPageDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -11,7 +10,7 @@ import (
 )
 
 func init() {
-	accountQueries = append(accountQueries, "search-subscribers", "subscriber-deliveries", "subscriber-growth", "list-editions")
+	accountQueries = append(accountQueries, "search-subscribers", "subscriber-deliveries", "subscriber-growth")
 }
 
 // likeEscape escapes LIKE's wildcards (and the escape character, \).
@@ -57,15 +56,4 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 		out[i] = store.DayCount{Day: time.Unix(r.day*86400, 0).UTC().Format(time.DateOnly), Count: r.count}
 	}
 	return out, nil
-}
-
-// ListEditions implements store.Console.
-func (s *Core) ListEditions(ctx context.Context, n int) ([]store.Edition, error) {
-	return collect(s, ctx, "list editions", func(r scanner) (store.Edition, error) {
-		var e store.Edition
-		var created sql.NullInt64
-		err := r.Scan(&e.ID, &e.Subject, &created, &e.Recipients)
-		e.CreatedAt = fromNS(created)
-		return e, err
-	}, s.q["list-editions"], limit(n))
 }

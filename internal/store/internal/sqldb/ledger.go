@@ -13,62 +13,6 @@ import (
 // (as a JSON array, so that the SQL stays a fixed text in queries.sql).
 const enqueueChunk = 2000
 
-func scanEdition(r scanner) (store.Edition, error) {
-	var e store.Edition
-	var created sql.NullInt64
-	if err := r.Scan(&e.ID, &e.Subject, &e.Body, &created, &e.Recipients); err != nil {
-		return e, err
-	}
-	e.CreatedAt = fromNS(created)
-	return e, nil
-}
-
-// CreateEdition implements store.Ledger.
-func (s *Core) CreateEdition(ctx context.Context, e *store.Edition) (bool, error) {
-	if e.ID == "" || len(e.ID) > 64 {
-		return false, fmt.Errorf("%s: create edition: %w: ID %q", s.d.Name, store.ErrInvalid, e.ID)
-	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = s.now()
-	}
-	created, err := ns(e.CreatedAt.UTC())
-	if err != nil {
-		return false, fmt.Errorf("%s: create edition %s: %w: %v", s.d.Name, e.ID, store.ErrInvalid, err)
-	}
-	body := e.Body
-	if body == nil {
-		body = []byte{}
-	}
-	res, err := s.db.ExecContext(ctx, s.q["insert-edition"], e.ID, e.Subject, body, created)
-	if err != nil {
-		return false, s.errf(err, "create edition %s", e.ID)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return false, s.errf(err, "create edition %s", e.ID)
-	} else if n == 1 {
-		e.CreatedAt, e.Recipients = e.CreatedAt.UTC(), 0
-		return true, nil
-	}
-	stored, err := s.GetEdition(ctx, e.ID)
-	if err != nil {
-		return false, err
-	}
-	*e = *stored
-	return false, nil
-}
-
-// GetEdition implements store.Ledger.
-func (s *Core) GetEdition(ctx context.Context, id string) (*store.Edition, error) {
-	e, err := scanEdition(s.db.QueryRowContext(ctx, s.q["get-edition"], id))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: edition %s: %w", s.d.Name, id, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "edition %s", id)
-	}
-	return &e, nil
-}
-
 // EnqueueDeliveries implements store.Ledger.
 func (s *Core) EnqueueDeliveries(ctx context.Context, editionID string, subs []store.Subscriber) (int, error) {
 	added := 0

@@ -59,6 +59,8 @@ var requiredQueries = []string{
 	"insert-edition", "get-edition", "enqueue-deliveries", "update-edition-recipients",
 	"claim-delivery", "get-delivery", "mark-delivery", "set-delivery-message-id",
 	"delivery-counts", "list-deliveries",
+	"fill-edition", "list-editions", "set-edition-state", "page-deliveries",
+	"cancel-deliveries", "record-resend",
 	"get-setting", "put-setting-if-absent",
 	"insert-source", "get-source", "source-by-url", "list-sources", "due-sources",
 	"update-source", "delete-source", "get-source-item", "put-source-item",

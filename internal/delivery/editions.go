@@ -1,0 +1,307 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// Errors of the edition lifecycle; branch with errors.Is.
+var (
+	// ErrHeld: the edition waits for an editor's approval.
+	ErrHeld = errors.New("delivery: edition held: waiting for approval")
+	// ErrCancelled: the edition was cancelled; nothing more is sent.
+	ErrCancelled = errors.New("delivery: edition cancelled")
+	// ErrPaused: the edition is paused; its workers start nothing new.
+	ErrPaused = errors.New("delivery: edition paused")
+	// ErrCovered: a later edition is recorded already, and its window
+	// took this one's articles.
+	ErrCovered = errors.New("delivery: a later edition already covers this window")
+)
+
+// ScheduledCutoff is the cut-off the edition of day has by the schedule:
+// digest.schedule's time of day on that day, in the site time zone.
+func (s *Service) ScheduledCutoff(day string) (time.Time, error) {
+	_, to, err := digest.Window(day, s.o.Digest)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("delivery: %w", err)
+	}
+	return to, nil
+}
+
+// NextDue is the day of the next edition whose scheduled cut-off is at or
+// after now.
+func (s *Service) NextDue() string { return digest.DayOf(s.now(), s.o.Digest) }
+
+func (s *Service) now() time.Time {
+	if s.o.Now != nil {
+		return s.o.Now()
+	}
+	return time.Now()
+}
+
+// counts reports whether an edition's window is taken: a built edition,
+// unless it was cancelled before any message went out (its articles then
+// go to the next edition).
+func counts(e *store.Edition) bool {
+	return e.Built() && !(e.State == store.EditionCancelled && e.StartedAt.IsZero())
+}
+
+// Window returns the window (from, to] of the edition of day when built
+// now: to, its cut-off, is the scheduled one, or now when that is still
+// ahead (an edition built early, for approval or with --now, is cut when
+// built); from is the cut-off of the latest earlier edition that took its
+// window, or, for the first edition, digest.window before to. A day that
+// had no edition (nothing published, or nothing run) leaves no gap: the
+// next edition reaches back to the last cut-off. It gives ErrCovered when
+// a later edition is recorded already.
+func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, err error) {
+	first, sched, err := digest.Window(day, s.o.Digest)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("delivery: %w", err)
+	}
+	to = sched
+	if now := s.now(); now.Before(to) {
+		to = now
+		first = to.Add(-s.o.Digest.Window)
+		if s.o.Digest.Window <= 0 {
+			first = to.Add(-digest.DefaultWindow)
+		}
+	}
+	eds, err := s.st.ListEditions(ctx, 0)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("delivery: window of %s: %w", day, err)
+	}
+	for i := range eds { // newest first
+		e := &eds[i]
+		if e.ID == day || !counts(e) {
+			continue
+		}
+		if e.ID > day {
+			return time.Time{}, time.Time{}, fmt.Errorf("%w: edition %s is recorded after %s", ErrCovered, e.ID, day)
+		}
+		cut, err := s.cutoff(ctx, e)
+		if err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+		if !cut.Before(to) {
+			return time.Time{}, time.Time{}, fmt.Errorf("%w: edition %s was cut at %s", ErrCovered, e.ID, cut.Format(time.RFC3339))
+		}
+		return cut, to, nil
+	}
+	return first, to, nil
+}
+
+// cutoff is the recorded cut-off of a built edition (from its body for
+// editions recorded before windows were stored).
+func (s *Service) cutoff(ctx context.Context, e *store.Edition) (time.Time, error) {
+	if !e.To.IsZero() {
+		return e.To, nil
+	}
+	full, err := s.st.GetEdition(ctx, e.ID)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("delivery: edition %s: %w", e.ID, err)
+	}
+	var body struct {
+		To time.Time `json:"to"`
+	}
+	if err := json.Unmarshal(full.Body, &body); err != nil || body.To.IsZero() {
+		return time.Time{}, fmt.Errorf("delivery: edition %s: no cut-off recorded", e.ID)
+	}
+	return body.To, nil
+}
+
+// BuildNow builds the edition of day over its window as it would be cut
+// now (see Window), without recording it.
+func (s *Service) BuildNow(ctx context.Context, day string) (*digest.Edition, error) {
+	from, to, err := s.Window(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	e, err := digest.BuildWindow(ctx, s.st, day, from, to, s.o.Digest)
+	if errors.Is(err, digest.ErrEmpty) {
+		return nil, fmt.Errorf("%w (%s)", ErrNoEdition, day)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	return e, nil
+}
+
+// start moves a recorded edition towards sending as its state allows:
+// scheduled goes to sending (or to held when approval is required),
+// approved to sending; sending, paused and sent stay as they are (the
+// caller may complete what is enqueued: the workers' gate stops paused
+// editions). It returns ErrHeld or ErrCancelled when nothing may go out.
+func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition, error) {
+	for range 3 { // a concurrent move changes the state: look again
+		var next *store.Edition
+		var err error
+		switch se.State {
+		case store.EditionSending, store.EditionPaused, store.EditionSent:
+			return se, nil
+		case store.EditionCancelled:
+			return se, fmt.Errorf("%w: %s", ErrCancelled, se.ID)
+		case store.EditionHeld:
+			return se, fmt.Errorf("%w: %s", ErrHeld, se.ID)
+		case store.EditionScheduled:
+			if s.o.RequireApproval {
+				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionHeld, "waiting for approval", store.EditionScheduled)
+				if err == nil {
+					return next, fmt.Errorf("%w: %s", ErrHeld, se.ID)
+				}
+			} else {
+				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionSending, "", store.EditionScheduled)
+			}
+		case store.EditionApproved:
+			next, err = s.st.SetEditionState(ctx, se.ID, store.EditionSending, se.Note, store.EditionApproved)
+		default:
+			return se, fmt.Errorf("delivery: edition %s: unknown state %q", se.ID, se.State)
+		}
+		if err == nil {
+			s.forget(se.ID)
+			return next, nil
+		}
+		if !errors.Is(err, store.ErrEditionState) || next == nil {
+			return se, fmt.Errorf("delivery: %w", err)
+		}
+		se = next
+	}
+	return se, fmt.Errorf("delivery: edition %s: its state keeps changing", se.ID)
+}
+
+// gateTTL is how long a worker trusts the edition state it read: a pause
+// or a cancel reaches every worker within it.
+const gateTTL = 250 * time.Millisecond
+
+// gate caches, per process, the state of the editions being sent.
+type gate struct {
+	mu     sync.Mutex
+	states map[string]gateEntry
+}
+
+type gateEntry struct {
+	state store.EditionState
+	at    time.Time
+}
+
+// editionState is the edition's state as read within gateTTL.
+func (s *Service) editionState(ctx context.Context, id string) (store.EditionState, error) {
+	s.gate.mu.Lock()
+	g, ok := s.gate.states[id]
+	s.gate.mu.Unlock()
+	if ok && time.Since(g.at) < gateTTL {
+		return g.state, nil
+	}
+	e, err := s.st.GetEdition(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	s.gate.mu.Lock()
+	if s.gate.states == nil || len(s.gate.states) > 64 {
+		s.gate.states = map[string]gateEntry{}
+	}
+	s.gate.states[id] = gateEntry{state: e.State, at: time.Now()}
+	s.gate.mu.Unlock()
+	return e.State, nil
+}
+
+// forget drops the cached state of an edition this process just moved.
+func (s *Service) forget(id string) {
+	s.gate.mu.Lock()
+	delete(s.gate.states, id)
+	s.gate.mu.Unlock()
+}
+
+// pauseWait is how long a send job waits in a paused edition before it is
+// snoozed (river.JobSnooze) for pauseSnooze: long enough that resuming
+// continues at once, short enough that stopping a process is not held up.
+const (
+	pauseWait   = 3 * time.Second
+	pauseSnooze = 10 * time.Second
+)
+
+// admit decides whether a send of edition may start now: ErrCancelled
+// when the edition is cancelled, ErrPaused when it is paused (or held)
+// and stays so for pauseWait, nil otherwise.
+func (s *Service) admit(ctx context.Context, edition string) error {
+	deadline := time.Now().Add(pauseWait)
+	for {
+		st, err := s.editionState(ctx, edition)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // the claim finds nothing either
+		}
+		if err != nil {
+			return err
+		}
+		switch st {
+		case store.EditionCancelled:
+			return ErrCancelled
+		case store.EditionPaused, store.EditionHeld:
+		default:
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ErrPaused
+		}
+		select {
+		case <-ctx.Done():
+			return ErrPaused
+		case <-time.After(gateTTL):
+		}
+	}
+}
+
+// cancelOne settles the delivery of a cancelled edition without sending:
+// one left in "sending" by a dead attempt is recorded as sent when it has
+// its commit mark, cancelled otherwise; queued and retrying ones were
+// cancelled with the edition (store.Ledger.CancelDeliveries).
+func (s *Service) cancelOne(ctx context.Context, edition string, sub int64) (Outcome, error) {
+	d, ok, err := s.st.ClaimDelivery(ctx, edition, sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return Skipped, nil
+	}
+	if err != nil {
+		return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
+	}
+	if !ok {
+		if d.State == store.DeliverySending {
+			// Another attempt holds it, or a dead one within its lease.
+			return Retry, fmt.Errorf("delivery: %s/%d: cancelled edition, delivery still sending", edition, sub)
+		}
+		return Skipped, nil
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
+	defer cancel()
+	if _, isCommitter := s.committer(); isCommitter && d.MessageID == "" && d.Attempts > 1 {
+		if d, err = s.recoverMark(ctx, d); err != nil {
+			return Retry, fmt.Errorf("delivery: claim %s/%d: %w", edition, sub, err)
+		}
+	}
+	if d.MessageID != "" && d.Attempts > 1 {
+		return AssumedSent, s.mark(lctx, d, store.DeliverySent, noteInterrupted)
+	}
+	return Skipped, s.mark(lctx, d, store.DeliveryCancelled, "not sent: edition cancelled")
+}
+
+// NoteMissed is the note of a held edition whose send time passed.
+const NoteMissed = "not approved by its send time: not sent"
+
+// Missed records that the edition of day was still held at its send time:
+// a warning in the log, the note on the edition and an audit entry.
+func (s *Service) Missed(ctx context.Context, day string) {
+	s.o.Log.Warn("edition not approved by its send time: not sent; approve it, then run `nashra digest send --date "+day+"`", "date", day)
+	if _, err := s.st.SetEditionState(ctx, day, store.EditionHeld, NoteMissed, store.EditionHeld); err != nil {
+		s.o.Log.Error("recording a missed edition", "date", day, "err", err)
+	}
+	if err := s.st.Audit(ctx, store.AuditEntry{Actor: "system", Action: "edition.missed",
+		Target: day, Detail: NoteMissed}); err != nil {
+		s.o.Log.Error("recording a missed edition", "date", day, "err", err)
+	}
+}

@@ -1,0 +1,222 @@
+// Package edition is what editors do to the daily digest, whoever asks:
+// the command line, the admin console and the API call the same functions
+// here. It lists editions with their state and counts, previews one as a
+// given reader would get it, sends test copies, approves, holds, pauses,
+// resumes and cancels editions, resends one to a reader on request,
+// reports per recipient, and reports progress while an edition goes out.
+// Every operation that changes something is recorded in the audit log with
+// the actor who did it.
+//
+// The lifecycle (see store.EditionState) is: scheduled → held (approval
+// required) → approved → sending ⇄ paused → sent | cancelled. Building and
+// sending belong to internal/delivery; this package moves states and
+// leaves the sending to the queue's workers, which stop starting messages
+// within a fraction of a second of a pause or a cancel.
+package edition
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// Named errors; branch with errors.Is.
+var (
+	// ErrState: the operation does not apply to the edition as it is now
+	// (approving one that is sending, pausing one that is held…).
+	ErrState = errors.New("edition: not possible in the edition's state")
+	// ErrDate: a day that is not YYYY-MM-DD, or one that needs force.
+	ErrDate = errors.New("edition: bad date")
+	// ErrNotFound: no such edition or subscriber.
+	ErrNotFound = errors.New("edition: not found")
+)
+
+// Actor says who acts, as the audit log records it (store.AuditEntry):
+// "cli:USER" from the command line, the user's email from the console and
+// the API, "system" for the scheduler.
+type Actor string
+
+// Service runs the edition operations on a store and a delivery service.
+type Service struct {
+	st  store.Store
+	dv  *delivery.Service
+	loc *time.Location
+	now func() time.Time
+}
+
+// New returns a Service. loc is the site time zone; now may be nil
+// (time.Now).
+func New(st store.Store, dv *delivery.Service, loc *time.Location, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Service{st: st, dv: dv, loc: loc, now: now}
+}
+
+// CheckDay validates a YYYY-MM-DD day.
+func (s *Service) CheckDay(day string) error {
+	if _, err := time.ParseInLocation(digest.DayLayout, day, s.loc); err != nil {
+		return fmt.Errorf("%w: %q: want YYYY-MM-DD", ErrDate, day)
+	}
+	return nil
+}
+
+// NextDue is the day of the next edition due: the first whose scheduled
+// cut-off is not past.
+func (s *Service) NextDue() string { return s.dv.NextDue() }
+
+// LastDue is the day of the latest edition whose scheduled cut-off has
+// passed.
+func (s *Service) LastDue() string {
+	next := s.NextDue()
+	d, _ := time.ParseInLocation(digest.DayLayout, next, s.loc)
+	return d.AddDate(0, 0, -1).Format(digest.DayLayout)
+}
+
+// CheckSendDate refuses, unless force, to send an edition whose cut-off is
+// more than a day past (old news, probably a wrong --date) or still ahead
+// (it would be cut early; --now says so explicitly).
+func (s *Service) CheckSendDate(day string, force bool) error {
+	if err := s.CheckDay(day); err != nil {
+		return err
+	}
+	cut, err := s.dv.ScheduledCutoff(day)
+	if err != nil {
+		return err
+	}
+	if force {
+		return nil
+	}
+	now := s.now()
+	switch {
+	case now.Sub(cut) > 24*time.Hour:
+		return fmt.Errorf("%w: the edition of %s was due %s, more than a day ago; sending it now delivers old news (add --force if that is what you want)",
+			ErrDate, day, cut.In(s.loc).Format("2006-01-02 15:04 MST"))
+	case cut.After(now):
+		return fmt.Errorf("%w: the edition of %s is due %s, in the future; sending it now cuts it early (use --now for the next edition, or add --force)",
+			ErrDate, day, cut.In(s.loc).Format("2006-01-02 15:04 MST"))
+	}
+	return nil
+}
+
+// audit records an operation; a failure to record fails the operation's
+// report, not the operation (which has happened).
+func (s *Service) audit(ctx context.Context, who Actor, action, day, detail string) error {
+	if err := s.st.Audit(ctx, store.AuditEntry{Actor: string(who), Action: action,
+		Target: day, Detail: detail}); err != nil {
+		return fmt.Errorf("edition: %s %s done, but not recorded in the audit log: %w", action, day, err)
+	}
+	return nil
+}
+
+// move applies one state change by who: the edition moves to `to` from
+// one of `from`. An edition not recorded yet (due later, not built) is
+// recorded with state `to` when create is set.
+func (s *Service) move(ctx context.Context, who Actor, day, action string, to store.EditionState, create bool, from ...store.EditionState) (*store.Edition, error) {
+	if err := s.CheckDay(day); err != nil {
+		return nil, err
+	}
+	if who == "" {
+		return nil, fmt.Errorf("edition: %s %s: no actor", action, day)
+	}
+	note := fmt.Sprintf("%s by %s", to, who)
+	e, err := s.st.SetEditionState(ctx, day, to, note, from...)
+	if errors.Is(err, store.ErrNotFound) && create {
+		sendAt, _ := s.dv.ScheduledCutoff(day)
+		e = &store.Edition{ID: day, State: to, SendAt: sendAt, Note: note}
+		var created bool
+		if created, err = s.st.CreateEdition(ctx, e); err == nil && !created {
+			// Recorded meanwhile: move it as it is now.
+			e, err = s.st.SetEditionState(ctx, day, to, note, from...)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("%w: no edition recorded for %s", ErrNotFound, day)
+	case errors.Is(err, store.ErrEditionState):
+		return e, fmt.Errorf("%w: edition %s is %s; %s applies to %s", ErrState, day, e.State, action, states(from))
+	case err != nil:
+		return nil, fmt.Errorf("edition: %s %s: %w", action, day, err)
+	}
+	return e, s.audit(ctx, who, "edition."+action, day, "")
+}
+
+func states(ss []store.EditionState) string {
+	out := ""
+	for i, s := range ss {
+		switch {
+		case i == 0:
+		case i == len(ss)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += string(s)
+	}
+	return out + " editions"
+}
+
+// Approve lets a held (or scheduled) edition go out at its send time. One
+// approved after its send time goes out with `digest send` (Summary.Late).
+func (s *Service) Approve(ctx context.Context, who Actor, day string) (*Summary, error) {
+	return s.op(ctx, who, day, "approve", store.EditionApproved, true, store.EditionHeld, store.EditionScheduled)
+}
+
+// Hold keeps a scheduled or approved edition from going out until it is
+// approved (again).
+func (s *Service) Hold(ctx context.Context, who Actor, day string) (*Summary, error) {
+	return s.op(ctx, who, day, "hold", store.EditionHeld, true, store.EditionScheduled, store.EditionApproved)
+}
+
+// Pause stops an edition that is sending: messages in flight finish,
+// nothing new starts (within a second on every worker).
+func (s *Service) Pause(ctx context.Context, who Actor, day string) (*Summary, error) {
+	return s.op(ctx, who, day, "pause", store.EditionPaused, false, store.EditionSending)
+}
+
+// Resume continues a paused edition where it stopped.
+func (s *Service) Resume(ctx context.Context, who Actor, day string) (*Summary, error) {
+	return s.op(ctx, who, day, "resume", store.EditionSending, false, store.EditionPaused)
+}
+
+// Cancel stops an edition for good: messages in flight finish, every
+// delivery not yet started is recorded as cancelled, nothing more is sent.
+// An edition cancelled before it started leaves its articles to the next.
+func (s *Service) Cancel(ctx context.Context, who Actor, day string) (*Summary, error) {
+	e, err := s.move(ctx, who, day, "cancel", store.EditionCancelled, true,
+		store.EditionScheduled, store.EditionHeld, store.EditionApproved, store.EditionSending, store.EditionPaused)
+	if err != nil && e == nil {
+		return nil, err
+	}
+	if e.State == store.EditionCancelled {
+		// Also when a worker raced the move: what is open is cancelled now.
+		if _, cerr := s.st.CancelDeliveries(ctx, day); cerr != nil {
+			return nil, fmt.Errorf("edition: cancel %s: %w", day, cerr)
+		}
+	}
+	sum, serr := s.summary(ctx, e)
+	if serr != nil {
+		return nil, serr
+	}
+	return sum, err
+}
+
+func (s *Service) op(ctx context.Context, who Actor, day, action string, to store.EditionState, create bool, from ...store.EditionState) (*Summary, error) {
+	e, err := s.move(ctx, who, day, action, to, create, from...)
+	if e == nil {
+		return nil, err
+	}
+	sum, serr := s.summary(ctx, e)
+	if serr != nil {
+		return nil, serr
+	}
+	return sum, err
+}

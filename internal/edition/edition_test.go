@@ -1,0 +1,354 @@
+package edition
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/store"
+)
+
+const cli = Actor("cli:test")
+
+// Three consecutive editions, with articles a second before and after each
+// cut-off (07:00 Riyadh), cover every article exactly once; the first looks
+// back digest.window (24h), and a day without an edition leaves no gap.
+func TestWindowsTileConsecutiveEditions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		s := newSite(t, b, time.Time{}, false, 0)
+		ctx := context.Background()
+		days := []string{"2026-03-10", "2026-03-11", "2026-03-12", "2026-03-14"} // the 13th is skipped
+		var titles []string
+		add := func(title string, at time.Time) {
+			s.article(title, "سياسة", at)
+			titles = append(titles, title)
+		}
+		s.article("قبل النافذة الأولى", "سياسة", s.at("2026-03-09", 6, 59, 59)) // older than the first window
+		add("أول النافذة الأولى", s.at("2026-03-09", 7, 0, 1))
+		for _, d := range days[:3] {
+			add("قبل قطع "+d, s.at(d, 6, 59, 59))
+			add("بعد قطع "+d, s.at(d, 7, 0, 1))
+		}
+		add("يوم بلا نشرة", s.at("2026-03-13", 12, 0, 0))
+		add("قبل قطع 2026-03-14", s.at("2026-03-14", 6, 59, 59))
+		s.article("بعد آخر قطع", "سياسة", s.at("2026-03-14", 7, 0, 1)) // the next edition's
+
+		seen := map[string]string{}
+		for _, d := range days {
+			s.clock.Set(s.at(d, 7, 0, 30))
+			se, e, err := s.dv.Edition(ctx, d)
+			if err != nil {
+				t.Fatalf("edition %s: %v", d, err)
+			}
+			if !se.To.Equal(s.at(d, 7, 0, 0)) {
+				t.Errorf("edition %s cut at %s, want 07:00", d, se.To.In(s.loc))
+			}
+			for _, sec := range e.Sections {
+				for _, st := range sec.Stories {
+					if prev, ok := seen[st.Title]; ok {
+						t.Errorf("%q in editions %s and %s", st.Title, prev, d)
+					}
+					seen[st.Title] = d
+				}
+			}
+		}
+		for _, title := range titles {
+			if seen[title] == "" {
+				t.Errorf("%q in no edition", title)
+			}
+		}
+		if len(seen) != len(titles) {
+			t.Errorf("%d stories in the editions, want %d: %v", len(seen), len(titles), seen)
+		}
+		if seen["بعد قطع 2026-03-12"] != "2026-03-14" || seen["يوم بلا نشرة"] != "2026-03-14" {
+			t.Errorf("the skipped day's articles went to %q and %q, want 2026-03-14",
+				seen["بعد قطع 2026-03-12"], seen["يوم بلا نشرة"])
+		}
+		// An earlier day cannot be built once a later edition took its window.
+		if _, err := s.dv.BuildNow(ctx, "2026-03-13"); !errors.Is(err, delivery.ErrCovered) {
+			t.Errorf("building a day before a recorded edition: %v, want ErrCovered", err)
+		}
+	})
+}
+
+// With approval required an edition is held: nothing goes out until an
+// editor approves it; then every subscriber gets it exactly once, and the
+// audit log says who approved.
+func TestHeldUntilApproved(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		const day = "2026-03-12"
+		s := newSite(t, b, time.Time{}, true, 0)
+		ctx := context.Background()
+		s.clock.Set(s.at(day, 6, 0, 0)) // prepare_before the 07:00 send
+		s.article("خبر اليوم", "سياسة", s.at(day, 5, 0, 0))
+		subs := s.subscribers(30)
+		qs := s.queue(1, 8)
+
+		_, err := s.dv.Prepare(ctx, qs[0], day)
+		if !errors.Is(err, delivery.ErrHeld) {
+			t.Fatalf("prepare with approval required: %v, want ErrHeld", err)
+		}
+		sum, err := s.ed.Get(ctx, day)
+		if err != nil || sum.State != store.EditionHeld || !sum.Built || !sum.To.Equal(s.at(day, 6, 0, 0)) {
+			t.Fatalf("held edition = %+v, %v", sum, err)
+		}
+		// Its send time passes: still held, not sent, and it says so.
+		s.clock.Set(s.at(day, 7, 0, 5))
+		if _, err := s.dv.Prepare(ctx, qs[0], day); !errors.Is(err, delivery.ErrHeld) {
+			t.Fatalf("prepare at send time: %v", err)
+		}
+		s.dv.Missed(ctx, day)
+		time.Sleep(300 * time.Millisecond)
+		if n := len(s.sink.Messages()); n != 0 {
+			t.Fatalf("%d messages sent while held", n)
+		}
+		if sum, _ := s.ed.Get(ctx, day); sum.Note != delivery.NoteMissed || !sum.Late {
+			t.Errorf("missed edition = %+v", sum)
+		}
+
+		// Pausing a held edition is refused and changes nothing.
+		if _, err := s.ed.Pause(ctx, cli, day); !errors.Is(err, ErrState) {
+			t.Errorf("pause held: %v, want ErrState", err)
+		}
+		sum, err = s.ed.Approve(ctx, "editor@example.com", day)
+		if err != nil || sum.State != store.EditionApproved {
+			t.Fatalf("approve = %+v, %v", sum, err)
+		}
+		if _, err := s.dv.Prepare(ctx, qs[0], day); err != nil {
+			t.Fatal(err)
+		}
+		s.waitFor("all sent", 30*time.Second, func() bool { return s.counts(day)[store.DeliverySent] == len(subs) })
+		per := s.sink.PerRecipient()
+		for _, sub := range subs {
+			if per[sub.Email] != 1 {
+				t.Errorf("%s got %d messages", sub.Email, per[sub.Email])
+			}
+		}
+		if sum, _ := s.ed.Get(ctx, day); sum.State != store.EditionSent {
+			t.Errorf("state after sending = %s, want sent", sum.State)
+		}
+		log, err := s.st.ListAudit(ctx, store.AuditQuery{Target: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range log {
+			got = append(got, e.Actor+" "+e.Action)
+		}
+		if strings.Join(got, "; ") != "editor@example.com edition.approve; system edition.missed" {
+			t.Errorf("audit = %q", got)
+		}
+	})
+}
+
+// sendHalf starts sending day to n subscribers through a slow SMTP server
+// and returns once about half have been received.
+func sendHalf(t *testing.T, b backend, n, clients int) (*site, []*delivery.Queue, string) {
+	const day = "2026-03-12"
+	s := newSite(t, b, time.Time{}, false, 15*time.Millisecond)
+	s.clock.Set(s.at(day, 7, 0, 1))
+	s.article("خبر اليوم", "سياسة", s.at(day, 5, 0, 0))
+	s.subscribers(n)
+	qs := s.queue(clients, 8)
+	if _, err := s.dv.Prepare(context.Background(), qs[0], day); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("half sent", 60*time.Second, func() bool { return len(s.sink.Messages()) >= n/2 })
+	return s, qs, day
+}
+
+// still checks that nothing reaches the SMTP server from 2 s after a stop
+// on, over another second.
+func still(t *testing.T, s *site, what string, stopped time.Time) int {
+	t.Helper()
+	time.Sleep(time.Until(stopped.Add(2 * time.Second)))
+	at2s := len(s.sink.Messages())
+	time.Sleep(time.Second)
+	if after := len(s.sink.Messages()); after != at2s {
+		t.Errorf("%s: %d messages 2 s after, %d a second later", what, at2s, after)
+	}
+	for _, m := range s.sink.Messages() {
+		if m.At.After(stopped.Add(2 * time.Second)) {
+			t.Errorf("%s: a message to %v arrived %s after", what, m.To, m.At.Sub(stopped))
+		}
+	}
+	return at2s
+}
+
+// Paused at about half: nothing new goes out; resumed, everyone gets it
+// exactly once.
+func TestPauseAndResume(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		const n = 240
+		s, _, day := sendHalf(t, b, n, 1)
+		ctx := context.Background()
+		paused := time.Now()
+		if sum, err := s.ed.Pause(ctx, cli, day); err != nil || sum.State != store.EditionPaused {
+			t.Fatalf("pause = %+v, %v", sum, err)
+		}
+		got := still(t, s, "paused", paused)
+		if got >= n {
+			t.Fatalf("all %d sent before the pause took effect: the test proves nothing", got)
+		}
+		if _, err := s.ed.Resume(ctx, cli, day); err != nil {
+			t.Fatal(err)
+		}
+		s.waitFor("all sent after resume", 60*time.Second, func() bool { return s.counts(day)[store.DeliverySent] == n })
+		per := s.sink.PerRecipient()
+		if len(per) != n {
+			t.Errorf("%d recipients, want %d", len(per), n)
+		}
+		for r, c := range per {
+			if c != 1 {
+				t.Errorf("%s got %d messages", r, c)
+			}
+		}
+	})
+}
+
+// Cancelled at about half: nothing more is sent, and the rest is recorded
+// as cancelled.
+func TestCancelHalfway(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		clients := 1
+		if b.name == "postgres" {
+			clients = 3 // three workers on one database
+		}
+		const n = 240
+		s, _, day := sendHalf(t, b, n, clients)
+		ctx := context.Background()
+		cancelled := time.Now()
+		if sum, err := s.ed.Cancel(ctx, cli, day); err != nil || sum.State != store.EditionCancelled {
+			t.Fatalf("cancel = %+v, %v", sum, err)
+		}
+		got := still(t, s, "cancelled", cancelled)
+		s.waitFor("nothing open", 30*time.Second, func() bool {
+			c := s.counts(day)
+			return c[store.DeliveryQueued]+c[store.DeliverySending]+c[store.DeliveryRetrying] == 0
+		})
+		c := s.counts(day)
+		if c[store.DeliverySent] != got || c[store.DeliveryCancelled] != n-got || got >= n {
+			t.Errorf("after cancel: ledger %v, received %d of %d", c, got, n)
+		}
+		for r, k := range s.sink.PerRecipient() {
+			if k != 1 {
+				t.Errorf("%s got %d messages", r, k)
+			}
+		}
+		if _, err := s.ed.Resume(ctx, cli, day); !errors.Is(err, ErrState) {
+			t.Errorf("resume a cancelled edition: %v, want ErrState", err)
+		}
+	})
+}
+
+// Resend sends one message to one reader, recorded as such in the report;
+// a test send reaches the SMTP server marked as a test, outside the ledger.
+func TestResendTestAndReport(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		const day = "2026-03-12"
+		s := newSite(t, b, time.Time{}, false, 0)
+		ctx := context.Background()
+		s.clock.Set(s.at(day, 7, 0, 1))
+		s.article("خبر اليوم", "سياسة", s.at(day, 5, 0, 0))
+		subs := s.subscribers(5)
+		qs := s.queue(1, 4)
+		if _, err := s.dv.Prepare(ctx, qs[0], day); err != nil {
+			t.Fatal(err)
+		}
+		s.waitFor("all sent", 30*time.Second, func() bool { return s.counts(day)[store.DeliverySent] == len(subs) })
+
+		if err := s.ed.Resend(ctx, cli, day, subs[2].Email); err != nil {
+			t.Fatal(err)
+		}
+		if per := s.sink.PerRecipient(); per[subs[2].Email] != 2 || per[subs[1].Email] != 1 || len(s.sink.Messages()) != 6 {
+			t.Errorf("after resend: %v", per)
+		}
+		var buf bytes.Buffer
+		if err := s.ed.Report(ctx, day, "csv", ReportQuery{}, &buf); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 6 || strings.Join(rows[0], ",") != "email,state,attempts,last_reply,time" {
+			t.Fatalf("report = %q", rows)
+		}
+		if r := rows[3]; r[0] != subs[2].Email || r[1] != "sent" || r[2] != "2" || r[3] != "resent on request by cli:test" || r[4] == "" {
+			t.Errorf("resent row = %q", r)
+		}
+
+		before := s.counts(day)
+		if err := s.ed.Test(ctx, cli, day, []string{"editor@example.com", "محرر <second@example.com>"}); err != nil {
+			t.Fatal(err)
+		}
+		msgs := s.sink.Messages()
+		if len(msgs) != 8 {
+			t.Fatalf("%d messages after the test send, want 8", len(msgs))
+		}
+		for _, m := range msgs[6:] {
+			if subj := header(t, m.Data, "Subject"); !strings.HasPrefix(subj, TestSubjectPrefix) || header(t, m.Data, HeaderTest) != "yes" {
+				t.Errorf("test message to %v: subject %q, %s %q", m.To, subj, HeaderTest, header(t, m.Data, HeaderTest))
+			}
+		}
+		after := s.counts(day)
+		for st, n := range before {
+			if after[st] != n {
+				t.Errorf("the test send changed the ledger: %v -> %v", before, after)
+				break
+			}
+		}
+		log, _ := s.st.ListAudit(ctx, store.AuditQuery{Target: day})
+		if len(log) != 2 || log[0].Action != "edition.test" || log[1].Action != "edition.resend" || log[1].Detail != "to "+subs[2].Email {
+			t.Errorf("audit = %+v", log)
+		}
+	})
+}
+
+// A preview as a subscriber shows their categories and name, and its links
+// act on no one.
+func TestPreviewAsSubscriber(t *testing.T) {
+	const day = "2026-03-12"
+	s := newSite(t, backend{"sqlite", t.TempDir() + "/nashra.db"}, time.Time{}, false, 0)
+	ctx := context.Background()
+	s.clock.Set(s.at(day, 6, 0, 0))
+	s.article("خبر سياسي", "سياسة", s.at(day, 5, 0, 0))
+	s.article("خبر رياضي", "رياضة", s.at(day, 5, 30, 0))
+	sub := store.Subscriber{Email: "fan@example.org", Name: "مشجع", Status: store.StatusConfirmed, Categories: []string{"رياضة"}}
+	if _, err := s.st.AddSubscriber(ctx, &sub); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ed.NextDue(); got != day {
+		t.Fatalf("next due at 06:00 = %s, want %s", got, day)
+	}
+	html, err := s.ed.Preview(ctx, "", sub.Email, FormatHTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := string(html)
+	if !strings.Contains(h, "خبر رياضي") || strings.Contains(h, "خبر سياسي") || !strings.Contains(h, "مشجع") {
+		t.Errorf("preview as %s does not show their categories and name", sub.Email)
+	}
+	// The preview's links carry a token for subscriber 0, whom the
+	// subscription pages do not find.
+	real := s.dv.Links().Unsubscribe(&sub)
+	if strings.Contains(h, real[strings.Index(real, "t=")+2:]) {
+		t.Error("the preview carries the subscriber's real unsubscribe token")
+	}
+	if _, err := s.ed.Preview(ctx, "", "nobody@example.org", FormatText); !errors.Is(err, ErrNotFound) {
+		t.Errorf("preview as an unknown address: %v", err)
+	}
+	eml, err := s.ed.Preview(ctx, day, "", FormatEML)
+	if err != nil || header(t, eml, HeaderPreview) != "yes" {
+		t.Errorf("eml preview: %v", err)
+	}
+	// Nothing was recorded by previewing.
+	if _, err := s.st.GetEdition(ctx, day); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("preview recorded the edition: %v", err)
+	}
+}
