@@ -19,7 +19,7 @@ const cli = Actor("cli:test")
 // cut-off (07:00 Riyadh), cover every article exactly once; the first looks
 // back digest.window (24h), and a day without an edition leaves no gap.
 func TestWindowsTileConsecutiveEditions(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
 		s := newSite(t, b, time.Time{}, false, 0)
 		ctx := context.Background()
 		days := []string{"2026-03-10", "2026-03-11", "2026-03-12", "2026-03-14"} // the 13th is skipped
@@ -80,7 +80,7 @@ func TestWindowsTileConsecutiveEditions(t *testing.T) {
 // editor approves it; then every subscriber gets it exactly once, and the
 // audit log says who approved.
 func TestHeldUntilApproved(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
 		const day = "2026-03-12"
 		s := newSite(t, b, time.Time{}, true, 0)
 		ctx := context.Background()
@@ -148,7 +148,7 @@ func TestHeldUntilApproved(t *testing.T) {
 
 // sendHalf starts sending day to n subscribers through a slow SMTP server
 // and returns once about half have been received.
-func sendHalf(t *testing.T, b backend, n, clients int) (*site, []*delivery.Queue, string) {
+func sendHalf(t *testing.T, b backendKind, n, clients int) (*site, []*delivery.Queue, string) {
 	const day = "2026-03-12"
 	s := newSite(t, b, time.Time{}, false, 15*time.Millisecond)
 	s.clock.Set(s.at(day, 7, 0, 1))
@@ -183,7 +183,7 @@ func still(t *testing.T, s *site, what string, stopped time.Time) int {
 // Paused at about half: nothing new goes out; resumed, everyone gets it
 // exactly once.
 func TestPauseAndResume(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
 		const n = 240
 		s, _, day := sendHalf(t, b, n, 1)
 		ctx := context.Background()
@@ -214,7 +214,7 @@ func TestPauseAndResume(t *testing.T) {
 // Cancelled at about half: nothing more is sent, and the rest is recorded
 // as cancelled.
 func TestCancelHalfway(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
 		clients := 1
 		if b.name == "postgres" {
 			clients = 3 // three workers on one database
@@ -249,7 +249,7 @@ func TestCancelHalfway(t *testing.T) {
 // Resend sends one message to one reader, recorded as such in the report;
 // a test send reaches the SMTP server marked as a test, outside the ledger.
 func TestResendTestAndReport(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
 		const day = "2026-03-12"
 		s := newSite(t, b, time.Time{}, false, 0)
 		ctx := context.Background()
@@ -314,7 +314,7 @@ func TestResendTestAndReport(t *testing.T) {
 // act on no one.
 func TestPreviewAsSubscriber(t *testing.T) {
 	const day = "2026-03-12"
-	s := newSite(t, backend{"sqlite", t.TempDir() + "/nashra.db"}, time.Time{}, false, 0)
+	s := newSite(t, backendKind{"sqlite", t.TempDir() + "/nashra.db"}, time.Time{}, false, 0)
 	ctx := context.Background()
 	s.clock.Set(s.at(day, 6, 0, 0))
 	s.article("خبر سياسي", "سياسة", s.at(day, 5, 0, 0))

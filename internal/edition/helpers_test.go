@@ -17,29 +17,29 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
-	storeopen "github.com/nashra/nashra/internal/store/open"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
 
-// backend is a real store of one kind.
-type backend struct {
+// backendKind is a real store of one kind.
+type backendKind struct {
 	name, dsn string
 }
 
 // backends lists SQLite (a file) and, when NASHRA_TEST_POSTGRES_URL is
 // set, PostgreSQL (a fresh schema per test).
-func eachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
+func eachBackend(t *testing.T, fn func(t *testing.T, b backendKind)) {
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, backend{"sqlite", filepath.Join(t.TempDir(), "nashra.db")})
+		fn(t, backendKind{"sqlite", filepath.Join(t.TempDir(), "nashra.db")})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, backend{"postgres", testkit.PostgresSchema(t, "the edition tests", "nashra_edition")})
+		fn(t, backendKind{"postgres", testkit.PostgresSchema(t, "the edition tests", "nashra_edition")})
 	})
 }
 
@@ -57,8 +57,8 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 // edition service, and a clock.
 type site struct {
 	t     *testing.T
-	b     backend
-	st    store.Store
+	b     backendKind
+	st    *backend.Backend
 	dv    *delivery.Service
 	ed    *Service
 	sink  *sink
@@ -76,21 +76,18 @@ func riyadh(t testing.TB) *time.Location {
 
 // newSite opens b. now is the clock's start; approval sets
 // digest.approval: required.
-func newSite(t *testing.T, b backend, now time.Time, approval bool, delay time.Duration) *site {
+func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay time.Duration) *site {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storeopen.Open(ctx, b.name, b.dsn)
+	if _, err := backend.Migrate(ctx, b.name, b.dsn); err != nil {
+		t.Fatal(err)
+	}
+	st, err := backend.Open(ctx, b.name, b.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if b.name == "sqlite" {
-		st.DB().SetMaxOpenConns(1)
-	}
-	if err := delivery.Migrate(ctx, b.name, st.DB()); err != nil {
+	if err := st.Sending(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	s := &site{t: t, b: b, st: st, clock: &clock{t: now}, loc: riyadh(t)}
@@ -170,7 +167,7 @@ func (s *site) queue(n, workers int) []*delivery.Queue {
 	s.t.Helper()
 	var qs []*delivery.Queue
 	for range n {
-		q, err := delivery.NewQueue(s.st.DB(), s.dv, delivery.QueueOptions{Driver: s.b.name, Workers: workers})
+		q, err := s.st.NewQueue(s.dv, delivery.QueueOptions{Workers: workers})
 		if err != nil {
 			s.t.Fatal(err)
 		}
