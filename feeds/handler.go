@@ -73,6 +73,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	serveFile(w, r, f, s.hCache)
+}
+
+// NewPage prepares a page rendered per request (an article page, an
+// edition) for ServePage: its ETag and gzip copy are computed here.
+func NewPage(path string, body []byte, modified time.Time) (*File, error) {
+	f := &File{Path: path, ContentType: TypeHTML, Body: body, Modified: modified}
+	if err := f.finish(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// ServePage serves f as the Handler serves feeds — ETag, Last-Modified,
+// 304 on conditional GET, HEAD, gzip when accepted — with the given
+// Cache-Control.
+func ServePage(w http.ResponseWriter, r *http.Request, f *File, cacheControl string) {
+	serveFile(w, r, f, []string{cacheControl})
+}
+
+// serveFile writes f (or 304) for a GET or HEAD request.
+func serveFile(w http.ResponseWriter, r *http.Request, f *File, cache []string) {
 	hdr := w.Header()
 	body, etag := f.Body, f.hETag
 	gz := false
@@ -84,7 +106,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr["Etag"] = etag
 	hdr["Last-Modified"] = f.hMod
-	hdr["Cache-Control"] = s.hCache
+	hdr["Cache-Control"] = cache
 	if notModified(r, f) {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -32,6 +32,7 @@ a{color:#0b5394}ul{padding-inline-start:1.2rem}time{color:#666;font-size:.9em}
 <header>
 <h1>{{.Title}}</h1>
 <p>{{.Description}}</p>
+<p><a href="{{.Base}}/subscribe">اشترك في النشرة اليومية بالبريد</a> · <a href="{{.Base}}/digest/">أرشيف النشرات</a></p>
 </header>
 <main>
 <section>
@@ -70,10 +71,10 @@ type indexItem struct {
 func (b *builder) index(groups []*group) (*File, error) {
 	o := b.o
 	data := struct {
-		Lang, Dir, Title, Description string
-		Feeds                         []indexFeed
-		Latest                        []indexItem
-	}{Lang: o.Language, Dir: "ltr", Title: o.Title, Description: o.Description}
+		Lang, Dir, Title, Description, Base string
+		Feeds                               []indexFeed
+		Latest                              []indexItem
+	}{Lang: o.Language, Dir: "ltr", Title: o.Title, Description: o.Description, Base: o.base}
 	if rtl(o.Language) {
 		data.Dir = "rtl"
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nashra/nashra/feeds"
@@ -87,6 +88,18 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 				links = append(links, web.Link{Title: r.Title, URL: feeds.ArticleURL(fo, r)})
 			}
 			return links
+		},
+		Editions: func(ctx context.Context) ([]web.EditionLink, error) {
+			eds, err := st.ListEditions(ctx, 5000)
+			if err != nil {
+				return nil, err
+			}
+			links := make([]web.EditionLink, len(eds))
+			for i, e := range eds {
+				links[i] = web.EditionLink{Day: e.ID, Subject: e.Subject, Time: e.CreatedAt,
+					URL: strings.TrimRight(cfg.Site.BaseURL, "/") + "/digest/" + e.ID}
+			}
+			return links, nil
 		},
 		Edition: func(ctx context.Context, day string) ([]byte, bool, error) {
 			ed, err := st.GetEdition(ctx, day)

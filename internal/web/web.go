@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
 )
 
@@ -41,7 +42,9 @@ type Options struct {
 	Pages    Pages
 	// Edition renders the web copy of the edition of a day (YYYY-MM-DD);
 	// ok=false when there is none.
-	Edition   func(ctx context.Context, day string) (page []byte, ok bool, err error)
+	Edition func(ctx context.Context, day string) (page []byte, ok bool, err error)
+	// Editions lists the editions of the archive at /digest/, newest first.
+	Editions  func(ctx context.Context) ([]EditionLink, error)
 	SiteTitle string
 	BaseURL   string
 	Location  *time.Location
@@ -83,6 +86,9 @@ func New(o Options) *Server {
 	}
 	if o.Edition != nil {
 		s.mux.HandleFunc("GET /digest/{date}", s.edition)
+	}
+	if o.Editions != nil {
+		s.mux.HandleFunc("GET /digest/{$}", s.editions)
 	}
 	if o.Routes != nil {
 		o.Routes(s.mux)
@@ -191,8 +197,52 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) {
 	if s.o.Related != nil {
 		page.Related = s.o.Related(r.Context(), a.ID)
 	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	s.render(w, r, http.StatusOK, "article.html.tmpl", page)
+	modified := a.Updated
+	if a.Edited.After(modified) {
+		modified = a.Edited
+	}
+	s.renderPage(w, r, "article.html.tmpl", page, modified)
+}
+
+// EditionLink is one edition in the archive at /digest/.
+type EditionLink struct {
+	Day     string    // YYYY-MM-DD
+	Subject string    // the edition's subject line
+	Time    time.Time // when it was built
+	URL     string    // its web copy
+}
+
+type editionsPage struct {
+	SiteTitle, BaseURL, Title string
+	Editions                  []editionItem
+}
+
+type editionItem struct {
+	EditionLink
+	DateLine string
+}
+
+// editions is the archive: every edition's web copy, newest first.
+func (s *Server) editions(w http.ResponseWriter, r *http.Request) {
+	eds, err := s.o.Editions(r.Context())
+	if err != nil {
+		s.o.Log.Error("edition archive", "err", err)
+		s.Error(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	page := editionsPage{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: "أرشيف النشرات"}
+	var modified time.Time
+	for _, e := range eds {
+		it := editionItem{EditionLink: e, DateLine: e.Day}
+		if day, err := time.ParseInLocation("2006-01-02", e.Day, s.o.Location); err == nil && s.o.DateLine != nil {
+			it.DateLine = s.o.DateLine(day)
+		}
+		page.Editions = append(page.Editions, it)
+		if e.Time.After(modified) {
+			modified = e.Time
+		}
+	}
+	s.renderPage(w, r, "editions.html.tmpl", page, modified)
 }
 
 func (s *Server) edition(w http.ResponseWriter, r *http.Request) {
@@ -209,9 +259,7 @@ func (s *Server) edition(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		s.Error(w, r, http.StatusNotFound, "لا توجد نشرة لهذا اليوم.")
 	default:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		_, _ = w.Write(page)
+		s.servePage(w, r, page, time.Time{})
 	}
 }
 
@@ -271,6 +319,37 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(page)
 	}
+}
+
+// renderPage renders a page that is the same for every reader and serves
+// it as servePage does.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string, data any, modified time.Time) {
+	if s.o.Pages == nil {
+		s.render(w, r, http.StatusOK, name, data)
+		return
+	}
+	page, err := s.o.Pages.Page(name, data)
+	if err != nil {
+		s.render(w, r, http.StatusOK, name, data) // renders the error page
+		return
+	}
+	s.servePage(w, r, page, modified)
+}
+
+// servePage serves a public page with an ETag (a reload gets 304), gzip
+// when the client accepts it, and a five-minute Cache-Control. A zero
+// modified time stands for "now".
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, page []byte, modified time.Time) {
+	if modified.IsZero() {
+		modified = time.Now()
+	}
+	f, err := feeds.NewPage(r.URL.Path, page, modified)
+	if err != nil {
+		s.o.Log.Error("page", "path", r.URL.Path, "err", err)
+		s.Error(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	feeds.ServePage(w, r, f, "public, max-age=300")
 }
 
 func rtl(lang string) bool {

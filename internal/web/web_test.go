@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -41,6 +43,8 @@ func setup(t *testing.T) (*httptest.Server, *sqlite.Store) {
 			Summary: "أبرز ما جاء في القمة.", SummaryExplicit: true,
 			BodyHTML: "<p>نص.</p><h2>الخلاصة</h2><p>أبرز ما جاء في القمة.</p>", BodyText: "نص.\n\nالخلاصة\n\nأبرز ما جاء في القمة."},
 		{Key: "file:draft", Slug: "draft", Title: "مسودة", Draft: true, Language: "ar", Published: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)},
+		{Key: "file:embargoed", Slug: "embargoed", Title: "خبر تحت الحظر", Language: "ar", Published: time.Now().Add(time.Hour),
+			BodyHTML: "<p>لم يحن موعده.</p>", BodyText: "لم يحن موعده."},
 	} {
 		a.ID = article.IDFor(a.Key)
 		if _, _, err := st.UpsertArticle(ctx, a); err != nil {
@@ -60,6 +64,12 @@ func setup(t *testing.T) (*httptest.Server, *sqlite.Store) {
 				return []byte(`<html lang="ar" dir="rtl">نشرة اليوم</html>`), true, nil
 			}
 			return nil, false, nil
+		},
+		Editions: func(ctx context.Context) ([]web.EditionLink, error) {
+			return []web.EditionLink{
+				{Day: "2026-11-28", Subject: "نشرة السبت: قمة الرياض", URL: "https://nashra.example/digest/2026-11-28", Time: time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)},
+				{Day: "2026-11-27", Subject: "نشرة الجمعة", URL: "https://nashra.example/digest/2026-11-27", Time: time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)},
+			}, nil
 		},
 	})
 	ts := httptest.NewServer(srv)
@@ -88,10 +98,14 @@ func TestPages(t *testing.T) {
 	}{
 		{"/healthz", 200, []string{"ok"}, nil},
 		{"/readyz", 200, []string{"ok"}, nil},
-		{"/articles/summit", 200, []string{`lang="ar" dir="rtl"`, "قمة &lt;b&gt;الرياض&lt;/b&gt; تبحث التعاون", "<p>افتتحت القمة أعمالها.</p>", "ملخص القمة."}, []string{"<b>الرياض</b>"}},
+		{"/articles/summit", 200, []string{`lang="ar" dir="rtl"`, "قمة &lt;b&gt;الرياض&lt;/b&gt; تبحث التعاون", "<p>افتتحت القمة أعمالها.</p>", "ملخص القمة.",
+			`href="https://nashra.example/subscribe"`, `href="https://nashra.example/digest/"`}, []string{"<b>الرياض</b>"}},
 		{"/articles/scraped", 200, []string{"أبرز ما جاء في القمة."}, []string{`class="summary"`}},
 		{"/articles/draft", 404, []string{`dir="rtl"`, "الصفحة المطلوبة غير موجودة."}, []string{"مسودة"}},
 		{"/articles/missing", 404, []string{"الصفحة المطلوبة غير موجودة."}, nil},
+		{"/articles/embargoed", 404, []string{"الصفحة المطلوبة غير موجودة."}, []string{"تحت الحظر"}},
+		{"/digest/", 200, []string{"أرشيف النشرات", `href="https://nashra.example/digest/2026-11-28"`, "نشرة السبت: قمة الرياض", "نشرة الجمعة",
+			`href="https://nashra.example/subscribe"`}, nil},
 		{"/digest/2026-11-28", 200, []string{"نشرة اليوم"}, nil},
 		{"/digest/2026-11-27", 404, []string{"لا توجد نشرة لهذا اليوم."}, nil},
 		{"/digest/not-a-date", 404, []string{"غير موجودة"}, nil},
@@ -125,5 +139,52 @@ func TestReadyzFailsWhenDatabaseCloses(t *testing.T) {
 	res, _ := get(t, ts.URL+"/readyz")
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz with a closed database: %d, want 503", res.StatusCode)
+	}
+}
+
+// TestPagesETagAndGzip: article pages, editions and the archive carry an
+// ETag that answers a reload with 304, and are gzipped when accepted.
+func TestPagesETagAndGzip(t *testing.T) {
+	ts, _ := setup(t)
+	tr := &http.Transport{DisableCompression: true}
+	do := func(path string, hdr map[string]string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, b
+	}
+	for _, path := range []string{"/articles/summit", "/digest/2026-11-28", "/digest/"} {
+		res, plain := do(path, nil)
+		etag := res.Header.Get("Etag")
+		if res.StatusCode != 200 || etag == "" || res.Header.Get("Last-Modified") == "" {
+			t.Errorf("%s: status %d, ETag %q, Last-Modified %q", path, res.StatusCode, etag, res.Header.Get("Last-Modified"))
+			continue
+		}
+		if res, _ := do(path, map[string]string{"If-None-Match": etag}); res.StatusCode != http.StatusNotModified {
+			t.Errorf("%s: If-None-Match %s: status %d, want 304", path, etag, res.StatusCode)
+		}
+		res, gz := do(path, map[string]string{"Accept-Encoding": "gzip"})
+		if len(plain) < 1000 {
+			continue // too small to be worth compressing
+		}
+		if res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s: Content-Encoding %q Vary %q, want gzip", path, res.Header.Get("Content-Encoding"), res.Header.Get("Vary"))
+			continue
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unz, _ := io.ReadAll(zr); !bytes.Equal(unz, plain) {
+			t.Errorf("%s: gzip body differs from the plain one", path)
+		}
 	}
 }
