@@ -123,7 +123,7 @@ func TestWebSub(t *testing.T) {
 
 	// Subscribed: polling slows down to a safety net.
 	r = b.fetch(src)
-	if wait := r.Source.NextFetch.Sub(time.Now()); wait < 59*time.Minute {
+	if wait := time.Until(r.Source.NextFetch); wait < 59*time.Minute {
 		t.Errorf("next poll in %s with a verified subscription, want at least 4 intervals", wait)
 	}
 	// A lease about to end is renewed at the next fetch.
@@ -159,7 +159,7 @@ func TestWebSubRefusedFallsBackToPolling(t *testing.T) {
 	if r.Err != nil || r.Source.HubState != store.HubDenied {
 		t.Fatalf("fetch %s, hub state %q; want denied", r, r.Source.HubState)
 	}
-	if wait := r.Source.NextFetch.Sub(time.Now()); wait > 67*time.Minute {
+	if wait := time.Until(r.Source.NextFetch); wait > 67*time.Minute {
 		t.Errorf("next poll in %s: polling must go on at the feed's own pace", wait)
 	}
 }
