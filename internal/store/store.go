@@ -106,8 +106,9 @@ type Articles interface {
 	// ("" when some article has none), each once, alphabetically.
 	Categories(ctx context.Context) ([]string, error)
 	CountArticles(ctx context.Context) (int, error)
-	// LastChange is the time of the newest insert or content change; zero
-	// for an empty store. Feed caches compare it.
+	// LastChange is the time of the newest insert, content change,
+	// withdrawal, publication or deletion; zero for an empty store. Feed
+	// caches compare it.
 	LastChange(ctx context.Context) (time.Time, error)
 	// SetRelated replaces the related links of article id (best first).
 	// Links to itself are dropped; an unknown id on either side gives
@@ -116,7 +117,30 @@ type Articles interface {
 	// Related returns up to k (0 = all) non-draft related articles, best
 	// first, without BodyHTML and BodyText (callers show titles and links).
 	Related(ctx context.Context, id string, k int) ([]article.Article, error)
+
+	// UnpublishArticle withholds article id from feeds, pages, editions and
+	// related links for reason (WithdrawnByAdmin or WithdrawnFileGone): it
+	// reads as a draft from then on. Re-importing its file ends a
+	// WithdrawnFileGone withdrawal, never a WithdrawnByAdmin one. An
+	// unknown id gives ErrNotFound.
+	UnpublishArticle(ctx context.Context, id, reason string) error
+	// PublishArticle ends a withdrawal; the article stays a draft when its
+	// own file says so.
+	PublishArticle(ctx context.Context, id string) error
+	// UnpublishSourcePath withdraws (WithdrawnFileGone) the published
+	// articles imported from the file at path and returns their IDs.
+	UnpublishSourcePath(ctx context.Context, path string) ([]string, error)
+	// DeleteArticle erases article id and its related links.
+	DeleteArticle(ctx context.Context, id string) error
+	// WithdrawnArticles maps the ID of every withdrawn article to why.
+	WithdrawnArticles(ctx context.Context) (map[string]string, error)
 }
+
+// Why an article is withdrawn (Articles.UnpublishArticle).
+const (
+	WithdrawnByAdmin  = "admin" // nashra articles unpublish, the console, the API
+	WithdrawnFileGone = "file"  // its file left site.content_dir
+)
 
 // Status is a subscriber's state.
 type Status string

@@ -29,15 +29,15 @@ INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3);
 
 -- name: article-hash
 -- Lets an unchanged re-import return without taking the write lock.
-SELECT hash FROM articles WHERE id = ?1;
+SELECT hash, withdrawn FROM articles WHERE id = ?1;
 
 -- name: upsert-article
 -- Writes only when the content hash differs; RETURNING gives no row for
 -- identical content, and created_at = ?21 for a fresh insert.
 INSERT INTO articles (id, article_key, slug, title, subtitle, category, tags, author,
     published, updated, summary, summary_explicit, body_html, body_text, image,
-    language, source_url, source_path, draft, hash, created_at, changed_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?21)
+    language, source_url, source_path, draft, own_draft, hash, created_at, changed_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20, ?21, ?21)
 ON CONFLICT (id) DO UPDATE SET
     article_key = excluded.article_key, slug = excluded.slug, title = excluded.title,
     subtitle = excluded.subtitle, category = excluded.category, tags = excluded.tags,
@@ -45,7 +45,10 @@ ON CONFLICT (id) DO UPDATE SET
     summary = excluded.summary, summary_explicit = excluded.summary_explicit,
     body_html = excluded.body_html, body_text = excluded.body_text, image = excluded.image,
     language = excluded.language, source_url = excluded.source_url,
-    source_path = excluded.source_path, draft = excluded.draft, hash = excluded.hash,
+    source_path = excluded.source_path, hash = excluded.hash,
+    -- A file coming back ends its 'file' withdrawal; an admin's stays.
+    own_draft = excluded.draft, draft = excluded.draft OR articles.withdrawn = 'admin',
+    withdrawn = CASE WHEN articles.withdrawn = 'file' THEN '' ELSE articles.withdrawn END,
     changed_at = excluded.changed_at
 WHERE articles.hash <> excluded.hash
 RETURNING created_at;
@@ -89,7 +92,36 @@ SELECT DISTINCT category FROM articles ORDER BY category;
 SELECT count(*) FROM articles;
 
 -- name: last-change
-SELECT max(changed_at) FROM articles;
+-- Content changes, and withdrawals and deletions (touch-articles).
+SELECT max(t) FROM (
+    SELECT max(changed_at) AS t FROM articles
+    UNION ALL
+    SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'articles.touched_at'
+) AS changes;
+
+-- name: touch-articles
+-- ?1 now as text, ?2 now: a change that left no changed_at behind.
+INSERT INTO settings (key, value, created_at) VALUES ('articles.touched_at', ?1, ?2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+
+-- name: withdraw-article
+-- ?1 id, ?2 reason ('admin' or 'file').
+UPDATE articles SET withdrawn = ?2, draft = 1 WHERE id = ?1;
+
+-- name: restore-article
+UPDATE articles SET withdrawn = '', draft = own_draft WHERE id = ?1;
+
+-- name: withdraw-source-path
+-- The published articles imported from file ?1.
+UPDATE articles SET withdrawn = 'file', draft = 1
+WHERE source_path = ?1 AND withdrawn = ''
+RETURNING id;
+
+-- name: delete-article
+DELETE FROM articles WHERE id = ?1;
+
+-- name: withdrawn-articles
+SELECT id, withdrawn FROM articles WHERE withdrawn <> '' ORDER BY id;
 
 -- name: article-exists
 SELECT count(*) FROM articles WHERE id = ?1;

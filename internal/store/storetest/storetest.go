@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ArticlesBetween", testArticlesBetween},
 		{"Categories", testCategories},
 		{"Related", testRelated},
+		{"WithdrawArticle", testWithdrawArticle},
 		{"AddSubscriber", testAddSubscriber},
 		{"AddSubscriberConcurrent", testAddSubscriberConcurrent},
 		{"UpdateSubscriber", testUpdateSubscriber},

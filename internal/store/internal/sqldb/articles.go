@@ -64,9 +64,13 @@ func (s *Core) UpsertArticle(ctx context.Context, a *article.Article) (created, 
 		tags = []byte("[]")
 	}
 	hash := contentHash(a)
-	var stored string
-	err = s.db.QueryRowContext(ctx, s.q["article-hash"], a.ID).Scan(&stored)
+	var stored, withdrawn string
+	err = s.db.QueryRowContext(ctx, s.q["article-hash"], a.ID).Scan(&stored, &withdrawn)
 	if err == nil && stored == hash {
+		if withdrawn == store.WithdrawnFileGone {
+			// Its file is back unchanged: publish it again.
+			return false, true, s.setWithdrawn(ctx, a.ID, "")
+		}
 		return false, false, nil
 	}
 	if err != nil && !isNoRows(err) {

@@ -1,0 +1,116 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// touchArticles moves LastChange for a change that leaves no changed_at
+// behind (a withdrawal, a deletion).
+func (s *Core) touchArticles(ctx context.Context, q execer) error {
+	now := nsNow(s.now())
+	if _, err := q.ExecContext(ctx, s.q["touch-articles"], strconv.FormatInt(now, 10), now); err != nil {
+		return s.errf(err, "touch articles")
+	}
+	return nil
+}
+
+// setWithdrawn withdraws article id for reason, or restores it ("").
+func (s *Core) setWithdrawn(ctx context.Context, id, reason string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if reason == "" {
+			res, err = tx.ExecContext(ctx, s.q["restore-article"], id)
+		} else {
+			res, err = tx.ExecContext(ctx, s.q["withdraw-article"], id, reason)
+		}
+		if err != nil {
+			return s.errf(err, "article %s: withdraw %q", id, reason)
+		}
+		if err := s.affected(res, "article "+id); err != nil {
+			return err
+		}
+		return s.touchArticles(ctx, tx)
+	})
+}
+
+// UnpublishArticle implements store.Articles.
+func (s *Core) UnpublishArticle(ctx context.Context, id, reason string) error {
+	if reason != store.WithdrawnByAdmin && reason != store.WithdrawnFileGone {
+		return fmt.Errorf("%s: unpublish article %s: %w: reason %q", s.d.Name, id, store.ErrInvalid, reason)
+	}
+	return s.setWithdrawn(ctx, id, reason)
+}
+
+// PublishArticle implements store.Articles.
+func (s *Core) PublishArticle(ctx context.Context, id string) error {
+	return s.setWithdrawn(ctx, id, "")
+}
+
+// UnpublishSourcePath implements store.Articles.
+func (s *Core) UnpublishSourcePath(ctx context.Context, path string) ([]string, error) {
+	var ids []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.q["withdraw-source-path"], path)
+		if err != nil {
+			return s.errf(err, "unpublish articles of %s", path)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return s.errf(err, "unpublish articles of %s", path)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return s.errf(err, "unpublish articles of %s", path)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return nil
+		}
+		return s.touchArticles(ctx, tx)
+	})
+	return ids, err
+}
+
+// DeleteArticle implements store.Articles.
+func (s *Core) DeleteArticle(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q["delete-article"], id)
+		if err != nil {
+			return s.errf(err, "delete article %s", id)
+		}
+		if err := s.affected(res, "article "+id); err != nil {
+			return err
+		}
+		return s.touchArticles(ctx, tx)
+	})
+}
+
+// WithdrawnArticles implements store.Articles.
+func (s *Core) WithdrawnArticles(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["withdrawn-articles"])
+	if err != nil {
+		return nil, s.errf(err, "withdrawn articles")
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, why string
+		if err := rows.Scan(&id, &why); err != nil {
+			return nil, s.errf(err, "withdrawn articles")
+		}
+		out[id] = why
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "withdrawn articles")
+	}
+	return out, nil
+}
