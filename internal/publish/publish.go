@@ -27,6 +27,13 @@ type Store interface {
 	SetRelated(ctx context.Context, id string, rel []article.Related) error
 	Related(ctx context.Context, id string, k int) ([]article.Article, error)
 	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
+	// For the article administration (articles.go).
+	GetArticle(ctx context.Context, id string) (*article.Article, error)
+	ArticleBySlug(ctx context.Context, slug string) (*article.Article, error)
+	UnpublishArticle(ctx context.Context, id, reason string) error
+	PublishArticle(ctx context.Context, id string) error
+	UnpublishSourcePath(ctx context.Context, path string) ([]string, error)
+	DeleteArticle(ctx context.Context, id string) error
 }
 
 // SettingTagAuthority is the store setting that keeps the authority of the
@@ -139,8 +146,18 @@ func (p *Publisher) Import(ctx context.Context, paths []string, progress func(pa
 		}
 		for i := range arts {
 			a := &arts[i]
+			if err := p.ownerConflict(ctx, a, path); err != nil {
+				r.Failed++
+				r.Errors = append(r.Errors, &article.FileError{Path: path, Err: err})
+				continue
+			}
 			created, chg, err := p.st.UpsertArticle(ctx, a)
 			switch {
+			case errors.Is(err, store.ErrConflict):
+				r.Failed++
+				r.Errors = append(r.Errors, &article.FileError{Path: path,
+					Err: fmt.Errorf("slug %q is already used by %s; not replaced (give this file another slug)", a.Slug, p.slugOwner(ctx, a.Slug))})
+				continue
 			case err != nil:
 				r.Failed++
 				r.Errors = append(r.Errors, &article.FileError{Path: path, Err: fmt.Errorf("store: %w", err)})

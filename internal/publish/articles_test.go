@@ -1,0 +1,158 @@
+package publish_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/store"
+)
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mdArticle(slug, title string) string {
+	s := "---\ntitle: " + title + "\ncategory: اقتصاد\ndate: 2026-11-27T09:00:00+03:00\n"
+	if slug != "" {
+		s += "slug: " + slug + "\n"
+	}
+	return s + "---\n\nنص المقال " + title + " في فقرة كاملة.\n"
+}
+
+// TestSameSlugNeverReplaces: two files with the same slug (front matter,
+// or the same file name in two folders) never overwrite each other's
+// article, in either import order: the second is refused naming both
+// files, and the first keeps its article.
+func TestSameSlugNeverReplaces(t *testing.T) {
+	for _, order := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		ctx := context.Background()
+		st := newStore(t)
+		p := publish.New(st, options(50))
+		dir := t.TempDir()
+		files := map[string]string{
+			"a": filepath.Join(dir, "economy", "oil.md"),
+			"b": filepath.Join(dir, "sport", "oil.md"),
+		}
+		writeFile(t, files["a"], mdArticle("", "أسعار النفط ترتفع"))
+		writeFile(t, files["b"], mdArticle("", "نادي النفط يفوز"))
+		first, second := files[order[0]], files[order[1]]
+		if r, err := p.Import(ctx, []string{first}, nil); err != nil || r.Imported != 1 {
+			t.Fatalf("first import: %+v %v", r, err)
+		}
+		r, err := p.Import(ctx, []string{second}, nil)
+		if err != nil || r.Failed != 1 || r.Imported+r.Updated != 0 {
+			t.Fatalf("second import: %+v %v", r, err)
+		}
+		msg := r.Err().Error()
+		if !strings.Contains(msg, second) || !strings.Contains(msg, first) || !strings.Contains(msg, `slug "oil"`) {
+			t.Errorf("error does not name both files and the slug: %s", msg)
+		}
+		a, err := st.ArticleBySlug(ctx, "oil")
+		if err != nil || a.SourcePath != first {
+			t.Errorf("article oil: %+v %v, want the one of %s", a, err, first)
+		}
+		// The front matter slug clashes the same way.
+		third := filepath.Join(dir, "other.md")
+		writeFile(t, third, mdArticle("oil", "عنوان آخر"))
+		if r, _ := p.Import(ctx, []string{third}, nil); r.Failed != 1 || !strings.Contains(r.Err().Error(), first) {
+			t.Errorf("front matter slug: %+v", r)
+		}
+		// Re-importing the owner still updates it; once its file is gone,
+		// another file may take the slug over.
+		writeFile(t, first, mdArticle("", "عنوان محدث"))
+		if r, _ := p.Import(ctx, []string{first}, nil); r.Updated != 1 {
+			t.Errorf("re-import of the owner: %+v", r)
+		}
+		if err := os.Remove(first); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := p.Import(ctx, []string{second}, nil); r.Updated != 1 || r.Failed != 0 {
+			t.Errorf("take-over after the owner's file went: %+v %v", r, r.Err())
+		}
+	}
+}
+
+// TestArticleAdmin: Unpublish, Publish, Delete by slug and FilesRemoved,
+// as the command line, console and API call them; the feeds follow.
+func TestArticleAdmin(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	p := publish.New(st, options(50))
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.md"), filepath.Join(dir, "b.md")
+	writeFile(t, a, mdArticle("oil-prices", "أسعار النفط"))
+	writeFile(t, b, mdArticle("gold-prices", "أسعار الذهب"))
+	if _, err := p.Import(ctx, []string{dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inFeed := func(title string) bool {
+		t.Helper()
+		set, err := p.Build(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := set.Get("/feed.xml")
+		if !ok {
+			t.Fatal("no /feed.xml")
+		}
+		return strings.Contains(string(f.Body), title)
+	}
+	if !inFeed("أسعار النفط") || !inFeed("أسعار الذهب") {
+		t.Fatal("articles missing from the feed")
+	}
+	if _, err := p.Unpublish(ctx, "oil-prices"); err != nil {
+		t.Fatal(err)
+	}
+	if inFeed("أسعار النفط") {
+		t.Error("unpublished article still in the feed")
+	}
+	// Its file imported again (edited) does not bring it back.
+	writeFile(t, a, mdArticle("oil-prices", "أسعار النفط اليوم"))
+	if _, err := p.Import(ctx, []string{a}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if inFeed("أسعار النفط") {
+		t.Error("re-import published an unpublished article")
+	}
+	if _, draft, err := p.Publish(ctx, "oil-prices"); err != nil || draft {
+		t.Fatalf("Publish: draft=%v %v", draft, err)
+	}
+	if !inFeed("أسعار النفط اليوم") {
+		t.Error("published article not in the feed")
+	}
+	// The file of b removed: its article leaves the feed; back, it returns.
+	ids, err := p.FilesRemoved(ctx, []string{b})
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("FilesRemoved = %v, %v", ids, err)
+	}
+	if inFeed("أسعار الذهب") {
+		t.Error("the article of a removed file is still in the feed")
+	}
+	if _, err := p.Import(ctx, []string{b}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !inFeed("أسعار الذهب") {
+		t.Error("the file came back but its article did not")
+	}
+	_, left, err := p.Delete(ctx, "gold-prices")
+	if err != nil || left != b {
+		t.Errorf("Delete: file left %q, %v; want %s", left, err, b)
+	}
+	if _, err := st.ArticleBySlug(ctx, "gold-prices"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleted article: %v", err)
+	}
+	if _, err := p.Unpublish(ctx, "no-such"); !errors.Is(err, publish.ErrNoSuchArticle) {
+		t.Errorf("unknown slug: %v", err)
+	}
+}
