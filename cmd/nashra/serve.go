@@ -149,6 +149,7 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 	t := time.NewTicker(cfg.Server.WatchInterval)
 	defer t.Stop()
 	last, _ := st.LastChange(ctx)
+	files := publish.NewWatcher(cfg.Site.ContentDir, snap)
 	for {
 		select {
 		case <-ctx.Done():
@@ -156,8 +157,15 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 		case <-t.C:
 		}
 		if dir := cfg.Site.ContentDir; dir != "" {
-			now := publish.Scan(dir)
-			if changed := now.ChangedSince(snap); len(changed) > 0 {
+			changed, removed := files.Next()
+			if len(removed) > 0 {
+				ids, err := p.FilesRemoved(ctx, removed)
+				if err != nil && ctx.Err() == nil {
+					a.log.Error("unpublish the articles of removed files", "err", err)
+				}
+				a.log.Info("files removed: their articles unpublished", "files", len(removed), "articles", len(ids))
+			}
+			if len(changed) > 0 {
 				r, err := p.Import(ctx, changed, nil)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -167,7 +175,6 @@ func watch(ctx context.Context, a *app, cfg *config.Config, st store.Store, p *p
 				}
 				logImport(a, dir, r)
 			}
-			snap = now
 		}
 		lc, err := st.LastChange(ctx)
 		if err != nil {

@@ -156,3 +156,45 @@ func TestArticleAdmin(t *testing.T) {
 		t.Errorf("unknown slug: %v", err)
 	}
 }
+
+// TestWatcherWaitsForSettledFiles: a file is reported once it has kept its
+// size between two scans, a growing one is not, and a removed one is
+// reported once.
+func TestWatcherWaitsForSettledFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.md")
+	writeFile(t, old, mdArticle("", "قديم"))
+	w := publish.NewWatcher(dir, publish.Scan(dir))
+	if s, r := w.Next(); len(s)+len(r) != 0 {
+		t.Fatalf("nothing changed, got %v %v", s, r)
+	}
+	growing := filepath.Join(dir, "new.txt")
+	writeFile(t, growing, "اقتصاد\n")
+	if s, _ := w.Next(); len(s) != 0 {
+		t.Errorf("a new file was reported at once: %v", s)
+	}
+	f, err := os.OpenFile(growing, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("عنوان\nفقرة أولى من نص يكتب الآن.\n")
+	f.Close()
+	if s, _ := w.Next(); len(s) != 0 {
+		t.Errorf("a file still growing was reported: %v", s)
+	}
+	if s, _ := w.Next(); len(s) != 1 || s[0] != growing {
+		t.Errorf("settled file: %v, want %s", s, growing)
+	}
+	if s, _ := w.Next(); len(s) != 0 {
+		t.Errorf("reported twice: %v", s)
+	}
+	if err := os.Remove(old); err != nil {
+		t.Fatal(err)
+	}
+	if _, r := w.Next(); len(r) != 1 || r[0] != old {
+		t.Errorf("removed: %v, want %s", r, old)
+	}
+	if _, r := w.Next(); len(r) != 0 {
+		t.Errorf("removal reported twice: %v", r)
+	}
+}

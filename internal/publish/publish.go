@@ -398,17 +398,6 @@ func Scan(dir string) Snapshot {
 	return s
 }
 
-// ChangedSince lists the files that are new or changed compared with old.
-func (s Snapshot) ChangedSince(old Snapshot) []string {
-	var out []string
-	for p, st := range s {
-		if o, ok := old[p]; !ok || o != st {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // Invalidate drops the in-memory index so that the next import reloads it
 // from the store (another process imported articles).
 func (p *Publisher) Invalidate() {

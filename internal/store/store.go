@@ -134,6 +134,9 @@ type Articles interface {
 	DeleteArticle(ctx context.Context, id string) error
 	// WithdrawnArticles maps the ID of every withdrawn article to why.
 	WithdrawnArticles(ctx context.Context) (map[string]string, error)
+	// SourceArticleIDs lists the IDs of the articles that source sourceID
+	// gave (see Sources), sorted.
+	SourceArticleIDs(ctx context.Context, sourceID int64) ([]string, error)
 }
 
 // Why an article is withdrawn (Articles.UnpublishArticle).

@@ -120,6 +120,9 @@ RETURNING id;
 -- name: delete-article
 DELETE FROM articles WHERE id = ?1;
 
+-- name: source-article-ids
+SELECT article_id FROM source_items WHERE source_id = ?1 ORDER BY article_id;
+
 -- name: withdrawn-articles
 SELECT id, withdrawn FROM articles WHERE withdrawn <> '' ORDER BY id;
 

@@ -114,3 +114,24 @@ func (s *Core) WithdrawnArticles(ctx context.Context) (map[string]string, error)
 	}
 	return out, nil
 }
+
+// SourceArticleIDs implements store.Articles.
+func (s *Core) SourceArticleIDs(ctx context.Context, sourceID int64) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q["source-article-ids"], sourceID)
+	if err != nil {
+		return nil, s.errf(err, "articles of source %d", sourceID)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.errf(err, "articles of source %d", sourceID)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "articles of source %d", sourceID)
+	}
+	return out, nil
+}

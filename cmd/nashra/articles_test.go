@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeArticle(t *testing.T, path, slug, title string) {
+	t.Helper()
+	body := "---\ntitle: " + title + "\ncategory: سياسة\ndate: 2026-11-27T09:00:00+03:00\nslug: " + slug + "\n---\n\nنص المقال " + title + " في فقرة كاملة.\n"
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestArticlesCommands: nashra articles list|unpublish|publish|delete, and
+// build leaving an unpublished article out of the feeds.
+func TestArticlesCommands(t *testing.T) {
+	cfg, dir := feedSite(t, "127.0.0.1:0")
+	content := filepath.Join(dir, "content")
+	writeArticle(t, filepath.Join(content, "summit.md"), "summit", "قمة في الرياض")
+	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
+	if _, _, err := run(t, "--config", cfg, "import", content); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := run(t, "--config", cfg, "articles", "unpublish", "summit"); err != nil || !strings.Contains(out, "unpublished summit") {
+		t.Fatalf("unpublish: %v\n%s", err, out)
+	}
+	out, _, err := run(t, "--config", cfg, "articles", "list", "--category", "سياسة", "--source", content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "summit unpublished سياسة") || !strings.Contains(flat, "vote published سياسة") {
+		t.Errorf("list:\n%s", out)
+	}
+	if out, _, _ := run(t, "--config", cfg, "articles", "list", "--source", filepath.Join(content, "vote.md")); strings.Contains(out, "summit") || !strings.Contains(out, "vote") {
+		t.Errorf("list --source FILE:\n%s", out)
+	}
+	site := filepath.Join(t.TempDir(), "site")
+	if _, _, err := run(t, "--config", cfg, "build", "--out", site); err != nil {
+		t.Fatal(err)
+	}
+	if rss, _ := os.ReadFile(filepath.Join(site, "feed.xml")); strings.Contains(string(rss), "قمة في الرياض") || !strings.Contains(string(rss), "تصويت في البرلمان") {
+		t.Errorf("feed.xml after unpublish:\n%s", rss)
+	}
+	if out, _, err := run(t, "--config", cfg, "articles", "publish", "summit"); err != nil || !strings.Contains(out, "published summit") {
+		t.Errorf("publish: %v\n%s", err, out)
+	}
+	_, errOut, err := run(t, "--config", cfg, "articles", "delete", "vote")
+	if err != nil || !strings.Contains(errOut, "still there") {
+		t.Errorf("delete: %v\n%s", err, errOut)
+	}
+	if _, _, err := run(t, "--config", cfg, "articles", "unpublish", "vote"); err == nil || !strings.Contains(err.Error(), "no such article") {
+		t.Errorf("unpublish a deleted article: %v", err)
+	}
+}
+
+// TestServeUnpublishesRemovedFile: deleting a file from site.content_dir
+// while serve watches takes its article out of the feeds; putting it back
+// brings it back.
+func TestServeUnpublishesRemovedFile(t *testing.T) {
+	addr := freeAddr(t)
+	cfg, dir := feedSite(t, addr)
+	content := filepath.Join(dir, "content")
+	gone := filepath.Join(content, "summit.md")
+	writeArticle(t, gone, "summit", "قمة في الرياض")
+	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		root := newRootCmd(&out, &errOut)
+		root.SetArgs([]string{"--config", cfg, "serve"})
+		err := root.ExecuteContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, errOut.String())
+		}
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	base := "http://" + addr
+	feedHas := func(title string) bool {
+		r, err := http.Get(base + "/feed.xml")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(r.Body)
+		return r.StatusCode == 200 && strings.Contains(b.String(), title)
+	}
+	waitFor(t, 20*time.Second, func() bool { return feedHas("قمة في الرياض") })
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return !feedHas("قمة في الرياض") })
+	if !feedHas("تصويت في البرلمان") {
+		t.Error("the other article left the feed too")
+	}
+	if r, err := http.Get(base + "/articles/summit"); err == nil {
+		r.Body.Close()
+		if r.StatusCode != http.StatusNotFound {
+			t.Errorf("article page of a removed file: %d, want 404", r.StatusCode)
+		}
+	}
+	writeArticle(t, gone, "summit", "قمة في الرياض")
+	waitFor(t, 10*time.Second, func() bool { return feedHas("قمة في الرياض") })
+}
