@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 )
@@ -51,7 +52,11 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				return err
 			}
 			tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
-			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat}
+			secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
+			if err != nil {
+				return err
+			}
+			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret)}
 			if tick != nil {
 				o.Progress = func() { tick("") }
 			}

@@ -283,3 +283,36 @@ func TestImportEmailCase(t *testing.T) {
 		t.Errorf("ali: %+v %v", s, err)
 	}
 }
+
+// TestImportRefusesErased: an address erased at its owner's request is
+// rejected by line, in any case, and the rest imports; Unerase lets it in.
+func TestImportRefusesErased(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	importString(t, st, "email\nsara@example.org\n", ImportOptions{})
+	sub, err := st.SubscriberByEmail(ctx, "sara@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EraseSubscriber(ctx, sub.ID, ErasedKey(secret, sub.Email)); err != nil {
+		t.Fatal(err)
+	}
+	o := ImportOptions{Erased: ErasedCheck(st, secret)}
+	rep := importString(t, st, "email,name\nSARA@Example.org,سارة\nnew@example.org,جديد\n", o)
+	if rep.Added != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 2 || !strings.Contains(rep.Rejected[0].Reason, "erased") {
+		t.Errorf("report %+v", rep)
+	}
+	if _, err := st.SubscriberByEmail(ctx, "sara@example.org"); err == nil {
+		t.Error("an erased address came back")
+	}
+	if ErasedKey(secret, "sara@example.org") == ErasedKey([]byte("another secret of 32 characters!"), "sara@example.org") {
+		t.Error("the key does not depend on the secret")
+	}
+	if err := st.Unerase(ctx, ErasedKey(secret, "Sara@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if rep := importString(t, st, "email\nsara@example.org\n", o); rep.Added != 1 {
+		t.Errorf("after Unerase: %+v", rep)
+	}
+}
