@@ -1,0 +1,188 @@
+package admin_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write the console's screenshots to testdata/screenshots")
+
+// keepShots are the screenshots the README shows.
+var keepShots = map[string]bool{"dashboard-desktop": true, "subscriber-desktop": true, "search-phone": true, "article-desktop": true}
+
+// seedNewsroom fills the store with what a newsroom's console shows.
+func (s *site) seedNewsroom() {
+	s.t.Helper()
+	names := []string{"نورة العتيبي", "فيصل الحربي", "ليلى منصور", "سامي الخطيب", "هدى القحطاني", "Omar Haddad", "ريم الزهراني", "خالد يوسف"}
+	statuses := []store.Status{store.StatusConfirmed, store.StatusConfirmed, store.StatusPending, store.StatusConfirmed, store.StatusUnsubscribed, store.StatusConfirmed, store.StatusBounced, store.StatusConfirmed}
+	cats := [][]string{{"اقتصاد"}, nil, {"رياضة", "ثقافة"}, {"ثقافة"}, nil, {"اقتصاد", "رياضة"}, nil, {"رياضة"}}
+	for i, n := range names {
+		sub := &store.Subscriber{Email: fmt.Sprintf("reader%d@example.org", i+1), Name: n, Status: statuses[i], Categories: cats[i]}
+		if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	titles := []struct{ slug, title, cat string }{
+		{"water-summit", "قمة المياه العربية تتفق على خطة لإدارة الأحواض المشتركة", "اقتصاد"},
+		{"gulf-rail", "قطار الخليج: المرحلة الأولى تربط ثلاث عواصم بحلول ٢٠٣٠", "اقتصاد"},
+		{"football", "المنتخب يتأهل إلى نصف النهائي بعد مباراة مثيرة", "رياضة"},
+		{"heritage-festival", "مهرجان التراث يستقبل مئة ألف زائر في أسبوعه الأول", "ثقافة"},
+	}
+	for i, x := range titles {
+		a := &article.Article{Key: "file:" + x.slug, Slug: x.slug, Title: x.title, Category: x.cat, Summary: x.title + "، وفق ما أعلنته الجهات المنظمة.",
+			BodyText: "نص", Published: time.Now().Add(-time.Duration(i) * time.Hour)}
+		if _, _, err := s.st.UpsertArticle(s.ctx, a); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	e := &store.Edition{ID: time.Now().Format(time.DateOnly), Subject: "نشرة الصباح: قمة المياه وقطار الخليج", Body: []byte("{}")}
+	if _, err := s.st.CreateEdition(s.ctx, e); err != nil {
+		s.t.Fatal(err)
+	}
+	subs, _ := s.st.ListSubscribers(s.ctx, store.SubscriberQuery{Status: store.StatusConfirmed})
+	if _, err := s.st.EnqueueDeliveries(s.ctx, e.ID, subs); err != nil {
+		s.t.Fatal(err)
+	}
+	for i, x := range subs {
+		st := store.DeliverySent
+		if i == 1 {
+			st = store.DeliveryFailed
+		}
+		if err := s.st.MarkDelivery(s.ctx, e.ID, x.ID, st, map[bool]string{true: "550 5.1.1 mailbox unavailable"}[i == 1]); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// TestConsoleInChromium signs in with a real browser, searches a
+// subscriber, changes their categories, logs out, and checks that the
+// back button then shows no data. At desktop and phone width the pages
+// read right-to-left and never scroll sideways. With -screenshots it
+// writes the README's screenshots.
+func TestConsoleInChromium(t *testing.T) {
+	s := newSite(t)
+	s.seedNewsroom()
+	for _, size := range []struct {
+		name          string
+		width, height int
+		// the subscriber searched for, and their categories after
+		// ticking economy and sports
+		search, id, want string
+	}{
+		{"desktop", 1280, 860, "ليلى", "3", "اقتصاد,ثقافة"},
+		{"phone", 390, 844, "فيصل", "2", "اقتصاد,رياضة"},
+	} {
+		t.Run(size.name, func(t *testing.T) {
+			ctx := testkit.Chromium(t, size.width, size.height, 90*time.Second)
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			// look checks the page reads right-to-left and fits the
+			// window, then keeps a screenshot when asked to.
+			look := func(page string) {
+				t.Helper()
+				type probe struct {
+					Dir      string
+					Overflow bool
+				}
+				if err := chromedp.Do(ctx, chromedp.WaitReady(css("body"))); err != nil {
+					t.Fatalf("%s: %v", page, err)
+				}
+				p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({Dir: getComputedStyle(document.body).direction,
+					Overflow: document.documentElement.scrollWidth > window.innerWidth + 1})`))
+				if err != nil {
+					t.Fatalf("%s: %v", page, err)
+				}
+				if p.Dir != "rtl" {
+					t.Errorf("%s: direction %q", page, p.Dir)
+				}
+				if p.Overflow {
+					t.Errorf("%s scrolls sideways at %d px", page, size.width)
+				}
+				if !*screenshots || !keepShots[page+"-"+size.name] {
+					return
+				}
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				dir := filepath.Join("testdata", "screenshots")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, page+"-"+size.name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			do := func(steps ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				if err := chromedp.Do(ctx, steps...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			base := s.srv.URL
+			do(chromedp.Navigate(base+"/admin/"), chromedp.WaitVisible(css("#email")))
+			look("login")
+			do(chromedp.SendKeys(css("#email"), "editor@example.com"),
+				chromedp.SendKeys(css("#password"), password),
+				chromedp.Submit(css("#password")),
+				chromedp.WaitVisible(css(".stats")))
+			look("dashboard")
+			do(chromedp.Navigate(base+"/admin/subscribers"),
+				chromedp.WaitVisible(css("input[name=q]")),
+				chromedp.SendKeys(css("input[name=q]"), size.search),
+				chromedp.Submit(css("input[name=q]")),
+				chromedp.WaitVisible(css(`a[href="/admin/subscribers/`+size.id+`"]`)))
+			look("search")
+			do(chromedp.Click(css(`a[href="/admin/subscribers/`+size.id+`"]`)),
+				chromedp.WaitVisible(css(`input[name=categories][value="اقتصاد"]`)),
+				chromedp.Click(css(`input[name=categories][value="اقتصاد"]`)),
+				chromedp.Click(css(`input[name=categories][value="رياضة"]`)),
+				chromedp.Submit(css("#name")),
+				chromedp.WaitVisible(css(".flash")))
+			look("subscriber")
+			id, _ := strconv.ParseInt(size.id, 10, 64)
+			sub, _ := s.st.GetSubscriber(s.ctx, id)
+			if got := strings.Join(sub.Categories, ","); got != size.want {
+				t.Errorf("categories after the browser's edit: %q", got)
+			}
+			if size.name == "desktop" {
+				for _, p := range []string{"subscribers", "articles", "audit"} {
+					do(chromedp.Navigate(base+"/admin/"+p), chromedp.WaitVisible(css("table.list")))
+					look(p)
+				}
+				do(chromedp.Navigate(base+"/admin/articles/water-summit"), chromedp.WaitVisible(css(".facts")))
+				look("article")
+			}
+			// Log out, then go back: the page must come from the server
+			// again (no-store), which sends the browser to the login page.
+			do(chromedp.Navigate(base+"/admin/subscribers/"+size.id),
+				chromedp.WaitVisible(css(".facts")),
+				chromedp.Click(css(`form[action="/admin/logout"] button`)),
+				chromedp.WaitVisible(css("#email")),
+				chromedp.NavigateBack(),
+				chromedp.Sleep(300*time.Millisecond),
+				chromedp.WaitReady(css("body")))
+			body, err := chromedp.Run(ctx, chromedp.OuterHTML(css("html")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(body, "reader"+size.id+"@example.org") || strings.Contains(body, size.search) {
+				t.Error("after logout the back button shows the subscriber's data")
+			}
+			if !strings.Contains(body, `id="email"`) {
+				t.Errorf("after logout the back button does not land on the login page:\n%.400s", body)
+			}
+		})
+	}
+}
