@@ -102,14 +102,15 @@ SELECT count(*) FROM erased_addresses WHERE hash = $1;
 DELETE FROM erased_addresses WHERE hash = $1;
 
 -- name: search-subscribers
--- $1 is a LIKE pattern ('' = any) with \ as escape; $4 a JSON-quoted
--- category pattern.
+-- $1 is a LIKE pattern ('' = any) with \ as escape; $3 the id to page
+-- below (the largest integer for the first page); $4 a JSON-quoted category
+-- pattern. ILIKE uses the trigram indexes for three characters or more.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
 FROM subscribers
 WHERE ($1 = '' OR email ILIKE $1 ESCAPE '\' OR name ILIKE $1 ESCAPE '\')
     AND ($2 = '' OR status = $2)
-    AND ($3::bigint = 0 OR id < $3)
+    AND id < $3
     AND ($4 = '' OR categories LIKE $4 ESCAPE '\')
 ORDER BY id DESC
 LIMIT $5;
@@ -128,3 +129,15 @@ FROM subscribers
 WHERE created_at >= $1
 GROUP BY day
 ORDER BY day;
+
+-- name: search-subscribers-text
+-- The same as search-subscribers: ILIKE finds the trigram indexes itself.
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE (email ILIKE $1 ESCAPE '\' OR name ILIKE $1 ESCAPE '\')
+    AND ($2 = '' OR status = $2)
+    AND id < $3
+    AND ($4 = '' OR categories LIKE $4 ESCAPE '\')
+ORDER BY id DESC
+LIMIT $5;

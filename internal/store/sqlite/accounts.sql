@@ -102,14 +102,16 @@ SELECT count(*) FROM erased_addresses WHERE hash = ?1;
 DELETE FROM erased_addresses WHERE hash = ?1;
 
 -- name: search-subscribers
--- ?1 is a LIKE pattern ('' = any) with \ as escape; ?4 a JSON-quoted
--- category pattern.
+-- ?1 is a LIKE pattern ('' = any) with \ as escape; ?3 the id to page
+-- below (the largest integer for the first page); ?4 a JSON-quoted category
+-- pattern. For text of three characters or more, search-subscribers-text
+-- uses the trigram index instead.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
 FROM subscribers
 WHERE (?1 = '' OR email LIKE ?1 ESCAPE '\' OR name LIKE ?1 ESCAPE '\')
     AND (?2 = '' OR status = ?2)
-    AND (?3 = 0 OR id < ?3)
+    AND id < ?3
     AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
 ORDER BY id DESC
 LIMIT ?5;
@@ -128,3 +130,17 @@ FROM subscribers
 WHERE created_at >= ?1
 GROUP BY day
 ORDER BY day;
+
+-- name: search-subscribers-text
+-- ?1 is an FTS5 phrase (the text in double quotes): with the trigram
+-- tokenizer it matches the text anywhere in the address or the name, in
+-- any case. Other parameters as search-subscribers.
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE id IN (SELECT rowid FROM subscribers_search WHERE subscribers_search MATCH ?1)
+    AND (?2 = '' OR status = ?2)
+    AND id < ?3
+    AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
+ORDER BY id DESC
+LIMIT ?5;

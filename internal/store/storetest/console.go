@@ -58,6 +58,24 @@ func testConsoleQueries(t *testing.T, newStore NewStore) {
 		}
 	}
 
+	// The text index follows renames and erasures.
+	b.Name = "فيصل الدوسري"
+	must(t, "UpdateSubscriber", s.UpdateSubscriber(ctx, b))
+	for text, want := range map[string]string{"الدوسري": want(b), "فيصل": want(b), "dosari": "", "NOURA SMITH": want(c)} {
+		got, err := s.SearchSubscribers(ctx, store.SubscriberSearch{Text: text})
+		must(t, "SearchSubscribers after rename", err)
+		if ids(got) != want {
+			t.Errorf("after rename, SearchSubscribers(%q) = %s, want %s", text, ids(got), want)
+		}
+	}
+	must(t, "EraseSubscriber", s.EraseSubscriber(ctx, c.ID, "erased-c"))
+	if got, _ := s.SearchSubscribers(ctx, store.SubscriberSearch{Text: "x100%"}); len(got) != 0 {
+		t.Errorf("an erased subscriber is still found: %+v", got)
+	}
+	if got, _ := s.SearchSubscribers(ctx, store.SubscriberSearch{Text: "Smith"}); len(got) != 0 {
+		t.Errorf("an erased subscriber's name is still found: %+v", got)
+	}
+
 	for _, day := range []string{"2026-06-01", "2026-06-02"} {
 		_, err := s.CreateEdition(ctx, &store.Edition{ID: day, Subject: "نشرة " + day, Body: []byte("{}")})
 		must(t, "CreateEdition", err)
@@ -76,13 +94,13 @@ func testConsoleQueries(t *testing.T, newStore NewStore) {
 		t.Errorf("ListEditions = %+v", eds)
 	}
 
-	// Growth: three created now, counted on today's date at +3h.
+	// Growth: three created now (one since erased), counted on today's date at +3h.
 	offset := 3 * time.Hour
 	g, err := s.SubscriberGrowth(ctx, time.Now().Add(-24*time.Hour), offset)
 	must(t, "SubscriberGrowth", err)
 	today := time.Now().UTC().Add(offset).Format(time.DateOnly)
-	if len(g) != 1 || g[0].Day != today || g[0].Count != 3 {
-		t.Errorf("SubscriberGrowth = %+v, want 3 on %s", g, today)
+	if len(g) != 1 || g[0].Day != today || g[0].Count != 2 {
+		t.Errorf("SubscriberGrowth = %+v, want 2 on %s", g, today)
 	}
 	g, err = s.SubscriberGrowth(ctx, time.Now().Add(time.Hour), offset)
 	must(t, "SubscriberGrowth future", err)

@@ -3,14 +3,16 @@ package sqldb
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nashra/nashra/internal/store"
 )
 
 func init() {
-	accountQueries = append(accountQueries, "search-subscribers", "subscriber-deliveries", "subscriber-growth")
+	accountQueries = append(accountQueries, "search-subscribers", "search-subscribers-text", "subscriber-deliveries", "subscriber-growth")
 }
 
 // likeEscape escapes LIKE's wildcards (and the escape character, \).
@@ -20,17 +22,27 @@ func likeEscape(s string) string {
 
 // SearchSubscribers implements store.Console.
 func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) ([]store.Subscriber, error) {
-	text := ""
+	query, text := "search-subscribers", ""
 	if t := strings.TrimSpace(q.Text); t != "" {
 		text = "%" + likeEscape(t) + "%"
+		if utf8.RuneCountInString(t) >= 3 {
+			query = "search-subscribers-text"
+			if s.d.Name == "sqlite" {
+				text = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+			}
+		}
+	}
+	before := q.BeforeID
+	if before <= 0 {
+		before = math.MaxInt64
 	}
 	cat := ""
 	if q.Category != "" {
 		quoted, _ := json.Marshal(q.Category)
 		cat = "%" + likeEscape(string(quoted)) + "%"
 	}
-	return collect(s, ctx, "search subscribers", scanSubscriber, s.q["search-subscribers"],
-		text, string(q.Status), q.BeforeID, cat, limit(q.Limit))
+	return collect(s, ctx, "search subscribers", scanSubscriber, s.q[query],
+		text, string(q.Status), before, cat, limit(q.Limit))
 }
 
 // SubscriberDeliveries implements store.Console.
