@@ -80,7 +80,7 @@ send() {
 	sleep 0.5
 	local start end
 	start=$(date +%s.%N)
-	"$work/nashra" --config "$work/$s.yaml" digest send --date 2026-03-10 >/dev/null
+	"$work/nashra" --config "$work/$s.yaml" digest send --force --date 2026-03-10 >/dev/null
 	end=$(date +%s.%N)
 	for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || true; done
 	echo "$N / ($end - $start)" | bc -l

@@ -40,7 +40,7 @@ while [ "$run" -le "$RUNS" ]; do
 	size=$("$work/nashra" --config "$cfg" digest preview --date 2026-03-10 --format eml | wc -c)
 	start=$(date +%s.%N)
 	/usr/bin/time -f 'nashra CPU: user %U s, system %S s; peak RSS %M kB' \
-		"$work/nashra" --config "$cfg" digest send --date 2026-03-10 >"$work/send.out" 2>"$work/send.time"
+		"$work/nashra" --config "$cfg" digest send --force --date 2026-03-10 >"$work/send.out" 2>"$work/send.time"
 	end=$(date +%s.%N)
 	cat "$work/send.out"
 	tail -1 "$work/send.time"
@@ -70,7 +70,7 @@ fi
 
 # Peak memory for the big list.
 "$work/sendseed" -dir "$work/big" -n "$BIG" -port $PORT -pool $POOL >/dev/null
-/usr/bin/time -v "$work/nashra" --config "$work/big/config.yaml" digest send --date 2026-03-10 \
+/usr/bin/time -v "$work/nashra" --config "$work/big/config.yaml" digest send --force --date 2026-03-10 \
 	>"$work/big.out" 2>"$work/big.time"
 cat "$work/big.out"
 rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/big.time")

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -29,6 +28,7 @@ func newDigestCmd(a *app) *cobra.Command {
 		Short: "Preview, send and follow the daily digest",
 	}
 	cmd.AddCommand(newDigestSendCmd(a), newDigestStatusCmd(a), newDigestPreviewCmd(a))
+	cmd.AddCommand(editionCommands(a)...)
 	return cmd
 }
 
@@ -46,23 +46,33 @@ func editionDay(cfg *config.Config, date string) (string, error) {
 func newDigestSendCmd(a *app) *cobra.Command {
 	var date string
 	var wait time.Duration
+	var force, now bool
 	cmd := &cobra.Command{
 		Use:   "send",
-		Short: "Send the edition of a day to every confirmed subscriber (idempotent)",
+		Short: "Send an edition to every confirmed subscriber (idempotent)",
 		Long: "Inserts the edition job of the day, then works the queue in this process until every\n" +
 			"delivery is sent or failed, or only retries scheduled later than --wait remain.\n" +
-			"Running it again sends nothing twice; after a crash it finishes what was left.",
+			"Running it again sends nothing twice; after a crash it finishes what was left.\n" +
+			"Without --date it sends the latest edition whose send time has passed; a --date whose\n" +
+			"send time is more than a day past, or still ahead, needs --force. --now sends the\n" +
+			"next edition due at once, cut now.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
-				return digestSend(ctx, a, cfg, st, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, b *backend.Backend) error {
+				day, err := sendDay(ed, date, force, now)
+				if err != nil {
+					return fmt.Errorf("digest send: %w", err)
+				}
+				return digestSend(ctx, a, cfg, b, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},
 	}
-	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the latest edition whose send time passed)")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "keep running for retries scheduled within this long")
+	cmd.Flags().BoolVar(&force, "force", false, "send a --date whose send time is more than a day past, or still ahead")
+	cmd.Flags().BoolVar(&now, "now", false, "send the next edition due now, its cut-off moved to now")
 	return cmd
 }
 
@@ -86,6 +96,17 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	case errors.Is(err, delivery.ErrNoEdition):
 		fmt.Fprintf(out, "no edition for %s: no new articles\n", day)
 		return nil
+	case errors.Is(err, delivery.ErrHeld):
+		bar.finish()
+		return fmt.Errorf("digest send: edition %s is held for approval: `nashra digest approve --date %s` first", day, day)
+	case errors.Is(err, delivery.ErrPaused):
+		bar.finish()
+		return fmt.Errorf("digest send: edition %s is paused: `nashra digest resume --date %s` continues it", day, day)
+	case errors.Is(err, delivery.ErrCancelled):
+		bar.finish()
+		return fmt.Errorf("digest send: edition %s is cancelled: nothing more is sent", day)
+	case errors.Is(err, delivery.ErrCovered):
+		return fmt.Errorf("digest send: %w", err)
 	case errors.Is(err, delivery.ErrInterrupted):
 		bar.finish()
 		fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
@@ -98,6 +119,9 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, skipped %d, retrying %d (%d finished by this run in %s)\n",
 		day, r.Edition.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
 		counts[store.DeliveryRetrying], delivery.Finished(counts)-r.FinishedBefore, r.Elapsed.Round(time.Millisecond))
+	if n := counts[store.DeliveryCancelled]; n > 0 {
+		fmt.Fprintf(out, "%d deliveries cancelled with the edition\n", n)
+	}
 	if r.Waiting > 0 {
 		when := "later"
 		if !r.NextRetry.IsZero() {
@@ -158,7 +182,7 @@ func digestStatus(ctx context.Context, st store.Store, day string, out io.Writer
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "edition %s: %s\nrecipients %d\n", ed.ID, ed.Subject, ed.Recipients)
+	fmt.Fprintf(out, "edition %s: %s\nstate %s\nrecipients %d\n", ed.ID, ed.Subject, ed.State, ed.Recipients)
 	for _, s := range store.DeliveryStates {
 		fmt.Fprintf(out, "%-9s %d\n", s, counts[s])
 	}
@@ -173,11 +197,14 @@ func digestStatus(ctx context.Context, st store.Store, day string, out io.Writer
 }
 
 func newDigestPreviewCmd(a *app) *cobra.Command {
-	var date, format, outFile string
+	var date, format, outFile, subscriber string
 	cmd := &cobra.Command{
 		Use:   "preview",
-		Short: "Render the edition of a day without sending it",
-		Args:  cobra.NoArgs,
+		Short: "Render an edition without sending it (default: the next edition due)",
+		Long: "Renders the edition as recorded, or as it would be cut now when it is not built yet,\n" +
+			"for a sample reader or, with --subscriber, as that reader would get it (their\n" +
+			"categories and name). Its unsubscribe and preference links act on no one.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch format {
 			case "html", "text", "eml", "json":
@@ -185,15 +212,14 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 				return fmt.Errorf("--format: must be html, text, eml or json, got %q", format)
 			}
 			ctx := cmd.Context()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
-				svc, tr, err := newDelivery(ctx, a, cfg, st)
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				day, err := dayOr(ed, date, ed.NextDue)
 				if err != nil {
 					return err
 				}
-				tr.Close()
-				b, err := preview(ctx, svc, st, day, format)
+				b, err := ed.Preview(ctx, day, subscriber, format)
 				if err != nil {
-					return err
+					return fmt.Errorf("digest preview: %w", err)
 				}
 				if outFile == "" || outFile == "-" {
 					_, err = cmd.OutOrStdout().Write(b)
@@ -203,56 +229,9 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
 	cmd.Flags().StringVar(&format, "format", "html", "html, text, eml or json")
+	cmd.Flags().StringVar(&subscriber, "subscriber", "", "render as this subscriber would get it")
 	cmd.Flags().StringVar(&outFile, "out", "", "write to FILE instead of standard output")
 	return cmd
-}
-
-// preview renders the recorded edition of day, or builds it (without
-// recording it) when there is none yet, for a sample subscriber: the first
-// confirmed one, else an example reader.
-func preview(ctx context.Context, svc *delivery.Service, st store.Store, day, format string) ([]byte, error) {
-	var e *digest.Edition
-	if se, err := st.GetEdition(ctx, day); err == nil {
-		e = new(digest.Edition)
-		if err := json.Unmarshal(se.Body, e); err != nil {
-			return nil, fmt.Errorf("digest preview: %w", err)
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	} else if e, err = svc.Build(ctx, day); err != nil {
-		return nil, err
-	}
-	if format == "json" {
-		b, err := json.MarshalIndent(e, "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("digest preview: %w", err)
-		}
-		return append(b, '\n'), nil
-	}
-	sub := &store.Subscriber{ID: 1, Email: "reader@example.com", Name: "قارئ النشرة", Status: store.StatusConfirmed}
-	if subs, err := st.ListSubscribers(ctx, store.SubscriberQuery{Status: store.StatusConfirmed, Limit: 1}); err == nil && len(subs) > 0 {
-		sub = &subs[0]
-	}
-	switch format {
-	case "eml":
-		msg, _, ok, err := svc.Render(e, sub)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, fmt.Errorf("digest preview: no story in the categories of %s (%s)", sub.Email, strings.Join(sub.Categories, ", "))
-		}
-		return msg, nil
-	default:
-		html, text, _, err := svc.Parts(e, sub)
-		if err != nil {
-			return nil, err
-		}
-		if format == "text" {
-			return []byte(text), nil
-		}
-		return []byte(html), nil
-	}
 }

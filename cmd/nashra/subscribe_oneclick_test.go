@@ -46,7 +46,7 @@ func TestOneClickUnsubscribeRealDigest(t *testing.T) {
 		site.nashra(t, "subscribers", "add", r, "--name", "قارئ")
 	}
 	site.serve(t)
-	site.nashra(t, "digest", "send", "--date", "2026-03-10")
+	site.nashra(t, "digest", "send", "--force", "--date", "2026-03-10")
 	for _, r := range readers {
 		if n := len(sink.messages(r)); n != 1 {
 			t.Fatalf("%s received %d messages of the first edition, want 1", r, n)
@@ -86,7 +86,7 @@ func TestOneClickUnsubscribeRealDigest(t *testing.T) {
 	}
 
 	site.importArticles(t, "day2", dayArticles("2026-03-11"))
-	site.nashra(t, "digest", "send", "--date", "2026-03-11")
+	site.nashra(t, "digest", "send", "--force", "--date", "2026-03-11")
 	if n := len(sink.messages("badr@example.org")); n != 1 {
 		t.Errorf("the unsubscribed reader received %d messages in all, want only the first edition", n)
 	}
@@ -108,7 +108,7 @@ func TestBouncesStopDelivery(t *testing.T) {
 	days := []string{"2026-03-10", "2026-03-11", "2026-03-12"}
 	for i, day := range days {
 		site.importArticles(t, day, dayArticles(day))
-		out, errOut, err := run(t, "--config", site.config, "digest", "send", "--date", day)
+		out, errOut, err := run(t, "--config", site.config, "digest", "send", "--force", "--date", day)
 		if i < 2 && err == nil {
 			t.Errorf("day %s: digest send succeeded despite a 550:\n%s%s", day, out, errOut)
 		}

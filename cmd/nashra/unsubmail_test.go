@@ -52,7 +52,7 @@ func TestUnsubscribeByMail(t *testing.T) {
 	for _, r := range []string{"amal@example.org", "badr@example.org"} {
 		site.nashra(t, "subscribers", "add", r, "--name", "قارئ")
 	}
-	site.nashra(t, "digest", "send", "--date", "2026-03-10")
+	site.nashra(t, "digest", "send", "--force", "--date", "2026-03-10")
 	raw := sink.messages("badr@example.org")
 	if len(raw) != 1 {
 		t.Fatalf("badr received %d messages", len(raw))

@@ -40,11 +40,12 @@ type Run struct {
 	Elapsed   time.Duration
 }
 
-// Finished counts the deliveries in a final state: sent, failed or skipped
+// Finished counts the deliveries in a final state: sent, failed, skipped
 // (not to be sent: no story in the subscriber's categories, or paused or
-// unsubscribed by send time).
+// unsubscribed by send time) or cancelled with their edition.
 func Finished(counts map[store.DeliveryState]int) int {
-	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped]
+	return counts[store.DeliverySent] + counts[store.DeliveryFailed] + counts[store.DeliverySkipped] +
+		counts[store.DeliveryCancelled]
 }
 
 // SendEdition sends the edition of day from this process: it inserts the
@@ -88,9 +89,30 @@ func (q *Queue) SendEdition(ctx context.Context, day string, o RunOptions) (*Run
 	if err != nil {
 		return nil, err
 	}
+	if ed.State == store.EditionScheduled || ed.State == store.EditionApproved {
+		// Its job ran before (held then, approved since): start it here.
+		p, err := q.svc.Prepare(ctx, q, day)
+		if err != nil {
+			return nil, err
+		}
+		ed = p.Edition
+	}
 	r := &Run{Edition: ed, FinishedBefore: Finished(before)}
+	switch ed.State {
+	case store.EditionHeld:
+		return r, fmt.Errorf("%w: %s", ErrHeld, day)
+	case store.EditionCancelled:
+		return r, fmt.Errorf("%w: %s", ErrCancelled, day)
+	case store.EditionPaused:
+		return r, fmt.Errorf("%w: %s", ErrPaused, day)
+	}
 	err = q.waitDelivered(ctx, r, o)
 	r.Elapsed = time.Since(started)
+	if err == nil && r.Waiting == 0 {
+		if se, err := q.svc.st.SetEditionState(ctx, day, store.EditionSent, "", store.EditionSending); err == nil {
+			r.Edition = se
+		}
+	}
 	return r, err
 }
 
@@ -111,6 +133,15 @@ func (q *Queue) waitDelivered(ctx context.Context, r *Run, o RunOptions) error {
 		open := inFlight + counts[store.DeliveryRetrying]
 		if open == 0 {
 			return nil
+		}
+		// An editor may pause or cancel the edition meanwhile.
+		switch st, err := q.svc.editionState(ctx, r.Edition.ID); {
+		case err != nil:
+			return err
+		case st == store.EditionPaused && counts[store.DeliverySending] == 0:
+			return fmt.Errorf("%w: %s", ErrPaused, r.Edition.ID)
+		case st == store.EditionCancelled && counts[store.DeliverySending] == 0:
+			return fmt.Errorf("%w: %s", ErrCancelled, r.Edition.ID)
 		}
 		if inFlight == 0 {
 			pending, nextRetry, err := q.Pending(ctx)

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
@@ -36,10 +37,9 @@ var (
 	ErrNotFound = errors.New("edition: not found")
 )
 
-// Actor says who acts, as the audit log records it (store.AuditEntry):
-// "cli:USER" from the command line, the user's email from the console and
-// the API, "system" for the scheduler.
-type Actor string
+// Actor is who acts, as the audit log records it: a user's email (console
+// and API, with the client's address), "cli:USER" or "system".
+type Actor = auth.Actor
 
 // Service runs the edition operations on a store and a delivery service.
 type Service struct {
@@ -110,8 +110,8 @@ func (s *Service) CheckSendDate(day string, force bool) error {
 // audit records an operation; a failure to record fails the operation's
 // report, not the operation (which has happened).
 func (s *Service) audit(ctx context.Context, who Actor, action, day, detail string) error {
-	if err := s.st.Audit(ctx, store.AuditEntry{Actor: string(who), Action: action,
-		Target: day, Detail: detail}); err != nil {
+	if err := s.st.Audit(ctx, store.AuditEntry{Actor: who.Name, Action: action,
+		Target: day, Detail: detail, Addr: who.Addr}); err != nil {
 		return fmt.Errorf("edition: %s %s done, but not recorded in the audit log: %w", action, day, err)
 	}
 	return nil
@@ -124,10 +124,10 @@ func (s *Service) move(ctx context.Context, who Actor, day, action string, to st
 	if err := s.CheckDay(day); err != nil {
 		return nil, err
 	}
-	if who == "" {
+	if who.Name == "" {
 		return nil, fmt.Errorf("edition: %s %s: no actor", action, day)
 	}
-	note := fmt.Sprintf("%s by %s", to, who)
+	note := fmt.Sprintf("%s by %s", to, who.Name)
 	e, err := s.st.SetEditionState(ctx, day, to, note, from...)
 	if errors.Is(err, store.ErrNotFound) && create {
 		sendAt, _ := s.dv.ScheduledCutoff(day)

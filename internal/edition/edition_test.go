@@ -13,7 +13,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-const cli = Actor("cli:test")
+var cli = Actor{Name: "cli:test"}
 
 // Three consecutive editions, with articles a second before and after each
 // cut-off (07:00 Riyadh), cover every article exactly once; the first looks
@@ -115,7 +115,7 @@ func TestHeldUntilApproved(t *testing.T) {
 		if _, err := s.ed.Pause(ctx, cli, day); !errors.Is(err, ErrState) {
 			t.Errorf("pause held: %v, want ErrState", err)
 		}
-		sum, err = s.ed.Approve(ctx, "editor@example.com", day)
+		sum, err = s.ed.Approve(ctx, Actor{Name: "editor@example.com", Addr: "192.0.2.7"}, day)
 		if err != nil || sum.State != store.EditionApproved {
 			t.Fatalf("approve = %+v, %v", sum, err)
 		}

@@ -147,7 +147,7 @@ func (s *Service) Resend(ctx context.Context, who Actor, day, email string) erro
 	if err := s.dv.SendNow(ctx, sub.Email, msg); err != nil {
 		return fmt.Errorf("edition: resend %s to %s: %w", day, sub.Email, err)
 	}
-	note := "resent on request by " + string(who)
+	note := "resent on request by " + who.Name
 	if err := s.st.RecordResend(ctx, day, sub, mid, note); err != nil {
 		return fmt.Errorf("edition: resend %s to %s sent, not recorded: %w", day, sub.Email, err)
 	}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/backend"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// withEditions opens the store and the edition service (with the delivery
+// service and its transport, closed after fn).
+func (a *app) withEditions(ctx context.Context, fn func(cfg *config.Config, ed *edition.Service, b *backend.Backend) error) error {
+	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error {
+		svc, tr, err := newDelivery(ctx, a, cfg, b)
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		return fn(cfg, edition.New(b, svc, cfg.Location(), nil), b)
+	})
+}
+
+// dayOr returns date checked, or def() when it is empty.
+func dayOr(ed *edition.Service, date string, def func() string) (string, error) {
+	if date == "" {
+		return def(), nil
+	}
+	if err := ed.CheckDay(date); err != nil {
+		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+	}
+	return date, nil
+}
+
+func newDigestListCmd(a *app) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the next edition due and past editions with their state and counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				list, err := ed.List(ctx, limit)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "DATE\tSTATE\tDUE\tRECIPIENTS\tSENT\tFAILED\tSKIPPED\tCANCELLED\tOPEN\tNOTE")
+				for _, s := range list {
+					due := "-"
+					if !s.SendAt.IsZero() {
+						due = s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04")
+					}
+					c := s.Counts
+					note := s.Note
+					if s.Late {
+						note = strings.TrimSpace("send time passed; " + note)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.State, due, s.Recipients,
+						c[store.DeliverySent], c[store.DeliveryFailed], c[store.DeliverySkipped], c[store.DeliveryCancelled],
+						c[store.DeliveryQueued]+c[store.DeliverySending]+c[store.DeliveryRetrying], note)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 30, "recorded editions to show (0: all)")
+	return cmd
+}
+
+// newDigestStateCmd is approve, hold, cancel, pause or resume.
+func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, context.Context, edition.Actor, string) (*edition.Summary, error)) *cobra.Command {
+	var date string
+	cmd := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				day, err := dayOr(ed, date, ed.NextDue)
+				if err != nil {
+					return err
+				}
+				s, err := op(ed, ctx, cliActor(), day)
+				if err != nil {
+					return fmt.Errorf("digest %s: %w", name, err)
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "edition %s: %s\n", s.ID, s.State)
+				if s.Late {
+					fmt.Fprintf(out, "its send time (%s) has passed: `nashra digest send --date %s` sends it now\n",
+						s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04 MST"), s.ID)
+				}
+				if s.State == store.EditionCancelled && s.Counts[store.DeliveryCancelled] > 0 {
+					fmt.Fprintf(out, "%d deliveries cancelled; %d sent before\n", s.Counts[store.DeliveryCancelled], s.Counts[store.DeliverySent])
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
+	return cmd
+}
+
+func newDigestTestCmd(a *app) *cobra.Command {
+	var date, to string
+	cmd := &cobra.Command{
+		Use:   "test --to ADDR[,ADDR…]",
+		Short: "Send the edition to these addresses, marked as a test, outside the ledger",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if strings.TrimSpace(to) == "" {
+				return errors.New("--to: give one or more addresses, comma-separated")
+			}
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				day, err := dayOr(ed, date, ed.NextDue)
+				if err != nil {
+					return err
+				}
+				addrs := strings.Split(to, ",")
+				if err := ed.Test(ctx, cliActor(), day, addrs); err != nil {
+					return fmt.Errorf("digest test: %w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "test of the edition of %s sent to %d address(es)\n", day, len(addrs))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
+	cmd.Flags().StringVar(&to, "to", "", "addresses, comma-separated")
+	return cmd
+}
+
+func newDigestResendCmd(a *app) *cobra.Command {
+	var date string
+	cmd := &cobra.Command{
+		Use:   "resend --date YYYY-MM-DD EMAIL",
+		Short: "Send an edition again to one subscriber, on request",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if date == "" {
+				return errors.New("--date: which edition to resend (YYYY-MM-DD)")
+			}
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				if err := ed.Resend(ctx, cliActor(), date, args[0]); err != nil {
+					return fmt.Errorf("digest resend: %w", err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "edition %s sent again to %s\n", date, args[0])
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD")
+	return cmd
+}
+
+func newDigestReportCmd(a *app) *cobra.Command {
+	var date, format, state, outFile string
+	cmd := &cobra.Command{
+		Use:   "report --date YYYY-MM-DD",
+		Short: "One line per recipient: state, attempts, last SMTP reply, time",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if date == "" {
+				return errors.New("--date: which edition to report on (YYYY-MM-DD)")
+			}
+			if format != "text" && format != "csv" {
+				return fmt.Errorf("--format: must be text or csv, got %q", format)
+			}
+			if state != "" && !store.DeliveryState(state).Valid() {
+				return fmt.Errorf("--state: unknown state %q", state)
+			}
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
+				var w io.Writer = cmd.OutOrStdout()
+				if outFile != "" && outFile != "-" {
+					f, err := os.Create(outFile)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					w = f
+				}
+				return ed.Report(ctx, date, format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD")
+	cmd.Flags().StringVar(&format, "format", "text", "text or csv")
+	cmd.Flags().StringVar(&state, "state", "", "only recipients in this state (sent, failed, retrying, …)")
+	cmd.Flags().StringVar(&outFile, "out", "", "write to FILE instead of standard output")
+	return cmd
+}
+
+// editionCommands are the edition-control subcommands of `digest`.
+func editionCommands(a *app) []*cobra.Command {
+	return []*cobra.Command{
+		newDigestListCmd(a),
+		newDigestStateCmd(a, "approve", "Approve a held edition: it goes out at its send time", (*edition.Service).Approve),
+		newDigestStateCmd(a, "hold", "Hold an edition: it is not sent until approved", (*edition.Service).Hold),
+		newDigestStateCmd(a, "pause", "Pause an edition that is sending: nothing new starts", (*edition.Service).Pause),
+		newDigestStateCmd(a, "resume", "Resume a paused edition", (*edition.Service).Resume),
+		newDigestStateCmd(a, "cancel", "Cancel an edition: nothing more is sent", (*edition.Service).Cancel),
+		newDigestTestCmd(a),
+		newDigestResendCmd(a),
+		newDigestReportCmd(a),
+	}
+}
+
+// sendDay resolves the day `digest send` sends: --now takes the next
+// edition due (cut now), --date is checked against the schedule unless
+// --force, and the default is the latest edition whose send time passed.
+func sendDay(ed *edition.Service, date string, force, now bool) (string, error) {
+	if now {
+		if date != "" {
+			return "", errors.New("--now and --date: give one (--now sends the next edition due, cut now)")
+		}
+		return ed.NextDue(), nil
+	}
+	if date == "" {
+		return ed.LastDue(), nil
+	}
+	if err := ed.CheckDay(date); err != nil {
+		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+	}
+	return date, ed.CheckSendDate(date, force)
+}

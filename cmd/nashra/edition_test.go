@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/mail"
+	"os"
+	"os/user"
+	"strings"
+	"testing"
+)
+
+// TestDigestEditionCommands: with approval required, an old date needs
+// --force, the edition is held (listed so, nothing sent), previewed as a
+// subscriber and sent as a test; once approved it goes out; a resend
+// reaches one reader and the report shows it; every change is in the
+// audit log with the user who ran the command.
+func TestDigestEditionCommands(t *testing.T) {
+	const day = "2026-03-10"
+	sink := startMailSink(t)
+	site := newSubSite(t, sink.addr, "")
+	b, err := os.ReadFile(site.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withApproval := strings.Replace(string(b), "digest:\n", "digest:\n  approval: required\n", 1)
+	if err := os.WriteFile(site.config, []byte(withApproval), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	site.importArticles(t, "day1", dayArticles(day))
+	site.nashra(t, "subscribers", "add", "amal@example.org", "--name", "أمل")
+	site.nashra(t, "subscribers", "add", "badr@example.org", "--name", "بدر", "--categories", "رياضة")
+
+	_, _, err = run(t, "--config", site.config, "digest", "send", "--date", day)
+	if err == nil || !strings.Contains(err.Error(), "more than a day ago") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("send of an old date without --force: %v", err)
+	}
+	_, _, err = run(t, "--config", site.config, "digest", "send", "--force", "--date", day)
+	if err == nil || !strings.Contains(err.Error(), "held for approval") {
+		t.Fatalf("send of a held edition: %v", err)
+	}
+	if n := len(sink.messages("amal@example.org")); n != 0 {
+		t.Fatalf("amal got %d messages while the edition was held", n)
+	}
+	if list := site.nashra(t, "digest", "list"); !strings.Contains(list, day+"  held") {
+		t.Errorf("digest list:\n%s", list)
+	}
+
+	// As badr gets it: his category and name, links for no one.
+	eml := site.nashra(t, "digest", "preview", "--date", day, "--subscriber", "badr@example.org", "--format", "text")
+	if !strings.Contains(eml, "== رياضة ==") || strings.Contains(eml, "== اقتصاد ==") || !strings.Contains(eml, "بدر") {
+		t.Errorf("preview as badr:\n%s", eml)
+	}
+
+	site.nashra(t, "digest", "test", "--date", day, "--to", "editor@example.com")
+	tests := sink.messages("editor@example.com")
+	if len(tests) != 1 {
+		t.Fatalf("editor got %d test messages", len(tests))
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(tests[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Header.Get("X-Nashra-Test") != "yes" {
+		t.Errorf("test message headers: %v", m.Header)
+	}
+
+	if out := site.nashra(t, "digest", "approve", "--date", day); !strings.Contains(out, "approved") || !strings.Contains(out, "send time") {
+		t.Errorf("approve: %s", out)
+	}
+	site.nashra(t, "digest", "send", "--force", "--date", day)
+	if a, b := len(sink.messages("amal@example.org")), len(sink.messages("badr@example.org")); a != 1 || b != 1 {
+		t.Fatalf("after approval: amal %d, badr %d messages", a, b)
+	}
+	if _, _, err := run(t, "--config", site.config, "digest", "pause", "--date", day); err == nil || !strings.Contains(err.Error(), "is sent") {
+		t.Errorf("pause a sent edition: %v", err)
+	}
+
+	site.nashra(t, "digest", "resend", "--date", day, "amal@example.org")
+	if n := len(sink.messages("amal@example.org")); n != 2 {
+		t.Errorf("amal got %d messages after the resend", n)
+	}
+	rows, err := csv.NewReader(strings.NewReader(site.nashra(t, "digest", "report", "--date", day, "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := "cli"
+	if u, err := user.Current(); err == nil {
+		who += ":" + u.Username
+	}
+	if len(rows) != 3 || rows[1][0] != "amal@example.org" || rows[1][1] != "sent" || rows[1][2] != "2" ||
+		rows[1][3] != "resent on request by "+who {
+		t.Errorf("report:\n%q", rows)
+	}
+	audit := site.nashra(t, "audit")
+	for _, want := range []string{"edition.approve", "edition.test", "edition.resend"} {
+		if !strings.Contains(audit, want) || !strings.Contains(audit, who) {
+			t.Errorf("audit log lacks %s by %s:\n%s", want, who, audit)
+		}
+	}
+}
