@@ -61,6 +61,15 @@ func newSourceService(ctx context.Context, a *app, cfg *config.Config, st store.
 		Related:    newPublisher(a, cfg, st),
 		Log:        a.log,
 	}
+	if cfg.Store.Driver == "postgres" && cfg.Sources.PerHostInterval > 0 {
+		// Every process sharing the database spaces its requests to a host
+		// on one schedule.
+		perSecond := 1 / cfg.Sources.PerHostInterval.Seconds()
+		db := st.DB()
+		o.Fetch.HostPace = func(ctx context.Context, host string) error {
+			return delivery.NewSharedLimiter(db, "source-host:"+host, perSecond).Wait(ctx)
+		}
+	}
 	if secret, err := delivery.Secret(ctx, st, cfg.Security.Secret); err == nil {
 		o.WebSub = &source.WebSubOptions{
 			CallbackBase: strings.TrimRight(cfg.Site.BaseURL, "/") + "/websub/",

@@ -52,6 +52,10 @@ type FetchOptions struct {
 	// Impolite drops the per-host rules (one request at a time, the
 	// pause): for benchmarks that measure what they cost.
 	Impolite bool
+	// HostPace, when set, is waited on before each request to a host, after
+	// this process's own turn: several processes sharing one database space
+	// their requests to a host through it (a PostgreSQL shared limiter).
+	HostPace func(ctx context.Context, host string) error
 }
 
 // Fetcher makes polite, bounded HTTP GET requests: one at a time per host,
@@ -223,10 +227,17 @@ func (f *Fetcher) acquire(ctx context.Context, host string) (release func(), err
 			return nil, ctx.Err()
 		}
 	}
-	return func() {
+	release = func() {
 		g.last = time.Now()
 		<-g.sem
-	}, nil
+	}
+	if f.o.HostPace != nil {
+		if err := f.o.HostPace(ctx, host); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	return release, nil
 }
 
 // Get fetches r.URL. A 304 is a Response with Status 304 and the old
