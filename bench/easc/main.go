@@ -52,9 +52,6 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("easc", flag.ContinueOnError)
 	dir := fs.String("easc", "", "EASC folder (default ../shared/data/easc from the module root)")
 	seeds := fs.Int("seeds", 20, "random baselines: number of seeds averaged")
-	fs.Float64Var(&indexOpts.RootWeight, "rw", 0, "x")
-	fs.Float64Var(&indexOpts.SurfaceWeight, "sw", indexOpts.SurfaceWeight, "x")
-	fs.Float64Var(&indexOpts.PrefixWeight, "pw", indexOpts.PrefixWeight, "x")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -36,7 +36,6 @@ type IndexOptions struct {
 	// word with only its prefixes (conjunction, article) stripped. 0 leaves
 	// a field out.
 	SurfaceWeight, PrefixWeight float64
-	RootWeight                  float64
 	// MaxDF leaves out of the similarity the terms found in more than this
 	// share of the articles (0 = keep all).
 	MaxDF float64
@@ -154,9 +153,6 @@ func (ix *Index) analyse(d Doc) (map[string]float64, *signature) {
 		tf[st] += w
 		if ix.opt.SurfaceWeight > 0 {
 			tf["\x01"+t] += w * ix.opt.SurfaceWeight
-		}
-		if ix.opt.RootWeight > 0 {
-			tf["\x03"+rootForm(st)] += w * ix.opt.RootWeight
 		}
 		if ix.opt.PrefixWeight > 0 {
 			tf["\x02"+prefixForm(t)] += w * ix.opt.PrefixWeight

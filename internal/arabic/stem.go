@@ -176,24 +176,3 @@ var latinStop = map[string]bool{
 	"to": true, "for": true, "is": true, "are": true, "was": true, "by": true, "with": true,
 	"at": true, "as": true, "from": true, "or": true, "that": true, "this": true, "it": true,
 }
-
-// rootForm reduces a light stem towards its root: pattern prefixes (م ت ا
-// ي ن) and long vowels inside the word dropped while more than three
-// letters remain.
-func rootForm(st string) string {
-	rs := []rune(st)
-	if len(rs) > 3 && (rs[0] == 'م' || rs[0] == 'ت' || rs[0] == 'ا' || rs[0] == 'ي' || rs[0] == 'ن') {
-		rs = rs[1:]
-	}
-	for i := 1; len(rs) > 3 && i < len(rs)-1; {
-		if rs[i] == 'ا' || rs[i] == 'و' || rs[i] == 'ي' {
-			rs = append(rs[:i], rs[i+1:]...)
-			continue
-		}
-		i++
-	}
-	if len(rs) > 3 && (rs[len(rs)-1] == 'ه' || rs[len(rs)-1] == 'ي') {
-		rs = rs[:len(rs)-1]
-	}
-	return string(rs)
-}
