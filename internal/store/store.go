@@ -61,6 +61,7 @@ type Store interface {
 	Erasure
 	Console
 	Sources
+	Limits
 	// Migrate applies the pending migrations in one transaction. Two
 	// processes may call it at once: one applies, the other waits and
 	// finds nothing left to do.
@@ -232,6 +233,9 @@ type Subscribers interface {
 	ListSubscribers(ctx context.Context, q SubscriberQuery) ([]Subscriber, error)
 	// CountSubscribers counts subscribers in status ("" = all).
 	CountSubscribers(ctx context.Context, status Status) (int, error)
+	// PurgePending erases the pending subscribers (never confirmed) created
+	// before before, and returns how many.
+	PurgePending(ctx context.Context, before time.Time) (int, error)
 	// RecordBounce counts a permanent failure; at max bounces (max > 0)
 	// the subscriber becomes bounced. It reports whether they now are.
 	RecordBounce(ctx context.Context, id int64, max int) (bounced bool, err error)
@@ -252,6 +256,20 @@ type SubscriberMerge struct {
 	CreatedAt, ConfirmedAt, UnsubscribedAt time.Time
 	MergedInto                             int64
 	MergedAt                               time.Time
+}
+
+// Limits keeps rate-limit buckets in the database, so that every process
+// using it shares them (the sign-up limits of several `serve` nodes).
+type Limits interface {
+	// TakeRate spends one request from the bucket named key, which holds
+	// burst requests and regains one every interval (a generic cell rate
+	// algorithm on the caller's clock now), and reports whether there was
+	// one. Concurrent callers never together get more than the bucket
+	// holds. A refused request costs nothing.
+	TakeRate(ctx context.Context, key string, every time.Duration, burst int, now time.Time) (bool, error)
+	// PurgeRates forgets the buckets that are full again at now (as good
+	// as absent) and returns how many it forgot.
+	PurgeRates(ctx context.Context, now time.Time) (int, error)
 }
 
 // EditionState is where an edition stands. The moves between states are

@@ -376,3 +376,20 @@ WHERE source_id = ?1 AND item_key = ?2;
 -- name: put-source-item
 INSERT INTO source_items (source_id, item_key, article_id, hash) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (source_id, item_key) DO UPDATE SET article_id = excluded.article_id, hash = excluded.hash;
+
+-- name: purge-pending
+-- ?1 created before (ns). Pending subscribers have no deliveries.
+DELETE FROM subscribers WHERE status = 'pending' AND created_at < ?1;
+
+-- name: take-rate
+-- GCRA: ?1 key, ?2 now (ns), ?3 interval (ns), ?4 (burst-1) x interval.
+-- A request is allowed when the bucket's time is at most now + ?4; it
+-- then moves one interval past max(time, now). No row back: refused, and
+-- the bucket is left as it was.
+INSERT INTO rate_buckets (key, tat) VALUES (?1, ?2 + ?3)
+ON CONFLICT (key) DO UPDATE SET tat = max(rate_buckets.tat, ?2) + ?3
+WHERE rate_buckets.tat <= ?2 + ?4
+RETURNING tat;
+
+-- name: purge-rates
+DELETE FROM rate_buckets WHERE tat <= ?1;

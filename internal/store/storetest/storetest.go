@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CancelDeliveries", testCancelDeliveries},
 		{"RecordResend", testRecordResend},
 		{"PageDeliveries", testPageDeliveries},
+		{"Limits", testLimits},
+		{"PurgePending", testPurgePending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,6 +65,7 @@ var requiredQueries = []string{
 	"get-setting", "put-setting-if-absent",
 	"insert-source", "get-source", "source-by-url", "list-sources", "due-sources",
 	"update-source", "delete-source", "get-source-item", "put-source-item",
+	"purge-pending", "take-rate", "purge-rates",
 }
 
 // New wraps db. queries is the backend's queries.sql; migrations holds its

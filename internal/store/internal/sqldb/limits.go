@@ -1,0 +1,43 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// TakeRate implements store.Limits with one atomic upsert (take-rate).
+func (s *Core) TakeRate(ctx context.Context, key string, every time.Duration, burst int, now time.Time) (bool, error) {
+	if every <= 0 || burst < 1 {
+		return false, fmt.Errorf("%s: rate %q: interval %v and burst %d must be positive", s.d.Name, key, every, burst)
+	}
+	var tat int64
+	err := s.db.QueryRowContext(ctx, s.q["take-rate"], key, now.UnixNano(), int64(every), int64(burst-1)*int64(every)).Scan(&tat)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.errf(err, "rate %s", key)
+	}
+	return true, nil
+}
+
+// PurgeRates implements store.Limits.
+func (s *Core) PurgeRates(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q["purge-rates"], now.UnixNano())
+	if err != nil {
+		return 0, s.errf(err, "purge rates")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// PurgePending implements store.Subscribers.
+func (s *Core) PurgePending(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q["purge-pending"], before.UnixNano())
+	if err != nil {
+		return 0, s.errf(err, "purge pending subscribers")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
