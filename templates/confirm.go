@@ -21,14 +21,13 @@ const (
 
 // ConfirmData is what the confirmation email reads. Exactly one of
 // ConfirmURL (a new or pending sign-up, or a return after leaving) and
-// PreferencesURL (the address is already subscribed) is set.
+// PreferencesURL (the address is already subscribed) is set. It holds no
+// name: anyone may sign up any address with any name, so the email greets
+// no one by name and carries nothing a stranger typed.
 type ConfirmData struct {
 	SiteTitle, BaseURL string
-	// Name is what the reader typed in the form ("" = none); it is
-	// escaped in the HTML part and kept on one line in the text part.
-	Name           string
-	ConfirmURL     string
-	PreferencesURL string
+	ConfirmURL         string
+	PreferencesURL     string
 	// Valid is how long ConfirmURL works.
 	Valid time.Duration
 }
@@ -79,7 +78,7 @@ func NewConfirmMail(overrideDir string) (*ConfirmMail, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	for _, d := range []ConfirmData{
-		{SiteTitle: "نشرة", BaseURL: "https://example.com", Name: "قارئ", ConfirmURL: "https://example.com/confirm?t=x", Valid: 7 * 24 * time.Hour},
+		{SiteTitle: "نشرة", BaseURL: "https://example.com", ConfirmURL: "https://example.com/confirm?t=x", Valid: 7 * 24 * time.Hour},
 		{SiteTitle: "نشرة", BaseURL: "https://example.com", PreferencesURL: "https://example.com/preferences?t=x"},
 	} {
 		if _, _, err := m.Render(d); err != nil {

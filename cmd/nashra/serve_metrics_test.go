@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,13 +11,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
 )
 
 // runServe runs `nashra serve` in-process with the config text until the
-// test ends, and waits for /healthz on addr.
-func runServe(t *testing.T, addr, config string) {
+// test ends, and waits for /healthz on addr. DIR in the config is a fresh
+// folder.
+func runServe(t *testing.T, addr, config string) { runServeIn(t, t.TempDir(), addr, config) }
+
+// runServeIn is runServe with DIR standing for dir.
+func runServeIn(t *testing.T, dir, addr, config string) {
 	t.Helper()
-	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	config = strings.ReplaceAll(config, "DIR", dir)
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
@@ -126,4 +133,44 @@ func TestServeMetricsAccess(t *testing.T) {
 			t.Errorf("POST /metrics: %d, want 405", code)
 		}
 	})
+}
+
+// TestServePurgesStaleSignUps: serve erases sign-ups left unconfirmed for
+// longer than subscribe.pending_ttl (at start, then hourly).
+func TestServePurgesStaleSignUps(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*store.Subscriber{
+		{Email: "stale@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-8 * 24 * time.Hour)},
+		{Email: "fresh@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-6 * 24 * time.Hour)},
+		{Email: "reader@example.org", Status: store.StatusConfirmed, Source: store.SourceForm, CreatedAt: time.Now().Add(-30 * 24 * time.Hour)},
+	} {
+		if _, err := st.AddSubscriber(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	addr := freeAddr(t)
+	runServeIn(t, dir, addr, fmt.Sprintf(metricsSite, addr, addr, "")+"subscribe:\n  pending_ttl: 168h\n")
+	st, err = sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitFor(t, 10*time.Second, func() bool {
+		_, err := st.SubscriberByEmail(ctx, "stale@example.org")
+		return errors.Is(err, store.ErrNotFound)
+	})
+	for _, e := range []string{"fresh@example.org", "reader@example.org"} {
+		if _, err := st.SubscriberByEmail(ctx, e); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
 }

@@ -136,6 +136,7 @@ func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st *back
 		<-ctx.Done()
 		tr.Close()
 	}()
+	go purgeSignUps(ctx, a, svc)
 	return web.NewSubscribe(web.SubscribeOptions{
 		Service: svc, Pages: tmpl, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
 		Secret: secret, TrustedProxies: proxies, Log: a.log,
@@ -167,10 +168,35 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st *ba
 		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
 		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
 		TokenTTL: cfg.Security.TokenTTL, Categories: subscribeCategories(cfg), Log: a.log,
+		MailsPerDay: cfg.Subscribe.ConfirmMailsPerDay, PendingTTL: cfg.Subscribe.PendingTTL,
 	})
 	if err != nil {
 		tr.Close()
 		return nil, nil, nil, err
 	}
 	return svc, secret, tr, nil
+}
+
+// purgeEvery is how often serve erases stale sign-ups (subscribe.pending_ttl)
+// and full rate-limit buckets.
+const purgeEvery = time.Hour
+
+// purgeSignUps runs svc.Purge at start and every purgeEvery until ctx
+// ends. Several serve nodes may run it at once: a purge is idempotent.
+func purgeSignUps(ctx context.Context, a *app, svc *subscribe.Service) {
+	t := time.NewTicker(purgeEvery)
+	defer t.Stop()
+	for {
+		switch n, err := svc.Purge(ctx); {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("purging unconfirmed sign-ups", "err", err)
+		case n > 0:
+			a.log.Info("unconfirmed sign-ups erased", "count", n, "older_than", svc.Options().PendingTTL)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

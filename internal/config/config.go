@@ -14,16 +14,17 @@ import (
 // is its key in config.yaml; the environment variable is NASHRA_ + the key in
 // upper snake case (site.base_url -> NASHRA_SITE_BASE_URL).
 type Config struct {
-	Site     Site     `mapstructure:"site"`
-	Store    Store    `mapstructure:"store"`
-	Server   Server   `mapstructure:"server"`
-	Feeds    Feeds    `mapstructure:"feeds"`
-	Text     Text     `mapstructure:"text"`
-	Mail     Mail     `mapstructure:"mail"`
-	Digest   Digest   `mapstructure:"digest"`
-	Sources  Sources  `mapstructure:"sources"`
-	Security Security `mapstructure:"security"`
-	Log      Log      `mapstructure:"log"`
+	Site      Site      `mapstructure:"site"`
+	Store     Store     `mapstructure:"store"`
+	Server    Server    `mapstructure:"server"`
+	Feeds     Feeds     `mapstructure:"feeds"`
+	Text      Text      `mapstructure:"text"`
+	Mail      Mail      `mapstructure:"mail"`
+	Digest    Digest    `mapstructure:"digest"`
+	Sources   Sources   `mapstructure:"sources"`
+	Security  Security  `mapstructure:"security"`
+	Subscribe Subscribe `mapstructure:"subscribe"`
+	Log       Log       `mapstructure:"log"`
 
 	// File is the config file that was read ("" when none was).
 	File string `mapstructure:"-"`
@@ -220,6 +221,16 @@ type Security struct {
 	SessionIdle time.Duration `mapstructure:"session_idle"`
 	// SessionMaxAge ends a console session this long after sign-in.
 	SessionMaxAge time.Duration `mapstructure:"session_max_age"`
+}
+
+// Subscribe controls the public sign-up form.
+type Subscribe struct {
+	// PendingTTL is how long a sign-up may stay unconfirmed; `serve`
+	// erases older ones every hour.
+	PendingTTL time.Duration `mapstructure:"pending_ttl"`
+	// ConfirmMailsPerDay caps the confirmation emails sent to one address
+	// (whatever its case) within any 24 hours.
+	ConfirmMailsPerDay int `mapstructure:"confirm_mails_per_day"`
 }
 
 // Log controls structured logging.

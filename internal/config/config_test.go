@@ -93,6 +93,13 @@ func TestLoad(t *testing.T) {
 		{name: "bad metrics client", file: "server:\n  metrics_allow: [\"127.0.0.1\", \"monitor\"]\n", wantErr: `server.metrics_allow: "monitor" is neither`},
 		{name: "metrics on the main listener twice", file: "server:\n  listen: 127.0.0.1:8080\n  metrics_listen: 127.0.0.1:8080\n", wantErr: "server.metrics_listen: must differ from server.listen"},
 		{name: "metrics listener not host:port", env: map[string]string{"NASHRA_SERVER_METRICS_LISTEN": "9100"}, wantErr: "server.metrics_listen: must be host:port"},
+		{name: "pending sign-ups shorter than their links", file: "security:\n  token_ttl: 72h\nsubscribe:\n  pending_ttl: 24h\n", wantErr: "subscribe.pending_ttl: must be at least security.token_ttl (72h0m0s)"},
+		{name: "no confirmation mail at all", env: map[string]string{"NASHRA_SUBSCRIBE_CONFIRM_MAILS_PER_DAY": "0"}, wantErr: "subscribe.confirm_mails_per_day: must be at least 1, got 0"},
+		{name: "sign-up defaults", check: func(t *testing.T, c *Config) {
+			if c.Subscribe.PendingTTL != 7*24*time.Hour || c.Subscribe.ConfirmMailsPerDay != 5 {
+				t.Errorf("subscribe = %+v", c.Subscribe)
+			}
+		}},
 		{name: "read timeout zero", file: "server:\n  read_timeout: 0s\n", wantErr: "server.read_timeout: must be positive"},
 		{name: "server timeouts and metrics defaults", check: func(t *testing.T, c *Config) {
 			if c.Server.ReadTimeout != 30*time.Second || c.Server.RequestTimeout != 60*time.Second || c.Server.MetricsListen != "" {

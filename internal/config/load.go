@@ -84,8 +84,9 @@ func Defaults() Config {
 		},
 		Sources: Sources{Interval: 15 * time.Minute, Timeout: 20 * time.Second, MaxBody: 15 << 20,
 			PerHostInterval: time.Second, FailAfter: 5, MaxBackoff: 12 * time.Hour, Workers: 8},
-		Security: Security{TokenTTL: 7 * 24 * time.Hour, SessionIdle: 2 * time.Hour, SessionMaxAge: 12 * time.Hour},
-		Log:      Log{Level: "info", Format: "text"},
+		Security:  Security{TokenTTL: 7 * 24 * time.Hour, SessionIdle: 2 * time.Hour, SessionMaxAge: 12 * time.Hour},
+		Subscribe: Subscribe{PendingTTL: 7 * 24 * time.Hour, ConfirmMailsPerDay: 5},
+		Log:       Log{Level: "info", Format: "text"},
 	}
 }
 

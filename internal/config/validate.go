@@ -207,6 +207,12 @@ func (c *Config) Validate() error {
 	if c.Security.TokenTTL < time.Minute {
 		bad("security.token_ttl", "must be at least 1m, got %s", c.Security.TokenTTL)
 	}
+	if c.Subscribe.PendingTTL < c.Security.TokenTTL {
+		bad("subscribe.pending_ttl", "must be at least security.token_ttl (%s), or confirmation links would outlive their sign-ups, got %s", c.Security.TokenTTL, c.Subscribe.PendingTTL)
+	}
+	if c.Subscribe.ConfirmMailsPerDay < 1 {
+		bad("subscribe.confirm_mails_per_day", "must be at least 1, got %d", c.Subscribe.ConfirmMailsPerDay)
+	}
 	if c.Security.SessionIdle < time.Minute {
 		bad("security.session_idle", "must be at least 1m, got %s", c.Security.SessionIdle)
 	}

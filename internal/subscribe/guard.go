@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -84,65 +83,6 @@ func (c *CSRF) Valid(cookie, token string, now time.Time) bool {
 		return false
 	}
 	return hmac.Equal(mac, c.mac("nashra-csrf-v2", cookie, exp)) && now.Unix() < int64(v)
-}
-
-// Limiter is a set of token buckets keyed by string (a client address, an
-// email address): each key may spend Burst requests at once and regains
-// Rate per second. It is safe for concurrent use and forgets keys whose
-// bucket has filled up again once it holds many.
-type Limiter struct {
-	rate, burst float64
-	now         func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// limiterSweep is the number of keys above which full buckets are dropped.
-const limiterSweep = 4096
-
-// NewLimiter returns a limiter allowing burst requests at once and rate
-// per second after that; now may be nil (time.Now).
-func NewLimiter(rate float64, burst int, now func() time.Time) *Limiter {
-	if now == nil {
-		now = time.Now
-	}
-	return &Limiter{rate: rate, burst: float64(max(burst, 1)), now: now, buckets: map[string]*bucket{}}
-}
-
-// Allow spends one token of key's bucket and reports whether there was one.
-func (l *Limiter) Allow(key string) bool {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= limiterSweep {
-			l.sweep(now)
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-func (l *Limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-		}
-	}
 }
 
 // ClientKey is the rate-limit key of a client address ("ip" or

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,11 @@ type Store interface {
 	UpdateSubscriber(ctx context.Context, s *store.Subscriber) error
 	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
 	Categories(ctx context.Context) ([]string, error)
+	// TakeRate and PurgeRates keep the per-address limit of confirmation
+	// emails in the database, shared by every process (store.Limits).
+	TakeRate(ctx context.Context, key string, every time.Duration, burst int, now time.Time) (bool, error)
+	PurgeRates(ctx context.Context, now time.Time) (int, error)
+	PurgePending(ctx context.Context, before time.Time) (int, error)
 }
 
 // Choice is one category offered on the forms.
@@ -61,14 +67,15 @@ type Options struct {
 	// Categories are the configured categories, offered first and in
 	// this order; the categories of stored articles follow.
 	Categories []Category
-	// MailsPerAddress and MailEvery limit confirmation emails to one
-	// address: a burst of MailsPerAddress (default 3), then one per
-	// MailEvery (default 10 minutes). Extra sign-ups get the same answer
-	// and no email.
-	MailsPerAddress int
-	MailEvery       time.Duration
-	Now             func() time.Time
-	Log             *slog.Logger
+	// MailsPerDay caps the confirmation emails to one address, however
+	// its case is spelt, within any 24 hours (subscribe.confirm_mails_per_day,
+	// default 5). Extra sign-ups get the same answer and no email.
+	MailsPerDay int
+	// PendingTTL is how long a sign-up may stay unconfirmed before Purge
+	// erases it (subscribe.pending_ttl); default 7 days.
+	PendingTTL time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -78,11 +85,11 @@ func (o Options) withDefaults() Options {
 	if o.UnsubscribeTTL <= 0 {
 		o.UnsubscribeTTL = DefaultUnsubscribeTTL
 	}
-	if o.MailsPerAddress <= 0 {
-		o.MailsPerAddress = 3
+	if o.MailsPerDay <= 0 {
+		o.MailsPerDay = 5
 	}
-	if o.MailEvery <= 0 {
-		o.MailEvery = 10 * time.Minute
+	if o.PendingTTL <= 0 {
+		o.PendingTTL = 7 * 24 * time.Hour
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -107,7 +114,6 @@ type Service struct {
 	tr     mailer.Transport
 	comp   *mailer.Composer
 	mail   *templates.ConfirmMail
-	perTo  *Limiter
 	o      Options
 }
 
@@ -130,7 +136,6 @@ func New(st Store, secret []byte, tr mailer.Transport, comp *mailer.Composer, ma
 	links.unsubTTL, links.now = o.UnsubscribeTTL, o.Now
 	return &Service{
 		st: st, tokens: tokens, links: links, tr: tr, comp: comp, mail: mail, o: o,
-		perTo: NewLimiter(1/o.MailEvery.Seconds(), o.MailsPerAddress, o.Now),
 	}, nil
 }
 
@@ -211,6 +216,25 @@ func CleanName(name string) (string, error) {
 	return name, nil
 }
 
+// linkLike finds what makes a name a link or an address: a URL scheme, a
+// "www." host, an email address, or a host name such as evil.example or
+// PAYPAL.COM (a dot between letters, then a top-level domain in one case).
+var linkLike = regexp.MustCompile(`(?i:[a-z][a-z0-9+.-]*:/|www\.)|@|[\p{L}\p{N}-]\.(?:[a-z]{2,63}|[A-Z]{2,63})(?:[^\p{L}]|$)`)
+
+// CleanSignUpName is CleanName with the rules of a name that anyone may
+// type into the public form: no link, host name or email address, so that
+// the name cannot carry an advertisement or pose as a sender.
+func CleanSignUpName(name string) (string, error) {
+	name, err := CleanName(name)
+	if err != nil {
+		return "", err
+	}
+	if linkLike.MatchString(name) {
+		return "", &InputError{Field: "name", Message: "اكتب اسمك فقط، من غير روابط أو عناوين بريد أو مواقع."}
+	}
+	return name, nil
+}
+
 // CleanEmail normalises an address (store.NormalizeEmail) or explains in
 // Arabic what is wrong with it.
 func CleanEmail(email string) (string, error) {
@@ -233,7 +257,7 @@ func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
 	if err != nil {
 		return in, err
 	}
-	name, err := CleanName(in.Name)
+	name, err := CleanSignUpName(in.Name)
 	if err != nil {
 		return in, err
 	}
@@ -248,8 +272,10 @@ func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
 // shows the same answer ("check your inbox"), and one email goes out: a
 // confirmation link for a new, pending, unsubscribed or bounced address,
 // a note with the preferences link for one already confirmed. A new
-// address is stored pending; a pending one takes the new name and
-// categories; other records are left alone until confirmed.
+// address is stored pending with the name and categories given; an
+// existing record is left as it is (a later sign-up, by anyone, changes
+// neither a pending reader's name nor their categories). At most
+// MailsPerDay emails go to one address in 24 hours.
 // Errors are *InputError for bad input, otherwise internal.
 func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 	in, err := s.Validate(ctx, in)
@@ -258,36 +284,30 @@ func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 	}
 	sub := &store.Subscriber{Email: in.Email, Name: in.Name, Categories: in.Categories,
 		Status: store.StatusPending, Source: store.SourceForm}
-	created, err := s.st.AddSubscriber(ctx, sub)
+	_, err = s.st.AddSubscriber(ctx, sub)
 	switch {
 	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
 		// sub holds the stored record; confirming will bring it back.
 	case err != nil:
 		return fmt.Errorf("subscribe: %w", err)
-	case !created && sub.Status == store.StatusPending:
-		if in.Name != "" {
-			sub.Name = in.Name
-		}
-		sub.Categories = in.Categories
-		if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
-			return fmt.Errorf("subscribe: %w", err)
-		}
 	}
-	if !s.perTo.Allow(store.EmailKey(sub.Email)) {
-		s.o.Log.Info("sign-up: confirmation email withheld (too many for this address)", "subscriber", sub.ID)
+	ok, err := s.Allow(ctx, "confirm-mail:"+store.EmailKey(sub.Email), 24*time.Hour, s.o.MailsPerDay)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.o.Log.Info("sign-up: confirmation email withheld (too many for this address today)", "subscriber", sub.ID)
 		return nil
 	}
-	return s.sendConfirm(ctx, sub, in.Name)
+	return s.sendConfirm(ctx, sub)
 }
 
 // sendConfirm mails sub a confirmation link, or the preferences link when
-// already confirmed.
-func (s *Service) sendConfirm(ctx context.Context, sub *store.Subscriber, typedName string) error {
+// already confirmed. The email names no one: whoever signed up may have
+// typed any name, and it is not the reader's until they confirm.
+func (s *Service) sendConfirm(ctx context.Context, sub *store.Subscriber) error {
 	now := s.o.Now()
-	d := templates.ConfirmData{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Name: typedName, Valid: s.o.TokenTTL}
-	if d.Name == "" {
-		d.Name = sub.Name
-	}
+	d := templates.ConfirmData{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Valid: s.o.TokenTTL}
 	kind := "confirm"
 	if sub.Status == store.StatusConfirmed {
 		d.PreferencesURL = s.links.Preferences(sub)
@@ -301,7 +321,7 @@ func (s *Service) sendConfirm(ctx context.Context, sub *store.Subscriber, typedN
 	}
 	raw, err := s.comp.Render(mailer.Message{
 		FromAddr: s.o.FromAddr, FromName: s.o.FromName, ReplyTo: s.o.ReplyTo,
-		To: sub.Email, ToName: d.Name,
+		To:      sub.Email,
 		Subject: d.Subject(), Text: text, HTML: html,
 		MessageID: mailer.MessageID(kind+"/"+now.Format(time.RFC3339Nano), sub.Email, s.o.MessageDomain),
 		Date:      now,
@@ -313,6 +333,32 @@ func (s *Service) sendConfirm(ctx context.Context, sub *store.Subscriber, typedN
 		return fmt.Errorf("subscribe: send confirmation: %w", err)
 	}
 	return nil
+}
+
+// Allow spends one request of the rate-limit bucket key, which holds burst
+// requests and regains one every interval, in the database: every process
+// on it shares the bucket.
+func (s *Service) Allow(ctx context.Context, key string, every time.Duration, burst int) (bool, error) {
+	ok, err := s.st.TakeRate(ctx, key, every, burst, s.o.Now())
+	if err != nil {
+		return false, fmt.Errorf("subscribe: %w", err)
+	}
+	return ok, nil
+}
+
+// Purge erases the sign-ups left unconfirmed for longer than PendingTTL
+// and forgets the rate-limit buckets that are full again; serve runs it
+// every hour. It returns how many sign-ups it erased.
+func (s *Service) Purge(ctx context.Context) (int, error) {
+	now := s.o.Now()
+	n, err := s.st.PurgePending(ctx, now.Add(-s.o.PendingTTL))
+	if err != nil {
+		return 0, fmt.Errorf("subscribe: purge: %w", err)
+	}
+	if _, err := s.st.PurgeRates(ctx, now); err != nil {
+		return n, fmt.Errorf("subscribe: purge: %w", err)
+	}
+	return n, nil
 }
 
 // ConfirmURL is the double opt-in link of sub, valid for TokenTTL.
@@ -369,7 +415,8 @@ func (s *Service) CheckConfirm(ctx context.Context, token string) (Outcome, *sto
 }
 
 // Confirm applies a confirmation link. A replayed link gives
-// AlreadyConfirmed, even after it expired. A link issued after the reader
+// AlreadyConfirmed while it is valid; an expired one gives ErrExpiredToken
+// whatever the reader's state. A link issued after the reader
 // unsubscribed (they signed up again) brings them back; an older one does
 // not.
 func (s *Service) Confirm(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
@@ -389,9 +436,6 @@ func (s *Service) Confirm(ctx context.Context, token string) (Outcome, *store.Su
 // names in their current state.
 func (s *Service) confirmOutcome(ctx context.Context, token string) (Outcome, *store.Subscriber, error) {
 	tok, sub, err := s.lookup(ctx, token, PurposeConfirm)
-	if errors.Is(err, ErrExpiredToken) && sub.Status == store.StatusConfirmed {
-		return AlreadyConfirmed, sub, nil
-	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -469,5 +513,5 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Sub
 // ResendConfirmation sends a pending subscriber a fresh confirmation
 // email (for the console: a reader whose first one got lost).
 func (s *Service) ResendConfirmation(ctx context.Context, sub *store.Subscriber) error {
-	return s.sendConfirm(ctx, sub, "")
+	return s.sendConfirm(ctx, sub)
 }

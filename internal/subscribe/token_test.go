@@ -102,24 +102,7 @@ func TestCSRF(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := NewLimiter(0.5, 3, func() time.Time { return now })
-	got := ""
-	for range 5 {
-		if l.Allow("a") {
-			got += "y"
-		} else {
-			got += "n"
-		}
-	}
-	if got != "yyynn" || !l.Allow("b") {
-		t.Fatalf("burst: %s", got)
-	}
-	now = now.Add(2 * time.Second) // one token back
-	if !l.Allow("a") || l.Allow("a") {
-		t.Error("refill: want exactly one more")
-	}
+func TestClientKey(t *testing.T) {
 	for _, tt := range [][2]string{
 		{"192.0.2.7:5555", "192.0.2.7"},
 		{"[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::/64"},

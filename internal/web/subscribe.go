@@ -26,7 +26,9 @@ type SubscribeOptions struct {
 	// Secret keys the CSRF tokens (security.secret).
 	Secret []byte
 	// SignUpBurst sign-ups may come at once from one client address
-	// (default 5), then SignUpRate per second (default 0.1: six a minute).
+	// (default 5), then SignUpRate per second (default 0.1: six a minute);
+	// the buckets are kept in the database (Service.Allow), so several
+	// serve processes share them.
 	SignUpRate  float64
 	SignUpBurst int
 	// FormTTL is how long a form stays valid (default 2h).
@@ -44,7 +46,6 @@ type Subscribe struct {
 	svc   *subscribe.Service
 	pages *Server // renders pages and Arabic error pages
 	csrf  *subscribe.CSRF
-	limit *subscribe.Limiter
 }
 
 // csrfCookie holds the signed double-submit cookie (subscribe.CSRF).
@@ -80,7 +81,6 @@ func NewSubscribe(o SubscribeOptions) *Subscribe {
 		svc:   o.Service,
 		pages: &Server{o: Options{Pages: o.Pages, SiteTitle: o.SiteTitle, BaseURL: o.BaseURL, Log: o.Log}},
 		csrf:  subscribe.NewCSRF(o.Secret, o.FormTTL),
-		limit: subscribe.NewLimiter(o.SignUpRate, o.SignUpBurst, o.Now),
 	}
 }
 
@@ -252,10 +252,14 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Categories: r.PostForm["categories"]}
 	valid, err := h.svc.Validate(r.Context(), in)
-	if err == nil && !h.limit.Allow(key) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/h.o.SignUpRate))))
-		h.pages.Error(w, r, http.StatusTooManyRequests, "")
-		return
+	if err == nil {
+		every := time.Duration(float64(time.Second) / h.o.SignUpRate)
+		var ok bool
+		if ok, err = h.svc.Allow(r.Context(), "signup:"+key, every, h.o.SignUpBurst); err == nil && !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(every.Seconds()))))
+			h.pages.Error(w, r, http.StatusTooManyRequests, "")
+			return
+		}
 	}
 	if err == nil {
 		err = h.svc.Subscribe(r.Context(), valid)

@@ -15,25 +15,16 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/subscribe"
+	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // subEnv is the subscription pages on a real SQLite file and a file outbox.
 type subEnv struct {
@@ -41,7 +32,7 @@ type subEnv struct {
 	svc    *subscribe.Service
 	srv    *httptest.Server
 	outbox string
-	clock  *clock
+	clock  *testkit.Clock
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test-secret")
@@ -58,7 +49,7 @@ func newSubEnv(t *testing.T, burst int) *subEnv {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &subEnv{st: st, outbox: filepath.Join(dir, "outbox"), clock: &clock{t: time.Now()}}
+	e := &subEnv{st: st, outbox: filepath.Join(dir, "outbox"), clock: testkit.NewClock(time.Now())}
 	tr, err := mailer.NewFileTransport(e.outbox)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +67,7 @@ func newSubEnv(t *testing.T, burst int) *subEnv {
 	t.Cleanup(e.srv.Close)
 	e.svc, err = subscribe.New(st, testSecret, tr, mailer.NewComposer(nil), cm, subscribe.Options{
 		SiteTitle: "نشرة الصباح", BaseURL: e.srv.URL, FromAddr: "digest@news.example", FromName: "نشرة الصباح",
-		TokenTTL: 7 * 24 * time.Hour, Now: e.clock.Now, MailsPerAddress: 100,
+		TokenTTL: 7 * 24 * time.Hour, Now: e.clock.Now, MailsPerDay: 100,
 		Categories: []subscribe.Category{{Name: "اقتصاد"}, {Name: "رياضة"}, {Name: "ثقافة", Title: "ثقافة وفنون"}},
 	})
 	if err != nil {

@@ -78,8 +78,13 @@ func TestSubscribeJourney(t *testing.T) {
 	if m.Header.Get("List-Id") != "" || m.Header.Get("List-Unsubscribe") != "" {
 		t.Errorf("confirmation email with list headers: %v", m.Header)
 	}
-	if strings.Contains(m.HTML, "<script>") || !strings.Contains(m.HTML, "&lt;script&gt;") || !strings.Contains(m.HTML, `dir="rtl"`) {
-		t.Errorf("HTML part does not escape the name:\n%s", m.HTML)
+	// The email carries nothing the stranger who signed up typed: no name
+	// in To, in the greeting or anywhere else.
+	if to := m.Header.Get("To"); to != "<Sara@example.org>" && to != "Sara@example.org" {
+		t.Errorf("To header %q, want the bare address", to)
+	}
+	if strings.Contains(m.HTML, "script") || strings.Contains(m.Text, "script") || strings.Contains(m.Text, "الشمري") || !strings.Contains(m.HTML, `dir="rtl"`) {
+		t.Errorf("the confirmation email shows the typed name:\n%s\n%s", m.Text, m.HTML)
 	}
 	confirm := linkIn(m.Text, "confirm")
 	if confirm == "" || linkIn(m.HTML, "confirm") == "" {
@@ -115,10 +120,16 @@ func TestSubscribeJourney(t *testing.T) {
 	}
 	res, page = get(t, c, confirm) // a replay
 	wantPage(t, "replayed confirm", res, page, 200, "مؤكَّد من قبل")
-	e.clock.Add(30 * 24 * time.Hour) // long after the link expired: still friendly
+	e.clock.Add(30 * 24 * time.Hour) // long after the link expired: expired, and no fresh link on the page
 	res, page = get(t, c, confirm)
-	wantPage(t, "replayed expired confirm", res, page, 200, "مؤكَّد من قبل")
+	wantPage(t, "replayed expired confirm", res, page, 410, "انتهت صلاحية رابط التأكيد")
+	if linkIn(page, "preferences") != "" || strings.Contains(page, "?t=") {
+		t.Errorf("an expired confirmation link hands out a link:\n%s", page)
+	}
+	res, page = post(t, c, e.srv.URL+"/confirm", url.Values{"csrf": {csrfOf(t, mustGet(t, c, e.srv.URL+"/subscribe"))}, "t": {ct.Query().Get("t")}})
+	wantPage(t, "expired confirm posted", res, page, 410, "انتهت صلاحية رابط التأكيد")
 	e.clock.Add(-30 * 24 * time.Hour)
+	page = mustGet(t, c, confirm) // within its week again: the replay page with its preferences link
 
 	prefs := linkIn(page, "preferences")
 	if prefs == "" {
@@ -252,6 +263,8 @@ func TestSignUpBadInput(t *testing.T) {
 		{"CRLF in name", url.Values{"email": {"ok@example.org"}, "name": {"سارة\r\nBcc: all@example.org"}}, "رموز غير مسموح بها"},
 		{"bidi override in name", url.Values{"email": {"ok@example.org"}, "name": {"سارة\u202Egnp.exe"}}, "رموز غير مسموح بها"},
 		{"long name", url.Values{"email": {"ok@example.org"}, "name": {strings.Repeat("س", 101)}}, "الاسم أطول"},
+		{"link in name", url.Values{"email": {"ok@example.org"}, "name": {"Winner! claim at http://evil.example"}}, "من غير روابط"},
+		{"address in name", url.Values{"email": {"ok@example.org"}, "name": {"Support Team <support@paypal.com>"}}, "من غير روابط"},
 		{"unknown category", url.Values{"email": {"ok@example.org"}, "categories": {"اقتصاد", "x\r\nBcc: y@example.org"}}, "اختر الأقسام"},
 	}
 	for _, tt := range tests {
