@@ -127,3 +127,28 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 	writeArticle(t, gone, "summit", "قمة في الرياض")
 	waitFor(t, 10*time.Second, func() bool { return feedHas("قمة في الرياض") })
 }
+
+// TestImportMaxBytes: a file over import.max_bytes is refused naming the
+// file and the limit; the others are imported.
+func TestImportMaxBytes(t *testing.T) {
+	cfg, dir := feedSite(t, "127.0.0.1:0")
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("import:\n  max_bytes: 4096\n")
+	f.Close()
+	content := filepath.Join(dir, "content")
+	writeArticle(t, filepath.Join(content, "small.md"), "small", "خبر قصير")
+	big := filepath.Join(content, "big.txt")
+	if err := os.WriteFile(big, []byte("اقتصاد\nعنوان طويل جداً\n"+strings.Repeat("فقرة طويلة من نص مكرر. ", 400)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := run(t, "--config", cfg, "import", content)
+	if err == nil {
+		t.Fatalf("import with a file over the limit succeeded:\n%s", out)
+	}
+	if !strings.Contains(errOut, big) || !strings.Contains(errOut, "over the limit of 4 KB (import.max_bytes)") || !strings.Contains(out, "1 imported") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

@@ -80,7 +80,8 @@ func newPublisher(a *app, cfg *config.Config, st store.Store) *publish.Publisher
 
 // articleOptions are the article parsing options of the configuration.
 func articleOptions(cfg *config.Config) article.Options {
-	return article.Options{Language: cfg.Site.Language, Location: cfg.Location(), CategoryAliases: categoryAliases(cfg)}
+	return article.Options{Language: cfg.Site.Language, Location: cfg.Location(), CategoryAliases: categoryAliases(cfg),
+		MaxBytes: cfg.Import.MaxBytes}
 }
 
 // progress returns a progress callback drawing a bar on w when w is a

@@ -5,11 +5,13 @@ package article
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -24,6 +26,10 @@ type Options struct {
 	// Location is the site time zone, used for dates written without a zone;
 	// UTC when nil.
 	Location *time.Location
+	// MaxBytes, when positive, is the largest file ParseFile reads
+	// (import.max_bytes): one huge file would otherwise sit in every feed
+	// and in memory.
+	MaxBytes int64
 	// Summarize makes the summary of an article that has no explicit one.
 	// When nil, DefaultSummary is used.
 	Summarize func(title, text string) string
@@ -92,6 +98,8 @@ var (
 	ErrNoTitle = errors.New("missing title")
 	// ErrNoContent: the article has no body text.
 	ErrNoContent = errors.New("no article content")
+	// ErrTooLarge: the file is larger than Options.MaxBytes.
+	ErrTooLarge = errors.New("file too large")
 )
 
 // FileErrors lists the *FileError values inside err (which may be one
@@ -124,16 +132,48 @@ func Supported(name string) bool {
 }
 
 // ParseFile reads and parses one article file. See Parse for the result.
+// A file larger than o.MaxBytes is refused unread (ErrTooLarge).
 func ParseFile(path string, o Options) ([]Article, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
 	}
-	var mod time.Time
-	if st, err := os.Stat(path); err == nil {
-		mod = st.ModTime()
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
 	}
-	return Parse(path, data, mod, o)
+	if o.MaxBytes > 0 && st.Size() > o.MaxBytes {
+		return nil, &FileError{Path: path, Err: tooLarge(st.Size(), o.MaxBytes)}
+	}
+	r := io.Reader(f)
+	if o.MaxBytes > 0 {
+		r = io.LimitReader(f, o.MaxBytes+1) // the file may grow as we read
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &FileError{Path: path, Err: err}
+	}
+	if o.MaxBytes > 0 && int64(len(data)) > o.MaxBytes {
+		return nil, &FileError{Path: path, Err: tooLarge(int64(len(data)), o.MaxBytes)}
+	}
+	return Parse(path, data, st.ModTime(), o)
+}
+
+func tooLarge(size, limit int64) error {
+	return fmt.Errorf("%w: %s, over the limit of %s (import.max_bytes)", ErrTooLarge, humanBytes(size), humanBytes(limit))
+}
+
+// humanBytes writes n as people read file sizes: 20.5 MB, 812 KB, 97 bytes
+// (powers of 1024).
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 0, 64) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // Parse turns the bytes of one file into articles; name (a path) chooses

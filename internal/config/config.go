@@ -22,12 +22,20 @@ type Config struct {
 	Mail      Mail      `mapstructure:"mail"`
 	Digest    Digest    `mapstructure:"digest"`
 	Sources   Sources   `mapstructure:"sources"`
+	Import    Import    `mapstructure:"import"`
 	Security  Security  `mapstructure:"security"`
 	Subscribe Subscribe `mapstructure:"subscribe"`
 	Log       Log       `mapstructure:"log"`
 
 	// File is the config file that was read ("" when none was).
 	File string `mapstructure:"-"`
+}
+
+// Import limits the article files read by import and serve.
+type Import struct {
+	// MaxBytes is the largest article file imported; a larger one is
+	// refused, naming the file and the limit.
+	MaxBytes int64 `mapstructure:"max_bytes"`
 }
 
 // Site describes the publication.

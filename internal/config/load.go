@@ -82,6 +82,7 @@ func Defaults() Config {
 			DateStyle:     "gulf",
 			Digits:        "latin",
 		},
+		Import: Import{MaxBytes: 4 << 20},
 		Sources: Sources{Interval: 15 * time.Minute, Timeout: 20 * time.Second, MaxBody: 15 << 20,
 			PerHostInterval: time.Second, FailAfter: 5, MaxBackoff: 12 * time.Hour, Workers: 8},
 		Security:  Security{TokenTTL: 7 * 24 * time.Hour, SessionIdle: 2 * time.Hour, SessionMaxAge: 12 * time.Hour},

@@ -299,6 +299,9 @@ func (c *Config) validateSources(bad func(key, format string, args ...any)) {
 	if s.Timeout < time.Second {
 		bad("sources.timeout", "must be at least 1s, got %s", s.Timeout)
 	}
+	if c.Import.MaxBytes < 1024 {
+		bad("import.max_bytes", "must be at least 1024 bytes, got %d", c.Import.MaxBytes)
+	}
 	if s.MaxBody < 1024 {
 		bad("sources.max_body", "must be at least 1024 bytes, got %d", s.MaxBody)
 	}
