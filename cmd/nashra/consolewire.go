@@ -16,7 +16,8 @@ import (
 // newConsole wires the admin console (/admin/) and the API (/api/v1/):
 // sign-in on the store's users and sessions, its own subscription service
 // (confirmation emails, closed when ctx ends), and editors for articles.
-func newConsole(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, articles admin.ArticleEditor) (*admin.Console, error) {
+func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, articles admin.ArticleEditor) (*admin.Console, error) {
+	st := b.Store
 	pages, err := templates.NewConsole(cfg.Digest.Templates)
 	if err != nil {
 		return nil, err
@@ -25,7 +26,7 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, st *backend.Bac
 	if err != nil {
 		return nil, err
 	}
-	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, st)
+	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, b)
 	if err != nil {
 		return nil, err
 	}

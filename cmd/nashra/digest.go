@@ -139,7 +139,7 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 
 // withEditionStore is withStore for the digest commands: --date is checked
 // before the store is opened, and fn gets the edition day.
-func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, st *backend.Backend) error) error {
+func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, b *backend.Backend) error) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *co
 	if err != nil {
 		return err
 	}
-	return a.withBackend(ctx, func(cfg *config.Config, st *backend.Backend) error { return fn(cfg, day, st) })
+	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, day, b) })
 }
 
 func newDigestStatusCmd(a *app) *cobra.Command {
@@ -159,7 +159,8 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, st *backend.Backend) error {
+			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, b *backend.Backend) error {
+				st := b.Store
 				return digestStatus(ctx, st, day, cmd.OutOrStdout())
 			})
 		},

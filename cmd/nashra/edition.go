@@ -26,7 +26,7 @@ func (a *app) withEditions(ctx context.Context, fn func(cfg *config.Config, ed *
 			return err
 		}
 		defer tr.Close()
-		return fn(cfg, edition.New(b, svc, cfg.Location(), nil), b)
+		return fn(cfg, edition.New(b.Store, svc, cfg.Location(), nil), b)
 	})
 }
 

@@ -82,7 +82,8 @@ func unsubscribeMailbox(cfg *config.Config) string {
 
 // newDelivery builds the delivery service and its transport (the caller
 // closes the transport).
-func newDelivery(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend) (*delivery.Service, mailer.Transport, error) {
+func newDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend) (*delivery.Service, mailer.Transport, error) {
+	st := b.Store
 	tpl, err := templates.New(cfg.Digest.Templates)
 	if err != nil {
 		return nil, nil, err
@@ -100,7 +101,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, st *backend.Ba
 	if err != nil {
 		return nil, nil, err
 	}
-	tr, err := newTransport(cfg, st.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
+	tr, err := newTransport(cfg, b.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
 	if err != nil {
 		return nil, nil, err
 	}

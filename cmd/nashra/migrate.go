@@ -31,7 +31,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer b.Close()
-			return reportMerges(ctx, cmd.OutOrStdout(), b)
+			return reportMerges(ctx, cmd.OutOrStdout(), b.Store)
 		},
 	}
 }

@@ -41,7 +41,7 @@ func startDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.B
 	qo := delivery.QueueOptions{RescueEvery: rescueEvery}
 	if withScheduler {
 		qo.Schedule = cfg.Digest.Schedule
-		src, err := a.sourceService(ctx, cfg, b)
+		src, err := a.sourceService(ctx, cfg, b.Store)
 		if err != nil {
 			return nil, err
 		}

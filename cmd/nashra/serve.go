@@ -55,11 +55,12 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	for _, w := range cfg.Warnings() {
 		a.log.Warn(w)
 	}
-	st, err := openStore(ctx, cfg)
+	b, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.Close()
+	st := b.Store
 	if err := reportMerges(ctx, a.err, st); err != nil {
 		return err
 	}
@@ -85,18 +86,18 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	h := feeds.NewHandler(set)
 	ping(ctx, a, cfg, nil, set)
 
-	srv, err := newWebServer(ctx, a, cfg, st, h)
+	srv, err := newWebServer(ctx, a, cfg, b, h)
 	if err != nil {
 		return err
 	}
 
-	srv, metricsSrv, err := a.instrumentWeb(cfg, st, srv) // /metrics, request counts (worker.go)
+	srv, metricsSrv, err := a.instrumentWeb(cfg, b, srv) // /metrics, request counts (worker.go)
 	if err != nil {
 		return err
 	}
 	// Not ctx: River cancels the jobs in flight when Start's context ends;
 	// on SIGTERM the sends in flight finish (stopDelivery waits for them).
-	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, st, true)
+	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, b, true)
 	if err != nil {
 		return err
 	}

@@ -170,15 +170,15 @@ func (s *subSite) serve(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	st, err := openStore(ctx, cfg)
+	b, err := openStore(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := newPublisher(a, cfg, st).Build(ctx)
+	set, err := newPublisher(a, cfg, b.Store).Build(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newWebServer(ctx, a, cfg, st, feeds.NewHandler(set))
+	h, err := newWebServer(ctx, a, cfg, b, feeds.NewHandler(set))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func (s *subSite) serve(t *testing.T) {
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		st.Close()
+		b.Close()
 		if t.Failed() {
 			t.Logf("serve logs:\n%s", logs.String())
 		}

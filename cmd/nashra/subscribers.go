@@ -143,11 +143,12 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 				return fmt.Errorf("--status: must be pending, confirmed, unsubscribed or bounced, got %q", status)
 			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
+			b, err := openStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer b.Close()
+			st := b.Store
 			if err := reportMerges(ctx, cmd.ErrOrStderr(), st); err != nil {
 				return err
 			}

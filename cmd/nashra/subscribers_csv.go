@@ -42,11 +42,12 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				return fmt.Errorf("subscribers import: %w", err)
 			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg)
+			b, err := openStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer b.Close()
+			st := b.Store
 			cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
 			if err != nil {
 				return err

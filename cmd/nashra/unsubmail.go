@@ -36,8 +36,8 @@ sender), and a database failure exits 75 (EX_TEMPFAIL) so that the mail
 server delivers it again later.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			err := a.withBackend(ctx, func(cfg *config.Config, st *backend.Backend) error {
-				svc, _, tr, err := newSubscribeService(ctx, a, cfg, st)
+			err := a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error {
+				svc, _, tr, err := newSubscribeService(ctx, a, cfg, b)
 				if err != nil {
 					return err
 				}

@@ -37,12 +37,13 @@ func dateLine(cfg *config.Config) func(time.Time) string {
 // the web copy of editions, health checks, the subscription pages (whose
 // confirmation emails go through a transport closed when ctx ends) and the
 // WebSub callbacks of the sources.
-func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, fh *feeds.Handler) (http.Handler, error) {
+func newWebServer(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, fh *feeds.Handler) (http.Handler, error) {
+	st := b.Store
 	tmpl, err := templates.New(cfg.Digest.Templates)
 	if err != nil {
 		return nil, err
 	}
-	subPages, err := newSubscribePages(ctx, a, cfg, st, tmpl)
+	subPages, err := newSubscribePages(ctx, a, cfg, b, tmpl)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 	if err != nil {
 		return nil, err
 	}
-	con, err := newConsole(ctx, a, cfg, st, nil)
+	con, err := newConsole(ctx, a, cfg, b, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -123,12 +124,12 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, st *backend.B
 // newSubscribePages wires /subscribe, /confirm, /preferences and
 // /unsubscribe: the subscription service on the configured mail transport,
 // links and CSRF keyed by security.secret (generated and stored on first run).
-func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend, tmpl *templates.Set) (*web.Subscribe, error) {
+func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, tmpl *templates.Set) (*web.Subscribe, error) {
 	proxies, err := cfg.Server.Proxies() // validated with the config
 	if err != nil {
 		return nil, err
 	}
-	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, st)
+	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, b)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,8 @@ func newSubscribePages(ctx context.Context, a *app, cfg *config.Config, st *back
 // newSubscribeService builds the subscription service on the configured
 // mail transport (for confirmation emails; the caller closes it) with its
 // key, security.secret (generated and stored on first run).
-func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st *backend.Backend) (*subscribe.Service, []byte, mailer.Transport, error) {
+func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend) (*subscribe.Service, []byte, mailer.Transport, error) {
+	st := b.Store
 	secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
 	if err != nil {
 		return nil, nil, nil, err
@@ -159,7 +161,7 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, st *ba
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tr, err := newTransport(cfg, st.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
+	tr, err := newTransport(cfg, b.Limiter(cfg.Mail.Transport, cfg.Mail.Rate))
 	if err != nil {
 		return nil, nil, nil, err
 	}

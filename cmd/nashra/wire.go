@@ -25,7 +25,7 @@ func openStore(ctx context.Context, cfg *config.Config) (*backend.Backend, error
 // withStore loads the configuration, opens the store (migrating SQLite),
 // runs fn and closes the store: the set-up every store command shares.
 func (a *app) withStore(ctx context.Context, fn func(cfg *config.Config, st store.Store) error) error {
-	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, b) })
+	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, b.Store) })
 }
 
 // withBackend is withStore for commands that run the queue.
@@ -39,7 +39,7 @@ func (a *app) withBackend(ctx context.Context, fn func(cfg *config.Config, b *ba
 		return err
 	}
 	defer b.Close()
-	if err := reportMerges(ctx, a.err, b); err != nil {
+	if err := reportMerges(ctx, a.err, b.Store); err != nil {
 		return err
 	}
 	return fn(cfg, b)

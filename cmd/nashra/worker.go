@@ -53,21 +53,21 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) err
 		}
 		defer ln.Close()
 	}
-	st, err := openStore(ctx, cfg)
+	b, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer b.Close()
 	// River cancels the jobs in flight when the context given to Start
 	// ends (a hard stop); a signal must only stop fetching, so the queue
 	// runs on a context that the signal does not cancel.
-	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, st, true)
+	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, b, true)
 	if err != nil {
 		return err
 	}
 	var srvErr chan error
 	if ln != nil {
-		h := a.metricsListener(st)
+		h := a.metricsListener(b)
 		srvErr = make(chan error, 1)
 		go func() { srvErr <- web.Serve(ctx, ln, h, serveOptions(cfg), a.log) }()
 	}
@@ -89,14 +89,15 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) err
 
 // nodeMetrics returns this process's metrics, created on first use with
 // the gauges read from st (queue depth, today's ledger).
-func (a *app) nodeMetrics(st *backend.Backend) *metrics.Metrics {
+func (a *app) nodeMetrics(b *backend.Backend) *metrics.Metrics {
+	st := b.Store
 	if a.metrics != nil {
 		return a.metrics
 	}
 	m := metrics.New()
 	if st != nil {
 		m.AddGauges(metrics.Gauges{
-			QueueDepth: st.QueueDepth,
+			QueueDepth: b.QueueDepth,
 			Ledger: func(ctx context.Context) (map[string]int, error) {
 				cfg := a.cfg
 				day := time.Now().Format("2006-01-02")
@@ -123,10 +124,10 @@ func (a *app) nodeMetrics(st *backend.Backend) *metrics.Metrics {
 // the config says: on server.listen to server.metrics_allow only, or, with
 // server.metrics_listen set, not on the site but on the second handler it
 // returns (nil otherwise), with /healthz and /readyz.
-func (a *app) instrumentWeb(cfg *config.Config, st *backend.Backend, h http.Handler) (site, metricsOnly http.Handler, err error) {
-	m := a.nodeMetrics(st)
+func (a *app) instrumentWeb(cfg *config.Config, b *backend.Backend, h http.Handler) (site, metricsOnly http.Handler, err error) {
+	m := a.nodeMetrics(b)
 	if cfg.Server.MetricsListen != "" {
-		return web.Instrument(h, m, nil), a.metricsListener(st), nil
+		return web.Instrument(h, m, nil), a.metricsListener(b), nil
 	}
 	allow, err := cfg.Server.MetricsClients()
 	if err != nil {
@@ -142,8 +143,9 @@ func (a *app) instrumentWeb(cfg *config.Config, st *backend.Backend, h http.Hand
 // metricsListener is the handler of a listener of its own for /metrics
 // (server.metrics_listen, worker --listen), /healthz and /readyz: open to
 // whoever reaches the address.
-func (a *app) metricsListener(st *backend.Backend) http.Handler {
-	m := a.nodeMetrics(st)
+func (a *app) metricsListener(b *backend.Backend) http.Handler {
+	st := b.Store
+	m := a.nodeMetrics(b)
 	return web.Instrument(web.New(web.Options{Health: st, Log: a.log}), m, &web.MetricsAccess{Handler: m.Handler()})
 }
 
@@ -159,8 +161,8 @@ const rescueEvery = 3 * time.Second
 
 // observeQueue counts into the node's metrics the outcome of every send
 // attempt (sent, assumed sent, skipped…), send latencies and editions.
-func (a *app) observeQueue(st *backend.Backend, o *delivery.QueueOptions) {
-	m := a.nodeMetrics(st)
+func (a *app) observeQueue(b *backend.Backend, o *delivery.QueueOptions) {
+	m := a.nodeMetrics(b)
 	o.OnDelivered = func(_ delivery.SendArgs, out delivery.Outcome) { m.Send(out.String(), 0) }
 	o.OnSendRun = m.SendLatency
 	o.OnEditionEnd = func(completed bool) {

@@ -26,10 +26,13 @@ import (
 // Drivers are the accepted values of store.driver.
 var Drivers = []string{"sqlite", "postgres"}
 
-// Backend is an open store with what the queue needs to know about it. It
-// is a store.Store itself.
+// Backend is an open store with what the queue needs to know about it.
 type Backend struct {
-	store.Store
+	// Store is the concrete store (*sqlite.Store or *postgres.Store), with
+	// the optional interfaces its backend implements (store.MarkSender,
+	// store.ClaimLoader, store.MarkRecoverer): hand it on as it is, never
+	// wrapped, or the delivery protocol loses them.
+	Store  store.Store
 	driver string
 
 	jobsMu sync.Mutex
@@ -51,7 +54,7 @@ func Open(ctx context.Context, driver, dsn string) (*Backend, error) {
 		}
 		return b, nil
 	}
-	n, err := b.MigrationsPending(ctx)
+	n, err := b.Store.MigrationsPending(ctx)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -91,7 +94,7 @@ func Migrate(ctx context.Context, driver, dsn string) (pending int, err error) {
 		return 0, err
 	}
 	defer b.Close()
-	if pending, err = b.MigrationsPending(ctx); err != nil {
+	if pending, err = b.Store.MigrationsPending(ctx); err != nil {
 		return 0, err
 	}
 	if err := b.Store.Migrate(ctx); err != nil {
@@ -106,9 +109,9 @@ func Migrate(ctx context.Context, driver, dsn string) (pending int, err error) {
 // take their own lock).
 func (b *Backend) migrateQueue(ctx context.Context) error {
 	if b.driver != "postgres" {
-		return delivery.Migrate(ctx, b.driver, b.DB())
+		return delivery.Migrate(ctx, b.driver, b.Store.DB())
 	}
-	conn, err := b.DB().Conn(ctx)
+	conn, err := b.Store.DB().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
@@ -118,8 +121,11 @@ func (b *Backend) migrateQueue(ctx context.Context) error {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`)
-	return delivery.Migrate(ctx, b.driver, b.DB())
+	return delivery.Migrate(ctx, b.driver, b.Store.DB())
 }
+
+// Close closes the store.
+func (b *Backend) Close() error { return b.Store.Close() }
 
 // Driver is "sqlite" or "postgres".
 func (b *Backend) Driver() string { return b.driver }
@@ -141,12 +147,12 @@ func (b *Backend) Driver() string { return b.driver }
 func (b *Backend) Sending(ctx context.Context, smtpPool int) error {
 	if b.driver != "sqlite" {
 		n := PostgresConns(smtpPool)
-		b.DB().SetMaxOpenConns(n)
-		b.DB().SetMaxIdleConns(n)
+		b.Store.DB().SetMaxOpenConns(n)
+		b.Store.DB().SetMaxIdleConns(n)
 		return nil
 	}
-	b.DB().SetMaxOpenConns(1)
-	if _, err := b.DB().ExecContext(ctx, "PRAGMA cache_size = -2000"); err != nil {
+	b.Store.DB().SetMaxOpenConns(1)
+	if _, err := b.Store.DB().ExecContext(ctx, "PRAGMA cache_size = -2000"); err != nil {
 		return fmt.Errorf("queue: page cache: %w", err)
 	}
 	return b.migrateQueue(ctx)
@@ -182,14 +188,14 @@ func (b *Backend) Limiter(transport string, rate float64) mailer.Limiter {
 	if b.driver != "postgres" || rate <= 0 || transport != "smtp" {
 		return nil
 	}
-	return delivery.NewSharedLimiter(b.DB(), "mail", rate)
+	return delivery.NewSharedLimiter(b.Store.DB(), "mail", rate)
 }
 
 // NewQueue builds the River client with its workers on this database
 // (delivery.NewQueue with the driver filled in). Call Sending first.
 func (b *Backend) NewQueue(svc *delivery.Service, o delivery.QueueOptions) (*delivery.Queue, error) {
 	o.Driver = b.driver
-	return delivery.NewQueue(b.DB(), svc, o)
+	return delivery.NewQueue(b.Store.DB(), svc, o)
 }
 
 // QueueDepth counts the send jobs not yet finished, by River state, for
@@ -197,7 +203,7 @@ func (b *Backend) NewQueue(svc *delivery.Service, o delivery.QueueOptions) (*del
 func (b *Backend) QueueDepth(ctx context.Context) (map[string]int, error) {
 	b.jobsMu.Lock()
 	if b.jobs == nil {
-		j, err := delivery.NewJobs(b.driver, b.DB())
+		j, err := delivery.NewJobs(b.driver, b.Store.DB())
 		if err != nil {
 			b.jobsMu.Unlock()
 			return nil, err

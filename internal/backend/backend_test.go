@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/testkit"
 )
 
@@ -21,12 +22,13 @@ func TestOpenSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if n, err := b.MigrationsPending(ctx); err != nil || n != 0 {
+	if n, err := b.Store.MigrationsPending(ctx); err != nil || n != 0 {
 		t.Errorf("opened sqlite store: MigrationsPending = %d, %v", n, err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("sqlite file not created: %v", err)
 	}
+	hasProtocol(t, b)
 	if b.Driver() != "sqlite" || b.Limiter("smtp", 10) != nil {
 		t.Errorf("sqlite: driver %q, limiter %v", b.Driver(), b.Limiter("smtp", 10))
 	}
@@ -65,10 +67,11 @@ func TestOpenPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	hasProtocol(t, b)
 	if err := b.Sending(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	if got := b.DB().Stats().MaxOpenConnections; got != PostgresConns(4) {
+	if got := b.Store.DB().Stats().MaxOpenConnections; got != PostgresConns(4) {
 		t.Errorf("pool: %d connections, want %d", got, PostgresConns(4))
 	}
 	lim := b.Limiter("smtp", 100)
@@ -95,5 +98,22 @@ func TestSendWorkers(t *testing.T) {
 		if got := c.b.SendWorkers(c.transport, c.pool); got != c.n {
 			t.Errorf("%s %s pool %d: %d workers, want %d", c.b.driver, c.transport, c.pool, got, c.n)
 		}
+	}
+}
+
+// hasProtocol fails unless b's store offers the optional interfaces the
+// delivery protocol relies on (docs/delivery.md): a wrapper around the
+// concrete store would hide them, and the send would fall back to slower
+// marks with wider windows without any error.
+func hasProtocol(t *testing.T, b *Backend) {
+	t.Helper()
+	if _, ok := b.Store.(store.MarkSender); !ok {
+		t.Errorf("%s: the store is no store.MarkSender", b.Driver())
+	}
+	if _, ok := b.Store.(store.ClaimLoader); !ok {
+		t.Errorf("%s: the store is no store.ClaimLoader", b.Driver())
+	}
+	if _, ok := b.Store.(store.MarkRecoverer); !ok && b.Driver() == "sqlite" {
+		t.Errorf("%s: the store is no store.MarkRecoverer", b.Driver())
 	}
 }
