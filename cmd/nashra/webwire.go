@@ -55,11 +55,25 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, b *backend.Ba
 	if err != nil {
 		return nil, err
 	}
+	o := pageOptions(a, cfg, st, tmpl)
+	o.Feeds = fh
+	o.Health = st
+	o.Routes = func(mux *http.ServeMux) {
+		subPages.Routes(mux)
+		mux.Handle("/websub/", sources.Handler()) // WebSub callbacks of the sources
+		con.Mount(mux)
+	}
+	// Feeds are served from memory and need no deadline of their own.
+	o.RequestTimeout = cfg.Server.RequestTimeout
+	return web.New(o), nil
+}
+
+// pageOptions wires the public pages that are the same for every reader:
+// articles, editions and their archive (serve, and build --out).
+func pageOptions(a *app, cfg *config.Config, st store.Store, tmpl *templates.Set) web.Options {
 	fo := feedOptions(cfg)
-	return web.New(web.Options{
-		Feeds:      fh,
+	return web.Options{
 		Articles:   st,
-		Health:     st,
 		Pages:      tmpl,
 		SiteTitle:  cfg.Site.Title,
 		BaseURL:    cfg.Site.BaseURL,
@@ -67,13 +81,6 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, b *backend.Ba
 		DateLine:   dateLine(cfg),
 		IsNotFound: func(err error) bool { return errors.Is(err, store.ErrNotFound) },
 		Log:        a.log,
-		Routes: func(mux *http.ServeMux) {
-			subPages.Routes(mux)
-			mux.Handle("/websub/", sources.Handler()) // WebSub callbacks of the sources
-			con.Mount(mux)
-		},
-		// Feeds are served from memory and need no deadline of their own.
-		RequestTimeout: cfg.Server.RequestTimeout,
 		Related: func(ctx context.Context, id string) []web.Link {
 			rel, err := st.Related(ctx, id, cfg.Text.RelatedK)
 			if err != nil {
@@ -118,7 +125,7 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, b *backend.Ba
 			})
 			return page, err == nil, err
 		},
-	}), nil
+	}
 }
 
 // newSubscribePages wires /subscribe, /confirm, /preferences and

@@ -225,7 +225,7 @@ func BuildWindow(ctx context.Context, r Reader, day string, from, to time.Time, 
 			if err != nil {
 				return nil, fmt.Errorf("digest: related to %s: %w", a.ID, err)
 			}
-			s.Related = relatedLinks(a.ID, rel, o)
+			s.Related = relatedLinks(a.ID, rel, to, o)
 		}
 		stories = append(stories, s)
 	}
@@ -297,10 +297,12 @@ func summaryOf(a article.Article) string {
 	return strings.TrimSpace(a.Subtitle)
 }
 
-func relatedLinks(self string, rel []article.Article, o Options) []Link {
+func relatedLinks(self string, rel []article.Article, to time.Time, o Options) []Link {
 	var out []Link
 	for _, r := range rel {
-		if r.ID == self || r.Draft || strings.TrimSpace(r.Title) == "" {
+		// Not itself, no draft, nothing published after the edition's
+		// window (an embargoed article is not out when the edition is).
+		if r.ID == self || r.Draft || r.Published.After(to) || strings.TrimSpace(r.Title) == "" {
 			continue
 		}
 		u := articleURL(r, o)

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"html/template"
@@ -411,4 +412,37 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions,
 		return err
 	}
 	return nil
+}
+
+// Render answers a GET of path (an article page, an edition, /digest/) as a
+// reader would get it, without gzip: for writing a static copy of the site.
+func (s *Server) Render(ctx context.Context, path string) (status int, body []byte, err error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	rec := &pageRecorder{h: http.Header{}, status: http.StatusOK}
+	s.ServeHTTP(rec, r)
+	return rec.status, rec.body.Bytes(), nil
+}
+
+// pageRecorder is the http.ResponseWriter of Render.
+type pageRecorder struct {
+	h      http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (p *pageRecorder) Header() http.Header { return p.h }
+
+func (p *pageRecorder) WriteHeader(status int) {
+	if !p.wrote {
+		p.status, p.wrote = status, true
+	}
+}
+
+func (p *pageRecorder) Write(b []byte) (int, error) {
+	p.wrote = true
+	return p.body.Write(b)
 }
