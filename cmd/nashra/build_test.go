@@ -24,8 +24,8 @@ func TestBuildWritesPages(t *testing.T) {
 	cfg, content := writeSiteConfig(t, dir, "127.0.0.1:1", base)
 	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
 	now := time.Now()
-	// Yesterday's edition (digest.schedule 07:00 Riyadh) holds an article
-	// from two hours before it.
+	// Yesterday's edition (digest.schedule 07:00 Riyadh; sent late, hence
+	// --force) holds an article from two hours before it.
 	riyadh := mustLoc(t, "Asia/Riyadh")
 	y := now.In(riyadh).AddDate(0, 0, -1)
 	day := y.Format("2006-01-02")
@@ -42,7 +42,7 @@ func TestBuildWritesPages(t *testing.T) {
 	for _, args := range [][]string{
 		{"import", src, content},
 		{"subscribers", "add", "reader@example.org"},
-		{"digest", "send", "--date", day},
+		{"digest", "send", "--date", day, "--force"},
 	} {
 		if _, _, err := run(t, append([]string{"--config", cfg}, args...)...); err != nil {
 			t.Fatalf("%v: %v", args, err)
