@@ -155,6 +155,10 @@ func newArticlesSlugCmd(a *app, verb string) *cobra.Command {
 			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
 				p := newPublisher(a, cfg, st)
 				out := cmd.OutOrStdout()
+				audit := func(x *article.Article) error {
+					// The same action names as the console's.
+					return newAuth(cfg, st).Audit(ctx, cliActor(), "article."+verb, x.Slug, x.Title)
+				}
 				switch verb {
 				case "unpublish":
 					x, err := p.Unpublish(ctx, slug)
@@ -162,6 +166,7 @@ func newArticlesSlugCmd(a *app, verb string) *cobra.Command {
 						return fmt.Errorf("articles unpublish: %w", err)
 					}
 					fmt.Fprintf(out, "unpublished %s (%s)\n", x.Slug, x.Title)
+					return audit(x)
 				case "publish":
 					x, draft, err := p.Publish(ctx, slug)
 					if err != nil {
@@ -172,6 +177,7 @@ func newArticlesSlugCmd(a *app, verb string) *cobra.Command {
 						return nil
 					}
 					fmt.Fprintf(out, "published %s (%s)\n", x.Slug, x.Title)
+					return audit(x)
 				case "delete":
 					x, left, err := p.Delete(ctx, slug)
 					if err != nil {
@@ -181,6 +187,7 @@ func newArticlesSlugCmd(a *app, verb string) *cobra.Command {
 					if left != "" {
 						fmt.Fprintf(cmd.ErrOrStderr(), "nashra: its file %s is still there: the next import brings the article back (remove the file, or use articles unpublish)\n", left)
 					}
+					return audit(x)
 				}
 				return nil
 			})

@@ -64,6 +64,10 @@ func TestArticlesCommands(t *testing.T) {
 	if _, _, err := run(t, "--config", cfg, "articles", "unpublish", "vote"); err == nil || !strings.Contains(err.Error(), "no such article") {
 		t.Errorf("unpublish a deleted article: %v", err)
 	}
+	out, _, err = run(t, "--config", cfg, "audit")
+	if err != nil || !strings.Contains(out, "article.unpublish") || !strings.Contains(out, "article.delete") {
+		t.Errorf("audit: %v\n%s", err, out)
+	}
 }
 
 // TestServeUnpublishesRemovedFile: deleting a file from site.content_dir
