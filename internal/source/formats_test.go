@@ -153,3 +153,29 @@ func TestItemChangedUpstreamUpdates(t *testing.T) {
 		t.Errorf("title %q", a.Title)
 	}
 }
+
+func TestDeletedArticleStaysDeleted(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	body := string(b.fixture("rss-ar.xml"))
+	b.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		_, _ = w.Write([]byte(body))
+	})
+	src := b.add("/feed", Spec{})
+	b.fetch(src)
+	a := b.byTitle("البنك المركزي")
+	if err := b.st.DeleteArticle(b.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	body = strings.Replace(body, "ربع نقطة]]>", "نصف نقطة]]>", 1)
+	b.mu.Unlock()
+	if r := b.fetch(src); r.New != 0 || r.Updated != 0 {
+		t.Errorf("after the upstream edit of a deleted article: %s", r)
+	}
+	if n := len(b.articles()); n != 1 {
+		t.Errorf("%d articles, want 1: the deleted one must not come back", n)
+	}
+}

@@ -33,6 +33,18 @@ func (s *Service) items(ctx context.Context, src *store.Source, doc *Document, r
 			res.Errors = append(res.Errors, err)
 			continue
 		}
+		if prev != nil {
+			// An article an admin deleted stays deleted, even when its item
+			// changes upstream.
+			if _, err := s.st.GetArticle(ctx, prev.ArticleID); errors.Is(err, store.ErrNotFound) {
+				prev.Hash = hash
+				if err := s.st.PutSourceItem(ctx, prev); err != nil {
+					res.Errors = append(res.Errors, fmt.Errorf("item %s: %w", it.Key, err))
+				}
+				res.Unchanged++
+				continue
+			}
+		}
 		needPage := it.Page || (src.FullText && it.Link != "")
 		if needPage && pages >= s.o.MaxPages {
 			res.Pending++
