@@ -18,6 +18,15 @@ import (
 func (s *Service) items(ctx context.Context, src *store.Source, doc *Document, res *Result) {
 	pages := 0
 	var changed []article.Article
+	// The item records are written together at the end: one transaction
+	// instead of one per item. Should the process stop before, the next
+	// fetch finds the articles stored already and unchanged.
+	var seen []store.SourceItem
+	defer func() {
+		if err := s.st.PutSourceItems(context.WithoutCancel(ctx), seen); err != nil {
+			res.Errors = append(res.Errors, err)
+		}
+	}()
 	for _, it := range doc.Items {
 		if ctx.Err() != nil {
 			return
@@ -66,9 +75,7 @@ func (s *Service) items(ctx context.Context, src *store.Source, doc *Document, r
 			res.Errors = append(res.Errors, fmt.Errorf("item %s: %w", it.Key, err))
 			continue
 		}
-		if err := s.st.PutSourceItem(ctx, &store.SourceItem{SourceID: src.ID, Key: it.Key, ArticleID: a.ID, Hash: hash}); err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("item %s: %w", it.Key, err))
-		}
+		seen = append(seen, store.SourceItem{SourceID: src.ID, Key: it.Key, ArticleID: a.ID, Hash: hash})
 		switch {
 		case created:
 			res.New++

@@ -94,4 +94,7 @@ type Sources interface {
 	// PutSourceItem inserts or replaces the record of an item. An unknown
 	// source gives ErrNotFound.
 	PutSourceItem(ctx context.Context, it *SourceItem) error
+	// PutSourceItems does PutSourceItem for every item in one transaction:
+	// all or none.
+	PutSourceItems(ctx context.Context, items []SourceItem) error
 }

@@ -103,6 +103,29 @@ func testSources(t *testing.T, newStore NewStore) {
 	wantErr(t, "PutSourceItem of an unknown source",
 		s.PutSourceItem(ctx, &store.SourceItem{SourceID: 9999, Key: "k", ArticleID: "a", Hash: "h"}), store.ErrNotFound)
 
+	// Several at once: all or none.
+	batch := []store.SourceItem{
+		{SourceID: src.ID, Key: "guid-1", ArticleID: "a1", Hash: "h3"},
+		{SourceID: src.ID, Key: "guid-3", ArticleID: "a3", Hash: "h"},
+	}
+	if err := s.PutSourceItems(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.GetSourceItem(ctx, src.ID, "guid-3"); err != nil || g.ArticleID != "a3" {
+		t.Errorf("GetSourceItem after PutSourceItems = %+v, %v", g, err)
+	}
+	if g, _ := s.GetSourceItem(ctx, src.ID, "guid-1"); g == nil || g.Hash != "h3" {
+		t.Errorf("PutSourceItems did not replace guid-1: %+v", g)
+	}
+	bad := []store.SourceItem{{SourceID: src.ID, Key: "guid-4", ArticleID: "a4", Hash: "h"}, {SourceID: 9999, Key: "k", ArticleID: "a", Hash: "h"}}
+	wantErr(t, "PutSourceItems with an unknown source", s.PutSourceItems(ctx, bad), store.ErrNotFound)
+	if _, err := s.GetSourceItem(ctx, src.ID, "guid-4"); err == nil {
+		t.Error("PutSourceItems stored part of a failed batch")
+	}
+	if g, _ := s.GetSource(ctx, src.ID); g.Items != 3 {
+		t.Errorf("Items = %d, want 3", g.Items)
+	}
+
 	if err := s.RemoveSource(ctx, src.ID); err != nil {
 		t.Fatal(err)
 	}

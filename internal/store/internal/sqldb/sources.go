@@ -207,3 +207,32 @@ func (s *Core) PutSourceItem(ctx context.Context, it *store.SourceItem) error {
 	}
 	return nil
 }
+
+// PutSourceItems implements store.Sources.
+func (s *Core) PutSourceItems(ctx context.Context, items []store.SourceItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	for _, it := range items {
+		if it.Key == "" || it.ArticleID == "" {
+			return fmt.Errorf("%s: source item: %w: key and article ID are required", s.d.Name, store.ErrInvalid)
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q["put-source-item"])
+		if err != nil {
+			return s.errf(err, "source items")
+		}
+		defer stmt.Close()
+		for _, it := range items {
+			_, err := stmt.ExecContext(ctx, it.SourceID, it.Key, it.ArticleID, it.Hash)
+			if err != nil && s.d.IsForeignKey(err) {
+				return fmt.Errorf("%s: source items: source %d: %w", s.d.Name, it.SourceID, store.ErrNotFound)
+			}
+			if err != nil {
+				return s.errf(err, "source %d item %q", it.SourceID, it.Key)
+			}
+		}
+		return nil
+	})
+}
