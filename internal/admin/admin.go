@@ -16,6 +16,7 @@ import (
 
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/templates"
@@ -40,6 +41,9 @@ type Options struct {
 	Subscribe *subscribe.Service
 	// Articles changes articles; nil leaves those actions out.
 	Articles ArticleEditor
+	// Editions runs the edition operations; nil leaves the edition pages
+	// out (the API then lists editions from the store).
+	Editions *edition.Service
 	// Secret keys the hash an erased address is remembered by.
 	Secret    []byte
 	SiteTitle string
@@ -87,6 +91,9 @@ func New(o Options) *Console {
 	}
 	c := &Console{o: o, mux: http.NewServeMux(), secure: strings.HasPrefix(o.BaseURL, "https://")}
 	c.pageRoutes()
+	if o.Editions != nil {
+		c.editionRoutes()
+	}
 	c.apiRoutes()
 	return c
 }

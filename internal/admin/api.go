@@ -37,8 +37,12 @@ func (c *Console) apiRoutes() {
 		c.api("POST", "/api/v1/articles/{slug}/publish", store.RoleEditor, c.apiArticleOp("publish"))
 		c.api("DELETE", "/api/v1/articles/{slug}", store.RoleEditor, c.apiArticleOp("delete"))
 	}
-	c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditions)
-	c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEdition)
+	if c.o.Editions != nil {
+		c.apiEditionRoutes()
+	} else {
+		c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditions)
+		c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEdition)
+	}
 	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
 	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {
 		apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")

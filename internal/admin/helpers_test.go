@@ -18,8 +18,13 @@ import (
 	"github.com/nashra/nashra/internal/admin"
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/subscribe"
+	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
 
@@ -34,6 +39,39 @@ type site struct {
 	console *admin.Console
 	srv     *httptest.Server
 	edits   *fakeEditor
+	// editions runs on a delivery service writing to outbox.
+	editions *edition.Service
+	outbox   string
+}
+
+// newEditions is the edition service on st with a real delivery service
+// whose transport writes .eml files to outbox.
+func newEditions(t *testing.T, st store.Store, outbox string) *edition.Service {
+	t.Helper()
+	tpl, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := subscribe.NewLinks([]byte("0123456789abcdef0123456789abcdef"), "http://example.test", "unsubscribe@example.test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := mailer.NewFileTransport(outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tr.Close() })
+	dv, err := delivery.New(st, tr, mailer.NewComposer(nil), tpl, links, delivery.Options{
+		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test",
+		FromAddr: "digest@example.test", FromName: "نشرة الاختبار",
+		Digest: digest.Options{Location: time.UTC, SendTime: 6 * time.Hour, Window: 24 * time.Hour,
+			SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test"},
+		MaxAttempts: 3, RetryBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return edition.New(st, dv, time.UTC, nil)
 }
 
 // fakeEditor records article changes made through the console; it acts on
@@ -89,8 +127,10 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	s := &site{t: t, ctx: ctx, st: st, auth: auth.New(st, auth.Options{}), edits: &fakeEditor{st: st}}
+	s.outbox = filepath.Join(t.TempDir(), "outbox")
+	s.editions = newEditions(t, st, s.outbox)
 	s.console = admin.New(admin.Options{
-		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Secret: []byte("0123456789abcdef0123456789abcdef"),
+		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test", Location: time.UTC,
 		Categories: []string{"اقتصاد", "رياضة", "ثقافة"},
 		ArticleURL: func(a *article.Article) string { return "http://example.test/articles/" + a.Slug },

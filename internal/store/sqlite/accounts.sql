@@ -134,13 +134,15 @@ ORDER BY day;
 -- name: search-subscribers-text
 -- ?1 is an FTS5 phrase (the text in double quotes): with the trigram
 -- tokenizer it matches the text anywhere in the address or the name, in
--- any case. Other parameters as search-subscribers.
-SELECT id, email, name, status, categories, source, bounces, paused,
-    created_at, confirmed_at, unsubscribed_at
-FROM subscribers
-WHERE id IN (SELECT rowid FROM subscribers_search WHERE subscribers_search MATCH ?1)
-    AND (?2 = '' OR status = ?2)
-    AND id < ?3
-    AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
-ORDER BY id DESC
+-- any case. Other parameters as search-subscribers. The index is walked
+-- newest first (CROSS JOIN keeps it the outer loop) so that a common text
+-- stops at the page's end instead of collecting every match.
+SELECT s.id, s.email, s.name, s.status, s.categories, s.source, s.bounces, s.paused,
+    s.created_at, s.confirmed_at, s.unsubscribed_at
+FROM subscribers_search f CROSS JOIN subscribers s ON s.id = f.rowid
+WHERE subscribers_search MATCH ?1
+    AND f.rowid < ?3
+    AND (?2 = '' OR s.status = ?2)
+    AND (?4 = '' OR s.categories LIKE ?4 ESCAPE '\')
+ORDER BY f.rowid DESC
 LIMIT ?5;

@@ -1,0 +1,152 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// apiEditionRoutes registers the edition API on the edition service.
+func (c *Console) apiEditionRoutes() {
+	c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditionList)
+	c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEditionGet)
+	c.api("GET", "/api/v1/editions/{date}/report", store.RoleViewer, c.apiEditionReport)
+	for _, op := range editionOps {
+		do := c.editionOp(op)
+		c.api("POST", "/api/v1/editions/{date}/"+op, store.RoleEditor, func(w http.ResponseWriter, r *http.Request, who *caller) {
+			s, err := do(r, who, r.PathValue("date"))
+			if err != nil {
+				c.apiEditionErr(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, s)
+		})
+	}
+	c.api("POST", "/api/v1/editions/{date}/test", store.RoleEditor, c.apiEditionTest)
+	c.api("POST", "/api/v1/editions/{date}/resend", store.RoleEditor, c.apiEditionResend)
+}
+
+func (c *Console) apiEditionErr(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, edition.ErrState):
+		apiError(w, http.StatusConflict, "edition_state", err.Error())
+	case errors.Is(err, edition.ErrDate):
+		apiError(w, http.StatusBadRequest, "invalid_date", err.Error())
+	case errors.Is(err, edition.ErrNotFound):
+		apiError(w, http.StatusNotFound, "not_found", err.Error())
+	default:
+		c.apiInternal(w, r, err)
+	}
+}
+
+func (c *Console) apiEditionList(w http.ResponseWriter, r *http.Request, _ *caller) {
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	list, err := c.o.Editions.List(r.Context(), n)
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []edition.Summary{}
+	}
+	writeJSON(w, http.StatusOK, page[edition.Summary]{Data: list})
+}
+
+func (c *Console) apiEditionGet(w http.ResponseWriter, r *http.Request, _ *caller) {
+	p, err := c.o.Editions.Progress(r.Context(), r.PathValue("date"))
+	if err != nil {
+		c.apiEditionErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+type apiDelivery struct {
+	SubscriberID int64  `json:"subscriber_id"`
+	Email        string `json:"email"`
+	State        string `json:"state"`
+	Attempts     int    `json:"attempts"`
+	LastReply    string `json:"last_reply"`
+	SentAt       any    `json:"sent_at"`
+}
+
+func (c *Console) apiEditionReport(w http.ResponseWriter, r *http.Request, _ *caller) {
+	q := r.URL.Query()
+	n, err := listLimit(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+		return
+	}
+	var after int64
+	if cur := q.Get("cursor"); cur != "" {
+		v, err := decodeCursor(cur)
+		if after, _ = strconv.ParseInt(v, 10, 64); err != nil || after <= 0 {
+			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
+			return
+		}
+	}
+	state := store.DeliveryState(q.Get("state"))
+	if state != "" && !state.Valid() {
+		apiError(w, http.StatusBadRequest, "invalid_parameter", "unknown delivery state")
+		return
+	}
+	ds, err := c.o.Editions.Recipients(r.Context(), r.PathValue("date"), edition.ReportQuery{State: state, Email: q.Get("email"), After: after, Limit: n + 1})
+	if err != nil {
+		c.apiEditionErr(w, r, err)
+		return
+	}
+	out := page[apiDelivery]{Data: []apiDelivery{}}
+	if len(ds) > n {
+		ds = ds[:n]
+		out.NextCursor = encodeCursor(strconv.FormatInt(ds[n-1].SubscriberID, 10))
+	}
+	for _, d := range ds {
+		out.Data = append(out.Data, apiDelivery{SubscriberID: d.SubscriberID, Email: d.Email, State: string(d.State),
+			Attempts: d.Attempts, LastReply: d.LastError, SentAt: opt(d.SentAt)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (c *Console) apiEditionTest(w http.ResponseWriter, r *http.Request, who *caller) {
+	var in struct {
+		To []string `json:"to"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if len(in.To) == 0 || len(in.To) > 10 {
+		apiError(w, http.StatusUnprocessableEntity, "invalid_to", "to must list 1 to 10 addresses")
+		return
+	}
+	if err := c.o.Editions.Test(r.Context(), who.actor(), r.PathValue("date"), in.To); err != nil {
+		c.apiEditionErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sent": len(in.To)})
+}
+
+func (c *Console) apiEditionResend(w http.ResponseWriter, r *http.Request, who *caller) {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	if strings.TrimSpace(in.Email) == "" {
+		apiError(w, http.StatusUnprocessableEntity, "invalid_email", "email is required")
+		return
+	}
+	if err := c.o.Editions.Resend(r.Context(), who.actor(), r.PathValue("date"), strings.TrimSpace(in.Email)); err != nil {
+		c.apiEditionErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"resent": in.Email})
+}

@@ -1,0 +1,270 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// editionRoutes registers the edition pages and API on the edition
+// service (internal/edition): the same operations as `nashra digest`.
+func (c *Console) editionRoutes() {
+	c.page("GET", "/admin/editions", store.RoleViewer, c.editions)
+	c.page("GET", "/admin/editions/{date}", store.RoleViewer, c.editionPage)
+	c.page("GET", "/admin/editions/{date}/preview", store.RoleViewer, c.editionPreview)
+	c.page("GET", "/admin/editions/{date}/progress.json", store.RoleViewer, c.editionProgress)
+	c.page("GET", "/admin/editions/{date}/report.csv", store.RoleViewer, c.editionReportCSV)
+	for _, op := range editionOps {
+		c.page("POST", "/admin/editions/{date}/"+op, store.RoleEditor, c.editionAction(op))
+	}
+	c.page("POST", "/admin/editions/{date}/test", store.RoleEditor, c.editionTest)
+	c.page("POST", "/admin/editions/{date}/resend", store.RoleEditor, c.editionResend)
+}
+
+// editionOps are the state changes, in the order the page offers them.
+var editionOps = []string{"approve", "hold", "pause", "resume", "cancel"}
+
+func (c *Console) editionOp(op string) func(*http.Request, *caller, string) (*edition.Summary, error) {
+	ed := c.o.Editions
+	return func(r *http.Request, who *caller, day string) (*edition.Summary, error) {
+		ctx, a := r.Context(), who.actor()
+		switch op {
+		case "approve":
+			return ed.Approve(ctx, a, day)
+		case "hold":
+			return ed.Hold(ctx, a, day)
+		case "pause":
+			return ed.Pause(ctx, a, day)
+		case "resume":
+			return ed.Resume(ctx, a, day)
+		case "cancel":
+			return ed.Cancel(ctx, a, day)
+		}
+		return nil, fmt.Errorf("unknown operation %q", op)
+	}
+}
+
+var stateNames = map[store.EditionState]string{
+	store.EditionScheduled: "مجدول", store.EditionHeld: "بانتظار الموافقة", store.EditionApproved: "موافَق عليه",
+	store.EditionSending: "يُرسل الآن", store.EditionPaused: "متوقف مؤقتًا", store.EditionSent: "أُرسل", store.EditionCancelled: "أُلغي",
+}
+
+// editionView is an edition as the pages show it.
+type editionView struct {
+	edition.Summary
+	StateName          string
+	Sent, Failed, Open int
+	Percent            int
+	Can                map[string]bool
+}
+
+func viewOf(s *edition.Summary) editionView {
+	v := editionView{Summary: *s, StateName: stateNames[s.State], Can: map[string]bool{}}
+	v.Sent, v.Failed = s.Counts[store.DeliverySent], s.Counts[store.DeliveryFailed]
+	v.Open = s.Counts[store.DeliveryQueued] + s.Counts[store.DeliverySending] + s.Counts[store.DeliveryRetrying]
+	if s.Recipients > 0 {
+		v.Percent = (s.Recipients - v.Open) * 100 / s.Recipients
+	}
+	switch s.State {
+	case store.EditionScheduled:
+		v.Can["approve"], v.Can["hold"], v.Can["cancel"] = true, true, true
+	case store.EditionHeld:
+		v.Can["approve"], v.Can["cancel"] = true, true
+	case store.EditionApproved:
+		v.Can["hold"], v.Can["cancel"] = true, true
+	case store.EditionSending:
+		v.Can["pause"], v.Can["cancel"] = true, true
+	case store.EditionPaused:
+		v.Can["resume"], v.Can["cancel"] = true, true
+	}
+	return v
+}
+
+func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) {
+	list, err := c.o.Editions.List(r.Context(), 60)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	vs := make([]editionView, len(list))
+	for i := range list {
+		vs[i] = viewOf(&list[i])
+	}
+	c.render(w, r, who, http.StatusOK, "editions", frame{Title: "الإصدارات", Nav: "editions", Data: vs})
+}
+
+type editionPageData struct {
+	E          editionView
+	Ops        []string
+	OpNames    map[string]string
+	Subscriber string
+	Recipients []store.Delivery
+	State      string
+	States     []store.DeliveryState
+	Next       string
+	PreviewErr string
+}
+
+var opNames = map[string]string{"approve": "موافقة", "hold": "تعليق حتى الموافقة", "pause": "إيقاف مؤقت", "resume": "استئناف", "cancel": "إلغاء الإصدار"}
+
+// editionOf loads the {date} edition or answers 404/400.
+func (c *Console) editionOf(w http.ResponseWriter, r *http.Request, who *caller) *edition.Summary {
+	s, err := c.o.Editions.Get(r.Context(), r.PathValue("date"))
+	switch {
+	case errors.Is(err, edition.ErrDate):
+		c.fail(w, r, who, http.StatusNotFound, "التاريخ غير صالح: المطلوب YYYY-MM-DD.")
+	case errors.Is(err, edition.ErrNotFound):
+		c.fail(w, r, who, http.StatusNotFound, "لا إصدار لهذا اليوم.")
+	case err != nil:
+		c.internal(w, r, who, err)
+	default:
+		return s
+	}
+	return nil
+}
+
+func (c *Console) editionPage(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.editionOf(w, r, who)
+	if s == nil {
+		return
+	}
+	q := r.URL.Query()
+	d := editionPageData{E: viewOf(s), Ops: editionOps, OpNames: opNames, Subscriber: strings.TrimSpace(q.Get("subscriber")),
+		State: q.Get("state"), States: store.DeliveryStates}
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	rq := edition.ReportQuery{State: store.DeliveryState(d.State), Email: strings.TrimSpace(q.Get("email")), After: after, Limit: pageSize + 1}
+	if rq.State != "" && !rq.State.Valid() {
+		rq.State, d.State = "", ""
+	}
+	if s.Built {
+		ds, err := c.o.Editions.Recipients(r.Context(), s.ID, rq)
+		if err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
+		if len(ds) > pageSize {
+			ds = ds[:pageSize]
+			v := url.Values{}
+			if d.State != "" {
+				v.Set("state", d.State)
+			}
+			v.Set("after", strconv.FormatInt(ds[len(ds)-1].SubscriberID, 10))
+			d.Next = "/admin/editions/" + s.ID + "?" + v.Encode()
+		}
+		d.Recipients = ds
+	}
+	c.render(w, r, who, http.StatusOK, "edition", frame{Title: "إصدار " + s.ID, Nav: "editions", Data: d})
+}
+
+// editionPreview serves the edition's email HTML as the given reader
+// would get it, for the page's frames. Email HTML carries inline styles:
+// this answer alone allows them, runs no script, and may be framed by the
+// console only.
+func (c *Console) editionPreview(w http.ResponseWriter, r *http.Request, who *caller) {
+	b, err := c.o.Editions.Preview(r.Context(), r.PathValue("date"), strings.TrimSpace(r.URL.Query().Get("subscriber")), edition.FormatHTML)
+	if err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintln(w, err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(b)
+}
+
+func (c *Console) editionProgress(w http.ResponseWriter, r *http.Request, who *caller) {
+	p, err := c.o.Editions.Progress(r.Context(), r.PathValue("date"))
+	if err != nil {
+		apiError(w, http.StatusNotFound, "not_found", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (c *Console) editionReportCSV(w http.ResponseWriter, r *http.Request, who *caller) {
+	day := r.PathValue("date")
+	if err := c.o.Editions.CheckDay(day); err != nil {
+		c.fail(w, r, who, http.StatusNotFound, "التاريخ غير صالح.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="edition-`+day+`.csv"`)
+	if err := c.o.Editions.Report(r.Context(), day, "csv", edition.ReportQuery{}, w); err != nil {
+		c.o.Log.Error("console report", "day", day, "err", err)
+	}
+}
+
+// editionErr maps an edition error to a flash code.
+func editionErr(err error) string {
+	switch {
+	case errors.Is(err, edition.ErrState):
+		return "edition-state"
+	case errors.Is(err, edition.ErrDate), errors.Is(err, edition.ErrNotFound):
+		return "invalid"
+	}
+	return ""
+}
+
+func (c *Console) editionAction(op string) handler {
+	do := c.editionOp(op)
+	return func(w http.ResponseWriter, r *http.Request, who *caller) {
+		day := r.PathValue("date")
+		to := "/admin/editions/" + url.PathEscape(day)
+		if _, err := do(r, who, day); err != nil {
+			if code := editionErr(err); code != "" {
+				back(w, r, to, "err", code)
+				return
+			}
+			c.internal(w, r, who, err)
+			return
+		}
+		back(w, r, to, "ok", "edition-"+op)
+	}
+}
+
+func (c *Console) editionTest(w http.ResponseWriter, r *http.Request, who *caller) {
+	day := r.PathValue("date")
+	to := "/admin/editions/" + url.PathEscape(day)
+	var addrs []string
+	for _, a := range strings.FieldsFunc(r.PostFormValue("to"), func(r rune) bool { return r == ',' || r == '،' || r == ' ' || r == '\n' }) {
+		addrs = append(addrs, strings.TrimSpace(a))
+	}
+	if len(addrs) == 0 || len(addrs) > 10 {
+		back(w, r, to, "err", "invalid")
+		return
+	}
+	if err := c.o.Editions.Test(r.Context(), who.actor(), day, addrs); err != nil {
+		if code := editionErr(err); code != "" {
+			back(w, r, to, "err", code)
+			return
+		}
+		c.o.Log.Warn("console test send", "day", day, "err", err)
+		back(w, r, to, "err", "test-failed")
+		return
+	}
+	back(w, r, to, "ok", "tested")
+}
+
+func (c *Console) editionResend(w http.ResponseWriter, r *http.Request, who *caller) {
+	day := r.PathValue("date")
+	to := "/admin/editions/" + url.PathEscape(day)
+	if err := c.o.Editions.Resend(r.Context(), who.actor(), day, strings.TrimSpace(r.PostFormValue("email"))); err != nil {
+		if code := editionErr(err); code != "" {
+			back(w, r, to, "err", code)
+			return
+		}
+		c.o.Log.Warn("console resend", "day", day, "err", err)
+		back(w, r, to, "err", "resend-failed")
+		return
+	}
+	back(w, r, to, "ok", "resent-edition")
+}
