@@ -10,13 +10,16 @@ import (
 	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/templates"
 )
 
 // newConsole wires the admin console (/admin/) and the API (/api/v1/):
 // sign-in on the store's users and sessions, its own subscription service
 // (confirmation emails, closed when ctx ends), and editors for articles.
-func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, articles admin.ArticleEditor) (*admin.Console, error) {
+func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend) (*admin.Console, error) {
 	st := b.Store
 	pages, err := templates.NewConsole(cfg.Digest.Templates)
 	if err != nil {
@@ -30,9 +33,15 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	if err != nil {
 		return nil, err
 	}
+	dv, dtr, err := newDelivery(ctx, a, cfg, b)
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
 	go func() {
 		<-ctx.Done()
 		tr.Close()
+		dtr.Close()
 	}()
 	cats := make([]string, len(cfg.Feeds.Categories))
 	for i, c := range cfg.Feeds.Categories {
@@ -42,8 +51,10 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	loc := cfg.Location()
 	sched, _ := delivery.Schedule(cfg.Digest.Schedule, loc) // validated with the config
 	return admin.New(admin.Options{
-		Store: st, Auth: newAuth(cfg, st), Pages: pages, Subscribe: svc, Articles: articles,
-		Secret: secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,
+		Store: st, Auth: newAuth(cfg, st), Pages: pages, Subscribe: svc,
+		Articles: articleEditor{p: newPublisher(a, cfg, st), st: st},
+		Editions: edition.New(st, dv, loc, nil),
+		Secret:   secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,
 		TrustedProxies: proxies, Categories: cats, Log: a.log,
 		ArticleURL: func(x *article.Article) string { return feeds.ArticleURL(fo, *x) },
 		NextEdition: func(now time.Time) time.Time {
@@ -53,4 +64,41 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 			return sched.Next(now)
 		},
 	}), nil
+}
+
+// articleEditor gives the console and the API the publisher's article
+// operations (serve's watch loop sees the change in the store and rebuilds
+// the feeds).
+type articleEditor struct {
+	p  *publish.Publisher
+	st store.Store
+}
+
+func (e articleEditor) Unpublish(ctx context.Context, slug string) error {
+	_, err := e.p.Unpublish(ctx, slug)
+	return err
+}
+
+func (e articleEditor) Publish(ctx context.Context, slug string) error {
+	_, _, err := e.p.Publish(ctx, slug)
+	return err
+}
+
+func (e articleEditor) Delete(ctx context.Context, slug string) error {
+	_, _, err := e.p.Delete(ctx, slug)
+	return err
+}
+
+// SetCategory stores the article under another category. The article's
+// file sets it back when it is imported again.
+func (e articleEditor) SetCategory(ctx context.Context, slug, category string) error {
+	x, err := e.st.ArticleBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	x.Category = category
+	if _, _, err := e.st.UpsertArticle(ctx, x); err != nil {
+		return err
+	}
+	return e.p.Refresh(ctx, []article.Article{*x})
 }

@@ -51,7 +51,7 @@ func newWebServer(ctx context.Context, a *app, cfg *config.Config, b *backend.Ba
 	if err != nil {
 		return nil, err
 	}
-	con, err := newConsole(ctx, a, cfg, b, nil)
+	con, err := newConsole(ctx, a, cfg, b)
 	if err != nil {
 		return nil, err
 	}

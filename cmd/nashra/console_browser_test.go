@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// TestConsoleFlowInBrowser is issue 12's browser acceptance on `nashra
+// serve` with the sample articles: an editor created with `nashra users
+// add` signs in, searches a subscriber, changes their categories,
+// unpublishes an article and sees it leave /feed.xml, and logs out; the
+// back button then shows the login page, not the data.
+func TestConsoleFlowInBrowser(t *testing.T) {
+	bctx := chromium(t)
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "config.yaml")
+	cfg := fmt.Sprintf(`site:
+  title: "نشرة الصباح"
+  base_url: "http://%s"
+  timezone: "Asia/Riyadh"
+  content_dir: %q
+store:
+  dsn: %q
+server:
+  listen: %q
+  watch_interval: 200ms
+mail:
+  transport: file
+  outbox: %q
+  from: digest@digest.example.com
+feeds:
+  categories:
+    - {name: "اقتصاد", slug: "economy", title: ""}
+    - {name: "رياضة", slug: "sports", title: ""}
+    - {name: "ثقافة", slug: "culture", title: ""}
+log:
+  level: warn
+`, addr, filepath.Join(testkit.RepoRoot(t), "content"), filepath.Join(dir, "nashra.db"), addr, filepath.Join(dir, "outbox"))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"},
+		{"subscribers", "add", "noura@example.org", "--name", "نورة العتيبي", "--categories", "اقتصاد"},
+	} {
+		if out, errOut, err := runIn(t, "كلمة-سر-المحرر\n", append([]string{"--config", cfgPath}, args...)...); err != nil {
+			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var errOut bytes.Buffer
+	go func() {
+		root := newRootCmd(io.Discard, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v\n%s", err, errOut.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	base := "http://" + addr
+	feed := func() string {
+		r, err := http.Get(base + "/feed.xml")
+		if err != nil {
+			return ""
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return string(b)
+	}
+	waitFor(t, 30*time.Second, func() bool { return strings.Contains(feed(), "gulf-rail-trial") })
+
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.Navigate(base+"/admin/"),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), "desk@example.com"),
+		chromedp.SendKeys(css("#password"), "كلمة-سر-المحرر"),
+		chromedp.Submit(css("#password")),
+		chromedp.WaitVisible(css(".stats")),
+		chromedp.Navigate(base+"/admin/subscribers"),
+		chromedp.WaitVisible(css("input[name=q]")),
+		chromedp.SendKeys(css("input[name=q]"), "العتيبي"),
+		chromedp.Submit(css("input[name=q]")),
+		chromedp.WaitVisible(css(`a[href="/admin/subscribers/1"]`)),
+		chromedp.Click(css(`a[href="/admin/subscribers/1"]`)),
+		chromedp.WaitVisible(css(`input[name=categories][value="رياضة"]`)),
+		chromedp.Click(css(`input[name=categories][value="رياضة"]`)),
+		chromedp.Submit(css("#name")),
+		chromedp.WaitVisible(css(".flash")))
+	out, _, err := runIn(t, "", "--config", cfgPath, "subscribers", "list")
+	if err != nil || !lineHas(out, "noura@example.org", "اقتصاد,رياضة") {
+		t.Errorf("after the browser's edit (%v):\n%s", err, out)
+	}
+
+	do(chromedp.Navigate(base+"/admin/articles/gulf-rail-trial"),
+		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
+		chromedp.Click(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
+		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/publish"]`)))
+	waitFor(t, 15*time.Second, func() bool { f := feed(); return f != "" && !strings.Contains(f, "gulf-rail-trial") })
+	if f := feed(); !strings.Contains(f, "<item>") {
+		t.Errorf("the feed lost every item, not just the one unpublished:\n%.300s", f)
+	}
+
+	do(chromedp.Navigate(base+"/admin/subscribers/1"),
+		chromedp.WaitVisible(css(".facts")),
+		chromedp.Click(css(`form[action="/admin/logout"] button`)),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.NavigateBack(),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.WaitReady(css("body")))
+	body, err := chromedp.Run(bctx, chromedp.OuterHTML(css("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(body, "noura@example.org") || strings.Contains(body, "العتيبي") || !strings.Contains(body, `id="email"`) {
+		t.Errorf("after logout the back button shows:\n%.500s", body)
+	}
+	audit, _, _ := runIn(t, "", "--config", cfgPath, "audit")
+	for _, want := range []string{"article.unpublish", "subscriber.edit", "login", "logout"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit lacks %s:\n%s", want, audit)
+		}
+	}
+}
