@@ -138,3 +138,34 @@ func TestSourcesEndToEnd(t *testing.T) {
 		t.Errorf("sources list:\n%s", out)
 	}
 }
+
+// TestSourcesFromConfig: sources.list is added to the store at start,
+// marked as coming from the config; a bad URL there names its key.
+func TestSourcesFromConfig(t *testing.T) {
+	cfgPath, _ := feedSite(t, "127.0.0.1:1")
+	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, "sources:\n  list:\n    - url: https://news.example/rss.xml\n      name: صحيفة المثال\n      category: اقتصاد\n      full_text: true\n")
+	f.Close()
+	out, _, err := run(t, "--config", cfgPath, "sources", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "https://news.example/rss.xml") || !strings.Contains(out, "اقتصاد (full text)") || !strings.Contains(out, " new ") {
+		t.Errorf("sources list:\n%s", out)
+	}
+	out, errOut, err := run(t, "--config", cfgPath, "sources", "remove", "https://news.example/rss.xml")
+	if err != nil || !strings.Contains(out, "removed") || !strings.Contains(errOut, "sources.list") {
+		t.Errorf("remove: %q %q %v; want a note that the config lists it", out, errOut, err)
+	}
+
+	bad, _ := feedSite(t, "127.0.0.1:1")
+	f, _ = os.OpenFile(bad, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprint(f, "sources:\n  list:\n    - url: ftp://news.example/rss.xml\n")
+	f.Close()
+	if _, _, err := run(t, "--config", bad, "sources", "list"); err == nil || !strings.Contains(err.Error(), "sources.list[0].url") {
+		t.Errorf("bad URL in sources.list: %v, want an error naming sources.list[0].url", err)
+	}
+}

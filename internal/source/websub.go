@@ -70,8 +70,8 @@ func (s *Service) checkHub(ctx context.Context, src *store.Source, doc *Document
 	switch {
 	case same && src.HubState == store.HubVerified && src.HubLeaseEnd.Sub(now) > s.o.WebSub.renewBefore():
 		return // subscribed, lease good
-	case same && src.HubState == store.HubPending && now.Sub(src.LastSuccess) < time.Hour && !src.LastSuccess.IsZero() && src.HubSecret != "":
-		return // waiting for the hub's verification
+	case same && src.HubState == store.HubPending && src.HubLeaseEnd.After(now) && src.HubSecret != "":
+		return // waiting for the hub's verification (asked again after an hour)
 	case same && src.HubState == store.HubDenied && src.HubLeaseEnd.After(now):
 		return // refused: polling only until the retry time
 	}
@@ -93,7 +93,9 @@ func (s *Service) checkHub(ctx context.Context, src *store.Source, doc *Document
 		return
 	}
 	if src.HubState != store.HubVerified {
-		src.HubState = store.HubPending
+		// While pending, the lease end is when to ask again if the hub
+		// never verifies.
+		src.HubState, src.HubLeaseEnd = store.HubPending, now.Add(time.Hour)
 	}
 	src.HubSecret = hex.EncodeToString(secret)
 	s.o.Log.Info("websub subscription requested", "source", src.URL, "hub", hub, "topic", topic)

@@ -59,6 +59,28 @@ func TestWebSub(t *testing.T) {
 	if got, _ := b.st.GetSource(b.ctx, src.ID); got.HubState != store.HubPending {
 		t.Fatalf("hub state %q, want pending", got.HubState)
 	}
+	// Fetched again while the hub has not verified yet: no second request;
+	// an hour later without verification: asked again.
+	mu.Lock()
+	sub = nil
+	mu.Unlock()
+	b.fetch(src)
+	mu.Lock()
+	asked := sub != nil
+	mu.Unlock()
+	if asked {
+		t.Error("subscribed again while the first request waits for verification")
+	}
+	b.svc.o.Now = func() time.Time { return time.Now().Add(61 * time.Minute) }
+	b.fetch(src)
+	b.svc.o.Now = time.Now
+	mu.Lock()
+	form = sub
+	mu.Unlock()
+	if form.Get("hub.mode") != "subscribe" {
+		t.Fatal("a subscription never verified was not requested again after an hour")
+	}
+	cb = form.Get("hub.callback")
 
 	get := func(u string) (int, string) {
 		resp, err := http.Get(u)
