@@ -7,7 +7,9 @@
 // times and the subscriber's address, so a link works for one purpose,
 // one subscriber and a bounded time, and stops working when the record's
 // address changes. Forms are protected by a signed double-submit cookie
-// (CSRF), sign-ups by per-client token buckets and a bot trap. The package
+// (CSRF); sign-ups by a bot trap and by rate limits kept in the store
+// (per client address, and per address signed up, so that the form cannot
+// flood an inbox), shared by every process on the database. The package
 // holds no HTTP handlers: internal/web renders its pages.
 package subscribe
 
