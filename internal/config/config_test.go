@@ -95,6 +95,11 @@ func TestLoad(t *testing.T) {
 		{name: "metrics listener not host:port", env: map[string]string{"NASHRA_SERVER_METRICS_LISTEN": "9100"}, wantErr: "server.metrics_listen: must be host:port"},
 		{name: "pending sign-ups shorter than their links", file: "security:\n  token_ttl: 72h\nsubscribe:\n  pending_ttl: 24h\n", wantErr: "subscribe.pending_ttl: must be at least security.token_ttl (72h0m0s)"},
 		{name: "no confirmation mail at all", env: map[string]string{"NASHRA_SUBSCRIBE_CONFIRM_MAILS_PER_DAY": "0"}, wantErr: "subscribe.confirm_mails_per_day: must be at least 1, got 0"},
+		{name: "no trusted proxy", file: "server:\n  trusted_proxies: []\n", check: func(t *testing.T, c *Config) {
+			if p, err := c.Server.Proxies(); err != nil || p == nil || len(p) != 0 {
+				t.Errorf("trusted_proxies: [] gave %#v, %v; want an empty list (trust none), not the default", p, err)
+			}
+		}},
 		{name: "sign-up defaults", check: func(t *testing.T, c *Config) {
 			if c.Subscribe.PendingTTL != 7*24*time.Hour || c.Subscribe.ConfirmMailsPerDay != 5 {
 				t.Errorf("subscribe = %+v", c.Subscribe)

@@ -525,6 +525,9 @@ func TestClientAddr(t *testing.T) {
 		{"10.1.2.3:4000", "198.51.100.1", "10.1.2.3:4000", loopback}, // not trusted by default
 		{"127.0.0.1:4000", "10.9.9.9, 10.1.2.3", "10.9.9.9", lb},     // only proxies: the farthest
 		{"127.0.0.1:4000", "junk, 10.1.2.3", "10.1.2.3", lb},
+		// trusted_proxies: [] behind a local forwarder that does not append
+		// the header: the header is never believed.
+		{"127.0.0.1:4000", "198.51.100.1", "127.0.0.1:4000", []netip.Prefix{}},
 	} {
 		r, _ := http.NewRequest("POST", "/subscribe", nil)
 		r.RemoteAddr = tt.remote
