@@ -291,15 +291,35 @@ func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 	case err != nil:
 		return fmt.Errorf("subscribe: %w", err)
 	}
+	return s.mailConfirm(ctx, sub)
+}
+
+// mailConfirm sends sub's confirmation email (sendConfirm) unless the
+// address had MailsPerDay of them in the last 24 hours.
+func (s *Service) mailConfirm(ctx context.Context, sub *store.Subscriber) error {
 	ok, err := s.Allow(ctx, "confirm-mail:"+store.EmailKey(sub.Email), 24*time.Hour, s.o.MailsPerDay)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		s.o.Log.Info("sign-up: confirmation email withheld (too many for this address today)", "subscriber", sub.ID)
+		s.o.Log.Info("confirmation email withheld (too many for this address today)", "subscriber", sub.ID)
 		return nil
 	}
 	return s.sendConfirm(ctx, sub)
+}
+
+// ResendConfirm answers a genuine confirmation link, expired or not, with
+// a fresh email to the address it names: a new confirmation link, or the
+// preferences link for a reader already confirmed (as a sign-up would,
+// within the same per-address limit). The link's holder gets no new link
+// on the page; only the mailbox does. A tampered link gives
+// ErrInvalidToken.
+func (s *Service) ResendConfirm(ctx context.Context, token string) error {
+	_, sub, err := s.lookup(ctx, token, PurposeConfirm)
+	if err != nil && !errors.Is(err, ErrExpiredToken) {
+		return err
+	}
+	return s.mailConfirm(ctx, sub)
 }
 
 // sendConfirm mails sub a confirmation link, or the preferences link when

@@ -91,6 +91,7 @@ func (h *Subscribe) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /subscribe/sent", h.sent)
 	mux.HandleFunc("GET /confirm", h.confirmAsk)
 	mux.HandleFunc("POST /confirm", h.confirm)
+	mux.HandleFunc("POST /confirm/resend", h.resendConfirm)
 	mux.HandleFunc("GET /preferences", h.preferences)
 	mux.HandleFunc("POST /preferences", h.savePreferences)
 	mux.HandleFunc("GET /unsubscribe", h.unsubscribePage)
@@ -253,11 +254,8 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Categories: r.PostForm["categories"]}
 	valid, err := h.svc.Validate(r.Context(), in)
 	if err == nil {
-		every := time.Duration(float64(time.Second) / h.o.SignUpRate)
 		var ok bool
-		if ok, err = h.svc.Allow(r.Context(), "signup:"+key, every, h.o.SignUpBurst); err == nil && !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(every.Seconds()))))
-			h.pages.Error(w, r, http.StatusTooManyRequests, "")
+		if ok, err = h.allowClient(w, r, key); err == nil && !ok {
 			return
 		}
 	}
@@ -280,19 +278,70 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// allowClient charges one request that sends an email (a sign-up, a new
+// confirmation link) to the client key's bucket; when the bucket is empty
+// it answers 429 itself and returns false.
+func (h *Subscribe) allowClient(w http.ResponseWriter, r *http.Request, key string) (bool, error) {
+	every := time.Duration(float64(time.Second) / h.o.SignUpRate)
+	ok, err := h.svc.Allow(r.Context(), "signup:"+key, every, h.o.SignUpBurst)
+	if err == nil && !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(every.Seconds()))))
+		h.pages.Error(w, r, http.StatusTooManyRequests, "")
+	}
+	return ok, err
+}
+
 func (h *Subscribe) sent(w http.ResponseWriter, r *http.Request) {
 	h.pages.render(w, r, http.StatusOK, "subscribe-sent", h.base("تحقّق من بريدك"))
 }
 
 type confirmPage struct {
 	basePage
-	Outcome        string // ask | confirmed | already | rejoined | left
-	Token          string // with ask: the link's token, posted back
+	Outcome        string // ask | confirmed | already | rejoined | left | expired | resent
+	Token          string // with ask and expired: the link's token, posted back
 	Name           string
 	PreferencesURL string
 }
 
-const msgConfirmExpired = "انتهت صلاحية رابط التأكيد. اشترك مرة أخرى لتصلك رسالة تأكيد جديدة."
+// confirmTokenError answers a confirmation link that does not work: an
+// expired one (whoever it names, confirmed or not) gets a page offering to
+// mail a new one, and hands out no link itself.
+func (h *Subscribe) confirmTokenError(w http.ResponseWriter, r *http.Request, t string, err error) {
+	if !errors.Is(err, subscribe.ErrExpiredToken) {
+		h.tokenError(w, r, err, "")
+		return
+	}
+	p := confirmPage{basePage: h.base("انتهت صلاحية الرابط"), Outcome: "expired", Token: t}
+	p.CSRF = h.csrfToken(w, r)
+	private(w)
+	h.pages.render(w, r, http.StatusGone, "confirm", p)
+}
+
+// resendConfirm takes the button of the expired-link page: a new email
+// goes to the address the link names (subscribe.Service.ResendConfirm),
+// charged to the client like a sign-up.
+func (h *Subscribe) resendConfirm(w http.ResponseWriter, r *http.Request) {
+	if !h.postedForm(w, r) {
+		return
+	}
+	t := r.PostFormValue("t")
+	if _, err := subscribe.Parse(t); err != nil {
+		h.tokenError(w, r, err, "")
+		return
+	}
+	if ok, err := h.allowClient(w, r, subscribe.ClientKey(ClientAddr(r, h.o.TrustedProxies))); err != nil || !ok {
+		if err != nil {
+			h.tokenError(w, r, err, "")
+		}
+		return
+	}
+	if err := h.svc.ResendConfirm(r.Context(), t); err != nil {
+		h.tokenError(w, r, err, "")
+		return
+	}
+	private(w)
+	h.pages.render(w, r, http.StatusOK, "confirm", confirmPage{basePage: h.base("تحقّق من بريدك"), Outcome: "resent"})
+}
 
 // confirmAsk serves the page behind the confirmation link: it changes nothing
 // and asks for a click (a POST with the CSRF token); a link used already,
@@ -301,7 +350,7 @@ func (h *Subscribe) confirmAsk(w http.ResponseWriter, r *http.Request) {
 	t := r.URL.Query().Get("t")
 	out, sub, err := h.svc.CheckConfirm(r.Context(), t)
 	if err != nil {
-		h.tokenError(w, r, err, msgConfirmExpired)
+		h.confirmTokenError(w, r, t, err)
 		return
 	}
 	if out == subscribe.Confirmed || out == subscribe.Rejoined {
@@ -321,7 +370,7 @@ func (h *Subscribe) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	out, sub, err := h.svc.Confirm(r.Context(), r.PostFormValue("t"))
 	if err != nil {
-		h.tokenError(w, r, err, msgConfirmExpired)
+		h.confirmTokenError(w, r, r.PostFormValue("t"), err)
 		return
 	}
 	h.renderConfirmed(w, r, out, sub)
