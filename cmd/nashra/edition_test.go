@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDigestEditionCommands: with approval required, an old date needs
@@ -97,5 +98,36 @@ func TestDigestEditionCommands(t *testing.T) {
 		if !strings.Contains(audit, want) || !strings.Contains(audit, who) {
 			t.Errorf("audit log lacks %s by %s:\n%s", want, who, audit)
 		}
+	}
+}
+
+// TestDigestSendNow: --now sends the next edition due at once, cut now;
+// sending its date without --force is refused as in the future; a second
+// --now sends nothing new.
+func TestDigestSendNow(t *testing.T) {
+	sink := startMailSink(t)
+	site := newSubSite(t, sink.addr, "")
+	site.importArticles(t, "now", []map[string]string{{
+		"title": "خبر الساعة", "url": "https://news.example.com/now", "category": "اقتصاد",
+		"published": time.Now().Add(-time.Hour).Format(time.RFC3339), "summary": "ملخص الخبر.", "content_text": "نص الخبر.",
+	}})
+	site.nashra(t, "subscribers", "add", "amal@example.org")
+	out := site.nashra(t, "digest", "send", "--now")
+	if !strings.Contains(out, "sent 1") || len(sink.messages("amal@example.org")) != 1 {
+		t.Fatalf("send --now: %s (%d messages)", out, len(sink.messages("amal@example.org")))
+	}
+	list := site.nashra(t, "digest", "list")
+	lines := strings.Split(strings.TrimSpace(list), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "  sent  ") {
+		t.Fatalf("digest list:\n%s", list)
+	}
+	day := strings.Fields(lines[1])[0]
+	_, _, err := run(t, "--config", site.config, "digest", "send", "--date", day)
+	if err == nil || !strings.Contains(err.Error(), "in the future") {
+		t.Errorf("send of the next day without --force: %v", err)
+	}
+	site.nashra(t, "digest", "send", "--now")
+	if n := len(sink.messages("amal@example.org")); n != 1 {
+		t.Errorf("a second --now sent again: %d messages", n)
 	}
 }

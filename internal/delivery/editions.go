@@ -80,7 +80,14 @@ func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, e
 	}
 	for i := range eds { // newest first
 		e := &eds[i]
-		if e.ID == day || !counts(e) {
+		if e.ID == day {
+			continue
+		}
+		if !counts(e) {
+			// Cancelled before it went out: its window is given back.
+			if e.Built() && e.ID < day && !e.From.IsZero() && e.From.Before(first) {
+				first = e.From
+			}
 			continue
 		}
 		if e.ID > day {

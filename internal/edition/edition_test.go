@@ -352,3 +352,51 @@ func TestPreviewAsSubscriber(t *testing.T) {
 		t.Errorf("preview recorded the edition: %v", err)
 	}
 }
+
+// An editor can hold or cancel the next edition before it is built: held,
+// it is built at its send time and kept back; cancelled before anything
+// went out, its articles go to the edition after it.
+func TestHoldAndCancelAhead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
+		s := newSite(t, b, time.Time{}, false, 0)
+		ctx := context.Background()
+		s.clock.Set(s.at("2026-03-11", 20, 0, 0))
+		s.article("خبر المساء", "سياسة", s.at("2026-03-11", 19, 0, 0))
+		s.subscribers(3)
+		qs := s.queue(1, 4)
+		next := s.ed.NextDue()
+		if next != "2026-03-12" {
+			t.Fatalf("next due = %s", next)
+		}
+		sum, err := s.ed.Hold(ctx, cli, next)
+		if err != nil || sum.State != store.EditionHeld || sum.Built {
+			t.Fatalf("hold ahead = %+v, %v", sum, err)
+		}
+		s.clock.Set(s.at(next, 7, 0, 1))
+		if _, err := s.dv.Prepare(ctx, qs[0], next); !errors.Is(err, delivery.ErrHeld) {
+			t.Fatalf("prepare of a held edition: %v", err)
+		}
+		if sum, _ := s.ed.Get(ctx, next); !sum.Built || sum.State != store.EditionHeld || sum.Recipients != 0 {
+			t.Errorf("held at send time = %+v", sum)
+		}
+		// Cancelled before anything went out: its window is given back.
+		if sum, err := s.ed.Cancel(ctx, cli, next); err != nil || sum.State != store.EditionCancelled {
+			t.Fatalf("cancel = %+v, %v", sum, err)
+		}
+		s.clock.Set(s.at("2026-03-13", 7, 0, 1))
+		_, e, err := s.dv.Edition(ctx, "2026-03-13")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Count != 1 || e.Sections[0].Stories[0].Title != "خبر المساء" {
+			t.Errorf("the next edition after a cancelled one holds %d stories: %+v", e.Count, e.Sections)
+		}
+		if len(s.sink.Messages()) != 0 {
+			t.Errorf("%d messages sent", len(s.sink.Messages()))
+		}
+		if list, err := s.ed.List(ctx, 0); err != nil || len(list) != 3 || list[0].ID != "2026-03-14" || list[0].Recorded ||
+			list[1].ID != "2026-03-13" || list[2].State != store.EditionCancelled {
+			t.Errorf("list = %+v, %v", list, err)
+		}
+	})
+}
