@@ -58,7 +58,8 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 type site struct {
 	t     *testing.T
 	b     backendKind
-	st    *backend.Backend
+	bk    *backend.Backend
+	st    store.Store
 	dv    *delivery.Service
 	ed    *Service
 	sink  *sink
@@ -82,15 +83,16 @@ func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay ti
 	if _, err := backend.Migrate(ctx, b.name, b.dsn); err != nil {
 		t.Fatal(err)
 	}
-	st, err := backend.Open(ctx, b.name, b.dsn)
+	bk, err := backend.Open(ctx, b.name, b.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Sending(ctx, 2); err != nil {
+	t.Cleanup(func() { bk.Close() })
+	if err := bk.Sending(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, b: b, st: st, clock: &clock{t: now}, loc: riyadh(t)}
+	st := bk.Store
+	s := &site{t: t, b: b, bk: bk, st: st, clock: &clock{t: now}, loc: riyadh(t)}
 	s.sink = startSink(t, delay)
 	tpl, err := templates.New("")
 	if err != nil {
@@ -167,7 +169,7 @@ func (s *site) queue(n, workers int) []*delivery.Queue {
 	s.t.Helper()
 	var qs []*delivery.Queue
 	for range n {
-		q, err := s.st.NewQueue(s.dv, delivery.QueueOptions{Workers: workers})
+		q, err := s.bk.NewQueue(s.dv, delivery.QueueOptions{Workers: workers})
 		if err != nil {
 			s.t.Fatal(err)
 		}
