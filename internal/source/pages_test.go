@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,25 @@ func TestFullTextFromExcerptFeed(t *testing.T) {
 	b2.fetch(b2.add("/feed", Spec{}))
 	if a := b2.byTitle("العلا"); !strings.Contains(a.BodyText, "اقرأ المزيد") || b2.hit("/pages/alula.html") != 0 {
 		t.Errorf("without full text: body %q, page hits %d", a.BodyText, b2.hit("/pages/alula.html"))
+	}
+}
+
+func TestPageAnnouncingAFeed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.serve("/", "home.html", "text/html; charset=utf-8")
+	b.serve("/rss.xml", "rss-ar.xml", "application/rss+xml")
+	src := b.add("/", Spec{})
+	r := b.fetch(src)
+	if r.Err != nil || r.New != 2 {
+		t.Fatalf("fetch of a home page: %s", r)
+	}
+	if r.Source.URL != b.srv.URL+"/rss.xml" {
+		t.Errorf("source URL %s, want the announced feed", r.Source.URL)
+	}
+	// A page that announces nothing is an error naming the format.
+	b.serve("/plain", "museum.html", "text/html")
+	if r := b.fetch(b.add("/plain", Spec{})); !errors.Is(r.Err, ErrFormat) {
+		t.Errorf("page without a feed: %v, want %v", r.Err, ErrFormat)
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"mime"
+	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -368,4 +371,40 @@ func sitemapTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+var (
+	linkTag  = regexp.MustCompile(`(?is)<link\b[^>]*>`)
+	attrPair = regexp.MustCompile(`(?is)([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+)
+
+// Discover returns the first feed a web page announces
+// (<link rel="alternate" type="application/rss+xml|atom+xml|feed+json">),
+// resolved against pageURL; "" when it announces none.
+func Discover(page []byte, pageURL string) string {
+	base, err := url.Parse(pageURL)
+	if err != nil {
+		return ""
+	}
+	for _, tag := range linkTag.FindAll(page[:min(len(page), 256<<10)], -1) {
+		attrs := map[string]string{}
+		for _, m := range attrPair.FindAllSubmatch(tag, -1) {
+			attrs[strings.ToLower(string(m[1]))] = html.UnescapeString(string(m[2]) + string(m[3]) + string(m[4]))
+		}
+		rel := strings.Fields(strings.ToLower(attrs["rel"]))
+		if !slices.Contains(rel, "alternate") {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(attrs["type"])) {
+		case "application/rss+xml", "application/atom+xml", "application/feed+json", "application/json":
+		default:
+			continue
+		}
+		ref, err := base.Parse(strings.TrimSpace(attrs["href"]))
+		if err != nil || (ref.Scheme != "http" && ref.Scheme != "https") {
+			continue
+		}
+		return ref.String()
+	}
+	return ""
 }

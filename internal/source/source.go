@@ -333,6 +333,20 @@ func (s *Service) fetch(ctx context.Context, src *store.Source) (Result, error) 
 	var doc *Document
 	if err == nil && resp.Status != 304 {
 		doc, err = s.document(resp)
+		if errors.Is(err, ErrFormat) {
+			// A web page rather than a feed: follow the feed it announces.
+			if feedURL := Discover(resp.Body, resp.URL); feedURL != "" && feedURL != resp.URL {
+				var fresp *Response
+				fresp, err = s.f.Get(ctx, Request{URL: feedURL, Accept: acceptFeeds})
+				if err == nil {
+					if doc, err = s.document(fresp); err == nil {
+						s.o.Log.Info("source is a page; following the feed it announces", "page", src.URL, "feed", feedURL)
+						resp = fresp
+						resp.PermanentURL = feedURL
+					}
+				}
+			}
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
