@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,17 +40,33 @@ var first = []string{"نورة", "فيصل", "ليلى", "سامي", "هدى", "
 var last = []string{"العتيبي", "الحربي", "منصور", "الخطيب", "القحطاني", "حداد", "الزهراني", "يوسف", "الشمري", "الدوسري", "المطيري", "الغامدي", "السبيعي", "العنزي", "الشهري", "البلوشي", "الكعبي", "النعيمي", "الهاشمي", "الرفاعي"}
 var cats = []string{"اقتصاد", "رياضة", "ثقافة", "سياسة", "تقنية"}
 
+var latinFirst = []string{"noura", "faisal", "layla", "sami", "huda", "khalid", "reem", "omar", "sara", "yousef", "mona", "tariq", "dana", "majed", "joud", "badr", "lama", "rashed", "amal", "ziad"}
+var latinLast = []string{"alotaibi", "alharbi", "mansour", "khatib", "qahtani", "haddad", "zahrani", "yousef", "shammari", "dosari", "mutairi", "ghamdi", "subaie", "anazi", "shahri", "balushi", "kaabi", "nuaimi", "hashimi", "rifai"}
+var domains = []string{"gmail.com", "gmail.com", "gmail.com", "hotmail.com", "outlook.com", "yahoo.com", "icloud.com", "live.com", "outlook.sa", "mail.com", "alriyadh.example", "newsroom.example"}
+
+// email is subscriber j's address: a person's name in Latin letters, a
+// separator, sometimes a number, and j in base 36 to keep it unique, at
+// a common provider, as real lists look (not one shared prefix).
+func email(j int) string {
+	r := rand.New(rand.NewPCG(uint64(j), 7))
+	local := latinFirst[r.IntN(len(latinFirst))] + []string{".", "_", "", "-"}[r.IntN(4)] + latinLast[r.IntN(len(latinLast))]
+	if r.IntN(3) > 0 {
+		local += fmt.Sprint(r.IntN(2000))
+	}
+	return local + "." + strconv.FormatInt(int64(j), 36) + "@" + domains[r.IntN(len(domains))]
+}
+
 func main() {
 	flag.Parse()
 	ctx := context.Background()
 	if *only != "postgres" {
-		st, err := sqlite.Open(ctx, filepath.Join(*dir, fmt.Sprintf("subs-%d.db", *n)))
+		st, err := sqlite.Open(ctx, filepath.Join(*dir, fmt.Sprintf("subs-v2-%d.db", *n)))
 		check(err)
 		run(ctx, "SQLite", st)
 		st.Close()
 	}
 	if *only != "sqlite" && *pgURL != "" {
-		schema := fmt.Sprintf("nashra_subsearch_%d", *n)
+		schema := fmt.Sprintf("nashra_subsearch_v2_%d", *n)
 		raw, err := sql.Open(postgres.DriverName, *pgURL)
 		check(err)
 		_, err = raw.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
@@ -103,7 +120,7 @@ func fill(ctx context.Context, st store.Store) {
 				}
 			}
 			created := now - int64(*n-j)*int64(time.Minute)
-			args = append(args, fmt.Sprintf("reader%07d@%s.example", j, []string{"mail", "inbox", "post"}[j%3]),
+			args = append(args, email(j),
 				first[rng.IntN(len(first))]+" "+last[rng.IntN(len(last))], statuses[rng.IntN(len(statuses))],
 				"["+strings.Join(cs, ",")+"]", created, created)
 		}
@@ -128,7 +145,11 @@ func run(ctx context.Context, backend string, st store.Store) {
 	kinds := []kind{
 		{"first page, no filter", func(*rand.Rand) store.SubscriberSearch { return store.SubscriberSearch{} }},
 		{"one address (rare text)", func(r *rand.Rand) store.SubscriberSearch {
-			return store.SubscriberSearch{Text: fmt.Sprintf("reader%07d@", r.IntN(*n))}
+			return store.SubscriberSearch{Text: email(r.IntN(*n))}
+		}},
+		{"part of an address (rare text)", func(r *rand.Rand) store.SubscriberSearch {
+			e := email(r.IntN(*n))
+			return store.SubscriberSearch{Text: e[strings.Index(e, ".")+1 : strings.Index(e, "@")]}
 		}},
 		{"a family name (common text)", func(r *rand.Rand) store.SubscriberSearch {
 			return store.SubscriberSearch{Text: last[r.IntN(len(last))]}

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"strings"
@@ -41,8 +42,31 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 		quoted, _ := json.Marshal(q.Category)
 		cat = "%" + likeEscape(string(quoted)) + "%"
 	}
-	return collect(s, ctx, "search subscribers", scanSubscriber, s.q[query],
-		text, string(q.Status), before, cat, limit(q.Limit))
+	args := []any{text, string(q.Status), before, cat, limit(q.Limit)}
+	plan, ok := s.q["search-subscribers-plan"]
+	if !ok || query != "search-subscribers-text" {
+		return collect(s, ctx, "search subscribers", scanSubscriber, s.q[query], args...)
+	}
+	var out []store.Subscriber
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, plan); err != nil {
+			return s.errf(err, "search subscribers")
+		}
+		rows, err := tx.QueryContext(ctx, s.q[query], args...)
+		if err != nil {
+			return s.errf(err, "search subscribers")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			sub, err := scanSubscriber(rows)
+			if err != nil {
+				return s.errf(err, "search subscribers")
+			}
+			out = append(out, sub)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // SubscriberDeliveries implements store.Console.
