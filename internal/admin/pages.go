@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -247,6 +248,20 @@ func (c *Console) exportCSV(w http.ResponseWriter, r *http.Request, who *caller)
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscribers.export", "", fmt.Sprintf("%d subscribers", n))
 }
 
+// catalog is the categories a subscriber may choose: the sign-up
+// service's (configured slugs included) or, without one, the configured
+// names; then those of stored articles.
+func (c *Console) catalog(ctx context.Context) (subscribe.Catalog, error) {
+	if c.o.Subscribe != nil {
+		return c.o.Subscribe.Catalog(ctx)
+	}
+	cats := make([]subscribe.Category, len(c.o.Categories))
+	for i, n := range c.o.Categories {
+		cats[i] = subscribe.Category{Name: n}
+	}
+	return subscribe.LoadCatalog(ctx, c.o.Store, cats)
+}
+
 func (c *Console) importCSV(w http.ResponseWriter, r *http.Request, who *caller) {
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
@@ -254,10 +269,18 @@ func (c *Console) importCSV(w http.ResponseWriter, r *http.Request, who *caller)
 		return
 	}
 	defer f.Close()
-	rep, err := subscribe.Import(r.Context(), c.o.Store, f, subscribe.ImportOptions{
+	o := subscribe.ImportOptions{
 		Confirmed: r.PostFormValue("confirmed") == "1",
 		Erased:    subscribe.ErasedCheck(c.o.Store, c.o.Secret),
-	})
+	}
+	// Rows may name only known categories, by name or slug.
+	cat, err := c.catalog(r.Context())
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	o.Categories = &cat
+	rep, err := subscribe.Import(r.Context(), c.o.Store, f, o)
 	view := &importView{}
 	if err != nil && rep == nil {
 		view.Summary = hdr.Filename + ": " + err.Error()

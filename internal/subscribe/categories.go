@@ -120,3 +120,9 @@ func (c Catalog) Resolve(in []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Catalog is LoadCatalog with the service's configured categories: what
+// the forms offer and every import should accept.
+func (s *Service) Catalog(ctx context.Context) (Catalog, error) {
+	return LoadCatalog(ctx, s.st, s.o.Categories)
+}
