@@ -173,6 +173,9 @@ func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []M
 	var rs []ranked
 	for _, c := range cands {
 		e := ix.docs[c.doc]
+		if e.full == 0 {
+			continue
+		}
 		var sc float32
 		for i, t := range e.terms {
 			sc += s.dense[t] * e.ws[i]
