@@ -13,6 +13,7 @@ import (
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/metrics"
 	"github.com/nashra/nashra/internal/source"
+	"github.com/nashra/nashra/internal/store"
 )
 
 // app carries what every command shares: the config file flag, the loaded
@@ -131,6 +132,16 @@ func writeAllocs(path string) error {
 // errPartial marks a command that did part of its work (some files failed
 // to import, some messages failed): exit status 2 rather than 1.
 var errPartial = errors.New("partly failed")
+
+// noSuch words a store's "not found" for the admin — "users remove: no
+// user a@b.org" rather than "sqlite: user a@b.org: store: not found" — and
+// gives other errors the command and the name as context.
+func noSuch(cmd, what, name string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s: no %s %s", cmd, what, name)
+	}
+	return fmt.Errorf("%s %s: %w", cmd, name, err)
+}
 
 // errTempFail marks a failure worth retrying later; it exits 75
 // (EX_TEMPFAIL), which mail servers take as "defer and try again".

@@ -79,7 +79,7 @@ func TestImportEveryFileFailed(t *testing.T) {
 
 // TestSubscribersMessages: rejected CSV rows read "line N: reason" (one
 // colon), a file of only bad rows is a failure, and removing an unknown
-// address says so without the store's internals.
+// subscriber, user or token says so without the store's internals.
 func TestSubscribersMessages(t *testing.T) {
 	cfg, dir := roughSite(t)
 	csv := filepath.Join(dir, "s.csv")
@@ -93,9 +93,16 @@ func TestSubscribersMessages(t *testing.T) {
 	if err == nil || errors.Is(err, errPartial) {
 		t.Errorf("every row rejected: err = %v, want a plain failure", err)
 	}
-	_, _, err = run(t, "--config", cfg, "subscribers", "remove", "nobody@example.org")
-	if err == nil || err.Error() != "subscribers remove: nobody@example.org is not on the list" {
-		t.Errorf("remove unknown: %v", err)
+	for _, tt := range []struct{ args, want string }{
+		{"subscribers remove nobody@example.org", "subscribers remove: no subscriber nobody@example.org"},
+		{"users remove nobody@example.org", "users remove: no user nobody@example.org"},
+		{"users set-role nobody@example.org editor", "users set-role: no user nobody@example.org"},
+		{"tokens revoke nightly", "tokens revoke: no token nightly"},
+	} {
+		_, _, err = run(t, append([]string{"--config", cfg}, strings.Fields(tt.args)...)...)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: %v, want %q", tt.args, err, tt.want)
+		}
 	}
 }
 

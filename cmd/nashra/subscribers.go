@@ -116,10 +116,7 @@ func newSubscribersRemoveCmd(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
 				if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
-					if errors.Is(err, store.ErrNotFound) {
-						return fmt.Errorf("subscribers remove: %s is not on the list", args[0])
-					}
-					return fmt.Errorf("subscribers remove %s: %w", args[0], err)
+					return noSuch("subscribers remove", "subscriber", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
 				return nil

@@ -81,7 +81,7 @@ func newTokensRevokeCmd(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
 				if err := svc.RevokeToken(ctx, cliActor(), args[0]); err != nil {
-					return fmt.Errorf("tokens revoke %s: %w", args[0], err)
+					return noSuch("tokens revoke", "token", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
 				return nil

@@ -169,7 +169,7 @@ func newUsersRemoveCmd(a *app) *cobra.Command {
 			ctx := cmd.Context()
 			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
 				if err := svc.RemoveUser(ctx, cliActor(), args[0]); err != nil {
-					return fmt.Errorf("users remove %s: %w", args[0], err)
+					return noSuch("users remove", "user", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
 				return nil
@@ -188,7 +188,7 @@ func newUsersSetRoleCmd(a *app) *cobra.Command {
 			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
 				u, err := svc.SetRole(ctx, cliActor(), args[0], store.Role(args[1]))
 				if err != nil {
-					return fmt.Errorf("users set-role %s: %w", args[0], err)
+					return noSuch("users set-role", "user", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s is now %s\n", u.Email, u.Role)
 				return nil
@@ -211,7 +211,7 @@ func newUsersResetPasswordCmd(a *app) *cobra.Command {
 					return fmt.Errorf("users reset-password %s: %w", args[0], err)
 				}
 				if err := svc.SetPassword(ctx, cliActor(), args[0], pw); err != nil {
-					return fmt.Errorf("users reset-password %s: %w", args[0], err)
+					return noSuch("users reset-password", "user", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "new password set for %s; their sessions have ended\n", args[0])
 				return nil
@@ -234,14 +234,14 @@ func newUsersTOTPCmd(a *app) *cobra.Command {
 				out := cmd.OutOrStdout()
 				if disable {
 					if err := svc.DisableTOTP(ctx, cliActor(), args[0]); err != nil {
-						return fmt.Errorf("users totp %s: %w", args[0], err)
+						return noSuch("users totp", "user", args[0], err)
 					}
 					fmt.Fprintf(out, "second factor removed for %s\n", args[0])
 					return nil
 				}
 				s, err := svc.EnableTOTP(ctx, cliActor(), args[0])
 				if err != nil {
-					return fmt.Errorf("users totp %s: %w", args[0], err)
+					return noSuch("users totp", "user", args[0], err)
 				}
 				fmt.Fprintf(out, "secret: %s\nURI (for an authenticator app): %s\n\nrecovery codes (each works once; store them safely, they are not shown again):\n", s.Secret, s.URI)
 				for _, c := range s.RecoveryCodes {
