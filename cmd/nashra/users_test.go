@@ -72,7 +72,7 @@ func TestUsersTokensAudit(t *testing.T) {
 		t.Errorf("tokens list:\n%s", tl)
 	}
 	must("", "tokens", "revoke", "ci")
-	fail("not found", "", "tokens", "revoke", "ci")
+	fail("no token ci", "", "tokens", "revoke", "ci")
 	must("", "users", "remove", "sami@example.com")
 
 	audit := must("", "audit", "--since", "1h")
