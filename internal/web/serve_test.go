@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -103,5 +104,25 @@ func TestSlowBodyIsCut(t *testing.T) {
 	if res, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
 		b, _ := io.ReadAll(res.Body)
 		t.Errorf("a response after request_timeout: %d %q", res.StatusCode, b)
+	}
+}
+
+// TestRequestContextDeadline: a page handler's context ends after
+// Options.RequestTimeout, so its database work stops with the request.
+func TestRequestContextDeadline(t *testing.T) {
+	srv := web.New(web.Options{RequestTimeout: 100 * time.Millisecond, Routes: func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+				http.Error(w, "cut", http.StatusServiceUnavailable)
+			case <-time.After(5 * time.Second):
+				w.Write([]byte("late"))
+			}
+		})
+	}})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/slow", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("a handler outliving request_timeout: %d %q", rec.Code, rec.Body.String())
 	}
 }
