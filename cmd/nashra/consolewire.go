@@ -43,6 +43,21 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 		tr.Close()
 		dtr.Close()
 	}()
+	sessions := newAuth(cfg, st)
+	go func() { // sessions past their limits are deleted when met; this sweeps the others
+		t := time.NewTicker(30 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := sessions.Expire(ctx); err != nil && ctx.Err() == nil {
+					a.log.Warn("expire console sessions", "err", err)
+				}
+			}
+		}
+	}()
 	cats := make([]string, len(cfg.Feeds.Categories))
 	for i, c := range cfg.Feeds.Categories {
 		cats[i] = c.Name
@@ -51,7 +66,7 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	loc := cfg.Location()
 	sched, _ := delivery.Schedule(cfg.Digest.Schedule, loc) // validated with the config
 	return admin.New(admin.Options{
-		Store: st, Auth: newAuth(cfg, st), Pages: pages, Subscribe: svc,
+		Store: st, Auth: sessions, Pages: pages, Subscribe: svc,
 		Articles: articleEditor{p: newPublisher(a, cfg, st), st: st},
 		Editions: edition.New(st, dv, loc, nil),
 		Secret:   secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,

@@ -81,7 +81,7 @@ type dashData struct {
 	Total, Confirmed, Pending, Unsubscribed, Bounced, Articles int
 	Growth                                                     []growthBar
 	NewIn30                                                    int
-	Next                                                       string
+	Next, NextDay, NextState                                   string
 	Editions                                                   []editionRow
 }
 
@@ -140,7 +140,12 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 		}
 	}
 	d.Next = "غير مجدول"
-	if c.o.NextEdition != nil {
+	if c.o.Editions != nil {
+		if e, err := c.o.Editions.Get(ctx, c.o.Editions.NextDue()); err == nil && !e.SendAt.IsZero() {
+			d.Next = e.SendAt.In(c.o.Location).Format("2006-01-02 15:04")
+			d.NextDay, d.NextState = e.ID, stateNames[e.State]
+		}
+	} else if c.o.NextEdition != nil {
 		if t := c.o.NextEdition(now); !t.IsZero() {
 			d.Next = t.In(c.o.Location).Format("2006-01-02 15:04")
 		}

@@ -370,3 +370,25 @@ func TestTokenRevokeAndLastAdmin(t *testing.T) {
 		t.Errorf("session after password change: %v", err)
 	}
 }
+
+// TestExpire sweeps sessions past their idle or absolute limit and keeps
+// the live ones.
+func TestExpire(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.addUser(t, "huda@example.com", store.RoleEditor)
+	old, _ := b.svc.Login(b.ctx, "huda@example.com", "كلمة-سر-طويلة", auth.Client{})
+	b.clock.Add(90 * time.Minute)
+	fresh, _ := b.svc.Login(b.ctx, "huda@example.com", "كلمة-سر-طويلة", auth.Client{})
+	b.clock.Add(40 * time.Minute) // old: idle 2h10m; fresh: 40m
+	n, err := b.svc.Expire(b.ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Expire = %d, %v; want 1", n, err)
+	}
+	if _, err := b.st.GetSession(b.ctx, old.Session.IDHash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("idle session kept: %v", err)
+	}
+	if _, _, err := b.svc.Session(b.ctx, fresh.SessionID); err != nil {
+		t.Errorf("live session swept: %v", err)
+	}
+}
