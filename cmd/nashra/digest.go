@@ -65,6 +65,9 @@ func newDigestSendCmd(a *app) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("digest send: %w", err)
 				}
+				if err := ed.RecordSend(ctx, cliActor(), day); err != nil {
+					return err
+				}
 				return digestSend(ctx, a, cfg, b, day, wait, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			})
 		},

@@ -16,16 +16,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -127,101 +125,13 @@ func newService(t testing.TB, st store.Store, tr mailer.Transport, comp *mailer.
 	return svc
 }
 
-// received is one message the test SMTP server accepted.
-type received struct {
-	From string
-	To   []string
-	Data []byte
-}
+// smtpSink is a real SMTP server on 127.0.0.1 recording what it accepts.
+type smtpSink = testkit.SMTPSink
 
-// smtpSink is a real SMTP server (go-smtp) on 127.0.0.1 that records every
-// message it accepts. fault, when set, answers RCPT TO for a recipient on
-// its nth attempt (1-based) with an error, or nil to accept.
-type smtpSink struct {
-	Addr  string
-	fault func(rcpt string, attempt int) error
-
-	mu       sync.Mutex
-	msgs     []received
-	attempts map[string]int
-}
-
+// startSink starts a sink; fault, when set, answers RCPT TO for a
+// recipient on its nth attempt (1-based) with an error, or nil to accept.
 func startSink(t testing.TB, fault func(rcpt string, attempt int) error) *smtpSink {
-	t.Helper()
-	s := &smtpSink{fault: fault, attempts: map[string]int{}}
-	srv := smtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.AllowInsecureAuth = true
-	srv.MaxMessageBytes = 10 << 20
-	srv.MaxRecipients = 100
-	srv.ReadTimeout = 30 * time.Second
-	srv.WriteTimeout = 30 * time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
-
-// Messages returns a copy of what was received.
-func (s *smtpSink) Messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-// PerRecipient counts messages by recipient.
-func (s *smtpSink) PerRecipient() map[string]int {
-	out := map[string]int{}
-	for _, m := range s.Messages() {
-		for _, r := range m.To {
-			out[r]++
-		}
-	}
-	return out
-}
-
-type sinkSession struct {
-	s    *smtpSink
-	from string
-	to   []string
-}
-
-func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
-func (ss *sinkSession) Logout() error { return nil }
-func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
-	ss.from = from
-	return nil
-}
-
-func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.s.mu.Lock()
-	ss.s.attempts[to]++
-	n := ss.s.attempts[to]
-	ss.s.mu.Unlock()
-	if ss.s.fault != nil {
-		if err := ss.s.fault(to, n); err != nil {
-			return err
-		}
-	}
-	ss.to = append(ss.to, to)
-	return nil
-}
-
-func (ss *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, received{From: ss.from, To: append([]string(nil), ss.to...), Data: b})
-	ss.s.mu.Unlock()
-	return nil
+	return testkit.StartSMTPSink(t, fault, 0)
 }
 
 // bucket maps an address to [0, 100) deterministically.

@@ -45,6 +45,7 @@ type Actor = auth.Actor
 type Service struct {
 	st  store.Store
 	dv  *delivery.Service
+	q   delivery.JobInserter // for Send; nil without workers
 	loc *time.Location
 	now func() time.Time
 }
@@ -219,4 +220,42 @@ func (s *Service) op(ctx context.Context, who Actor, day, action string, to stor
 		return nil, serr
 	}
 	return sum, err
+}
+
+// WithQueue gives the service the queue that Send enqueues on (serve's);
+// without one, Send is not available.
+func (s *Service) WithQueue(q delivery.JobInserter) *Service {
+	s.q = q
+	return s
+}
+
+// Send starts the edition of day now: it is built (when it is not yet) and
+// its deliveries enqueued for the queue's workers, as at its send time; an
+// approved edition whose send time passed goes out this way. The date is
+// checked as by CheckSendDate unless force. It gives ErrState for a held,
+// paused or cancelled edition.
+func (s *Service) Send(ctx context.Context, who Actor, day string, force bool) (*Summary, error) {
+	if s.q == nil {
+		return nil, errors.New("edition: send: no queue (run it where the workers run, or use `nashra digest send`)")
+	}
+	if err := s.CheckSendDate(day, force); err != nil {
+		return nil, err
+	}
+	p, err := s.dv.Prepare(ctx, s.q, day)
+	switch {
+	case errors.Is(err, delivery.ErrHeld), errors.Is(err, delivery.ErrCancelled):
+		return nil, fmt.Errorf("%w: %v", ErrState, err)
+	case err != nil:
+		return nil, err
+	}
+	if err := s.RecordSend(ctx, who, day); err != nil {
+		return nil, err
+	}
+	return s.summary(ctx, p.Edition)
+}
+
+// RecordSend records in the audit log that who started sending the
+// edition of day (`nashra digest send` does it through the queue itself).
+func (s *Service) RecordSend(ctx context.Context, who Actor, day string) error {
+	return s.audit(ctx, who, "edition.send", day, "")
 }

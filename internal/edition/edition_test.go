@@ -115,12 +115,17 @@ func TestHeldUntilApproved(t *testing.T) {
 		if _, err := s.ed.Pause(ctx, cli, day); !errors.Is(err, ErrState) {
 			t.Errorf("pause held: %v, want ErrState", err)
 		}
+		s.ed.WithQueue(qs[0])
+		if _, err := s.ed.Send(ctx, cli, day, false); !errors.Is(err, ErrState) {
+			t.Errorf("send a held edition: %v, want ErrState", err)
+		}
 		sum, err = s.ed.Approve(ctx, Actor{Name: "editor@example.com", Addr: "192.0.2.7"}, day)
 		if err != nil || sum.State != store.EditionApproved {
 			t.Fatalf("approve = %+v, %v", sum, err)
 		}
-		if _, err := s.dv.Prepare(ctx, qs[0], day); err != nil {
-			t.Fatal(err)
+		// Approved after its send time: the editor sends it now.
+		if sum, err := s.ed.Send(ctx, Actor{Name: "editor@example.com"}, day, false); err != nil || sum.State != store.EditionSending {
+			t.Fatalf("send = %+v, %v", sum, err)
 		}
 		s.waitFor("all sent", 30*time.Second, func() bool { return s.counts(day)[store.DeliverySent] == len(subs) })
 		per := s.sink.PerRecipient()
@@ -140,7 +145,7 @@ func TestHeldUntilApproved(t *testing.T) {
 		for _, e := range log {
 			got = append(got, e.Actor+" "+e.Action)
 		}
-		if strings.Join(got, "; ") != "editor@example.com edition.approve; system edition.missed" {
+		if strings.Join(got, "; ") != "editor@example.com edition.send; editor@example.com edition.approve; system edition.missed" {
 			t.Errorf("audit = %q", got)
 		}
 	})

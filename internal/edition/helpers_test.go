@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net"
 	"net/mail"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/backend"
@@ -62,7 +59,7 @@ type site struct {
 	st    store.Store
 	dv    *delivery.Service
 	ed    *Service
-	sink  *sink
+	sink  *testkit.SMTPSink
 	clock *clock
 	loc   *time.Location
 }
@@ -93,7 +90,7 @@ func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay ti
 	}
 	st := bk.Store
 	s := &site{t: t, b: b, bk: bk, st: st, clock: &clock{t: now}, loc: riyadh(t)}
-	s.sink = startSink(t, delay)
+	s.sink = testkit.StartSMTPSink(t, nil, delay)
 	tpl, err := templates.New("")
 	if err != nil {
 		t.Fatal(err)
@@ -211,83 +208,6 @@ func (s *site) waitFor(what string, timeout time.Duration, cond func() bool) {
 }
 
 func (s *site) clockDay() string { return s.clock.Now().In(s.loc).Format(digest.DayLayout) }
-
-// received is one message the test SMTP server accepted.
-type received struct {
-	To   []string
-	Data []byte
-	At   time.Time
-}
-
-// sink is a real SMTP server (go-smtp) on 127.0.0.1 recording what it
-// accepts, each message delay after its data arrives.
-type sink struct {
-	Addr  string
-	delay time.Duration
-	mu    sync.Mutex
-	msgs  []received
-}
-
-func startSink(t testing.TB, delay time.Duration) *sink {
-	t.Helper()
-	s := &sink{delay: delay}
-	srv := smtp.NewServer(s)
-	srv.Domain = "sink.test"
-	srv.AllowInsecureAuth = true
-	srv.MaxMessageBytes = 10 << 20
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
-
-func (s *sink) Messages() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-// PerRecipient counts messages by recipient.
-func (s *sink) PerRecipient() map[string]int {
-	out := map[string]int{}
-	for _, m := range s.Messages() {
-		for _, r := range m.To {
-			out[r]++
-		}
-	}
-	return out
-}
-
-type session struct {
-	s  *sink
-	to []string
-}
-
-func (ss *session) Reset()                               { ss.to = nil }
-func (ss *session) Logout() error                        { return nil }
-func (ss *session) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.to = append(ss.to, to)
-	return nil
-}
-
-func (ss *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	time.Sleep(ss.s.delay)
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, received{To: append([]string(nil), ss.to...), Data: b, At: time.Now()})
-	ss.s.mu.Unlock()
-	return nil
-}
 
 // header returns a decoded header of a raw message.
 func header(t testing.TB, raw []byte, name string) string {
