@@ -65,10 +65,17 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	fo := feedOptions(cfg)
 	loc := cfg.Location()
 	sched, _ := delivery.Schedule(cfg.Digest.Schedule, loc) // validated with the config
+	sources, err := a.sourceService(ctx, cfg, st)
+	if err != nil {
+		tr.Close()
+		dtr.Close()
+		return nil, err
+	}
 	return admin.New(admin.Options{
 		Store: st, Auth: sessions, Pages: pages, Subscribe: svc,
 		Articles: articleEditor{p: newPublisher(a, cfg, st), st: st},
 		Editions: edition.New(st, dv, loc, nil),
+		Sources:  sources,
 		Secret:   secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,
 		TrustedProxies: proxies, Categories: cats, Log: a.log,
 		ArticleURL: func(x *article.Article) string { return feeds.ArticleURL(fo, *x) },

@@ -17,6 +17,7 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/source"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/templates"
@@ -44,6 +45,9 @@ type Options struct {
 	// Editions runs the edition operations; nil leaves the edition pages
 	// out (the API then lists editions from the store).
 	Editions *edition.Service
+	// Sources manages the feeds and sitemaps articles are pulled from; nil
+	// leaves the sources API out.
+	Sources *source.Service
 	// Secret keys the hash an erased address is remembered by.
 	Secret    []byte
 	SiteTitle string

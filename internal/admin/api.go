@@ -43,6 +43,9 @@ func (c *Console) apiRoutes() {
 		c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditions)
 		c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEdition)
 	}
+	if c.o.Sources != nil {
+		c.apiSourceRoutes()
+	}
 	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
 	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {
 		apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")

@@ -21,6 +21,7 @@ import (
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/source"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/subscribe"
@@ -131,6 +132,7 @@ func newSite(t *testing.T) *site {
 	s.editions = newEditions(t, st, s.outbox)
 	s.console = admin.New(admin.Options{
 		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
+		Sources:   source.New(st, source.Options{Fetch: source.FetchOptions{AllowPrivate: true}}),
 		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test", Location: time.UTC,
 		Categories: []string{"اقتصاد", "رياضة", "ثقافة"},
 		ArticleURL: func(a *article.Article) string { return "http://example.test/articles/" + a.Slug },

@@ -1,0 +1,85 @@
+package admin_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/store"
+)
+
+// TestAPISources: editors add, fetch and remove sources through the API,
+// viewers read them; each change is in the audit log.
+func TestAPISources(t *testing.T) {
+	s := newSite(t)
+	feed := `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
+<item><title>البنك المركزي يرفع الفائدة</title><link>https://news.example/1</link><guid>n-1</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
+<description>قرر البنك المركزي رفع سعر الفائدة ربع نقطة.</description></item></channel></rss>`
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, feed)
+	}))
+	defer origin.Close()
+	tok := map[string]string{}
+	for _, u := range []string{"viewer", "editor"} {
+		tk, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, u+"@example.com", "t-"+u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok[u] = tk
+	}
+	body := fmt.Sprintf(`{"url": %q, "name": "صحيفة المثال", "category": "اقتصاد"}`, origin.URL+"/rss.xml")
+	if code, _ := s.apiCall(tok["viewer"], "POST", "/api/v1/sources", body); code != http.StatusForbidden {
+		t.Errorf("viewer adds a source: %d, want 403", code)
+	}
+	if code, out := s.apiCall(tok["editor"], "POST", "/api/v1/sources", `{"url": "file:///etc/passwd"}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("file: URL: %d %v, want 422", code, out)
+	}
+	code, src := s.apiCall(tok["editor"], "POST", "/api/v1/sources", body)
+	if code != http.StatusCreated || src["status"] != "new" || src["name"] != "صحيفة المثال" {
+		t.Fatalf("add: %d %v", code, src)
+	}
+	if _, leak := src["hub_secret"]; leak {
+		t.Error("the WebSub secret is shown")
+	}
+	if code, _ := s.apiCall(tok["editor"], "POST", "/api/v1/sources", body); code != http.StatusOK {
+		t.Errorf("adding the same URL again: %d, want 200", code)
+	}
+	id := fmt.Sprint(src["id"])
+	code, res := s.apiCall(tok["editor"], "POST", "/api/v1/sources/"+id+"/fetch", "")
+	if code != http.StatusOK || res["new"] != float64(1) {
+		t.Fatalf("fetch: %d %v", code, res)
+	}
+	if a, err := s.st.ListArticles(s.ctx, store.ArticleQuery{}); err != nil || len(a) != 1 || a[0].Category != "اقتصاد" {
+		t.Errorf("articles after the fetch: %v, %v", a, err)
+	}
+	code, list := s.apiCall(tok["viewer"], "GET", "/api/v1/sources", "")
+	data, _ := list["data"].([]any)
+	if code != http.StatusOK || len(data) != 1 || data[0].(map[string]any)["status"] != "ok" || data[0].(map[string]any)["items"] != float64(1) {
+		t.Errorf("list: %d %v", code, list)
+	}
+	if code, _ := s.apiCall(tok["viewer"], "DELETE", "/api/v1/sources/"+id, ""); code != http.StatusForbidden {
+		t.Errorf("viewer removes: %d, want 403", code)
+	}
+	if code, _ := s.apiCall(tok["editor"], "DELETE", "/api/v1/sources/"+id, ""); code != http.StatusNoContent {
+		t.Errorf("remove: %d, want 204", code)
+	}
+	if code, _ := s.apiCall(tok["viewer"], "GET", "/api/v1/sources/"+id, ""); code != http.StatusNotFound {
+		t.Errorf("removed source: %d, want 404", code)
+	}
+	entries, err := s.st.ListAudit(s.ctx, store.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Action] = true
+	}
+	for _, a := range []string{"source.add", "source.fetch", "source.remove"} {
+		if !seen[a] {
+			t.Errorf("audit log lacks %s", a)
+		}
+	}
+}
