@@ -55,6 +55,14 @@ type Options struct {
 	// A known length lets RSS carry a proper <enclosure>; otherwise the image
 	// is given as media:content, which does not need one.
 	ImageLength func(url string) (int64, bool)
+	// Pages renders index.html ("index" page, with a PageData whose Data
+	// is an IndexData); nil means nashra's embedded templates.
+	Pages Pages
+}
+
+// Pages renders a named page of the site's templates (templates.Set).
+type Pages interface {
+	Page(name string, data any) ([]byte, error)
 }
 
 // RelatedLink is one "related article" link appended to an item's content.

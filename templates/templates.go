@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 
 	"github.com/nashra/nashra/internal/digest"
@@ -164,6 +165,13 @@ func New(overrideDir string) (*Set, error) {
 	}
 	return s, nil
 }
+
+// embeddedSet is New("") parsed once, for Embedded.
+var embeddedSet = sync.OnceValues(func() (*Set, error) { return New("") })
+
+// Embedded returns the embedded templates alone (no override folder),
+// parsed once.
+func Embedded() (*Set, error) { return embeddedSet() }
 
 // sources reads the embedded templates, then the override folder's.
 func sources(overrideDir string) (map[string]string, error) {
