@@ -187,14 +187,15 @@ func (h *Subscribe) parseFormOrMultipart(w http.ResponseWriter, r *http.Request)
 }
 
 // tokenError answers a bad or expired link with an Arabic page.
+const msgInvalidLink = "هذا الرابط غير صالح: ربما نُسخ ناقصًا أو عُدّل. افتح الرابط كما وصلك في الرسالة."
+
 func (h *Subscribe) tokenError(w http.ResponseWriter, r *http.Request, err error, expired string) {
 	private(w)
 	switch {
 	case errors.Is(err, subscribe.ErrExpiredToken):
 		h.pages.Error(w, r, http.StatusGone, expired)
 	case errors.Is(err, subscribe.ErrInvalidToken):
-		h.pages.Error(w, r, http.StatusBadRequest,
-			"هذا الرابط غير صالح: ربما نُسخ ناقصًا أو عُدّل. افتح الرابط كما وصلك في الرسالة.")
+		h.pages.Error(w, r, http.StatusBadRequest, msgInvalidLink)
 	default:
 		h.o.Log.Error("subscription page", "path", r.URL.Path, "err", err)
 		h.pages.Error(w, r, http.StatusInternalServerError, "")
@@ -306,7 +307,14 @@ type confirmPage struct {
 // confirmTokenError answers a confirmation link that does not work: an
 // expired one (whoever it names, confirmed or not) gets a page offering to
 // mail a new one, and hands out no link itself.
+// A link whose sign-up was erased (unconfirmed past subscribe.pending_ttl)
+// is invalid like a tampered one, which the page says can happen.
 func (h *Subscribe) confirmTokenError(w http.ResponseWriter, r *http.Request, t string, err error) {
+	if errors.Is(err, subscribe.ErrInvalidToken) {
+		private(w)
+		h.pages.Error(w, r, http.StatusBadRequest, msgInvalidLink+" وإن كان الرابط قديمًا فربما حُذف طلب الاشتراك لأنه لم يُؤكَّد في وقته: اشترك من جديد.")
+		return
+	}
 	if !errors.Is(err, subscribe.ErrExpiredToken) {
 		h.tokenError(w, r, err, "")
 		return

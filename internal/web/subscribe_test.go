@@ -433,6 +433,22 @@ func TestExpiredConfirmResend(t *testing.T) {
 	if s := subscriber(t, e.st, "late@example.org"); s.Status != store.StatusConfirmed {
 		t.Errorf("after the new link: %+v", s)
 	}
+
+	// A sign-up erased for being left unconfirmed: its link says to sign
+	// up again.
+	signUp(t, e, c, url.Values{"email": {"gone@example.org"}})
+	var gone string
+	for _, m := range readOutbox(t, e.outbox) {
+		if m.to() == "gone@example.org" {
+			gone = linkIn(m.Text, "confirm")
+		}
+	}
+	e.clock.Add(8 * 24 * time.Hour)
+	if n, err := e.svc.Purge(context.Background()); err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v", n, err)
+	}
+	res, page = get(t, c, gone)
+	wantPage(t, "erased sign-up", res, page, 400, "اشترك من جديد")
 }
 
 // TestSignUpRateLimitChargedLast: requests refused by the CSRF check or by
