@@ -78,8 +78,10 @@ func newDigestListCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// newDigestStateCmd is approve, hold, cancel, pause or resume.
-func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, context.Context, edition.Actor, string) (*edition.Summary, error)) *cobra.Command {
+// newDigestStateCmd is approve, hold, cancel, pause or resume. Without
+// --date it applies to the newest edition in one of defaults (the one
+// sending for pause, …), else to the next edition due.
+func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, context.Context, edition.Actor, string) (*edition.Summary, error), defaults ...store.EditionState) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
 		Use:   name,
@@ -88,9 +90,14 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				day, err := dayOr(ed, date, ed.NextDue)
-				if err != nil {
-					return err
+				day := date
+				if day == "" {
+					var err error
+					if day, err = ed.Default(ctx, defaults...); err != nil {
+						return err
+					}
+				} else if err := ed.CheckDay(day); err != nil {
+					return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 				}
 				s, err := op(ed, ctx, cliActor(), day)
 				if err != nil {
@@ -109,7 +116,7 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 			})
 		},
 	}
-	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: see above)")
 	return cmd
 }
 
@@ -209,11 +216,16 @@ func newDigestReportCmd(a *app) *cobra.Command {
 func editionCommands(a *app) []*cobra.Command {
 	return []*cobra.Command{
 		newDigestListCmd(a),
-		newDigestStateCmd(a, "approve", "Approve a held edition: it goes out at its send time", (*edition.Service).Approve),
-		newDigestStateCmd(a, "hold", "Hold an edition: it is not sent until approved", (*edition.Service).Hold),
-		newDigestStateCmd(a, "pause", "Pause an edition that is sending: nothing new starts", (*edition.Service).Pause),
-		newDigestStateCmd(a, "resume", "Resume a paused edition", (*edition.Service).Resume),
-		newDigestStateCmd(a, "cancel", "Cancel an edition: nothing more is sent", (*edition.Service).Cancel),
+		newDigestStateCmd(a, "approve", "Approve a held edition (default: the newest held): it goes out at its send time",
+			(*edition.Service).Approve, store.EditionHeld),
+		newDigestStateCmd(a, "hold", "Hold an edition (default: the next due): it is not sent until approved",
+			(*edition.Service).Hold),
+		newDigestStateCmd(a, "pause", "Pause an edition that is sending (default: the newest sending): nothing new starts",
+			(*edition.Service).Pause, store.EditionSending),
+		newDigestStateCmd(a, "resume", "Resume a paused edition (default: the newest paused)",
+			(*edition.Service).Resume, store.EditionPaused),
+		newDigestStateCmd(a, "cancel", "Cancel an edition (default: the newest sending, paused, held or approved, else the next due): nothing more is sent",
+			(*edition.Service).Cancel, store.EditionSending, store.EditionPaused, store.EditionHeld, store.EditionApproved),
 		newDigestTestCmd(a),
 		newDigestResendCmd(a),
 		newDigestReportCmd(a),

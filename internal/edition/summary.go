@@ -162,3 +162,22 @@ func (s *Service) Progress(ctx context.Context, day string) (*Progress, error) {
 	}
 	return p, nil
 }
+
+// Default is the day an operation without a date applies to: the newest
+// recorded edition in one of states (of the last few), else the next
+// edition due. `digest pause` then means the edition that is sending,
+// `digest approve` the one held.
+func (s *Service) Default(ctx context.Context, states ...store.EditionState) (string, error) {
+	eds, err := s.st.ListEditions(ctx, 7)
+	if err != nil {
+		return "", fmt.Errorf("edition: %w", err)
+	}
+	for _, e := range eds {
+		for _, st := range states {
+			if e.State == st {
+				return e.ID, nil
+			}
+		}
+	}
+	return s.NextDue(), nil
+}
