@@ -80,29 +80,7 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 	gone := filepath.Join(content, "summit.md")
 	writeArticle(t, gone, "summit", "قمة في الرياض")
 	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		root := newRootCmd(&out, &errOut)
-		root.SetArgs([]string{"--config", cfg, "serve"})
-		err := root.ExecuteContext(ctx)
-		if err != nil {
-			err = fmt.Errorf("%w\n%s", err, errOut.String())
-		}
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	startServe(t, cfg)
 	base := "http://" + addr
 	feedHas := func(title string) bool {
 		r, err := http.Get(base + "/feed.xml")
@@ -155,4 +133,33 @@ func TestImportMaxBytes(t *testing.T) {
 	if !strings.Contains(errOut, big) || !strings.Contains(errOut, "over the limit of 4 KB (import.max_bytes)") || !strings.Contains(out, "1 imported") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
 	}
+}
+
+// startServe runs `nashra --config cfgPath serve` until the test ends, and
+// fails the test if serve returns an error or does not stop.
+func startServe(t *testing.T, cfgPath string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		var out, errOut bytes.Buffer
+		root := newRootCmd(&out, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		err := root.ExecuteContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, errOut.String())
+		}
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
 }

@@ -310,29 +310,7 @@ func TestServeFeeds(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		root := newRootCmd(&out, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		err := root.ExecuteContext(ctx)
-		if err != nil {
-			err = fmt.Errorf("%w\n%s", err, errOut.String())
-		}
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	startServe(t, cfgPath)
 	base := "http://" + addr
 	waitFor(t, 20*time.Second, func() bool {
 		r, err := http.Get(base + "/healthz")
