@@ -98,6 +98,9 @@ func New(o Options) *Console {
 	if o.Editions != nil {
 		c.editionRoutes()
 	}
+	if o.Sources != nil {
+		c.sourceRoutes()
+	}
 	c.apiRoutes()
 	return c
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/nashra/nashra/internal/auth"
@@ -81,5 +83,66 @@ func TestAPISources(t *testing.T) {
 		if !seen[a] {
 			t.Errorf("audit log lacks %s", a)
 		}
+	}
+}
+
+// TestConsoleSources: an editor adds, fetches and removes a source on the
+// sources page (Arabic, with the status and the article count); a viewer
+// sees the list without the forms and cannot post them.
+func TestConsoleSources(t *testing.T) {
+	s := newSite(t)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
+<item><title>افتتاح معرض الكتاب</title><link>https://news.example/2</link><guid>n-2</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
+<description>افتتح اليوم معرض الكتاب الدولي بمشاركة واسعة.</description></item></channel></rss>`)
+	}))
+	defer origin.Close()
+	ed := s.browser()
+	ed.login("editor@example.com")
+	if code, _, _ := ed.get("/admin/sources"); code != http.StatusOK {
+		t.Fatalf("sources page: %d", code)
+	}
+	code, _, h := ed.post("/admin/sources", url.Values{"url": {"javascript:alert(1)"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "err=source-url") {
+		t.Errorf("bad URL: %d %s", code, h.Get("Location"))
+	}
+	code, _, h = ed.post("/admin/sources", url.Values{"url": {origin.URL + "/rss.xml"}, "name": {"صحيفة المثال"}, "category": {"ثقافة"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=source-added") {
+		t.Fatalf("add: %d %s", code, h.Get("Location"))
+	}
+	_, body, _ := ed.get("/admin/sources?ok=source-added")
+	if !strings.Contains(body, "صحيفة المثال") || !strings.Contains(body, "لم يُجلب بعد") || !strings.Contains(body, "أُضيف المصدر") {
+		t.Errorf("page after add lacks the source, its status or the message:\n%s", body)
+	}
+	list, _ := s.st.ListSources(s.ctx)
+	if len(list) != 1 {
+		t.Fatalf("%d sources stored", len(list))
+	}
+	id := fmt.Sprint(list[0].ID)
+	code, _, h = ed.post("/admin/sources/fetch", url.Values{"id": {id}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=source-fetched") {
+		t.Fatalf("fetch: %d %s", code, h.Get("Location"))
+	}
+	_, body, _ = ed.get("/admin/sources")
+	if !strings.Contains(body, ">يعمل<") || !strings.Contains(body, "<td>١</td>") {
+		t.Errorf("page after fetch lacks the ok status or the count of one article:\n%s", body)
+	}
+
+	vw := s.browser()
+	vw.login("viewer@example.com")
+	_, body, _ = vw.get("/admin/sources")
+	if !strings.Contains(body, "صحيفة المثال") || strings.Contains(body, "/admin/sources/remove") {
+		t.Errorf("viewer's page: want the list without the forms")
+	}
+	if code, _, _ := vw.post("/admin/sources/remove", url.Values{"id": {id}}); code != http.StatusForbidden {
+		t.Errorf("viewer removes: %d, want 403", code)
+	}
+	code, _, h = ed.post("/admin/sources/remove", url.Values{"id": {id}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=source-removed") {
+		t.Errorf("remove: %d %s", code, h.Get("Location"))
+	}
+	if list, _ := s.st.ListSources(s.ctx); len(list) != 0 {
+		t.Errorf("%d sources after remove", len(list))
 	}
 }

@@ -99,6 +99,13 @@ var flashes = map[string]string{
 	"test-failed":     "تعذّر إرسال النسخة التجريبية؛ التفاصيل في سجل الخادم.",
 	"resent-edition":  "أُعيد إرسال الإصدار إلى القارئ.",
 	"resend-failed":   "تعذّرت إعادة الإرسال؛ التفاصيل في سجل الخادم.",
+	"source-added":    "أُضيف المصدر؛ يُجلب في الدورة القادمة.",
+	"source-updated":  "المصدر موجود من قبل؛ حُدّثت بياناته.",
+	"source-url":      "عنوان المصدر غير صالح: يجب أن يبدأ بـ http:// أو https://",
+	"source-removed":  "حُذف المصدر؛ بقيت مقالاته.",
+	"source-fetched":  "جُلب المصدر.",
+	"source-failed":   "تعذّر جلب المصدر؛ السبب في عمود آخر خطأ.",
+	"source-busy":     "يُجلب هذا المصدر الآن؛ أعد المحاولة بعد قليل.",
 }
 
 func flashFrom(r *http.Request) (string, bool) {
