@@ -284,8 +284,8 @@ func checkUnknown(file string, v *viper.Viper, keys []Key) []error {
 		if _, ok := known[k]; ok {
 			continue
 		}
-		// Elements of lists of structs (feeds.categories) are checked by
-		// UnmarshalExact; a key under a list key is fine here.
+		// Elements of lists of structs (feeds.categories) are checked
+		// when decoded (ErrorUnused); a key under a list key is fine here.
 		if isUnderList(k, keys) {
 			continue
 		}
@@ -294,11 +294,7 @@ func checkUnknown(file string, v *viper.Viper, keys []Key) []error {
 	sort.Strings(unknown)
 	var errs []error
 	for _, k := range unknown {
-		msg := "unknown key"
-		if s := suggest(k, names); s != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", s)
-		}
-		errs = append(errs, &Error{Source: filepath.Clean(file), Key: k, Msg: msg})
+		errs = append(errs, &Error{Source: filepath.Clean(file), Key: k, Msg: unknownMsg("key", k, names)})
 	}
 	return errs
 }
@@ -328,11 +324,7 @@ func checkUnknownEnv(env map[string]string, keys []Key) []error {
 	sort.Strings(unknown)
 	var errs []error
 	for _, name := range unknown {
-		msg := "unknown variable"
-		if best := suggest(name, envs); best != "" {
-			msg += fmt.Sprintf(" (did you mean %s?)", best)
-		}
-		errs = append(errs, &Error{Source: "environment " + name, Msg: msg})
+		errs = append(errs, &Error{Source: "environment " + name, Msg: unknownMsg("variable", name, envs)})
 	}
 	return errs
 }
@@ -344,6 +336,14 @@ func isUnderList(k string, keys []Key) bool {
 		}
 	}
 	return false
+}
+
+// unknownMsg is "unknown WHAT", with the closest of names when one is close.
+func unknownMsg(what, name string, names []string) string {
+	if s := suggest(name, names); s != "" {
+		return fmt.Sprintf("unknown %s (did you mean %s?)", what, s)
+	}
+	return "unknown " + what
 }
 
 // suggest returns the known name closest to k, if it is close enough.
