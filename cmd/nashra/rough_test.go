@@ -188,12 +188,12 @@ func TestServeBindsFirst(t *testing.T) {
 	}
 }
 
-// TestServeStopsCleanly: SIGTERM and SIGHUP stop serve with status 0,
+// TestServeStopsCleanly: SIGTERM and SIGINT stop serve with status 0,
 // saying which signal, and without an ERROR line from the watcher; an http
 // base_url is warned about at start.
 func TestServeStopsCleanly(t *testing.T) {
 	bin := buildNashra(t)
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		dir := t.TempDir()
 		addr := freeAddr(t)
 		cfg, _ := writeSiteConfig(t, dir, addr, "http://"+addr)
@@ -211,16 +211,70 @@ func TestServeStopsCleanly(t *testing.T) {
 		if strings.Contains(log, "level=ERROR") {
 			t.Errorf("%v: ERROR logged on a clean shutdown:\n%s", sig, log)
 		}
-		want := "shutting down cleanly"
-		if sig == syscall.SIGHUP {
-			want = "SIGHUP: shutting down cleanly"
-		}
-		if !strings.Contains(log, want) {
-			t.Errorf("%v: stderr lacks %q:\n%s", sig, want, log)
+		if !strings.Contains(log, "shutting down cleanly") || !strings.Contains(log, "signal="+sig.String()) {
+			t.Errorf("%v: stderr does not say which signal stopped serve:\n%s", sig, log)
 		}
 		if !strings.Contains(log, "level=WARN") || !bytes.Contains([]byte(log), []byte("one-click unsubscribe")) {
 			t.Errorf("%v: no warning about the http base_url:\n%s", sig, log)
 		}
+	}
+}
+
+// TestServeReloadsOnSIGHUP: SIGHUP with a broken config is logged and
+// serve goes on with the running one; with a valid config serve restarts
+// on it (the new site title shows) and says so.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	bin := buildNashra(t)
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg, _ := writeSiteConfig(t, dir, addr, "https://news.example.org")
+	orig, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, errOut := serveProc(t, bin, cfg)
+	base := "http://" + addr
+	index := func() string {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(index(), "<title>نشرة</title>") })
+
+	if err := os.WriteFile(cfg, append(orig, []byte("digest:\n  scheduel: x\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(errOut.String(), "config not reloaded") })
+	if !strings.Contains(errOut.String(), "digest.scheduel: unknown key (did you mean digest.schedule?)") {
+		t.Errorf("the reload error does not name the key:\n%s", errOut.String())
+	}
+	if !strings.Contains(index(), "<title>نشرة</title>") {
+		t.Fatal("serve stopped serving after a failed reload")
+	}
+
+	renamed := strings.Replace(string(orig), "site:\n", "site:\n  title: \"نشرة المساء\"\n", 1)
+	if err := os.WriteFile(cfg, []byte(renamed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(index(), "<title>نشرة المساء</title>") })
+	if !strings.Contains(errOut.String(), "SIGHUP: config reloaded") {
+		t.Errorf("the reload is not logged:\n%s", errOut.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitExit(t, cmd, 20*time.Second); err != nil {
+		t.Errorf("serve exited with %v:\n%s", err, errOut.String())
 	}
 }
 

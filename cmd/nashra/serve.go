@@ -31,9 +31,25 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := stopContext(cmd.Context(), a.log)
-			defer stop()
-			return serve(ctx, a, cfg)
+			for {
+				// SIGHUP re-reads the config; when it is valid serve stops
+				// cleanly and starts again on it.
+				var next *config.Config
+				reload := func() error {
+					c, err := config.Load(a.configFile)
+					next = c
+					return err
+				}
+				ctx, stop, reloading := stopContext(cmd.Context(), a.log, reload)
+				err := serve(ctx, a, cfg)
+				stop()
+				if err != nil || !reloading() {
+					return err
+				}
+				// Services cached on a hold the stopped run's store: drop them.
+				cfg, a.cfg, a.metrics, a.sources = next, next, nil, nil
+				a.log = config.NewLogger(cfg.Log, a.err)
+			}
 		},
 	}
 }

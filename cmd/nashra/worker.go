@@ -35,7 +35,7 @@ func newWorkerCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := stopContext(cmd.Context(), a.log)
+			ctx, stop, _ := stopContext(cmd.Context(), a.log, nil)
 			defer stop()
 			return runWorker(ctx, a, cfg, listen)
 		},
