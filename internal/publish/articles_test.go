@@ -83,6 +83,28 @@ func TestSameSlugNeverReplaces(t *testing.T) {
 	}
 }
 
+// TestSameSlugInOneImport: two files of one folder with the same slug:
+// the first in walk order keeps the article, the second is refused naming
+// both, and importing the folder again changes nothing.
+func TestSameSlugInOneImport(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	p := publish.New(st, options(50))
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a", "oil.md"), filepath.Join(dir, "b", "oil.md")
+	writeFile(t, first, mdArticle("", "أسعار النفط ترتفع"))
+	writeFile(t, second, mdArticle("", "نادي النفط يفوز"))
+	for i := range 2 {
+		r, err := p.Import(ctx, []string{dir}, nil)
+		if err != nil || r.Failed != 1 || !strings.Contains(r.Err().Error(), second+": slug \"oil\" is already the article of "+first) {
+			t.Fatalf("import %d: %+v %v", i+1, r, r.Err())
+		}
+	}
+	if a, err := st.ArticleBySlug(ctx, "oil"); err != nil || a.Title != "أسعار النفط ترتفع" {
+		t.Errorf("article oil: %+v %v", a, err)
+	}
+}
+
 // TestArticleAdmin: Unpublish, Publish, Delete by slug and FilesRemoved,
 // as the command line, console and API call them; the feeds follow.
 func TestArticleAdmin(t *testing.T) {

@@ -88,6 +88,16 @@ func testWithdrawArticle(t *testing.T, newStore NewStore) {
 		t.Errorf("re-import of b: created=%v changed=%v %v", created, changed, err)
 	}
 	visible("file:b", "file:a")
+	// …and back edited.
+	if _, err := s.UnpublishSourcePath(ctx, "content/b.txt"); err != nil {
+		t.Fatal(err)
+	}
+	b2 := *b
+	b2.Title = "المقال الثاني، منقحاً"
+	if created, changed, err := s.UpsertArticle(ctx, &b2); err != nil || created || !changed {
+		t.Errorf("edited re-import of b: created=%v changed=%v %v", created, changed, err)
+	}
+	visible("file:b", "file:a")
 
 	// A draft in its own file stays a draft when published.
 	must(t, "UnpublishArticle c", s.UnpublishArticle(ctx, c.ID, store.WithdrawnByAdmin))
