@@ -47,6 +47,8 @@ func (c *Console) apiRoutes() {
 		c.apiSourceRoutes()
 	}
 	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
+	c.api("PATCH", "/api/v1/articles/{slug}", store.RoleEditor, c.apiPatchArticle)
+	c.apiUserRoutes()
 	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {
 		apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")
 	})
@@ -516,4 +518,38 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
 		out.Data = append(out.Data, apiAuditEntry{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// apiPatchArticle changes an article's category.
+func (c *Console) apiPatchArticle(w http.ResponseWriter, r *http.Request, who *caller) {
+	if c.o.Articles == nil {
+		apiError(w, http.StatusNotFound, "not_found", "articles cannot be changed here")
+		return
+	}
+	var in struct {
+		Category *string `json:"category"`
+	}
+	if !decodeBody(w, r, &in) {
+		return
+	}
+	slug := r.PathValue("slug")
+	if in.Category == nil {
+		apiError(w, http.StatusUnprocessableEntity, "invalid", "category is required")
+		return
+	}
+	cat := strings.TrimSpace(*in.Category)
+	if err := c.o.Articles.SetCategory(r.Context(), slug, cat); errors.Is(err, store.ErrNotFound) {
+		apiError(w, http.StatusNotFound, "not_found", "no such article")
+		return
+	} else if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "article.category", slug, cat)
+	a, err := c.o.Store.ArticleBySlug(r.Context(), slug)
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.toAPIArticle(a))
 }

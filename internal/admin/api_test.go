@@ -219,3 +219,54 @@ func TestAPI(t *testing.T) {
 		t.Errorf("audit entry %v (names the token, never the erased address)", entry)
 	}
 }
+
+// TestAPIUsersAndTokens: an admin's token manages users and tokens; a new
+// token is shown once, works, is never listed, and stops on revoke; the
+// last admin cannot be demoted.
+func TestAPIUsersAndTokens(t *testing.T) {
+	s := newSite(t)
+	adm, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, "admin@example.com", "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, u := s.apiCall(adm, "POST", "/api/v1/users", `{"email":"Sara@Example.org","name":"سارة","role":"editor","password":"كلمة-سر-سارة-الطويلة"}`)
+	if code != 201 || u["email"] != "sara@example.org" || u["role"] != "editor" {
+		t.Fatalf("add user: %d %v", code, u)
+	}
+	for _, tc := range []struct {
+		body string
+		code int
+	}{
+		{`{"email":"x@example.org","role":"root","password":"long-enough-pw"}`, 422},
+		{`{"email":"x@example.org","role":"viewer","password":"short"}`, 422},
+		{`{"email":"sara@example.org","role":"viewer","password":"long-enough-pw"}`, 409},
+	} {
+		if code, out := s.apiCall(adm, "POST", "/api/v1/users", tc.body); code != tc.code {
+			t.Errorf("add %s: %d %v, want %d", tc.body, code, out, tc.code)
+		}
+	}
+	if code, out := s.apiCall(adm, "PATCH", "/api/v1/users/1", `{"role":"viewer"}`); code != 409 {
+		t.Errorf("demoting the only admin: %d %v", code, out)
+	}
+	code, tok := s.apiCall(adm, "POST", "/api/v1/tokens", `{"user":"sara@example.org","name":"sara-script"}`)
+	secret, _ := tok["token"].(string)
+	if code != 201 || !strings.HasPrefix(secret, "nashra_") {
+		t.Fatalf("create token: %d %v", code, tok)
+	}
+	if code, _ := s.apiCall(secret, "GET", "/api/v1/subscribers", ""); code != 200 {
+		t.Errorf("new token: %d", code)
+	}
+	code, list := s.apiCall(adm, "GET", "/api/v1/tokens", "")
+	if code != 200 || strings.Contains(fmt.Sprint(list), secret[7:]) || len(asList(list["data"])) != 2 {
+		t.Errorf("tokens list: %d %v", code, list)
+	}
+	if code, _ := s.apiCall(adm, "DELETE", "/api/v1/tokens/sara-script", ""); code != 204 {
+		t.Errorf("revoke: %d", code)
+	}
+	if code, _ := s.apiCall(secret, "GET", "/api/v1/subscribers", ""); code != 401 {
+		t.Errorf("revoked token: %d", code)
+	}
+	if code, _ := s.apiCall(adm, "DELETE", fmt.Sprintf("/api/v1/users/%v", u["id"]), ""); code != 204 {
+		t.Errorf("remove user: %d", code)
+	}
+}

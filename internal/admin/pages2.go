@@ -164,7 +164,7 @@ func userErr(err error) string {
 		return "weak"
 	case errors.Is(err, store.ErrConflict):
 		return "exists"
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrInvalidEmail), errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrInvalidEmail), errors.Is(err, store.ErrNotFound), errors.Is(err, auth.ErrBadRole):
 		return "invalid"
 	}
 	return ""
@@ -175,9 +175,6 @@ func (c *Console) addUser(w http.ResponseWriter, r *http.Request, who *caller) {
 		store.Role(r.PostFormValue("role")), r.PostFormValue("password"))
 	if code := userErr(err); code != "" {
 		back(w, r, "/admin/users", "err", code)
-		return
-	} else if err != nil && strings.Contains(err.Error(), "role") {
-		back(w, r, "/admin/users", "err", "invalid")
 		return
 	} else if err != nil {
 		c.internal(w, r, who, err)

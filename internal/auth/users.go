@@ -11,6 +11,9 @@ import (
 // ErrLastAdmin: the change would leave no admin.
 var ErrLastAdmin = errors.New("auth: that would leave no admin")
 
+// ErrBadRole: a role other than admin, editor or viewer.
+var ErrBadRole = errors.New("must be admin, editor or viewer")
+
 // Audit actions of account management.
 const (
 	ActionUserAdd      = "user.add"
@@ -26,7 +29,7 @@ const (
 // AddUser creates a user with a password and audits it.
 func (s *Service) AddUser(ctx context.Context, by Actor, email, name string, role store.Role, password string) (*store.User, error) {
 	if !role.Valid() {
-		return nil, fmt.Errorf("auth: role %q: must be admin, editor or viewer", role)
+		return nil, fmt.Errorf("auth: role %q: %w", role, ErrBadRole)
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
@@ -58,7 +61,7 @@ func (s *Service) RemoveUser(ctx context.Context, by Actor, email string) error 
 // SetRole changes a user's role; the last admin keeps theirs.
 func (s *Service) SetRole(ctx context.Context, by Actor, email string, role store.Role) (*store.User, error) {
 	if !role.Valid() {
-		return nil, fmt.Errorf("auth: role %q: must be admin, editor or viewer", role)
+		return nil, fmt.Errorf("auth: role %q: %w", role, ErrBadRole)
 	}
 	u, err := s.st.UserByEmail(ctx, email)
 	if err != nil {
