@@ -369,6 +369,11 @@ func (s *Service) fetch(ctx context.Context, src *store.Source) (Result, error) 
 	var every time.Duration
 	if resp.Status == 304 {
 		res.NotModified = true
+		if s.o.WebSub != nil && src.Hub != "" {
+			// Unchanged feed, same hub: renew or retry the subscription
+			// when it is due.
+			s.checkHub(ctx, src, &Document{Hub: src.Hub, Self: src.Topic})
+		}
 	} else {
 		every = doc.Every
 		if doc.Kind == "sitemapindex" {

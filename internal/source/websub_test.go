@@ -39,7 +39,15 @@ func TestWebSub(t *testing.T) {
 	defer hub.Close()
 	feed := strings.Replace(string(b.fixture("atom-xhtml.xml")), `<link rel="self" href="https://tech.example/atom.xml"/>`,
 		`<link rel="self" href="https://tech.example/atom.xml"/><link rel="hub" href="`+hub.URL+`/"/>`, 1)
-	b.handle("/atom", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, feed) })
+	b.handle("/atom", func(w http.ResponseWriter, r *http.Request) {
+		// Unchanged after the first fetch: renewals must happen on 304s too.
+		if r.Header.Get("If-None-Match") == `"a1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"a1"`)
+		_, _ = io.WriteString(w, feed)
+	})
 	src := b.add("/atom", Spec{})
 	start := time.Now()
 	r := b.fetch(src)
