@@ -199,6 +199,9 @@ LIMIT ?3;
 SELECT id, email, name, status, categories, created_at, confirmed_at, unsubscribed_at, merged_into, merged_at
 FROM subscriber_merges WHERE NOT reported ORDER BY id;
 
+-- name: unreported-merges-count
+SELECT count(*) FROM subscriber_merges WHERE NOT reported;
+
 -- name: mark-merges-reported
 UPDATE subscriber_merges SET reported = 1 WHERE id <= ?1 AND NOT reported;
 

@@ -11,6 +11,15 @@ import (
 
 // TakeSubscriberMerges implements store.Subscribers.
 func (s *Core) TakeSubscriberMerges(ctx context.Context) ([]store.SubscriberMerge, error) {
+	// Every command asks; almost always there is nothing, and the answer
+	// must not take SQLite's write lock from a sending process.
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q["unreported-merges-count"]).Scan(&n); err != nil {
+		return nil, s.errf(err, "subscriber merges")
+	}
+	if n == 0 {
+		return nil, nil
+	}
 	var out []store.SubscriberMerge
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q["unreported-merges"])

@@ -56,7 +56,7 @@ var requiredQueries = []string{
 	"insert-subscriber", "get-subscriber", "subscriber-by-email",
 	"subscriber-by-email-for-update", "update-subscriber", "remove-subscriber",
 	"delete-subscriber", "list-subscribers", "count-subscribers", "record-bounce",
-	"unreported-merges", "mark-merges-reported",
+	"unreported-merges", "unreported-merges-count", "mark-merges-reported",
 	"insert-edition", "get-edition", "enqueue-deliveries", "update-edition-recipients",
 	"claim-delivery", "get-delivery", "mark-delivery", "set-delivery-message-id",
 	"delivery-counts", "list-deliveries",
