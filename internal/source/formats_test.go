@@ -67,6 +67,23 @@ func TestFormats(t *testing.T) {
 					t.Errorf("content_text should become two paragraphs: %s", n.BodyHTML)
 				}
 			}},
+		{name: "RSS 1.0 (RDF) with content:encoded", fixture: "rss1.rdf", ctype: "application/rdf+xml", want: 1,
+			check: func(t *testing.T, b *bundle) {
+				a := b.byTitle("أمطار")
+				if !strings.Contains(a.BodyText, "رياح نشطة") || a.Category != "طقس" {
+					t.Errorf("body %q category %q", a.BodyText, a.Category)
+				}
+				if want := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC); !a.Published.Equal(want) {
+					t.Errorf("published %s, want dc:date %s", a.Published, want)
+				}
+			}},
+		{name: "RSS 0.91 without guid or date", fixture: "rss091.xml", ctype: "application/rss+xml", want: 1,
+			check: func(t *testing.T, b *bundle) {
+				a := b.byTitle("قطار")
+				if a.Key != "source:"+b.srv.URL+"/feed#https://old091.example/train" || a.Published.IsZero() {
+					t.Errorf("key %q (want the link as item key), published %s", a.Key, a.Published)
+				}
+			}},
 		{name: "RSS in Windows-1256", fixture: "rss-1256.xml", ctype: "application/xml", want: 1,
 			check: func(t *testing.T, b *bundle) {
 				a := b.byTitle("معرض الكتاب")
@@ -177,5 +194,36 @@ func TestDeletedArticleStaysDeleted(t *testing.T) {
 	}
 	if n := len(b.articles()); n != 1 {
 		t.Errorf("%d articles, want 1: the deleted one must not come back", n)
+	}
+}
+
+func TestScheduleStretchedBySource(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, fixture string
+		maxAge        string
+		want          time.Duration
+	}{
+		{"sy:updatePeriod daily / 12", "rss1.rdf", "", 2 * time.Hour},
+		{"Cache-Control max-age", "feed.json", "max-age=10800", 3 * time.Hour},
+		{"neither: sources.interval", "feed.json", "", 15 * time.Minute},
+		{"no-cache: sources.interval", "feed.json", "no-cache", 15 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, nil)
+			b.handle("/feed", func(w http.ResponseWriter, r *http.Request) {
+				if tt.maxAge != "" {
+					w.Header().Set("Cache-Control", tt.maxAge)
+				}
+				_, _ = w.Write(b.fixture(tt.fixture))
+			})
+			start := time.Now()
+			r := b.fetch(b.add("/feed", Spec{}))
+			if wait := r.Source.NextFetch.Sub(start); wait < tt.want || wait > tt.want+tt.want/10+time.Second {
+				t.Errorf("next fetch in %s, want %s plus at most 10%% jitter", wait, tt.want)
+			}
+		})
 	}
 }
