@@ -16,13 +16,14 @@ import (
 // slug, changes the store, and drops the related-article index so that the
 // next import or build reads the store afresh.
 
-// ErrNoSuchArticle: no article has the slug given.
+// ErrNoSuchArticle: no article has the slug given. The error also
+// matches store.ErrNotFound.
 var ErrNoSuchArticle = errors.New("no such article")
 
 func (p *Publisher) bySlug(ctx context.Context, slug string) (*article.Article, error) {
 	a, err := p.st.ArticleBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("publish: %q: %w", slug, ErrNoSuchArticle)
+		return nil, &noSuchArticle{slug: slug, err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
@@ -156,3 +157,15 @@ func sameFile(a, b string) bool {
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
+
+// noSuchArticle reads "publish: "SLUG": no such article" and matches both
+// ErrNoSuchArticle and the store's ErrNotFound it came from.
+type noSuchArticle struct {
+	slug string
+	err  error
+}
+
+func (e *noSuchArticle) Error() string {
+	return fmt.Sprintf("publish: %q: %v", e.slug, ErrNoSuchArticle)
+}
+func (e *noSuchArticle) Unwrap() []error { return []error{ErrNoSuchArticle, e.err} }

@@ -174,7 +174,7 @@ func TestArticleAdmin(t *testing.T) {
 	if _, err := st.ArticleBySlug(ctx, "gold-prices"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted article: %v", err)
 	}
-	if _, err := p.Unpublish(ctx, "no-such"); !errors.Is(err, publish.ErrNoSuchArticle) {
+	if _, err := p.Unpublish(ctx, "no-such"); !errors.Is(err, publish.ErrNoSuchArticle) || !errors.Is(err, store.ErrNotFound) || err.Error() != `publish: "no-such": no such article` {
 		t.Errorf("unknown slug: %v", err)
 	}
 }
