@@ -226,13 +226,14 @@ func (s *Service) forget(id string) {
 	s.gate.mu.Unlock()
 }
 
-// pauseWait is how long a send job waits in a paused edition before it is
-// snoozed (river.JobSnooze) for pauseSnooze: long enough that resuming
-// continues at once, short enough that stopping a process is not held up.
-const (
-	pauseWait   = 3 * time.Second
-	pauseSnooze = 10 * time.Second
-)
+// pauseWait is how long a send job waits in a paused edition before it
+// goes back to the queue (river.JobSnooze(0): available again at once,
+// behind the jobs not yet tried, its attempts not counted): short enough
+// that stopping a process is not held up, and since the workers' slots
+// stay full of waiting jobs, a pause costs each process one job update per
+// slot every pauseWait, and a resume reaches every job within gateTTL (a
+// snooze for longer would leave jobs waiting for River's scheduler).
+const pauseWait = 3 * time.Second
 
 // admit decides whether a send of edition may start now: ErrCancelled
 // when the edition is cancelled, ErrPaused when it is paused (or held)

@@ -141,8 +141,8 @@ type sendWorker struct {
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	out, err := w.q.svc.Deliver(ctx, job.Args.Edition, job.Args.Subscriber)
 	if out == Paused {
-		// Not an attempt: back when the edition may be resumed.
-		return river.JobSnooze(pauseSnooze)
+		// Not an attempt: back in the queue (see pauseWait).
+		return river.JobSnooze(0)
 	}
 	w.q.sendEnded(out)
 	if w.q.opts.OnDelivered != nil {

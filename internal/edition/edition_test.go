@@ -185,12 +185,12 @@ func still(t *testing.T, s *site, what string, stopped time.Time) int {
 	return at2s
 }
 
-// Paused at about half: nothing new goes out; resumed, everyone gets it
-// exactly once.
+// Paused at about half: nothing new goes out; the sending process stops
+// and another starts; resumed, everyone gets it exactly once.
 func TestPauseAndResume(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backendKind) {
 		const n = 240
-		s, _, day := sendHalf(t, b, n, 1)
+		s, qs, day := sendHalf(t, b, n, 1)
 		ctx := context.Background()
 		paused := time.Now()
 		if sum, err := s.ed.Pause(ctx, cli, day); err != nil || sum.State != store.EditionPaused {
@@ -200,6 +200,13 @@ func TestPauseAndResume(t *testing.T) {
 		if got >= n {
 			t.Fatalf("all %d sent before the pause took effect: the test proves nothing", got)
 		}
+		// The process stops while paused and another one takes over.
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := qs[0].Stop(sctx); err != nil {
+			t.Fatal(err)
+		}
+		s.queue(1, 8)
 		if _, err := s.ed.Resume(ctx, cli, day); err != nil {
 			t.Fatal(err)
 		}
