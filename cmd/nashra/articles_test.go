@@ -110,6 +110,39 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return feedHas("قمة في الرياض") })
 }
 
+// TestServeStartUnpublishesMissingFiles: a file removed while serve was
+// stopped has its article unpublished when serve starts.
+func TestServeStartUnpublishesMissingFiles(t *testing.T) {
+	addr := freeAddr(t)
+	cfg, dir := feedSite(t, addr)
+	content := filepath.Join(dir, "content")
+	gone := filepath.Join(content, "summit.md")
+	writeArticle(t, gone, "summit", "قمة في الرياض")
+	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
+	if _, _, err := run(t, "--config", cfg, "import", content); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	startServe(t, cfg)
+	var feed string
+	waitFor(t, 20*time.Second, func() bool {
+		r, err := http.Get("http://" + addr + "/feed.xml")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(r.Body)
+		feed = b.String()
+		return r.StatusCode == 200
+	})
+	if strings.Contains(feed, "قمة في الرياض") || !strings.Contains(feed, "تصويت في البرلمان") {
+		t.Errorf("feed after a start with summit.md gone:\n%s", feed)
+	}
+}
+
 // TestImportMaxBytes: a file over import.max_bytes is refused naming the
 // file and the limit; the others are imported.
 func TestImportMaxBytes(t *testing.T) {

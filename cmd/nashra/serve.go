@@ -91,6 +91,13 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 				return err
 			}
 			logImport(a, dir, r)
+			gone, err := p.FilesMissing(ctx, dir)
+			if err != nil {
+				return err
+			}
+			if len(gone) > 0 {
+				a.log.Info("articles whose files left the content folder while serve was stopped are unpublished", "articles", len(gone))
+			}
 		} else {
 			a.log.Warn("content folder not found; nothing imported at start", "site.content_dir", dir)
 		}

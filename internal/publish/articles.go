@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/store"
@@ -169,3 +171,33 @@ func (e *noSuchArticle) Error() string {
 	return fmt.Sprintf("publish: %q: %v", e.slug, ErrNoSuchArticle)
 }
 func (e *noSuchArticle) Unwrap() []error { return []error{ErrNoSuchArticle, e.err} }
+
+// FilesMissing withdraws the published articles imported from files under
+// dir that no longer exist (removed while nothing watched the folder) and
+// returns their IDs; serve calls it at start.
+func (p *Publisher) FilesMissing(ctx context.Context, dir string) ([]string, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	all, err := p.st.ListArticles(ctx, store.ArticleQuery{IncludeDrafts: true})
+	if err != nil {
+		return nil, fmt.Errorf("publish: list articles: %w", err)
+	}
+	var gone []string
+	seen := map[string]bool{}
+	for _, a := range all {
+		if a.SourcePath == "" || a.Draft || seen[a.SourcePath] {
+			continue
+		}
+		seen[a.SourcePath] = true
+		abs, err := filepath.Abs(a.SourcePath)
+		if err != nil || !strings.HasPrefix(abs, root+string(filepath.Separator)) {
+			continue
+		}
+		if _, err := os.Stat(a.SourcePath); errors.Is(err, fs.ErrNotExist) {
+			gone = append(gone, a.SourcePath)
+		}
+	}
+	return p.FilesRemoved(ctx, gone)
+}

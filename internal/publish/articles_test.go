@@ -220,3 +220,34 @@ func TestWatcherWaitsForSettledFiles(t *testing.T) {
 		t.Errorf("removal reported twice: %v", r)
 	}
 }
+
+// TestFilesMissing: articles whose files were removed while serve was not
+// running are withdrawn at the next start; files elsewhere are not looked
+// at, and the others stay.
+func TestFilesMissing(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	p := publish.New(st, options(50))
+	dir, other := t.TempDir(), t.TempDir()
+	gone, kept, outside := filepath.Join(dir, "gone.md"), filepath.Join(dir, "kept.md"), filepath.Join(other, "outside.md")
+	writeFile(t, gone, mdArticle("gone", "خبر محذوف"))
+	writeFile(t, kept, mdArticle("kept", "خبر باق"))
+	writeFile(t, outside, mdArticle("outside", "خبر من مجلد آخر"))
+	if _, err := p.Import(ctx, []string{dir, outside}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{gone, outside} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := p.FilesMissing(ctx, dir)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("FilesMissing = %v, %v", ids, err)
+	}
+	for slug, draft := range map[string]bool{"gone": true, "kept": false, "outside": false} {
+		if a, err := st.ArticleBySlug(ctx, slug); err != nil || a.Draft != draft {
+			t.Errorf("%s: %+v %v, want draft=%v", slug, a, err, draft)
+		}
+	}
+}
