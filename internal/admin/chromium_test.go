@@ -85,7 +85,7 @@ func TestConsoleInChromium(t *testing.T) {
 		{"phone", 390, 844, "فيصل", "2", "اقتصاد,رياضة"},
 	} {
 		t.Run(size.name, func(t *testing.T) {
-			ctx := testkit.Chromium(t, size.width, size.height, 90*time.Second)
+			ctx := testkit.Chromium(t, size.width, size.height, 3*time.Minute)
 			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 			// look checks the page reads right-to-left and fits the
 			// window, then keeps a screenshot when asked to.
