@@ -75,23 +75,7 @@ var consoleFuncs = htmltemplate.FuncMap{
 // escaping error is reported here, naming the file.
 func NewConsole(overrideDir string) (*Console, error) {
 	src := map[string]string{}
-	read := func(fsys fs.FS, where string) error {
-		names, err := fs.Glob(fsys, "*.html.tmpl")
-		if err != nil {
-			return fmt.Errorf("templates: %s: %w", where, err)
-		}
-		for _, n := range names {
-			b, err := fs.ReadFile(fsys, n)
-			if err != nil {
-				return fmt.Errorf("templates: %w", err)
-			}
-			if len(bytes.TrimSpace(b)) == 0 {
-				return fmt.Errorf("templates: %s: empty template", filepath.Join(where, n))
-			}
-			src[n] = string(b)
-		}
-		return nil
-	}
+	read := func(fsys fs.FS, where string) error { return readTemplates(src, fsys, where, "*.html.tmpl") }
 	sub, _ := fs.Sub(consoleFiles, "admin")
 	if err := read(sub, "embedded admin"); err != nil {
 		return nil, err

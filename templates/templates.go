@@ -173,26 +173,30 @@ var embeddedSet = sync.OnceValues(func() (*Set, error) { return New("") })
 // parsed once.
 func Embedded() (*Set, error) { return embeddedSet() }
 
+// readTemplates adds the files of fsys matching pattern to src by name;
+// an empty file is an error naming it (where is the folder, for messages).
+func readTemplates(src map[string]string, fsys fs.FS, where, pattern string) error {
+	names, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		return fmt.Errorf("templates: %s: %w", where, err)
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return fmt.Errorf("templates: %w", err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return fmt.Errorf("templates: %s: empty template", filepath.Join(where, n))
+		}
+		src[n] = string(b)
+	}
+	return nil
+}
+
 // sources reads the embedded templates, then the override folder's.
 func sources(overrideDir string) (map[string]string, error) {
 	src := map[string]string{}
-	read := func(fsys fs.FS, where string) error {
-		names, err := fs.Glob(fsys, "*.tmpl")
-		if err != nil {
-			return fmt.Errorf("templates: %s: %w", where, err)
-		}
-		for _, n := range names {
-			b, err := fs.ReadFile(fsys, n)
-			if err != nil {
-				return fmt.Errorf("templates: %w", err)
-			}
-			if len(bytes.TrimSpace(b)) == 0 {
-				return fmt.Errorf("templates: %s: empty template", filepath.Join(where, n))
-			}
-			src[n] = string(b)
-		}
-		return nil
-	}
+	read := func(fsys fs.FS, where string) error { return readTemplates(src, fsys, where, "*.tmpl") }
 	if err := read(embedded, "embedded"); err != nil {
 		return nil, err
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -60,25 +58,7 @@ log:
 			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var errOut bytes.Buffer
-	go func() {
-		root := newRootCmd(io.Discard, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v\n%s", err, errOut.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	serveInBackground(t, cfgPath)
 	base := "http://" + addr
 	feed := func() string {
 		r, err := http.Get(base + "/feed.xml")

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,36 +25,11 @@ import (
 )
 
 // chromium starts a headless Chromium (Debian's /usr/bin/chromium) with a
-// fresh profile; missing, the test skips, or fails in CI.
+// fresh profile and a phone-sized window; missing, the test skips, or
+// fails in CI.
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	path := "/usr/bin/chromium"
-	if _, err := os.Stat(path); err != nil {
-		if path, err = exec.LookPath("chromium"); err != nil {
-			testkit.Missing(t, "chromium (apt-get install -y chromium fonts-noto-core)", err)
-		}
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "ar"),
-		chromedp.WindowSize(480, 860),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	return bctx
+	return testkit.Chromium(t, 480, 860, 60*time.Second)
 }
 
 var confirmLink = regexp.MustCompile(`https?://\S+/confirm\?t=[A-Za-z0-9_%-]+`)
@@ -133,25 +107,7 @@ log:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var errOut bytes.Buffer
-	go func() {
-		root := newRootCmd(io.Discard, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v\n%s", err, errOut.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	serveInBackground(t, cfgPath)
 	base := "http://" + addr
 	waitFor(t, 20*time.Second, func() bool {
 		r, err := http.Get(base + "/healthz")
@@ -290,4 +246,29 @@ func browserSubscriber(t *testing.T, db string) *store.Subscriber {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// serveInBackground runs `nashra --config cfgPath serve` until the test
+// ends, and then checks that it stopped without error.
+func serveInBackground(t *testing.T, cfgPath string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var errOut bytes.Buffer
+	go func() {
+		root := newRootCmd(io.Discard, &errOut)
+		root.SetArgs([]string{"--config", cfgPath, "serve"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v\n%s", err, errOut.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
 }
