@@ -169,3 +169,41 @@ func TestSourcesFromConfig(t *testing.T) {
 		t.Errorf("bad URL in sources.list: %v, want an error naming sources.list[0].url", err)
 	}
 }
+
+// TestSourcesFetchKeepsGoing: without --once, `sources fetch` fetches at
+// once, then stays until interrupted, and exits cleanly.
+func TestSourcesFetchKeepsGoing(t *testing.T) {
+	feed, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "internal", "source", "testdata", "feed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(feed) }))
+	defer origin.Close()
+	cfgPath, _ := feedSite(t, "127.0.0.1:1")
+	f, _ := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "sources:\n  allow_private: true\n  list:\n    - url: %s/feed.json\n", origin.URL)
+	f.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		root := newRootCmd(&out, &bytes.Buffer{})
+		root.SetArgs([]string{"--config", cfgPath, "sources", "fetch"})
+		done <- root.ExecuteContext(ctx)
+	}()
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(out.String(), "2 new") })
+	select {
+	case err := <-done:
+		t.Fatalf("sources fetch without --once returned after one round: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("interrupted: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sources fetch did not stop when interrupted")
+	}
+}
