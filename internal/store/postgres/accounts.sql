@@ -150,3 +150,15 @@ WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($4 = '' OR categories LIKE $4)
 ORDER BY id DESC
 LIMIT $5;
+
+-- name: search-subscribers-address
+-- A complete address finds that address (by its unique key, whatever the
+-- case); other parameters as search-subscribers.
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE email_key = $1
+    AND ($2 = '' OR status = $2)
+    AND id < $3
+    AND ($4 = '' OR categories LIKE $4)
+LIMIT $5;

@@ -146,3 +146,15 @@ WHERE subscribers_search MATCH ?1
     AND (?4 = '' OR s.categories LIKE ?4 ESCAPE '\')
 ORDER BY f.rowid DESC
 LIMIT ?5;
+
+-- name: search-subscribers-address
+-- A complete address finds that address (by its unique key, whatever the
+-- case); other parameters as search-subscribers.
+SELECT id, email, name, status, categories, source, bounces, paused,
+    created_at, confirmed_at, unsubscribed_at
+FROM subscribers
+WHERE email_key = ?1
+    AND (?2 = '' OR status = ?2)
+    AND id < ?3
+    AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
+LIMIT ?5;

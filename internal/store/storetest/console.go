@@ -39,6 +39,9 @@ func testConsoleQueries(t *testing.T, newStore NewStore) {
 	}{
 		{store.SubscriberSearch{}, want(c, b, a)},
 		{store.SubscriberSearch{Text: "noura"}, want(c, a)},
+		{store.SubscriberSearch{Text: "NOURA@example.ORG"}, want(a)},
+		{store.SubscriberSearch{Text: "faisal_1@example.org", Status: store.StatusConfirmed}, ""},
+		{store.SubscriberSearch{Text: "nobody@example.org"}, ""},
 		{store.SubscriberSearch{Text: "NOURA"}, want(c, a)},
 		{store.SubscriberSearch{Text: "العتيبي"}, want(a)},
 		{store.SubscriberSearch{Text: "faisal_"}, want(b)},

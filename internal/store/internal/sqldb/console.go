@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	accountQueries = append(accountQueries, "search-subscribers", "search-subscribers-text", "subscriber-deliveries", "subscriber-growth")
+	accountQueries = append(accountQueries, "search-subscribers", "search-subscribers-text", "search-subscribers-address", "subscriber-deliveries", "subscriber-growth")
 }
 
 // likeEscape escapes LIKE's wildcards (and the escape character, \).
@@ -26,7 +26,12 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 	query, text := "search-subscribers", ""
 	if t := strings.TrimSpace(q.Text); t != "" {
 		text = "%" + likeEscape(t) + "%"
-		if utf8.RuneCountInString(t) >= 3 {
+		if norm, err := store.NormalizeEmail(t); err == nil && strings.Contains(t, "@") {
+			// A whole address is looked up, not searched for: its common
+			// pieces (gmail.com) would make the text index read much of
+			// the list.
+			query, text = "search-subscribers-address", store.EmailKey(norm)
+		} else if utf8.RuneCountInString(t) >= 3 {
 			query = "search-subscribers-text"
 			if s.d.Name == "sqlite" {
 				text = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
