@@ -136,7 +136,7 @@ func applyFrontMatter(a *Article, name, fm string, o Options) error {
 			case time.Time:
 				return v
 			case string:
-				t, err := ParseDate(v, o.Location)
+				t, err := o.parseDate(v)
 				if err != nil {
 					errs = append(errs, fail(k, err))
 				}

@@ -401,6 +401,18 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot read date %q (want e.g. 2026-11-21T09:30:00+03:00 or 2026-11-21)", s)
 }
 
+// parseDate is ParseDate, then o.DateLine's forms in words
+// ("27 نوفمبر 2026", Hijri dates); the error is ParseDate's.
+func (o Options) parseDate(s string) (time.Time, error) {
+	t, err := ParseDate(s, o.Location)
+	if err != nil && o.DateLine != nil {
+		if t2, ok := o.DateLine(s, o.Location); ok {
+			return t2, nil
+		}
+	}
+	return t, err
+}
+
 // foldDigits turns Arabic-Indic (٠-٩) and Persian (۰-۹) digits into ASCII.
 func foldDigits(s string) string {
 	return strings.Map(func(r rune) rune {

@@ -131,13 +131,8 @@ func parseTxt(name string, data []byte, o Options) (Article, error) {
 
 // txtDate reads a date line: numeric forms, then o.DateLine's.
 func txtDate(line string, o Options) (time.Time, bool) {
-	if t, err := ParseDate(line, o.Location); err == nil {
-		return t, true
-	}
-	if o.DateLine != nil {
-		return o.DateLine(line, o.Location)
-	}
-	return time.Time{}, false
+	t, err := o.parseDate(line)
+	return t, err == nil
 }
 
 func dropChrome(ls []string) []string {

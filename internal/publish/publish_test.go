@@ -146,14 +146,15 @@ func TestBuildHoldsNewestPerFeed(t *testing.T) {
 
 // TestTxtArabicDateLine: a .txt date line in words (Gregorian with a
 // weekday, with Arabic-Indic digits and a time, or Hijri) is the
-// publication time — not the file's modification time, and not a subtitle.
+// publication time — not the file's modification time, and not a subtitle;
+// a Markdown front matter date in words is read the same way.
 func TestTxtArabicDateLine(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t)
 	p := publish.New(st, options(50))
 	dir := filepath.Join("testdata", "dated")
 	r, err := p.Import(ctx, []string{dir}, nil)
-	if err != nil || r.Failed != 0 || r.Imported != 3 {
+	if err != nil || r.Failed != 0 || r.Imported != 4 {
 		t.Fatalf("import: %+v %v", r, err)
 	}
 	loc, _ := time.LoadLocation("Asia/Riyadh")
@@ -164,6 +165,8 @@ func TestTxtArabicDateLine(t *testing.T) {
 		"weekday.txt":  {time.Date(2026, 11, 27, 0, 0, 0, 0, loc), ""},
 		"subtitle.txt": {time.Date(2026, 11, 27, 21, 45, 0, 0, loc), "فوز مثير بهدفين مقابل هدف في الدقيقة الأخيرة"},
 		"hijri.txt":    {time.Date(2026, 11, 28, 0, 0, 0, 0, loc), ""},
+		// Front matter may write the date in words too.
+		"frontmatter.md": {time.Date(2026, 11, 27, 10, 0, 0, 0, loc), ""},
 	}
 	arts, _ := st.ListArticles(ctx, store.ArticleQuery{})
 	for _, a := range arts {
