@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -242,5 +243,50 @@ func testPageDeliveries(t *testing.T, newStore NewStore) {
 	must(t, "by email and state", err)
 	if len(both) != 1 || both[0].SubscriberID != subs[13].ID {
 		t.Errorf("by email and state = %+v", both)
+	}
+}
+
+// EditionControlMigration names the migration that gave editions their
+// states and windows (NNNN_edition_control.up.sql in each backend).
+const EditionControlMigration = "edition_control"
+
+// testEditionControlMigration: editions sent before states existed come
+// out of the migration as sent, or as sending while a delivery is open;
+// their deliveries are kept.
+func testEditionControlMigration(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	m, ok := s.(interface {
+		MigrateBefore(ctx context.Context, name string) error
+	})
+	if !ok {
+		t.Skip("the store has no MigrateBefore")
+	}
+	must(t, "MigrateBefore", m.MigrateBefore(ctx, EditionControlMigration))
+	exec := rawExec(t, s)
+	exec(`INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at) VALUES ('amal@example.org', 'أمل', 'confirmed', 'admin', 1, 1, 1)`)
+	for _, e := range []string{"2026-01-01", "2026-01-02"} {
+		exec(`INSERT INTO editions (id, subject, body, created_at, recipients) VALUES (?, 'عدد', ?, 5, 1)`, e, []byte(`{"to":"2026-01-01T04:00:00Z"}`))
+	}
+	exec(`INSERT INTO deliveries (edition_id, subscriber_id, email, state, updated_at) VALUES ('2026-01-01', 1, 'amal@example.org', 'sent', 1)`)
+	exec(`INSERT INTO deliveries (edition_id, subscriber_id, email, state, updated_at) VALUES ('2026-01-02', 1, 'amal@example.org', 'retrying', 1)`)
+	must(t, "Migrate", s.Migrate(ctx))
+
+	for id, want := range map[string]store.EditionState{"2026-01-01": store.EditionSent, "2026-01-02": store.EditionSending} {
+		e, err := s.GetEdition(ctx, id)
+		must(t, "GetEdition", err)
+		if e.State != want || e.StartedAt.IsZero() || !e.Built() {
+			t.Errorf("edition %s after the migration = %+v, want %s", id, e, want)
+		}
+	}
+	c, err := s.DeliveryCounts(ctx, "2026-01-02")
+	must(t, "DeliveryCounts", err)
+	if c[store.DeliveryRetrying] != 1 {
+		t.Errorf("deliveries after the migration: %v", c)
+	}
+	// The new delivery state is accepted.
+	n, err := s.CancelDeliveries(ctx, "2026-01-02")
+	if err != nil || n != 1 {
+		t.Errorf("cancel after the migration = %d, %v", n, err)
 	}
 }

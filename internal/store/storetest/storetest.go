@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CancelDeliveries", testCancelDeliveries},
 		{"RecordResend", testRecordResend},
 		{"PageDeliveries", testPageDeliveries},
+		{"EditionControlMigration", testEditionControlMigration},
 		{"Limits", testLimits},
 		{"PurgePending", testPurgePending},
 	}
