@@ -34,7 +34,7 @@ type WebSubOptions struct {
 	Lease time.Duration
 }
 
-// Renew is how long before its end a lease is renewed.
+// renewBefore is how long before its end a lease is renewed.
 func (o *WebSubOptions) renewBefore() time.Duration { return max(o.Lease/10, 24*time.Hour) }
 
 // callback is the callback URL of source id.
