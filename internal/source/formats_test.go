@@ -1,6 +1,7 @@
 package source
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -225,5 +226,25 @@ func TestScheduleStretchedBySource(t *testing.T) {
 				t.Errorf("next fetch in %s, want %s plus at most 10%% jitter", wait, tt.want)
 			}
 		})
+	}
+}
+
+func TestRelativeLinksResolved(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.handle("/ar/feed", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>ت</title><link>/</link><description>x</description>
+<item><title>خبر برابط نسبي</title><link>/ar/news/5</link><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
+<description>نص الخبر ذي الرابط النسبي.</description><enclosure url="img/5.jpg" type="image/jpeg" length="1"/></item>
+<item><title>خبر برابط خبيث</title><link>javascript:alert(1)</link><guid>bad-1</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
+<description>نص.</description></item></channel></rss>`)
+	})
+	b.fetch(b.add("/ar/feed", Spec{}))
+	a := b.byTitle("نسبي")
+	if a.SourceURL != b.srv.URL+"/ar/news/5" || a.Image != b.srv.URL+"/ar/img/5.jpg" {
+		t.Errorf("link %q image %q: want both resolved against the feed's URL", a.SourceURL, a.Image)
+	}
+	if bad := b.byTitle("خبيث"); bad.SourceURL != "" {
+		t.Errorf("a javascript: link kept: %q", bad.SourceURL)
 	}
 }

@@ -414,6 +414,28 @@ func (s *Service) document(resp *Response) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source: %s: %w", resp.URL, err)
 	}
+	// Links relative to the feed are made absolute: an article's link
+	// must lead to the newsroom's page, not to a path of this site.
+	if base, err := url.Parse(resp.URL); err == nil {
+		abs := func(ref string) string {
+			if ref == "" {
+				return ""
+			}
+			if u, err := base.Parse(strings.TrimSpace(ref)); err == nil {
+				return u.String()
+			}
+			return ref
+		}
+		for i := range doc.Items {
+			if !strings.HasPrefix(doc.Items[i].Key, "http") && doc.Items[i].Key == doc.Items[i].Link {
+				doc.Items[i].Key = abs(doc.Items[i].Key)
+			}
+			doc.Items[i].Link, doc.Items[i].Image = abs(doc.Items[i].Link), abs(doc.Items[i].Image)
+		}
+		for i := range doc.Sitemaps {
+			doc.Sitemaps[i].URL = abs(doc.Sitemaps[i].URL)
+		}
+	}
 	return doc, nil
 }
 
