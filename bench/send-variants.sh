@@ -44,8 +44,12 @@ for ((r = 0; r < ROUNDS; r++)); do
 		cp -a "$work/seed" "$work/site"
 		sed -i "s#$work/seed#$work/site#" "$work/site/config.yaml"
 		start=$(date +%s.%N)
-		env ${envs[$i]//,/ } /usr/bin/time -f '%U %S %M' "${bins[$i]}" --config "$work/site/config.yaml" \
-			digest send --date 2026-03-10 >"$work/out" 2>"$work/time"
+		if ! env ${envs[$i]//,/ } /usr/bin/time -f '%U %S %M' "${bins[$i]}" --config "$work/site/config.yaml" \
+			digest send --force --date 2026-03-10 >"$work/out" 2>"$work/time"; then
+			echo "${names[$i]}: digest send failed:" >&2
+			cat "$work/out" "$work/time" >&2
+			exit 1
+		fi
 		end=$(date +%s.%N)
 		rate=$(echo "$N / ($end - $start)" | bc -l)
 		read -r user sys rss < <(tail -1 "$work/time")

@@ -28,14 +28,14 @@ func TestDigestSendCrash(t *testing.T) {
 
 	kill := make(chan struct{}, 1)
 	var target atomic.Int64
-	srv.onMessage = func(total int) {
+	srv.onMessage(func(total int) {
 		if t := target.Load(); t > 0 && int64(total) >= t && target.CompareAndSwap(t, 0) {
 			select {
 			case kill <- struct{}{}:
 			default:
 			}
 		}
-	}
+	})
 	run := func(killAfter time.Duration, killAt int) (killed bool, out string) {
 		cmd := exec.Command(bin, "--config", site.config, "digest", "send", "--force", "--date", digestTestDay)
 		var buf bytes.Buffer

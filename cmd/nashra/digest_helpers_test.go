@@ -4,19 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // digestTestDay is the edition day of digestArticles.
@@ -116,89 +112,36 @@ func (s *digestSite) open(t testing.TB) *sqlite.Store {
 	return st
 }
 
-// countingSMTP is a real SMTP server (go-smtp) counting accepted messages
-// by recipient.
+// countingSMTP is a real SMTP server (testkit.SMTPSink) counting accepted
+// messages by recipient.
 type countingSMTP struct {
+	*testkit.SMTPSink
 	addr string
-	mu   sync.Mutex
-	per  map[string]int
-	all  int
-	// onMessage, when set, is called after each accepted message with the
-	// running total.
-	onMessage func(total int)
 }
 
 func startCountingSMTP(t testing.TB) *countingSMTP {
 	t.Helper()
-	c := &countingSMTP{per: map[string]int{}}
-	c.addr = serveSMTP(t, c)
-	return c
+	s := testkit.StartSMTPSink(t, nil, 0)
+	s.Discard = true
+	return &countingSMTP{SMTPSink: s, addr: s.Addr}
 }
 
-// serveSMTP runs a real SMTP server (go-smtp) on be at a free local port
-// for the test and returns its address.
-func serveSMTP(t testing.TB, be smtp.Backend) string {
-	t.Helper()
-	srv := smtp.NewServer(be)
-	srv.Domain = "sink.test"
-	srv.MaxMessageBytes = 10 << 20
-	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
-}
-
-func (c *countingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return &countingSession{c: c}, nil
+// onMessage sets a function called after each accepted message with the
+// running total.
+func (c *countingSMTP) onMessage(f func(total int)) {
+	c.SetOnMessage(func(_ testkit.Message, total int) { f(total) })
 }
 
 func (c *countingSMTP) counts() (total, distinct int, dups []string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for r, n := range c.per {
+	per := c.PerRecipient()
+	for r, n := range per {
+		total += n
 		if n > 1 {
 			dups = append(dups, fmt.Sprintf("%s×%d", r, n))
 		}
 	}
-	return c.all, len(c.per), dups
+	return total, len(per), dups
 }
 
 // received reports whether the server accepted a message for rcpt.
-func (c *countingSMTP) received(rcpt string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.per[rcpt] > 0
-}
-
-type countingSession struct {
-	c  *countingSMTP
-	to []string
-}
-
-func (s *countingSession) Reset()                               { s.to = nil }
-func (s *countingSession) Logout() error                        { return nil }
-func (s *countingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *countingSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *countingSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.c.mu.Lock()
-	for _, to := range s.to {
-		s.c.per[to]++
-	}
-	s.c.all++
-	total, f := s.c.all, s.c.onMessage
-	s.c.mu.Unlock()
-	if f != nil {
-		f(total)
-	}
-	return nil
-}
+func (c *countingSMTP) received(rcpt string) bool { return c.PerRecipient()[rcpt] > 0 }

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
@@ -249,12 +247,11 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// sink is a real SMTP server (go-smtp) recording, per edition, the
-// recipients and the time each message was accepted; delay makes it wait
-// before accepting (a remote relay).
+// sink is a real SMTP server (testkit.SMTPSink) recording, per edition,
+// the recipients and the time each message was accepted; delay makes it
+// wait before accepting (a remote relay).
 type sink struct {
 	addr  string
-	delay time.Duration
 	mu    sync.Mutex
 	per   map[string]map[string]int // edition -> rcpt -> count
 	at    map[string][]time.Time    // edition -> accept times
@@ -263,12 +260,38 @@ type sink struct {
 
 func startSink(t testing.TB, delay time.Duration) *sink {
 	t.Helper()
-	s := &sink{delay: delay, per: map[string]map[string]int{}, at: map[string][]time.Time{}}
-	s.addr = serveSMTP(t, s)
+	s := &sink{per: map[string]map[string]int{}, at: map[string][]time.Time{}}
+	k := testkit.StartSMTPSink(t, nil, delay)
+	k.Discard = true
+	k.OnMessage = s.record
+	s.addr = k.Addr
 	return s
 }
 
-func (s *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSess{s: s}, nil }
+// record counts m under the edition named by its X-Nashra-Edition header.
+func (s *sink) record(m testkit.Message, _ int) {
+	edition := "?"
+	if i := bytes.Index(m.Data, []byte("X-Nashra-Edition: ")); i >= 0 {
+		rest := m.Data[i+len("X-Nashra-Edition: "):]
+		if j := bytes.IndexByte(rest, '\r'); j > 0 {
+			edition = string(rest[:j])
+		}
+	}
+	s.mu.Lock()
+	if s.per[edition] == nil {
+		s.per[edition] = map[string]int{}
+	}
+	for _, to := range m.To {
+		s.per[edition][to]++
+	}
+	s.at[edition] = append(s.at[edition], m.At)
+	total := len(s.at[edition])
+	f := s.onMsg
+	s.mu.Unlock()
+	if f != nil {
+		f(edition, total)
+	}
+}
 
 // counts returns, for edition, the messages, the distinct recipients and
 // the recipients that got more than one.
@@ -290,52 +313,6 @@ func (s *sink) times(edition string) []time.Time {
 	ts := append([]time.Time(nil), s.at[edition]...)
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
 	return ts
-}
-
-type sinkSess struct {
-	s  *sink
-	to []string
-}
-
-func (ss *sinkSess) Reset()                               { ss.to = nil }
-func (ss *sinkSess) Logout() error                        { return nil }
-func (ss *sinkSess) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *sinkSess) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.to = append(ss.to, to)
-	return nil
-}
-
-func (ss *sinkSess) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	edition := "?"
-	if i := bytes.Index(b, []byte("X-Nashra-Edition: ")); i >= 0 {
-		rest := b[i+len("X-Nashra-Edition: "):]
-		if j := bytes.IndexByte(rest, '\r'); j > 0 {
-			edition = string(rest[:j])
-		}
-	}
-	if ss.s.delay > 0 {
-		time.Sleep(ss.s.delay)
-	}
-	s := ss.s
-	s.mu.Lock()
-	if s.per[edition] == nil {
-		s.per[edition] = map[string]int{}
-	}
-	for _, to := range ss.to {
-		s.per[edition][to]++
-	}
-	s.at[edition] = append(s.at[edition], time.Now())
-	total := len(s.at[edition])
-	f := s.onMsg
-	s.mu.Unlock()
-	if f != nil {
-		f(edition, total)
-	}
-	return nil
 }
 
 // waitSent waits until the ledger records n deliveries of day as sent and

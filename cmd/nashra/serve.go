@@ -54,6 +54,10 @@ func newServeCmd(a *app) *cobra.Command {
 	}
 }
 
+// serve runs `nashra serve`: the import of the content folder, the feeds,
+// the web server, the workers and the watcher, and their shutdown. It is
+// long because it is the start-up order in one place: each step needs
+// what the ones before it built.
 func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	ln, err := listen("server.listen", cfg.Server.Listen)
 	if err != nil {

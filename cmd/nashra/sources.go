@@ -139,6 +139,9 @@ func cfgName(cfg *config.Config) string {
 	return cfg.File
 }
 
+// newSourcesCmd is `nashra sources` with its sub-commands. It is long
+// because each sub-command's flags and output sit with its definition, as
+// cobra declares them.
 func newSourcesCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sources",

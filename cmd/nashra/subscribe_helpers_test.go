@@ -12,81 +12,48 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
 	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
-// mailSink is a real SMTP server (go-smtp) keeping every accepted message
-// by recipient and refusing the recipients in reject with 550 5.1.1.
+// mailSink is a real SMTP server (testkit.SMTPSink) keeping every accepted
+// message and refusing the recipients in reject with 550 5.1.1.
 type mailSink struct {
-	addr   string
-	mu     sync.Mutex
-	got    map[string][][]byte
-	rcpts  map[string]int // RCPT attempts, accepted or not
-	reject map[string]bool
+	*testkit.SMTPSink
+	addr string
 }
 
 func startMailSink(t testing.TB, reject ...string) *mailSink {
 	t.Helper()
-	s := &mailSink{got: map[string][][]byte{}, rcpts: map[string]int{}, reject: map[string]bool{}}
-	for _, r := range reject {
-		s.reject[r] = true
-	}
-	s.addr = serveSMTP(t, s)
-	return s
+	s := testkit.StartSMTPSink(t, func(rcpt string, _ int) error {
+		if slices.Contains(reject, rcpt) {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+		}
+		return nil
+	}, 0)
+	return &mailSink{SMTPSink: s, addr: s.Addr}
 }
-
-func (s *mailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
 
 // messages returns what rcpt received.
 func (s *mailSink) messages(rcpt string) [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]byte(nil), s.got[rcpt]...)
+	var out [][]byte
+	for _, m := range s.Messages() {
+		if slices.Contains(m.To, rcpt) {
+			out = append(out, m.Data)
+		}
+	}
+	return out
 }
 
-func (s *mailSink) attempts(rcpt string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rcpts[rcpt]
-}
-
-type sinkSession struct {
-	s  *mailSink
-	to []string
-}
-
-func (x *sinkSession) Reset()                               { x.to = nil }
-func (x *sinkSession) Logout() error                        { return nil }
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.s.mu.Lock()
-	defer x.s.mu.Unlock()
-	x.s.rcpts[to]++
-	if x.s.reject[to] {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	x.to = append(x.to, to)
-	return nil
-}
-func (x *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.mu.Lock()
-	for _, to := range x.to {
-		x.s.got[to] = append(x.s.got[to], b)
-	}
-	x.s.mu.Unlock()
-	return nil
-}
+// attempts counts the RCPT TO commands for rcpt, refused ones too.
+func (s *mailSink) attempts(rcpt string) int { return s.Attempts(rcpt) }
 
 // subSite is a site whose mail goes to a sink and whose base URL is the
 // https address of a listener that the test starts serving later (RFC 8058

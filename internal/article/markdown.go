@@ -94,6 +94,10 @@ func parseMarkdown(name string, data []byte, o Options) (Article, error) {
 	return a, nil
 }
 
+// applyFrontMatter parses the YAML front matter fm of file name into a.
+// It is long because it is one case per documented field (title, date,
+// category, tags, author, summary, image, slug, draft), each with its own
+// error naming the field.
 func applyFrontMatter(a *Article, name, fm string, o Options) error {
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(fm), &m); err != nil {

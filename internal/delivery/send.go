@@ -57,6 +57,11 @@ const ledgerTimeout = 30 * time.Second
 // Nothing starts while the edition is paused (Paused, ErrPaused) or once
 // it is cancelled (the delivery is settled without sending; see
 // cancelOne); an attempt already past this point finishes.
+//
+// It is long because it is the exactly-once protocol of docs/delivery.md
+// step by step (claim, take over, render, mark and send, record what the
+// server said); in one function, what runs between the commit mark and
+// the end of data stays in view.
 func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outcome, error) {
 	switch err := s.admit(ctx, edition); {
 	case errors.Is(err, ErrPaused):

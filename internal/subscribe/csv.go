@@ -80,7 +80,8 @@ func (r *ImportReport) Imported() int { return r.Rows - len(r.Rejected) }
 // header row first) and stores every good row with source "import" unless
 // the row says otherwise. Bad rows are reported with their line number and
 // the reason, and the rest is imported. Only an unreadable file or a
-// failing database stops it.
+// failing database stops it. It is long because it is the row loop with
+// one check per column, each producing the rejection message for its line.
 func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*ImportReport, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {

@@ -29,6 +29,12 @@ type SMTPSink struct {
 	Fault func(rcpt string, attempt int) error
 	// Delay is how long the server takes to accept each message's data.
 	Delay time.Duration
+	// OnMessage, when set, is called with each accepted message (its data
+	// included) and the number accepted so far, before the server answers.
+	OnMessage func(m Message, total int)
+	// Discard drops each message's data once OnMessage has seen it (large
+	// runs: the sink then keeps envelopes only).
+	Discard bool
 
 	mu       sync.Mutex
 	msgs     []Message
@@ -59,6 +65,13 @@ func StartSMTPSink(t testing.TB, fault func(rcpt string, attempt int) error, del
 
 // NewSession implements smtp.Backend.
 func (s *SMTPSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
+
+// SetOnMessage sets OnMessage while the sink may be receiving.
+func (s *SMTPSink) SetOnMessage(f func(m Message, total int)) {
+	s.mu.Lock()
+	s.OnMessage = f
+	s.mu.Unlock()
+}
 
 // Messages returns a copy of what was accepted, in order.
 func (s *SMTPSink) Messages() []Message {
@@ -118,8 +131,17 @@ func (ss *sinkSession) Data(r io.Reader) error {
 		return err
 	}
 	time.Sleep(ss.s.Delay)
+	m := Message{From: ss.from, To: append([]string(nil), ss.to...), Data: b, At: time.Now()}
 	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: b, At: time.Now()})
+	kept := m
+	if ss.s.Discard {
+		kept.Data = nil
+	}
+	ss.s.msgs = append(ss.s.msgs, kept)
+	total, f := len(ss.s.msgs), ss.s.OnMessage
 	ss.s.mu.Unlock()
+	if f != nil {
+		f(m, total)
+	}
 	return nil
 }

@@ -403,7 +403,9 @@ func parseMarkName(name string) (owner string, seq int, ok bool) {
 
 // recoverOwner applies one dead process's journal files, given in the
 // order they were written, and removes them. A file still locked means
-// the process lives: its files are left alone.
+// the process lives: its files are left alone. It is long because lock,
+// read, apply and remove must happen in this order for every file, with
+// the lock held throughout (see the journal's comment above).
 func (s *Store) recoverOwner(ctx context.Context, paths []string) (int, error) {
 	type key struct {
 		edition string
