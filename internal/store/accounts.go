@@ -175,9 +175,10 @@ type Accounts interface {
 // only, that an address was erased, so that an import or a form cannot
 // silently bring it back.
 type Erasure interface {
-	// EraseSubscriber deletes subscriber id and their deliveries and
-	// records hash (the caller's keyed hash of the address) in one
-	// transaction.
+	// EraseSubscriber deletes subscriber id and their deliveries, rewrites
+	// the audit entries about their address to name only "subscriber ID
+	// (erased)", and records hash (the caller's keyed hash of the address),
+	// in one transaction.
 	EraseSubscriber(ctx context.Context, id int64, hash string) error
 	// IsErased reports whether hash was recorded by EraseSubscriber.
 	IsErased(ctx context.Context, hash string) (bool, error)

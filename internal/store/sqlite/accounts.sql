@@ -90,7 +90,12 @@ WHERE at >= ?1 AND (?2 = '' OR action = ?2) AND (?3 = '' OR actor = ?3)
     AND (?4 = '' OR target = ?4) AND (?5 = '' OR addr = ?5);
 
 -- name: delete-subscriber-by-id
-DELETE FROM subscribers WHERE id = ?1;
+DELETE FROM subscribers WHERE id = ?1 RETURNING email;
+
+-- name: scrub-audit
+-- An erased subscriber's address leaves the audit log: entries about it
+-- name the subscriber's number instead, without their detail.
+UPDATE audit_log SET target = ?1, detail = '' WHERE lower(target) = lower(?2);
 
 -- name: insert-erased
 INSERT INTO erased_addresses (hash, erased_at) VALUES (?1, ?2) ON CONFLICT (hash) DO NOTHING;

@@ -240,6 +240,8 @@ func testErasure(t *testing.T, newStore NewStore) {
 	if erased {
 		t.Fatal("IsErased before erasing = true")
 	}
+	must(t, "Audit", s.Audit(ctx, store.AuditEntry{Actor: "ed@example.com", Action: "subscriber.edit", Target: "Leave@example.com", Detail: "سامي → سامي علي"}))
+	must(t, "Audit", s.Audit(ctx, store.AuditEntry{Actor: "ed@example.com", Action: "subscriber.edit", Target: "stay@example.com", Detail: "kept"}))
 	wantErr(t, "EraseSubscriber without hash", s.EraseSubscriber(ctx, sub.ID, ""), store.ErrInvalid)
 	must(t, "EraseSubscriber", s.EraseSubscriber(ctx, sub.ID, "k1"))
 	_, err = s.GetSubscriber(ctx, sub.ID)
@@ -251,6 +253,12 @@ func testErasure(t *testing.T, newStore NewStore) {
 	}
 	if erased, _ := s.IsErased(ctx, "k1"); !erased {
 		t.Error("IsErased after erasing = false")
+	}
+	log, err := s.ListAudit(ctx, store.AuditQuery{Action: "subscriber.edit"})
+	must(t, "ListAudit", err)
+	if len(log) != 2 || log[1].Target != fmt.Sprintf("subscriber %d (erased)", sub.ID) || log[1].Detail != "" ||
+		log[0].Target != "stay@example.com" || log[0].Detail != "kept" {
+		t.Errorf("audit after erase: %+v", log)
 	}
 	// An unknown subscriber records nothing.
 	wantErr(t, "EraseSubscriber unknown", s.EraseSubscriber(ctx, sub.ID, "k2"), store.ErrNotFound)

@@ -19,7 +19,7 @@ var accountQueries = []string{
 	"insert-session", "get-session", "touch-session", "session-exists", "delete-session",
 	"delete-user-sessions", "delete-sessions-before",
 	"insert-audit", "list-audit", "count-audit",
-	"delete-subscriber-by-id", "insert-erased", "is-erased", "unerase",
+	"delete-subscriber-by-id", "scrub-audit", "insert-erased", "is-erased", "unerase",
 }
 
 func scanUser(r scanner) (store.User, error) {
@@ -336,12 +336,15 @@ func (s *Core) EraseSubscriber(ctx context.Context, id int64, hash string) error
 		return fmt.Errorf("%s: erase subscriber %d: %w: no hash", s.d.Name, id, store.ErrInvalid)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q["delete-subscriber-by-id"], id)
-		if err != nil {
+		var email string
+		err := tx.QueryRowContext(ctx, s.q["delete-subscriber-by-id"], id).Scan(&email)
+		if isNoRows(err) {
+			return fmt.Errorf("%s: subscriber %d: %w", s.d.Name, id, store.ErrNotFound)
+		} else if err != nil {
 			return s.errf(err, "erase subscriber %d", id)
 		}
-		if err := s.affected(res, fmt.Sprintf("subscriber %d", id)); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, s.q["scrub-audit"], fmt.Sprintf("subscriber %d (erased)", id), email); err != nil {
+			return s.errf(err, "erase subscriber %d", id)
 		}
 		if _, err := tx.ExecContext(ctx, s.q["insert-erased"], hash, nsNow(s.now())); err != nil {
 			return s.errf(err, "erase subscriber %d", id)
