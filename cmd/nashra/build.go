@@ -76,7 +76,9 @@ func writePages(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 		return 0, fmt.Errorf("build: list editions: %w", err)
 	}
 	for _, e := range eds {
-		paths = append(paths, "/digest/"+e.ID)
+		if publicEdition(e) {
+			paths = append(paths, "/digest/"+e.ID)
+		}
 	}
 	paths = append(paths, "/digest/")
 	n, skipped := 0, 0

@@ -43,6 +43,8 @@ func TestBuildWritesPages(t *testing.T) {
 		{"import", src, content},
 		{"subscribers", "add", "reader@example.org"},
 		{"digest", "send", "--date", day, "--force"},
+		// Tomorrow's edition, held: not out, so no page and not in the archive.
+		{"digest", "hold", "--date", y.AddDate(0, 0, 2).Format("2006-01-02")},
 	} {
 		if _, _, err := run(t, append([]string{"--config", cfg}, args...)...); err != nil {
 			t.Fatalf("%v: %v", args, err)
@@ -59,6 +61,14 @@ func TestBuildWritesPages(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "articles", "tomorrow-news")); err == nil {
 		t.Error("the embargoed article got a page")
+	}
+	held := y.AddDate(0, 0, 2).Format("2006-01-02")
+	if _, err := os.Stat(filepath.Join(out, "digest", held)); err == nil {
+		t.Error("the held edition got a page")
+	}
+	if archive, _ := os.ReadFile(filepath.Join(out, "digest", "index.html")); strings.Contains(string(archive), held) ||
+		!strings.Contains(string(archive), day) {
+		t.Errorf("the archive does not list exactly the sent edition:\n%s", archive)
 	}
 	// Every link to the site from the index, the archive and the article
 	// pages opens a written file.

@@ -102,16 +102,18 @@ func pageOptions(a *app, cfg *config.Config, st store.Store, tmpl *templates.Set
 			if err != nil {
 				return nil, err
 			}
-			links := make([]web.EditionLink, len(eds))
-			for i, e := range eds {
-				links[i] = web.EditionLink{Day: e.ID, Subject: e.Subject, Time: e.CreatedAt,
-					URL: strings.TrimRight(cfg.Site.BaseURL, "/") + "/digest/" + e.ID}
+			links := make([]web.EditionLink, 0, len(eds))
+			for _, e := range eds {
+				if publicEdition(e) {
+					links = append(links, web.EditionLink{Day: e.ID, Subject: e.Subject, Time: e.CreatedAt,
+						URL: strings.TrimRight(cfg.Site.BaseURL, "/") + "/digest/" + e.ID})
+				}
 			}
 			return links, nil
 		},
 		Edition: func(ctx context.Context, day string) ([]byte, bool, error) {
 			ed, err := st.GetEdition(ctx, day)
-			if errors.Is(err, store.ErrNotFound) {
+			if errors.Is(err, store.ErrNotFound) || (err == nil && !publicEdition(*ed)) {
 				return nil, false, nil
 			} else if err != nil {
 				return nil, false, err
@@ -208,4 +210,18 @@ func purgeSignUps(ctx context.Context, a *app, svc *subscribe.Service) {
 		case <-t.C:
 		}
 	}
+}
+
+// publicEdition reports whether an edition's web copy is out: it went (or
+// is going) to readers. One that is scheduled, held, approved or
+// cancelled is not shown, nor listed in the archive.
+func publicEdition(e store.Edition) bool {
+	if !e.Built() {
+		return false
+	}
+	switch e.State {
+	case store.EditionSending, store.EditionPaused, store.EditionSent:
+		return true
+	}
+	return false
 }
