@@ -53,6 +53,9 @@ func testConsoleQueries(t *testing.T, newStore NewStore) {
 		{store.SubscriberSearch{Text: "example.org", Status: store.StatusPending}, want(b)},
 		{store.SubscriberSearch{Limit: 2}, want(c, b)},
 		{store.SubscriberSearch{Limit: 2, BeforeID: b.ID}, want(a)},
+		{store.SubscriberSearch{Text: "noura", Limit: 1}, want(c)},
+		{store.SubscriberSearch{Text: "noura", Limit: 1, BeforeID: c.ID}, want(a)},
+		{store.SubscriberSearch{Text: "noura", Limit: 5}, want(c, a)},
 	} {
 		got, err := s.SearchSubscribers(ctx, tc.q)
 		must(t, "SearchSubscribers", err)

@@ -57,19 +57,16 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 		if _, err := tx.ExecContext(ctx, plan); err != nil {
 			return s.errf(err, "search subscribers")
 		}
-		rows, err := tx.QueryContext(ctx, s.q[query], args...)
-		if err != nil {
-			return s.errf(err, "search subscribers")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			sub, err := scanSubscriber(rows)
-			if err != nil {
-				return s.errf(err, "search subscribers")
+		if recent, ok := s.q["search-subscribers-recent"]; ok && q.Limit > 0 {
+			page, err := s.searchIn(ctx, tx, recent, append(args, recentWindow)...)
+			if err != nil || len(page) >= q.Limit {
+				out = page
+				return err
 			}
-			out = append(out, sub)
 		}
-		return rows.Err()
+		var err error
+		out, err = s.searchIn(ctx, tx, s.q[query], args...)
+		return err
 	})
 	return out, err
 }
@@ -95,6 +92,30 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 	out := make([]store.DayCount, len(rows))
 	for i, r := range rows {
 		out[i] = store.DayCount{Day: time.Unix(r.day*86400, 0).UTC().Format(time.DateOnly), Count: r.count}
+	}
+	return out, nil
+}
+
+// recentWindow is how many of the newest subscribers a text search reads
+// first where the backend has search-subscribers-recent.
+const recentWindow = 20000
+
+func (s *Core) searchIn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]store.Subscriber, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.errf(err, "search subscribers")
+	}
+	defer rows.Close()
+	var out []store.Subscriber
+	for rows.Next() {
+		sub, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, s.errf(err, "search subscribers")
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf(err, "search subscribers")
 	}
 	return out, nil
 }
