@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -55,12 +54,13 @@ func counts(e *store.Edition) bool {
 
 // Window returns the window (from, to] of the edition of day when built
 // now: to, its cut-off, is the scheduled one, or now when that is still
-// ahead (an edition built early, for approval or with --now, is cut when
-// built); from is the cut-off of the latest earlier edition that took its
-// window, or, for the first edition, digest.window before to. A day that
-// had no edition (nothing published, or nothing run) leaves no gap: the
-// next edition reaches back to the last cut-off. It gives ErrCovered when
-// a later edition is recorded already.
+// ahead (an edition built early, for approval, with --now or a forced
+// future date, is cut when built); from is the latest cut-off before it
+// among the editions that took their window, or, for the first edition,
+// digest.window before to. Windows follow cut-offs, not dates: a day that
+// had no edition (nothing published, or nothing run) leaves no gap, the
+// next edition reaching back to the last cut-off. It gives ErrCovered when
+// a recorded edition's window already reaches past the start of to.
 func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, err error) {
 	first, sched, err := digest.Window(day, s.o.Digest)
 	if err != nil {
@@ -78,50 +78,45 @@ func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, e
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("delivery: window of %s: %w", day, err)
 	}
-	for i := range eds { // newest first
+	var prev time.Time
+	for i := range eds {
 		e := &eds[i]
-		if e.ID == day {
+		if e.ID == day || !e.Built() {
 			continue
 		}
-		if !counts(e) {
+		efrom, cut := s.span(e)
+		switch {
+		case !counts(e):
 			// Cancelled before it went out: its window is given back.
-			if e.Built() && e.ID < day && !e.From.IsZero() && e.From.Before(first) {
-				first = e.From
+			if cut.Before(to) && !efrom.IsZero() && efrom.Before(first) {
+				first = efrom
 			}
-			continue
+		case cut.Before(to):
+			if cut.After(prev) {
+				prev = cut
+			}
+		case efrom.Before(to):
+			return time.Time{}, time.Time{}, fmt.Errorf("%w: edition %s covers up to %s", ErrCovered, e.ID, cut.Format(time.RFC3339))
 		}
-		if e.ID > day {
-			return time.Time{}, time.Time{}, fmt.Errorf("%w: edition %s is recorded after %s", ErrCovered, e.ID, day)
-		}
-		cut, err := s.cutoff(ctx, e)
-		if err != nil {
-			return time.Time{}, time.Time{}, err
-		}
-		if !cut.Before(to) {
-			return time.Time{}, time.Time{}, fmt.Errorf("%w: edition %s was cut at %s", ErrCovered, e.ID, cut.Format(time.RFC3339))
-		}
-		return cut, to, nil
+	}
+	if !prev.IsZero() {
+		return prev, to, nil
 	}
 	return first, to, nil
 }
 
-// cutoff is the recorded cut-off of a built edition (from its body for
-// editions recorded before windows were stored).
-func (s *Service) cutoff(ctx context.Context, e *store.Edition) (time.Time, error) {
+// span is the recorded window of a built edition; for editions recorded
+// before windows were stored, the fixed window of their day that built
+// them.
+func (s *Service) span(e *store.Edition) (from, to time.Time) {
 	if !e.To.IsZero() {
-		return e.To, nil
+		return e.From, e.To
 	}
-	full, err := s.st.GetEdition(ctx, e.ID)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("delivery: edition %s: %w", e.ID, err)
+	from, to, err := digest.Window(e.ID, s.o.Digest)
+	if err != nil { // not a day: never built by this code
+		return time.Time{}, time.Time{}
 	}
-	var body struct {
-		To time.Time `json:"to"`
-	}
-	if err := json.Unmarshal(full.Body, &body); err != nil || body.To.IsZero() {
-		return time.Time{}, fmt.Errorf("delivery: edition %s: no cut-off recorded", e.ID)
-	}
-	return body.To, nil
+	return from, to
 }
 
 // BuildNow builds the edition of day over its window as it would be cut

@@ -73,6 +73,18 @@ func TestWindowsTileConsecutiveEditions(t *testing.T) {
 		if _, err := s.dv.BuildNow(ctx, "2026-03-13"); !errors.Is(err, delivery.ErrCovered) {
 			t.Errorf("building a day before a recorded edition: %v, want ErrCovered", err)
 		}
+		// A future date sent early (forced) is cut now, and the days before
+		// it carry on from that cut.
+		s.clock.Set(s.at("2026-03-14", 9, 0, 0))
+		se, e, err := s.dv.Edition(ctx, "2026-04-01")
+		if err != nil || !se.To.Equal(s.at("2026-03-14", 9, 0, 0)) || e.Count != 1 || e.Sections[0].Stories[0].Title != "بعد آخر قطع" {
+			t.Fatalf("forced future edition = %+v, %v", se, err)
+		}
+		s.article("بعد الإرسال المبكر", "سياسة", s.at("2026-03-14", 10, 0, 0))
+		s.clock.Set(s.at("2026-03-15", 7, 0, 30))
+		if _, e, err := s.dv.Edition(ctx, "2026-03-15"); err != nil || e.Count != 1 || e.Sections[0].Stories[0].Title != "بعد الإرسال المبكر" {
+			t.Errorf("the day after a forced future edition: %+v, %v", e, err)
+		}
 	})
 }
 
