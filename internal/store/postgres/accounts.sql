@@ -168,8 +168,12 @@ WHERE email_key = $1
     AND ($4 = '' OR categories LIKE $4)
 LIMIT $5;
 
+-- name: max-subscriber-below
+SELECT coalesce(max(id), 0) FROM subscribers WHERE id < $1;
+
 -- name: search-subscribers-recent
--- search-subscribers-text on the newest $6 subscribers below $3 only: a
+-- search-subscribers-text on the subscribers from id $6 (the newest 10,000
+-- below $3: the caller computes it, so that the plan sees it) only: a
 -- text that many people share fills a page there at once, where the
 -- trigram indexes would first collect every one of them; when it does not
 -- fill the page, the whole list is searched.
@@ -179,7 +183,7 @@ FROM subscribers
 WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($2 = '' OR status = $2)
     AND id < $3
-    AND id >= (SELECT coalesce(max(id), 0) FROM subscribers WHERE id < $3) - $6
+    AND id >= $6
     AND ($4 = '' OR categories LIKE $4)
 ORDER BY id DESC
 LIMIT $5;

@@ -58,7 +58,11 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 			return s.errf(err, "search subscribers")
 		}
 		if recent, ok := s.q["search-subscribers-recent"]; ok && q.Limit > 0 {
-			page, err := s.searchIn(ctx, tx, recent, append(args, recentWindow)...)
+			var top int64
+			if err := tx.QueryRowContext(ctx, s.q["max-subscriber-below"], before).Scan(&top); err != nil {
+				return s.errf(err, "search subscribers")
+			}
+			page, err := s.searchIn(ctx, tx, recent, append(args, top-recentWindow)...)
 			if err != nil || len(page) >= q.Limit {
 				out = page
 				return err
@@ -98,7 +102,7 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 
 // recentWindow is how many of the newest subscribers a text search reads
 // first where the backend has search-subscribers-recent.
-const recentWindow = 20000
+const recentWindow = 10000
 
 func (s *Core) searchIn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]store.Subscriber, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
