@@ -43,15 +43,18 @@ var consoleFuncs = htmltemplate.FuncMap{
 		}
 		return b.String()
 	},
-	// when formats a time in the site zone; "—" for unset.
-	"when": func(t time.Time, loc *time.Location) string {
+	// when formats a time in the site zone as a left-to-right <time>
+	// (inside Arabic text the date and the hour would otherwise swap
+	// places); "—" for unset.
+	"when": func(t time.Time, loc *time.Location) htmltemplate.HTML {
 		if t.IsZero() {
 			return "—"
 		}
 		if loc == nil {
 			loc = time.UTC
 		}
-		return t.In(loc).Format("2006-01-02 15:04")
+		t = t.In(loc)
+		return htmltemplate.HTML(`<time dir="ltr" datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + `</time>`)
 	},
 	"join": strings.Join,
 	"has": func(list []string, s string) bool {

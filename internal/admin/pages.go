@@ -82,6 +82,7 @@ type dashData struct {
 	Growth                                                     []growthBar
 	NewIn30                                                    int
 	Next, NextDay, NextState                                   string
+	NextAt                                                     time.Time
 	Editions                                                   []editionRow
 }
 
@@ -142,7 +143,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 	d.Next = "غير مجدول"
 	if c.o.Editions != nil {
 		if e, err := c.o.Editions.Get(ctx, c.o.Editions.NextDue()); err == nil && !e.SendAt.IsZero() {
-			d.Next = e.SendAt.In(c.o.Location).Format("2006-01-02 15:04")
+			d.NextAt = e.SendAt
 			d.NextDay, d.NextState = e.ID, stateNames[e.State]
 		}
 	} else if c.o.NextEdition != nil {
