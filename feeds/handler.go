@@ -123,8 +123,20 @@ func serveFile(w http.ResponseWriter, r *http.Request, f *File, cache []string) 
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	rc := rawConn(r.Context())
+	if rc == nil || len(body) < corkMin {
+		w.Write(body) //nolint:errcheck // the client went away; nothing to do
+		return
+	}
+	cork(rc, true)
+	w.Write(body)                         //nolint:errcheck
+	http.NewResponseController(w).Flush() //nolint:errcheck
+	cork(rc, false)
 }
+
+// corkMin is the body size from which net/http writes a response in two
+// calls (its connection buffer is 4 KiB); smaller ones go out in one.
+const corkMin = 3 << 10
 
 // notModified applies RFC 9110 §13.1: If-None-Match (weak comparison, either
 // variant's ETag) takes precedence over If-Modified-Since.

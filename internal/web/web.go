@@ -397,6 +397,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions,
 		ReadTimeout:       o.ReadTimeout,
 		WriteTimeout:      o.RequestTimeout,
 		IdleTimeout:       120 * time.Second,
+		ConnContext:       feeds.ConnContext,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
