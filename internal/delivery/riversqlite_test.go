@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // completionJobs are river_job rows as a send leaves them: running, with
@@ -191,5 +195,31 @@ func TestPlainCompletions(t *testing.T) {
 	}
 	if plainCompletions(&riverdriver.JobSetStateIfRunningManyParams{}) {
 		t.Error("an empty batch taken as plain completions")
+	}
+}
+
+// TestRiverVersionPinned fails on any River upgrade: sqliteDriver wraps
+// riversqlite's executor and copies its completion query's columns and
+// decoding, which River may change in any release.
+func TestRiverVersionPinned(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "github.com/riverqueue/river") {
+			continue
+		}
+		seen++
+		if f[1] != riverVersion {
+			t.Errorf("go.mod requires %s %s, but internal/delivery/riversqlite.go was written against River %s: "+
+				"compare completeManySQL and scanJobRow with riversqlite's JobSetStateIfRunningMany in the new release, "+
+				"run TestBulkCompletionIsRiversqlites, then update riverVersion (or drop sqliteDriver)", f[0], f[1], riverVersion)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("go.mod names no github.com/riverqueue/river module")
 	}
 }
