@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nashra/nashra/feeds"
@@ -68,6 +69,7 @@ type Server struct {
 	o     Options
 	mux   *http.ServeMux
 	feeds FeedServer
+	pages pageCache
 }
 
 // New builds the handler.
@@ -339,18 +341,58 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, name string,
 
 // servePage serves a public page with an ETag (a reload gets 304), gzip
 // when the client accepts it, and a five-minute Cache-Control. A zero
-// modified time stands for "now".
+// modified time stands for "now": the time these bytes were first served.
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, page []byte, modified time.Time) {
-	if modified.IsZero() {
-		modified = time.Now()
-	}
-	f, err := feeds.NewPage(r.URL.Path, page, modified)
+	f, err := s.pages.prepare(r.URL.Path, page, modified)
 	if err != nil {
 		s.o.Log.Error("page", "path", r.URL.Path, "err", err)
 		s.Error(w, r, http.StatusInternalServerError, "")
 		return
 	}
 	feeds.ServePage(w, r, f, "public, max-age=300")
+}
+
+// pageCacheMax bounds the pages kept prepared (a few MB of pages and
+// their gzip copies).
+const pageCacheMax = 512
+
+// pageCache keeps the last prepared copy of each public page by path, so
+// that a page rendered to the same bytes again is served with the ETag and
+// gzip copy computed the first time, and keeps its Last-Modified.
+type pageCache struct {
+	mu    sync.Mutex
+	files map[string]*feeds.File
+}
+
+// prepare returns the prepared page for path: the kept one when its bytes
+// and modified time are page's, otherwise a new one that replaces it.
+func (c *pageCache) prepare(path string, page []byte, modified time.Time) (*feeds.File, error) {
+	c.mu.Lock()
+	f := c.files[path]
+	c.mu.Unlock()
+	if f != nil && bytes.Equal(f.Body, page) && (modified.IsZero() || f.Modified.Equal(modified.Truncate(time.Second))) {
+		return f, nil
+	}
+	if modified.IsZero() {
+		modified = time.Now()
+	}
+	f, err := feeds.NewPage(path, page, modified)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.files == nil {
+		c.files = make(map[string]*feeds.File)
+	}
+	if _, ok := c.files[path]; !ok && len(c.files) >= pageCacheMax {
+		for k := range c.files { // any one: the map's order is random
+			delete(c.files, k)
+			break
+		}
+	}
+	c.files[path] = f
+	return f, nil
 }
 
 func rtl(lang string) bool {

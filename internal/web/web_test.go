@@ -188,3 +188,38 @@ func TestPagesETagAndGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesPreparedOnce: a page rendered to the same bytes again is served
+// as prepared the first time — an edition keeps the Last-Modified of its
+// first request (it has no date of its own) and so answers If-Modified-Since
+// with 304 — and a page whose bytes change gets a new ETag at once.
+func TestPagesPreparedOnce(t *testing.T) {
+	ts, st := setup(t)
+	res, _ := get(t, ts.URL+"/digest/2026-11-28")
+	first := res.Header.Get("Last-Modified")
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1100 * time.Millisecond))) // into the next second
+	res, _ = get(t, ts.URL+"/digest/2026-11-28")
+	if res.Header.Get("Last-Modified") != first {
+		t.Errorf("edition Last-Modified moved from %s to %s with the same bytes", first, res.Header.Get("Last-Modified"))
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/digest/2026-11-28", nil)
+	req.Header.Set("If-Modified-Since", first)
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != http.StatusNotModified {
+		t.Errorf("If-Modified-Since %s: %v %v, want 304", first, res.StatusCode, err)
+	}
+
+	res, _ = get(t, ts.URL+"/articles/summit")
+	before := res.Header.Get("Etag")
+	a, err := st.ArticleBySlug(context.Background(), "summit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.BodyHTML, a.BodyText = "<p>اختتمت القمة أعمالها.</p>", "اختتمت القمة أعمالها."
+	if _, _, err := st.UpsertArticle(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	res, body := get(t, ts.URL+"/articles/summit")
+	if res.Header.Get("Etag") == before || !strings.Contains(body, "اختتمت القمة") {
+		t.Errorf("edited article: ETag %s (was %s), new text shown: %v", res.Header.Get("Etag"), before, strings.Contains(body, "اختتمت القمة"))
+	}
+}
