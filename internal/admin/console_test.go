@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -325,5 +326,53 @@ func TestXSSInert(t *testing.T) {
 	}
 	if _, body, _ := b.get("/admin/subscribers/1"); !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("the subscriber page does not show the name (escaped)")
+	}
+}
+
+// TestTOTPLoginAndExport: an account with a second factor gets the code
+// form after its password, a wrong code is refused, the right one signs
+// in with a new session id; the export is CSV and audited.
+func TestTOTPLoginAndExport(t *testing.T) {
+	s := newSite(t)
+	s.seed("نورة", "مقال")
+	setup, err := s.auth.EnableTOTP(s.ctx, auth.Actor{Name: "test"}, "viewer@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	b.get("/admin/login")
+	code, _, h := b.post("/admin/login", url.Values{"email": {"viewer@example.com"}, "password": {password}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/admin/login" {
+		t.Fatalf("password step: %d %s", code, h.Get("Location"))
+	}
+	pending := b.sessionCookie()
+	if code, _, _ := b.get("/admin/"); code != http.StatusSeeOther {
+		t.Fatalf("a pending session reached the dashboard: %d", code)
+	}
+	if _, body, _ := b.get("/admin/login"); !strings.Contains(body, `action="/admin/login/code"`) {
+		t.Fatal("no code form after the password")
+	}
+	if code, _, _ := b.post("/admin/login/code", url.Values{"code": {"000000"}}); code != http.StatusUnauthorized {
+		t.Errorf("wrong code: %d", code)
+	}
+	totp, _ := auth.TOTPCode(setup.Secret, time.Now())
+	if code, _, h := b.post("/admin/login/code", url.Values{"code": {totp}}); code != http.StatusSeeOther || h.Get("Location") != "/admin/" {
+		t.Fatalf("right code: %d %s", code, h.Get("Location"))
+	}
+	if b.sessionCookie() == pending {
+		t.Error("the session id did not change at the second factor")
+	}
+	resp, err := b.c.Get(s.srv.URL + "/admin/subscribers/export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(string(body), "reader@example.org,نورة") {
+		t.Errorf("export: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if n, _ := s.st.CountAudit(s.ctx, store.AuditQuery{Action: "subscribers.export", Actor: "viewer@example.com"}); n != 1 {
+		t.Errorf("export audited %d times", n)
 	}
 }
