@@ -83,6 +83,7 @@ type dashData struct {
 	NewIn30                                                    int
 	Next, NextDay, NextState                                   string
 	NextAt                                                     time.Time
+	Sources, SourceErrors                                      int
 	Editions                                                   []editionRow
 }
 
@@ -149,6 +150,16 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 	} else if c.o.NextEdition != nil {
 		if t := c.o.NextEdition(now); !t.IsZero() {
 			d.Next = t.In(c.o.Location).Format("2006-01-02 15:04")
+		}
+	}
+	if c.o.Sources != nil {
+		if list, err := c.o.Sources.List(ctx); err == nil {
+			d.Sources = len(list)
+			for _, x := range list {
+				if state := c.o.Sources.Status(x); state == "error" || state == "failing" {
+					d.SourceErrors++
+				}
+			}
 		}
 	}
 	eds, err := st.ListEditions(ctx, 7)
