@@ -30,6 +30,7 @@ func (c *Console) apiRoutes() {
 	c.api("GET", "/api/v1/subscribers/{id}", store.RoleViewer, c.apiSubscriber)
 	c.api("PATCH", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiPatchSubscriber)
 	c.api("DELETE", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiEraseSubscriber)
+	c.api("POST", "/api/v1/subscribers/{id}/resend-confirmation", store.RoleEditor, c.apiResendConfirmation)
 	c.api("GET", "/api/v1/articles", store.RoleViewer, c.apiArticles)
 	c.api("GET", "/api/v1/articles/{slug}", store.RoleViewer, c.apiArticle)
 	if c.o.Articles != nil {
@@ -552,4 +553,27 @@ func (c *Console) apiPatchArticle(w http.ResponseWriter, r *http.Request, who *c
 		return
 	}
 	writeJSON(w, http.StatusOK, c.toAPIArticle(a))
+}
+
+// apiResendConfirmation sends a pending subscriber a fresh confirmation
+// email.
+func (c *Console) apiResendConfirmation(w http.ResponseWriter, r *http.Request, who *caller) {
+	s := c.apiSubscriberOf(w, r)
+	if s == nil {
+		return
+	}
+	if c.o.Subscribe == nil {
+		apiError(w, http.StatusServiceUnavailable, "unavailable", "this server sends no confirmation emails")
+		return
+	}
+	if s.Status != store.StatusPending {
+		apiError(w, http.StatusConflict, "not_pending", "only a subscriber waiting for confirmation gets a confirmation email")
+		return
+	}
+	if err := c.o.Subscribe.ResendConfirmation(r.Context(), s); err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.resend-confirmation", s.Email, "")
+	writeJSON(w, http.StatusOK, toAPISub(s))
 }
