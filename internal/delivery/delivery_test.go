@@ -22,6 +22,7 @@ import (
 // checks one signed message per subscriber, with the right content for
 // those who chose one category, and that a second run sends nothing.
 func TestSendThroughSMTP(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 60)
 	sink := startSink(t, nil)
@@ -123,6 +124,7 @@ func decodedBody(t *testing.T, raw []byte) string {
 // exactly one message, the 550s are failed with a bounce recorded, and no
 // delivery takes more attempts than needed.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 400)
 	fault := func(rcpt string, attempt int) error {
@@ -197,6 +199,7 @@ func TestFaults(t *testing.T) {
 // TestGiveUp: a recipient refused with 451 forever is failed after
 // MaxAttempts, without a bounce.
 func TestGiveUp(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 3)
 	sink := startSink(t, func(rcpt string, _ int) error {

@@ -8,6 +8,7 @@ import (
 // The prepare job of digest.approval: required runs prepare_before each
 // send time, also across midnight.
 func TestPrepareScheduleRunsBefore(t *testing.T) {
+	t.Parallel()
 	loc := riyadh(t)
 	sched, err := Schedule("30 0 * * *", loc) // 00:30: the job runs the evening before
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // or in overlapping batches, adds no job on SQLite (where InsertSends
 // takes River's fast insert), and a send job is still one per reader.
 func TestInsertSendsOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 5)
@@ -54,6 +55,7 @@ func TestInsertSendsOnce(t *testing.T) {
 // by state, through River's JobList, past one page of 10,000 when needed,
 // from a process that runs no workers (NewJobs) as from the queue itself.
 func TestSendCounts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 3)

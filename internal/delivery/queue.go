@@ -438,51 +438,67 @@ func (q *Queue) Start(ctx context.Context) error {
 	} else if n > 0 {
 		q.opts.Log.Info("rescued jobs of dead processes", "jobs", n)
 	}
-	q.supervise()
+	// Subscribed before the start, so that no early event is missed; the
+	// loop starts after it, when the client's Stopped channel is set.
+	supervise := q.supervise()
 	if err := q.Client.Start(ctx); err != nil {
+		supervise(false)
 		return fmt.Errorf("delivery: start queue: %w", err)
 	}
+	supervise(true)
 	return nil
 }
 
-// supervise passes River's job events to OnEditionEnd and OnSendRun and
-// rescues the jobs of dead local processes every RescueEvery, until the
-// client stops.
-func (q *Queue) supervise() {
+// supervise subscribes to River's job events and returns the function
+// that, called with true once the client has started, passes them to
+// OnEditionEnd and OnSendRun and rescues the jobs of dead local processes
+// every RescueEvery, until the client stops; called with false, it only
+// unsubscribes.
+func (q *Queue) supervise() func(started bool) {
 	o := q.opts
 	if o.OnEditionEnd == nil && o.OnSendRun == nil && o.RescueEvery <= 0 {
-		return
+		return func(bool) {}
 	}
 	events, cancel := q.Client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
 		river.EventKindJobCancelled, river.EventKindJobSnoozed)
-	go func() {
-		defer cancel()
-		var tick <-chan time.Time
-		if o.RescueEvery > 0 {
-			t := time.NewTicker(o.RescueEvery)
-			defer t.Stop()
-			tick = t.C
+	return func(started bool) {
+		if !started {
+			cancel()
+			return
 		}
-		for {
-			select {
-			case <-q.Client.Stopped():
+		go q.superviseLoop(events, cancel)
+	}
+}
+
+// superviseLoop is supervise's loop.
+func (q *Queue) superviseLoop(events <-chan *river.Event, cancel func()) {
+	o := q.opts
+	defer cancel()
+	var tick <-chan time.Time
+	if o.RescueEvery > 0 {
+		t := time.NewTicker(o.RescueEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-q.Client.Stopped():
+			return
+		case ev, ok := <-events:
+			if !ok {
 				return
-			case ev, ok := <-events:
-				if !ok {
-					return
-				}
-				q.observe(ev)
-			case <-tick:
-				ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-				if n, err := q.RescueOrphans(ctx); err != nil {
-					o.Log.Debug("rescuing jobs of dead processes", "err", err)
-				} else if n > 0 {
-					o.Log.Info("rescued jobs of dead processes", "jobs", n)
-				}
-				c()
 			}
+			q.observe(ev)
+		case <-tick:
+			ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+			if n, err := q.RescueOrphans(ctx); err != nil {
+				o.Log.Debug("rescuing jobs of dead processes", "err", err)
+			} else if n > 0 {
+				o.Log.Info("rescued jobs of dead processes", "jobs", n)
+			}
+			c()
 		}
-	}()
+	}
 }
 
 func (q *Queue) observe(ev *river.Event) {

@@ -71,6 +71,7 @@ func normalize(msg []byte) string {
 // prerendered email, are byte for byte those of a full render (the Date
 // header, the random MIME boundary and the header order aside).
 func TestRenderMatchesUncached(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	svc := newService(t, st, nil, nil, testOptions(t))
 	_, e, err := svc.Edition(context.Background(), testDay)

@@ -102,6 +102,7 @@ func completions(ids []int64, at time.Time) *riverdriver.JobSetStateIfRunningMan
 // JSON that does not parse left out) and leaves river_job as it leaves it;
 // batches other than plain completions take riversqlite's query.
 func TestBulkCompletionIsRiversqlites(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	theirs, ours := completionSite(t), completionSite(t)
 	exTheirs := riversqlite.New(theirs).GetExecutor()
@@ -173,6 +174,7 @@ func dump(rows []*rivertype.JobRow) string {
 // TestPlainCompletions: only batches that complete jobs and change nothing
 // else take the bulk query.
 func TestPlainCompletions(t *testing.T) {
+	t.Parallel()
 	at := time.Now()
 	p := completions([]int64{1, 2}, at)
 	if !plainCompletions(p) {
@@ -202,6 +204,7 @@ func TestPlainCompletions(t *testing.T) {
 // riversqlite's executor and copies its completion query's columns and
 // decoding, which River may change in any release.
 func TestRiverVersionPinned(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "go.mod"))
 	if err != nil {
 		t.Fatal(err)

@@ -63,6 +63,7 @@ func TestWaitCount(t *testing.T) {
 // progress up to the recipients, and the queue passes River's events on:
 // one completed edition job, and the run time of send jobs.
 func TestSendEditionObserves(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 20)
 	sink := startSink(t, nil)

@@ -12,6 +12,7 @@ import (
 // paused or unsubscribed between the enqueue and the send, are recorded as
 // skipped (with a note), not failed, receive nothing, and count no bounce.
 func TestSkipped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 4)

@@ -15,6 +15,7 @@ import (
 // commit mark, and records it as sent without sending when it had. With
 // the file outbox (idempotent by Message-ID) it always writes again.
 func TestTakeover(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t)
 	subs := addSubscribers(t, st, 3)
