@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -390,5 +393,30 @@ func TestExpire(t *testing.T) {
 	}
 	if _, _, err := b.svc.Session(b.ctx, fresh.SessionID); err != nil {
 		t.Errorf("live session swept: %v", err)
+	}
+}
+
+// TestInitAllocatesLittle: importing auth costs next to nothing at start.
+// Every nashra command imports it; a password hash (19 MiB) made at init
+// raised the peak memory of digest send by about 25 MB. The test binary
+// runs itself with GODEBUG=inittrace=1 and reads what auth's init took.
+func TestInitAllocatesLittle(t *testing.T) {
+	if os.Getenv("NASHRA_AUTH_INITTRACE") == "1" {
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestInitAllocatesLittle$")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1", "NASHRA_AUTH_INITTRACE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	re := regexp.MustCompile(`(?m)^init github\.com/nashra/nashra/internal/auth @.*, (\d+) bytes,`)
+	m := re.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no inittrace line for internal/auth in:\n%s", out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	if n > 1<<20 {
+		t.Errorf("internal/auth's init allocated %d bytes, want under 1 MiB", n)
 	}
 }

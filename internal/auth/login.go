@@ -153,7 +153,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return nil, err
 	}
 	if u == nil {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 		return nil, s.fail(ctx, anon, target, "")
 	}
 	if !CheckPassword(u.PasswordHash, password) {

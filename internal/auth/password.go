@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -63,14 +64,16 @@ func CheckPassword(encoded, password string) bool {
 }
 
 // dummyHash is checked against when there is no such user, so that the
-// answer takes as long as for a real one.
-var dummyHash = func() string {
+// answer takes as long as for a real one. It is made on first use, not at
+// package init: a hash takes argonMemory KiB, which every command importing
+// auth (digest send too) would pay at start and keep as its GC's heap goal.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not a password of anyone")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 type argonParams struct {
 	memory, time uint32
