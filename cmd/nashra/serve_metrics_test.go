@@ -29,35 +29,8 @@ func runServeIn(t *testing.T, dir, addr, config string) {
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		root := newRootCmd(&out, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		err := root.ExecuteContext(ctx)
-		if err != nil {
-			err = fmt.Errorf("%w\n%s", err, errOut.String())
-		}
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	startServe(t, cfgPath)
 	waitFor(t, 20*time.Second, func() bool {
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v", err)
-		default:
-		}
 		r, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			r.Body.Close()

@@ -30,8 +30,8 @@ type Run struct {
 	Edition *store.Edition
 	// Counts are the edition's deliveries by state at the end.
 	Counts map[store.DeliveryState]int
-	// FinishedBefore counts the deliveries that were finished before this
-	// run started.
+	// FinishedBefore counts the deliveries already final when the run
+	// started, so a caller can tell this run's share.
 	FinishedBefore int
 	// Waiting counts the deliveries left for a retry due later than
 	// RunOptions.Wait, the earliest at NextRetry (zero when unknown).
@@ -57,8 +57,8 @@ func Finished(counts map[store.DeliveryState]int) int {
 // been started.
 func (q *Queue) SendEdition(ctx context.Context, day string, o RunOptions) (*Run, error) {
 	started := time.Now()
-	// What was finished before this run, counted before its workers start
-	// (they send while the edition is still being enqueued).
+	// Counted ahead of the workers, which send while the edition is still
+	// being enqueued.
 	before, err := q.svc.st.DeliveryCounts(ctx, day)
 	if err != nil {
 		return nil, err

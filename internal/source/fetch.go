@@ -372,7 +372,9 @@ func (c *capped) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// permanentChain reports whether every redirect that led to resp was 301 or 308.
+// permanentChain reports whether every redirect that led to resp was a
+// permanent one (Moved Permanently or Permanent Redirect), so the source's
+// stored URL may follow it.
 func permanentChain(resp *http.Response) bool {
 	n := 0
 	for req := resp.Request; req != nil && req.Response != nil; req = req.Response.Request {
