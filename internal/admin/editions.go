@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
 )
@@ -55,17 +56,35 @@ var stateNames = map[store.EditionState]string{
 	store.EditionSending: "يُرسل الآن", store.EditionPaused: "متوقف مؤقتًا", store.EditionSent: "أُرسل", store.EditionCancelled: "أُلغي",
 }
 
+// noteName gives an edition's note in Arabic: the notes the engine writes
+// ("waiting for approval", the missed send time, "<state> by <name>") are
+// translated; anything else is shown as written.
+func noteName(note string) string {
+	switch note {
+	case delivery.NoteHeld:
+		return "بانتظار موافقة محرّر"
+	case delivery.NoteMissed:
+		return "لم تتم الموافقة عليه قبل موعده، فلم يُرسل"
+	}
+	state, who, ok := strings.Cut(note, " by ")
+	if name, known := stateNames[store.EditionState(state)]; ok && known {
+		return name + " — " + who
+	}
+	return note
+}
+
 // editionView is an edition as the pages show it.
 type editionView struct {
 	edition.Summary
 	StateName          string
+	NoteName           string // Note in Arabic, for the page
 	Sent, Failed, Open int
 	Percent            int
 	Can                map[string]bool
 }
 
 func viewOf(s *edition.Summary) editionView {
-	v := editionView{Summary: *s, StateName: stateNames[s.State], Can: map[string]bool{}}
+	v := editionView{Summary: *s, StateName: stateNames[s.State], NoteName: noteName(s.Note), Can: map[string]bool{}}
 	v.Sent, v.Failed = s.Counts[store.DeliverySent], s.Counts[store.DeliveryFailed]
 	v.Open = s.Counts[store.DeliveryQueued] + s.Counts[store.DeliverySending] + s.Counts[store.DeliveryRetrying]
 	if s.Recipients > 0 {

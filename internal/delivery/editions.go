@@ -154,7 +154,7 @@ func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition,
 			return se, fmt.Errorf("%w: %s", ErrHeld, se.ID)
 		case store.EditionScheduled:
 			if s.o.RequireApproval {
-				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionHeld, "waiting for approval", store.EditionScheduled)
+				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionHeld, NoteHeld, store.EditionScheduled)
 				if err == nil {
 					return next, fmt.Errorf("%w: %s", ErrHeld, se.ID)
 				}
@@ -292,6 +292,9 @@ func (s *Service) cancelOne(ctx context.Context, edition string, sub int64) (Out
 	}
 	return Skipped, s.mark(lctx, d, store.DeliveryCancelled, "not sent: edition cancelled")
 }
+
+// NoteHeld is the note of an edition held for an editor's approval.
+const NoteHeld = "waiting for approval"
 
 // NoteMissed is the note of a held edition whose send time passed.
 const NoteMissed = "not approved by its send time: not sent"
