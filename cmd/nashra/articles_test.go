@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 func writeArticle(t *testing.T, path, slug, title string) {
@@ -74,7 +76,7 @@ func TestArticlesCommands(t *testing.T) {
 // while serve watches takes its article out of the feeds; putting it back
 // brings it back.
 func TestServeUnpublishesRemovedFile(t *testing.T) {
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cfg, dir := feedSite(t, addr)
 	content := filepath.Join(dir, "content")
 	gone := filepath.Join(content, "summit.md")
@@ -92,11 +94,11 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 		b.ReadFrom(r.Body)
 		return r.StatusCode == 200 && strings.Contains(b.String(), title)
 	}
-	waitFor(t, 20*time.Second, func() bool { return feedHas("قمة في الرياض") })
+	testkit.WaitFor(t, 20*time.Second, "the feed shows the imported article", func() bool { return feedHas("قمة في الرياض") })
 	if err := os.Remove(gone); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, func() bool { return !feedHas("قمة في الرياض") })
+	testkit.WaitFor(t, 10*time.Second, "the unpublished article leaves the feed", func() bool { return !feedHas("قمة في الرياض") })
 	if !feedHas("تصويت في البرلمان") {
 		t.Error("the other article left the feed too")
 	}
@@ -107,13 +109,13 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 		}
 	}
 	writeArticle(t, gone, "summit", "قمة في الرياض")
-	waitFor(t, 10*time.Second, func() bool { return feedHas("قمة في الرياض") })
+	testkit.WaitFor(t, 10*time.Second, "the republished article is back in the feed", func() bool { return feedHas("قمة في الرياض") })
 }
 
 // TestServeStartUnpublishesMissingFiles: a file removed while serve was
 // stopped has its article unpublished when serve starts.
 func TestServeStartUnpublishesMissingFiles(t *testing.T) {
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cfg, dir := feedSite(t, addr)
 	content := filepath.Join(dir, "content")
 	gone := filepath.Join(content, "summit.md")
@@ -127,7 +129,7 @@ func TestServeStartUnpublishesMissingFiles(t *testing.T) {
 	}
 	startServe(t, cfg)
 	var feed string
-	waitFor(t, 20*time.Second, func() bool {
+	testkit.WaitFor(t, 20*time.Second, "serve answers /feed.xml", func() bool {
 		r, err := http.Get("http://" + addr + "/feed.xml")
 		if err != nil {
 			return false
@@ -168,31 +170,15 @@ func TestImportMaxBytes(t *testing.T) {
 	}
 }
 
-// startServe runs `nashra --config cfgPath serve` until the test ends, and
-// fails the test if serve returns an error or does not stop.
+// startServe runs `nashra --config cfgPath serve` in-process until the
+// test ends, and then fails the test if serve returned an error (shown
+// with its log) or did not stop.
 func startServe(t *testing.T, cfgPath string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		var out, errOut bytes.Buffer
-		root := newRootCmd(&out, &errOut)
+	var log testkit.SyncBuffer
+	testkit.Background(t, "serve", &log, func(ctx context.Context) error {
+		root := newRootCmd(io.Discard, &log)
 		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		err := root.ExecuteContext(ctx)
-		if err != nil {
-			err = fmt.Errorf("%w\n%s", err, errOut.String())
-		}
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
+		return root.ExecuteContext(ctx)
 	})
 }

@@ -22,7 +22,7 @@ import (
 // back button then shows the login page, not the data.
 func TestConsoleFlowInBrowser(t *testing.T) {
 	bctx := chromium(t)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	cfg := fmt.Sprintf(`site:
@@ -58,7 +58,7 @@ log:
 			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
 		}
 	}
-	serveInBackground(t, cfgPath)
+	startServe(t, cfgPath)
 	base := "http://" + addr
 	feed := func() string {
 		r, err := http.Get(base + "/feed.xml")
@@ -69,7 +69,7 @@ log:
 		b, _ := io.ReadAll(r.Body)
 		return string(b)
 	}
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(feed(), "gulf-rail-trial") })
+	testkit.WaitFor(t, 30*time.Second, "serve's feed shows gulf-rail-trial", func() bool { return strings.Contains(feed(), "gulf-rail-trial") })
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
@@ -103,7 +103,7 @@ log:
 		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
 		chromedp.Click(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
 		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/publish"]`)))
-	waitFor(t, 15*time.Second, func() bool { f := feed(); return f != "" && !strings.Contains(f, "gulf-rail-trial") })
+	testkit.WaitFor(t, 15*time.Second, "gulf-rail-trial leaves the feed after the console unpublished it", func() bool { f := feed(); return f != "" && !strings.Contains(f, "gulf-rail-trial") })
 	if f := feed(); !strings.Contains(f, "<item>") {
 		t.Errorf("the feed lost every item, not just the one unpublished:\n%.300s", f)
 	}

@@ -53,7 +53,7 @@ func TestEditionFlowInBrowser(t *testing.T) {
 	send := prep.Add(2 * time.Minute).In(loc)
 	day := send.Format("2006-01-02")
 
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	smtpHost, smtpPort, _ := net.SplitHostPort(sink.Addr)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "nashra.db")
@@ -116,7 +116,7 @@ log:
 	}
 	readers := addReaders(t, db)
 
-	serveInBackground(t, cfgPath)
+	startServe(t, cfgPath)
 	base := "http://" + addr
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	// do runs steps for at most a minute and a half, and on failure shows
@@ -151,7 +151,7 @@ log:
 		chromedp.WaitVisible(css(".stats")))
 
 	// The scheduler prepares the edition at prep and holds it.
-	waitFor(t, time.Until(prep)+90*time.Second, func() bool {
+	testkit.WaitFor(t, time.Until(prep)+90*time.Second, "the scheduler prepared and held the edition", func() bool {
 		out, _, err := runIn(t, "", "--config", cfgPath, "digest", "list")
 		return err == nil && lineHas(out, day, "held")
 	})
@@ -204,7 +204,7 @@ log:
 		chromedp.Submit(css(`input[name=to]`)),
 		chromedp.WaitVisible(css(".flash")))
 	var test *mail.Message
-	waitFor(t, 30*time.Second, func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the test copy reached the SMTP server", func() bool {
 		for _, m := range sink.Messages() {
 			if len(m.To) == 1 && m.To[0] == "desk@example.com" {
 				test, _ = mail.ReadMessage(bytes.NewReader(m.Data))

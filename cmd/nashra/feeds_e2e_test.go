@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -264,22 +263,12 @@ func jsonFeedSchema(t *testing.T, shared string) *jsonschema.Schema {
 	return sch
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestServeFeeds runs `nashra serve` in-process: conditional GET, gzip,
 // HEAD, newsboat subscribing, and a newly imported article showing up
 // without a restart.
 func TestServeFeeds(t *testing.T) {
 	newsboat := testkit.NeedTool(t, "newsboat")
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	// A WebSub hub (our own test server) records the publish pings.
 	var hubMu sync.Mutex
 	var pings []string
@@ -312,13 +301,7 @@ func TestServeFeeds(t *testing.T) {
 
 	startServe(t, cfgPath)
 	base := "http://" + addr
-	waitFor(t, 20*time.Second, func() bool {
-		r, err := http.Get(base + "/healthz")
-		if err == nil {
-			r.Body.Close()
-		}
-		return err == nil && r.StatusCode == 200
-	})
+	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
 
 	// Conditional GET, gzip, HEAD on the real server.
 	res, body := httpDo(t, "GET", base+"/atom.xml", nil)
@@ -389,12 +372,12 @@ func TestServeFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(hubPings())
-	waitFor(t, 15*time.Second, func() bool {
+	testkit.WaitFor(t, 15*time.Second, "the new article shows in the feed without a restart", func() bool {
 		_, body := httpDo(t, "GET", base+"/feed.xml", nil)
 		return strings.Contains(string(body), "الهلال يتوج بلقب دوري أبطال آسيا")
 	})
 	// The hub heard about the changed feeds (the site-wide ones at least).
-	waitFor(t, 10*time.Second, func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the hub was pinged about /feed.xml", func() bool {
 		for _, u := range hubPings()[before:] {
 			if u == base+"/feed.xml" {
 				return true
@@ -444,15 +427,4 @@ func httpDo(t *testing.T, method, url string, hdr map[string]string) (*http.Resp
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	return res, body
-}
-
-func waitFor(t *testing.T, d time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -40,7 +38,7 @@ func TestNoCommandFails(t *testing.T) {
 func roughSite(t *testing.T) (cfg, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	cfg, _ = writeSiteConfig(t, dir, freeAddr(t), "https://news.example.org")
+	cfg, _ = writeSiteConfig(t, dir, testkit.FreeAddr(t), "https://news.example.org")
 	return cfg, dir
 }
 
@@ -126,29 +124,9 @@ func TestShortCommandsQuiet(t *testing.T) {
 }
 
 // serveProc starts the nashra binary's serve on cfg.
-func serveProc(t *testing.T, bin, cfg string) (*exec.Cmd, *syncBuffer) {
+func serveProc(t *testing.T, bin, cfg string) *testkit.Process {
 	t.Helper()
-	var errOut syncBuffer
-	cmd := exec.Command(bin, "--config", cfg, "serve")
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
-	return cmd, &errOut
-}
-
-func waitExit(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(d):
-		t.Fatalf("%v still running after %s", cmd.Args, d)
-		return nil
-	}
+	return testkit.StartProcess(t, "serve", nil, bin, "--config", cfg, "serve")
 }
 
 // TestServeBindsFirst: with its port taken, serve fails at once naming
@@ -169,12 +147,11 @@ func TestServeBindsFirst(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(content, "economy-oil.md"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd, errOut := serveProc(t, bin, cfg)
-	err = waitExit(t, cmd, 20*time.Second)
-	if err == nil {
+	p := serveProc(t, bin, cfg)
+	if err := p.Wait(t, 20*time.Second); err == nil {
 		t.Fatal("serve succeeded on a port in use")
 	}
-	log := errOut.String()
+	log := p.Out.String()
 	if !strings.Contains(log, "server.listen: cannot listen on "+taken.Addr().String()+": address already in use") {
 		t.Errorf("stderr does not name server.listen:\n%s", log)
 	}
@@ -193,18 +170,28 @@ func TestServeBindsFirst(t *testing.T) {
 // base_url is warned about at start.
 func TestServeStopsCleanly(t *testing.T) {
 	bin := buildNashra(t)
+	oil, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "economy-oil.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		dir := t.TempDir()
-		addr := freeAddr(t)
-		cfg, _ := writeSiteConfig(t, dir, addr, "http://"+addr)
-		cmd, errOut := serveProc(t, bin, cfg)
-		waitFor(t, 20*time.Second, func() bool { return strings.Contains(errOut.String(), "listening") })
-		time.Sleep(200 * time.Millisecond) // let the watcher tick
-		if err := cmd.Process.Signal(sig); err != nil {
+		addr := testkit.FreeAddr(t)
+		cfg, content := writeSiteConfig(t, dir, addr, "http://"+addr)
+		p := serveProc(t, bin, cfg)
+		testkit.WaitFor(t, 20*time.Second, "serve logs \"listening\"", func() bool { return strings.Contains(p.Out.String(), "listening") })
+		// The watcher has worked before the signal: a file dropped in
+		// the content folder shows in the feed.
+		if err := os.WriteFile(filepath.Join(content, "economy-oil.md"), oil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := waitExit(t, cmd, 20*time.Second)
-		log := errOut.String()
+		testkit.WaitFor(t, 20*time.Second, "the watcher imports economy-oil.md", func() bool {
+			_, body := httpDo(t, "GET", "http://"+addr+"/feed.json", nil)
+			return strings.Contains(string(body), "تمديد خفض الإنتاج")
+		})
+		p.Signal(t, sig)
+		err := p.Wait(t, 20*time.Second)
+		log := p.Out.String()
 		if err != nil {
 			t.Errorf("%v: serve exited with %v:\n%s", sig, err, log)
 		}
@@ -226,13 +213,13 @@ func TestServeStopsCleanly(t *testing.T) {
 func TestServeReloadsOnSIGHUP(t *testing.T) {
 	bin := buildNashra(t)
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cfg, _ := writeSiteConfig(t, dir, addr, "https://news.example.org")
 	orig, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, errOut := serveProc(t, bin, cfg)
+	p := serveProc(t, bin, cfg)
 	base := "http://" + addr
 	index := func() string {
 		resp, err := http.Get(base + "/")
@@ -243,17 +230,15 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	waitFor(t, 20*time.Second, func() bool { return strings.Contains(index(), "<title>نشرة</title>") })
+	testkit.WaitFor(t, 20*time.Second, "serve shows the site title", func() bool { return strings.Contains(index(), "<title>نشرة</title>") })
 
 	if err := os.WriteFile(cfg, append(orig, []byte("digest:\n  scheduel: x\n")...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(errOut.String(), "config not reloaded") })
-	if !strings.Contains(errOut.String(), "digest.scheduel: unknown key (did you mean digest.schedule?)") {
-		t.Errorf("the reload error does not name the key:\n%s", errOut.String())
+	p.Signal(t, syscall.SIGHUP)
+	testkit.WaitFor(t, 10*time.Second, "serve logs that the broken config was not reloaded", func() bool { return strings.Contains(p.Out.String(), "config not reloaded") })
+	if !strings.Contains(p.Out.String(), "digest.scheduel: unknown key (did you mean digest.schedule?)") {
+		t.Errorf("the reload error does not name the key:\n%s", p.Out.String())
 	}
 	if !strings.Contains(index(), "<title>نشرة</title>") {
 		t.Fatal("serve stopped serving after a failed reload")
@@ -263,18 +248,14 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(renamed), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
+	p.Signal(t, syscall.SIGHUP)
+	testkit.WaitFor(t, 20*time.Second, "serve shows the new site title after SIGHUP", func() bool { return strings.Contains(index(), "<title>نشرة المساء</title>") })
+	if !strings.Contains(p.Out.String(), "SIGHUP: config reloaded") {
+		t.Errorf("the reload is not logged:\n%s", p.Out.String())
 	}
-	waitFor(t, 20*time.Second, func() bool { return strings.Contains(index(), "<title>نشرة المساء</title>") })
-	if !strings.Contains(errOut.String(), "SIGHUP: config reloaded") {
-		t.Errorf("the reload is not logged:\n%s", errOut.String())
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitExit(t, cmd, 20*time.Second); err != nil {
-		t.Errorf("serve exited with %v:\n%s", err, errOut.String())
+	p.Signal(t, syscall.SIGTERM)
+	if err := p.Wait(t, 20*time.Second); err != nil {
+		t.Errorf("serve exited with %v:\n%s", err, p.Out.String())
 	}
 }
 
@@ -283,7 +264,7 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 // without a restart or any change in the store.
 func TestServeReleasesEmbargo(t *testing.T) {
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cfg, content := writeSiteConfig(t, dir, addr, "https://news.example.org")
 	release := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	md := "---\ntitle: \"خبر تحت الحظر حتى موعده\"\ndate: " + release.Format(time.RFC3339) +
@@ -291,22 +272,9 @@ func TestServeReleasesEmbargo(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(content, "embargoed.md"), []byte(md), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		root := newRootCmd(io.Discard, io.Discard)
-		root.SetArgs([]string{"--config", cfg, "serve"})
-		done <- root.ExecuteContext(ctx)
-	}()
+	startServe(t, cfg)
 	base := "http://" + addr
-	waitFor(t, 20*time.Second, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil
-	})
+	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
 	if time.Now().Before(release) {
 		if _, body := httpDo(t, "GET", base+"/feed.json", nil); strings.Contains(string(body), "تحت الحظر") {
 			t.Error("the embargoed article is in the feed before its time")
@@ -317,15 +285,11 @@ func TestServeReleasesEmbargo(t *testing.T) {
 	} else {
 		t.Log("the machine was too slow to look before the release")
 	}
-	waitFor(t, 20*time.Second, func() bool {
+	testkit.WaitFor(t, 20*time.Second, "the embargoed article is in the feed after its time", func() bool {
 		_, body := httpDo(t, "GET", base+"/feed.json", nil)
 		return strings.Contains(string(body), "تحت الحظر")
 	})
 	if resp, _ := httpDo(t, "GET", base+"/articles/embargoed", nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("article page after its time: %d", resp.StatusCode)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
 	}
 }

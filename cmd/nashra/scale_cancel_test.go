@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestScaleCancelStopsEveryNode: `serve` and three `nashra worker`
@@ -29,23 +30,23 @@ func TestScaleCancelStopsEveryNode(t *testing.T) {
 	day := scaleDays[0]
 	site.enqueue(t, day)
 
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	testkit.WaitFor(t, 3*time.Minute, "half the edition sent", func() bool {
 		total, _, _ := sk.counts(day)
-		if total >= n/2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("half the edition not sent within 3 minutes (%d of %d)", total, n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return total >= n/2
+	})
 	out := site.run(t, "digest", "cancel", "--date", day)
 	cancelled := time.Now()
 	if !strings.Contains(out, "cancelled") {
 		t.Errorf("digest cancel said: %s", out)
 	}
-	time.Sleep(3 * time.Second)
+	// Settled: every delivery sent or cancelled, and the sink holds every
+	// one sent; nothing is left that could still go out.
+	ctx := context.Background()
+	testkit.WaitFor(t, time.Minute, "every delivery sent or cancelled, the sink holding the sent", func() bool {
+		c, err := st.DeliveryCounts(ctx, day)
+		total, _, _ := sk.counts(day)
+		return err == nil && c[store.DeliverySent]+c[store.DeliveryCancelled] == n && total >= c[store.DeliverySent]
+	})
 	total, distinct, dups := sk.counts(day)
 	var late int
 	for _, at := range sk.times(day) {
@@ -62,7 +63,7 @@ func TestScaleCancelStopsEveryNode(t *testing.T) {
 	if len(dups) > 0 || distinct != total {
 		t.Errorf("repeats: %v", firstN(dups, 10))
 	}
-	counts, err := st.DeliveryCounts(context.Background(), day)
+	counts, err := st.DeliveryCounts(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}

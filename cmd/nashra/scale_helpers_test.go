@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -185,66 +184,23 @@ func (s *pgSite) enqueue(t testing.TB, day string) {
 	}
 }
 
-// node is a running nashra process.
-type node struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan error
-}
-
 // start starts `nashra args...` in the background; it is killed when the
 // test ends.
-func (s *pgSite) start(t testing.TB, name string, env []string, args ...string) *node {
+func (s *pgSite) start(t testing.TB, name string, env []string, args ...string) *testkit.Process {
 	t.Helper()
-	n := &node{name: name, out: &syncBuffer{}, done: make(chan error, 1)}
-	n.cmd = exec.Command(s.bin, append([]string{"--config", s.config}, args...)...)
-	n.cmd.Env = append(os.Environ(), env...)
-	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
-	if err := n.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { n.done <- n.cmd.Wait() }()
-	t.Cleanup(func() {
-		n.cmd.Process.Kill()
-		<-n.done
-		if t.Failed() {
-			t.Logf("%s output:\n%s", n.name, n.out.String())
-		}
+	return testkit.StartProcess(t, name, env, s.bin, append([]string{"--config", s.config}, args...)...)
+}
+
+// startWorker starts `nashra worker` and waits until its queue has
+// started (it logs "delivery workers started"), so that it takes part in
+// the next edition from its first job.
+func (s *pgSite) startWorker(t testing.TB, name string, env ...string) *testkit.Process {
+	t.Helper()
+	w := s.start(t, name, append(env, "NASHRA_LOG_LEVEL=info"), "worker")
+	testkit.WaitFor(t, 30*time.Second, name+" started its queue", func() bool {
+		return strings.Contains(w.Out.String(), "delivery workers started")
 	})
-	return n
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (n *node) stop(t testing.TB) {
-	t.Helper()
-	n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-n.done:
-		n.done <- err
-		if err != nil {
-			t.Errorf("%s exited with %v after SIGTERM\n%s", n.name, err, n.out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Errorf("%s did not stop within 30s of SIGTERM", n.name)
-	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	return w
 }
 
 // sink is a real SMTP server (testkit.SMTPSink) recording, per edition,
@@ -316,10 +272,12 @@ func (s *sink) times(edition string) []time.Time {
 }
 
 // waitSent waits until the ledger records n deliveries of day as sent and
-// the sink holds n messages, then a little longer to catch late repeats.
-// When the ledger is complete but the sink stays short for 15 s, it fails
-// at once, naming the missing recipients and what the ledger says of them.
-func waitSent(t testing.TB, st store.Store, sk *sink, day string, n int, timeout time.Duration) {
+// the sink holds n messages, then until no send job of day is left to run
+// (none could still repeat a message), and checks that each recipient got
+// exactly one. When the ledger is complete but the sink stays short for
+// 15 s, it fails at once, naming the missing recipients and what the
+// ledger says of them.
+func waitSent(t testing.TB, site *pgSite, st store.Store, sk *sink, day string, n int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var short time.Time // when the ledger was first complete with the sink short
@@ -342,11 +300,41 @@ func waitSent(t testing.TB, st store.Store, sk *sink, day string, n int, timeout
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	time.Sleep(time.Second)
+	testkit.WaitFor(t, time.Minute, day+": every send job finished", func() bool { return site.openSendJobs(t, day) == 0 })
 	total, distinct, dups := sk.counts(day)
 	if total != n || distinct != n {
 		t.Fatalf("%s: the sink holds %d messages for %d recipients, want %d each; repeated: %v", day, total, distinct, n, firstN(dups, 10))
 	}
+}
+
+// openSendJobs counts the send jobs of day that River may still run
+// (neither completed, cancelled nor discarded).
+func (s *pgSite) openSendJobs(t testing.TB, day string) int {
+	t.Helper()
+	db, err := sql.Open(postgres.DriverName, s.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var c int
+	if err := db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'nashra_send' AND args->>'edition' = $1
+		AND state NOT IN ('completed', 'cancelled', 'discarded')`, day).Scan(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// lastAccept is when the sink last accepted a message of edition.
+func (s *sink) lastAccept(edition string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last time.Time
+	for _, at := range s.at[edition] {
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last
 }
 
 // missing describes up to max deliveries of day that the ledger records as

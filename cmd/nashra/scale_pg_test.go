@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/store/postgres"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestScaleMigrateTwiceAtOnce: two `nashra migrate` on a fresh schema at
@@ -72,17 +72,6 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 	}
 }
 
-// freePort returns a TCP address on 127.0.0.1 that was free a moment ago.
-func freePort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func get(t testing.TB, url string) string {
 	t.Helper()
 	for i := 0; ; i++ {
@@ -118,9 +107,9 @@ func TestScaleTenThousand(t *testing.T) {
 	t.Logf("seeded %d subscribers in %v", n, time.Since(start))
 	st := site.open(t)
 
-	httpAddr := freePort(t)
+	httpAddr := testkit.FreeAddr(t)
 	serve := site.start(t, "serve", []string{"NASHRA_SERVER_LISTEN=" + httpAddr}, "serve")
-	workers := []*node{
+	workers := []*testkit.Process{
 		site.start(t, "worker1", nil, "worker"),
 		site.start(t, "worker2", nil, "worker"),
 		site.start(t, "worker3", nil, "worker"),
@@ -130,7 +119,7 @@ func TestScaleTenThousand(t *testing.T) {
 	day := scaleDays[0]
 	start = time.Now()
 	site.enqueue(t, day)
-	waitSent(t, st, sk, day, n, 5*time.Minute)
+	waitSent(t, site, st, sk, day, n, 5*time.Minute)
 	t.Logf("%s: %d messages in %v by 4 nodes", day, n, time.Since(start))
 	spread := sendsPerNode(t, site.dsn, day)
 	t.Logf("%s: send jobs completed per node: %v", day, spread)
@@ -161,7 +150,7 @@ func TestScaleTenThousand(t *testing.T) {
 	sk.onMsg = func(ed string, total int) {
 		if ed == day && total >= 3000 {
 			once.Do(func() {
-				workers[0].cmd.Process.Signal(syscall.SIGKILL)
+				workers[0].Cmd.Process.Signal(syscall.SIGKILL)
 				close(killed)
 			})
 		}
@@ -174,7 +163,7 @@ func TestScaleTenThousand(t *testing.T) {
 	case <-time.After(5 * time.Minute):
 		t.Fatal("the kill point was never reached")
 	}
-	waitSent(t, st, sk, day, n, 5*time.Minute)
+	waitSent(t, site, st, sk, day, n, 5*time.Minute)
 	t.Logf("%s: %d messages in %v with worker1 killed at 3,000", day, n, time.Since(start))
 	if eds := editionCount(t, site.dsn); eds != 2 {
 		t.Errorf("%d editions recorded, want 2", eds)
@@ -182,7 +171,7 @@ func TestScaleTenThousand(t *testing.T) {
 
 	// Graceful stop of the survivors.
 	for _, w := range append(workers[1:], serve) {
-		w.stop(t)
+		w.Stop(t)
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // privatePG is a PostgreSQL server of the test's own (the machine's shared
@@ -40,7 +42,7 @@ func startPrivatePG(t testing.TB) *privatePG {
 		t.Fatal(err)
 	}
 	p := &privatePG{bin: filepath.Dir(bins[len(bins)-1]), dir: dir, data: filepath.Join(dir, "data")}
-	_, p.port, _ = strings.Cut(freePort(t), ":")
+	_, p.port, _ = strings.Cut(testkit.FreeAddr(t), ":")
 	if out, err := exec.Command("chown", "postgres:postgres", dir).CombinedOutput(); err != nil {
 		t.Fatalf("chown: %v\n%s", err, out)
 	}
@@ -78,7 +80,7 @@ func (p *privatePG) url() string {
 
 // TestScalePostgresRestart: PostgreSQL stops (fast shutdown: every
 // connection cut) in the middle of a send by two workers and comes back
-// three seconds later; the send resumes by itself and the sink ends with
+// once the send has stalled; the send resumes by itself and the sink ends with
 // exactly one message per subscriber.
 func TestScalePostgresRestart(t *testing.T) {
 	if testing.Short() {
@@ -105,18 +107,25 @@ func TestScalePostgresRestart(t *testing.T) {
 	}
 	sk.mu.Unlock()
 	start := time.Now()
+	var down time.Time
 	site.enqueue(t, day)
 	select {
 	case at := <-restart:
 		pg.stop(t)
+		down = time.Now()
 		t.Logf("PostgreSQL stopped after %d messages", at)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the restart point was never reached")
 	}
-	time.Sleep(3 * time.Second)
+	// PostgreSQL stays down until the send has stalled: no message
+	// accepted for two seconds.
+	testkit.WaitFor(t, time.Minute, "the send stalls without PostgreSQL", func() bool {
+		return time.Since(sk.lastAccept(day)) >= 2*time.Second
+	})
 	during, _, _ := sk.counts(day)
 	pg.start(t)
-	t.Logf("PostgreSQL back; %d messages accepted before it came back", during)
-	waitSent(t, st, sk, day, n, 2*time.Minute)
-	t.Logf("%d messages, exactly once each, in %v including a 3 s outage", n, time.Since(start))
+	outage := time.Since(down).Round(100 * time.Millisecond)
+	t.Logf("PostgreSQL back after %v; %d messages accepted before it came back", outage, during)
+	waitSent(t, site, st, sk, day, n, 2*time.Minute)
+	t.Logf("%d messages, exactly once each, in %v including an outage of %v", n, time.Since(start), outage)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -45,16 +46,15 @@ func TestScaleWorkSpreads(t *testing.T) {
 	st := site.open(t)
 
 	// One worker.
-	w1 := site.start(t, "worker1", nil, "worker")
+	w1 := site.startWorker(t, "worker1")
 	site.enqueue(t, scaleDays[0])
-	waitSent(t, st, sk, scaleDays[0], n, 2*time.Minute)
+	waitSent(t, site, st, sk, scaleDays[0], n, 2*time.Minute)
 	r1 := steadyRate(sk.times(scaleDays[0]))
 
 	// Two workers.
-	w2 := site.start(t, "worker2", nil, "worker")
-	time.Sleep(500 * time.Millisecond) // let it start fetching
+	w2 := site.startWorker(t, "worker2")
 	site.enqueue(t, scaleDays[1])
-	waitSent(t, st, sk, scaleDays[1], n, 2*time.Minute)
+	waitSent(t, site, st, sk, scaleDays[1], n, 2*time.Minute)
 	r2 := steadyRate(sk.times(scaleDays[1]))
 	spread := sendsPerNode(t, site.dsn, scaleDays[1])
 	t.Logf("1 worker: %.1f msg/s; 2 workers: %.1f msg/s (%.2fx); jobs per worker: %v", r1, r2, r2/r1, spread)
@@ -75,16 +75,15 @@ func TestScaleWorkSpreads(t *testing.T) {
 	if r2 < 1.8*r1 {
 		t.Errorf("2 workers delivered %.1f msg/s, 1 worker %.1f: %.2fx, want at least 1.8x", r2, r1, r2/r1)
 	}
-	w1.stop(t)
-	w2.stop(t)
+	w1.Stop(t)
+	w2.Stop(t)
 
 	// Two workers under a global mail.rate.
-	env := []string{"NASHRA_MAIL_RATE=60"}
-	site.start(t, "worker3", env, "worker")
-	site.start(t, "worker4", env, "worker")
-	time.Sleep(500 * time.Millisecond)
+	env := "NASHRA_MAIL_RATE=" + strconv.Itoa(rate)
+	site.startWorker(t, "worker3", env)
+	site.startWorker(t, "worker4", env)
 	site.enqueue(t, scaleDays[2])
-	waitSent(t, st, sk, scaleDays[2], n, 2*time.Minute)
+	waitSent(t, site, st, sk, scaleDays[2], n, 2*time.Minute)
 	ts := sk.times(scaleDays[2])
 	peak, r3 := testkit.MaxInWindow(ts, time.Second), rateOf(ts)
 	t.Logf("mail.rate %d across 2 workers: peak %d messages in a 1-second window, %.1f msg/s overall", rate, peak, r3)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // runServe runs `nashra serve` in-process with the config text until the
@@ -30,13 +31,7 @@ func runServeIn(t *testing.T, dir, addr, config string) {
 		t.Fatal(err)
 	}
 	startServe(t, cfgPath)
-	waitFor(t, 20*time.Second, func() bool {
-		r, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			r.Body.Close()
-		}
-		return err == nil && r.StatusCode == 200
-	})
+	testkit.WaitHealthy(t, 20*time.Second, "http://"+addr+"/healthz")
 }
 
 // status makes a request and returns its status code and body.
@@ -74,14 +69,14 @@ log:
 // address (with /healthz and /readyz) and leaves server.listen.
 func TestServeMetricsAccess(t *testing.T) {
 	t.Run("allow list", func(t *testing.T) {
-		addr := freeAddr(t)
+		addr := testkit.FreeAddr(t)
 		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, `  metrics_allow: ["192.0.2.0/24"]`))
 		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusForbidden {
 			t.Errorf("/metrics to a client outside metrics_allow: %d\n%.300s", code, body)
 		}
 	})
 	t.Run("default loopback", func(t *testing.T) {
-		addr := freeAddr(t)
+		addr := testkit.FreeAddr(t)
 		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, ""))
 		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_database_up 1") {
 			t.Errorf("/metrics from loopback: %d\n%.300s", code, body)
@@ -91,7 +86,7 @@ func TestServeMetricsAccess(t *testing.T) {
 		}
 	})
 	t.Run("own listener", func(t *testing.T) {
-		addr, maddr := freeAddr(t), freeAddr(t)
+		addr, maddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, fmt.Sprintf("  metrics_listen: %q", maddr)))
 		if code, _ := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusNotFound {
 			t.Errorf("/metrics on server.listen with metrics_listen set: %d, want 404", code)
@@ -130,14 +125,14 @@ func TestServePurgesStaleSignUps(t *testing.T) {
 		}
 	}
 	st.Close()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	runServeIn(t, dir, addr, fmt.Sprintf(metricsSite, addr, addr, "")+"subscribe:\n  pending_ttl: 168h\n")
 	st, err = sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	waitFor(t, 10*time.Second, func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the stale pending subscriber is deleted", func() bool {
 		_, err := st.SubscriberByEmail(ctx, "stale@example.org")
 		return errors.Is(err, store.ErrNotFound)
 	})

@@ -41,7 +41,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	}))
 	defer origin.Close()
 
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	cfgPath, dir := feedSite(t, addr)
 	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -55,28 +55,10 @@ func TestSourcesEndToEnd(t *testing.T) {
 		t.Fatalf("sources add: %q, %v", out, err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var errOut bytes.Buffer
-	go func() {
-		root := newRootCmd(&bytes.Buffer{}, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v\n%s", err, errOut.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	startServe(t, cfgPath)
 	base := "http://" + addr
 	var body []byte
-	waitFor(t, 30*time.Second, func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the fetched source's articles show in the feed", func() bool {
 		res, err := http.Get(base + "/feed.xml")
 		if err != nil {
 			return false
@@ -184,14 +166,14 @@ func TestSourcesFetchKeepsGoing(t *testing.T) {
 	fmt.Fprintf(f, "sources:\n  allow_private: true\n  list:\n    - url: %s/feed.json\n", origin.URL)
 	f.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		root := newRootCmd(&out, &bytes.Buffer{})
 		root.SetArgs([]string{"--config", cfgPath, "sources", "fetch"})
 		done <- root.ExecuteContext(ctx)
 	}()
-	waitFor(t, 20*time.Second, func() bool { return strings.Contains(out.String(), "2 new") })
+	testkit.WaitFor(t, 20*time.Second, "sources fetch reports 2 new", func() bool { return strings.Contains(out.String(), "2 new") })
 	select {
 	case err := <-done:
 		t.Fatalf("sources fetch without --once returned after one round: %v", err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/http"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -78,7 +77,7 @@ func confirmationLink(t *testing.T, outbox, rcpt string) string {
 // preferences screenshots go to internal/web/testdata/screenshots.
 func TestSubscribeInBrowser(t *testing.T) {
 	bctx := chromium(t)
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "outbox")
 	cfgPath := filepath.Join(dir, "config.yaml")
@@ -107,15 +106,9 @@ log:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	serveInBackground(t, cfgPath)
+	startServe(t, cfgPath)
 	base := "http://" + addr
-	waitFor(t, 20*time.Second, func() bool {
-		r, err := http.Get(base + "/healthz")
-		if err == nil {
-			r.Body.Close()
-		}
-		return err == nil && r.StatusCode == 200
-	})
+	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
 
 	shots := filepath.Join(testkit.RepoRoot(t), "internal", "web", "testdata", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -180,7 +173,7 @@ log:
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, func() bool {
+	testkit.WaitFor(t, 10*time.Second, "the browser lands on /subscribe/sent", func() bool {
 		u, err := chromedp.Run(bctx, chromedp.Location())
 		return err == nil && strings.HasSuffix(u, "/subscribe/sent")
 	})
@@ -246,29 +239,4 @@ func browserSubscriber(t *testing.T, db string) *store.Subscriber {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// serveInBackground runs `nashra --config cfgPath serve` until the test
-// ends, and then checks that it stopped without error.
-func serveInBackground(t *testing.T, cfgPath string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var errOut bytes.Buffer
-	go func() {
-		root := newRootCmd(io.Discard, &errOut)
-		root.SetArgs([]string{"--config", cfgPath, "serve"})
-		done <- root.ExecuteContext(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v\n%s", err, errOut.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
 }
