@@ -83,9 +83,10 @@ log:
 	if err != nil {
 		log.Fatal(err)
 	}
-	// One transaction for speed: the same columns AddSubscriber writes.
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, name, status, categories, source, created_at, confirmed_at, updated_at)
-VALUES (?, '', 'confirmed', '[]', 'admin', 1, 1, 1)`)
+	// One transaction for speed: the same rows AddSubscriber writes (the
+	// subscription to the default newsletter below).
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at)
+VALUES (?, '', 'confirmed', 'admin', 1, 1, 1)`)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -93,6 +94,10 @@ VALUES (?, '', 'confirmed', '[]', 'admin', 1, 1, 1)`)
 		if _, err := stmt.ExecContext(ctx, fmt.Sprintf("reader%06d@example.org", i)); err != nil {
 			log.Fatal(err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (subscriber_id, newsletter, status, categories, created_at, updated_at)
+SELECT s.id, n.slug, 'subscribed', '[]', 1, 1 FROM subscribers AS s JOIN newsletters AS n ON n.is_default = true`); err != nil {
+		log.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		log.Fatal(err)

@@ -105,14 +105,21 @@ func fill(ctx context.Context, st store.Store) {
 	statuses := []string{"confirmed", "confirmed", "confirmed", "confirmed", "pending", "unsubscribed", "bounced"}
 	for i := have; i < *n; i += batch {
 		var b strings.Builder
-		b.WriteString("INSERT INTO subscribers (email, name, status, categories, source, bounces, paused, created_at, updated_at) VALUES ")
-		args := make([]any, 0, batch*6)
+		b.WriteString("INSERT INTO subscribers (email, name, status, source, bounces, paused, created_at, updated_at) VALUES ")
+		var sb strings.Builder // their subscriptions to the default newsletter
+		sb.WriteString(`INSERT INTO subscriptions (subscriber_id, newsletter, status, categories, created_at, updated_at)
+SELECT s.id, n.slug, 'subscribed', v.column2, s.created_at, s.created_at
+FROM (VALUES `)
+		args := make([]any, 0, batch*5)
+		var sargs []any
 		for j := i; j < min(i+batch, *n); j++ {
 			if j > i {
 				b.WriteByte(',')
+				sb.WriteByte(',')
 			}
 			k := len(args)
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, 'import', 0, false, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+			fmt.Fprintf(&b, "($%d, $%d, $%d, 'import', 0, false, $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
+			fmt.Fprintf(&sb, "($%d, $%d)", len(sargs)+1, len(sargs)+2)
 			var cs []string
 			for _, c := range cats {
 				if rng.IntN(3) == 0 {
@@ -122,9 +129,13 @@ func fill(ctx context.Context, st store.Store) {
 			created := now - int64(*n-j)*int64(time.Minute)
 			args = append(args, email(j),
 				first[rng.IntN(len(first))]+" "+last[rng.IntN(len(last))], statuses[rng.IntN(len(statuses))],
-				"["+strings.Join(cs, ",")+"]", created, created)
+				created, created)
+			sargs = append(sargs, email(j), "["+strings.Join(cs, ",")+"]")
 		}
 		_, err := db.ExecContext(ctx, b.String(), args...)
+		check(err)
+		sb.WriteString(") AS v JOIN subscribers AS s ON s.email = v.column1 JOIN newsletters AS n ON n.is_default = true")
+		_, err = db.ExecContext(ctx, sb.String(), sargs...)
 		check(err)
 	}
 	_, _ = db.ExecContext(ctx, "ANALYZE")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -17,9 +19,22 @@ import (
 )
 
 // openStore opens the configured store with its queue (backend.Open:
-// SQLite is migrated on the spot, PostgreSQL must be by `nashra migrate`).
+// SQLite is migrated on the spot, PostgreSQL must be by `nashra migrate`)
+// and records the configured newsletters in it (the first time, the
+// default one takes over the single digest's subscribers and editions).
 func openStore(ctx context.Context, cfg *config.Config) (*backend.Backend, error) {
-	return backend.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
+	b, err := backend.Open(ctx, cfg.Store.Driver, cfg.Store.DSN)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Store.SyncNewsletters(ctx, cfg.NewsletterSlugs()); err != nil {
+		b.Close()
+		if errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("newsletters[0].slug: %w", err)
+		}
+		return nil, err
+	}
+	return b, nil
 }
 
 // withStore loads the configuration, opens the store (migrating SQLite),

@@ -14,18 +14,21 @@ import (
 // is its key in config.yaml; the environment variable is NASHRA_ + the key in
 // upper snake case (site.base_url -> NASHRA_SITE_BASE_URL).
 type Config struct {
-	Site      Site      `mapstructure:"site"`
-	Store     Store     `mapstructure:"store"`
-	Server    Server    `mapstructure:"server"`
-	Feeds     Feeds     `mapstructure:"feeds"`
-	Text      Text      `mapstructure:"text"`
-	Mail      Mail      `mapstructure:"mail"`
-	Digest    Digest    `mapstructure:"digest"`
-	Sources   Sources   `mapstructure:"sources"`
-	Import    Import    `mapstructure:"import"`
-	Security  Security  `mapstructure:"security"`
-	Subscribe Subscribe `mapstructure:"subscribe"`
-	Log       Log       `mapstructure:"log"`
+	Site   Site   `mapstructure:"site"`
+	Store  Store  `mapstructure:"store"`
+	Server Server `mapstructure:"server"`
+	Feeds  Feeds  `mapstructure:"feeds"`
+	Text   Text   `mapstructure:"text"`
+	Mail   Mail   `mapstructure:"mail"`
+	Digest Digest `mapstructure:"digest"`
+	// Newsletters lists the site's newsletters, the default one first;
+	// empty: one newsletter "daily" made of digest.* (NewsletterList).
+	Newsletters []Newsletter `mapstructure:"newsletters"`
+	Sources     Sources      `mapstructure:"sources"`
+	Import      Import       `mapstructure:"import"`
+	Security    Security     `mapstructure:"security"`
+	Subscribe   Subscribe    `mapstructure:"subscribe"`
+	Log         Log          `mapstructure:"log"`
 
 	// File is the config file that was read ("" when none was).
 	File string `mapstructure:"-"`

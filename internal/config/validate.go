@@ -203,6 +203,8 @@ func (c *Config) Validate() error {
 		bad("digest.digits", "must be latin or arabic, got %q", c.Digest.Digits)
 	}
 
+	c.validateNewsletters(bad)
+
 	if c.Security.Secret != "" && len(c.Security.Secret) < 32 {
 		bad("security.secret", "must be at least 32 characters (or empty to generate one)")
 	}

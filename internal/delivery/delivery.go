@@ -245,8 +245,8 @@ type Prepared struct {
 // Prepare records the edition of day (building it once), moves it to
 // sending as its state allows (ErrHeld when it waits for approval,
 // ErrCancelled when cancelled) and enqueues a delivery and a send job for
-// every confirmed, non-paused subscriber, paging by ID in batches. It is
-// idempotent: deliveries and jobs that exist already are skipped, so
+// every recipient of its newsletter (store.Newsletters.ListRecipients),
+// paging by ID in batches. It is idempotent: deliveries and jobs that exist already are skipped, so
 // running it again after a crash completes what was missing and repeats
 // nothing.
 func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prepared, error) {
@@ -260,23 +260,14 @@ func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prep
 	p := &Prepared{Edition: se}
 	var after int64
 	for {
-		page, err := s.st.ListSubscribers(ctx, store.SubscriberQuery{Status: store.StatusConfirmed, AfterID: after, Limit: s.o.BatchSize})
+		subs, err := s.st.ListRecipients(ctx, store.RecipientQuery{Newsletter: se.Newsletter, AfterID: after, Limit: s.o.BatchSize})
 		if err != nil {
 			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
 		}
-		if len(page) == 0 {
+		if len(subs) == 0 {
 			break
 		}
-		after = page[len(page)-1].ID
-		subs := page[:0]
-		for _, sub := range page {
-			if !sub.Paused {
-				subs = append(subs, sub)
-			}
-		}
-		if len(subs) == 0 {
-			continue
-		}
+		after = subs[len(subs)-1].ID
 		n, err := s.st.EnqueueDeliveries(ctx, day, subs)
 		if err != nil {
 			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)

@@ -116,7 +116,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	}
 
 	if !loaded {
-		subscriber, err = s.st.GetSubscriber(ctx, sub)
+		subscriber, err = s.st.Recipient(ctx, edition, sub)
 		yieldDB()
 	} else if subscriber == nil {
 		err = store.ErrNotFound

@@ -62,6 +62,7 @@ type Store interface {
 	Console
 	Sources
 	Limits
+	Newsletters
 	// Migrate applies the pending migrations in one transaction. Two
 	// processes may call it at once: one applies, the other waits and
 	// finds nothing left to do.
@@ -183,7 +184,10 @@ type Subscriber struct {
 	Name  string
 	// Status defaults to pending when empty.
 	Status Status
-	// Categories chosen; none means all.
+	// Categories chosen for the default newsletter; none means all (or,
+	// when the subscriber does not follow it, nothing: see Newsletters).
+	// Recipient and ListRecipients put the categories of the newsletter
+	// asked for here.
 	Categories []string
 	// Source is form, import or admin (default admin).
 	Source  string
@@ -197,6 +201,10 @@ type Subscriber struct {
 	// Force, for AddSubscriber only (never stored), re-subscribes an
 	// address that unsubscribed or bounced, with the given fields.
 	Force bool
+	// Follow, for AddSubscriber only, lists the newsletters a new (or
+	// forced) subscriber follows, each with its categories; empty means
+	// the default newsletter with Categories.
+	Follow []Subscription
 }
 
 // SubscriberQuery pages through subscribers by ID.
@@ -218,14 +226,19 @@ type Subscribers interface {
 	// confirmed when s.Status is confirmed; an unsubscribed or bounced one
 	// gives ErrUnsubscribed or ErrBounced. With s.Force set, the stored
 	// record takes s's status, source, categories and name (an empty name
-	// keeps the stored one) whatever its state, bounces reset to 0.
+	// keeps the stored one) whatever its state, bounces reset to 0, and
+	// follows s.Follow (other subscriptions stay as they are). A new
+	// subscriber follows s.Follow; an existing one's subscriptions are
+	// otherwise left alone (see Newsletters.Subscribe).
 	AddSubscriber(ctx context.Context, s *Subscriber) (created bool, err error)
 	GetSubscriber(ctx context.Context, id int64) (*Subscriber, error)
 	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
-	// UpdateSubscriber writes every field of s by s.ID. A move to
+	// UpdateSubscriber writes every field of s by s.ID (Categories go to
+	// the default newsletter's subscription, if it has one). A move to
 	// confirmed or unsubscribed with a zero time stamps it now.
 	UpdateSubscriber(ctx context.Context, s *Subscriber) error
-	// RemoveSubscriber marks the address unsubscribed and keeps the record.
+	// RemoveSubscriber marks the address unsubscribed from every
+	// newsletter and keeps the record.
 	RemoveSubscriber(ctx context.Context, email string) error
 	// DeleteSubscriber erases the record and its deliveries (admin).
 	DeleteSubscriber(ctx context.Context, email string) error
@@ -315,9 +328,14 @@ func (s EditionState) Final() bool { return s == EditionSent || s == EditionCanc
 // Edition is one digest: built (Body set) or, when an editor held or
 // approved it ahead of its build, a row with a state and no body yet.
 type Edition struct {
-	// ID is the edition's day, YYYY-MM-DD in the site time zone.
-	ID      string
-	Subject string
+	// ID is EditionID(newsletter, day): the edition's day, YYYY-MM-DD in
+	// the site time zone, prefixed "slug." unless the newsletter is the
+	// default one.
+	ID string
+	// Newsletter is the slug of its newsletter; "" in CreateEdition means
+	// the default newsletter (stored editions carry the slug).
+	Newsletter string
+	Subject    string
 	// Body is the JSON of the built edition; empty until built.
 	Body      []byte
 	CreatedAt time.Time
@@ -456,8 +474,8 @@ type DeliveryQuery struct {
 }
 
 // ClaimLoader is implemented by stores that can read the subscriber within
-// the claim (one turn on the database instead of two). The subscriber is
-// nil when the claim succeeded but the subscriber is no longer on record,
+// the claim (one turn on the database instead of two), as
+// Newsletters.Recipient reads it. The subscriber is nil when the claim succeeded but the subscriber is no longer on record,
 // and when the claim did not succeed.
 type ClaimLoader interface {
 	ClaimDeliveryLoad(ctx context.Context, editionID string, subscriberID int64) (d *Delivery, claimed bool, sub *Subscriber, err error)

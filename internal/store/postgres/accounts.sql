@@ -112,7 +112,7 @@ DELETE FROM erased_addresses WHERE hash = $1;
 -- pattern. ILIKE uses the trigram indexes for three characters or more.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE ($1 = '' OR email ILIKE $1 OR name ILIKE $1)
     AND ($2 = '' OR status = $2)
     AND id < $3
@@ -148,7 +148,7 @@ SET LOCAL plan_cache_mode = force_custom_plan;
 -- The same as search-subscribers: ILIKE finds the trigram indexes itself.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($2 = '' OR status = $2)
     AND id < $3
@@ -161,7 +161,7 @@ LIMIT $5;
 -- case); other parameters as search-subscribers.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE email_key = $1
     AND ($2 = '' OR status = $2)
     AND id < $3
@@ -179,7 +179,7 @@ SELECT coalesce(max(id), 0) FROM subscribers WHERE id < $1;
 -- fill the page, the whole list is searched.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($2 = '' OR status = $2)
     AND id < $3

@@ -33,6 +33,9 @@ var queries []byte
 //go:embed accounts.sql
 var accountQueries []byte
 
+//go:embed newsletters.sql
+var newsletterQueries []byte
+
 // DriverName is the database/sql driver this package uses.
 const DriverName = "pgx"
 
@@ -71,7 +74,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Name:         "postgres",
 		IsUnique:     func(err error) bool { return code(err) == "23505" },
 		IsForeignKey: func(err error) bool { return code(err) == "23503" },
-	}, sqldb.JoinQueries(queries, accountQueries), sub)
+	}, sqldb.JoinQueries(queries, accountQueries, newsletterQueries), sub)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -144,34 +144,39 @@ ORDER BY r.ord
 LIMIT $2;
 
 -- name: insert-subscriber
-INSERT INTO subscribers (email, name, status, categories, source, bounces, paused,
+-- Its subscriptions follow (put-subscription).
+INSERT INTO subscribers (email, name, status, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT DO NOTHING
 RETURNING id;
 
 -- name: get-subscriber
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers WHERE id = $1;
+FROM subscriber_rows WHERE id = $1;
 
 -- name: subscriber-by-email
 -- The address argument of these queries is store.EmailKey of it.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers WHERE email_key = $1;
+FROM subscriber_rows WHERE email_key = $1;
 
 -- name: subscriber-by-email-for-update
-SELECT id, email, name, status, categories, source, bounces, paused,
-    created_at, confirmed_at, unsubscribed_at
+-- Locks the subscriber's row (a view over an outer join cannot be locked).
+SELECT id, email, name, status,
+    coalesce((SELECT d.categories FROM subscriptions AS d
+              WHERE d.subscriber_id = subscribers.id
+                AND d.newsletter = (SELECT slug FROM newsletters WHERE is_default)), '[]'),
+    source, bounces, paused, created_at, confirmed_at, unsubscribed_at
 FROM subscribers WHERE email_key = $1
 FOR UPDATE;
 
 -- name: update-subscriber
-UPDATE subscribers SET email = $1, name = $2, status = $3, categories = $4, source = $5,
-    bounces = $6, paused = $7, created_at = $8, confirmed_at = $9, unsubscribed_at = $10,
-    updated_at = $11
-WHERE id = $12;
+UPDATE subscribers SET email = $1, name = $2, status = $3, source = $4,
+    bounces = $5, paused = $6, created_at = $7, confirmed_at = $8, unsubscribed_at = $9,
+    updated_at = $10
+WHERE id = $11;
 
 -- name: remove-subscriber
 -- Keeps the first unsubscription time when called twice.
@@ -187,7 +192,7 @@ DELETE FROM subscribers WHERE email_key = $1;
 -- name: list-subscribers
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE ($1 = '' OR status = $1) AND id > $2
 ORDER BY id
 LIMIT $3;
@@ -217,9 +222,10 @@ RETURNING status;
 
 -- name: insert-edition
 -- $1 id, $2 subject, $3 body, $4 created_at, $5 state, $6 window_from,
--- $7 window_to, $8 send_at, $9 note.
-INSERT INTO editions (id, subject, body, created_at, recipients, state, window_from, window_to, send_at, updated_at, note)
-VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $4, $9)
+-- $7 window_to, $8 send_at, $9 note, $10 newsletter ('' = the default).
+INSERT INTO editions (id, subject, body, created_at, recipients, state, window_from, window_to, send_at, updated_at, note, newsletter)
+VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $4, $9,
+    CASE WHEN $10 = '' THEN (SELECT slug FROM newsletters WHERE is_default) ELSE $10 END)
 ON CONFLICT (id) DO NOTHING;
 
 -- name: fill-edition
@@ -229,12 +235,12 @@ UPDATE editions SET subject = $2, body = $3::bytea, window_from = $4, window_to 
 WHERE id = $1 AND octet_length(body) = 0 AND octet_length($3::bytea) > 0;
 
 -- name: get-edition
-SELECT id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body) FROM editions WHERE id = $1;
+SELECT id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body), newsletter FROM editions WHERE id = $1;
 
 -- name: list-editions
 -- Bodies are left out (an empty one in their place); the last column says
 -- how long each is.
-SELECT id, subject, ''::bytea, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body)
+SELECT id, subject, ''::bytea, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body), newsletter
 FROM editions ORDER BY id DESC LIMIT $1;
 
 -- name: set-edition-state
@@ -242,7 +248,7 @@ FROM editions ORDER BY id DESC LIMIT $1;
 UPDATE editions SET state = $2, updated_at = $3, note = $4,
     started_at = CASE WHEN $2 = 'sending' THEN coalesce(started_at, $3) ELSE started_at END
 WHERE id = $1 AND state IN (SELECT jsonb_array_elements_text($5::jsonb))
-RETURNING id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body);
+RETURNING id, subject, body, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body), newsletter;
 
 -- name: enqueue-deliveries
 -- $3 is a JSON array of subscriber IDs; IDs no longer on record are

@@ -113,7 +113,7 @@ DELETE FROM erased_addresses WHERE hash = ?1;
 -- uses the trigram index instead.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE (?1 = '' OR email LIKE ?1 ESCAPE '\' OR name LIKE ?1 ESCAPE '\')
     AND (?2 = '' OR status = ?2)
     AND id < ?3
@@ -144,7 +144,7 @@ ORDER BY day;
 -- stops at the page's end instead of collecting every match.
 SELECT s.id, s.email, s.name, s.status, s.categories, s.source, s.bounces, s.paused,
     s.created_at, s.confirmed_at, s.unsubscribed_at
-FROM subscribers_search f CROSS JOIN subscribers s ON s.id = f.rowid
+FROM subscribers_search f CROSS JOIN subscriber_rows s ON s.id = f.rowid
 WHERE subscribers_search MATCH ?1
     AND f.rowid < ?3
     AND (?2 = '' OR s.status = ?2)
@@ -157,7 +157,7 @@ LIMIT ?5;
 -- case); other parameters as search-subscribers.
 SELECT id, email, name, status, categories, source, bounces, paused,
     created_at, confirmed_at, unsubscribed_at
-FROM subscribers
+FROM subscriber_rows
 WHERE email_key = ?1
     AND (?2 = '' OR status = ?2)
     AND id < ?3

@@ -34,6 +34,9 @@ var queries []byte
 //go:embed accounts.sql
 var accountQueries []byte
 
+//go:embed newsletters.sql
+var newsletterQueries []byte
+
 // DriverName is the database/sql driver this package uses.
 const DriverName = "sqlite"
 
@@ -82,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		IsUnique:     isUnique,
 		IsForeignKey: isForeignKey,
 		GroupCommit:  true,
-	}, sqldb.JoinQueries(queries, accountQueries), sub)
+	}, sqldb.JoinQueries(queries, accountQueries, newsletterQueries), sub)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -68,6 +68,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"EditionControlMigration", testEditionControlMigration},
 		{"Limits", testLimits},
 		{"PurgePending", testPurgePending},
+		{"NewslettersMigration", testNewslettersMigration},
+		{"Subscriptions", testSubscriptions},
+		{"NewsletterDeliveries", testNewsletterDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

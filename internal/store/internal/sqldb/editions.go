@@ -15,7 +15,7 @@ func scanEdition(r scanner) (store.Edition, error) {
 	var state string
 	var created, from, to, sendAt, started, updated sql.NullInt64
 	if err := r.Scan(&e.ID, &e.Subject, &e.Body, &created, &e.Recipients, &state,
-		&from, &to, &sendAt, &started, &updated, &e.Note, &e.BodySize); err != nil {
+		&from, &to, &sendAt, &started, &updated, &e.Note, &e.BodySize, &e.Newsletter); err != nil {
 		return e, err
 	}
 	if len(e.Body) == 0 {
@@ -63,7 +63,7 @@ func (s *Core) CreateEdition(ctx context.Context, e *store.Edition) (bool, error
 	if body == nil {
 		body = []byte{}
 	}
-	res, err := s.db.ExecContext(ctx, s.q["insert-edition"], e.ID, e.Subject, body, t[0], string(e.State), t[1], t[2], t[3], e.Note)
+	res, err := s.db.ExecContext(ctx, s.q["insert-edition"], e.ID, e.Subject, body, t[0], string(e.State), t[1], t[2], t[3], e.Note, e.Newsletter)
 	if err != nil {
 		return false, s.errf(err, "create edition %s", e.ID)
 	}

@@ -37,10 +37,13 @@ func (s *Core) InsertNewSubscribers(ctx context.Context, subs []*store.Subscribe
 			if isNoRows(err) {
 				continue
 			}
+			if err == nil {
+				err = s.follow(ctx, tx, id, sub)
+			}
 			if err != nil {
 				return s.errf(err, "add subscriber %s", sub.Email)
 			}
-			sub.ID, created[i] = id, true
+			sub.ID, created[i], sub.Follow = id, true, nil
 		}
 		return nil
 	})

@@ -108,7 +108,7 @@ func (s *Core) claim(ctx context.Context, editionID string, subscriberID int64, 
 		if claimed = err == nil; !claimed || !load {
 			return err
 		}
-		got, err := scanSubscriber(q.QueryRowContext(ctx, s.q["get-subscriber"], subscriberID))
+		got, err := scanSubscriber(q.QueryRowContext(ctx, s.q["recipient"], editionID, subscriberID))
 		if isNoRows(err) {
 			return nil
 		}

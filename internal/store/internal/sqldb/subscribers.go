@@ -12,8 +12,8 @@ import (
 
 // subscriberArgs checks s, fills its defaults and stamps, and returns the
 // column values in the order of insert-subscriber and update-subscriber:
-// email, name, status, categories, source, bounces, paused, created_at,
-// confirmed_at, unsubscribed_at, updated_at.
+// email, name, status, source, bounces, paused, created_at, confirmed_at,
+// unsubscribed_at, updated_at.
 func (s *Core) subscriberArgs(sub *store.Subscriber) ([]any, error) {
 	email, err := store.NormalizeEmail(sub.Email)
 	if err != nil {
@@ -49,10 +49,6 @@ func (s *Core) subscriberArgs(sub *store.Subscriber) ([]any, error) {
 	if len(sub.Categories) == 0 {
 		sub.Categories = nil
 	}
-	cats := []byte("[]")
-	if sub.Categories != nil {
-		cats, _ = json.Marshal(sub.Categories)
-	}
 	var times [3]any
 	for i, t := range []*time.Time{&sub.CreatedAt, &sub.ConfirmedAt, &sub.UnsubscribedAt} {
 		if !t.IsZero() {
@@ -62,8 +58,17 @@ func (s *Core) subscriberArgs(sub *store.Subscriber) ([]any, error) {
 			return nil, fmt.Errorf("%w: subscriber %s: %v", store.ErrInvalid, email, err)
 		}
 	}
-	return []any{email, sub.Name, string(sub.Status), string(cats), sub.Source, sub.Bounces, sub.Paused,
+	return []any{email, sub.Name, string(sub.Status), sub.Source, sub.Bounces, sub.Paused,
 		times[0], times[1], times[2], nsNow(now)}, nil
+}
+
+// categoriesJSON is the stored form of a category choice ("[]" = all).
+func categoriesJSON(cats []string) string {
+	if len(cats) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(cats)
+	return string(b)
 }
 
 func scanSubscriber(r scanner) (store.Subscriber, error) {
@@ -98,9 +103,15 @@ func (s *Core) AddSubscriber(ctx context.Context, sub *store.Subscriber) (bool, 
 	// deleted in between sends us round again.
 	for range 3 {
 		var id int64
-		err := s.db.QueryRowContext(ctx, s.q["insert-subscriber"], args...).Scan(&id)
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, s.q["insert-subscriber"], args...).Scan(&id); err != nil {
+				return err
+			}
+			return s.follow(ctx, tx, id, sub)
+		})
 		if err == nil {
 			sub.ID = id
+			sub.Follow = nil
 			return true, nil
 		}
 		if !isNoRows(err) {
@@ -163,8 +174,13 @@ func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber, orig stor
 		if _, err := tx.ExecContext(ctx, s.q["update-subscriber"], append(args, next.ID)...); err != nil {
 			return s.errf(err, "add subscriber %s", sub.Email)
 		}
+		if orig.Force {
+			if err := s.follow(ctx, tx, next.ID, next); err != nil {
+				return s.errf(err, "add subscriber %s", sub.Email)
+			}
+		}
 		*sub = *next
-		sub.Force = false
+		sub.Force, sub.Follow = false, nil
 		return nil
 	})
 	if err == nil && verdict != nil {
@@ -207,14 +223,23 @@ func (s *Core) UpdateSubscriber(ctx context.Context, sub *store.Subscriber) erro
 	if err != nil {
 		return fmt.Errorf("%s: update subscriber %d: %w", s.d.Name, sub.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["update-subscriber"], append(args, sub.ID)...)
-	if err != nil && s.d.IsUnique(err) {
-		return fmt.Errorf("%s: update subscriber %d: email %s: %w", s.d.Name, sub.ID, sub.Email, store.ErrConflict)
-	}
-	if err != nil {
-		return s.errf(err, "update subscriber %d", sub.ID)
-	}
-	return s.affected(res, fmt.Sprintf("subscriber %d", sub.ID))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q["update-subscriber"], append(args, sub.ID)...)
+		if err != nil && s.d.IsUnique(err) {
+			return fmt.Errorf("%s: update subscriber %d: email %s: %w", s.d.Name, sub.ID, sub.Email, store.ErrConflict)
+		}
+		if err != nil {
+			return s.errf(err, "update subscriber %d", sub.ID)
+		}
+		if err := s.affected(res, fmt.Sprintf("subscriber %d", sub.ID)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q["set-default-categories"], categoriesJSON(sub.Categories), nsNow(s.now()), sub.ID)
+		if err != nil {
+			return s.errf(err, "update subscriber %d", sub.ID)
+		}
+		return nil
+	})
 }
 
 // affected turns "no row changed" into ErrNotFound.
@@ -235,11 +260,20 @@ func (s *Core) RemoveSubscriber(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("%s: remove subscriber: %w", s.d.Name, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["remove-subscriber"], nsNow(s.now()), store.EmailKey(norm))
-	if err != nil {
-		return s.errf(err, "remove subscriber %s", norm)
-	}
-	return s.affected(res, "subscriber "+norm)
+	now, key := nsNow(s.now()), store.EmailKey(norm)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q["remove-subscriber"], now, key)
+		if err != nil {
+			return s.errf(err, "remove subscriber %s", norm)
+		}
+		if err := s.affected(res, "subscriber "+norm); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q["leave-all-subscriptions"], now, key); err != nil {
+			return s.errf(err, "remove subscriber %s", norm)
+		}
+		return nil
+	})
 }
 
 // DeleteSubscriber implements store.Subscribers.
