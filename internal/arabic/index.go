@@ -66,15 +66,6 @@ type IndexOptions struct {
 	// the query ranks as if its score were (1+EarlierBoost) times higher.
 	// The reported score and the floor use the plain score.
 	EarlierBoost float64
-	// TopicWeight blends the topic model's similarity into the score: a
-	// match scores (1-TopicWeight)·cosine + TopicWeight·topic similarity,
-	// where the topic similarity is the mean cosine of the two articles'
-	// first 10, 15, …, TopicDims LSA coordinates. The model is built once
-	// the archive holds TopicMinDocs articles and rebuilt whenever it has
-	// changed by a tenth since (see RebuildTopics). 0 disables it.
-	TopicWeight  float64
-	TopicDims    int
-	TopicMinDocs int
 }
 
 // DefaultMinScore is the related-link floor, chosen on the odd-numbered
@@ -86,7 +77,6 @@ var DefaultIndexOptions = IndexOptions{
 	TitleWeight: 3, CategoryWeight: 2, SurfaceWeight: 1, PrefixWeight: 1, MaxDF: 0.2,
 	QueryTerms: 24, Candidates: 300, Feedback: 2, FeedbackWeight: 0.5, Duplicate: 0.6,
 	Version: 0.3, MinScore: DefaultMinScore, EarlierBoost: 0.1,
-	TopicWeight: 0, TopicDims: 30, TopicMinDocs: 100,
 }
 
 // Index is an inverted index of article stems for finding related articles.
@@ -107,10 +97,6 @@ type Index struct {
 	// computed: idf drifts as articles arrive, so the norms are refreshed
 	// whenever the archive has grown or shrunk by a tenth since.
 	normLive int
-	// topics is the topic model (nil until the archive is large enough);
-	// buildMu lets one goroutine at a time rebuild it.
-	topics  *topicModel
-	buildMu sync.Mutex
 
 	pool sync.Pool // *scratch
 }
@@ -131,7 +117,6 @@ type docEntry struct {
 	sig   *signature
 	title string    // normalised title tokens, for recognising versions
 	pub   time.Time // zero when unknown
-	topic []float32 // topic coordinates; nil without a model
 }
 
 // NewIndex returns an empty index with DefaultIndexOptions.
@@ -223,104 +208,6 @@ func (ix *Index) Add(d Doc) {
 	ix.byID[d.ID] = n
 	ix.live++
 	ix.refreshNorms(e)
-	if ix.topics != nil {
-		e.topic = ix.topics.project(e.terms, ix.weights(e))
-	}
-}
-
-// weights returns the tf·idf weights of e's terms (0 for terms that count
-// for nothing).
-func (ix *Index) weights(e *docEntry) []float64 {
-	ws := make([]float64, len(e.terms))
-	for i, t := range e.terms {
-		ws[i] = float64(e.ws[i]) * ix.idf(t)
-	}
-	return ws
-}
-
-// RebuildTopics builds the topic model from the articles indexed now and
-// gives every article its coordinates. Related calls it by itself when the
-// model is missing or the archive has grown or shrunk by a tenth since it
-// was built; a process that has just loaded its archive may call it first
-// so that no query waits for it. The build reads a snapshot of the archive
-// without holding the index's lock (articles may be added meanwhile: they
-// get coordinates when the model is installed).
-func (ix *Index) RebuildTopics() {
-	ix.buildMu.Lock()
-	defer ix.buildMu.Unlock()
-	ix.rebuildTopics()
-}
-
-// maybeRebuildTopics rebuilds the topic model when it is stale and no
-// other goroutine is already rebuilding it.
-func (ix *Index) maybeRebuildTopics() {
-	ix.mu.RLock()
-	stale := ix.opt.TopicWeight > 0 && ix.live >= max(ix.opt.TopicMinDocs, 2) &&
-		(ix.topics == nil || 10*abs(ix.live-ix.topics.live) > ix.topics.live)
-	ix.mu.RUnlock()
-	if stale && ix.buildMu.TryLock() {
-		defer ix.buildMu.Unlock()
-		ix.rebuildTopics()
-	}
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func (ix *Index) rebuildTopics() {
-	if ix.opt.TopicWeight <= 0 || ix.opt.TopicDims <= 0 {
-		return
-	}
-	// Snapshot: each article's kept terms (renumbered densely, so the
-	// build's per-term rows cover only them) and unit weights.
-	ix.mu.RLock()
-	live := ix.live
-	var in []topicInput
-	dense := map[int32]int32{}
-	var orig []int32
-	for _, e := range ix.docs {
-		if e == nil || e.norm == 0 {
-			continue
-		}
-		var d topicInput
-		for i, t := range e.terms {
-			w := float64(e.ws[i]) * ix.idf(t) / float64(e.norm)
-			if w == 0 {
-				continue
-			}
-			c, ok := dense[t]
-			if !ok {
-				c = int32(len(orig))
-				dense[t] = c
-				orig = append(orig, t)
-			}
-			d.terms = append(d.terms, c)
-			d.ws = append(d.ws, w)
-		}
-		in = append(in, d)
-	}
-	ix.mu.RUnlock()
-	m := buildTopics(in, len(orig), ix.opt.TopicDims, live)
-	if m == nil {
-		return
-	}
-	basis := make(map[int32][]float32, len(m.basis))
-	for c, v := range m.basis {
-		basis[orig[c]] = v
-	}
-	m.basis = basis
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.topics = m
-	for _, e := range ix.docs {
-		if e != nil {
-			e.topic = m.project(e.terms, ix.weights(e))
-		}
-	}
 }
 
 // titleKey is the matching form of a title ("" for none).

@@ -43,7 +43,6 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	if k <= 0 {
 		return nil
 	}
-	ix.maybeRebuildTopics()
 	var tf map[string]float64
 	query := &docEntry{title: titleKey(d.Title), pub: d.Published}
 	if id == "" {
@@ -79,13 +78,6 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		return nil
 	}
 	plain := ix.scoreQuery(id, tf)
-	if id == "" && ix.topics != nil {
-		terms, ws := make([]int32, len(q)), make([]float64, len(q))
-		for i, t := range q {
-			terms[i], ws[i] = t.id, t.w
-		}
-		query.topic = ix.topics.project(terms, ws)
-	}
 	normalise(q)
 	top := ix.score(q, self, 4*k+16, scan)
 	if m := ix.opt.Feedback; m > 0 && ix.opt.FeedbackWeight > 0 && top.Len() > 0 {
@@ -157,9 +149,8 @@ func (ix *Index) scoreQuery(id string, tf map[string]float64) []qterm {
 }
 
 // pick turns the scored candidates (best first) into the related list:
-// the blend with the topic model, the floor, the near-duplicate and
-// version filters, the preference for earlier coverage, and one article
-// per story.
+// the floor, the near-duplicate and version filters, the preference for
+// earlier coverage, and one article per story.
 func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []Match {
 	s := ix.getScratch()
 	defer ix.pool.Put(s)
@@ -189,16 +180,11 @@ func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []M
 		for i, t := range e.terms {
 			sc += s.dense[t] * e.ws[i]
 		}
-		score, rank := float64(sc/e.full), float64(c.score)
-		if query.topic != nil && e.topic != nil {
-			l, ts := ix.opt.TopicWeight, topicSim(query.topic, e.topic)
-			score = (1-l)*score + l*ts
-			rank = (1-l)*rank + l*ts
-		}
+		score := float64(sc / e.full)
 		if score < ix.opt.MinScore || ix.sameStory(query, e) {
 			continue
 		}
-		r := ranked{e, score, rank}
+		r := ranked{e, score, float64(c.score)}
 		if !query.pub.IsZero() && !e.pub.IsZero() && !e.pub.After(query.pub) {
 			r.rank *= 1 + ix.opt.EarlierBoost
 		}
