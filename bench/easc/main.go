@@ -6,7 +6,8 @@
 //     each article, the length ratio, the summaries over 1.5× the asked
 //     length and those opening with a sentence that leans on an earlier one;
 //   - related articles (same topic = same file-name prefix): P@1 / P@3 of
-//     the plain ranking, and with the default floor the share of the links
+//     the plain ranking (with the 95% bootstrap interval of the held-out
+//     P@3 over its queries), and with the default floor the share of the links
 //     shown that are same-topic and the share of articles with a link, and
 //     the curve of those two over the floor that chose it.
 //
