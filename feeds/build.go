@@ -42,6 +42,9 @@ type File struct {
 	// Header values prepared once so that serving allocates nothing.
 	hType, hETag, hGzETag, hLen, hGzLen, hMod []string
 	modSec                                    int64
+	// The same headers as wire bytes, for AppendResponse: 200 and 304,
+	// plain and gzip (see prepareHeads).
+	head200, head304, headGz200, headGz304 []byte
 }
 
 // Feed describes one feed group (site-wide or one category) in a Set.
@@ -57,11 +60,12 @@ type Feed struct {
 // Set is every file of one build, by URL path. It is immutable once built
 // and safe for concurrent use.
 type Set struct {
-	files  []*File
-	byPath map[string]*File
-	feeds  []Feed
-	base   string
-	hCache []string // Cache-Control value
+	files     []*File
+	byPath    map[string]*File
+	feeds     []Feed
+	base      string
+	hCache    []string // Cache-Control value
+	cacheLine []byte   // the same as a header line, for AppendResponse
 }
 
 // Files returns the files in path order (index.html first).
@@ -204,6 +208,7 @@ func Build(o Options, in Input) (*Set, error) {
 
 	s := &Set{byPath: make(map[string]*File, len(files)), base: p.base,
 		hCache: []string{"public, max-age=" + strconv.Itoa(int(p.MaxAge/time.Second))}}
+	s.cacheLine = []byte("Cache-Control: " + s.hCache[0] + "\r\n")
 	for _, g := range groups {
 		s.feeds = append(s.feeds, g.Feed)
 	}
@@ -582,6 +587,9 @@ func (f *File) setModified(t time.Time) {
 	f.Modified = t.Truncate(time.Second)
 	f.modSec = f.Modified.Unix()
 	f.hMod = []string{f.Modified.UTC().Format(http.TimeFormat)}
+	if f.hETag != nil {
+		f.prepareHeads()
+	}
 }
 
 // finish computes the ETag, the gzip copy and the prepared header values.
@@ -609,5 +617,6 @@ func (f *File) finish() error {
 	f.hType = []string{f.ContentType}
 	f.hETag = []string{f.ETag}
 	f.hLen = []string{strconv.Itoa(len(f.Body))}
+	f.prepareHeads()
 	return nil
 }

@@ -141,7 +141,13 @@ const corkMin = 3 << 10
 // notModified applies RFC 9110 §13.1: If-None-Match (weak comparison, either
 // variant's ETag) takes precedence over If-Modified-Since.
 func notModified(r *http.Request, f *File) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+	return notModifiedBy(r.Header["If-None-Match"], r.Header["If-Modified-Since"], f)
+}
+
+// notModifiedBy is notModified of the request's If-None-Match and
+// If-Modified-Since values.
+func notModifiedBy(inm, ims []string, f *File) bool {
+	if len(inm) > 0 {
 		for _, v := range inm {
 			if etagListMatch(v, f) {
 				return true
@@ -149,7 +155,7 @@ func notModified(r *http.Request, f *File) bool {
 		}
 		return false
 	}
-	if ims := r.Header["If-Modified-Since"]; len(ims) > 0 {
+	if len(ims) > 0 {
 		t, err := http.ParseTime(ims[0])
 		return err == nil && f.modSec <= t.Unix()
 	}

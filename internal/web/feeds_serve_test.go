@@ -39,10 +39,15 @@ func feedSet(t *testing.T, n int) *feeds.Set {
 }
 
 // TestFeedsThroughServe: the feeds as web.Serve serves them over TCP (the
-// corked path): the Set's bytes, plain and gzip (whose gunzip is the plain
+// corked path of net/http, and the fast path): the Set's bytes, plain and gzip (whose gunzip is the plain
 // body), the security headers, HEAD and 304; and a rebuild swapped in while
 // requests are being served gives each response whole, old or new.
 func TestFeedsThroughServe(t *testing.T) {
+	t.Run("net/http", func(t *testing.T) { testFeedsThroughServe(t, false) })
+	t.Run("fast path", func(t *testing.T) { testFeedsThroughServe(t, true) })
+}
+
+func testFeedsThroughServe(t *testing.T, fast bool) {
 	old, next := feedSet(t, 10), feedSet(t, 12)
 	h := feeds.NewHandler(old)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -51,8 +56,12 @@ func TestFeedsThroughServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	so := web.ServeOptions{ShutdownTimeout: time.Second}
+	if fast {
+		so.Fast = &web.FastPath{Feeds: h}
+	}
 	go func() {
-		done <- web.Serve(ctx, ln, web.New(web.Options{Feeds: h}), web.ServeOptions{ShutdownTimeout: time.Second}, slog.New(slog.DiscardHandler))
+		done <- web.Serve(ctx, ln, web.New(web.Options{Feeds: h}), so, slog.New(slog.DiscardHandler))
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}

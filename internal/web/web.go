@@ -420,6 +420,9 @@ type ServeOptions struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout is how long a shutdown waits for requests in flight.
 	ShutdownTimeout time.Duration
+	// Fast, when set, answers the GET and HEAD requests of its feeds
+	// without net/http (see FastPath); the handler gets the rest.
+	Fast *FastPath
 }
 
 // Serve runs h on the bound listener ln until ctx ends, then shuts down
@@ -442,16 +445,41 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions,
 		ConnContext:       feeds.ConnContext,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	var fast *fastServer
+	if o.Fast != nil && o.Fast.Feeds != nil {
+		fast = &fastServer{fp: o.Fast, ln: ln, log: log,
+			handoff: &handoffListener{addr: ln.Addr(), conns: make(chan net.Conn), done: make(chan struct{})},
+			header:  srv.ReadHeaderTimeout, idle: srv.IdleTimeout, writeFor: o.RequestTimeout}
+		go srv.Serve(fast.handoff) //nolint:errcheck // it ends when Shutdown closes handoff
+		go func() { errc <- fast.serve() }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
+		if fast != nil {
+			srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	fastErr := make(chan error, 1)
+	if fast != nil {
+		go func() { fastErr <- fast.shutdown(sctx) }()
+	} else {
+		fastErr <- nil
+	}
+	err := srv.Shutdown(sctx)
+	if fast != nil {
+		fast.handoff.Close() // in case srv.Serve had not started on it
+	}
+	if ferr := <-fastErr; err == nil {
+		err = ferr
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
