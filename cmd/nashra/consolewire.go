@@ -111,16 +111,16 @@ func (e articleEditor) Delete(ctx context.Context, slug string) error {
 	return err
 }
 
-// SetCategory stores the article under another category. The article's
-// file sets it back when it is imported again.
+// SetCategory files the article under another category, for good:
+// re-importing its file or fetching its source again keeps it.
 func (e articleEditor) SetCategory(ctx context.Context, slug, category string) error {
 	x, err := e.st.ArticleBySlug(ctx, slug)
 	if err != nil {
 		return err
 	}
-	x.Category = category
-	if _, _, err := e.st.UpsertArticle(ctx, x); err != nil {
+	if err := e.st.SetArticleCategory(ctx, x.ID, category); err != nil {
 		return err
 	}
+	x.Category = category
 	return e.p.Refresh(ctx, []article.Article{*x})
 }

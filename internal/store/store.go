@@ -132,6 +132,10 @@ type Articles interface {
 	// UnpublishSourcePath withdraws (WithdrawnFileGone) the published
 	// articles imported from the file at path and returns their IDs.
 	UnpublishSourcePath(ctx context.Context, path string) ([]string, error)
+	// SetArticleCategory files article id under category for good: later
+	// upserts (its file re-imported, its source fetched again) keep it.
+	// An unknown id gives ErrNotFound.
+	SetArticleCategory(ctx context.Context, id, category string) error
 	// DeleteArticle erases article id and its related links.
 	DeleteArticle(ctx context.Context, id string) error
 	// WithdrawnArticles maps the ID of every withdrawn article to why.

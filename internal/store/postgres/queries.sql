@@ -37,7 +37,9 @@ INSERT INTO articles (id, article_key, slug, title, subtitle, category, tags, au
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21, $21)
 ON CONFLICT (id) DO UPDATE SET
     article_key = excluded.article_key, slug = excluded.slug, title = excluded.title,
-    subtitle = excluded.subtitle, category = excluded.category, tags = excluded.tags,
+    subtitle = excluded.subtitle, tags = excluded.tags,
+    -- An editor's category outlives re-imports of the file.
+    category = COALESCE(articles.admin_category, excluded.category),
     author = excluded.author, published = excluded.published, updated = excluded.updated,
     summary = excluded.summary, summary_explicit = excluded.summary_explicit,
     body_html = excluded.body_html, body_text = excluded.body_text, image = excluded.image,
@@ -104,6 +106,10 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 -- name: withdraw-article
 -- ?1 id, ?2 reason ('admin' or 'file').
 UPDATE articles SET withdrawn = $2, draft = true WHERE id = $1;
+
+-- name: set-article-category
+-- $1 id, $2 the editor's category.
+UPDATE articles SET category = $2, admin_category = $2 WHERE id = $1;
 
 -- name: restore-article
 UPDATE articles SET withdrawn = '', draft = own_draft WHERE id = $1;

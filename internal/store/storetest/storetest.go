@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Categories", testCategories},
 		{"Related", testRelated},
 		{"WithdrawArticle", testWithdrawArticle},
+		{"AdminCategory", testAdminCategory},
 		{"AddSubscriber", testAddSubscriber},
 		{"AddSubscriberConcurrent", testAddSubscriberConcurrent},
 		{"UpdateSubscriber", testUpdateSubscriber},

@@ -131,3 +131,45 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// testAdminCategory: a category set by an editor survives the article's
+// file being imported again, changed or not, and moves LastChange.
+func testAdminCategory(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	a := newArticle("file:a", "المقال الأول", "اقتصاد", base)
+	_, _, err := s.UpsertArticle(ctx, a)
+	must(t, "UpsertArticle", err)
+	before, err := s.LastChange(ctx)
+	must(t, "LastChange", err)
+	must(t, "SetArticleCategory", s.SetArticleCategory(ctx, a.ID, "رياضة"))
+	if after, err := s.LastChange(ctx); err != nil || !after.After(before) {
+		t.Errorf("LastChange after SetArticleCategory = %v (before %v), %v", after, before, err)
+	}
+	category := func() string {
+		t.Helper()
+		got, err := s.GetArticle(ctx, a.ID)
+		must(t, "GetArticle", err)
+		return got.Category
+	}
+	if got := category(); got != "رياضة" {
+		t.Errorf("category after SetArticleCategory = %q", got)
+	}
+	again := newArticle("file:a", "المقال الأول", "اقتصاد", base) // the file, unchanged
+	_, _, err = s.UpsertArticle(ctx, again)
+	must(t, "UpsertArticle unchanged", err)
+	edited := newArticle("file:a", "المقال الأول، مصحّحًا", "اقتصاد", base) // the file, corrected
+	_, changed, err := s.UpsertArticle(ctx, edited)
+	must(t, "UpsertArticle edited", err)
+	if !changed {
+		t.Errorf("the corrected file changed nothing")
+	}
+	if got := category(); got != "رياضة" {
+		t.Errorf("category after re-import = %q, want the editor's رياضة", got)
+	}
+	list, err := s.ListArticles(ctx, store.ArticleQuery{Category: "رياضة"})
+	must(t, "ListArticles", err)
+	if len(list) != 1 || list[0].Title != "المقال الأول، مصحّحًا" {
+		t.Errorf("ListArticles(رياضة) = %v", keys(list))
+	}
+	wantErr(t, "SetArticleCategory unknown", s.SetArticleCategory(ctx, "file:none", "رياضة"), store.ErrNotFound)
+}

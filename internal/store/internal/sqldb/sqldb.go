@@ -51,7 +51,7 @@ var requiredQueries = []string{
 	"applied-migrations", "record-migration",
 	"article-hash", "upsert-article", "get-article", "article-by-slug", "list-articles",
 	"articles-between", "categories", "count-articles", "last-change", "article-exists",
-	"touch-articles", "withdraw-article", "restore-article", "withdraw-source-path", "delete-article", "withdrawn-articles", "source-article-ids",
+	"touch-articles", "set-article-category", "withdraw-article", "restore-article", "withdraw-source-path", "delete-article", "withdrawn-articles", "source-article-ids",
 	"delete-related", "insert-related", "related",
 	"insert-subscriber", "get-subscriber", "subscriber-by-email",
 	"subscriber-by-email-for-update", "update-subscriber", "remove-subscriber",

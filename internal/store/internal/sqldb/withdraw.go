@@ -80,6 +80,20 @@ func (s *Core) UnpublishSourcePath(ctx context.Context, path string) ([]string, 
 	return ids, err
 }
 
+// SetArticleCategory implements store.Articles.
+func (s *Core) SetArticleCategory(ctx context.Context, id, category string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q["set-article-category"], id, category)
+		if err != nil {
+			return s.errf(err, "article %s: set category", id)
+		}
+		if err := s.affected(res, "article "+id); err != nil {
+			return err
+		}
+		return s.touchArticles(ctx, tx)
+	})
+}
+
 // DeleteArticle implements store.Articles.
 func (s *Core) DeleteArticle(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
