@@ -3,7 +3,6 @@ package feeds_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -73,51 +72,6 @@ func buildFixture(t testing.TB) *feeds.Set {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// needTool returns the path of an external program, skipping the test when
-// it is missing — except in CI (CI=true), where a missing tool fails.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return p
-}
-
-// repoRoot returns the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the package directory")
-		}
-		dir = parent
-	}
-	return dir
-}
-
-// sharedDir returns ../shared relative to the repository root, skipping the
-// test when it is absent.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	shared := filepath.Join(repoRoot(t), "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("../shared not found next to the repository (%s): %v", shared, err)
-	}
-	return shared
 }
 
 // expectedFeeds lists, for each feed group of the fixture, the titles it

@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestNewsboatReadsFeeds subscribes newsboat (headless: -x reload) to the
 // RSS and Atom feeds served by Handler and reads back, from its cache, the
 // Arabic titles it stored.
 func TestNewsboatReadsFeeds(t *testing.T) {
-	newsboat := needTool(t, "newsboat")
-	python := needTool(t, "/usr/bin/python3")
+	newsboat := testkit.NeedTool(t, "newsboat")
+	python := testkit.NeedTool(t, "/usr/bin/python3")
 	in := loadFixture(t)
 	s, err := feeds.Build(testOptions(t), in)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // corpus is one set of input articles checked by the parser tests.
@@ -31,7 +32,7 @@ type corpus struct {
 func corpora(t *testing.T) []corpus {
 	t.Helper()
 	out := []corpus{{"feeds-testdata", loadFixture(t)}}
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	var repo feeds.Input
 	var paths []string
 	for _, dir := range []string{"testdata/articles", "testdata/articles-hostile"} {
@@ -202,13 +203,7 @@ func gofeedCheck(t *testing.T, in feeds.Input, spot bool) {
 }
 
 func TestFeedparserAcceptsRSSAndAtom(t *testing.T) {
-	python := needTool(t, "/usr/bin/python3")
-	if err := exec.Command(python, "-c", "import feedparser").Run(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3-feedparser is required in CI: %v", err)
-		}
-		t.Skipf("python3-feedparser not installed: %v", err)
-	}
+	python := testkit.Feedparser(t)
 	for _, c := range corpora(t) {
 		t.Run(c.name, func(t *testing.T) { feedparserCheck(t, python, c.in) })
 	}
@@ -264,7 +259,7 @@ sys.exit(1 if fails else 0)
 }
 
 func TestJSONFeedsMatchSchema(t *testing.T) {
-	shared := sharedDir(t)
+	shared := testkit.SharedDir(t)
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	for _, name := range []string{"jsonfeed-1.0.schema.json", "jsonfeed-1.1.schema.json"} {

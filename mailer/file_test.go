@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 func TestFileTransport(t *testing.T) {
@@ -67,7 +69,7 @@ func TestFileTransport(t *testing.T) {
 			t.Errorf("file name %q does not come from the Message-ID", n)
 		}
 	}
-	py := needTool(t, "/usr/bin/python3")
+	py := testkit.NeedTool(t, "/usr/bin/python3")
 	args := []string{"testdata/check_email.py"}
 	for _, n := range names {
 		args = append(args, filepath.Join(dir, n))

@@ -17,22 +17,9 @@ import (
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
-)
 
-// needTool returns the path of an external program, skipping the test when
-// it is missing outside CI and failing in CI.
-func needTool(t *testing.T, path string) string {
-	t.Helper()
-	p, err := exec.LookPath(path)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI: %v", path, err)
-	}
-	t.Skipf("%s not installed: %v", path, err)
-	return ""
-}
+	"github.com/nashra/nashra/internal/testkit"
+)
 
 // pyResult is what testdata/check_email.py reports for one message.
 type pyResult struct {
@@ -56,7 +43,7 @@ type pyResult struct {
 // pythonCheck parses raw messages with Python's email package (policy.default).
 func pythonCheck(t *testing.T, raws ...[]byte) []pyResult {
 	t.Helper()
-	py := needTool(t, "/usr/bin/python3")
+	py := testkit.NeedTool(t, "/usr/bin/python3")
 	dir := t.TempDir()
 	args := []string{"testdata/check_email.py"}
 	for i, raw := range raws {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestSpamAssassinScore runs SpamAssassin (local rules only, no network, no
@@ -16,7 +18,7 @@ func TestSpamAssassinScore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spamassassin takes seconds to start")
 	}
-	sa := needTool(t, "spamassassin")
+	sa := testkit.NeedTool(t, "spamassassin")
 	d := &DKIMOptions{Domain: "digest.example.com", Selector: "rsa2025", Key: testKeys()["rsa"]}
 	subjects := []string{
 		"نشرة الصباح: معرض الرياض للكتاب، أسعار النفط، والهلال إلى نصف النهائي",

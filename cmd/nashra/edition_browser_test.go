@@ -19,8 +19,8 @@ import (
 
 	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 var editionShots = flag.Bool("screenshots", false, "write the edition page's screenshots to internal/admin/testdata/screenshots")
@@ -281,11 +281,7 @@ log:
 func addReaders(t *testing.T, db string) []string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, db)
 	names := []string{"نورة العتيبي", "فيصل الحربي", "ليلى منصور", "سامي الخطيب", "هدى القحطاني", "ريم الزهراني", "خالد يوسف", "Omar Haddad"}
 	var out []string
 	for i, n := range names {

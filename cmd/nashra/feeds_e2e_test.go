@@ -26,6 +26,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // run executes nashra in-process with args and returns what it printed.
@@ -94,11 +95,7 @@ func fixturePaths(t *testing.T) []string {
 func storedTitles(t *testing.T, dsn string) []string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, dsn)
 	arts, err := st.ListArticles(ctx, store.ArticleQuery{})
 	if err != nil {
 		t.Fatal(err)

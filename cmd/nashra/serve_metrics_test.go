@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // runServe runs `nashra serve` in-process with the config text until the
@@ -108,13 +108,7 @@ func TestServeMetricsAccess(t *testing.T) {
 func TestServePurgesStaleSignUps(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLiteAt(t, filepath.Join(dir, "nashra.db"))
 	for _, s := range []*store.Subscriber{
 		{Email: "stale@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-8 * 24 * time.Hour)},
 		{Email: "fresh@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-6 * 24 * time.Hour)},
@@ -124,14 +118,8 @@ func TestServePurgesStaleSignUps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st.Close()
 	addr := testkit.FreeAddr(t)
 	runServeIn(t, dir, addr, fmt.Sprintf(metricsSite, addr, addr, "")+"subscribe:\n  pending_ttl: 168h\n")
-	st, err = sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	testkit.WaitFor(t, 10*time.Second, "the stale pending subscriber is deleted", func() bool {
 		_, err := st.SubscriberByEmail(ctx, "stale@example.org")
 		return errors.Is(err, store.ErrNotFound)

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // TestSourcesEndToEnd: a source added with the command line is fetched by
@@ -93,11 +93,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	// Fetched again, unchanged: no article added or changed, no rebuild.
 	res0, _ := httpDo(t, "GET", base+"/feed.xml", nil)
 	etag := res0.Header.Get("ETag")
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, filepath.Join(dir, "nashra.db"))
 	before, _ := st.LastChange(context.Background())
 	out, _, err = run(t, "--config", cfgPath, "sources", "fetch", "--once")
 	if err != nil || !strings.Contains(out, "not modified") {

@@ -19,8 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // chromium starts a headless Chromium (Debian's /usr/bin/chromium) with a
@@ -229,11 +229,7 @@ log:
 
 func browserSubscriber(t *testing.T, db string) *store.Subscriber {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, db)
 	s, err := st.SubscriberByEmail(context.Background(), "reader@example.org")
 	if err != nil {
 		t.Fatal(err)

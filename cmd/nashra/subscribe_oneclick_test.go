@@ -10,16 +10,12 @@ import (
 	"testing"
 
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 func subscribersOf(t *testing.T, s *subSite) map[string]store.Subscriber {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), s.dir+"/nashra.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, s.dir+"/nashra.db")
 	list, err := st.ListSubscribers(context.Background(), store.SubscriberQuery{})
 	if err != nil {
 		t.Fatal(err)

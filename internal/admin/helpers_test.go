@@ -25,6 +25,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/subscribe"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -115,14 +116,7 @@ func (f *fakeEditor) SetCategory(ctx context.Context, slug, cat string) error {
 func newSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	pages, err := templates.NewConsole("")
 	if err != nil {
 		t.Fatal(err)

@@ -8,30 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// repoRoot walks up from the package folder to the folder holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package")
-		}
-		dir = parent
-	}
-}
+	"github.com/nashra/nashra/internal/testkit"
+)
 
 // TestSharedSample parses the scraped sample article of the design notes.
 func TestSharedSample(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "..", "shared", "samples", "000_9d367565de3867f9.txt")
+	path := filepath.Join(testkit.RepoRoot(t), "..", "shared", "samples", "000_9d367565de3867f9.txt")
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		t.Skipf("skipping: the shared sample %s is absent (../shared sits next to the repository in CI)", path)
@@ -86,7 +69,7 @@ func TestSharedSample(t *testing.T) {
 // that other packages' tests use: at least 8 good articles in 3 categories
 // in all four formats, dated 2026-11-20..28 +03:00; hostile files parse.
 func TestSharedFixtures(t *testing.T) {
-	root := repoRoot(t)
+	root := testkit.RepoRoot(t)
 	var arts []Article
 	formats := map[string]bool{}
 	err := Walk([]string{filepath.Join(root, "testdata", "articles")}, func(p string) error {

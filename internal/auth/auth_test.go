@@ -16,6 +16,7 @@ import (
 	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // clock is a settable time source.
@@ -39,14 +40,7 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "nashra.db")
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLiteAt(t, path)
 	c := &clock{t: time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)}
 	return &bundle{ctx: ctx, st: st, svc: auth.New(st, auth.Options{Now: c.Now}), clock: c, path: path}
 }

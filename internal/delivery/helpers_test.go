@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/mail"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -44,14 +44,7 @@ func riyadh(t testing.TB) *time.Location {
 func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	st.DB().SetMaxOpenConns(1)
 	if err := Migrate(ctx, "sqlite", st.DB()); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nashra/nashra/internal/publish"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 func writeFile(t *testing.T, path, body string) {
@@ -37,7 +38,7 @@ func mdArticle(slug, title string) string {
 func TestSameSlugNeverReplaces(t *testing.T) {
 	for _, order := range [][2]string{{"a", "b"}, {"b", "a"}} {
 		ctx := context.Background()
-		st := newStore(t)
+		st := teststore.SQLite(t)
 		p := publish.New(st, options(50))
 		dir := t.TempDir()
 		files := map[string]string{
@@ -88,7 +89,7 @@ func TestSameSlugNeverReplaces(t *testing.T) {
 // both, and importing the folder again changes nothing.
 func TestSameSlugInOneImport(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "a", "oil.md"), filepath.Join(dir, "b", "oil.md")
@@ -109,7 +110,7 @@ func TestSameSlugInOneImport(t *testing.T) {
 // as the command line, console and API call them; the feeds follow.
 func TestArticleAdmin(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.md"), filepath.Join(dir, "b.md")
@@ -226,7 +227,7 @@ func TestWatcherWaitsForSettledFiles(t *testing.T) {
 // at, and the others stay.
 func TestFilesMissing(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir, other := t.TempDir(), t.TempDir()
 	gone, kept, outside := filepath.Join(dir, "gone.md"), filepath.Join(dir, "kept.md"), filepath.Join(other, "outside.md")

@@ -14,6 +14,7 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/publish"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 var benchCats = []string{"سياسة", "اقتصاد", "رياضة", "تقنية", "ثقافة", "صحة", "علوم", "منوعات"}
@@ -22,14 +23,7 @@ var benchCats = []string{"سياسة", "اقتصاد", "رياضة", "تقنية
 func benchStore(b *testing.B, n int) *sqlite.Store {
 	b.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	st := teststore.SQLiteAt(b, filepath.Join(b.TempDir(), "bench.db"))
 	para := strings.Repeat("أعلنت الحكومة اليوم عن خطة جديدة لتطوير البنية التحتية في المدن الكبرى وتحسين خدمات النقل العام. ", 8)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < n; i++ {

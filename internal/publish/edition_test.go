@@ -11,6 +11,7 @@ import (
 	"github.com/nashra/nashra/internal/arabic"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/publish"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // An edition built from ten unrelated stories and three related pairs
@@ -19,7 +20,7 @@ import (
 // gets no related links rather than weak ones.
 func TestEditionLinksRelatedPairsOnly(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	o := options(50)
 	o.RelatedMinScore = arabic.DefaultMinScore
 	p := publish.New(st, o)

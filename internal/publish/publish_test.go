@@ -12,23 +12,9 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/publish"
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
-
-func newStore(t *testing.T) *sqlite.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 func options(items int) publish.Options {
 	loc, _ := time.LoadLocation("Asia/Riyadh")
@@ -42,7 +28,7 @@ func options(items int) publish.Options {
 
 func TestImportReportsAndReimports(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir := t.TempDir()
 	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
@@ -107,7 +93,7 @@ func TestImportReportsAndReimports(t *testing.T) {
 
 func TestBuildHoldsNewestPerFeed(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	cats := []string{"سياسة", "اقتصاد", "رياضة"}
 	// 30 articles; the sports ones are all old, so the site-wide feed of
@@ -150,7 +136,7 @@ func TestBuildHoldsNewestPerFeed(t *testing.T) {
 // a Markdown front matter date in words is read the same way.
 func TestTxtArabicDateLine(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir := filepath.Join("testdata", "dated")
 	r, err := p.Import(ctx, []string{dir}, nil)
@@ -192,7 +178,7 @@ func TestTxtArabicDateLine(t *testing.T) {
 // follow it but every id stays the same, so readers see nothing new.
 func TestItemIDsSurviveDomainMove(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "politics-summit.txt")
 	if _, err := publish.New(st, options(50)).Import(ctx, []string{src}, nil); err != nil {
 		t.Fatal(err)
@@ -240,7 +226,7 @@ func embargoMD(slug, title string, t time.Time) string {
 // until its time, when ReleaseDue asks for a rebuild that publishes it.
 func TestEmbargo(t *testing.T) {
 	ctx := context.Background()
-	st := newStore(t)
+	st := teststore.SQLite(t)
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	o := options(50)
 	o.Feeds.Now = func() time.Time { return now }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/article"
-	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // benchFeed is an RSS feed of n Arabic items unique to source i.
@@ -129,13 +128,7 @@ func BenchmarkFetchCycle(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				ctx := context.Background()
-				st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "nashra.db"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := st.Migrate(ctx); err != nil {
-					b.Fatal(err)
-				}
+				st := teststore.SQLite(b)
 				svc := New(st, Options{
 					Fetch: FetchOptions{AllowPrivate: true, Impolite: !polite, PerHostInterval: 10 * time.Millisecond},
 					Parse: article.Options{Location: time.UTC},

@@ -15,6 +15,7 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // bundle is one test's store, fixture server and service.
@@ -77,14 +78,7 @@ func setup(t *testing.T, edit func(*Options)) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	b := &bundle{t: t, ctx: ctx, st: st, mux: http.NewServeMux(), hits: map[string]int{}, reqs: map[string]http.Header{}}
 	b.srv = httptest.NewServer(b.mux)
 	t.Cleanup(b.srv.Close)

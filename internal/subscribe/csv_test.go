@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,21 +12,8 @@ import (
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
-
-func openSQLite(t testing.TB) *sqlite.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // TestImportBig imports 100,000 rows of which 1% are bad: the good rows
 // are stored, each bad one is reported by its line number.
@@ -35,7 +21,7 @@ func TestImportBig(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	var b bytes.Buffer
 	b.WriteString("\ufeffemail,name,status,categories\n")
 	var bad []int
@@ -92,7 +78,7 @@ func exportString(t *testing.T, st *sqlite.Store) string {
 // TestImportFixture: an Arabic CSV with a BOM, an unknown column and bad
 // rows: the good rows are imported, each bad one reported by line.
 func TestImportFixture(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	f, err := os.ReadFile("testdata/subscribers.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +113,7 @@ func TestImportFixture(t *testing.T) {
 // TestImportExportLossless: import, export, import again changes nothing,
 // and a fresh list importing the export exports the same bytes.
 func TestImportExportLossless(t *testing.T) {
-	a := openSQLite(t)
+	a := teststore.SQLite(t)
 	f, _ := os.ReadFile("testdata/subscribers.csv")
 	importString(t, a, string(f), ImportOptions{Confirmed: true})
 	first := exportString(t, a)
@@ -141,7 +127,7 @@ func TestImportExportLossless(t *testing.T) {
 	if again := exportString(t, a); again != first {
 		t.Errorf("re-import changed the list:\n%s\nvs\n%s", again, first)
 	}
-	b := openSQLite(t)
+	b := teststore.SQLite(t)
 	importString(t, b, "\ufeff"+first, ImportOptions{})
 	if second := exportString(t, b); second != first {
 		t.Errorf("export(import(export)) differs:\n%s\nvs\n%s", second, first)
@@ -152,7 +138,7 @@ func TestImportExportLossless(t *testing.T) {
 // bounced, with or without --confirmed; a row saying someone left is
 // honoured.
 func TestImportNeverResubscribes(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	importString(t, st, "email,status\nleft@example.org,unsubscribed\ngone@example.org,bounced\non@example.org,confirmed\n", ImportOptions{})
 	rep := importString(t, st, "email,status,name\nleft@example.org,confirmed,عائد\ngone@example.org,,\non@example.org,unsubscribed,\n", ImportOptions{Confirmed: true})
 	if rep.Kept != 2 || rep.Suppressed != 1 || rep.Added != 0 {
@@ -175,7 +161,7 @@ func TestImportNeverResubscribes(t *testing.T) {
 // TestImportStrayQuote: a row with a stray quote is reported by its line
 // and the rows around it are imported (it used to panic in FieldPos).
 func TestImportStrayQuote(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	rep := importString(t, st, "email,name\na1@example.com,x\nbad\"quote@example.com,y\na2@example.com,سارة\n", ImportOptions{})
 	if rep.Rows != 3 || rep.Added != 2 || len(rep.Rejected) != 1 {
 		t.Fatalf("report %+v", rep)
@@ -193,7 +179,7 @@ func TestImportStrayQuote(t *testing.T) {
 // TestExportExcel: --excel output starts with a UTF-8 BOM and ends every
 // line with CRLF, and importing it into a fresh list gives the same list.
 func TestExportExcel(t *testing.T) {
-	a := openSQLite(t)
+	a := teststore.SQLite(t)
 	f, _ := os.ReadFile("testdata/subscribers.csv")
 	importString(t, a, string(f), ImportOptions{Confirmed: true})
 	var b bytes.Buffer
@@ -213,7 +199,7 @@ func TestExportExcel(t *testing.T) {
 	if !strings.Contains(x, "سارة الشمري") {
 		t.Errorf("Arabic name missing:\n%s", x)
 	}
-	c := openSQLite(t)
+	c := teststore.SQLite(t)
 	importString(t, c, x, ImportOptions{})
 	if got, want := exportString(t, c), exportString(t, a); got != want {
 		t.Errorf("import(excel export) differs:\n%s\nvs\n%s", got, want)
@@ -224,7 +210,7 @@ func TestExportExcel(t *testing.T) {
 // slug (any case) and stored by name; an unknown one rejects its row with
 // the list of valid ones.
 func TestImportCategories(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	cat, err := LoadCatalog(context.Background(), st, []Category{{Name: "رياضة", Slug: "sports"}, {Name: "اقتصاد"}})
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +256,7 @@ func TestParseAddress(t *testing.T) {
 // subscriber: the second is a duplicate, and an address already on the
 // list in another case is found, not added again.
 func TestImportEmailCase(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	importString(t, st, "email,status\nali@example.com,confirmed\n", ImportOptions{})
 	rep := importString(t, st, "email,status\nSara@Example.org,confirmed\nsara@example.org,confirmed\nALI@Example.com,unsubscribed\n", ImportOptions{})
 	if rep.Added != 1 || rep.Suppressed != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Reason != "duplicate of line 2" {
@@ -287,7 +273,7 @@ func TestImportEmailCase(t *testing.T) {
 // TestImportRefusesErased: an address erased at its owner's request is
 // rejected by line, in any case, and the rest imports; Unerase lets it in.
 func TestImportRefusesErased(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	ctx := context.Background()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	importString(t, st, "email\nsara@example.org\n", ImportOptions{})

@@ -7,13 +7,14 @@ import (
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // TestSignUpEmailCase: signing up as ALI@Example.com after ali@example.com
 // leaves one subscriber, keeping the first spelling; a category given by
 // its slug is stored by name.
 func TestSignUpEmailCase(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	clock := testkit.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	svc, _ := newService(t, st, clock, Options{})
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/postgres"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -72,7 +73,7 @@ func outboxTo(t *testing.T, outbox string) []string {
 // the rest get the same answer and no email. The email's To is the bare
 // address.
 func TestConfirmMailsPerAddressPerDay(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	clock := testkit.NewClock(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
 	a, outA := newService(t, st, clock, Options{MailsPerDay: 3})
 	b, outB := newService(t, st, clock, Options{MailsPerDay: 3})
@@ -110,7 +111,7 @@ func TestConfirmMailsPerAddressPerDay(t *testing.T) {
 // name or another name and other categories, changes neither; the reader
 // still gets a confirmation email.
 func TestPendingSignUpKept(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	clock := testkit.NewClock(time.Now())
 	svc, outbox := newService(t, st, clock, Options{MailsPerDay: 10})
 	ctx := context.Background()
@@ -142,7 +143,7 @@ func TestPendingSignUpKept(t *testing.T) {
 // TestPurgePendingSignUps: sign-ups unconfirmed for longer than
 // PendingTTL are erased by Purge; confirmed readers stay.
 func TestPurgePendingSignUps(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Now())
 	svc, _ := newService(t, st, clock, Options{PendingTTL: 7 * 24 * time.Hour})
@@ -173,7 +174,7 @@ func TestPurgePendingSignUps(t *testing.T) {
 // TestExpiredConfirmLink: an expired confirmation link is expired for a
 // reader who confirmed long ago too, and gives nothing back but the error.
 func TestExpiredConfirmLink(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	ctx := context.Background()
 	clock := testkit.NewClock(time.Now())
 	svc, _ := newService(t, st, clock, Options{TokenTTL: 7 * 24 * time.Hour})

@@ -22,6 +22,7 @@ import (
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
 	"github.com/nashra/nashra/templates"
 )
@@ -39,17 +40,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef-test-secret")
 
 func newSubEnv(t *testing.T, burst int) *subEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	e := &subEnv{st: st, outbox: filepath.Join(dir, "outbox"), clock: testkit.NewClock(time.Now())}
+	e := &subEnv{st: teststore.SQLite(t), outbox: filepath.Join(t.TempDir(), "outbox"), clock: testkit.NewClock(time.Now())}
 	tr, err := mailer.NewFileTransport(e.outbox)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +56,7 @@ func newSubEnv(t *testing.T, burst int) *subEnv {
 	mux := http.NewServeMux()
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
-	e.svc, err = subscribe.New(st, testSecret, tr, mailer.NewComposer(nil), cm, subscribe.Options{
+	e.svc, err = subscribe.New(e.st, testSecret, tr, mailer.NewComposer(nil), cm, subscribe.Options{
 		SiteTitle: "نشرة الصباح", BaseURL: e.srv.URL, FromAddr: "digest@news.example", FromName: "نشرة الصباح",
 		TokenTTL: 7 * 24 * time.Hour, Now: e.clock.Now, MailsPerDay: 100,
 		Categories: []subscribe.Category{{Name: "اقتصاد"}, {Name: "رياضة"}, {Name: "ثقافة", Title: "ثقافة وفنون"}},
