@@ -179,6 +179,7 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, b *bac
 		FromAddr: cfg.Mail.From, FromName: cfg.Mail.FromName, ReplyTo: cfg.Mail.ReplyTo,
 		MessageDomain: cfg.Mail.DKIM.Domain, Mailbox: unsubscribeMailbox(cfg),
 		TokenTTL: cfg.Security.TokenTTL, Categories: subscribeCategories(cfg), Log: a.log,
+		Newsletters: subscribeNewsletters(cfg),
 		MailsPerDay: cfg.Subscribe.ConfirmMailsPerDay, PendingTTL: cfg.Subscribe.PendingTTL,
 	})
 	if err != nil {
@@ -186,6 +187,16 @@ func newSubscribeService(ctx context.Context, a *app, cfg *config.Config, b *bac
 		return nil, nil, nil, err
 	}
 	return svc, secret, tr, nil
+}
+
+// subscribeNewsletters is the configured newsletters as the forms offer
+// them, the default one first.
+func subscribeNewsletters(cfg *config.Config) []subscribe.Newsletter {
+	var out []subscribe.Newsletter
+	for _, n := range cfg.NewsletterList() {
+		out = append(out, subscribe.Newsletter{Slug: n.Slug, Name: n.Name, Description: n.Description, Categories: n.Categories})
+	}
+	return out
 }
 
 // purgeEvery is how often serve erases stale sign-ups (subscribe.pending_ttl)

@@ -284,6 +284,17 @@ func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prep
 	return p, nil
 }
 
+// editionNewsletter is the slug of the newsletter an edition ID belongs to
+// ("" = the default one, also for an ID of no known form): the newsletter
+// its unsubscribe links leave.
+func editionNewsletter(id string) string {
+	nl, _, err := store.SplitEditionID(id)
+	if err != nil {
+		return ""
+	}
+	return nl
+}
+
 // messageID is the deterministic Message-ID of an edition for a subscriber.
 func (s *Service) messageID(edition string, sub int64) string {
 	return mailer.MessageID(edition, strconv.FormatInt(sub, 10), s.o.MessageDomain)
@@ -297,7 +308,7 @@ func (s *Service) Parts(e *digest.Edition, sub *store.Subscriber) (html, text st
 		SiteTitle:      s.o.SiteTitle,
 		BaseURL:        s.o.BaseURL,
 		PreferencesURL: s.links.Preferences(sub),
-		UnsubscribeURL: s.links.Unsubscribe(sub),
+		UnsubscribeURL: s.links.Unsubscribe(sub, editionNewsletter(e.ID)),
 		Recipient:      sub.Name,
 	}
 	html, text, err = s.tpl.Email(data)
@@ -373,7 +384,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 	if p.fe.Count == 0 && e.Count > 0 {
 		return nil, "", false, nil
 	}
-	unsub := s.links.Unsubscribe(sub)
+	unsub := s.links.Unsubscribe(sub, editionNewsletter(e.ID))
 	html, text, err := p.email.Email(s.links.Preferences(sub), unsub, sub.Name)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
@@ -398,7 +409,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 		MessageID:         mid,
 		ListID:            s.o.ListID,
 		UnsubscribeURL:    unsub,
-		UnsubscribeMailto: s.links.Mailto(sub),
+		UnsubscribeMailto: s.links.Mailto(sub, editionNewsletter(e.ID)),
 		Headers:           headers,
 	})
 	if err != nil {

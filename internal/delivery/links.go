@@ -12,12 +12,14 @@ import (
 
 // Links gives the per-subscriber links a digest carries.
 type Links interface {
-	// Unsubscribe is the https one-click unsubscribe URL (RFC 8058).
-	Unsubscribe(s *store.Subscriber) string
+	// Unsubscribe is the https one-click unsubscribe URL (RFC 8058) that
+	// leaves newsletter (a slug, "" = the default newsletter) only.
+	Unsubscribe(s *store.Subscriber, newsletter string) string
 	// Preferences is the page where the reader changes what they get.
 	Preferences(s *store.Subscriber) string
-	// Mailto is the "mailto:" unsubscribe address of List-Unsubscribe.
-	Mailto(s *store.Subscriber) string
+	// Mailto is the "mailto:" unsubscribe address of List-Unsubscribe
+	// that leaves newsletter only.
+	Mailto(s *store.Subscriber, newsletter string) string
 }
 
 // SecretSetting is the settings key holding the generated security secret.

@@ -50,7 +50,7 @@ func (l *HMACLinks) Token(s *store.Subscriber, purpose string) string {
 }
 
 // Unsubscribe implements Links: BaseURL/unsubscribe?t=TOKEN.
-func (l *HMACLinks) Unsubscribe(s *store.Subscriber) string {
+func (l *HMACLinks) Unsubscribe(s *store.Subscriber, _ string) string {
 	return l.base + "/unsubscribe?t=" + url.QueryEscape(l.Token(s, PurposeUnsubscribe))
 }
 
@@ -61,7 +61,7 @@ func (l *HMACLinks) Preferences(s *store.Subscriber) string {
 
 // Mailto implements Links: mailto:MAILBOX?subject=unsubscribe%20TOKEN, or
 // "" when no mailbox is configured.
-func (l *HMACLinks) Mailto(s *store.Subscriber) string {
+func (l *HMACLinks) Mailto(s *store.Subscriber, _ string) string {
 	if l.mailbox == "" {
 		return ""
 	}

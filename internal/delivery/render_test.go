@@ -32,7 +32,7 @@ func uncachedRender(t *testing.T, s *Service, e *digest.Edition, sub *store.Subs
 		FromAddr: s.o.FromAddr, FromName: s.o.FromName, To: sub.Email, ToName: sub.Name,
 		ReplyTo: s.o.ReplyTo, Subject: data.Subject(), Text: text, HTML: html,
 		MessageID: s.messageID(e.ID, sub.ID), ListID: s.o.ListID,
-		UnsubscribeURL: data.UnsubscribeURL, UnsubscribeMailto: s.links.Mailto(sub),
+		UnsubscribeURL: data.UnsubscribeURL, UnsubscribeMailto: s.links.Mailto(sub, ""),
 		Headers: map[string]string{"X-Nashra-Edition": e.ID},
 	})
 	if err != nil {

@@ -360,7 +360,7 @@ func TestPreviewAsSubscriber(t *testing.T) {
 	}
 	// The preview's links carry a token for subscriber 0, whom the
 	// subscription pages do not find.
-	real := s.dv.Links().Unsubscribe(&sub)
+	real := s.dv.Links().Unsubscribe(&sub, "")
 	if strings.Contains(h, real[strings.Index(real, "t=")+2:]) {
 		t.Error("the preview carries the subscriber's real unsubscribe token")
 	}

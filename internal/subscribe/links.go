@@ -15,6 +15,11 @@ import (
 //	Unsubscribe: BASE/unsubscribe?t=TOKEN  (valid DefaultUnsubscribeTTL)
 //	Preferences: BASE/preferences?t=TOKEN  (valid security.token_ttl)
 //	Mailto:      mailto:MAILBOX?subject=unsubscribe%20TOKEN
+//
+// Unsubscribe and mailto tokens name the newsletter they leave (the slug
+// is signed into the token); the default newsletter's carry none, as the
+// links of the single digest did, so those old links leave the default
+// newsletter only.
 type Links struct {
 	tokens   *Tokens
 	base     string
@@ -39,30 +44,33 @@ func NewLinks(secret []byte, baseURL, mailbox string, tokenTTL time.Duration) (*
 		mailbox: mailbox, prefTTL: tokenTTL, unsubTTL: DefaultUnsubscribeTTL, now: time.Now}, nil
 }
 
-// Token issues a token of purpose p for s, with the link's lifetime.
-func (l *Links) Token(s *store.Subscriber, p Purpose) string {
+// Token issues a token of purpose p for s acting on newsletter ("" = the
+// default one), with the link's lifetime.
+func (l *Links) Token(s *store.Subscriber, p Purpose, newsletter string) string {
 	ttl := l.prefTTL
 	if p == PurposeUnsubscribe {
 		ttl = l.unsubTTL
 	}
-	return l.tokens.Issue(p, s.ID, s.Email, l.now(), ttl)
+	return l.tokens.IssueFor(p, s.ID, s.Email, newsletter, l.now(), ttl)
 }
 
-// Unsubscribe implements delivery.Links: the RFC 8058 one-click URL, which
-// is also the link of the page with the unsubscribe button.
-func (l *Links) Unsubscribe(s *store.Subscriber) string {
-	return l.base + "/unsubscribe?t=" + url.QueryEscape(l.Token(s, PurposeUnsubscribe))
+// Unsubscribe implements delivery.Links: the RFC 8058 one-click URL that
+// leaves newsletter ("" = the default one), which is also the link of the
+// page with the unsubscribe button.
+func (l *Links) Unsubscribe(s *store.Subscriber, newsletter string) string {
+	return l.base + "/unsubscribe?t=" + url.QueryEscape(l.Token(s, PurposeUnsubscribe, newsletter))
 }
 
-// Preferences implements delivery.Links.
+// Preferences implements delivery.Links: the page for every newsletter.
 func (l *Links) Preferences(s *store.Subscriber) string {
-	return l.base + "/preferences?t=" + url.QueryEscape(l.Token(s, PurposePreferences))
+	return l.base + "/preferences?t=" + url.QueryEscape(l.Token(s, PurposePreferences, ""))
 }
 
-// Mailto implements delivery.Links: "" when no mailbox is configured.
-func (l *Links) Mailto(s *store.Subscriber) string {
+// Mailto implements delivery.Links: the mailto: request that leaves
+// newsletter; "" when no mailbox is configured.
+func (l *Links) Mailto(s *store.Subscriber, newsletter string) string {
 	if l.mailbox == "" {
 		return ""
 	}
-	return "mailto:" + l.mailbox + "?subject=" + url.PathEscape("unsubscribe "+l.Token(s, PurposeUnsubscribe))
+	return "mailto:" + l.mailbox + "?subject=" + url.PathEscape("unsubscribe "+l.Token(s, PurposeUnsubscribe, newsletter))
 }

@@ -31,6 +31,11 @@ type Store interface {
 	TakeRate(ctx context.Context, key string, every time.Duration, burst int, now time.Time) (bool, error)
 	PurgeRates(ctx context.Context, now time.Time) (int, error)
 	PurgePending(ctx context.Context, before time.Time) (int, error)
+	// Subscribe, Unsubscribe and Subscriptions keep who follows which
+	// newsletter (store.Newsletters).
+	Subscribe(ctx context.Context, subscriberID int64, newsletter string, categories []string) error
+	Unsubscribe(ctx context.Context, subscriberID int64, newsletter string) (int, error)
+	Subscriptions(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
 }
 
 // Choice is one category offered on the forms.
@@ -67,6 +72,9 @@ type Options struct {
 	// Categories are the configured categories, offered first and in
 	// this order; the categories of stored articles follow.
 	Categories []Category
+	// Newsletters are the configured newsletters, the default one first;
+	// with two or more the forms let the reader choose. None means one.
+	Newsletters []Newsletter
 	// MailsPerDay caps the confirmation emails to one address, however
 	// its case is spelt, within any 24 hours (subscribe.confirm_mails_per_day,
 	// default 5). Extra sign-ups get the same answer and no email.
@@ -155,7 +163,13 @@ func (e *InputError) Error() string { return "subscribe: " + e.Field + ": " + e.
 // SignUp is what the sign-up form sends.
 type SignUp struct {
 	Email, Name string
-	Categories  []string
+	// Categories are those of the default newsletter when Follow is nil.
+	Categories []string
+	// Follow lists the newsletters chosen (Newsletter a slug), each with
+	// its categories; nil means the default newsletter with Categories
+	// (the form of a site with one newsletter), empty means none chosen
+	// (an InputError).
+	Follow []store.Subscription
 }
 
 // Choices lists the categories offered on the forms, checked as in
@@ -261,6 +275,13 @@ func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
 	if err != nil {
 		return in, err
 	}
+	if in.Follow != nil {
+		follow, err := s.cleanFollow(ctx, in.Follow)
+		if err != nil {
+			return in, err
+		}
+		return SignUp{Email: email, Name: name, Follow: follow}, nil
+	}
 	cats, err := s.cleanCategories(ctx, in.Categories)
 	if err != nil {
 		return in, err
@@ -272,9 +293,9 @@ func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
 // shows the same answer ("check your inbox"), and one email goes out: a
 // confirmation link for a new, pending, unsubscribed or bounced address,
 // a note with the preferences link for one already confirmed. A new
-// address is stored pending with the name and categories given; an
-// existing record is left as it is (a later sign-up, by anyone, changes
-// neither a pending reader's name nor their categories). At most
+// address is stored pending with the name, newsletters and categories
+// given; an existing record is left as it is (a later sign-up, by anyone,
+// changes neither a pending reader's name nor their choices). At most
 // MailsPerDay emails go to one address in 24 hours.
 // Errors are *InputError for bad input, otherwise internal.
 func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
@@ -283,7 +304,7 @@ func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 		return err
 	}
 	sub := &store.Subscriber{Email: in.Email, Name: in.Name, Categories: in.Categories,
-		Status: store.StatusPending, Source: store.SourceForm}
+		Status: store.StatusPending, Source: store.SourceForm, Follow: in.Follow}
 	_, err = s.st.AddSubscriber(ctx, sub)
 	switch {
 	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
@@ -482,10 +503,22 @@ func (s *Service) Preferences(ctx context.Context, token string) (*store.Subscri
 // ErrNotSubscribed: preferences cannot be saved for someone who left.
 var ErrNotSubscribed = errors.New("subscribe: not subscribed")
 
-// SavePreferences sets the categories (none = all) and the pause of the
-// subscriber a preferences link names. Only confirmed subscribers (paused
-// or not) have preferences: others get ErrNotSubscribed.
-func (s *Service) SavePreferences(ctx context.Context, token string, categories []string, paused bool) (*store.Subscriber, error) {
+// Prefs is what the preferences form sends.
+type Prefs struct {
+	// Categories are the default newsletter's when Follow is nil (the
+	// form of a site with one newsletter).
+	Categories []string
+	// Follow lists the newsletters the reader keeps, each with its
+	// categories (as SignUp.Follow); the others are left.
+	Follow []store.Subscription
+	Paused bool
+}
+
+// SavePreferences sets the newsletters, their categories (none = all) and
+// the pause of the subscriber a preferences link names. Only confirmed
+// subscribers (paused or not) have preferences: others get
+// ErrNotSubscribed.
+func (s *Service) SavePreferences(ctx context.Context, token string, p Prefs) (*store.Subscriber, error) {
 	_, sub, err := s.lookup(ctx, token, PurposePreferences)
 	if err != nil {
 		return sub, err
@@ -493,14 +526,63 @@ func (s *Service) SavePreferences(ctx context.Context, token string, categories 
 	if sub.Status != store.StatusConfirmed {
 		return sub, ErrNotSubscribed
 	}
-	cats, err := s.cleanCategories(ctx, categories)
+	if p.Follow == nil {
+		cats, err := s.cleanCategories(ctx, p.Categories)
+		if err != nil {
+			return sub, err
+		}
+		sub.Categories, sub.Paused = cats, p.Paused
+		if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+			return nil, fmt.Errorf("subscribe: preferences: %w", err)
+		}
+		return sub, nil
+	}
+	follow, err := s.cleanFollow(ctx, p.Follow)
 	if err != nil {
 		return sub, err
 	}
-	sub.Categories, sub.Paused = cats, paused
+	sub.Paused = p.Paused
 	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
 		return nil, fmt.Errorf("subscribe: preferences: %w", err)
 	}
+	if err := s.setFollow(ctx, sub, follow); err != nil {
+		return nil, fmt.Errorf("subscribe: preferences: %w", err)
+	}
+	cur, err := s.st.GetSubscriber(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: preferences: %w", err)
+	}
+	return cur, nil
+}
+
+// LeaveAll takes the "leave all" button of the preferences page: the
+// subscriber a preferences link names leaves every newsletter and is
+// marked unsubscribed (the record stays).
+func (s *Service) LeaveAll(ctx context.Context, token string) (*store.Subscriber, error) {
+	_, sub, err := s.lookup(ctx, token, PurposePreferences)
+	if err != nil {
+		return sub, err
+	}
+	if sub.Status == store.StatusUnsubscribed {
+		return sub, nil
+	}
+	sub.Status, sub.UnsubscribedAt, sub.Paused = store.StatusUnsubscribed, time.Time{}, false
+	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+		return nil, fmt.Errorf("subscribe: leave all: %w", err)
+	}
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: leave all: %w", err)
+	}
+	for _, f := range subs {
+		if f.Status != store.Subscribed {
+			continue
+		}
+		if _, err := s.st.Unsubscribe(ctx, sub.ID, f.Newsletter); err != nil {
+			return nil, fmt.Errorf("subscribe: leave all: %w", err)
+		}
+	}
+	s.o.Log.Info("unsubscribed from every newsletter", "subscriber", sub.ID)
 	return sub, nil
 }
 
@@ -511,23 +593,41 @@ func (s *Service) CheckUnsubscribe(ctx context.Context, token string) (*store.Su
 	return sub, err
 }
 
-// Unsubscribe applies an unsubscribe link: the subscriber is marked
-// unsubscribed at once (the record stays). Doing it twice is harmless;
-// already reports that nothing changed.
+// Unsubscribe applies an unsubscribe link: the subscriber leaves the
+// newsletter the link names (the default one for a link that names none,
+// as every link did before there were several), and the record is marked
+// unsubscribed when it was the last one. Doing it twice is harmless;
+// already reports that nothing changed (the reader had left that
+// newsletter, or never followed it).
 func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Subscriber, already bool, err error) {
-	_, sub, err = s.lookup(ctx, token, PurposeUnsubscribe)
+	tok, sub, err := s.lookup(ctx, token, PurposeUnsubscribe)
 	if err != nil {
 		return sub, false, err
 	}
 	if sub.Status == store.StatusUnsubscribed {
 		return sub, true, nil
 	}
-	sub.Status, sub.UnsubscribedAt, sub.Paused = store.StatusUnsubscribed, time.Time{}, false
-	if err := s.st.UpdateSubscriber(ctx, sub); err != nil {
+	left, err := s.leave(ctx, sub, s.storeSlug(tok.Newsletter))
+	if err != nil {
 		return nil, false, fmt.Errorf("subscribe: unsubscribe: %w", err)
 	}
-	s.o.Log.Info("unsubscribed", "subscriber", sub.ID)
-	return sub, false, nil
+	if left {
+		s.o.Log.Info("unsubscribed", "subscriber", sub.ID, "newsletter", s.configSlug(tok.Newsletter))
+	}
+	return sub, !left, nil
+}
+
+// UnsubscribeNewsletter is the newsletter an unsubscribe link leaves.
+func (s *Service) UnsubscribeNewsletter(token string) Newsletter {
+	tok, err := Parse(token)
+	if err != nil {
+		return s.Newsletters()[0]
+	}
+	n, ok := s.Newsletter(tok.Newsletter)
+	if !ok {
+		return Newsletter{Slug: tok.Newsletter, Name: tok.Newsletter}
+	}
+	return n
 }
 
 // ResendConfirmation sends a pending subscriber a fresh confirmation

@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // Purpose says what a token may be used for; it is signed into the token,
@@ -67,6 +69,9 @@ const maxTokenLen = 128
 type Token struct {
 	Purpose Purpose
 	ID      int64
+	// Newsletter is the slug the link acts on ("" = the default
+	// newsletter, and every token issued before there were several).
+	Newsletter string
 	// Issued and Expires are kept to the millisecond.
 	Issued, Expires time.Time
 	mac             []byte
@@ -76,8 +81,11 @@ type Token struct {
 // Tokens issues and verifies link tokens with one key.
 //
 // A token is base64url (no padding) of: purpose (1 byte), subscriber ID,
-// issue and expiry times in Unix milliseconds (uvarints), then the first
-// 16 bytes of HMAC-SHA256(key, "nashra-link-v1" 0 payload 0 lower(email)).
+// issue and expiry times in Unix milliseconds (uvarints), for a newsletter
+// other than the default one its slug (a length byte, then the slug),
+// then the first 16 bytes of HMAC-SHA256(key, "nashra-link-v1" 0 payload
+// 0 lower(email)). A token without a slug has the layout of the tokens
+// issued before there were several newsletters.
 type Tokens struct {
 	key []byte
 }
@@ -102,12 +110,26 @@ func (t *Tokens) mac(payload []byte, email string) []byte {
 // Issue returns a token for subscriber id with address email, valid for
 // purpose from now until now+ttl.
 func (t *Tokens) Issue(p Purpose, id int64, email string, now time.Time, ttl time.Duration) string {
-	payload := make([]byte, 0, 1+3*binary.MaxVarintLen64)
+	return t.IssueFor(p, id, email, "", now, ttl)
+}
+
+// IssueFor is Issue for a link that acts on one newsletter (slug, "" =
+// the default one). A slug that is not valid (store.ValidSlug) panics:
+// slugs come from the validated configuration.
+func (t *Tokens) IssueFor(p Purpose, id int64, email, newsletter string, now time.Time, ttl time.Duration) string {
+	if newsletter != "" && !store.ValidSlug(newsletter) {
+		panic(fmt.Sprintf("subscribe: newsletter slug %q", newsletter))
+	}
+	payload := make([]byte, 0, 1+3*binary.MaxVarintLen64+1+len(newsletter))
 	payload = append(payload, byte(p))
 	payload = binary.AppendUvarint(payload, uint64(id))
 	issued := now.UnixMilli()
 	payload = binary.AppendUvarint(payload, uint64(issued))
 	payload = binary.AppendUvarint(payload, uint64(now.Add(ttl).UnixMilli()))
+	if newsletter != "" {
+		payload = append(payload, byte(len(newsletter)))
+		payload = append(payload, newsletter...)
+	}
 	return base64.RawURLEncoding.EncodeToString(append(payload, t.mac(payload, email)...))
 }
 
@@ -132,7 +154,14 @@ func Parse(s string) (*Token, error) {
 		}
 		v[i], rest = n, rest[k:]
 	}
-	if len(rest) != 0 || v[0] == 0 || v[0] > 1<<62 || v[1] > 1<<50 || v[2] > 1<<50 {
+	if len(rest) > 0 {
+		n := int(rest[0])
+		if len(rest) != 1+n || !store.ValidSlug(string(rest[1:])) {
+			return nil, ErrInvalidToken
+		}
+		tok.Newsletter, rest = string(rest[1:]), nil
+	}
+	if v[0] == 0 || v[0] > 1<<62 || v[1] > 1<<50 || v[2] > 1<<50 {
 		return nil, ErrInvalidToken
 	}
 	switch tok.Purpose {

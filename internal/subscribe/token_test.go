@@ -115,3 +115,47 @@ func TestClientKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenNewsletter: a token may name a newsletter, signed with the
+// rest; one that names none has the layout of the tokens issued before
+// there were several newsletters (so those still parse, as the default).
+func TestTokenNewsletter(t *testing.T) {
+	tk, _ := NewTokens(secret)
+	now := time.Date(2026, 3, 10, 7, 0, 0, 0, time.UTC)
+	old := tk.Issue(PurposeUnsubscribe, 7, "r@example.org", now, time.Hour)
+	weekly := tk.IssueFor(PurposeUnsubscribe, 7, "r@example.org", "weekly", now, time.Hour)
+	long := tk.IssueFor(PurposeUnsubscribe, 1<<62, "r@example.org", strings.Repeat("a", 40), now, 365*24*time.Hour)
+	if len(long) > maxTokenLen {
+		t.Errorf("longest token %d characters, over %d", len(long), maxTokenLen)
+	}
+	for _, c := range []struct{ tok, want string }{{old, ""}, {weekly, "weekly"}, {long, strings.Repeat("a", 40)}} {
+		p, err := Parse(c.tok)
+		if err != nil || p.Newsletter != c.want {
+			t.Fatalf("Parse: %+v, %v; want newsletter %q", p, err, c.want)
+		}
+		if err := tk.Verify(p, PurposeUnsubscribe, "r@example.org", now); err != nil {
+			t.Errorf("Verify %q: %v", c.want, err)
+		}
+	}
+	// The slug is signed: swapping it (same length) breaks the signature.
+	b, _ := base64.RawURLEncoding.DecodeString(weekly)
+	i := strings.Index(string(b), "weekly")
+	copy(b[i:], "wokkly")
+	p, err := Parse(base64.RawURLEncoding.EncodeToString(b))
+	if err != nil || p.Newsletter != "wokkly" {
+		t.Fatalf("swapped slug: %+v %v", p, err)
+	}
+	if err := tk.Verify(p, PurposeUnsubscribe, "r@example.org", now); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("swapped slug verified: %v", err)
+	}
+	// A slug that is no slug, or a wrong length byte, does not parse.
+	copy(b[i:], "WEEKLY")
+	if _, err := Parse(base64.RawURLEncoding.EncodeToString(b)); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("upper-case slug parsed: %v", err)
+	}
+	copy(b[i:], "weekly")
+	b[i-1]++
+	if _, err := Parse(base64.RawURLEncoding.EncodeToString(b)); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("bad length byte parsed: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,12 +207,25 @@ type subscribePage struct {
 	basePage
 	Email, Name string
 	Choices     []subscribe.Choice
+	// Newsletters, with two or more, are offered each with its
+	// categories (and Choices is empty).
+	Newsletters []subscribe.NewsletterChoice
 	Error       string
 	Field       string
+	follow      []store.Subscription // chosen, for a re-render
 }
 
 func (h *Subscribe) renderForm(w http.ResponseWriter, r *http.Request, status int, p subscribePage) {
-	choices, err := h.svc.Choices(r.Context(), p.checked())
+	var err error
+	if h.svc.Several() {
+		if p.follow == nil { // a first visit: the default newsletter ticked
+			p.follow = []store.Subscription{{Newsletter: h.svc.Newsletters()[0].Slug}}
+		}
+		p.Newsletters, err = h.svc.NewsletterChoices(r.Context(), p.follow)
+		p.Choices = nil
+	} else {
+		p.Choices, err = h.svc.Choices(r.Context(), p.checked())
+	}
 	if err != nil {
 		h.o.Log.Error("subscribe form", "err", err)
 		h.pages.Error(w, r, http.StatusInternalServerError, "")
@@ -219,9 +233,29 @@ func (h *Subscribe) renderForm(w http.ResponseWriter, r *http.Request, status in
 	}
 	p.basePage = h.base("الاشتراك في النشرة")
 	p.CSRF = h.csrfToken(w, r)
-	p.Choices = choices
 	private(w)
 	h.pages.render(w, r, status, "subscribe", p)
+}
+
+// newslettersField marks a form that offers several newsletters, so that
+// one posted with none ticked is told to tick one; a form without it
+// (a site's own form, as before there were several) follows the default
+// newsletter with "categories".
+const newslettersField = "newsletters-form"
+
+// followFromForm reads the newsletters ticked in a posted form
+// ("newsletters", each with "categories-SLUG"); nil when the form offers
+// no choice of newsletter.
+func followFromForm(r *http.Request) []store.Subscription {
+	if r.PostFormValue(newslettersField) == "" && r.PostForm["newsletters"] == nil {
+		return nil
+	}
+	follow := []store.Subscription{}
+	for _, slug := range r.PostForm["newsletters"] {
+		follow = append(follow, store.Subscription{Newsletter: slug, Categories: r.PostForm["categories-"+slug],
+			Status: store.Subscribed})
+	}
+	return follow
 }
 
 // checked returns the categories ticked in p.Choices before a re-render.
@@ -252,7 +286,8 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/subscribe/sent", http.StatusSeeOther)
 		return
 	}
-	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Categories: r.PostForm["categories"]}
+	in := subscribe.SignUp{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
+		Categories: r.PostForm["categories"], Follow: followFromForm(r)}
 	valid, err := h.svc.Validate(r.Context(), in)
 	if err == nil {
 		var ok bool
@@ -266,7 +301,8 @@ func (h *Subscribe) signUp(w http.ResponseWriter, r *http.Request) {
 	var ie *subscribe.InputError
 	switch {
 	case errors.As(err, &ie):
-		p := subscribePage{Email: stripControls(in.Email), Name: stripControls(in.Name), Error: ie.Message, Field: ie.Field}
+		p := subscribePage{Email: stripControls(in.Email), Name: stripControls(in.Name), Error: ie.Message, Field: ie.Field,
+			follow: in.Follow}
 		for _, c := range in.Categories {
 			p.Choices = append(p.Choices, subscribe.Choice{Value: c, Checked: true})
 		}
@@ -405,26 +441,41 @@ func (h *Subscribe) renderConfirmed(w http.ResponseWriter, r *http.Request, out 
 
 type preferencesPage struct {
 	basePage
-	Token          string
-	Email, Name    string
-	Subscribed     bool
-	Paused         bool
-	Saved          bool
-	Choices        []subscribe.Choice
+	Token       string
+	Email, Name string
+	Subscribed  bool
+	Paused      bool
+	Saved       bool
+	Choices     []subscribe.Choice
+	// Newsletters, with two or more, each with its categories (and
+	// Choices is empty); the page then offers "leave all".
+	Newsletters    []subscribe.NewsletterChoice
 	Error          string
 	UnsubscribeURL string
 }
 
-func (h *Subscribe) renderPreferences(w http.ResponseWriter, r *http.Request, status int, token string, sub *store.Subscriber, saved bool, msg string) {
-	choices, err := h.svc.Choices(r.Context(), sub.Categories)
-	if err != nil {
-		h.tokenError(w, r, err, "")
-		return
-	}
+// renderPreferences shows sub's preferences; follow, when not nil, is what
+// the reader posted (a re-render after an error), else what is stored.
+func (h *Subscribe) renderPreferences(w http.ResponseWriter, r *http.Request, status int, token string, sub *store.Subscriber, follow []store.Subscription, saved bool, msg string) {
 	p := preferencesPage{
 		basePage: h.base("إعدادات الاشتراك"), Token: token, Email: sub.Email, Name: sub.Name,
 		Subscribed: sub.Status == store.StatusConfirmed, Paused: sub.Paused, Saved: saved,
-		Choices: choices, Error: msg, UnsubscribeURL: h.svc.Links().Unsubscribe(sub),
+		Error: msg, UnsubscribeURL: h.svc.Links().Unsubscribe(sub, ""),
+	}
+	var err error
+	if h.svc.Several() {
+		if follow == nil {
+			follow, err = h.svc.Subscriptions(r.Context(), sub)
+		}
+		if err == nil {
+			p.Newsletters, err = h.svc.NewsletterChoices(r.Context(), follow)
+		}
+	} else {
+		p.Choices, err = h.svc.Choices(r.Context(), sub.Categories)
+	}
+	if err != nil {
+		h.tokenError(w, r, err, "")
+		return
 	}
 	p.CSRF = h.csrfToken(w, r)
 	private(w)
@@ -440,25 +491,40 @@ func (h *Subscribe) preferences(w http.ResponseWriter, r *http.Request) {
 		h.tokenError(w, r, err, msgPrefsExpired)
 		return
 	}
-	h.renderPreferences(w, r, http.StatusOK, t, sub, false, "")
+	h.renderPreferences(w, r, http.StatusOK, t, sub, nil, false, "")
 }
 
+// savePreferences takes the preferences form: save (newsletters,
+// categories, pause) or leave all.
 func (h *Subscribe) savePreferences(w http.ResponseWriter, r *http.Request) {
 	if !h.postedForm(w, r) {
 		return
 	}
 	t := r.PostFormValue("t")
-	sub, err := h.svc.SavePreferences(r.Context(), t, r.PostForm["categories"], r.PostFormValue("paused") != "")
+	if r.PostFormValue("action") == "leave-all" {
+		sub, err := h.svc.LeaveAll(r.Context(), t)
+		if err != nil {
+			h.tokenError(w, r, err, msgPrefsExpired)
+			return
+		}
+		private(w)
+		h.pages.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
+			basePage: h.base("تم إلغاء اشتراكك"), Email: sub.Email, Done: true, All: true})
+		return
+	}
+	follow := followFromForm(r)
+	sub, err := h.svc.SavePreferences(r.Context(), t, subscribe.Prefs{
+		Categories: r.PostForm["categories"], Follow: follow, Paused: r.PostFormValue("paused") != ""})
 	var ie *subscribe.InputError
 	switch {
 	case errors.As(err, &ie):
-		h.renderPreferences(w, r, http.StatusBadRequest, t, sub, false, ie.Message)
+		h.renderPreferences(w, r, http.StatusBadRequest, t, sub, follow, false, ie.Message)
 	case errors.Is(err, subscribe.ErrNotSubscribed):
-		h.renderPreferences(w, r, http.StatusConflict, t, sub, false, "")
+		h.renderPreferences(w, r, http.StatusConflict, t, sub, nil, false, "")
 	case err != nil:
 		h.tokenError(w, r, err, msgPrefsExpired)
 	default:
-		h.renderPreferences(w, r, http.StatusOK, t, sub, true, "")
+		h.renderPreferences(w, r, http.StatusOK, t, sub, nil, true, "")
 	}
 }
 
@@ -466,22 +532,57 @@ type unsubscribePage struct {
 	basePage
 	Token, Email string
 	Done         bool
+	// Newsletter is the one the link leaves, named when there are
+	// several; All is set after "leave all".
+	Newsletter string
+	All        bool
+	// Remaining lists the newsletters still followed after leaving one,
+	// with PreferencesURL to change them.
+	Remaining      []subscribe.Newsletter
+	PreferencesURL string
 }
 
 const msgUnsubExpired = "انتهت صلاحية رابط إلغاء الاشتراك. استخدم الرابط في أحدث رسالة وصلتك، أو راسلنا ونلغيه لك."
 
+// unsubscribeResult is the unsubscribe page for link t's subscriber sub:
+// the button (done false) or the result.
+func (h *Subscribe) unsubscribeResult(r *http.Request, t string, sub *store.Subscriber, done bool) (unsubscribePage, error) {
+	p := unsubscribePage{basePage: h.base("إلغاء الاشتراك"), Token: t, Email: sub.Email}
+	if h.svc.Several() {
+		p.Newsletter = h.svc.UnsubscribeNewsletter(t).Name
+	}
+	following, err := h.svc.Following(r.Context(), sub)
+	if err != nil {
+		return p, err
+	}
+	left := sub.Status == store.StatusUnsubscribed || !slices.ContainsFunc(following, func(n subscribe.Newsletter) bool {
+		return n.Slug == h.svc.UnsubscribeNewsletter(t).Slug
+	})
+	if done || left {
+		p.Done, p.Token = true, ""
+		if done {
+			p.Title = "تم إلغاء اشتراكك"
+		}
+		if sub.Status == store.StatusConfirmed && h.svc.Several() {
+			p.Remaining, p.PreferencesURL = following, h.svc.Links().Preferences(sub)
+		}
+	}
+	return p, nil
+}
+
 func (h *Subscribe) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	t := r.URL.Query().Get("t")
 	sub, err := h.svc.CheckUnsubscribe(r.Context(), t)
-	if err != nil {
-		h.tokenError(w, r, err, msgUnsubExpired)
-		return
+	if err == nil {
+		var p unsubscribePage
+		if p, err = h.unsubscribeResult(r, t, sub, false); err == nil {
+			p.CSRF = h.csrfToken(w, r)
+			private(w)
+			h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
+			return
+		}
 	}
-	p := unsubscribePage{basePage: h.base("إلغاء الاشتراك"), Token: t, Email: sub.Email,
-		Done: sub.Status == store.StatusUnsubscribed}
-	p.CSRF = h.csrfToken(w, r)
-	private(w)
-	h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
+	h.tokenError(w, r, err, msgUnsubExpired)
 }
 
 // unsubscribe takes the RFC 8058 one-click POST (body
@@ -511,13 +612,16 @@ func (h *Subscribe) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	t := r.PostFormValue("t")
 	sub, _, err := h.svc.Unsubscribe(r.Context(), t)
+	var p unsubscribePage
+	if err == nil {
+		p, err = h.unsubscribeResult(r, t, sub, true)
+	}
 	if err != nil {
 		h.tokenError(w, r, err, msgUnsubExpired)
 		return
 	}
 	private(w)
-	h.pages.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
-		basePage: h.base("تم إلغاء اشتراكك"), Email: sub.Email, Done: true})
+	h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
 }
 
 // stripControls drops control characters (CR, LF…) from a value shown

@@ -482,7 +482,7 @@ func TestLinkTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	links := e.svc.Links()
-	unsub, prefs := links.Unsubscribe(sub), links.Preferences(sub)
+	unsub, prefs := links.Unsubscribe(sub, ""), links.Preferences(sub)
 	tamper := func(u string) string {
 		i := strings.LastIndex(u, "=") + 12
 		ch := "A"

@@ -1,0 +1,261 @@
+package subscribe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nashra/nashra/internal/store"
+)
+
+// Newsletter is one newsletter a reader may follow (config newsletters).
+type Newsletter struct {
+	// Slug names it in forms and links; the first newsletter of
+	// Options.Newsletters is the default one.
+	Slug, Name, Description string
+	// Categories it carries (names or slugs); none means all. The forms
+	// offer only these for it.
+	Categories []string
+}
+
+// NewsletterChoice is a newsletter offered on the forms with its
+// categories, ticked as the reader chose.
+type NewsletterChoice struct {
+	Newsletter
+	Checked bool
+	Choices []Choice
+}
+
+// Newsletters lists the newsletters, the default one first: Options.
+// Newsletters, or one unnamed newsletter when there are none.
+func (s *Service) Newsletters() []Newsletter {
+	if len(s.o.Newsletters) == 0 {
+		return []Newsletter{{}}
+	}
+	return s.o.Newsletters
+}
+
+// Several reports whether readers choose among two or more newsletters
+// (the forms then show each one).
+func (s *Service) Several() bool { return len(s.o.Newsletters) > 1 }
+
+// Newsletter returns the newsletter slug names ("" or a stored default
+// slug = the default one), and whether it is known.
+func (s *Service) Newsletter(slug string) (Newsletter, bool) {
+	list := s.Newsletters()
+	if slug == "" {
+		return list[0], true
+	}
+	for _, n := range list {
+		if n.Slug == slug {
+			return n, true
+		}
+	}
+	return Newsletter{}, false
+}
+
+// storeSlug is slug as the store takes it: "" for the default newsletter.
+func (s *Service) storeSlug(slug string) string {
+	if slug == s.Newsletters()[0].Slug {
+		return ""
+	}
+	return slug
+}
+
+// configSlug is a stored subscription's newsletter as the forms name it:
+// the default newsletter's stored slug is "" until the store is synced.
+func (s *Service) configSlug(stored string) string {
+	if stored == "" {
+		return s.Newsletters()[0].Slug
+	}
+	return stored
+}
+
+// offered is the part of the catalog that newsletter n carries.
+func offered(cat Catalog, n Newsletter) Catalog {
+	if len(n.Categories) == 0 {
+		return cat
+	}
+	var out Catalog
+	for _, c := range cat {
+		if slices.ContainsFunc(n.Categories, func(x string) bool {
+			return strings.EqualFold(x, c.Name) || strings.EqualFold(x, c.Slug)
+		}) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// NewsletterChoices lists the newsletters for the forms, each ticked when
+// follow has it subscribed, with the categories it carries ticked as
+// follow chose them. A newsletter with one category or none offers no
+// category choice.
+func (s *Service) NewsletterChoices(ctx context.Context, follow []store.Subscription) ([]NewsletterChoice, error) {
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []NewsletterChoice
+	for _, n := range s.Newsletters() {
+		nc := NewsletterChoice{Newsletter: n}
+		var chosen []string
+		for _, f := range follow {
+			if s.configSlug(f.Newsletter) == n.Slug && f.Status != store.Unsubscribed {
+				nc.Checked, chosen = true, f.Categories
+			}
+		}
+		if off := offered(cat, n); len(off) > 1 {
+			nc.Choices = choicesOf(off, chosen)
+		}
+		out = append(out, nc)
+	}
+	return out, nil
+}
+
+// choicesOf lists cat for a form, checked as in chosen.
+func choicesOf(cat Catalog, chosen []string) []Choice {
+	out := make([]Choice, len(cat))
+	for i, c := range cat {
+		label := c.Title
+		if label == "" {
+			label = c.Name
+		}
+		out[i] = Choice{Value: c.Name, Label: label, Checked: slices.ContainsFunc(chosen, func(ch string) bool {
+			return strings.EqualFold(ch, c.Name)
+		})}
+	}
+	return out
+}
+
+// msgNoNewsletter asks for at least one newsletter.
+const msgNoNewsletter = "اختر نشرة واحدة على الأقل."
+
+// cleanFollow checks the newsletters of a form: each known, once, with
+// categories it carries; the result names them as the store does ("" =
+// the default newsletter). None is an InputError.
+func (s *Service) cleanFollow(ctx context.Context, in []store.Subscription) ([]store.Subscription, error) {
+	if len(in) == 0 {
+		return nil, &InputError{Field: "newsletters", Message: msgNoNewsletter}
+	}
+	cat, err := s.Catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Subscription
+	seen := map[string]bool{}
+	for _, f := range in {
+		n, ok := s.Newsletter(f.Newsletter)
+		if !ok {
+			return nil, &InputError{Field: "newsletters", Message: "اختر النشرات من القائمة المعروضة."}
+		}
+		if seen[n.Slug] {
+			continue
+		}
+		seen[n.Slug] = true
+		cats, err := offered(cat, n).Resolve(f.Categories)
+		if err != nil {
+			return nil, &InputError{Field: "categories", Message: fmt.Sprintf("اختر أقسام «%s» من القائمة المعروضة.", n.Name)}
+		}
+		out = append(out, store.Subscription{Newsletter: s.storeSlug(n.Slug), Categories: cats})
+	}
+	return out, nil
+}
+
+// Following lists the newsletters sub follows now, in the configured
+// order (a subscription to a newsletter no longer configured is left out).
+func (s *Service) Following(ctx context.Context, sub *store.Subscriber) ([]Newsletter, error) {
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	var out []Newsletter
+	for _, n := range s.Newsletters() {
+		if slices.ContainsFunc(subs, func(f store.Subscription) bool {
+			return s.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed
+		}) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// Subscriptions lists sub's subscriptions (left ones too), each named as
+// the forms name it.
+func (s *Service) Subscriptions(ctx context.Context, sub *store.Subscriber) ([]store.Subscription, error) {
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	for i := range subs {
+		subs[i].Newsletter = s.configSlug(subs[i].Newsletter)
+	}
+	return subs, nil
+}
+
+// leave makes sub leave newsletter (a store slug) and reports whether it
+// followed it. Leaving the last one unsubscribes the reader, bounced or
+// not, as does any link of a reader who follows none.
+func (s *Service) leave(ctx context.Context, sub *store.Subscriber, newsletter string) (bool, error) {
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return false, err
+	}
+	want := s.configSlug(newsletter)
+	following := slices.ContainsFunc(subs, func(f store.Subscription) bool { return f.Status == store.Subscribed })
+	if following {
+		if !slices.ContainsFunc(subs, func(f store.Subscription) bool {
+			return s.configSlug(f.Newsletter) == want && f.Status == store.Subscribed
+		}) {
+			return false, nil
+		}
+		remaining, err := s.st.Unsubscribe(ctx, sub.ID, newsletter)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil || remaining > 0 {
+			return err == nil, err
+		}
+	}
+	// The last newsletter left (or a record that follows none at all).
+	cur, err := s.st.GetSubscriber(ctx, sub.ID)
+	if err != nil {
+		return false, err
+	}
+	if cur.Status != store.StatusUnsubscribed {
+		cur.Status, cur.UnsubscribedAt, cur.Paused = store.StatusUnsubscribed, time.Time{}, false
+		if err := s.st.UpdateSubscriber(ctx, cur); err != nil {
+			return false, err
+		}
+	}
+	*sub = *cur
+	return true, nil
+}
+
+// setFollow makes sub follow exactly follow (store slugs, at least one):
+// the chosen ones first, so that the reader never follows none on the way.
+func (s *Service) setFollow(ctx context.Context, sub *store.Subscriber, follow []store.Subscription) error {
+	for _, f := range follow {
+		if err := s.st.Subscribe(ctx, sub.ID, f.Newsletter, f.Categories); err != nil {
+			return err
+		}
+	}
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	for _, f := range subs {
+		keep := slices.ContainsFunc(follow, func(k store.Subscription) bool {
+			return s.configSlug(k.Newsletter) == s.configSlug(f.Newsletter)
+		})
+		if f.Status == store.Subscribed && !keep {
+			if _, err := s.st.Unsubscribe(ctx, sub.ID, f.Newsletter); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
