@@ -8,6 +8,7 @@ import (
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // twoNewsletters are the newsletters of these tests: a daily one (the
@@ -38,7 +39,7 @@ func following(t *testing.T, st Store, id int64) map[string][]string {
 // pending address changes nothing; unknown newsletters and categories a
 // newsletter does not carry are Arabic input errors.
 func TestSignUpTwoNewsletters(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	ctx := context.Background()
 	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestSignUpTwoNewsletters(t *testing.T) {
 // the default one; leaving the last one unsubscribes the reader; "leave
 // all" leaves every one.
 func TestUnsubscribeOneNewsletter(t *testing.T) {
-	st := openSQLite(t)
+	st := teststore.SQLite(t)
 	ctx := context.Background()
 	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
 		t.Fatal(err)
