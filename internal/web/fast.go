@@ -174,8 +174,9 @@ type fastConn struct {
 	nc     net.Conn
 	buf    []byte // buf[r:w] is read and not yet served
 	r, w   int
-	out    []byte // the response head being written
-	vecs   [2][]byte
+	out    []byte      // the response head being written
+	vecs   [2][]byte   // head and body, for one writev through vec
+	vec    net.Buffers // (not reused: WriteTo consumes it)
 	state  atomic.Int32
 	first  bool // no request answered yet
 	req    feeds.RawRequest
@@ -298,8 +299,8 @@ func (c *fastConn) respond(n int) bool {
 		_, err = c.nc.Write(c.out)
 	default:
 		c.vecs = [2][]byte{head, body}
-		vec := net.Buffers(c.vecs[:])
-		_, err = vec.WriteTo(c.nc)
+		c.vec = c.vecs[:]
+		_, err = c.vec.WriteTo(c.nc)
 	}
 	if err != nil {
 		return false
