@@ -28,8 +28,8 @@ func writeArticle(t *testing.T, path, slug, title string) {
 // TestArticlesCommands: nashra articles list|unpublish|publish|delete, and
 // build leaving an unpublished article out of the feeds.
 func TestArticlesCommands(t *testing.T) {
-	cfg, dir := feedSite(t, "127.0.0.1:0")
-	content := filepath.Join(dir, "content")
+	site := feedSite(t)
+	cfg, content := site.Config, site.Content
 	writeArticle(t, filepath.Join(content, "summit.md"), "summit", "قمة في الرياض")
 	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
 	if _, _, err := run(t, "--config", cfg, "import", content); err != nil {
@@ -49,11 +49,11 @@ func TestArticlesCommands(t *testing.T) {
 	if out, _, _ := run(t, "--config", cfg, "articles", "list", "--source", filepath.Join(content, "vote.md")); strings.Contains(out, "summit") || !strings.Contains(out, "vote") {
 		t.Errorf("list --source FILE:\n%s", out)
 	}
-	site := filepath.Join(t.TempDir(), "site")
-	if _, _, err := run(t, "--config", cfg, "build", "--out", site); err != nil {
+	built := filepath.Join(t.TempDir(), "site")
+	if _, _, err := run(t, "--config", cfg, "build", "--out", built); err != nil {
 		t.Fatal(err)
 	}
-	if rss, _ := os.ReadFile(filepath.Join(site, "feed.xml")); strings.Contains(string(rss), "قمة في الرياض") || !strings.Contains(string(rss), "تصويت في البرلمان") {
+	if rss, _ := os.ReadFile(filepath.Join(built, "feed.xml")); strings.Contains(string(rss), "قمة في الرياض") || !strings.Contains(string(rss), "تصويت في البرلمان") {
 		t.Errorf("feed.xml after unpublish:\n%s", rss)
 	}
 	if out, _, err := run(t, "--config", cfg, "articles", "publish", "summit"); err != nil || !strings.Contains(out, "published summit") {
@@ -76,9 +76,8 @@ func TestArticlesCommands(t *testing.T) {
 // while serve watches takes its article out of the feeds; putting it back
 // brings it back.
 func TestServeUnpublishesRemovedFile(t *testing.T) {
-	addr := testkit.FreeAddr(t)
-	cfg, dir := feedSite(t, addr)
-	content := filepath.Join(dir, "content")
+	site := feedSite(t)
+	cfg, content, addr := site.Config, site.Content, site.Addr
 	gone := filepath.Join(content, "summit.md")
 	writeArticle(t, gone, "summit", "قمة في الرياض")
 	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
@@ -115,9 +114,8 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 // TestServeStartUnpublishesMissingFiles: a file removed while serve was
 // stopped has its article unpublished when serve starts.
 func TestServeStartUnpublishesMissingFiles(t *testing.T) {
-	addr := testkit.FreeAddr(t)
-	cfg, dir := feedSite(t, addr)
-	content := filepath.Join(dir, "content")
+	site := feedSite(t)
+	cfg, content, addr := site.Config, site.Content, site.Addr
 	gone := filepath.Join(content, "summit.md")
 	writeArticle(t, gone, "summit", "قمة في الرياض")
 	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
@@ -148,14 +146,8 @@ func TestServeStartUnpublishesMissingFiles(t *testing.T) {
 // TestImportMaxBytes: a file over import.max_bytes is refused naming the
 // file and the limit; the others are imported.
 func TestImportMaxBytes(t *testing.T) {
-	cfg, dir := feedSite(t, "127.0.0.1:0")
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString("import:\n  max_bytes: 4096\n")
-	f.Close()
-	content := filepath.Join(dir, "content")
+	site := feedSite(t, "import:\n  max_bytes: 4096\n")
+	cfg, content := site.Config, site.Content
 	writeArticle(t, filepath.Join(content, "small.md"), "small", "خبر قصير")
 	big := filepath.Join(content, "big.txt")
 	if err := os.WriteFile(big, []byte("اقتصاد\nعنوان طويل جداً\n"+strings.Repeat("فقرة طويلة من نص مكرر. ", 400)), 0o644); err != nil {

@@ -19,9 +19,9 @@ var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 // to the site itself (but the sign-up form, which needs serve) opens a
 // file; an embargoed article gets no page.
 func TestBuildWritesPages(t *testing.T) {
-	dir := t.TempDir()
 	const base = "https://news.example.org"
-	cfg, content := writeSiteConfig(t, dir, "127.0.0.1:1", base)
+	site := roughSite(t)
+	cfg, content, dir := site.Config, site.Content, site.Dir
 	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
 	now := time.Now()
 	// Yesterday's edition (digest.schedule 07:00 Riyadh; sent late, hence

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,44 +21,13 @@ import (
 // back button then shows the login page, not the data.
 func TestConsoleFlowInBrowser(t *testing.T) {
 	bctx := chromium(t)
-	addr := testkit.FreeAddr(t)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "http://%s"
-  timezone: "Asia/Riyadh"
-  content_dir: %q
-store:
-  dsn: %q
-server:
-  listen: %q
-  watch_interval: 200ms
-mail:
-  transport: file
-  outbox: %q
-  from: digest@digest.example.com
-feeds:
-  categories:
-    - {name: "اقتصاد", slug: "economy", title: ""}
-    - {name: "رياضة", slug: "sports", title: ""}
-    - {name: "ثقافة", slug: "culture", title: ""}
-log:
-  level: warn
-`, addr, filepath.Join(testkit.RepoRoot(t), "content"), filepath.Join(dir, "nashra.db"), addr, filepath.Join(dir, "outbox"))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"},
-		{"subscribers", "add", "noura@example.org", "--name", "نورة العتيبي", "--categories", "اقتصاد"},
-	} {
-		if out, errOut, err := runIn(t, "كلمة-سر-المحرر\n", append([]string{"--config", cfgPath}, args...)...); err != nil {
-			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
-		}
-	}
-	startServe(t, cfgPath)
-	base := "http://" + addr
+	site := testkit.NewSite(t, newsroom, "site:\n  content_dir: "+strconv.Quote(filepath.Join(testkit.RepoRoot(t), "content"))+"\nserver:\n  watch_interval: 200ms\n")
+	cfgPath := site.Config
+	runAll(t, cfgPath, "كلمة-سر-المحرر\n",
+		[]string{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"},
+		[]string{"subscribers", "add", "noura@example.org", "--name", "نورة العتيبي", "--categories", "اقتصاد"})
+	serveSite(t, site)
+	base := site.Base
 	feed := func() string {
 		r, err := http.Get(base + "/feed.xml")
 		if err != nil {

@@ -37,7 +37,7 @@ func TestDigestSendCrash(t *testing.T) {
 		}
 	})
 	run := func(killAfter time.Duration, killAt int) (killed bool, out string) {
-		cmd := exec.Command(bin, "--config", site.config, "digest", "send", "--force", "--date", digestTestDay)
+		cmd := exec.Command(bin, "--config", site.Config, "digest", "send", "--force", "--date", digestTestDay)
 		var buf bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 		target.Store(int64(killAt))
@@ -140,7 +140,7 @@ func TestDigestSendReportsItsRun(t *testing.T) {
 	const n = 2000
 	bin, srv, site := sendSite(t, n)
 	for _, want := range []string{"(2000 finished by this run", "(0 finished by this run"} {
-		out, err := exec.Command(bin, "--config", site.config, "digest", "send", "--force", "--date", digestTestDay).CombinedOutput()
+		out, err := exec.Command(bin, "--config", site.Config, "digest", "send", "--force", "--date", digestTestDay).CombinedOutput()
 		if err != nil {
 			t.Fatalf("digest send: %v\n%s", err, out)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,48 +46,19 @@ func buildNashra(t testing.TB) string {
 	return bin
 }
 
-// digestSite is a site folder with a config sending through SMTP at addr,
-// the fixture articles imported and n confirmed subscribers.
-type digestSite struct {
-	dir, config, db string
-}
+// digestSite is a test site sending through SMTP at addr, with the
+// fixture articles imported and n confirmed subscribers.
+type digestSite struct{ *testkit.Site }
 
 func newDigestSite(t testing.TB, bin, smtpAddr string, n int) *digestSite {
 	t.Helper()
-	dir := t.TempDir()
-	host, port, _ := net.SplitHostPort(smtpAddr)
-	s := &digestSite{dir: dir, config: filepath.Join(dir, "config.yaml"), db: filepath.Join(dir, "data", "nashra.db")}
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "https://digest.example.com"
-  timezone: "Asia/Riyadh"
-  content_dir: ""
-store:
-  driver: sqlite
-  dsn: %q
-mail:
-  transport: smtp
-  from: digest@digest.example.com
-  from_name: "نشرة الصباح"
-  smtp:
-    host: %q
-    port: %s
-    tls: none
-    pool: 4
-digest:
-  schedule: "0 7 * * *"
-log:
-  level: warn
-`, s.db, host, port)
-	if err := os.WriteFile(s.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	s := &digestSite{testkit.NewSite(t, morningDigest, testkit.SMTPLayer(smtpAddr), "mail:\n  smtp:\n    pool: 4\nlog:\n  level: warn\n")}
 	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(dir, "articles.json")
+	arts := filepath.Join(s.Dir, "articles.json")
 	if err := os.WriteFile(arts, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(bin, "--config", s.config, "import", arts).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "--config", s.Config, "import", arts).CombinedOutput(); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 	st := s.open(t)
@@ -105,7 +75,7 @@ log:
 
 func (s *digestSite) open(t testing.TB) *sqlite.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), s.db)
+	st, err := sqlite.Open(context.Background(), s.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"mime"
-	"net"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -53,43 +52,15 @@ func TestEditionFlowInBrowser(t *testing.T) {
 	send := prep.Add(2 * time.Minute).In(loc)
 	day := send.Format("2006-01-02")
 
-	addr := testkit.FreeAddr(t)
-	smtpHost, smtpPort, _ := net.SplitHostPort(sink.Addr)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "nashra.db")
-	cfgPath := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "http://%s"
-  timezone: "Asia/Riyadh"
-  content_dir: ""
-store:
-  dsn: %q
-server:
-  listen: %q
+	site := testkit.NewSite(t, newsroom, testkit.SMTPLayer(sink.Addr), fmt.Sprintf(`
 mail:
-  transport: smtp
-  from: digest@digest.example.com
   from_name: "نشرة الصباح"
-  smtp:
-    host: %q
-    port: %s
-    tls: none
-feeds:
-  categories:
-    - {name: "اقتصاد", slug: "economy", title: ""}
-    - {name: "رياضة", slug: "sports", title: ""}
-    - {name: "ثقافة", slug: "culture", title: ""}
 digest:
   schedule: "%d %d * * *"
   approval: required
   prepare_before: 2m
-log:
-  level: warn
-`, addr, db, addr, smtpHost, smtpPort, send.Minute(), send.Hour())
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, send.Minute(), send.Hour()))
+	cfgPath, dir := site.Config, site.Dir
 	// Articles of the last hour, one per category.
 	arts := []map[string]string{}
 	for i, a := range []struct{ title, cat string }{
@@ -106,18 +77,13 @@ log:
 	if err := os.WriteFile(artsPath, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{
-		{"import", artsPath},
-		{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"},
-	} {
-		if out, errOut, err := runIn(t, "كلمة-سر-المحرر\n", append([]string{"--config", cfgPath}, args...)...); err != nil {
-			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
-		}
-	}
-	readers := addReaders(t, db)
+	runAll(t, cfgPath, "كلمة-سر-المحرر\n",
+		[]string{"import", artsPath},
+		[]string{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"})
+	readers := addReaders(t, site.DB)
 
-	startServe(t, cfgPath)
-	base := "http://" + addr
+	serveSite(t, site)
+	base := site.Base
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	// do runs steps for at most a minute and a half, and on failure shows
 	// where the browser is.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/mail"
-	"os"
 	"os/user"
 	"strings"
 	"testing"
@@ -19,24 +18,16 @@ import (
 func TestDigestEditionCommands(t *testing.T) {
 	const day = "2026-03-10"
 	sink := startMailSink(t)
-	site := newSubSite(t, sink.addr, "")
-	b, err := os.ReadFile(site.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	withApproval := strings.Replace(string(b), "digest:\n", "digest:\n  approval: required\n", 1)
-	if err := os.WriteFile(site.config, []byte(withApproval), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	site := newSubSite(t, sink.addr, "digest:\n  approval: required\n")
 	site.importArticles(t, "day1", dayArticles(day))
 	site.nashra(t, "subscribers", "add", "amal@example.org", "--name", "أمل")
 	site.nashra(t, "subscribers", "add", "badr@example.org", "--name", "بدر", "--categories", "رياضة")
 
-	_, _, err = run(t, "--config", site.config, "digest", "send", "--date", day)
+	_, _, err := run(t, "--config", site.Config, "digest", "send", "--date", day)
 	if err == nil || !strings.Contains(err.Error(), "more than a day ago") || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("send of an old date without --force: %v", err)
 	}
-	_, _, err = run(t, "--config", site.config, "digest", "send", "--force", "--date", day)
+	_, _, err = run(t, "--config", site.Config, "digest", "send", "--force", "--date", day)
 	if err == nil || !strings.Contains(err.Error(), "held for approval") {
 		t.Fatalf("send of a held edition: %v", err)
 	}
@@ -74,7 +65,7 @@ func TestDigestEditionCommands(t *testing.T) {
 	if a, b := len(sink.messages("amal@example.org")), len(sink.messages("badr@example.org")); a != 1 || b != 1 {
 		t.Fatalf("after approval: amal %d, badr %d messages", a, b)
 	}
-	if _, _, err := run(t, "--config", site.config, "digest", "pause", "--date", day); err == nil || !strings.Contains(err.Error(), "is sent") {
+	if _, _, err := run(t, "--config", site.Config, "digest", "pause", "--date", day); err == nil || !strings.Contains(err.Error(), "is sent") {
 		t.Errorf("pause a sent edition: %v", err)
 	}
 
@@ -107,7 +98,7 @@ func TestDigestEditionCommands(t *testing.T) {
 // --now sends nothing new.
 func TestDigestSendNow(t *testing.T) {
 	sink := startMailSink(t)
-	site := newSubSite(t, sink.addr, "")
+	site := newSubSite(t, sink.addr)
 	site.importArticles(t, "now", []map[string]string{{
 		"title": "خبر الساعة", "url": "https://news.example.com/now", "category": "اقتصاد",
 		"published": time.Now().Add(-time.Hour).Format(time.RFC3339), "summary": "ملخص الخبر.", "content_text": "نص الخبر.",
@@ -123,7 +114,7 @@ func TestDigestSendNow(t *testing.T) {
 		t.Fatalf("digest list:\n%s", list)
 	}
 	day := strings.Fields(lines[1])[0]
-	_, _, err := run(t, "--config", site.config, "digest", "send", "--date", day)
+	_, _, err := run(t, "--config", site.Config, "digest", "send", "--date", day)
 	if err == nil || !strings.Contains(err.Error(), "in the future") {
 		t.Errorf("send of the next day without --force: %v", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,42 +39,23 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errOut.String(), err
 }
 
-// feedSite writes a config for a site in a temporary folder and returns
-// the config path and the folder.
-func feedSite(t *testing.T, listen string) (string, string) {
+// feedSite is a test site (testkit.NewSite) titled "نشرة الاختبار" with a
+// content folder watched every 200 ms and one category, politics; layers
+// go over that.
+func feedSite(t *testing.T, layers ...string) *testkit.Site {
 	t.Helper()
-	return feedSiteHub(t, listen, "")
-}
-
-func feedSiteHub(t *testing.T, listen, hub string) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`site:
+	return testkit.NewSite(t, append([]string{`
+site:
   title: "نشرة الاختبار"
-  base_url: "http://%s"
-  timezone: "Asia/Riyadh"
-  content_dir: %q
-store:
-  dsn: %q
+  content_dir: "$DIR/content"
 server:
-  listen: %q
   watch_interval: 200ms
-mail:
-  outbox: %q
 feeds:
-  websub_hub: %q
   categories:
-    - name: "سياسة"
-      slug: "politics"
-      title: ""
+    - {name: "سياسة", slug: "politics", title: ""}
 log:
   level: warn
-`, listen, filepath.Join(dir, "content"), filepath.Join(dir, "nashra.db"), listen, filepath.Join(dir, "outbox"), hub)
-	p := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p, dir
+`}, layers...)...)
 }
 
 // fixturePaths are the article files of the end-to-end tests: every format,
@@ -111,7 +92,8 @@ var activeContent = regexp.MustCompile(`(?i)<script|javascript:|\son[a-z]+\s*=`)
 
 func TestImportBuildParse(t *testing.T) {
 	py := testkit.Feedparser(t)
-	cfgPath, dir := feedSite(t, "127.0.0.1:1")
+	site := feedSite(t)
+	cfgPath, dir := site.Config, site.Dir
 	out, _, err := run(t, "--config", cfgPath, "import")
 	if err == nil {
 		t.Fatalf("import without paths succeeded: %s", out)
@@ -265,7 +247,6 @@ func jsonFeedSchema(t *testing.T, shared string) *jsonschema.Schema {
 // without a restart.
 func TestServeFeeds(t *testing.T) {
 	newsboat := testkit.NeedTool(t, "newsboat")
-	addr := testkit.FreeAddr(t)
 	// A WebSub hub (our own test server) records the publish pings.
 	var hubMu sync.Mutex
 	var pings []string
@@ -280,11 +261,8 @@ func TestServeFeeds(t *testing.T) {
 	}))
 	defer hub.Close()
 	hubPings := func() []string { hubMu.Lock(); defer hubMu.Unlock(); return append([]string(nil), pings...) }
-	cfgPath, dir := feedSiteHub(t, addr, hub.URL)
-	content := filepath.Join(dir, "content")
-	if err := os.MkdirAll(content, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	site := feedSite(t, "feeds:\n  websub_hub: "+strconv.Quote(hub.URL)+"\n")
+	content := site.Content
 	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
 	for _, name := range []string{"politics-summit.txt", "economy-oil.md", "tech-ai.html"} {
 		b, err := os.ReadFile(filepath.Join(src, name))
@@ -296,9 +274,8 @@ func TestServeFeeds(t *testing.T) {
 		}
 	}
 
-	startServe(t, cfgPath)
-	base := "http://" + addr
-	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
+	serveSite(t, site)
+	base := site.Base
 
 	// Conditional GET, gzip, HEAD on the real server.
 	res, body := httpDo(t, "GET", base+"/atom.xml", nil)

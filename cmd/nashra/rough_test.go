@@ -33,34 +33,26 @@ func TestNoCommandFails(t *testing.T) {
 	}
 }
 
-// roughSite is a config on the embedded defaults with its store, outbox and
-// content in a temporary folder.
-func roughSite(t *testing.T) (cfg, dir string) {
+// roughSite is a test site (testkit.NewSite) on nashra's embedded
+// defaults but for a content folder watched every 20 ms, a 5 s shutdown
+// and the base URL https://news.example.org; layers go over that.
+func roughSite(t *testing.T, layers ...string) *testkit.Site {
 	t.Helper()
-	dir = t.TempDir()
-	cfg, _ = writeSiteConfig(t, dir, testkit.FreeAddr(t), "https://news.example.org")
-	return cfg, dir
-}
-
-func writeSiteConfig(t *testing.T, dir, listen, baseURL string) (string, string) {
-	t.Helper()
-	content := filepath.Join(dir, "content")
-	if err := os.MkdirAll(content, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	body := "site:\n  base_url: " + baseURL + "\n  content_dir: " + content + "\nstore:\n  dsn: " + filepath.Join(dir, "nashra.db") +
-		"\nserver:\n  listen: " + listen + "\n  watch_interval: 20ms\n  shutdown_timeout: 5s\nmail:\n  outbox: " + filepath.Join(dir, "outbox") + "\n"
-	p := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p, content
+	return testkit.NewSite(t, append([]string{`
+site:
+  base_url: https://news.example.org
+  content_dir: "$DIR/content"
+server:
+  watch_interval: 20ms
+  shutdown_timeout: 5s
+`}, layers...)...)
 }
 
 // TestImportEveryFileFailed: an import in which nothing succeeded is a
 // failure (status 1), not "partly failed".
 func TestImportEveryFileFailed(t *testing.T) {
-	cfg, dir := roughSite(t)
+	site := roughSite(t)
+	cfg, dir := site.Config, site.Dir
 	bad := filepath.Join(dir, "bad.txt")
 	if err := os.WriteFile(bad, []byte("سطر واحد\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -79,7 +71,8 @@ func TestImportEveryFileFailed(t *testing.T) {
 // colon), a file of only bad rows is a failure, and removing an unknown
 // subscriber, user or token says so without the store's internals.
 func TestSubscribersMessages(t *testing.T) {
-	cfg, dir := roughSite(t)
+	site := roughSite(t)
+	cfg, dir := site.Config, site.Dir
 	csv := filepath.Join(dir, "s.csv")
 	if err := os.WriteFile(csv, []byte("email,name\n,سارة\nnot-an-address,علي\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -107,7 +100,7 @@ func TestSubscribersMessages(t *testing.T) {
 // TestShortCommandsQuiet: a short command such as digest send prints its
 // result, not River's INFO lines.
 func TestShortCommandsQuiet(t *testing.T) {
-	cfg, _ := roughSite(t)
+	cfg := roughSite(t).Config
 	if _, _, err := run(t, "--config", cfg, "subscribers", "add", "reader@example.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +131,8 @@ func TestServeBindsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	dir := t.TempDir()
-	cfg, content := writeSiteConfig(t, dir, taken.Addr().String(), "https://news.example.org")
+	site := roughSite(t, "server:\n  listen: "+taken.Addr().String()+"\n")
+	cfg, content, dir := site.Config, site.Content, site.Dir
 	data, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "economy-oil.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -175,9 +168,8 @@ func TestServeStopsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		dir := t.TempDir()
-		addr := testkit.FreeAddr(t)
-		cfg, content := writeSiteConfig(t, dir, addr, "http://"+addr)
+		site := roughSite(t, "site:\n  base_url: $BASE\n")
+		cfg, content, addr := site.Config, site.Content, site.Addr
 		p := serveProc(t, bin, cfg)
 		testkit.WaitFor(t, 20*time.Second, "serve logs \"listening\"", func() bool { return strings.Contains(p.Out.String(), "listening") })
 		// The watcher has worked before the signal: a file dropped in
@@ -212,9 +204,8 @@ func TestServeStopsCleanly(t *testing.T) {
 // on it (the new site title shows) and says so.
 func TestServeReloadsOnSIGHUP(t *testing.T) {
 	bin := buildNashra(t)
-	dir := t.TempDir()
-	addr := testkit.FreeAddr(t)
-	cfg, _ := writeSiteConfig(t, dir, addr, "https://news.example.org")
+	site := roughSite(t)
+	cfg, addr := site.Config, site.Addr
 	orig, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -263,9 +254,8 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 // ahead — not in the feeds, its page 404 — and publishes it at its time
 // without a restart or any change in the store.
 func TestServeReleasesEmbargo(t *testing.T) {
-	dir := t.TempDir()
-	addr := testkit.FreeAddr(t)
-	cfg, content := writeSiteConfig(t, dir, addr, "https://news.example.org")
+	site := roughSite(t)
+	cfg, content, addr := site.Config, site.Content, site.Addr
 	release := time.Now().Add(4 * time.Second).Truncate(time.Second)
 	md := "---\ntitle: \"خبر تحت الحظر حتى موعده\"\ndate: " + release.Format(time.RFC3339) +
 		"\ncategory: اقتصاد\nslug: embargoed\n---\n\nيُنشر هذا الخبر في موعده المحدد دون إعادة تشغيل الخادم.\n"

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +57,8 @@ func freshSchemaDSN(t testing.TB) string {
 
 // pgSite is a PostgreSQL deployment: one config shared by every node.
 type pgSite struct {
-	bin, dir, config, dsn string
+	*testkit.Site
+	bin, dsn string
 }
 
 type siteOptions struct {
@@ -71,14 +71,7 @@ func newPGSite(t testing.TB, bin, dsn, smtpAddr string, o siteOptions) *pgSite {
 	if o.pool == 0 {
 		o.pool = 4
 	}
-	dir := t.TempDir()
-	host, port, _ := net.SplitHostPort(smtpAddr)
-	s := &pgSite{bin: bin, dir: dir, config: filepath.Join(dir, "config.yaml"), dsn: dsn}
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "https://digest.example.com"
-  timezone: "Asia/Riyadh"
-  content_dir: ""
+	site := testkit.NewSite(t, morningDigest, testkit.SMTPLayer(smtpAddr), fmt.Sprintf(`
 store:
   driver: postgres
   dsn: %q
@@ -86,33 +79,23 @@ server:
   listen: "127.0.0.1:0"
   shutdown_timeout: 20s
 mail:
-  transport: smtp
-  from: digest@digest.example.com
   rate: %v
   retry_backoff: 1s
   smtp:
-    host: %q
-    port: %s
-    tls: none
     pool: %d
     timeout: 10s
-digest:
-  schedule: "0 7 * * *"
 security:
   secret: "scale-test-secret-0123456789abcdef"
 log:
   level: warn
-`, dsn, o.rate, host, port, o.pool)
-	if err := os.WriteFile(s.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return s
+`, dsn, o.rate, o.pool))
+	return &pgSite{Site: site, bin: bin, dsn: dsn}
 }
 
 // run runs one nashra command to its end.
 func (s *pgSite) run(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command(s.bin, append([]string{"--config", s.config}, args...)...).CombinedOutput()
+	out, err := exec.Command(s.bin, append([]string{"--config", s.Config}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("nashra %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -125,7 +108,7 @@ func (s *pgSite) seed(t testing.TB, n int) {
 	t.Helper()
 	s.run(t, "migrate")
 	b, _ := json.Marshal(scaleArticles())
-	arts := filepath.Join(s.dir, "articles.json")
+	arts := filepath.Join(s.Dir, "articles.json")
 	if err := os.WriteFile(arts, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +171,7 @@ func (s *pgSite) enqueue(t testing.TB, day string) {
 // test ends.
 func (s *pgSite) start(t testing.TB, name string, env []string, args ...string) *testkit.Process {
 	t.Helper()
-	return testkit.StartProcess(t, name, env, s.bin, append([]string{"--config", s.config}, args...)...)
+	return testkit.StartProcess(t, name, env, s.bin, append([]string{"--config", s.Config}, args...)...)
 }
 
 // startWorker starts `nashra worker` and waits until its queue has

@@ -30,7 +30,7 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b, err := exec.Command(bin, "--config", site.config, "migrate").CombinedOutput()
+			b, err := exec.Command(bin, "--config", site.Config, "migrate").CombinedOutput()
 			outs[i], errs[i] = string(b), err
 		}()
 	}
@@ -72,20 +72,21 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 	}
 }
 
+// get returns the body of GET url once the server answers.
 func get(t testing.TB, url string) string {
 	t.Helper()
-	for i := 0; ; i++ {
+	var body string
+	testkit.WaitFor(t, 10*time.Second, "GET "+url+" answers", func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			return string(b)
+		if err != nil {
+			return false
 		}
-		if i > 50 {
-			t.Fatalf("GET %s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return true
+	})
+	return body
 }
 
 // TestScaleTenThousand: three `nashra worker` and one `nashra serve` on

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,23 +13,6 @@ import (
 	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/internal/testkit/teststore"
 )
-
-// runServe runs `nashra serve` in-process with the config text until the
-// test ends, and waits for /healthz on addr. DIR in the config is a fresh
-// folder.
-func runServe(t *testing.T, addr, config string) { runServeIn(t, t.TempDir(), addr, config) }
-
-// runServeIn is runServe with DIR standing for dir.
-func runServeIn(t *testing.T, dir, addr, config string) {
-	t.Helper()
-	cfgPath := filepath.Join(dir, "config.yaml")
-	config = strings.ReplaceAll(config, "DIR", dir)
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startServe(t, cfgPath)
-	testkit.WaitHealthy(t, 20*time.Second, "http://"+addr+"/healthz")
-}
 
 // status makes a request and returns its status code and body.
 func status(t *testing.T, method, url string) (int, string) {
@@ -48,36 +28,29 @@ func status(t *testing.T, method, url string) (int, string) {
 	return res.StatusCode, b.String()
 }
 
-const metricsSite = `site:
-  base_url: "http://%s"
-  content_dir: ""
-store:
-  dsn: "DIR/nashra.db"
-server:
-  listen: %q
-  watch_interval: 0s
-%s
-mail:
-  transport: file
-  outbox: "DIR/outbox"
-log:
-  level: error
-`
+// metricsSite is a test site (testkit.NewSite) without a content folder
+// or its watcher, logging errors only; layers go over that.
+func metricsSite(t *testing.T, layers ...string) *testkit.Site {
+	t.Helper()
+	return testkit.NewSite(t, append([]string{"server:\n  watch_interval: 0s\nlog:\n  level: error\n"}, layers...)...)
+}
 
 // TestServeMetricsAccess: on server.listen, /metrics answers GET and HEAD
 // to server.metrics_allow only; with server.metrics_listen it moves to that
 // address (with /healthz and /readyz) and leaves server.listen.
 func TestServeMetricsAccess(t *testing.T) {
 	t.Run("allow list", func(t *testing.T) {
-		addr := testkit.FreeAddr(t)
-		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, `  metrics_allow: ["192.0.2.0/24"]`))
+		site := metricsSite(t, `server: {metrics_allow: ["192.0.2.0/24"]}`)
+		serveSite(t, site)
+		addr := site.Addr
 		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusForbidden {
 			t.Errorf("/metrics to a client outside metrics_allow: %d\n%.300s", code, body)
 		}
 	})
 	t.Run("default loopback", func(t *testing.T) {
-		addr := testkit.FreeAddr(t)
-		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, ""))
+		site := metricsSite(t)
+		serveSite(t, site)
+		addr := site.Addr
 		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_database_up 1") {
 			t.Errorf("/metrics from loopback: %d\n%.300s", code, body)
 		}
@@ -86,8 +59,10 @@ func TestServeMetricsAccess(t *testing.T) {
 		}
 	})
 	t.Run("own listener", func(t *testing.T) {
-		addr, maddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
-		runServe(t, addr, fmt.Sprintf(metricsSite, addr, addr, fmt.Sprintf("  metrics_listen: %q", maddr)))
+		maddr := testkit.FreeAddr(t)
+		site := metricsSite(t, "server: {metrics_listen: "+maddr+"}")
+		serveSite(t, site)
+		addr := site.Addr
 		if code, _ := status(t, "GET", "http://"+addr+"/metrics"); code != http.StatusNotFound {
 			t.Errorf("/metrics on server.listen with metrics_listen set: %d, want 404", code)
 		}
@@ -106,9 +81,9 @@ func TestServeMetricsAccess(t *testing.T) {
 // TestServePurgesStaleSignUps: serve erases sign-ups left unconfirmed for
 // longer than subscribe.pending_ttl (at start, then hourly).
 func TestServePurgesStaleSignUps(t *testing.T) {
-	dir := t.TempDir()
+	site := metricsSite(t, "subscribe:\n  pending_ttl: 168h\n")
 	ctx := context.Background()
-	st := teststore.SQLiteAt(t, filepath.Join(dir, "nashra.db"))
+	st := teststore.SQLiteAt(t, site.DB)
 	for _, s := range []*store.Subscriber{
 		{Email: "stale@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-8 * 24 * time.Hour)},
 		{Email: "fresh@example.org", Status: store.StatusPending, Source: store.SourceForm, CreatedAt: time.Now().Add(-6 * 24 * time.Hour)},
@@ -118,8 +93,7 @@ func TestServePurgesStaleSignUps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	addr := testkit.FreeAddr(t)
-	runServeIn(t, dir, addr, fmt.Sprintf(metricsSite, addr, addr, "")+"subscribe:\n  pending_ttl: 168h\n")
+	serveSite(t, site)
 	testkit.WaitFor(t, 10*time.Second, "the stale pending subscriber is deleted", func() bool {
 		_, err := st.SubscriberByEmail(ctx, "stale@example.org")
 		return errors.Is(err, store.ErrNotFound)

@@ -41,14 +41,8 @@ func TestSourcesEndToEnd(t *testing.T) {
 	}))
 	defer origin.Close()
 
-	addr := testkit.FreeAddr(t)
-	cfgPath, dir := feedSite(t, addr)
-	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(f, "sources:\n  allow_private: true\n  per_host_interval: 0s\n")
-	f.Close()
+	site := feedSite(t, "sources:\n  allow_private: true\n  per_host_interval: 0s\n")
+	cfgPath, dir := site.Config, site.Dir
 
 	out, _, err := run(t, "--config", cfgPath, "sources", "add", origin.URL+"/rss.xml", "--name", "صحيفة المثال")
 	if err != nil || !strings.Contains(out, "source 1 added") {
@@ -56,7 +50,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	}
 
 	startServe(t, cfgPath)
-	base := "http://" + addr
+	base := site.Base
 	var body []byte
 	testkit.WaitFor(t, 30*time.Second, "the fetched source's articles show in the feed", func() bool {
 		res, err := http.Get(base + "/feed.xml")
@@ -75,7 +69,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	if bytes.Contains(body, []byte("<script")) {
 		t.Errorf("/feed.xml carries the item's script")
 	}
-	if got, _ := ua.Load().(string); !strings.HasPrefix(got, "nashra/") || !strings.Contains(got, "http://"+addr) {
+	if got, _ := ua.Load().(string); !strings.HasPrefix(got, "nashra/") || !strings.Contains(got, site.Base) {
 		t.Errorf("User-Agent %q: want nashra, its version and site.base_url", got)
 	}
 
@@ -120,13 +114,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 // TestSourcesFromConfig: sources.list is added to the store at start,
 // marked as coming from the config; a bad URL there names its key.
 func TestSourcesFromConfig(t *testing.T) {
-	cfgPath, _ := feedSite(t, "127.0.0.1:1")
-	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(f, "sources:\n  list:\n    - url: https://news.example/rss.xml\n      name: صحيفة المثال\n      category: اقتصاد\n      full_text: true\n")
-	f.Close()
+	cfgPath := feedSite(t, "sources:\n  list:\n    - url: https://news.example/rss.xml\n      name: صحيفة المثال\n      category: اقتصاد\n      full_text: true\n").Config
 	out, _, err := run(t, "--config", cfgPath, "sources", "list")
 	if err != nil {
 		t.Fatal(err)
@@ -139,10 +127,7 @@ func TestSourcesFromConfig(t *testing.T) {
 		t.Errorf("remove: %q %q %v; want a note that the config lists it", out, errOut, err)
 	}
 
-	bad, _ := feedSite(t, "127.0.0.1:1")
-	f, _ = os.OpenFile(bad, os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprint(f, "sources:\n  list:\n    - url: ftp://news.example/rss.xml\n")
-	f.Close()
+	bad := feedSite(t, "sources:\n  list:\n    - url: ftp://news.example/rss.xml\n").Config
 	if _, _, err := run(t, "--config", bad, "sources", "list"); err == nil || !strings.Contains(err.Error(), "sources.list[0].url") {
 		t.Errorf("bad URL in sources.list: %v, want an error naming sources.list[0].url", err)
 	}
@@ -157,10 +142,7 @@ func TestSourcesFetchKeepsGoing(t *testing.T) {
 	}
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(feed) }))
 	defer origin.Close()
-	cfgPath, _ := feedSite(t, "127.0.0.1:1")
-	f, _ := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprintf(f, "sources:\n  allow_private: true\n  list:\n    - url: %s/feed.json\n", origin.URL)
-	f.Close()
+	cfgPath := feedSite(t, fmt.Sprintf("sources:\n  allow_private: true\n  list:\n    - url: %s/feed.json\n", origin.URL)).Config
 	ctx, cancel := context.WithCancel(context.Background())
 	var out testkit.SyncBuffer
 	done := make(chan error, 1)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -37,36 +36,42 @@ var confirmLink = regexp.MustCompile(`https?://\S+/confirm\?t=[A-Za-z0-9_%-]+`)
 // and returns the link of its text part.
 func confirmationLink(t *testing.T, outbox, rcpt string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
+	var link string
+	testkit.WaitFor(t, 10*time.Second, "a confirmation email to "+rcpt+" in "+outbox, func() bool {
+		link = findConfirmationLink(outbox, rcpt)
+		return link != ""
+	})
+	return link
+}
+
+// findConfirmationLink returns the confirmation link in the text part of
+// an email to rcpt in the outbox, or "".
+func findConfirmationLink(outbox, rcpt string) string {
+	files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil || !strings.Contains(m.Header.Get("To"), rcpt) {
+			continue
+		}
+		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+		mr := multipart.NewReader(m.Body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
 			if err != nil {
-				continue
+				break
 			}
-			m, err := mail.ReadMessage(bytes.NewReader(raw))
-			if err != nil || !strings.Contains(m.Header.Get("To"), rcpt) {
-				continue
-			}
-			_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
-			mr := multipart.NewReader(m.Body, params["boundary"])
-			for {
-				p, err := mr.NextPart()
-				if err != nil {
-					break
-				}
-				if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-					b, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
-					if l := confirmLink.FindString(string(b)); l != "" {
-						return l
-					}
+			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+				b, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, p))
+				if l := confirmLink.FindString(string(b)); l != "" {
+					return l
 				}
 			}
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no confirmation email to %s in %s", rcpt, outbox)
 	return ""
 }
 
@@ -77,38 +82,17 @@ func confirmationLink(t *testing.T, outbox, rcpt string) string {
 // preferences screenshots go to internal/web/testdata/screenshots.
 func TestSubscribeInBrowser(t *testing.T) {
 	bctx := chromium(t)
-	addr := testkit.FreeAddr(t)
-	dir := t.TempDir()
-	outbox := filepath.Join(dir, "outbox")
-	cfgPath := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "http://%s"
-  timezone: "Asia/Riyadh"
-  content_dir: ""
-store:
-  dsn: %q
+	site := testkit.NewSite(t, newsroom, `
 server:
-  listen: %q
   watch_interval: 0s
-mail:
-  transport: file
-  outbox: %q
-  from: digest@digest.example.com
 feeds:
   categories:
     - {name: "اقتصاد", slug: "economy", title: ""}
     - {name: "رياضة", slug: "sports", title: ""}
     - {name: "ثقافة", slug: "culture", title: "ثقافة وفنون"}
-log:
-  level: warn
-`, addr, filepath.Join(dir, "nashra.db"), addr, outbox)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startServe(t, cfgPath)
-	base := "http://" + addr
-	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
+`)
+	serveSite(t, site)
+	base, outbox := site.Base, site.Outbox
 
 	shots := filepath.Join(testkit.RepoRoot(t), "internal", "web", "testdata", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -184,7 +168,7 @@ log:
 		t.Fatal(err)
 	}
 	rtl("confirmation page", "بقيت خطوة واحدة", "")
-	if sub := browserSubscriber(t, filepath.Join(dir, "nashra.db")); sub.Status != store.StatusPending {
+	if sub := browserSubscriber(t, site.DB); sub.Status != store.StatusPending {
 		t.Fatalf("opening the confirmation link confirmed: %+v", sub)
 	}
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS("#preferences-link"))); err != nil {
@@ -205,7 +189,7 @@ log:
 		t.Fatal(err)
 	}
 	rtl("preferences saved", "حُفظت إعداداتك", "preferences.png")
-	sub := browserSubscriber(t, filepath.Join(dir, "nashra.db"))
+	sub := browserSubscriber(t, site.DB)
 	if sub.Status != store.StatusConfirmed || sub.Name != "سارة الشمري" || strings.Join(sub.Categories, ",") != "رياضة,ثقافة" {
 		t.Errorf("after preferences: %+v", sub)
 	}
@@ -222,7 +206,7 @@ log:
 		t.Fatal(err)
 	}
 	rtl("unsubscribed", "لن تصل النشرة بعد الآن", "unsubscribed.png")
-	if sub := browserSubscriber(t, filepath.Join(dir, "nashra.db")); sub.Status != store.StatusUnsubscribed {
+	if sub := browserSubscriber(t, site.DB); sub.Status != store.StatusUnsubscribed {
 		t.Errorf("after unsubscribing: %+v", sub)
 	}
 }

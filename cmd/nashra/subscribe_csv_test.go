@@ -2,26 +2,28 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
-// csvSite writes a minimal config with its own SQLite file and three
-// categories (subscribers may only choose known ones).
+// csvSite is a test site (testkit.NewSite) with three categories
+// (subscribers may only choose known ones), logging errors only; it
+// returns the config's path.
 func csvSite(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	p := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf("store:\n  dsn: %q\nsite:\n  content_dir: \"\"\nlog:\n  level: error\n"+
-		"feeds:\n  categories:\n    - {name: سياسة, slug: politics}\n    - {name: اقتصاد, slug: economy}\n    - {name: ثقافة, slug: culture}\n",
-		filepath.Join(dir, "nashra.db"))
-	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testkit.NewSite(t, `
+feeds:
+  categories:
+    - {name: سياسة, slug: politics}
+    - {name: اقتصاد, slug: economy}
+    - {name: ثقافة, slug: culture}
+log:
+  level: error
+`).Config
 }
 
 // TestSubscribersCSV runs `nashra subscribers import` and `export`: bad

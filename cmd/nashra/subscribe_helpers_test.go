@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -55,60 +54,41 @@ func (s *mailSink) messages(rcpt string) [][]byte {
 // attempts counts the RCPT TO commands for rcpt, refused ones too.
 func (s *mailSink) attempts(rcpt string) int { return s.Attempts(rcpt) }
 
-// subSite is a site whose mail goes to a sink and whose base URL is the
-// https address of a listener that the test starts serving later (RFC 8058
-// one-click needs https).
+// subSite is a test site whose mail goes to a sink and whose base URL is
+// the https address of a listener that the test starts serving later
+// (RFC 8058 one-click needs https).
 type subSite struct {
-	dir, config string
-	ln          net.Listener
-	base        string
+	*testkit.Site
+	ln net.Listener
 	// client trusts the test server's TLS certificate (serve starts it).
 	client *http.Client
 }
 
-func newSubSite(t *testing.T, smtpAddr, extra string) *subSite {
+func newSubSite(t *testing.T, smtpAddr string, layers ...string) *subSite {
 	t.Helper()
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	site := testkit.NewSite(t, append([]string{morningDigest, testkit.SMTPLayer(smtpAddr), `
+site:
+  base_url: "https://$ADDR"
+mail:
+  max_bounces: 2
+  smtp:
+    pool: 2
+log:
+  level: error
+`}, layers...)...)
+	site.Base = "https://" + site.Addr
+	ln, err := net.Listen("tcp", site.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	s := &subSite{dir: dir, config: filepath.Join(dir, "config.yaml"), ln: ln, base: "https://" + ln.Addr().String()}
-	host, port, _ := net.SplitHostPort(smtpAddr)
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: %q
-  timezone: "Asia/Riyadh"
-  content_dir: ""
-store:
-  driver: sqlite
-  dsn: %q
-mail:
-  transport: smtp
-  from: digest@digest.example.com
-  from_name: "نشرة الصباح"
-  max_bounces: 2
-  smtp:
-    host: %q
-    port: %s
-    tls: none
-    pool: 2
-digest:
-  schedule: "0 7 * * *"
-log:
-  level: error
-%s`, s.base, filepath.Join(dir, "nashra.db"), host, port, extra)
-	if err := os.WriteFile(s.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return &subSite{Site: site, ln: ln}
 }
 
 // nashra runs a nashra command in-process on the site and fails on error.
 func (s *subSite) nashra(t *testing.T, args ...string) string {
 	t.Helper()
-	out, errOut, err := run(t, append([]string{"--config", s.config}, args...)...)
+	out, errOut, err := run(t, append([]string{"--config", s.Config}, args...)...)
 	if err != nil {
 		t.Fatalf("nashra %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
 	}
@@ -119,7 +99,7 @@ func (s *subSite) nashra(t *testing.T, args ...string) string {
 func (s *subSite) importArticles(t *testing.T, name string, arts []map[string]string) {
 	t.Helper()
 	b, _ := json.Marshal(arts)
-	p := filepath.Join(s.dir, name+".json")
+	p := filepath.Join(s.Dir, name+".json")
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +111,7 @@ func (s *subSite) importArticles(t *testing.T, name string, arts []map[string]st
 func (s *subSite) serve(t *testing.T) {
 	t.Helper()
 	var logs bytes.Buffer
-	a := &app{configFile: s.config, out: io.Discard, err: &logs, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	a := &app{configFile: s.Config, out: io.Discard, err: &logs, log: slog.New(slog.NewTextHandler(&logs, nil))}
 	cfg, err := a.config()
 	if err != nil {
 		t.Fatal(err)

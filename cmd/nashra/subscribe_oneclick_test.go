@@ -15,7 +15,7 @@ import (
 
 func subscribersOf(t *testing.T, s *subSite) map[string]store.Subscriber {
 	t.Helper()
-	st := teststore.Open(t, s.dir+"/nashra.db")
+	st := teststore.Open(t, s.DB)
 	list, err := st.ListSubscribers(context.Background(), store.SubscriberQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ var httpsUnsub = regexp.MustCompile(`<(https?://[^>]+)>`)
 // checks the next day's edition reaches everyone but that reader.
 func TestOneClickUnsubscribeRealDigest(t *testing.T) {
 	sink := startMailSink(t)
-	site := newSubSite(t, sink.addr, "")
+	site := newSubSite(t, sink.addr)
 	site.importArticles(t, "day1", dayArticles("2026-03-10"))
 	readers := []string{"amal@example.org", "badr@example.org", "huda@example.org"}
 	for _, r := range readers {
@@ -58,8 +58,8 @@ func TestOneClickUnsubscribeRealDigest(t *testing.T) {
 		t.Fatalf("List-Unsubscribe-Post %q", got)
 	}
 	m := httpsUnsub.FindStringSubmatch(msg.Header.Get("List-Unsubscribe"))
-	if m == nil || !strings.HasPrefix(m[1], site.base+"/unsubscribe?t=") {
-		t.Fatalf("List-Unsubscribe %q: want a URL under %s", msg.Header.Get("List-Unsubscribe"), site.base)
+	if m == nil || !strings.HasPrefix(m[1], site.Base+"/unsubscribe?t=") {
+		t.Fatalf("List-Unsubscribe %q: want a URL under %s", msg.Header.Get("List-Unsubscribe"), site.Base)
 	}
 	// As a mail provider does it: no cookie, no CSRF token, no page wanted.
 	res, err := site.client.Post(m[1], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
@@ -98,13 +98,13 @@ func TestOneClickUnsubscribeRealDigest(t *testing.T) {
 // next edition does not even try them.
 func TestBouncesStopDelivery(t *testing.T) {
 	sink := startMailSink(t, "gone@example.org")
-	site := newSubSite(t, sink.addr, "")
+	site := newSubSite(t, sink.addr)
 	site.nashra(t, "subscribers", "add", "gone@example.org")
 	site.nashra(t, "subscribers", "add", "here@example.org")
 	days := []string{"2026-03-10", "2026-03-11", "2026-03-12"}
 	for i, day := range days {
 		site.importArticles(t, day, dayArticles(day))
-		out, errOut, err := run(t, "--config", site.config, "digest", "send", "--force", "--date", day)
+		out, errOut, err := run(t, "--config", site.Config, "digest", "send", "--force", "--date", day)
 		if i < 2 && err == nil {
 			t.Errorf("day %s: digest send succeeded despite a 550:\n%s%s", day, out, errOut)
 		}

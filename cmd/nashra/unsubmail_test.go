@@ -47,7 +47,7 @@ func runBin(t *testing.T, bin string, stdin []byte, env []string, args ...string
 func TestUnsubscribeByMail(t *testing.T) {
 	bin := buildNashra(t)
 	sink := startMailSink(t)
-	site := newSubSite(t, sink.addr, "")
+	site := newSubSite(t, sink.addr)
 	site.importArticles(t, "day1", dayArticles("2026-03-10"))
 	for _, r := range []string{"amal@example.org", "badr@example.org"} {
 		site.nashra(t, "subscribers", "add", r, "--name", "قارئ")
@@ -77,7 +77,7 @@ func TestUnsubscribeByMail(t *testing.T) {
 	request := fmt.Sprintf("From: =?UTF-8?B?2KjYr9ix?= <badr@example.org>\r\nTo: %s\r\nSubject: %s\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nأوقفوا النشرة من فضلكم\r\n",
 		u.Opaque, u.Query().Get("subject"))
-	cfg := []string{"--config", site.config}
+	cfg := []string{"--config", site.Config}
 	args := append(cfg, "subscribers", "unsubscribe-mail")
 
 	out, errOut, code := runBin(t, bin, []byte(request), nil, args...)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// newsroom is a config layer (testkit.NewSite) for the sites of the
+// browser tests: the morning digest's title and sender, three categories,
+// warnings only in the log.
+const newsroom = `
+site:
+  title: "نشرة الصباح"
+mail:
+  from: digest@digest.example.com
+feeds:
+  categories:
+    - {name: "اقتصاد", slug: "economy", title: ""}
+    - {name: "رياضة", slug: "sports", title: ""}
+    - {name: "ثقافة", slug: "culture", title: ""}
+log:
+  level: warn
+`
+
+// serveSite runs `nashra serve` in-process on the site until the test
+// ends (startServe) and waits until it answers /healthz.
+func serveSite(t *testing.T, s *testkit.Site) {
+	t.Helper()
+	startServe(t, s.Config)
+	testkit.WaitHealthy(t, 30*time.Second, s.Base+"/healthz")
+}
+
+// runAll runs each command in-process on the config at cfgPath, with
+// stdin as its standard input, and fails the test at the first error.
+func runAll(t *testing.T, cfgPath, stdin string, cmds ...[]string) {
+	t.Helper()
+	for _, args := range cmds {
+		if out, errOut, err := runIn(t, stdin, append([]string{"--config", cfgPath}, args...)...); err != nil {
+			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
+		}
+	}
+}
+
+// morningDigest is a config layer for the sites that send the digest: the
+// morning digest's title, address and sender, at 07:00 (Asia/Riyadh).
+const morningDigest = `
+site:
+  title: "نشرة الصباح"
+  base_url: "https://digest.example.com"
+mail:
+  from: digest@digest.example.com
+  from_name: "نشرة الصباح"
+digest:
+  schedule: "0 7 * * *"
+`
