@@ -5,11 +5,12 @@ import (
 	"strconv"
 )
 
-// RawRequest is a GET or HEAD request as a server that reads HTTP/1.1 off
+// RawRequest is a GET or HEAD request as a server that reads HTTP/1.x off
 // the connection itself (web's fast path) hands it to AppendResponse. An
 // empty header value stands for a header the request does not carry.
 type RawRequest struct {
 	Head            bool   // HEAD rather than GET
+	HTTP10          bool   // HTTP/1.0 rather than HTTP/1.1: so is the answer
 	Path            string // the URL path, unescaped, without the query
 	AcceptEncoding  string
 	IfNoneMatch     string
@@ -42,9 +43,11 @@ func (h *Handler) AppendResponse(dst []byte, r *RawRequest, extra []byte) (head 
 		if gz {
 			block = f.headGz304
 		}
-		dst = append(dst, "HTTP/1.1 304 Not Modified\r\n"...)
+		dst = appendProto(dst, r)
+		dst = append(dst, " 304 Not Modified\r\n"...)
 	} else {
-		dst = append(dst, "HTTP/1.1 200 OK\r\n"...)
+		dst = appendProto(dst, r)
+		dst = append(dst, " 200 OK\r\n"...)
 	}
 	if r.Head {
 		body = nil
@@ -54,6 +57,13 @@ func (h *Handler) AppendResponse(dst []byte, r *RawRequest, extra []byte) (head 
 	dst = append(dst, block...)
 	dst = append(dst, "\r\n"...)
 	return dst, f, status, body
+}
+
+func appendProto(dst []byte, r *RawRequest) []byte {
+	if r.HTTP10 {
+		return append(dst, "HTTP/1.0"...)
+	}
+	return append(dst, "HTTP/1.1"...)
 }
 
 // acceptsGzip1 is acceptsGzip of one header value, without a slice on the heap.

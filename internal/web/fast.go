@@ -24,8 +24,8 @@ import (
 // response is the one net/http would give through Server (same headers,
 // security headers included, same 304, HEAD and gzip). Anything else it
 // hands, with the connection and the bytes read so far, to net/http for
-// good: other paths and methods, HTTP/1.0, a body, Expect or Upgrade, a
-// header it does not parse strictly, a request head over 4 KiB.
+// good: other paths and methods, HTTP/2 or HTTP/0.9, a body, Expect or
+// Upgrade, a header it does not parse strictly, a request head over 4 KiB.
 type FastPath struct {
 	Feeds *feeds.Handler
 	// Count, when set, records each request answered here, as Instrument
@@ -62,10 +62,10 @@ type fastServer struct {
 
 // fastExtra is what every fast response carries besides the file's own
 // headers, formatted once a second: the Date line and the security headers;
-// withClose adds Connection: close.
+// withClose adds Connection: close, keepAlive Connection: keep-alive.
 type fastExtra struct {
-	sec             int64
-	keep, withClose []byte
+	sec                        int64
+	keep, withClose, keepAlive []byte
 }
 
 // securityLines are SetSecurityHeaders' headers as wire bytes, but
@@ -87,7 +87,8 @@ func (s *fastServer) extra(now time.Time) *fastExtra {
 	b := append([]byte("Date: "), now.UTC().AppendFormat(nil, http.TimeFormat)...)
 	b = append(b, "\r\n"...)
 	b = append(b, securityLines...)
-	e := &fastExtra{sec: sec, keep: b, withClose: append(b[:len(b):len(b)], "Connection: close\r\n"...)}
+	e := &fastExtra{sec: sec, keep: b, withClose: append(b[:len(b):len(b)], "Connection: close\r\n"...),
+		keepAlive: append(b[:len(b):len(b)], "Connection: keep-alive\r\n"...)}
 	s.heads.Store(e)
 	return e
 }
@@ -170,17 +171,17 @@ func (s *fastServer) shutdown(ctx context.Context) error {
 
 // fastConn is one connection served by the fast path.
 type fastConn struct {
-	s      *fastServer
-	nc     net.Conn
-	buf    []byte // buf[r:w] is read and not yet served
-	r, w   int
-	out    []byte      // the response head being written
-	vecs   [2][]byte   // head and body, for one writev through vec
-	vec    net.Buffers // (not reused: WriteTo consumes it)
-	state  atomic.Int32
-	first  bool // no request answered yet
-	req    feeds.RawRequest
-	closeC bool // the request asked for Connection: close
+	s     *fastServer
+	nc    net.Conn
+	buf   []byte // buf[r:w] is read and not yet served
+	r, w  int
+	out   []byte      // the response head being written
+	vecs  [2][]byte   // head and body, for one writev through vec
+	vec   net.Buffers // (not reused: WriteTo consumes it)
+	state atomic.Int32
+	first bool // no request answered yet
+	req   feeds.RawRequest
+	conn  byte // the request's Connection header (connNone, connClose, connKeepAlive)
 
 	rdKind       int // deadline set for reading: 0 none, 1 idle, 2 a request's head
 	rdSet, wdSet time.Time
@@ -196,7 +197,7 @@ func (c *fastConn) serve() {
 	}()
 	for {
 		if c.r < c.w {
-			n, ok := parseHead(c.buf[c.r:c.w], &c.req, &c.closeC)
+			n, ok := parseHead(c.buf[c.r:c.w], &c.req, &c.conn)
 			switch {
 			case ok && n > 0:
 				if !c.respond(n) {
@@ -264,8 +265,16 @@ func (c *fastConn) read() bool {
 func (c *fastConn) respond(n int) bool {
 	now := time.Now()
 	e := c.s.extra(now)
-	extra := e.keep
-	if c.closeC {
+	// As net/http: HTTP/1.1 keeps the connection unless asked not to, and
+	// says so when it closes; HTTP/1.0 closes it unless asked to keep it,
+	// and says so when it keeps it.
+	extra, closing := e.keep, c.conn == connClose
+	switch {
+	case c.req.HTTP10 && c.conn == connKeepAlive:
+		extra = e.keepAlive
+	case c.req.HTTP10:
+		closing = true
+	case closing:
 		extra = e.withClose
 	}
 	head, f, status, body := c.s.fp.Feeds.AppendResponse(c.out[:0], &c.req, extra)
@@ -305,7 +314,7 @@ func (c *fastConn) respond(n int) bool {
 	if err != nil {
 		return false
 	}
-	if c.closeC {
+	if closing {
 		c.closeGently()
 		return false
 	}
@@ -401,13 +410,20 @@ func (c *replayConn) CloseWrite() error {
 	return c.Conn.Close()
 }
 
+// Values of the Connection header parseHead accepts.
+const (
+	connNone byte = iota
+	connClose
+	connKeepAlive
+)
+
 // parseHead parses the request head at the start of b strictly: a GET or
-// HEAD of an origin-form path in HTTP/1.1, with a Host header, header lines
-// as RFC 9112 has them, no body, no Expect or Upgrade, and Connection only
-// keep-alive or close. n is the head's length (0 while incomplete); ok is
-// false for anything else, which net/http then answers. r's strings point
-// into b.
-func parseHead(b []byte, r *feeds.RawRequest, closeConn *bool) (n int, ok bool) {
+// HEAD of an origin-form path in HTTP/1.1 (with a Host header) or HTTP/1.0,
+// header lines as RFC 9112 has them, no body, no Expect or Upgrade, and
+// Connection only keep-alive or close (conn). n is the head's length (0
+// while incomplete); ok is false for anything else, which net/http then
+// answers. r's strings point into b.
+func parseHead(b []byte, r *feeds.RawRequest, conn *byte) (n int, ok bool) {
 	end := bytes.Index(b, crlf2)
 	if end < 0 {
 		// Line ends other than CRLF are for net/http to judge.
@@ -424,7 +440,7 @@ func parseHead(b []byte, r *feeds.RawRequest, closeConn *bool) (n int, ok bool) 
 			return 0, false
 		}
 	}
-	*r, *closeConn = feeds.RawRequest{}, false
+	*r, *conn = feeds.RawRequest{}, connNone
 	line, rest := cutLine(head)
 	switch {
 	case bytes.HasPrefix(line, []byte("GET ")):
@@ -435,6 +451,10 @@ func parseHead(b []byte, r *feeds.RawRequest, closeConn *bool) (n int, ok bool) 
 		return 0, false
 	}
 	target, ok := bytes.CutSuffix(line, []byte(" HTTP/1.1"))
+	if !ok {
+		target, r.HTTP10 = bytes.CutSuffix(line, []byte(" HTTP/1.0"))
+		ok = r.HTTP10
+	}
 	if !ok || len(target) == 0 || target[0] != '/' {
 		return 0, false
 	}
@@ -489,8 +509,9 @@ func parseHead(b []byte, r *feeds.RawRequest, closeConn *bool) (n int, ok bool) 
 		case asciiEqualFold(name, "connection"):
 			switch {
 			case asciiEqualFold(value, "close"):
-				*closeConn = true
+				*conn = connClose
 			case asciiEqualFold(value, "keep-alive"):
+				*conn = connKeepAlive
 			default:
 				return 0, false
 			}
@@ -504,7 +525,7 @@ func parseHead(b []byte, r *feeds.RawRequest, closeConn *bool) (n int, ok bool) 
 		}
 		seen |= bit
 	}
-	if host == 0 {
+	if host == 0 && !r.HTTP10 {
 		return 0, false
 	}
 	return end + 4, true

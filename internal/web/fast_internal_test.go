@@ -22,14 +22,15 @@ func TestFastPathAllocatesNothing(t *testing.T) {
 		"GET /atom.xml HTTP/1.1\r\nHost: nashra.example\r\nUser-Agent: wrk\r\n\r\n",
 		"GET /feed.json?x=1 HTTP/1.1\r\nHost: nashra.example\r\nAccept-Encoding: gzip, br\r\n\r\n",
 		"HEAD / HTTP/1.1\r\nHost: nashra.example\r\nConnection: close\r\n\r\n",
+		"GET /feed.xml HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
 		"GET /index.html HTTP/1.1\r\nHost: nashra.example\r\nIf-None-Match: " + idx.ETag + "\r\n\r\n",
 	} {
 		buf := []byte(raw)
 		var out []byte
 		var req feeds.RawRequest
-		var closeConn bool
+		var conn byte
 		serve := func() {
-			n, ok := parseHead(buf, &req, &closeConn)
+			n, ok := parseHead(buf, &req, &conn)
 			if !ok || n != len(buf) {
 				t.Fatalf("%q: parsed %d bytes, ok %v", raw, n, ok)
 			}

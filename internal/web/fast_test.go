@@ -164,7 +164,15 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 		{"not a feed", get("/nope"), []string{"GET"}, nil},
 		{"POST", "POST /atom.xml HTTP/1.1\r\n" + host + "Content-Length: 2\r\n\r\nab", []string{"POST"}, nil},
 		{"OPTIONS", "OPTIONS /atom.xml HTTP/1.1\r\n" + host + "\r\n", []string{"OPTIONS"}, nil},
-		{"HTTP/1.0", "GET /atom.xml HTTP/1.0\r\n\r\n", []string{"GET"}, nil},
+		{"HTTP/1.0", "GET /atom.xml HTTP/1.0\r\n\r\n", []string{"GET", "GET"}, []string{"/atom.xml OK"}},
+		{"HTTP/1.0 keep-alive", "GET /atom.xml HTTP/1.0\r\nConnection: keep-alive\r\nAccept-Encoding: gzip\r\n\r\n" +
+			"HEAD /feed.json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" +
+			"GET /feed.xml HTTP/1.0\r\nConnection: keep-alive\r\nIf-None-Match: *\r\n\r\n" + "GET / HTTP/1.0\r\nHost: nashra.example\r\n\r\n" + get("/feed.xml"),
+			[]string{"GET", "HEAD", "GET", "GET", "GET"}, []string{"/atom.xml OK", "/feed.json OK", "/feed.xml Not Modified", "/ OK"}},
+		{"HTTP/1.0 close", "GET /atom.xml HTTP/1.0\r\nConnection: close\r\n\r\n" + get("/feed.xml"), []string{"GET", "GET"}, []string{"/atom.xml OK"}},
+		{"HTTP/1.0 not a feed", "GET /nope HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + get("/feed.xml"), []string{"GET", "GET"}, nil},
+		{"HTTP/1.2", "GET /atom.xml HTTP/1.2\r\n" + host + "\r\n", []string{"GET"}, nil},
+		{"HTTP/0.9", "GET /atom.xml\r\n\r\n", []string{"GET"}, nil},
 		{"escaped path", get("/%61tom.xml"), []string{"GET"}, nil},
 		{"unclean path", get("/./atom.xml"), []string{"GET"}, nil},
 		{"absolute form", "GET http://nashra.example/atom.xml HTTP/1.1\r\n" + host + "\r\n", []string{"GET"}, nil},
