@@ -147,28 +147,40 @@ func Build(o Options, in Input) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	arts := make([]*article.Article, 0, len(in.Articles))
-	now := p.Now()
-	for i := range in.Articles {
-		// Drafts are never published; articles dated in the future wait
-		// for their time (an embargo).
-		if a := &in.Articles[i]; !a.Draft && !a.Published.After(now) {
-			arts = append(arts, a)
+	groups := p.groups(published(in.Articles, p.Now()))
+	b := &builder{o: p, related: in.Related}
+	if err := b.prepare(groups); err != nil {
+		return nil, err
+	}
+	files, err := b.encode(groups)
+	if err != nil {
+		return nil, err
+	}
+	return newSet(p, groups, files), nil
+}
+
+// published returns the articles of arts that are out by now, newest
+// first: drafts are never published, and articles dated in the future
+// wait for their time (an embargo).
+func published(arts []article.Article, now time.Time) []*article.Article {
+	out := make([]*article.Article, 0, len(arts))
+	for i := range arts {
+		if a := &arts[i]; !a.Draft && !a.Published.After(now) {
+			out = append(out, a)
 		}
 	}
-	slices.SortStableFunc(arts, func(a, b *article.Article) int {
+	slices.SortStableFunc(out, func(a, b *article.Article) int {
 		if c := b.Published.Compare(a.Published); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
+	return out
+}
 
-	groups := p.groups(arts)
-	b := &builder{o: p, related: in.Related}
-	if err := b.prepare(groups); err != nil {
-		return nil, err
-	}
-	// Encode (and gzip and hash) every feed file in parallel.
+// encode encodes (and gzips and hashes) every feed file of groups and the
+// index, in parallel; the index is the last file.
+func (b *builder) encode(groups []*group) ([]*File, error) {
 	type task struct {
 		g     *group
 		gf    *gfeeds.Feed
@@ -185,7 +197,7 @@ func Build(o Options, in Input) (*Set, error) {
 			task{g, gf, g.JSON, TypeJSON, b.json})
 	}
 	files := make([]*File, len(tasks)+1)
-	err = parallel(len(tasks)+1, func(i int) error {
+	err := parallel(len(tasks)+1, func(i int) error {
 		if i == len(tasks) {
 			idx, err := b.index(groups)
 			if err != nil {
@@ -205,7 +217,12 @@ func Build(o Options, in Input) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	return files, nil
+}
 
+// newSet is the Set of a build's groups and files: the files by path, and
+// in order with /index.html first.
+func newSet(p *opts, groups []*group, files []*File) *Set {
 	s := &Set{byPath: make(map[string]*File, len(files)), base: p.base,
 		hCache: []string{"public, max-age=" + strconv.Itoa(int(p.MaxAge/time.Second))}}
 	s.cacheLine = []byte("Cache-Control: " + s.hCache[0] + "\r\n")
@@ -225,7 +242,7 @@ func Build(o Options, in Input) (*Set, error) {
 		return strings.Compare(a.Path, b.Path)
 	})
 	s.files = files
-	return s, nil
+	return s
 }
 
 // groups splits the sorted articles into the site-wide group and one group
@@ -235,14 +252,8 @@ func Build(o Options, in Input) (*Set, error) {
 // suffix, so existing feed URLs do not move when a new category appears.
 func (p *opts) groups(arts []*article.Article) []*group {
 	site := &group{Feed: Feed{Title: p.Title, RSS: "/feed.xml", Atom: "/atom.xml", JSON: "/feed.json"}}
-	type cat struct {
-		name, slug string
-		configured bool
-		oldest     time.Time
-		arts       []*article.Article
-	}
-	byName := map[string]*cat{}
-	var order []*cat
+	byName := map[string]*category{}
+	var order []*category
 	for _, a := range arts {
 		if len(site.entries) < p.Items {
 			site.entries = append(site.entries, &entry{a: a})
@@ -253,7 +264,7 @@ func (p *opts) groups(arts []*article.Article) []*group {
 		}
 		c := byName[name]
 		if c == nil {
-			c = &cat{name: name, slug: Slug(name, p.Categories)}
+			c = &category{name: name, slug: Slug(name, p.Categories)}
 			for _, cc := range p.Categories {
 				c.configured = c.configured || strings.EqualFold(strings.TrimSpace(cc.Name), name)
 			}
@@ -263,8 +274,41 @@ func (p *opts) groups(arts []*article.Article) []*group {
 		c.arts = append(c.arts, a) // newest first, so the last one is the oldest
 		c.oldest = a.Published
 	}
-	// Resolve slug collisions deterministically.
-	slices.SortFunc(order, func(a, b *cat) int {
+	p.settleSlugs(order)
+	out := []*group{site}
+	for _, c := range order {
+		title := c.name
+		for _, cc := range p.Categories {
+			if strings.EqualFold(strings.TrimSpace(cc.Name), c.name) && strings.TrimSpace(cc.Title) != "" {
+				title = clean(strings.TrimSpace(cc.Title))
+			}
+		}
+		dir := "/categories/" + c.slug
+		g := &group{Feed: Feed{Category: c.name, Slug: c.slug, Title: title,
+			RSS: dir + "/feed.xml", Atom: dir + "/atom.xml", JSON: dir + "/feed.json"}}
+		for _, a := range c.arts[:min(len(c.arts), p.Items)] {
+			g.entries = append(g.entries, &entry{a: a})
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// category is one category of a build: its name and slug, whether the
+// config names it, and its articles, newest first.
+type category struct {
+	name, slug string
+	configured bool
+	oldest     time.Time
+	arts       []*article.Article
+}
+
+// settleSlugs resolves slug collisions deterministically (configured
+// categories first, then the one whose first article is oldest keeps the
+// slug; the others get a hash suffix) and sorts order into feed order:
+// configured categories in configuration order, then by slug.
+func (p *opts) settleSlugs(order []*category) {
+	slices.SortFunc(order, func(a, b *category) int {
 		if a.configured != b.configured {
 			if a.configured {
 				return -1
@@ -284,8 +328,7 @@ func (p *opts) groups(arts []*article.Article) []*group {
 		}
 		taken[c.slug] = true
 	}
-	// Feed order: configured categories in configuration order, then by slug.
-	rank := func(c *cat) int {
+	rank := func(c *category) int {
 		for i, cc := range p.Categories {
 			if strings.EqualFold(strings.TrimSpace(cc.Name), c.name) {
 				return i
@@ -293,29 +336,12 @@ func (p *opts) groups(arts []*article.Article) []*group {
 		}
 		return len(p.Categories)
 	}
-	slices.SortFunc(order, func(a, b *cat) int {
+	slices.SortFunc(order, func(a, b *category) int {
 		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.slug, b.slug)
 	})
-	out := []*group{site}
-	for _, c := range order {
-		title := c.name
-		for _, cc := range p.Categories {
-			if strings.EqualFold(strings.TrimSpace(cc.Name), c.name) && strings.TrimSpace(cc.Title) != "" {
-				title = clean(strings.TrimSpace(cc.Title))
-			}
-		}
-		dir := "/categories/" + c.slug
-		g := &group{Feed: Feed{Category: c.name, Slug: c.slug, Title: title,
-			RSS: dir + "/feed.xml", Atom: dir + "/atom.xml", JSON: dir + "/feed.json"}}
-		for _, a := range c.arts[:min(len(c.arts), p.Items)] {
-			g.entries = append(g.entries, &entry{a: a})
-		}
-		out = append(out, g)
-	}
-	return out
 }
 
 type builder struct {

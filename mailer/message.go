@@ -250,25 +250,8 @@ func (c *Composer) build(m Message, withParts bool) (*mail.Msg, error) {
 		mail.WithNoDefaultUserAgent(),
 	)
 
-	from, err := address(m.FromName, m.FromAddr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: from: %w", ErrInvalidMessage, err)
-	}
-	// From and To are written by hand: net/mail would split a long Arabic
-	// name into Q-encoded words that Python and Go decoders rejoin with
-	// stray spaces (see encodePhrase).
-	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderFrom), formatAddress(from))
-	to, err := address(m.ToName, m.To)
-	if err != nil {
-		return nil, fmt.Errorf("%w: to: %w", ErrInvalidMessage, err)
-	}
-	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), formatAddress(to))
-	if m.ReplyTo != "" {
-		rt, err := address("", m.ReplyTo)
-		if err != nil {
-			return nil, fmt.Errorf("%w: reply-to: %w", ErrInvalidMessage, err)
-		}
-		msg.ReplyToMailAddress(rt)
+	if err := setAddresses(msg, m); err != nil {
+		return nil, err
 	}
 
 	// The subject is encoded by hand too: go-mail puts a long subject's
@@ -299,19 +282,8 @@ func (c *Composer) build(m Message, withParts bool) (*mail.Msg, error) {
 		return nil, err
 	}
 
-	keys := make([]string, 0, len(m.Headers))
-	for k := range m.Headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !validFieldName(k) {
-			return nil, fmt.Errorf("%w: header name %q", ErrInvalidMessage, k)
-		}
-		if reservedHeaders[strings.ToLower(k)] {
-			return nil, fmt.Errorf("%w: header %q is set by the composer", ErrInvalidMessage, k)
-		}
-		msg.SetGenHeader(mail.Header(k), sanitizeHeader(m.Headers[k]))
+	if err := setExtraHeaders(msg, m.Headers); err != nil {
+		return nil, err
 	}
 
 	switch {
@@ -327,6 +299,50 @@ func (c *Composer) build(m Message, withParts bool) (*mail.Msg, error) {
 		return nil, fmt.Errorf("%w: no text or HTML part", ErrInvalidMessage)
 	}
 	return msg, nil
+}
+
+// setAddresses sets From, To and Reply-To. From and To are written by
+// hand: net/mail would split a long Arabic name into Q-encoded words that
+// Python and Go decoders rejoin with stray spaces (see encodePhrase).
+func setAddresses(msg *mail.Msg, m Message) error {
+	from, err := address(m.FromName, m.FromAddr)
+	if err != nil {
+		return fmt.Errorf("%w: from: %w", ErrInvalidMessage, err)
+	}
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderFrom), formatAddress(from))
+	to, err := address(m.ToName, m.To)
+	if err != nil {
+		return fmt.Errorf("%w: to: %w", ErrInvalidMessage, err)
+	}
+	msg.SetGenHeaderPreformatted(mail.Header(mail.HeaderTo), formatAddress(to))
+	if m.ReplyTo != "" {
+		rt, err := address("", m.ReplyTo)
+		if err != nil {
+			return fmt.Errorf("%w: reply-to: %w", ErrInvalidMessage, err)
+		}
+		msg.ReplyToMailAddress(rt)
+	}
+	return nil
+}
+
+// setExtraHeaders sets the caller's own headers, sorted by name, their
+// values cleaned; a malformed name or one the composer sets is an error.
+func setExtraHeaders(msg *mail.Msg, headers map[string]string) error {
+	keys := make([]string, 0, len(headers))
+	for k := range headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !validFieldName(k) {
+			return fmt.Errorf("%w: header name %q", ErrInvalidMessage, k)
+		}
+		if reservedHeaders[strings.ToLower(k)] {
+			return fmt.Errorf("%w: header %q is set by the composer", ErrInvalidMessage, k)
+		}
+		msg.SetGenHeader(mail.Header(k), sanitizeHeader(headers[k]))
+	}
+	return nil
 }
 
 // sanitizeHeader replaces every control character (C0, DEL, C1 — CR and LF

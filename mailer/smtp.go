@@ -360,12 +360,7 @@ func (t *SMTPTransport) transact(ctx context.Context, sc *smtpConn, env Envelope
 		return broken, err
 	}
 	if accepted == 0 {
-		step()
-		if err := sc.c.Reset(); err != nil {
-			return true, errors.Join(refused...)
-		}
-		sc.raw.SetDeadline(time.Time{})
-		return false, errors.Join(refused...)
+		return sc.endRefused(step, refused)
 	}
 	step()
 	w, err := sc.c.Data()
@@ -412,18 +407,7 @@ func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit
 		return true, replyError("mail", "", mailErr, true)
 	}
 	if mailErr != nil {
-		// The server answers the RCPTs and DATA with errors (503); they
-		// are read so that the connection can serve again.
-		for range env.To {
-			step()
-			if _, _, err := text.ReadResponse(25); isNetErr(err) {
-				return true, replyError("mail", "", mailErr, true)
-			}
-		}
-		step()
-		_, _, dataErr := text.ReadResponse(354)
-		// A server that wants the message after all is stopped by closing.
-		return dataErr == nil || isNetErr(dataErr) || code(mailErr) == 421, replyError("mail", "", mailErr, true)
+		return drainAfterMail(text, len(env.To), step, mailErr)
 	}
 	refused, accepted, broken, err := rcptReplies(env.To, step, func(string) error {
 		_, _, err := text.ReadResponse(25)
@@ -439,12 +423,7 @@ func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit
 			return true, errors.Join(refused...)
 		}
 		// As step by step: end the transaction for the next one.
-		step()
-		if err := sc.c.Reset(); err != nil {
-			return true, errors.Join(refused...)
-		}
-		sc.raw.SetDeadline(time.Time{})
-		return false, errors.Join(refused...)
+		return sc.endRefused(step, refused)
 	}
 	if dataErr != nil {
 		return isNetErr(dataErr) || code(dataErr) == 421, replyError("data", "", dataErr, false)
@@ -475,6 +454,34 @@ func (t *SMTPTransport) pipelined(sc *smtpConn, env Envelope, msg []byte, commit
 	sc.raw.SetDeadline(time.Time{})
 	sc.sent++
 	return false, errors.Join(refused...)
+}
+
+// endRefused ends a transaction in which every recipient was refused
+// with RSET, so that the connection serves the next one; the refusals are
+// the error. The connection is broken if RSET fails.
+func (sc *smtpConn) endRefused(step func(), refused []error) (broken bool, err error) {
+	step()
+	if err := sc.c.Reset(); err != nil {
+		return true, errors.Join(refused...)
+	}
+	sc.raw.SetDeadline(time.Time{})
+	return false, errors.Join(refused...)
+}
+
+// drainAfterMail reads, after a pipelined MAIL was refused with mailErr,
+// the server's answers to the rcpts RCPTs and to DATA (errors, 503), so
+// that the connection can serve again. A server that wants the message
+// after all is stopped by closing the connection.
+func drainAfterMail(text *textproto.Conn, rcpts int, step func(), mailErr error) (broken bool, err error) {
+	for range rcpts {
+		step()
+		if _, _, err := text.ReadResponse(25); isNetErr(err) {
+			return true, replyError("mail", "", mailErr, true)
+		}
+	}
+	step()
+	_, _, dataErr := text.ReadResponse(354)
+	return dataErr == nil || isNetErr(dataErr) || code(mailErr) == 421, replyError("mail", "", mailErr, true)
 }
 
 // writeData writes msg as the DATA content up to, not including, the

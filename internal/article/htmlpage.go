@@ -124,30 +124,44 @@ func parseHTML(name string, data []byte, o Options) (Article, error) {
 			a.Image = p.String()
 		}
 	}
+	if err := metaDates(name, &a, m, o.Location); err != nil {
+		return Article{}, err
+	}
+	if err := readBody(name, &a, doc, base); err != nil {
+		return Article{}, err
+	}
+	return a, nil
+}
+
+// metaDates sets a's published and updated times from the meta tags of
+// the page in file name, read in loc when they carry no zone.
+func metaDates(name string, a *Article, m pageMeta, loc *time.Location) error {
 	for _, d := range []struct {
-		key string
-		dst *time.Time
+		key, field string
+		dst        *time.Time
 	}{
-		{first(m.og["article:published_time"], m.og["og:published_time"], m.og["date"], m.og["pubdate"]), &a.Published},
-		{first(m.og["article:modified_time"], m.og["og:updated_time"], m.og["last-modified"]), &a.Updated},
+		{first(m.og["article:published_time"], m.og["og:published_time"], m.og["date"], m.og["pubdate"]), "article:published_time", &a.Published},
+		{first(m.og["article:modified_time"], m.og["og:updated_time"], m.og["last-modified"]), "article:modified_time", &a.Updated},
 	} {
 		if d.key == "" {
 			continue
 		}
-		t, err := ParseDate(d.key, o.Location)
+		t, err := ParseDate(d.key, loc)
 		if err != nil {
-			field := "article:published_time"
-			if d.dst == &a.Updated {
-				field = "article:modified_time"
-			}
-			return Article{}, &FileError{Path: name, Field: field, Err: err}
+			return &FileError{Path: name, Field: d.field, Err: err}
 		}
 		*d.dst = t
 	}
+	return nil
+}
 
+// readBody sets a's body from the main content (readability) of the page
+// in file name, and its title and author from there when the meta tags
+// gave none. A page without a title or without content is an error.
+func readBody(name string, a *Article, doc *html.Node, base *url.URL) error {
 	ra, err := readability.FromDocument(doc, base)
 	if err != nil {
-		return Article{}, &FileError{Path: name, Err: fmt.Errorf("readability: %w", err)}
+		return &FileError{Path: name, Err: fmt.Errorf("readability: %w", err)}
 	}
 	if SanitizeLine(a.Title) == "" {
 		a.Title = ra.Title()
@@ -156,20 +170,20 @@ func parseHTML(name string, data []byte, o Options) (Article, error) {
 		a.Author = ra.Byline()
 	}
 	if SanitizeLine(a.Title) == "" {
-		return Article{}, &FileError{Path: name, Field: "title", Err: ErrNoTitle}
+		return &FileError{Path: name, Field: "title", Err: ErrNoTitle}
 	}
 	if ra.Node != nil {
 		var buf bytes.Buffer
 		if err := ra.RenderHTML(&buf); err != nil {
-			return Article{}, &FileError{Path: name, Err: fmt.Errorf("readability: %w", err)}
+			return &FileError{Path: name, Err: fmt.Errorf("readability: %w", err)}
 		}
 		a.BodyHTML = dropLeadingTitle(SanitizeHTML(buf.String()), a.Title)
 		a.BodyText = HTMLToText(a.BodyHTML)
 	}
 	if a.BodyText == "" {
-		return Article{}, &FileError{Path: name, Err: ErrNoContent}
+		return &FileError{Path: name, Err: ErrNoContent}
 	}
-	return a, nil
+	return nil
 }
 
 var leadingHeading = regexp.MustCompile(`^\s*<h[1-6]>([^<]*)</h[1-6]>\s*`)

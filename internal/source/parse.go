@@ -168,43 +168,49 @@ func Parse(body []byte) (*Document, error) {
 		d.Every = ev
 	}
 	for i, it := range f.Items {
-		item := Item{
-			Link: strings.TrimSpace(it.Link), Title: it.Title,
-			Summary: it.Description, Content: it.Content,
-			Categories: it.Categories, Language: f.Language,
+		if item := feedItem(it, f.Language, jsonText[i]); item.Key != "" { // no key: nothing to know it by again
+			d.Items = append(d.Items, item)
 		}
-		if jsonText[i] {
-			item.ContentText, item.Content = it.Content, ""
-		}
-		item.Key = strings.TrimSpace(it.GUID)
-		if item.Key == "" {
-			item.Key = item.Link
-		}
-		if it.PublishedParsed != nil {
-			item.Published = *it.PublishedParsed
-		}
-		if it.UpdatedParsed != nil {
-			item.Updated = *it.UpdatedParsed
-		}
-		if len(it.Authors) > 0 && it.Authors[0] != nil {
-			item.Author = it.Authors[0].Name
-		} else if it.DublinCoreExt != nil && len(it.DublinCoreExt.Creator) > 0 {
-			item.Author = it.DublinCoreExt.Creator[0]
-		}
-		if it.Image != nil {
-			item.Image = it.Image.URL
-		}
-		for _, e := range it.Enclosures {
-			if item.Image == "" && e != nil && strings.HasPrefix(e.Type, "image/") {
-				item.Image = e.URL
-			}
-		}
-		if item.Key == "" {
-			continue // nothing to know it by again
-		}
-		d.Items = append(d.Items, item)
 	}
 	return d, nil
+}
+
+// feedItem is a gofeed item as an Item in a feed of language lang;
+// contentText says that its content is a JSON Feed's content_text. An item
+// with neither a GUID nor a link has no Key.
+func feedItem(it *gofeed.Item, lang string, contentText bool) Item {
+	item := Item{
+		Link: strings.TrimSpace(it.Link), Title: it.Title,
+		Summary: it.Description, Content: it.Content,
+		Categories: it.Categories, Language: lang,
+	}
+	if contentText {
+		item.ContentText, item.Content = it.Content, ""
+	}
+	item.Key = strings.TrimSpace(it.GUID)
+	if item.Key == "" {
+		item.Key = item.Link
+	}
+	if it.PublishedParsed != nil {
+		item.Published = *it.PublishedParsed
+	}
+	if it.UpdatedParsed != nil {
+		item.Updated = *it.UpdatedParsed
+	}
+	if len(it.Authors) > 0 && it.Authors[0] != nil {
+		item.Author = it.Authors[0].Name
+	} else if it.DublinCoreExt != nil && len(it.DublinCoreExt.Creator) > 0 {
+		item.Author = it.DublinCoreExt.Creator[0]
+	}
+	if it.Image != nil {
+		item.Image = it.Image.URL
+	}
+	for _, e := range it.Enclosures {
+		if item.Image == "" && e != nil && strings.HasPrefix(e.Type, "image/") {
+			item.Image = e.URL
+		}
+	}
+	return item
 }
 
 func first(a, b string) string {
