@@ -77,7 +77,7 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 		Editions: edition.New(st, dv, loc, nil),
 		Sources:  sources,
 		Secret:   secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,
-		TrustedProxies: proxies, Categories: cats, Log: a.log,
+		TrustedProxies: proxies, Categories: cats, Log: a.log, Newsletters: subscribeNewsletters(cfg),
 		ArticleURL: func(x *article.Article) string { return feeds.ArticleURL(fo, *x) },
 		NextEdition: func(now time.Time) time.Time {
 			if sched == nil {

@@ -57,6 +57,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Categories are the configured category names, offered in forms.
 	Categories []string
+	// Newsletters are the configured newsletters, the default one first;
+	// with two or more the subscriber pages and the API show and edit
+	// each subscriber's.
+	Newsletters []subscribe.Newsletter
 	// ArticleURL is an article's public address.
 	ArticleURL func(a *article.Article) string
 	// NextEdition is when the next edition is due (zero: not scheduled).

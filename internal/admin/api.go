@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
@@ -112,6 +113,8 @@ type apiSub struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	ConfirmedAt    *time.Time `json:"confirmed_at"`
 	UnsubscribedAt *time.Time `json:"unsubscribed_at"`
+	// Newsletters are those followed, each with its categories.
+	Newsletters []apiFollow `json:"newsletters"`
 }
 
 func opt(t time.Time) *time.Time {
@@ -128,6 +131,32 @@ func toAPISub(s *store.Subscriber) apiSub {
 	}
 	return apiSub{ID: s.ID, Email: s.Email, Name: s.Name, Status: string(s.Status), Categories: cats, Source: s.Source,
 		Paused: s.Paused, Bounces: s.Bounces, CreatedAt: s.CreatedAt, ConfirmedAt: opt(s.ConfirmedAt), UnsubscribedAt: opt(s.UnsubscribedAt)}
+}
+
+// withFollows fills the newsletters of API subscribers.
+func (c *Console) withFollows(ctx context.Context, subs ...*apiSub) error {
+	ids := make([]int64, len(subs))
+	for i, x := range subs {
+		ids[i] = x.ID
+	}
+	m, err := c.apiFollows(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, x := range subs {
+		x.Newsletters = m[x.ID]
+	}
+	return nil
+}
+
+// writeSub answers with subscriber s and its newsletters.
+func (c *Console) writeSub(w http.ResponseWriter, r *http.Request, status int, s *store.Subscriber) {
+	out := toAPISub(s)
+	if err := c.withFollows(r.Context(), &out); err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	writeJSON(w, status, out)
 }
 
 func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *caller) {
@@ -161,8 +190,16 @@ func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *call
 		subs = subs[:n]
 		out.NextCursor = encodeCursor(strconv.FormatInt(subs[n-1].ID, 10))
 	}
+	ptrs := make([]*apiSub, len(subs))
 	for i := range subs {
 		out.Data = append(out.Data, toAPISub(&subs[i]))
+	}
+	for i := range out.Data {
+		ptrs[i] = &out.Data[i]
+	}
+	if err := c.withFollows(r.Context(), ptrs...); err != nil {
+		c.apiInternal(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -188,9 +225,19 @@ func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *
 		Name       string   `json:"name"`
 		Categories []string `json:"categories"`
 		Confirmed  bool     `json:"confirmed"`
+		// Newsletters chosen (default: the default one with categories).
+		Newsletters *[]apiFollow `json:"newsletters"`
 	}
 	if !decodeBody(w, r, &in) {
 		return
+	}
+	var follow []store.Subscription
+	if in.Newsletters != nil {
+		var err error
+		if follow, err = c.cleanFollow(r.Context(), fromAPIFollows(*in.Newsletters)); err != nil {
+			c.followFailed(w, r, err)
+			return
+		}
 	}
 	name, err := subscribe.CleanName(in.Name)
 	if err != nil {
@@ -208,7 +255,8 @@ func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *
 	if in.Confirmed {
 		status = store.StatusConfirmed
 	}
-	s := &store.Subscriber{Email: in.Email, Name: name, Categories: in.Categories, Status: status, Source: store.SourceAdmin}
+	s := &store.Subscriber{Email: in.Email, Name: name, Categories: in.Categories, Status: status, Source: store.SourceAdmin,
+		Follow: follow}
 	created, err := c.o.Store.AddSubscriber(r.Context(), s)
 	switch {
 	case errors.Is(err, store.ErrInvalidEmail):
@@ -226,7 +274,7 @@ func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *
 		return
 	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.add", s.Email, string(s.Status))
-	writeJSON(w, http.StatusCreated, toAPISub(s))
+	c.writeSub(w, r, http.StatusCreated, s)
 }
 
 func (c *Console) apiSubscriberOf(w http.ResponseWriter, r *http.Request) *store.Subscriber {
@@ -248,7 +296,7 @@ func (c *Console) apiSubscriberOf(w http.ResponseWriter, r *http.Request) *store
 
 func (c *Console) apiSubscriber(w http.ResponseWriter, r *http.Request, _ *caller) {
 	if s := c.apiSubscriberOf(w, r); s != nil {
-		writeJSON(w, http.StatusOK, toAPISub(s))
+		c.writeSub(w, r, http.StatusOK, s)
 	}
 }
 
@@ -262,11 +310,22 @@ func (c *Console) apiPatchSubscriber(w http.ResponseWriter, r *http.Request, who
 		Categories *[]string `json:"categories"`
 		Paused     *bool     `json:"paused"`
 		Status     *string   `json:"status"`
+		// Newsletters replace those followed (at least one).
+		Newsletters *[]apiFollow `json:"newsletters"`
 	}
 	if !decodeBody(w, r, &in) {
 		return
 	}
 	var changes []string
+	var follow []store.Subscription
+	if in.Newsletters != nil {
+		var err error
+		if follow, err = c.cleanFollow(r.Context(), fromAPIFollows(*in.Newsletters)); err != nil {
+			c.followFailed(w, r, err)
+			return
+		}
+		changes = append(changes, "newsletters "+describeAPIFollows(*in.Newsletters))
+	}
 	if in.Name != nil {
 		name, err := subscribe.CleanName(*in.Name)
 		if err != nil {
@@ -296,8 +355,19 @@ func (c *Console) apiPatchSubscriber(w http.ResponseWriter, r *http.Request, who
 		c.apiInternal(w, r, err)
 		return
 	}
+	if follow != nil && s.Status != store.StatusUnsubscribed {
+		if err := subscribe.SetFollow(r.Context(), c.o.Store, s.ID, follow); err != nil {
+			c.apiInternal(w, r, err)
+			return
+		}
+		var err error
+		if s, err = c.o.Store.GetSubscriber(r.Context(), s.ID); err != nil {
+			c.apiInternal(w, r, err)
+			return
+		}
+	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email, strings.Join(changes, "; "))
-	writeJSON(w, http.StatusOK, toAPISub(s))
+	c.writeSub(w, r, http.StatusOK, s)
 }
 
 func (c *Console) apiEraseSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -575,5 +645,5 @@ func (c *Console) apiResendConfirmation(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.resend-confirmation", s.Email, "")
-	writeJSON(w, http.StatusOK, toAPISub(s))
+	c.writeSub(w, r, http.StatusOK, s)
 }

@@ -113,10 +113,21 @@ func (f *fakeEditor) SetCategory(ctx context.Context, slug, cat string) error {
 	return f.set(ctx, slug, func(a *article.Article) { a.Category = cat })
 }
 
-func newSite(t *testing.T) *site {
+// newSite is the console on a fresh store; nls, when given, are the
+// site's newsletters (synced into the store), the default one first.
+func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 	t.Helper()
 	ctx := context.Background()
 	st := teststore.SQLite(t)
+	if len(nls) > 0 {
+		var slugs []string
+		for _, n := range nls {
+			slugs = append(slugs, n.Slug)
+		}
+		if err := st.SyncNewsletters(ctx, slugs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	pages, err := templates.NewConsole("")
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +139,7 @@ func newSite(t *testing.T) *site {
 		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Sources:   source.New(st, source.Options{Fetch: source.FetchOptions{AllowPrivate: true}}),
 		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test", Location: time.UTC,
-		Categories: []string{"اقتصاد", "رياضة", "ثقافة"},
+		Categories: []string{"اقتصاد", "رياضة", "ثقافة"}, Newsletters: nls,
 		ArticleURL: func(a *article.Article) string { return "http://example.test/articles/" + a.Slug },
 	})
 	mux := http.NewServeMux()

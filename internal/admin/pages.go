@@ -192,9 +192,13 @@ type subsData struct {
 	StatusNames         map[string]string
 	Categories          []string
 	Subscribers         []store.Subscriber
-	Next, First         string
-	Paged               bool
-	Report              *importView
+	// Several: the site has several newsletters, and Follows names those
+	// each subscriber follows with their categories (by ID).
+	Several     bool
+	Follows     map[int64][]string
+	Next, First string
+	Paged       bool
+	Report      *importView
 }
 
 type importView struct {
@@ -251,6 +255,12 @@ func (c *Console) subscribers(w http.ResponseWriter, r *http.Request, who *calle
 		d.Next = "/admin/subscribers?" + keep.Encode()
 	}
 	d.Subscribers = subs
+	if d.Several = c.several(); d.Several {
+		if d.Follows, err = c.followNames(r.Context(), subs); err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
+	}
 	c.render(w, r, who, http.StatusOK, "subscribers", frame{Title: "المشتركون", Nav: "subscribers", Data: d})
 }
 
@@ -322,6 +332,9 @@ type subData struct {
 	Deliveries  []store.Delivery
 	Categories  []string
 	StatusNames map[string]string
+	// Newsletters, with several, are every newsletter with whether the
+	// subscriber follows it and its categories there.
+	Newsletters []followRow
 }
 
 // subscriberOf loads the subscriber named by the {id} path value, or
@@ -353,21 +366,34 @@ func (c *Console) subscriber(w http.ResponseWriter, r *http.Request, who *caller
 		c.internal(w, r, who, err)
 		return
 	}
-	c.render(w, r, who, http.StatusOK, "subscriber", frame{Title: "مشترك", Nav: "subscribers",
-		Data: subData{Sub: s, Deliveries: ds, Categories: c.categories(r), StatusNames: statusNames}})
+	d := subData{Sub: s, Deliveries: ds, Categories: c.categories(r), StatusNames: statusNames}
+	if c.several() {
+		if d.Newsletters, err = c.followRows(r.Context(), s.ID); err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
+	}
+	c.render(w, r, who, http.StatusOK, "subscriber", frame{Title: "مشترك", Nav: "subscribers", Data: d})
 }
 
+// editSubscriber takes the subscriber page's form: the name, and the
+// categories (one newsletter) or the newsletters with theirs (several).
 func (c *Console) editSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {
 	s := c.subscriberOf(w, r, who)
 	if s == nil {
 		return
 	}
+	to := fmt.Sprintf("/admin/subscribers/%d", s.ID)
 	name, err := subscribe.CleanName(r.PostFormValue("name"))
 	if err != nil {
-		back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "err", "invalid")
+		back(w, r, to, "err", "invalid")
 		return
 	}
 	_ = r.ParseForm()
+	if r.PostFormValue("newsletters-form") != "" {
+		c.editFollow(w, r, who, s, name)
+		return
+	}
 	var cats []string
 	for _, x := range r.PostForm["categories"] {
 		if x = strings.TrimSpace(x); x != "" {
@@ -382,7 +408,41 @@ func (c *Console) editSubscriber(w http.ResponseWriter, r *http.Request, who *ca
 	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email,
 		fmt.Sprintf("%s → %q [%s]", before, s.Name, strings.Join(s.Categories, ", ")))
-	back(w, r, fmt.Sprintf("/admin/subscribers/%d", s.ID), "ok", "saved")
+	back(w, r, to, "ok", "saved")
+}
+
+// editFollow saves the name and the newsletters of the subscriber page's
+// form when the site has several; none ticked is refused (leaving them
+// all is the unsubscribe button).
+func (c *Console) editFollow(w http.ResponseWriter, r *http.Request, who *caller, s *store.Subscriber, name string) {
+	to := fmt.Sprintf("/admin/subscribers/%d", s.ID)
+	follow, err := c.cleanFollow(r.Context(), followForm(r))
+	if _, bad := err.(*followError); bad {
+		back(w, r, to, "err", "no-newsletter")
+		return
+	}
+	var beforeRows, afterRows []followRow
+	if err == nil {
+		beforeRows, err = c.followRows(r.Context(), s.ID)
+	}
+	if err == nil {
+		beforeName := s.Name
+		s.Name = name
+		if err = c.o.Store.UpdateSubscriber(r.Context(), s); err == nil {
+			err = subscribe.SetFollow(r.Context(), c.o.Store, s.ID, follow)
+		}
+		name = fmt.Sprintf("%q → %q", beforeName, name)
+	}
+	if err == nil {
+		afterRows, err = c.followRows(r.Context(), s.ID)
+	}
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
+	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email,
+		fmt.Sprintf("%s; %s → %s", name, c.describeFollow(beforeRows), c.describeFollow(afterRows)))
+	back(w, r, to, "ok", "saved")
 }
 
 func (c *Console) unsubscribeSubscriber(w http.ResponseWriter, r *http.Request, who *caller) {

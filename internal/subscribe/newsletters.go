@@ -235,27 +235,51 @@ func (s *Service) leave(ctx context.Context, sub *store.Subscriber, newsletter s
 	return true, nil
 }
 
-// setFollow makes sub follow exactly follow (store slugs, at least one):
-// the chosen ones first, so that the reader never follows none on the way.
-func (s *Service) setFollow(ctx context.Context, sub *store.Subscriber, follow []store.Subscription) error {
+// FollowStore is what SetFollow needs of the store (store.Store has it).
+type FollowStore interface {
+	Subscribe(ctx context.Context, subscriberID int64, newsletter string, categories []string) error
+	Unsubscribe(ctx context.Context, subscriberID int64, newsletter string) (int, error)
+	Subscriptions(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
+	DefaultNewsletter(ctx context.Context) (string, error)
+}
+
+// SetFollow makes subscriber id follow exactly follow (slugs, "" = the
+// default newsletter; at least one) with their categories, and leave the
+// others. The chosen ones are followed first, so that the subscriber
+// never follows none on the way (which would unsubscribe them).
+func SetFollow(ctx context.Context, st FollowStore, id int64, follow []store.Subscription) error {
+	if len(follow) == 0 {
+		return errors.New("subscribe: no newsletter to follow")
+	}
+	def, err := st.DefaultNewsletter(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
 	for _, f := range follow {
-		if err := s.st.Subscribe(ctx, sub.ID, f.Newsletter, f.Categories); err != nil {
+		if err := st.Subscribe(ctx, id, f.Newsletter, f.Categories); err != nil {
 			return err
 		}
+		if f.Newsletter == "" {
+			f.Newsletter = def
+		}
+		keep[f.Newsletter] = true
 	}
-	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	subs, err := st.Subscriptions(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, f := range subs {
-		keep := slices.ContainsFunc(follow, func(k store.Subscription) bool {
-			return s.configSlug(k.Newsletter) == s.configSlug(f.Newsletter)
-		})
-		if f.Status == store.Subscribed && !keep {
-			if _, err := s.st.Unsubscribe(ctx, sub.ID, f.Newsletter); err != nil {
+		if f.Status == store.Subscribed && !keep[f.Newsletter] {
+			if _, err := st.Unsubscribe(ctx, id, f.Newsletter); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// setFollow is SetFollow on the service's store.
+func (s *Service) setFollow(ctx context.Context, sub *store.Subscriber, follow []store.Subscription) error {
+	return SetFollow(ctx, s.st, sub.ID, follow)
 }

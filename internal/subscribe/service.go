@@ -36,6 +36,7 @@ type Store interface {
 	Subscribe(ctx context.Context, subscriberID int64, newsletter string, categories []string) error
 	Unsubscribe(ctx context.Context, subscriberID int64, newsletter string) (int, error)
 	Subscriptions(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
+	DefaultNewsletter(ctx context.Context) (string, error)
 }
 
 // Choice is one category offered on the forms.

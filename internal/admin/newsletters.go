@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+// newsletters lists Options.Newsletters, or one unnamed default newsletter.
+func (c *Console) newsletters() []subscribe.Newsletter {
+	if len(c.o.Newsletters) == 0 {
+		return []subscribe.Newsletter{{}}
+	}
+	return c.o.Newsletters
+}
+
+// several reports whether the site has two or more newsletters (the pages
+// then show and edit each subscriber's).
+func (c *Console) several() bool { return len(c.o.Newsletters) > 1 }
+
+// configSlug names a stored subscription's newsletter as the config does
+// (the default one is stored as "" until the store is synced).
+func (c *Console) configSlug(stored string) string {
+	if stored == "" {
+		return c.newsletters()[0].Slug
+	}
+	return stored
+}
+
+// storeSlug is a configured slug as the store takes it: "" = the default.
+func (c *Console) storeSlug(slug string) string {
+	if slug == c.newsletters()[0].Slug {
+		return ""
+	}
+	return slug
+}
+
+// followRow is one newsletter on a subscriber's page.
+type followRow struct {
+	Slug, Name string
+	Following  bool
+	// Categories chosen for it (none = all).
+	Categories []string
+}
+
+// followRows lists every configured newsletter for subscriber id, with
+// whether it follows it and its categories.
+func (c *Console) followRows(ctx context.Context, id int64) ([]followRow, error) {
+	subs, err := c.o.Store.Subscriptions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []followRow
+	for _, n := range c.newsletters() {
+		row := followRow{Slug: n.Slug, Name: n.Name}
+		for _, f := range subs {
+			if c.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed {
+				row.Following, row.Categories = true, f.Categories
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// followNames maps each of subs to the newsletters it follows, for the
+// subscribers list: "name" (every category) or "name: cat، cat".
+func (c *Console) followNames(ctx context.Context, subs []store.Subscriber) (map[int64][]string, error) {
+	ids := make([]int64, len(subs))
+	for i, s := range subs {
+		ids[i] = s.ID
+	}
+	m, err := c.o.Store.SubscriptionsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]string{}
+	for id, list := range m {
+		for _, n := range c.newsletters() {
+			for _, f := range list {
+				if c.configSlug(f.Newsletter) != n.Slug || f.Status != store.Subscribed {
+					continue
+				}
+				label := n.Name
+				if len(f.Categories) > 0 {
+					label += ": " + strings.Join(f.Categories, "، ")
+				}
+				out[id] = append(out[id], label)
+			}
+		}
+	}
+	return out, nil
+}
+
+// followError is a newsletter choice the console or API refuses; the
+// message is English for the API, Flash the console's code.
+type followError struct{ msg string }
+
+func (e *followError) Error() string { return e.msg }
+
+// cleanFollow checks newsletters chosen in the console or the API: known
+// slugs, each once, with known categories; at least one. The result names
+// them as the store does.
+func (c *Console) cleanFollow(ctx context.Context, in []store.Subscription) ([]store.Subscription, error) {
+	if len(in) == 0 {
+		return nil, &followError{"newsletters must name at least one newsletter (to leave them all, set status to unsubscribed)"}
+	}
+	cat, err := c.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Subscription
+	for _, f := range in {
+		known := slices.ContainsFunc(c.newsletters(), func(n subscribe.Newsletter) bool { return n.Slug == f.Newsletter })
+		if !known || slices.ContainsFunc(out, func(o store.Subscription) bool { return o.Newsletter == c.storeSlug(f.Newsletter) }) {
+			return nil, &followError{fmt.Sprintf("newsletter %q is unknown or given twice (newsletters: %s)", f.Newsletter, strings.Join(c.slugs(), ", "))}
+		}
+		cats, err := cat.Resolve(f.Categories)
+		if err != nil {
+			return nil, &followError{fmt.Sprintf("newsletter %q: %v", f.Newsletter, err)}
+		}
+		out = append(out, store.Subscription{Newsletter: c.storeSlug(f.Newsletter), Categories: cats})
+	}
+	return out, nil
+}
+
+func (c *Console) slugs() []string {
+	var out []string
+	for _, n := range c.newsletters() {
+		out = append(out, n.Slug)
+	}
+	return out
+}
+
+// followForm reads the newsletters ticked on the subscriber page
+// ("newsletters", each with "categories-SLUG").
+func followForm(r *http.Request) []store.Subscription {
+	var out []store.Subscription
+	for _, slug := range r.PostForm["newsletters"] {
+		var cats []string
+		for _, x := range r.PostForm["categories-"+slug] {
+			if x = strings.TrimSpace(x); x != "" {
+				cats = append(cats, x)
+			}
+		}
+		out = append(out, store.Subscription{Newsletter: slug, Categories: cats})
+	}
+	return out
+}
+
+// describeFollow is a subscriber's newsletters for the audit log:
+// "daily [all]; weekly [اقتصاد]".
+func (c *Console) describeFollow(rows []followRow) string {
+	var parts []string
+	for _, r := range rows {
+		if r.Following {
+			cats := "all"
+			if len(r.Categories) > 0 {
+				cats = strings.Join(r.Categories, ", ")
+			}
+			parts = append(parts, r.Slug+" ["+cats+"]")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// apiFollow is one newsletter a subscriber follows, in the API.
+type apiFollow struct {
+	Newsletter string   `json:"newsletter"`
+	Categories []string `json:"categories"`
+}
+
+// apiFollows lists the newsletters of subs that are followed, by
+// subscriber ID, in the configured order.
+func (c *Console) apiFollows(ctx context.Context, ids []int64) (map[int64][]apiFollow, error) {
+	m, err := c.o.Store.SubscriptionsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]apiFollow{}
+	for _, id := range ids {
+		out[id] = []apiFollow{}
+		for _, n := range c.newsletters() {
+			for _, f := range m[id] {
+				if c.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed {
+					cats := f.Categories
+					if cats == nil {
+						cats = []string{}
+					}
+					out[id] = append(out[id], apiFollow{Newsletter: n.Slug, Categories: cats})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// fromAPIFollows turns API newsletters into subscriptions.
+func fromAPIFollows(in []apiFollow) []store.Subscription {
+	out := make([]store.Subscription, len(in))
+	for i, f := range in {
+		out[i] = store.Subscription{Newsletter: f.Newsletter, Categories: f.Categories}
+	}
+	return out
+}
+
+// describeAPIFollows is newsletters for the audit log.
+func describeAPIFollows(in []apiFollow) string {
+	var parts []string
+	for _, f := range in {
+		cats := "all"
+		if len(f.Categories) > 0 {
+			cats = strings.Join(f.Categories, ", ")
+		}
+		parts = append(parts, f.Newsletter+" ["+cats+"]")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// followFailed answers a refused newsletter choice with 422
+// invalid_newsletters, or an internal error.
+func (c *Console) followFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if fe, ok := err.(*followError); ok {
+		apiError(w, http.StatusUnprocessableEntity, "invalid_newsletters", fe.msg)
+		return
+	}
+	c.apiInternal(w, r, err)
+}

@@ -1,0 +1,146 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/nashra/nashra/internal/auth"
+	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
+)
+
+var twoNewsletters = []subscribe.Newsletter{
+	{Slug: "daily", Name: "النشرة اليومية"},
+	{Slug: "weekly", Name: "الحصاد الأسبوعي", Categories: []string{"اقتصاد", "رياضة"}},
+}
+
+// follows returns the newsletters subscriber id follows, "slug[cat,cat]",
+// in slug order.
+func follows(t *testing.T, st store.Store, id int64) string {
+	t.Helper()
+	subs, err := st.Subscriptions(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, f := range subs {
+		if f.Status == store.Subscribed {
+			parts = append(parts, f.Newsletter+"["+strings.Join(f.Categories, ",")+"]")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestConsoleSubscriberNewsletters: with two newsletters the subscribers
+// list names each one's newsletters and their categories, and an editor
+// changes them on the subscriber's page (none ticked is refused in
+// Arabic, and nothing changes); the audit log records the change.
+func TestConsoleSubscriberNewsletters(t *testing.T) {
+	s := newSite(t, twoNewsletters...)
+	sub := &store.Subscriber{Email: "reem@example.org", Name: "ريم", Status: store.StatusConfirmed,
+		Follow: []store.Subscription{{Newsletter: "daily"}, {Newsletter: "weekly", Categories: []string{"رياضة"}}}}
+	if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	viewer := s.browser()
+	viewer.login("viewer@example.com")
+	_, page, _ := viewer.get("/admin/subscribers")
+	if !strings.Contains(page, "النشرة اليومية؛ الحصاد الأسبوعي: رياضة") {
+		t.Errorf("the subscribers list does not name the newsletters:\n%s", page)
+	}
+	editor := s.browser()
+	editor.login("editor@example.com")
+	path := fmt.Sprintf("/admin/subscribers/%d", sub.ID)
+	_, page, _ = editor.get(path)
+	for _, want := range []string{`name="newsletters" value="weekly" checked`, `name="categories-weekly" value="رياضة" checked`, `id="follows"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("subscriber page lacks %s", want)
+		}
+	}
+	code, _, h := editor.post(path, url.Values{"name": {"ريم"}, "newsletters-form": {"1"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "err=no-newsletter") {
+		t.Errorf("no newsletter ticked: %d %s", code, h.Get("Location"))
+	}
+	_, page, _ = editor.get(h.Get("Location"))
+	if !strings.Contains(page, "اختر نشرة واحدة على الأقل") {
+		t.Errorf("no Arabic message for a form with no newsletter")
+	}
+	if got := follows(t, s.st, sub.ID); got != "daily[] weekly[رياضة]" {
+		t.Errorf("a refused form changed the newsletters: %s", got)
+	}
+	code, _, h = editor.post(path, url.Values{"name": {"ريم س."}, "newsletters-form": {"1"},
+		"newsletters": {"weekly"}, "categories-weekly": {"اقتصاد"}, "categories-daily": {"ثقافة"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=saved") {
+		t.Fatalf("save: %d %s", code, h.Get("Location"))
+	}
+	if got := follows(t, s.st, sub.ID); got != "weekly[اقتصاد]" {
+		t.Errorf("after saving: %s, want weekly[اقتصاد]", got)
+	}
+	if cur, _ := s.st.GetSubscriber(s.ctx, sub.ID); cur.Name != "ريم س." || cur.Status != store.StatusConfirmed {
+		t.Errorf("after saving: %+v", cur)
+	}
+	entries, err := s.st.ListAudit(s.ctx, store.AuditQuery{Action: "subscriber.edit"})
+	if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Detail, "daily [all]; weekly [رياضة] → weekly [اقتصاد]") {
+		t.Errorf("audit: %+v %v", entries, err)
+	}
+}
+
+// TestAPISubscriberNewsletters: the API shows each subscriber's newsletters
+// (GET one, GET the list, as the OpenAPI schema says), adds a subscriber
+// to chosen ones, and PATCH replaces them; an unknown slug or category, or
+// none, is 422 invalid_newsletters and changes nothing.
+func TestAPISubscriberNewsletters(t *testing.T) {
+	s := newSite(t, twoNewsletters...)
+	doc := s.openAPIDoc()
+	tok, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, "editor@example.com", "ed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, added := s.apiCall(tok, "POST", "/api/v1/subscribers",
+		`{"email": "omar@example.org", "confirmed": true, "newsletters": [{"newsletter": "weekly", "categories": ["رياضة"]}]}`)
+	if code != http.StatusCreated {
+		t.Fatalf("add: %d %v", code, added)
+	}
+	requireFields(t, doc, "Subscriber", added)
+	id := int64(added["id"].(float64))
+	if got := follows(t, s.st, id); got != "weekly[رياضة]" {
+		t.Errorf("added subscriber follows %s", got)
+	}
+	path := fmt.Sprintf("/api/v1/subscribers/%d", id)
+	for _, bad := range []string{
+		`{"newsletters": []}`,
+		`{"newsletters": [{"newsletter": "monthly"}]}`,
+		`{"newsletters": [{"newsletter": "daily", "categories": ["طقس"]}]}`,
+		`{"newsletters": [{"newsletter": "daily"}, {"newsletter": "daily"}]}`,
+	} {
+		code, out := s.apiCall(tok, "PATCH", path, bad)
+		e, _ := out["error"].(map[string]any)
+		if code != http.StatusUnprocessableEntity || e["code"] != "invalid_newsletters" {
+			t.Errorf("PATCH %s: %d %v", bad, code, out)
+		}
+	}
+	if got := follows(t, s.st, id); got != "weekly[رياضة]" {
+		t.Errorf("refused PATCHes changed the newsletters: %s", got)
+	}
+	code, out := s.apiCall(tok, "PATCH", path, `{"newsletters": [{"newsletter": "daily"}, {"newsletter": "weekly", "categories": ["aqtsad"]}]}`)
+	if code != http.StatusOK {
+		t.Fatalf("PATCH: %d %v", code, out)
+	}
+	if got := fmt.Sprint(out["newsletters"]); got != "[map[categories:[] newsletter:daily] map[categories:[اقتصاد] newsletter:weekly]]" {
+		t.Errorf("PATCH answer newsletters %s", got)
+	}
+	code, list := s.apiCall(tok, "GET", "/api/v1/subscribers?q=omar", "")
+	data, _ := list["data"].([]any)
+	if code != 200 || len(data) != 1 {
+		t.Fatalf("list: %d %v", code, list)
+	}
+	one := data[0].(map[string]any)
+	requireFields(t, doc, "Subscriber", one)
+	if got := fmt.Sprint(one["newsletters"]); got != "[map[categories:[] newsletter:daily] map[categories:[اقتصاد] newsletter:weekly]]" {
+		t.Errorf("list newsletters %s", got)
+	}
+}
