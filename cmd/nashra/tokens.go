@@ -28,18 +28,15 @@ func newTokensCreateCmd(a *app) *cobra.Command {
 		Use:   "create --user EMAIL --name NAME",
 		Short: "Create an API token acting as the user; it is printed once and stored hashed",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				secret, t, err := svc.CreateToken(ctx, cliActor(), email, name)
-				if err != nil {
-					return fmt.Errorf("tokens create %s: %w", name, err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), secret)
-				fmt.Fprintf(cmd.ErrOrStderr(), "token %q for %s: copy it now, it is not shown again\n", t.Name, t.UserEmail)
-				return nil
-			})
-		},
+		RunE: a.authRunE(func(cmd *cobra.Command, _ []string, svc *auth.Service) error {
+			secret, t, err := svc.CreateToken(cmd.Context(), cliActor(), email, name)
+			if err != nil {
+				return fmt.Errorf("tokens create %s: %w", name, err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), secret)
+			fmt.Fprintf(cmd.ErrOrStderr(), "token %q for %s: copy it now, it is not shown again\n", t.Name, t.UserEmail)
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&email, "user", "", "the user the token acts as (required)")
 	cmd.Flags().StringVar(&name, "name", "", "a unique name for the token (required)")
@@ -77,15 +74,12 @@ func newTokensRevokeCmd(a *app) *cobra.Command {
 		Use:   "revoke NAME",
 		Short: "Revoke an API token",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				if err := svc.RevokeToken(ctx, cliActor(), args[0]); err != nil {
-					return noSuch("tokens revoke", "token", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
-				return nil
-			})
-		},
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			if err := svc.RevokeToken(cmd.Context(), cliActor(), args[0]); err != nil {
+				return noSuch("tokens revoke", "token", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s\n", args[0])
+			return nil
+		}),
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,9 +36,13 @@ func newAuth(cfg *config.Config, st store.Store) *auth.Service {
 	return auth.New(st, auth.Options{Idle: cfg.Security.SessionIdle, MaxAge: cfg.Security.SessionMaxAge, Issuer: cfg.Site.Title})
 }
 
-// withAuth is withStore with the sign-in service.
-func (a *app) withAuth(ctx context.Context, fn func(cfg *config.Config, st store.Store, svc *auth.Service) error) error {
-	return a.withStore(ctx, func(cfg *config.Config, st store.Store) error { return fn(cfg, st, newAuth(cfg, st)) })
+// authRunE is the RunE of a command that works through the sign-in
+// service: run gets the command, its arguments and the service on the
+// configured store, which is closed when run returns.
+func (a *app) authRunE(run func(cmd *cobra.Command, args []string, svc *auth.Service) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return a.withStore(cmd.Context(), func(cfg *config.Config, st store.Store) error { return run(cmd, args, newAuth(cfg, st)) })
+	}
 }
 
 func newUsersCmd(a *app) *cobra.Command {
@@ -102,19 +105,18 @@ func newUsersAddCmd(a *app) *cobra.Command {
 			if !r.Valid() {
 				return fmt.Errorf("--role: must be admin, editor or viewer, got %q", role)
 			}
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(cfg *config.Config, st store.Store, svc *auth.Service) error {
+			return a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
 				pw, err := readPassword(cmd, stdin)
 				if err != nil {
 					return fmt.Errorf("users add %s: %w", args[0], err)
 				}
-				u, err := svc.AddUser(ctx, cliActor(), args[0], name, r, pw)
+				u, err := svc.AddUser(cmd.Context(), cliActor(), args[0], name, r, pw)
 				if err != nil {
 					return fmt.Errorf("users add %s: %w", args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "added %s (%s)\n", u.Email, u.Role)
 				return nil
-			})
+			})(cmd, args)
 		},
 	}
 	cmd.Flags().StringVar(&role, "role", "", "admin, editor or viewer (required)")
@@ -165,16 +167,13 @@ func newUsersRemoveCmd(a *app) *cobra.Command {
 		Use:   "remove EMAIL",
 		Short: "Remove a user with their sessions and API tokens",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				if err := svc.RemoveUser(ctx, cliActor(), args[0]); err != nil {
-					return noSuch("users remove", "user", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
-				return nil
-			})
-		},
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			if err := svc.RemoveUser(cmd.Context(), cliActor(), args[0]); err != nil {
+				return noSuch("users remove", "user", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+			return nil
+		}),
 	}
 }
 
@@ -183,17 +182,14 @@ func newUsersSetRoleCmd(a *app) *cobra.Command {
 		Use:   "set-role EMAIL ROLE",
 		Short: "Change a user's role (admin, editor or viewer)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				u, err := svc.SetRole(ctx, cliActor(), args[0], store.Role(args[1]))
-				if err != nil {
-					return noSuch("users set-role", "user", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s is now %s\n", u.Email, u.Role)
-				return nil
-			})
-		},
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			u, err := svc.SetRole(cmd.Context(), cliActor(), args[0], store.Role(args[1]))
+			if err != nil {
+				return noSuch("users set-role", "user", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s is now %s\n", u.Email, u.Role)
+			return nil
+		}),
 	}
 }
 
@@ -203,20 +199,17 @@ func newUsersResetPasswordCmd(a *app) *cobra.Command {
 		Use:   "reset-password EMAIL",
 		Short: "Set a new password and end the user's sessions",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				pw, err := readPassword(cmd, stdin)
-				if err != nil {
-					return fmt.Errorf("users reset-password %s: %w", args[0], err)
-				}
-				if err := svc.SetPassword(ctx, cliActor(), args[0], pw); err != nil {
-					return noSuch("users reset-password", "user", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "new password set for %s; their sessions have ended\n", args[0])
-				return nil
-			})
-		},
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			pw, err := readPassword(cmd, stdin)
+			if err != nil {
+				return fmt.Errorf("users reset-password %s: %w", args[0], err)
+			}
+			if err := svc.SetPassword(cmd.Context(), cliActor(), args[0], pw); err != nil {
+				return noSuch("users reset-password", "user", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "new password set for %s; their sessions have ended\n", args[0])
+			return nil
+		}),
 	}
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of standard input")
 	return cmd
@@ -228,28 +221,25 @@ func newUsersTOTPCmd(a *app) *cobra.Command {
 		Use:   "totp EMAIL",
 		Short: "Give a user a TOTP second factor and recovery codes (shown once), or --disable it",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			return a.withAuth(ctx, func(_ *config.Config, _ store.Store, svc *auth.Service) error {
-				out := cmd.OutOrStdout()
-				if disable {
-					if err := svc.DisableTOTP(ctx, cliActor(), args[0]); err != nil {
-						return noSuch("users totp", "user", args[0], err)
-					}
-					fmt.Fprintf(out, "second factor removed for %s\n", args[0])
-					return nil
-				}
-				s, err := svc.EnableTOTP(ctx, cliActor(), args[0])
-				if err != nil {
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			out := cmd.OutOrStdout()
+			if disable {
+				if err := svc.DisableTOTP(cmd.Context(), cliActor(), args[0]); err != nil {
 					return noSuch("users totp", "user", args[0], err)
 				}
-				fmt.Fprintf(out, "secret: %s\nURI (for an authenticator app): %s\n\nrecovery codes (each works once; store them safely, they are not shown again):\n", s.Secret, s.URI)
-				for _, c := range s.RecoveryCodes {
-					fmt.Fprintln(out, "  "+c)
-				}
+				fmt.Fprintf(out, "second factor removed for %s\n", args[0])
 				return nil
-			})
-		},
+			}
+			s, err := svc.EnableTOTP(cmd.Context(), cliActor(), args[0])
+			if err != nil {
+				return noSuch("users totp", "user", args[0], err)
+			}
+			fmt.Fprintf(out, "secret: %s\nURI (for an authenticator app): %s\n\nrecovery codes (each works once; store them safely, they are not shown again):\n", s.Secret, s.URI)
+			for _, c := range s.RecoveryCodes {
+				fmt.Fprintln(out, "  "+c)
+			}
+			return nil
+		}),
 	}
 	cmd.Flags().BoolVar(&disable, "disable", false, "remove the second factor")
 	return cmd

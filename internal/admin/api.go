@@ -74,6 +74,21 @@ func (c *Console) apiInternal(w http.ResponseWriter, r *http.Request, err error)
 	apiError(w, http.StatusInternalServerError, "internal", "internal error; it was logged")
 }
 
+// apiFound answers the error of looking something up, if there is one:
+// 404 not_found saying missing for store.ErrNotFound, 500 (logged) for
+// anything else. It reports whether err was nil, the handler to go on.
+func (c *Console) apiFound(w http.ResponseWriter, r *http.Request, err error, missing string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		apiError(w, http.StatusNotFound, "not_found", missing)
+	default:
+		c.apiInternal(w, r, err)
+	}
+	return false
+}
+
 // page is a list answer: data and the cursor of the next page ("" = last).
 type page[T any] struct {
 	Data       []T    `json:"data"`
@@ -88,17 +103,34 @@ func decodeCursor(s string) (string, error) {
 	return string(b), err
 }
 
-// listLimit reads ?limit= (1-500, default 50).
-func listLimit(r *http.Request) (int, error) {
+// apiLimit reads ?limit= (1-500, default 50); ok is false, and a 400
+// answered, when it is out of range.
+func apiLimit(w http.ResponseWriter, r *http.Request) (n int, ok bool) {
 	s := r.URL.Query().Get("limit")
 	if s == "" {
-		return 50, nil
+		return 50, true
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 500 {
-		return 0, errors.New("limit must be a whole number from 1 to 500")
+		apiError(w, http.StatusBadRequest, "invalid_parameter", "limit must be a whole number from 1 to 500")
+		return 0, false
 	}
-	return n, nil
+	return n, true
+}
+
+// apiCursor reads ?cursor=, a position this API gave (0 when absent); ok
+// is false, and a 400 answered, for any other cursor.
+func apiCursor(w http.ResponseWriter, r *http.Request) (pos int64, ok bool) {
+	cur := r.URL.Query().Get("cursor")
+	if cur == "" {
+		return 0, true
+	}
+	v, err := decodeCursor(cur)
+	if pos, _ = strconv.ParseInt(v, 10, 64); err != nil || pos <= 0 {
+		apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
+		return 0, false
+	}
+	return pos, true
 }
 
 type apiSub struct {
@@ -161,9 +193,8 @@ func (c *Console) writeSub(w http.ResponseWriter, r *http.Request, status int, s
 
 func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
 	status := q.Get("status")
@@ -171,13 +202,9 @@ func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *call
 		apiError(w, http.StatusBadRequest, "invalid_parameter", "status must be pending, confirmed, unsubscribed or bounced")
 		return
 	}
-	var before int64
-	if cur := q.Get("cursor"); cur != "" {
-		v, err := decodeCursor(cur)
-		if before, _ = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
-			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
-			return
-		}
+	before, ok := apiCursor(w, r)
+	if !ok {
+		return
 	}
 	subs, err := c.o.Store.SearchSubscribers(r.Context(), store.SubscriberSearch{Text: q.Get("q"), Status: store.Status(status),
 		Category: q.Get("category"), BeforeID: before, Limit: n + 1})
@@ -284,11 +311,7 @@ func (c *Console) apiSubscriberOf(w http.ResponseWriter, r *http.Request) *store
 		return nil
 	}
 	s, err := c.o.Store.GetSubscriber(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no such subscriber")
-		return nil
-	} else if err != nil {
-		c.apiInternal(w, r, err)
+	if !c.apiFound(w, r, err, "no such subscriber") {
 		return nil
 	}
 	return s
@@ -406,19 +429,15 @@ func (c *Console) toAPIArticle(a *article.Article) apiArticle {
 
 func (c *Console) apiArticles(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
-	skip := 0
-	if cur := q.Get("cursor"); cur != "" {
-		v, err := decodeCursor(cur)
-		if skip, _ = strconv.Atoi(v); err != nil || skip <= 0 {
-			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
-			return
-		}
+	pos, ok := apiCursor(w, r)
+	if !ok {
+		return
 	}
+	skip := int(pos)
 	all, err := c.o.Store.ListArticles(r.Context(), store.ArticleQuery{Category: q.Get("category"), IncludeDrafts: true, Limit: skip + n + 1})
 	if err != nil {
 		c.apiInternal(w, r, err)
@@ -442,11 +461,7 @@ func (c *Console) apiArticles(w http.ResponseWriter, r *http.Request, _ *caller)
 
 func (c *Console) apiArticle(w http.ResponseWriter, r *http.Request, _ *caller) {
 	a, err := c.o.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no such article")
-		return
-	} else if err != nil {
-		c.apiInternal(w, r, err)
+	if !c.apiFound(w, r, err, "no such article") {
 		return
 	}
 	x := c.toAPIArticle(a)
@@ -474,11 +489,7 @@ func (c *Console) apiArticleOp(op string) handler {
 		case "delete":
 			err = c.o.Articles.Delete(r.Context(), slug)
 		}
-		if errors.Is(err, store.ErrNotFound) {
-			apiError(w, http.StatusNotFound, "not_found", "no such article")
-			return
-		} else if err != nil {
-			c.apiInternal(w, r, err)
+		if !c.apiFound(w, r, err, "no such article") {
 			return
 		}
 		_ = c.o.Auth.Audit(r.Context(), who.actor(), "article."+op, slug, "")
@@ -504,9 +515,8 @@ type apiEditionRow struct {
 }
 
 func (c *Console) apiEditions(w http.ResponseWriter, r *http.Request, _ *caller) {
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
 	eds, err := c.o.Store.ListEditions(r.Context(), n)
@@ -523,11 +533,7 @@ func (c *Console) apiEditions(w http.ResponseWriter, r *http.Request, _ *caller)
 
 func (c *Console) apiEdition(w http.ResponseWriter, r *http.Request, _ *caller) {
 	e, err := c.o.Store.GetEdition(r.Context(), r.PathValue("date"))
-	if errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no edition for that day")
-		return
-	} else if err != nil {
-		c.apiInternal(w, r, err)
+	if !c.apiFound(w, r, err, "no edition for that day") {
 		return
 	}
 	counts, err := c.o.Store.DeliveryCounts(r.Context(), e.ID)
@@ -554,25 +560,21 @@ type apiAuditEntry struct {
 
 func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
 	var since time.Time
 	if s := q.Get("since"); s != "" {
+		var err error
 		if since, err = time.Parse(time.RFC3339, s); err != nil {
 			apiError(w, http.StatusBadRequest, "invalid_parameter", "since must be an RFC 3339 time")
 			return
 		}
 	}
-	var before int64
-	if cur := q.Get("cursor"); cur != "" {
-		v, err := decodeCursor(cur)
-		if before, _ = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
-			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
-			return
-		}
+	before, ok := apiCursor(w, r)
+	if !ok {
+		return
 	}
 	es, err := c.o.Store.ListAudit(r.Context(), store.AuditQuery{Since: since, BeforeID: before, Action: q.Get("action"),
 		Actor: q.Get("actor"), Limit: n + 1})
@@ -609,11 +611,7 @@ func (c *Console) apiPatchArticle(w http.ResponseWriter, r *http.Request, who *c
 		return
 	}
 	cat := strings.TrimSpace(*in.Category)
-	if err := c.o.Articles.SetCategory(r.Context(), slug, cat); errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no such article")
-		return
-	} else if err != nil {
-		c.apiInternal(w, r, err)
+	if err := c.o.Articles.SetCategory(r.Context(), slug, cat); !c.apiFound(w, r, err, "no such article") {
 		return
 	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "article.category", slug, cat)

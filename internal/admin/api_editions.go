@@ -44,9 +44,8 @@ func (c *Console) apiEditionErr(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (c *Console) apiEditionList(w http.ResponseWriter, r *http.Request, _ *caller) {
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
 	list, err := c.o.Editions.List(r.Context(), n)
@@ -80,18 +79,13 @@ type apiDelivery struct {
 
 func (c *Console) apiEditionReport(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, err := listLimit(r)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_parameter", err.Error())
+	n, ok := apiLimit(w, r)
+	if !ok {
 		return
 	}
-	var after int64
-	if cur := q.Get("cursor"); cur != "" {
-		v, err := decodeCursor(cur)
-		if after, _ = strconv.ParseInt(v, 10, 64); err != nil || after <= 0 {
-			apiError(w, http.StatusBadRequest, "invalid_cursor", "cursor is not one this API gave")
-			return
-		}
+	after, ok := apiCursor(w, r)
+	if !ok {
+		return
 	}
 	state := store.DeliveryState(q.Get("state"))
 	if state != "" && !state.Valid() {

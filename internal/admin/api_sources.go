@@ -100,11 +100,7 @@ func (c *Console) apiSourceOf(w http.ResponseWriter, r *http.Request) *store.Sou
 		return nil
 	}
 	src, err := c.o.Store.GetSource(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		apiError(w, http.StatusNotFound, "not_found", "no such source")
-		return nil
-	} else if err != nil {
-		c.apiInternal(w, r, err)
+	if !c.apiFound(w, r, err, "no such source") {
 		return nil
 	}
 	return src
