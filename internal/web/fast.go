@@ -494,6 +494,9 @@ func parseHead(b []byte, r *feeds.RawRequest, conn *byte) (n int, ok bool) {
 		var bit uint8
 		switch {
 		case asciiEqualFold(name, "host"):
+			if len(value) == 0 {
+				return 0, false
+			}
 			for _, ch := range value {
 				if !hostByte[ch] {
 					return 0, false

@@ -182,6 +182,7 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 		{"Upgrade", get("/atom.xml", "Connection: Upgrade\r\n", "Upgrade: h2c\r\n"), []string{"GET"}, nil},
 		{"no Host", "GET /atom.xml HTTP/1.1\r\n\r\n", []string{"GET"}, nil},
 		{"two Hosts", get("/atom.xml", "Host: other.example\r\n"), []string{"GET"}, nil},
+		{"empty Host", "GET /atom.xml HTTP/1.1\r\nHost:\r\n\r\n", []string{"GET"}, nil},
 		{"bad Host", "GET /atom.xml HTTP/1.1\r\nHost: a b\r\n\r\n", []string{"GET"}, nil},
 		{"no colon", get("/atom.xml", "Accept-Encoding gzip\r\n"), []string{"GET"}, nil},
 		{"space before colon", get("/atom.xml", "Accept-Encoding : gzip\r\n"), []string{"GET"}, nil},
