@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Serving benchmark: `nashra serve` answering GET /atom.xml against nginx
 # serving the same bytes as a static file, both on loopback, measured by wrk
-# in the same run. Prints requests/s of each, the ratio nashra/nginx, and
-# the CPU time each server spent per request (the fairer figure on a shared
-# machine, where nginx's one worker and nashra's threads get unequal shares).
+# in the same run. Prints requests/s of each, the ratio nashra/nginx, the
+# load average around the rounds, and the CPU time each server spent per
+# request (the fairer figure on a shared machine, where nginx's one worker
+# and nashra's threads get unequal shares).
 # Usage: bench/serve-vs-nginx.sh [seconds] [connections]   (ROUNDS=3 alternating rounds;
 # GZIP=1 asks with Accept-Encoding: gzip, nginx answering from atom.xml.gz by gzip_static)
 set -euo pipefail
@@ -62,6 +63,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Warm up both, then measure in alternating rounds (the machine is shared:
 # alternating keeps drifts in load from favouring one side), medians.
 rounds=${ROUNDS:-3}
+load0=$(cut -d' ' -f1 /proc/loadavg)
 wrk -t1 -c4 -d1s http://127.0.0.1:18080/atom.xml >/dev/null; wrk -t1 -c4 -d1s http://127.0.0.1:18081/atom.xml >/dev/null
 : >"$work/a"; : >"$work/b"
 for _ in $(seq 1 "$rounds"); do
@@ -75,7 +77,7 @@ nginx_cpu=$(cut -d' ' -f2 <"$work/b" | median)
 size=$(stat -c %s "$work/public/atom.xml")
 ratio=$(awk -v a="$nashra_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }')
 [ "${GZIP:-}" = 1 ] && size="$size bytes, gzip $(stat -c %s "$work/public/atom.xml.gz")"
-echo "atom.xml ($size bytes), ${hdr[*]:+Accept-Encoding: gzip, }wrk -t2 -c$conns -d${secs}s, $rounds alternating rounds, medians, on $(nproc) cores"
+echo "atom.xml ($size bytes), ${hdr[*]:+Accept-Encoding: gzip, }wrk -t2 -c$conns -d${secs}s, $rounds alternating rounds, medians, on $(nproc) cores, load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg) at the end"
 echo "nashra serve: $nashra_rps req/s, $nashra_cpu us CPU/request (rounds: $(cut -d' ' -f1 "$work/a" | tr '\n' ' '))"
 echo "nginx static: $nginx_rps req/s, $nginx_cpu us CPU/request (rounds: $(cut -d' ' -f1 "$work/b" | tr '\n' ' '))"
 echo "ratio nashra/nginx: $ratio req/s (goal >= 0.85); CPU per request nginx/nashra: $(awk -v a="$nashra_cpu" -v b="$nginx_cpu" 'BEGIN { printf "%.2f", b/a }')"
