@@ -108,7 +108,7 @@ func followed(t *testing.T, db, email string) (store.Status, map[string][]string
 // TestSignUpTwoNewslettersOneClick: on a site with two newsletters a
 // reader signs up to both on `nashra serve`'s form (the weekly one with
 // one category), follows the confirmation link from the email a real SMTP
-// server received, gets the daily digest, leaves it with the RFC 8058
+// server received (the page names both newsletters), gets the daily digest, leaves it with the RFC 8058
 // one-click POST of its List-Unsubscribe, and still follows the weekly
 // one; the next daily edition does not reach them.
 func TestSignUpTwoNewslettersOneClick(t *testing.T) {
@@ -135,7 +135,7 @@ func TestSignUpTwoNewslettersOneClick(t *testing.T) {
 		t.Fatalf("pending sign-up: %s %v", st, got)
 	}
 	status, page = formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
-	if status != 200 || !strings.Contains(page, "اكتمل اشتراكك") {
+	if status != 200 || !strings.Contains(page, "اكتمل اشتراكك") || !strings.Contains(page, "«النشرة اليومية»، «الحصاد الأسبوعي»") {
 		t.Fatalf("confirm: %d\n%s", status, page)
 	}
 	st, got := followed(t, site.DB, "huda@example.org")

@@ -338,6 +338,21 @@ type confirmPage struct {
 	Token          string // with ask and expired: the link's token, posted back
 	Name           string
 	PreferencesURL string
+	// Newsletters, with several, names those the reader follows (or will
+	// once confirmed).
+	Newsletters []string
+}
+
+// withNewsletters fills p.Newsletters when the site has several.
+func (h *Subscribe) withNewsletters(r *http.Request, p *confirmPage, sub *store.Subscriber) error {
+	if !h.svc.Several() {
+		return nil
+	}
+	list, err := h.svc.Following(r.Context(), sub)
+	for _, n := range list {
+		p.Newsletters = append(p.Newsletters, n.Name)
+	}
+	return err
 }
 
 // confirmTokenError answers a confirmation link that does not work: an
@@ -399,6 +414,10 @@ func (h *Subscribe) confirmAsk(w http.ResponseWriter, r *http.Request) {
 	}
 	if out == subscribe.Confirmed || out == subscribe.Rejoined {
 		p := confirmPage{basePage: h.base("أكّد اشتراكك"), Outcome: "ask", Token: t, Name: sub.Name}
+		if err := h.withNewsletters(r, &p, sub); err != nil {
+			h.tokenError(w, r, err, "")
+			return
+		}
 		p.CSRF = h.csrfToken(w, r)
 		private(w)
 		h.pages.render(w, r, http.StatusOK, "confirm", p)
@@ -434,6 +453,10 @@ func (h *Subscribe) renderConfirmed(w http.ResponseWriter, r *http.Request, out 
 	}
 	if sub.Status == store.StatusConfirmed {
 		p.PreferencesURL = h.svc.Links().Preferences(sub)
+		if err := h.withNewsletters(r, &p, sub); err != nil {
+			h.tokenError(w, r, err, "")
+			return
+		}
 	}
 	private(w)
 	h.pages.render(w, r, http.StatusOK, "confirm", p)
