@@ -15,6 +15,7 @@ import (
 // TestAPISources: editors add, fetch and remove sources through the API,
 // viewers read them; each change is in the audit log.
 func TestAPISources(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	feed := `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
 <item><title>البنك المركزي يرفع الفائدة</title><link>https://news.example/1</link><guid>n-1</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
@@ -90,6 +91,7 @@ func TestAPISources(t *testing.T) {
 // sources page (Arabic, with the status and the article count); a viewer
 // sees the list without the forms and cannot post them.
 func TestConsoleSources(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")

@@ -49,6 +49,7 @@ func (s *site) openAPIDoc() map[string]any {
 // TestOpenAPIMatchesRouter: every API route is documented with its method
 // and every documented operation is served; path parameters agree.
 func TestOpenAPIMatchesRouter(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	doc := s.openAPIDoc()
 	documented := map[string]bool{}
@@ -120,6 +121,7 @@ func requireFields(t *testing.T, doc map[string]any, schema string, obj map[stri
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	doc := s.openAPIDoc()
 	s.seed("نورة", "قمة المياه")
@@ -224,6 +226,7 @@ func TestAPI(t *testing.T) {
 // token is shown once, works, is never listed, and stops on revoke; the
 // last admin cannot be demoted.
 func TestAPIUsersAndTokens(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	adm, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, "admin@example.com", "root")
 	if err != nil {

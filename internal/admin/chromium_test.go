@@ -72,6 +72,7 @@ func (s *site) seedNewsroom() {
 // read right-to-left and never scroll sideways. With -screenshots it
 // writes the README's screenshots.
 func TestConsoleInChromium(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.seedNewsroom()
 	for _, size := range []struct {

@@ -34,6 +34,7 @@ func (s *site) seed(name, title string) (*store.Subscriber, *article.Article) {
 // token; an editor gets 403 on every admin-only route. A route added
 // later is walked without touching this test.
 func TestRouteWalk(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	sub, _ := s.seed("قارئ", "مقال")
 	vals := map[string]string{"id": "1", "slug": "test-article", "file": "console.css", "date": "2026-05-01"}
@@ -139,6 +140,7 @@ func TestRouteWalk(t *testing.T) {
 // TestConsoleHeaders: every console page is framed by nobody, cached by
 // nobody and runs no inline script.
 func TestConsoleHeaders(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	b := s.browser()
 	b.login("admin@example.com")
@@ -170,6 +172,7 @@ func TestConsoleHeaders(t *testing.T) {
 // token, with another session's token, or from another site's page
 // changes nothing.
 func TestCSRFRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	sub, _ := s.seed("قارئ", "مقال")
 	b := s.browser()
@@ -217,6 +220,7 @@ func TestCSRFRefused(t *testing.T) {
 // (made up, or a real session of someone else's choosing) is not the one
 // after, and the old one grants nothing.
 func TestSessionFixation(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	attacker := s.browser()
 	attacker.login("viewer@example.com")
@@ -261,6 +265,7 @@ func TestSessionFixation(t *testing.T) {
 // audit log with the client's address; the answer for an unknown account
 // reads the same as for a wrong password.
 func TestWrongPasswordsSlowed(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	b := s.browser()
 	b.get("/admin/login")
@@ -302,6 +307,7 @@ func TestWrongPasswordsSlowed(t *testing.T) {
 // TestXSSInert puts script payloads in a subscriber's name and an article's
 // title and checks that no console page carries them as markup.
 func TestXSSInert(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	payload := `<script>alert(1)</script><img src=x onerror=alert(2)>"'><svg onload=alert(3)>`
 	s.seed("نورة "+payload, "عنوان "+payload)
@@ -333,6 +339,7 @@ func TestXSSInert(t *testing.T) {
 // form after its password, a wrong code is refused, the right one signs
 // in with a new session id; the export is CSV and audited.
 func TestTOTPLoginAndExport(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.seed("نورة", "مقال")
 	setup, err := s.auth.EnableTOTP(s.ctx, auth.Actor{Name: "test"}, "viewer@example.com")

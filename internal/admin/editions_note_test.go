@@ -8,6 +8,7 @@ import (
 
 // The notes the engine writes on an edition are shown in Arabic on its page.
 func TestNoteNameArabic(t *testing.T) {
+	t.Parallel()
 	for note, want := range map[string]string{
 		delivery.NoteHeld:   "بانتظار موافقة محرّر",
 		delivery.NoteMissed: "لم تتم الموافقة عليه قبل موعده، فلم يُرسل",

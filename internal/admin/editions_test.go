@@ -17,6 +17,7 @@ import (
 // editor's name), a wrong move is refused with the state named, and the
 // progress JSON the page's script polls answers.
 func TestEditionPages(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.seedNewsroom()
 	day := s.editions.NextDue()

@@ -14,6 +14,7 @@ import (
 // is held to the same categories as the command line: names or slugs of
 // known ones, any other row rejected with the valid list.
 func TestConsoleImportRefusesUnknownCategories(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	b := s.browser()
 	b.login("editor@example.com")
