@@ -20,7 +20,7 @@ import (
 	"github.com/nashra/nashra/internal/web"
 )
 
-func feedSet(t *testing.T, n int) *feeds.Set {
+func feedSet(t testing.TB, n int) *feeds.Set {
 	t.Helper()
 	var in feeds.Input
 	for i := range n {
