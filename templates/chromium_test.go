@@ -1,58 +1,19 @@
 package templates
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
-
-// chromiumPath finds the browser; without one the test skips, except in
-// CI (CI=true) where it fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium not found (apt-get install -y chromium fonts-noto-core)")
-	}
-	t.Skip("chromium not found; install chromium and fonts-noto-core to run the RTL browser test")
-	return ""
-}
-
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(640, 900),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	return bctx
-}
 
 // layoutProbe reports computed direction and alignment of the body and of
 // every article block, and where the text actually lands: the first
@@ -156,7 +117,7 @@ func problems(p probe, wantBlocks int) []string {
 }
 
 func TestChromiumRendersRTL(t *testing.T) {
-	ctx := browser(t)
+	ctx := testkit.Chromium(t, 640, 900, 60*time.Second)
 	s := mustNew(t, "")
 	html, _, err := s.Email(fixture())
 	if err != nil {

@@ -203,8 +203,7 @@ sys.exit(1 if bad else 0)
 		t.Errorf("feedparser: %v\n%s", err, out)
 	}
 
-	shared := testkit.SharedDir(t)
-	sch := jsonFeedSchema(t, shared)
+	sch := testkit.JSONFeedSchema(t)
 	for _, p := range jsonFeeds {
 		b, _ := os.ReadFile(p)
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
@@ -215,31 +214,6 @@ sys.exit(1 if bad else 0)
 			t.Errorf("%s: JSON Feed 1.1 schema: %v", p, err)
 		}
 	}
-}
-
-func jsonFeedSchema(t *testing.T, shared string) *jsonschema.Schema {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	for _, name := range []string{"jsonfeed-1.0.schema.json", "jsonfeed-1.1.schema.json"} {
-		r, err := os.Open(filepath.Join(shared, "schemas", name))
-		if err != nil {
-			t.Skipf("JSON Feed schema missing in ../shared: %v", err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := doc.(map[string]any)["id"].(string)
-		if err := c.AddResource(id, doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sch, err := c.Compile("https://json.schemastore.org/feed.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sch
 }
 
 // TestServeFeeds runs `nashra serve` in-process: conditional GET, gzip,
