@@ -239,7 +239,10 @@ type Subscribers interface {
 	SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error)
 	// UpdateSubscriber writes every field of s by s.ID (Categories go to
 	// the default newsletter's subscription, if it has one). A move to
-	// confirmed or unsubscribed with a zero time stamps it now.
+	// confirmed or unsubscribed with a zero time stamps it now. An
+	// unsubscribed subscriber leaves every newsletter; a pending or
+	// confirmed one that follows none (back after leaving) follows the
+	// default newsletter again.
 	UpdateSubscriber(ctx context.Context, s *Subscriber) error
 	// RemoveSubscriber marks the address unsubscribed from every
 	// newsletter and keeps the record.

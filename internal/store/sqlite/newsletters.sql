@@ -42,6 +42,11 @@ WHERE subscriber_id = ?1
 UPDATE subscriptions SET status = 'unsubscribed', updated_at = ?1
 WHERE status = 'subscribed' AND subscriber_id = (SELECT id FROM subscribers WHERE email_key = ?2);
 
+-- name: leave-all-by-id
+-- ?1 now, ?2 subscriber.
+UPDATE subscriptions SET status = 'unsubscribed', updated_at = ?1
+WHERE status = 'subscribed' AND subscriber_id = ?2;
+
 -- name: count-following
 SELECT count(*) FROM subscriptions WHERE subscriber_id = ?1 AND status = 'subscribed';
 

@@ -229,6 +229,19 @@ func testSubscriptions(t *testing.T, newStore NewStore) {
 	if got := follows(t, s, other.ID); !reflect.DeepEqual(got, map[string]string{"daily": "unsubscribed سياسة", "weekly": "unsubscribed ثقافة"}) {
 		t.Errorf("after RemoveSubscriber: %v", got)
 	}
+	// Coming back (a confirmation after leaving) follows the default again.
+	other, err = s.GetSubscriber(ctx, other.ID)
+	must(t, "GetSubscriber", err)
+	other.Status = store.StatusConfirmed
+	must(t, "UpdateSubscriber back", s.UpdateSubscriber(ctx, other))
+	if got := follows(t, s, other.ID); !reflect.DeepEqual(got, map[string]string{"daily": "subscribed سياسة", "weekly": "unsubscribed ثقافة"}) {
+		t.Errorf("after coming back: %v", got)
+	}
+	other.Status = store.StatusUnsubscribed
+	must(t, "UpdateSubscriber unsubscribed", s.UpdateSubscriber(ctx, other))
+	if got := follows(t, s, other.ID); got["daily"] != "unsubscribed سياسة" {
+		t.Errorf("after UpdateSubscriber to unsubscribed: %v", got)
+	}
 	all, err := s.SubscriptionsOf(ctx, []int64{sub.ID, other.ID, 424242})
 	must(t, "SubscriptionsOf", err)
 	if len(all[sub.ID]) != 2 || len(all[other.ID]) != 2 || len(all[424242]) != 0 {

@@ -67,7 +67,7 @@ var requiredQueries = []string{
 	"update-source", "delete-source", "get-source-item", "put-source-item",
 	"purge-pending", "take-rate", "purge-rates",
 	"default-newsletter", "name-default-newsletter", "name-default-editions", "insert-newsletter",
-	"put-subscription", "set-default-categories", "leave-subscription", "leave-all-subscriptions",
+	"put-subscription", "set-default-categories", "leave-subscription", "leave-all-subscriptions", "leave-all-by-id",
 	"count-following", "unsubscribe-subscriber", "subscriptions-of", "list-recipients", "recipient",
 	"count-followers", "newsletter-editions",
 }

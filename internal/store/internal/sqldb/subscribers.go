@@ -234,12 +234,35 @@ func (s *Core) UpdateSubscriber(ctx context.Context, sub *store.Subscriber) erro
 		if err := s.affected(res, fmt.Sprintf("subscriber %d", sub.ID)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q["set-default-categories"], categoriesJSON(sub.Categories), nsNow(s.now()), sub.ID)
-		if err != nil {
+		if err := s.updateFollows(ctx, tx, sub); err != nil {
 			return s.errf(err, "update subscriber %d", sub.ID)
 		}
 		return nil
 	})
+}
+
+// updateFollows keeps a subscriber's subscriptions in step with its
+// record: one that left the list has left every newsletter; otherwise its
+// categories are the default newsletter's, and one pending or confirmed
+// while following none (coming back after leaving) follows the default
+// newsletter again.
+func (s *Core) updateFollows(ctx context.Context, tx *sql.Tx, sub *store.Subscriber) error {
+	now := nsNow(s.now())
+	if sub.Status == store.StatusUnsubscribed {
+		_, err := tx.ExecContext(ctx, s.q["leave-all-by-id"], now, sub.ID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q["set-default-categories"], categoriesJSON(sub.Categories), now, sub.ID); err != nil {
+		return err
+	}
+	if sub.Status != store.StatusPending && sub.Status != store.StatusConfirmed {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.q["count-following"], sub.ID).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	return s.follow(ctx, tx, sub.ID, &store.Subscriber{Categories: sub.Categories})
 }
 
 // affected turns "no row changed" into ErrNotFound.
