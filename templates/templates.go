@@ -75,7 +75,7 @@ type EmailData struct {
 	SiteTitle string
 	// BaseURL is site.base_url, without a trailing slash.
 	BaseURL string
-	// WebURL is the "view in browser" link; "" = BaseURL + "/digest/" + date.
+	// WebURL is the "view in browser" link; "" = BaseURL + EditionPath.
 	WebURL         string
 	PreferencesURL string
 	UnsubscribeURL string
@@ -95,12 +95,21 @@ func (d EmailData) withDefaults() (EmailData, error) {
 		d.SiteTitle = d.Edition.Title
 	}
 	if d.WebURL == "" && d.BaseURL != "" {
-		d.WebURL = d.BaseURL + "/digest/" + d.Edition.Date
+		d.WebURL = d.BaseURL + EditionPath(d.Edition)
 	}
 	if d.Reason == "" {
 		d.Reason = "تصلك هذه الرسالة لأنك اشتركت في «" + d.SiteTitle + "»."
 	}
 	return d, nil
+}
+
+// EditionPath is the path of an edition's web copy: /digest/{date} for
+// the default newsletter, /digest/{newsletter}/{date} for the others.
+func EditionPath(e *digest.Edition) string {
+	if e.Newsletter != "" {
+		return "/digest/" + e.Newsletter + "/" + e.Date
+	}
+	return "/digest/" + e.Date
 }
 
 // Subject is the edition's subject line (digest.Subject).

@@ -77,10 +77,13 @@ func writePages(ctx context.Context, a *app, cfg *config.Config, st store.Store,
 	}
 	for _, e := range eds {
 		if publicEdition(e) {
-			paths = append(paths, "/digest/"+e.ID)
+			paths = append(paths, editionPath(e.ID))
 		}
 	}
 	paths = append(paths, "/digest/")
+	for _, n := range cfg.NewsletterList()[1:] {
+		paths = append(paths, "/digest/"+n.Slug+"/")
+	}
 	n, skipped := 0, 0
 	for _, p := range paths {
 		rel := strings.Trim(p, "/")

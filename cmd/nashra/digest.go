@@ -25,8 +25,9 @@ func init() { register(newDigestCmd) }
 func newDigestCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "digest",
-		Short: "Preview, send and follow the daily digest",
+		Short: "Preview, send and follow the newsletters' editions",
 	}
+	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to work on (default: the default newsletter)")
 	cmd.AddCommand(newDigestSendCmd(a), newDigestStatusCmd(a), newDigestPreviewCmd(a))
 	cmd.AddCommand(editionCommands(a)...)
 	return cmd
@@ -151,7 +152,11 @@ func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *co
 	if err != nil {
 		return err
 	}
-	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, day, b) })
+	id, err := editionID(cfg, a.newsletter, day)
+	if err != nil {
+		return err
+	}
+	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, id, b) })
 }
 
 func newDigestStatusCmd(a *app) *cobra.Command {

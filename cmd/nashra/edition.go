@@ -26,11 +26,41 @@ func (a *app) withEditions(ctx context.Context, fn func(cfg *config.Config, ed *
 			return err
 		}
 		defer tr.Close()
-		return fn(cfg, edition.New(b.Store, svc, cfg.Location(), nil), b)
+		if _, err := newsletterSlug(cfg, a.newsletter); err != nil {
+			return err
+		}
+		ed, err := edition.New(b.Store, svc, cfg.Location(), nil).For(a.newsletter)
+		if err != nil {
+			return err
+		}
+		return fn(cfg, ed, b)
 	})
 }
 
-// dayOr returns date checked, or def() when it is empty.
+// newsletterSlug checks --newsletter against the configured newsletters
+// and returns its slug ("" = the default newsletter's).
+func newsletterSlug(cfg *config.Config, slug string) (string, error) {
+	n, ok := cfg.FindNewsletter(slug)
+	if !ok {
+		return "", fmt.Errorf("--newsletter %q: no such newsletter (configured: %s)", slug, strings.Join(cfg.NewsletterSlugs(), ", "))
+	}
+	return n.Slug, nil
+}
+
+// editionID is the ID of --newsletter's edition of day: the day itself
+// for the default newsletter, SLUG.DAY for the others.
+func editionID(cfg *config.Config, slug, day string) (string, error) {
+	slug, err := newsletterSlug(cfg, slug)
+	if err != nil {
+		return "", err
+	}
+	if slug == cfg.NewsletterSlugs()[0] {
+		return day, nil
+	}
+	return store.EditionID(slug, day), nil
+}
+
+// dayOr returns the edition of --date, checked, or def() when it is empty.
 func dayOr(ed *edition.Service, date string, def func() string) (string, error) {
 	if date == "" {
 		return def(), nil
@@ -38,7 +68,7 @@ func dayOr(ed *edition.Service, date string, def func() string) (string, error) 
 	if err := ed.CheckDay(date); err != nil {
 		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 	}
-	return date, nil
+	return ed.ID(date), nil
 }
 
 func newDigestListCmd(a *app) *cobra.Command {
@@ -90,13 +120,13 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				day := date
-				if day == "" {
+				day := ed.ID(date)
+				if date == "" {
 					var err error
 					if day, err = ed.Default(ctx, defaults...); err != nil {
 						return err
 					}
-				} else if err := ed.CheckDay(day); err != nil {
+				} else if err := ed.CheckDay(date); err != nil {
 					return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 				}
 				s, err := op(ed, ctx, cliActor(), day)
@@ -162,10 +192,10 @@ func newDigestResendCmd(a *app) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				if err := ed.Resend(ctx, cliActor(), date, args[0]); err != nil {
+				if err := ed.Resend(ctx, cliActor(), ed.ID(date), args[0]); err != nil {
 					return fmt.Errorf("digest resend: %w", err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "edition %s sent again to %s\n", date, args[0])
+				fmt.Fprintf(cmd.OutOrStdout(), "edition %s sent again to %s\n", ed.ID(date), args[0])
 				return nil
 			})
 		},
@@ -201,7 +231,7 @@ func newDigestReportCmd(a *app) *cobra.Command {
 					defer f.Close()
 					w = f
 				}
-				return ed.Report(ctx, date, format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
+				return ed.Report(ctx, ed.ID(date), format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
 			})
 		},
 	}
@@ -248,5 +278,5 @@ func sendDay(ed *edition.Service, date string, force, now bool) (string, error) 
 	if err := ed.CheckDay(date); err != nil {
 		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 	}
-	return date, ed.CheckSendDate(date, force)
+	return ed.ID(date), ed.CheckSendDate(ed.ID(date), force)
 }

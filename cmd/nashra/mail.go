@@ -68,6 +68,21 @@ func digestOptions(cfg *config.Config) digest.Options {
 	}
 }
 
+// newsletters maps the configured newsletters onto the delivery
+// service's, the default one first: each builds with digestOptions and
+// its own schedule, window, cap, categories and layout.
+func newsletters(cfg *config.Config) []delivery.Newsletter {
+	var out []delivery.Newsletter
+	for i, n := range cfg.NewsletterList() {
+		d := digestOptions(cfg)
+		d.SendTime, d.Window, d.MaxArticles = delivery.SendTime(n.Schedule), n.Window, n.MaxArticles
+		d.Categories, d.Weekly = n.Categories, n.Template == config.TemplateWeekly
+		out = append(out, delivery.Newsletter{Slug: n.Slug, Default: i == 0, Name: n.Name, Digest: d,
+			RequireApproval: n.RequireApproval(), FromName: n.FromName, Schedule: n.Schedule})
+	}
+	return out
+}
+
 // unsubscribeMailbox is mail.unsubscribe, or "unsubscribe@" the domain of
 // mail.from.
 func unsubscribeMailbox(cfg *config.Config) string {
@@ -118,6 +133,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.Bac
 		MaxBounces:      cfg.Mail.MaxBounces,
 		Digest:          digestOptions(cfg),
 		RequireApproval: cfg.Digest.RequireApproval(),
+		Newsletters:     newsletters(cfg),
 		Log:             a.log,
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
@@ -46,8 +47,10 @@ func startDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.B
 			return nil, err
 		}
 		qo.Sources, qo.SourceWorkers = sourceJobs{src}, cfg.Sources.Workers
-		if cfg.Digest.RequireApproval() {
-			qo.PrepareBefore = cfg.Digest.PrepareBefore
+		for _, n := range cfg.NewsletterList() {
+			if n.RequireApproval() {
+				qo.PrepareBefore = cfg.Digest.PrepareBefore
+			}
 		}
 	}
 	a.observeQueue(b, &qo) // metrics (worker.go)
@@ -69,5 +72,9 @@ func qScheduleText(cfg *config.Config, on bool) string {
 	if !on {
 		return "off"
 	}
-	return cfg.Digest.Schedule + " (" + cfg.Site.Timezone + ")"
+	var parts []string
+	for _, n := range cfg.NewsletterList() {
+		parts = append(parts, n.Slug+": "+n.Schedule)
+	}
+	return strings.Join(parts, ", ") + " (" + cfg.Site.Timezone + ")"
 }

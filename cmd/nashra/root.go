@@ -30,6 +30,9 @@ type app struct {
 	metrics *metrics.Metrics
 	// sources is the source service of serve and worker (sourceService).
 	sources *source.Service
+	// newsletter is --newsletter of the digest and subscribers commands
+	// ("" = the default newsletter).
+	newsletter string
 }
 
 // config loads, defaults and validates the configuration once.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,8 +21,9 @@ func init() { register(newSubscribersCmd) }
 func newSubscribersCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "subscribers",
-		Short: "Add, remove and list digest subscribers",
+		Short: "Add, remove and list subscribers",
 	}
+	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to add to, remove from or list (default: the default newsletter)")
 	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
 		newSubscribersImportCmd(a), newSubscribersExportCmd(a), newSubscribersUnsubscribeMailCmd(a))
 	return cmd
@@ -80,9 +83,14 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("subscribers add: --categories: %w", err)
 				}
+				nl, err := newsletterSlug(cfg, a.newsletter)
+				if err != nil {
+					return err
+				}
 				s := &store.Subscriber{
-					Email: email, Name: name, Status: store.StatusConfirmed,
-					Categories: cats, Source: store.SourceAdmin, Force: force,
+					Email: email, Name: name, Status: store.StatusConfirmed, Categories: cats,
+					Source: store.SourceAdmin, Force: force,
+					Follow: []store.Subscription{{Newsletter: nl, Categories: cats}},
 				}
 				created, err := st.AddSubscriber(ctx, s)
 				switch {
@@ -91,13 +99,7 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 				case err != nil:
 					return fmt.Errorf("subscribers add %s: %w", args[0], err)
 				}
-				out := cmd.OutOrStdout()
-				if created {
-					fmt.Fprintf(out, "added %s (id %d, %s)\n", s.Email, s.ID, s.Status)
-				} else {
-					fmt.Fprintf(out, "%s is already on the list (id %d, %s)\n", s.Email, s.ID, s.Status)
-				}
-				return nil
+				return addedTo(ctx, cmd.OutOrStdout(), st, s, created, nl, cats, a.newsletter != "")
 			})
 		},
 	}
@@ -108,29 +110,69 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 }
 
 func newSubscribersRemoveCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "remove EMAIL",
-		Short: "Unsubscribe an address (the record is kept, marked unsubscribed)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Unsubscribe an address from a newsletter, or with --all from the list (the record is kept)",
+		Long: "Unsubscribe an address from --newsletter (default: the default newsletter); one that\n" +
+			"follows no newsletter any more is unsubscribed from the list. --all leaves every newsletter.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
+				nl, err := newsletterSlug(cfg, a.newsletter)
+				if err != nil {
+					return err
+				}
+				if all || len(cfg.NewsletterList()) == 1 {
+					if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
+						return noSuch("subscribers remove", "subscriber", args[0], err)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
+					return nil
+				}
+				sub, err := st.SubscriberByEmail(ctx, args[0])
+				if err != nil {
 					return noSuch("subscribers remove", "subscriber", args[0], err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
+				left, err := st.Unsubscribe(ctx, sub.ID, nl)
+				if err != nil {
+					return noSuch("subscribers remove", "subscription to "+nl+" of", args[0], err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s from %s (%d newsletters left)\n", args[0], nl, left)
 				return nil
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "leave every newsletter (the list)")
+	return cmd
+}
+
+// addedTo reports what subscribers add did; an address already on the
+// list that --newsletter names a newsletter for now follows it too.
+func addedTo(ctx context.Context, out io.Writer, st store.Store, s *store.Subscriber, created bool, nl string, cats []string, named bool) error {
+	switch {
+	case created:
+		fmt.Fprintf(out, "added %s (id %d, %s) to %s\n", s.Email, s.ID, s.Status, nl)
+	case named:
+		if err := st.Subscribe(ctx, s.ID, nl, cats); err != nil {
+			return fmt.Errorf("subscribers add %s: %w", s.Email, err)
+		}
+		fmt.Fprintf(out, "%s is already on the list (id %d, %s); now follows %s\n", s.Email, s.ID, s.Status, nl)
+	default:
+		fmt.Fprintf(out, "%s is already on the list (id %d, %s)\n", s.Email, s.ID, s.Status)
+	}
+	return nil
 }
 
 func newSubscribersListCmd(a *app) *cobra.Command {
 	var status string
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List subscribers: email, name, status, categories, created",
-		Args:  cobra.NoArgs,
+		Short: "List subscribers: email, name, status, newsletters (with their categories), created",
+		Long: "Lists every subscriber with the newsletters it follows, each as SLUG(categories), * for\n" +
+			"all categories; with --newsletter, only the followers of that newsletter.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.config()
 			if err != nil {
@@ -149,34 +191,69 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 			if err := reportMerges(ctx, cmd.ErrOrStderr(), st); err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "EMAIL\tNAME\tSTATUS\tCATEGORIES\tCREATED")
-			loc := cfg.Location()
-			var after int64
-			for {
-				page, err := st.ListSubscribers(ctx, store.SubscriberQuery{Status: store.Status(status), AfterID: after, Limit: 1000})
-				if err != nil {
+			only := ""
+			if a.newsletter != "" {
+				if only, err = newsletterSlug(cfg, a.newsletter); err != nil {
 					return err
 				}
-				if len(page) == 0 {
-					break
-				}
-				for _, s := range page {
-					state := string(s.Status)
-					if s.Paused {
-						state += " (paused)"
-					}
-					cats := strings.Join(s.Categories, ",")
-					if cats == "" {
-						cats = "*"
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, state, cats, s.CreatedAt.In(loc).Format(time.DateTime))
-				}
-				after = page[len(page)-1].ID
 			}
-			return w.Flush()
+			return listSubscribers(ctx, cmd.OutOrStdout(), st, cfg.Location(), store.Status(status), only)
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only subscribers in this state")
 	return cmd
+}
+
+// listSubscribers writes the subscribers in status ("" = all) as a table,
+// each with the newsletters it follows; only, when set, keeps the
+// followers of that newsletter.
+func listSubscribers(ctx context.Context, out io.Writer, st store.Store, loc *time.Location, status store.Status, only string) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "EMAIL\tNAME\tSTATUS\tNEWSLETTERS\tCREATED")
+	var after int64
+	for {
+		page, err := st.ListSubscribers(ctx, store.SubscriberQuery{Status: status, AfterID: after, Limit: 1000})
+		if err != nil || len(page) == 0 {
+			return errors.Join(err, w.Flush())
+		}
+		ids := make([]int64, len(page))
+		for i, s := range page {
+			ids[i] = s.ID
+		}
+		subs, err := st.SubscriptionsOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, s := range page {
+			var nls []string
+			follows := false
+			for _, sn := range subs[s.ID] {
+				if sn.Status == store.Subscribed {
+					nls = append(nls, sn.Newsletter+"("+catList(sn.Categories)+")")
+					follows = follows || sn.Newsletter == only
+				}
+			}
+			if only != "" && !follows {
+				continue
+			}
+			state := string(s.Status)
+			if s.Paused {
+				state += " (paused)"
+			}
+			list := strings.Join(nls, " ")
+			if list == "" {
+				list = "-"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, state, list, s.CreatedAt.In(loc).Format(time.DateTime))
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// catList is a category choice as "a,b", or "*" for all.
+func catList(cats []string) string {
+	if len(cats) == 0 {
+		return "*"
+	}
+	return strings.Join(cats, ",")
 }

@@ -57,7 +57,13 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret)}
+			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret),
+				Newsletters: cfg.NewsletterSlugs()}
+			if a.newsletter != "" {
+				if o.Newsletter, err = newsletterSlug(cfg, a.newsletter); err != nil {
+					return err
+				}
+			}
 			if tick != nil {
 				o.Progress = func() { tick("") }
 			}
@@ -79,6 +85,9 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 			}
 			fmt.Fprintf(out, "%d rows: %d added, %d already on the list, %d marked unsubscribed or bounced, %d kept out (unsubscribed or bounced), %d rejected\n",
 				rep.Rows, rep.Added, rep.Existing, rep.Suppressed, rep.Kept, len(rep.Rejected))
+			if rep.Joined > 0 {
+				fmt.Fprintf(out, "%d of those already on the list now follow a newsletter of their row they had not followed\n", rep.Joined)
+			}
 			if len(rep.Rejected) > 0 && len(rep.Rejected) == rep.Rows {
 				return fmt.Errorf("subscribers import: every row rejected (%d), nothing imported", rep.Rows)
 			}

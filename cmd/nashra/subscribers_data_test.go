@@ -69,7 +69,7 @@ func TestSubscribersAddNameAddr(t *testing.T) {
 		t.Fatal(err)
 	}
 	flat := strings.Join(strings.Fields(out), " ")
-	if !strings.Contains(flat, "noura@example.org نورة العتيبي confirmed اقتصاد,سياسة") || !strings.Contains(flat, "faisal@example.org فيصل confirmed *") || strings.Contains(out, "x@example.org") || strings.Contains(out, "saad") {
+	if !strings.Contains(flat, "noura@example.org نورة العتيبي confirmed daily(اقتصاد,سياسة)") || !strings.Contains(flat, "faisal@example.org فيصل confirmed daily(*)") || strings.Contains(out, "x@example.org") || strings.Contains(out, "saad") {
 		t.Errorf("list:\n%s", out)
 	}
 }

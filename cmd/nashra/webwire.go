@@ -97,16 +97,18 @@ func pageOptions(a *app, cfg *config.Config, st store.Store, tmpl *templates.Set
 			}
 			return links
 		},
-		Editions: func(ctx context.Context) ([]web.EditionLink, error) {
-			eds, err := st.ListEditions(ctx, 5000)
+		Newsletters: archiveNewsletters(cfg),
+		Editions: func(ctx context.Context, newsletter string) ([]web.EditionLink, error) {
+			eds, err := st.NewsletterEditions(ctx, newsletter, 5000)
 			if err != nil {
 				return nil, err
 			}
 			links := make([]web.EditionLink, 0, len(eds))
 			for _, e := range eds {
 				if publicEdition(e) {
-					links = append(links, web.EditionLink{Day: e.ID, Subject: e.Subject, Time: e.CreatedAt,
-						URL: strings.TrimRight(cfg.Site.BaseURL, "/") + "/digest/" + e.ID})
+					_, day, _ := store.SplitEditionID(e.ID)
+					links = append(links, web.EditionLink{Day: day, Subject: e.Subject, Time: e.CreatedAt,
+						URL: strings.TrimRight(cfg.Site.BaseURL, "/") + editionPath(e.ID)})
 				}
 			}
 			return links, nil
@@ -122,12 +124,36 @@ func pageOptions(a *app, cfg *config.Config, st store.Store, tmpl *templates.Set
 			if err := json.Unmarshal(ed.Body, &e); err != nil {
 				return nil, false, fmt.Errorf("edition %s: %w", day, err)
 			}
+			title := cfg.Site.Title
+			if e.Newsletter != "" && e.Name != "" {
+				title = e.Name
+			}
 			page, err := tmpl.EditionPage(templates.EmailData{
-				Edition: &e, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL,
+				Edition: &e, SiteTitle: title, BaseURL: cfg.Site.BaseURL,
 			})
 			return page, err == nil, err
 		},
 	}
+}
+
+// archiveNewsletters are the configured newsletters as the archive
+// links them.
+func archiveNewsletters(cfg *config.Config) []web.Newsletter {
+	var out []web.Newsletter
+	for _, n := range cfg.NewsletterList() {
+		out = append(out, web.Newsletter{Slug: n.Slug, Name: n.Name})
+	}
+	return out
+}
+
+// editionPath is the web copy's path of edition id: /digest/{date} for
+// the default newsletter, /digest/{newsletter}/{date} for the others.
+func editionPath(id string) string {
+	nl, day, err := store.SplitEditionID(id)
+	if err != nil || nl == "" {
+		return "/digest/" + id
+	}
+	return "/digest/" + nl + "/" + day
 }
 
 // newSubscribePages wires /subscribe, /confirm, /preferences and

@@ -64,6 +64,10 @@ type Options struct {
 	// RequireApproval is digest.approval: required. An edition is then
 	// held when built and goes out only once an editor approves it.
 	RequireApproval bool
+	// Newsletters are the site's newsletters, the default one first; none
+	// means one, the single digest of Digest, RequireApproval, FromName
+	// and ListID.
+	Newsletters []Newsletter
 	// Now is the clock that decides editions' cut-offs (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
@@ -112,6 +116,7 @@ type Service struct {
 	tpl   *templates.Set
 	links Links
 	o     Options
+	nls   []Newsletter // Options.Newsletters with defaults, the default first
 
 	gate gate // edition states as the workers see them
 
@@ -145,33 +150,39 @@ func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templa
 	if _, err := mail.ParseAddress(o.FromAddr); err != nil {
 		return nil, fmt.Errorf("delivery: from address %q: %w", o.FromAddr, err)
 	}
-	return &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o.withDefaults(),
+	o = o.withDefaults()
+	return &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o, nls: newslettersWithDefaults(o),
 		editions: map[string]*digest.Edition{}, parts: map[partsKey]*editionParts{}}, nil
 }
 
 // Options returns the options in effect (defaults filled).
 func (s *Service) Options() Options { return s.o }
 
-// Build builds the edition of day over its window as if cut now, without
-// storing anything (see Window).
-func (s *Service) Build(ctx context.Context, day string) (*digest.Edition, error) {
-	return s.BuildNow(ctx, day)
+// Build builds the edition id (store.EditionID: a day for the default
+// newsletter) over its window as if cut now, without storing anything
+// (see Window).
+func (s *Service) Build(ctx context.Context, id string) (*digest.Edition, error) {
+	return s.BuildNow(ctx, id)
 }
 
-// Edition returns the recorded edition of day, building and recording it
+// Edition returns the recorded edition id, building and recording it
 // when there is none yet (or only a state set ahead of the build). The
 // first recorded copy wins: every later call, in any process, sends that
 // one. A new edition starts scheduled; one held or approved ahead keeps
 // its state.
-func (s *Service) Edition(ctx context.Context, day string) (*store.Edition, *digest.Edition, error) {
-	se, err := s.st.GetEdition(ctx, day)
+func (s *Service) Edition(ctx context.Context, id string) (*store.Edition, *digest.Edition, error) {
+	n, _, err := s.split(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	se, err := s.st.GetEdition(ctx, id)
 	if err == nil && se.Built() {
 		e, err := s.decode(se)
 		return se, e, err
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, fmt.Errorf("delivery: %w", err)
 	}
-	built, err := s.BuildNow(ctx, day)
+	built, err := s.BuildNow(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,11 +190,11 @@ func (s *Service) Edition(ctx context.Context, day string) (*store.Edition, *dig
 	if err != nil {
 		return nil, nil, fmt.Errorf("delivery: encode edition: %w", err)
 	}
-	sendAt, err := s.ScheduledCutoff(day)
+	sendAt, err := s.ScheduledCutoff(id)
 	if err != nil {
 		return nil, nil, err
 	}
-	se = &store.Edition{ID: day, Subject: digest.Subject(built, s.o.SiteTitle), Body: body,
+	se = &store.Edition{ID: id, Newsletter: n.Key(), Subject: digest.Subject(built, s.title(n)), Body: body,
 		State: store.EditionScheduled, From: built.From, To: built.To, SendAt: sendAt}
 	if _, err := s.st.CreateEdition(ctx, se); err != nil {
 		return nil, nil, fmt.Errorf("delivery: %w", err)
@@ -242,15 +253,15 @@ type Prepared struct {
 	Recipients int
 }
 
-// Prepare records the edition of day (building it once), moves it to
+// Prepare records the edition id (building it once), moves it to
 // sending as its state allows (ErrHeld when it waits for approval,
 // ErrCancelled when cancelled) and enqueues a delivery and a send job for
 // every recipient of its newsletter (store.Newsletters.ListRecipients),
 // paging by ID in batches. It is idempotent: deliveries and jobs that exist already are skipped, so
 // running it again after a crash completes what was missing and repeats
 // nothing.
-func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prepared, error) {
-	se, _, err := s.Edition(ctx, day)
+func (s *Service) Prepare(ctx context.Context, q JobInserter, id string) (*Prepared, error) {
+	se, _, err := s.Edition(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -262,23 +273,23 @@ func (s *Service) Prepare(ctx context.Context, q JobInserter, day string) (*Prep
 	for {
 		subs, err := s.st.ListRecipients(ctx, store.RecipientQuery{Newsletter: se.Newsletter, AfterID: after, Limit: s.o.BatchSize})
 		if err != nil {
-			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+			return nil, fmt.Errorf("delivery: prepare %s: %w", id, err)
 		}
 		if len(subs) == 0 {
 			break
 		}
 		after = subs[len(subs)-1].ID
-		n, err := s.st.EnqueueDeliveries(ctx, day, subs)
+		n, err := s.st.EnqueueDeliveries(ctx, id, subs)
 		if err != nil {
-			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+			return nil, fmt.Errorf("delivery: prepare %s: %w", id, err)
 		}
 		p.Enqueued += n
 		p.Recipients += len(subs)
-		if err := q.InsertSends(ctx, day, subs, s.o.MaxAttempts); err != nil {
-			return nil, fmt.Errorf("delivery: prepare %s: %w", day, err)
+		if err := q.InsertSends(ctx, id, subs, s.o.MaxAttempts); err != nil {
+			return nil, fmt.Errorf("delivery: prepare %s: %w", id, err)
 		}
 	}
-	if se2, err := s.st.GetEdition(ctx, day); err == nil {
+	if se2, err := s.st.GetEdition(ctx, id); err == nil {
 		p.Edition = se2
 	}
 	return p, nil
@@ -303,9 +314,10 @@ func (s *Service) messageID(edition string, sub int64) string {
 // Parts renders the HTML and text parts of edition e for subscriber sub
 // (e already filtered) and returns the template data used.
 func (s *Service) Parts(e *digest.Edition, sub *store.Subscriber) (html, text string, data templates.EmailData, err error) {
+	n := s.newsletterOf(e)
 	data = templates.EmailData{
 		Edition:        e,
-		SiteTitle:      s.o.SiteTitle,
+		SiteTitle:      s.title(n),
 		BaseURL:        s.o.BaseURL,
 		PreferencesURL: s.links.Preferences(sub),
 		UnsubscribeURL: s.links.Unsubscribe(sub, editionNewsletter(e.ID)),
@@ -338,11 +350,12 @@ func (s *Service) partsFor(e *digest.Edition, cats []string) *editionParts {
 	if len(cats) > 0 {
 		fe = e.Filter(cats)
 	}
+	title := s.title(s.newsletterOf(e))
 	p = &editionParts{
 		fe:      fe,
-		subject: templates.EmailData{Edition: fe, SiteTitle: s.o.SiteTitle}.Subject(),
+		subject: templates.EmailData{Edition: fe, SiteTitle: title}.Subject(),
 		email: s.tpl.NewEditionEmail(templates.EmailData{
-			Edition: fe, SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL,
+			Edition: fe, SiteTitle: title, BaseURL: s.o.BaseURL,
 		}),
 	}
 	s.mu.Lock()
@@ -384,6 +397,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 	if p.fe.Count == 0 && e.Count > 0 {
 		return nil, "", false, nil
 	}
+	n := s.newsletterOf(e)
 	unsub := s.links.Unsubscribe(sub, editionNewsletter(e.ID))
 	html, text, err := p.email.Email(s.links.Preferences(sub), unsub, sub.Name)
 	if err != nil {
@@ -399,7 +413,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 	}
 	raw, err := s.comp.Render(mailer.Message{
 		FromAddr:          s.o.FromAddr,
-		FromName:          s.o.FromName,
+		FromName:          n.FromName,
 		To:                sub.Email,
 		ToName:            sub.Name,
 		ReplyTo:           s.o.ReplyTo,
@@ -407,7 +421,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 		Text:              text,
 		HTML:              html,
 		MessageID:         mid,
-		ListID:            s.o.ListID,
+		ListID:            n.ListID,
 		UnsubscribeURL:    unsub,
 		UnsubscribeMailto: s.links.Mailto(sub, editionNewsletter(e.ID)),
 		Headers:           headers,

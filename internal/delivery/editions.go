@@ -24,19 +24,36 @@ var (
 	ErrCovered = errors.New("delivery: a later edition already covers this window")
 )
 
-// ScheduledCutoff is the cut-off the edition of day has by the schedule:
-// digest.schedule's time of day on that day, in the site time zone.
-func (s *Service) ScheduledCutoff(day string) (time.Time, error) {
-	_, to, err := digest.Window(day, s.o.Digest)
+// ScheduledCutoff is the cut-off the edition id has by the schedule: its
+// newsletter's time of day on the edition's day, in the site time zone.
+func (s *Service) ScheduledCutoff(id string) (time.Time, error) {
+	n, day, err := s.split(id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	_, to, err := digest.Window(day, n.Digest)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("delivery: %w", err)
 	}
 	return to, nil
 }
 
-// NextDue is the day of the next edition whose scheduled cut-off is at or
-// after now.
-func (s *Service) NextDue() string { return digest.DayOf(s.now(), s.o.Digest) }
+// NextDue is the day of the default newsletter's next edition whose
+// scheduled cut-off is at or after now.
+func (s *Service) NextDue() string { return digest.DayOf(s.now(), s.nls[0].Digest) }
+
+// NextDueOf is the ID of newsletter slug's next edition ("" = the
+// default newsletter's): the next firing of its schedule.
+func (s *Service) NextDueOf(slug string) (string, error) {
+	n, err := s.Newsletter(slug)
+	if err != nil {
+		return "", err
+	}
+	if n.Default && n.Schedule == "" {
+		return n.EditionID(s.NextDue()), nil
+	}
+	return n.EditionID(s.nextDue(n, s.now())), nil
+}
 
 func (s *Service) now() time.Time {
 	if s.o.Now != nil {
@@ -52,39 +69,44 @@ func counts(e *store.Edition) bool {
 	return e.Built() && !(e.State == store.EditionCancelled && e.StartedAt.IsZero())
 }
 
-// Window returns the window (from, to] of the edition of day when built
-// now: to, its cut-off, is the scheduled one, or now when that is still
-// ahead (an edition built early, for approval, with --now or a forced
-// future date, is cut when built); from is the latest cut-off before it
-// among the editions that took their window, or, for the first edition,
-// digest.window before to. Windows follow cut-offs, not dates: a day that
+// Window returns the window (from, to] of the edition id when built now:
+// to, its cut-off, is the scheduled one, or now when that is still ahead
+// (an edition built early, for approval, with --now or a forced future
+// date, is cut when built); from is the latest cut-off before it among
+// the editions of the same newsletter that took their window, or, for its
+// first edition, the newsletter's window (digest.window; seven days for a
+// weekly one) before to. Windows follow cut-offs, not dates: a day that
 // had no edition (nothing published, or nothing run) leaves no gap, the
 // next edition reaching back to the last cut-off. It gives ErrCovered when
 // a recorded edition's window already reaches past the start of to.
-func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, err error) {
-	first, sched, err := digest.Window(day, s.o.Digest)
+func (s *Service) Window(ctx context.Context, id string) (from, to time.Time, err error) {
+	n, day, err := s.split(id)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	first, sched, err := digest.Window(day, n.Digest)
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("delivery: %w", err)
 	}
 	to = sched
 	if now := s.now(); now.Before(to) {
 		to = now
-		first = to.Add(-s.o.Digest.Window)
-		if s.o.Digest.Window <= 0 {
+		first = to.Add(-n.Digest.Window)
+		if n.Digest.Window <= 0 {
 			first = to.Add(-digest.DefaultWindow)
 		}
 	}
-	eds, err := s.st.ListEditions(ctx, 0)
+	eds, err := s.st.NewsletterEditions(ctx, n.Key(), 0)
 	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("delivery: window of %s: %w", day, err)
+		return time.Time{}, time.Time{}, fmt.Errorf("delivery: window of %s: %w", id, err)
 	}
 	var prev time.Time
 	for i := range eds {
 		e := &eds[i]
-		if e.ID == day || !e.Built() {
+		if e.ID == id || !e.Built() {
 			continue
 		}
-		efrom, cut := s.span(e)
+		efrom, cut := s.span(e, n)
 		switch {
 		case !counts(e):
 			// Cancelled before it went out: its window is given back.
@@ -105,34 +127,43 @@ func (s *Service) Window(ctx context.Context, day string) (from, to time.Time, e
 	return first, to, nil
 }
 
-// span is the recorded window of a built edition; for editions recorded
-// before windows were stored, the fixed window of their day that built
-// them.
-func (s *Service) span(e *store.Edition) (from, to time.Time) {
+// span is the recorded window of a built edition of n; for editions
+// recorded before windows were stored, the fixed window of their day that
+// built them.
+func (s *Service) span(e *store.Edition, n *Newsletter) (from, to time.Time) {
 	if !e.To.IsZero() {
 		return e.From, e.To
 	}
-	from, to, err := digest.Window(e.ID, s.o.Digest)
-	if err != nil { // not a day: never built by this code
+	_, day, err := store.SplitEditionID(e.ID)
+	if err != nil { // not an edition ID: never built by this code
+		return time.Time{}, time.Time{}
+	}
+	from, to, err = digest.Window(day, n.Digest)
+	if err != nil {
 		return time.Time{}, time.Time{}
 	}
 	return from, to
 }
 
-// BuildNow builds the edition of day over its window as it would be cut
-// now (see Window), without recording it.
-func (s *Service) BuildNow(ctx context.Context, day string) (*digest.Edition, error) {
-	from, to, err := s.Window(ctx, day)
+// BuildNow builds the edition id over its window as it would be cut now
+// (see Window), without recording it.
+func (s *Service) BuildNow(ctx context.Context, id string) (*digest.Edition, error) {
+	n, day, err := s.split(id)
 	if err != nil {
 		return nil, err
 	}
-	e, err := digest.BuildWindow(ctx, s.st, day, from, to, s.o.Digest)
+	from, to, err := s.Window(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e, err := digest.BuildWindow(ctx, s.st, day, from, to, n.Digest)
 	if errors.Is(err, digest.ErrEmpty) {
-		return nil, fmt.Errorf("%w (%s)", ErrNoEdition, day)
+		return nil, fmt.Errorf("%w (%s)", ErrNoEdition, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
+	e.ID, e.Newsletter, e.Name = id, n.Key(), n.Name
 	return e, nil
 }
 
@@ -142,6 +173,10 @@ func (s *Service) BuildNow(ctx context.Context, day string) (*digest.Edition, er
 // caller may complete what is enqueued: the workers' gate stops paused
 // editions). It returns ErrHeld or ErrCancelled when nothing may go out.
 func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition, error) {
+	n, _, err := s.split(se.ID)
+	if err != nil {
+		return se, err
+	}
 	for range 3 { // a concurrent move changes the state: look again
 		var next *store.Edition
 		var err error
@@ -153,7 +188,7 @@ func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition,
 		case store.EditionHeld:
 			return se, fmt.Errorf("%w: %s", ErrHeld, se.ID)
 		case store.EditionScheduled:
-			if s.o.RequireApproval {
+			if n.RequireApproval {
 				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionHeld, NoteHeld, store.EditionScheduled)
 				if err == nil {
 					return next, fmt.Errorf("%w: %s", ErrHeld, se.ID)

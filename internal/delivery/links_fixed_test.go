@@ -50,8 +50,12 @@ func (l *HMACLinks) Token(s *store.Subscriber, purpose string) string {
 }
 
 // Unsubscribe implements Links: BaseURL/unsubscribe?t=TOKEN.
-func (l *HMACLinks) Unsubscribe(s *store.Subscriber, _ string) string {
-	return l.base + "/unsubscribe?t=" + url.QueryEscape(l.Token(s, PurposeUnsubscribe))
+func (l *HMACLinks) Unsubscribe(s *store.Subscriber, newsletter string) string {
+	u := l.base + "/unsubscribe?t=" + url.QueryEscape(l.Token(s, PurposeUnsubscribe))
+	if newsletter != "" { // which newsletter it leaves, for tests to see
+		u += "&n=" + url.QueryEscape(newsletter)
+	}
+	return u
 }
 
 // Preferences implements Links: BaseURL/preferences?t=TOKEN.

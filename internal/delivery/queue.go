@@ -29,9 +29,11 @@ const (
 	QueueMail     = "mail"
 )
 
-// EditionArgs is the job that prepares the edition of one day.
+// EditionArgs is the job that prepares one edition.
 type EditionArgs struct {
-	// Date is YYYY-MM-DD in the site time zone.
+	// Date is the edition's ID (store.EditionID): its day, YYYY-MM-DD in
+	// the site time zone, prefixed "slug." unless its newsletter is the
+	// default one.
 	Date string `json:"date"`
 }
 
@@ -44,10 +46,10 @@ func (EditionArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueEditions, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// PrepareArgs is the job that builds the edition of one day ahead of its
-// send time, for an editor to approve (digest.approval: required).
+// PrepareArgs is the job that builds an edition ahead of its send time,
+// for an editor to approve (approval: required).
 type PrepareArgs struct {
-	// Date is YYYY-MM-DD in the site time zone.
+	// Date is the edition's ID, as in EditionArgs.
 	Date string `json:"date"`
 }
 
@@ -158,10 +160,12 @@ type QueueOptions struct {
 	// Workers is the number of concurrent sends (default 16).
 	Workers int
 	// Schedule is digest.schedule (cron, five fields) in Location; ""
-	// disables the periodic edition job.
+	// disables the periodic edition jobs. Each newsletter of the service
+	// runs on its own schedule (Newsletter.Schedule); the default one
+	// without a schedule of its own runs on this one.
 	Schedule string
-	// PrepareBefore, when positive (digest.prepare_before with
-	// digest.approval: required), also builds each edition that long
+	// PrepareBefore, when positive (digest.prepare_before), also builds
+	// each edition of a newsletter that requires approval that long
 	// before its send time, held for approval.
 	PrepareBefore time.Duration
 	Location      *time.Location
@@ -324,27 +328,12 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 		Logger: slog.New(minLevel{opts.Log.Handler(), slog.LevelWarn}),
 	}
 	if opts.Schedule != "" {
-		sched, err := Schedule(opts.Schedule, opts.Location)
-		if err != nil {
-			return nil, err
-		}
-		loc := opts.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		now := opts.Now
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(sched,
-			func() (river.JobArgs, *river.InsertOpts) {
-				// The job fires at the send time, which opens the next
-				// window: name the edition by the day it was cut, today.
-				return EditionArgs{Date: now().In(loc).Format(digest.DayLayout)}, nil
-			}, &river.PeriodicJobOpts{ID: "nashra_daily_edition"})}
-		if before := opts.PrepareBefore; before > 0 {
-			cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(earlier{s: sched, d: before},
-				func() (river.JobArgs, *river.InsertOpts) {
-					// Named by the day of the send it precedes.
-					return PrepareArgs{Date: now().Add(before).In(loc).Format(digest.DayLayout)}, nil
-				}, &river.PeriodicJobOpts{ID: "nashra_prepare_edition"}))
+		for i := range svc.nls {
+			jobs, err := periodicJobs(&svc.nls[i], opts)
+			if err != nil {
+				return nil, err
+			}
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, jobs...)
 		}
 	}
 	if err := q.addSourceJobs(workers, cfg); err != nil {
@@ -356,6 +345,46 @@ func NewQueue(db *sql.DB, svc *Service, opts QueueOptions) (*Queue, error) {
 	}
 	q.Client = c
 	return q, nil
+}
+
+// periodicJobs are newsletter n's edition job, at its send time, and
+// with approval required its prepare job, PrepareBefore earlier. The
+// default newsletter's keep the IDs of the single digest's.
+func periodicJobs(n *Newsletter, opts QueueOptions) ([]*river.PeriodicJob, error) {
+	spec := n.Schedule
+	if spec == "" && n.Default {
+		spec = opts.Schedule
+	}
+	if spec == "" {
+		return nil, nil
+	}
+	sched, err := Schedule(spec, opts.Location)
+	if err != nil {
+		return nil, err
+	}
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := opts.Now
+	editionJob, prepareJob := "nashra_daily_edition", "nashra_prepare_edition"
+	if !n.Default {
+		editionJob, prepareJob = "nashra_edition_"+n.Slug, "nashra_prepare_"+n.Slug
+	}
+	jobs := []*river.PeriodicJob{river.NewPeriodicJob(sched,
+		func() (river.JobArgs, *river.InsertOpts) {
+			// The job fires at the send time, which opens the next
+			// window: name the edition by the day it was cut, today.
+			return EditionArgs{Date: n.EditionID(now().In(loc).Format(digest.DayLayout))}, nil
+		}, &river.PeriodicJobOpts{ID: editionJob})}
+	if before := opts.PrepareBefore; before > 0 && n.RequireApproval {
+		jobs = append(jobs, river.NewPeriodicJob(earlier{s: sched, d: before},
+			func() (river.JobArgs, *river.InsertOpts) {
+				// Named by the day of the send it precedes.
+				return PrepareArgs{Date: n.EditionID(now().Add(before).In(loc).Format(digest.DayLayout))}, nil
+			}, &river.PeriodicJobOpts{ID: prepareJob}))
+	}
+	return jobs, nil
 }
 
 // Service returns the delivery service the workers use.

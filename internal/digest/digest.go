@@ -72,6 +72,12 @@ type Options struct {
 	OtherCategory string
 	// SendEmpty builds an edition even when there are no articles.
 	SendEmpty bool
+	// Categories, when set, keeps only the articles of these categories
+	// (a newsletter's categories; compared as Edition.Filter does).
+	Categories []string
+	// Weekly groups each section's stories by day too (Section.Days): the
+	// layout of a weekly round-up.
+	Weekly bool
 	// SiteTitle and BaseURL come from site.title and site.base_url.
 	SiteTitle, BaseURL string
 	// DateLine formats the edition's date for its header (for instance
@@ -132,6 +138,17 @@ type Story struct {
 type Section struct {
 	Category string  `json:"category"`
 	Stories  []Story `json:"stories"`
+	// Days holds the same stories by publication day, newest day first,
+	// in a weekly edition (Options.Weekly); nil otherwise.
+	Days []Day `json:"days,omitempty"`
+}
+
+// Day is the stories of one section published on one day.
+type Day struct {
+	// Date is YYYY-MM-DD in the site time zone; DateLine its Arabic form.
+	Date     string  `json:"date"`
+	DateLine string  `json:"date_line"`
+	Stories  []Story `json:"stories"`
 }
 
 // Edition is the digest of one day.
@@ -153,6 +170,12 @@ type Edition struct {
 	// From and To bound the window: From < Published <= To.
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
+	// Newsletter is the slug of the edition's newsletter, "" for the
+	// default one (whose web copy is /digest/{date}); Name its name.
+	Newsletter string `json:"newsletter,omitempty"`
+	Name       string `json:"name,omitempty"`
+	// Weekly: sections carry Days (a weekly round-up).
+	Weekly bool `json:"weekly,omitempty"`
 
 	highlights int
 }
@@ -184,6 +207,7 @@ func BuildWindow(ctx context.Context, r Reader, day string, from, to time.Time, 
 		return nil, fmt.Errorf("digest: articles for %s: %w", day, err)
 	}
 	arts = selectArticles(arts, from, to, 0)
+	arts = inCategories(arts, o)
 	arts, also := sameStories(arts, o)
 	if o.MaxArticles > 0 && len(arts) > o.MaxArticles {
 		arts = arts[:o.MaxArticles]
@@ -230,8 +254,52 @@ func BuildWindow(ctx context.Context, r Reader, day string, from, to time.Time, 
 		stories = append(stories, s)
 	}
 	e.Sections = group(stories, o.CategoryOrder)
+	if o.Weekly {
+		e.Weekly = true
+		for i := range e.Sections {
+			e.Sections[i].Days = byDay(e.Sections[i].Stories, o)
+		}
+	}
 	e.recount()
 	return e, nil
+}
+
+// inCategories keeps the articles in o.Categories (all when it is empty);
+// an article without a category counts as o.OtherCategory.
+func inCategories(arts []article.Article, o Options) []article.Article {
+	if len(o.Categories) == 0 {
+		return arts
+	}
+	want := map[string]bool{}
+	for _, c := range o.Categories {
+		want[strings.ToLower(strings.TrimSpace(c))] = true
+	}
+	out := arts[:0:0]
+	for _, a := range arts {
+		c := strings.TrimSpace(a.Category)
+		if c == "" {
+			c = o.OtherCategory
+		}
+		if want[strings.ToLower(c)] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// byDay groups stories (newest first) by their day in o.Location.
+func byDay(stories []Story, o Options) []Day {
+	var out []Day
+	for _, st := range stories {
+		t := st.Published.In(o.Location)
+		d := t.Format(DayLayout)
+		if n := len(out); n == 0 || out[n-1].Date != d {
+			noon := time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, o.Location)
+			out = append(out, Day{Date: d, DateLine: o.DateLine(noon)})
+		}
+		out[len(out)-1].Stories = append(out[len(out)-1].Stories, st)
+	}
+	return out
 }
 
 // sameStories folds near-duplicate articles (the same story from two

@@ -48,6 +48,9 @@ type Service struct {
 	q   delivery.JobInserter // for Send; nil without workers
 	loc *time.Location
 	now func() time.Time
+	// nl is the newsletter the service works on, as the store names it
+	// ("" = the default one): its editions' IDs, due dates and lists.
+	nl string
 }
 
 // New returns a Service. loc is the site time zone; now may be nil
@@ -62,24 +65,60 @@ func New(st store.Store, dv *delivery.Service, loc *time.Location, now func() ti
 	return &Service{st: st, dv: dv, loc: loc, now: now}
 }
 
-// CheckDay validates a YYYY-MM-DD day.
+// For returns the service working on newsletter slug's editions ("" or
+// the default newsletter's slug: the default one, as New's).
+func (s *Service) For(slug string) (*Service, error) {
+	n, err := s.dv.Newsletter(slug)
+	if err != nil {
+		return nil, fmt.Errorf("%w: newsletter %q", ErrNotFound, slug)
+	}
+	c := *s
+	c.nl = n.Key()
+	return &c, nil
+}
+
+// ID is the ID of the service's newsletter's edition of day (day
+// itself when it is a full edition ID already).
+func (s *Service) ID(day string) string {
+	if nl, _, err := store.SplitEditionID(day); err == nil && nl != "" {
+		return day
+	}
+	return store.EditionID(s.nl, day)
+}
+
+// CheckDay validates an edition: a YYYY-MM-DD day, or an edition ID
+// (SLUG.YYYY-MM-DD, store.EditionID).
 func (s *Service) CheckDay(day string) error {
-	if _, err := time.ParseInLocation(digest.DayLayout, day, s.loc); err != nil {
+	_, d, err := store.SplitEditionID(day)
+	if err == nil {
+		_, err = time.ParseInLocation(digest.DayLayout, d, s.loc)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %q: want YYYY-MM-DD", ErrDate, day)
 	}
 	return nil
 }
 
-// NextDue is the day of the next edition due: the first whose scheduled
+// NextDue is the ID of the next edition due: the first whose scheduled
 // cut-off is not past.
-func (s *Service) NextDue() string { return s.dv.NextDue() }
+func (s *Service) NextDue() string {
+	id, err := s.dv.NextDueOf(s.nl)
+	if err != nil { // For checked the newsletter
+		return s.ID(s.dv.NextDue())
+	}
+	return id
+}
 
-// LastDue is the day of the latest edition whose scheduled cut-off has
+// LastDue is the ID of the latest edition whose scheduled cut-off has
 // passed.
 func (s *Service) LastDue() string {
-	next := s.NextDue()
-	d, _ := time.ParseInLocation(digest.DayLayout, next, s.loc)
-	return d.AddDate(0, 0, -1).Format(digest.DayLayout)
+	id, err := s.dv.LastDueOf(s.nl)
+	if err != nil {
+		next := s.dv.NextDue()
+		d, _ := time.ParseInLocation(digest.DayLayout, next, s.loc)
+		return s.ID(d.AddDate(0, 0, -1).Format(digest.DayLayout))
+	}
+	return id
 }
 
 // CheckSendDate refuses, unless force, to send an edition whose cut-off is
@@ -132,7 +171,8 @@ func (s *Service) move(ctx context.Context, who Actor, day, action string, to st
 	e, err := s.st.SetEditionState(ctx, day, to, note, from...)
 	if errors.Is(err, store.ErrNotFound) && create {
 		sendAt, _ := s.dv.ScheduledCutoff(day)
-		e = &store.Edition{ID: day, State: to, SendAt: sendAt, Note: note}
+		nl, _, _ := store.SplitEditionID(day)
+		e = &store.Edition{ID: day, Newsletter: nl, State: to, SendAt: sendAt, Note: note}
 		var created bool
 		if created, err = s.st.CreateEdition(ctx, e); err == nil && !created {
 			// Recorded meanwhile: move it as it is now.

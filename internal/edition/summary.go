@@ -115,7 +115,7 @@ func (s *Service) upcoming(day string, sendAt time.Time) *Summary {
 // List returns the next edition due (first, when nothing is recorded for
 // it yet) and up to limit recorded editions, newest first (0: all).
 func (s *Service) List(ctx context.Context, limit int) ([]Summary, error) {
-	eds, err := s.st.ListEditions(ctx, limit)
+	eds, err := s.st.NewsletterEditions(ctx, s.nl, limit)
 	if err != nil {
 		return nil, fmt.Errorf("edition: %w", err)
 	}
@@ -168,7 +168,7 @@ func (s *Service) Progress(ctx context.Context, day string) (*Progress, error) {
 // edition due. `digest pause` then means the edition that is sending,
 // `digest approve` the one held.
 func (s *Service) Default(ctx context.Context, states ...store.EditionState) (string, error) {
-	eds, err := s.st.ListEditions(ctx, 7)
+	eds, err := s.st.NewsletterEditions(ctx, s.nl, 7)
 	if err != nil {
 		return "", fmt.Errorf("edition: %w", err)
 	}

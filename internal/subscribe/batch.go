@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nashra/nashra/internal/store"
 )
@@ -78,6 +79,7 @@ func (b *batcher) flush() error {
 func (b *batcher) one(sub *store.Subscriber, line int) error {
 	want := sub.Status
 	email := sub.Email
+	follow := sub.Follow
 	created, err := b.st.AddSubscriber(b.ctx, sub)
 	switch {
 	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
@@ -102,5 +104,38 @@ func (b *batcher) one(sub *store.Subscriber, line int) error {
 		return nil
 	}
 	b.rep.Existing++
+	return b.join(sub, follow, line)
+}
+
+// follower is a store that keeps subscriptions (store.Newsletters).
+type follower interface {
+	Subscriptions(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
+	Subscribe(ctx context.Context, subscriberID int64, newsletter string, categories []string) error
+}
+
+// join makes an existing pending or confirmed subscriber follow the
+// newsletters of its row that it never followed; one it left stays left.
+func (b *batcher) join(sub *store.Subscriber, follow []store.Subscription, line int) error {
+	f, ok := b.st.(follower)
+	if !ok || len(follow) == 0 || (sub.Status != store.StatusPending && sub.Status != store.StatusConfirmed) {
+		return nil
+	}
+	have, err := f.Subscriptions(b.ctx, sub.ID)
+	if err != nil {
+		return fmt.Errorf("subscribe: import: line %d: %w", line, err)
+	}
+	joined := false
+	for _, want := range follow {
+		if want.Newsletter == "" || slices.ContainsFunc(have, func(h store.Subscription) bool { return h.Newsletter == want.Newsletter }) {
+			continue
+		}
+		if err := f.Subscribe(b.ctx, sub.ID, want.Newsletter, want.Categories); err != nil {
+			return fmt.Errorf("subscribe: import: line %d: %w", line, err)
+		}
+		joined = true
+	}
+	if joined {
+		b.rep.Joined++
+	}
 	return nil
 }

@@ -20,12 +20,24 @@ import (
 // CSVHeader is the header row of the subscriber CSV that Export writes and
 // Import reads (Import also takes a subset in any order, email required).
 // Categories are joined with "|" (none = all); paused is true or false;
-// times are RFC 3339 in UTC, empty when unset.
+// times are RFC 3339 in UTC, empty when unset. newsletters lists the
+// newsletters followed as SLUG or SLUG:cat1|cat2, separated by ";"
+// ("daily:اقتصاد|رياضة;weekly"); categories are the default newsletter's.
+// A row without newsletters follows ImportOptions.Newsletter (default:
+// the default newsletter) with its categories, so CSVs from before there
+// were several newsletters import as they did.
 var CSVHeader = []string{"email", "name", "status", "categories", "source", "paused", "bounces",
-	"created_at", "confirmed_at", "unsubscribed_at"}
+	"created_at", "confirmed_at", "unsubscribed_at", "newsletters"}
 
 // CategorySep joins categories in the CSV.
 const CategorySep = "|"
+
+// NewsletterSep separates the newsletters of the newsletters column;
+// SlugSep ends a newsletter's slug before its categories.
+const (
+	NewsletterSep = ";"
+	SlugSep       = ":"
+)
 
 // Importer is what Import needs of the database. A store that also has
 // AddSubscribers (one transaction per batch) is used in batches.
@@ -49,6 +61,12 @@ type ImportOptions struct {
 	// Erased, when set, reports whether an address was erased at its
 	// owner's request; such rows are rejected, never silently re-added.
 	Erased func(ctx context.Context, email string) (bool, error)
+	// Newsletter is the newsletter (slug) of rows without a newsletters
+	// value; "" = the default newsletter.
+	Newsletter string
+	// Newsletters, when set, are the slugs a row may name; a row naming
+	// another is rejected with the list.
+	Newsletters []string
 }
 
 // Rejected is a row Import refused.
@@ -67,8 +85,10 @@ type ImportReport struct {
 	// by a confirmed row); Suppressed rows that marked someone on the
 	// list unsubscribed or bounced; Kept rows for addresses that left or
 	// bounced and stay so (an import never re-subscribes anybody).
-	Added, Existing, Suppressed, Kept int
-	Rejected                          []Rejected
+	// Joined counts the Existing rows whose subscriber now follows a
+	// newsletter it had never followed (one it left stays left).
+	Added, Existing, Suppressed, Kept, Joined int
+	Rejected                                  []Rejected
 	// Ignored lists header columns Import does not know.
 	Ignored []string
 }
@@ -138,9 +158,9 @@ func Import(ctx context.Context, st Importer, r io.Reader, o ImportOptions) (*Im
 			continue // a blank line
 		}
 		rep.Rows++
-		sub, err := parseRow(rec, col, len(header), o.Confirmed)
+		sub, err := parseRow(rec, col, len(header), o)
 		if err == nil && o.Categories != nil {
-			sub.Categories, err = o.Categories.Resolve(sub.Categories)
+			err = resolveCategories(sub, o.Categories)
 		}
 		erased := false
 		if err == nil && o.Erased != nil {
@@ -182,8 +202,58 @@ func field(rec []string, col map[string]int, name string) string {
 	return strings.TrimSpace(rec[i])
 }
 
+// resolveCategories resolves the categories of a row and of each
+// newsletter it follows against the catalog.
+func resolveCategories(sub *store.Subscriber, cat *Catalog) error {
+	var err error
+	if sub.Categories, err = cat.Resolve(sub.Categories); err != nil {
+		return err
+	}
+	for i := range sub.Follow {
+		if sub.Follow[i].Categories, err = cat.Resolve(sub.Follow[i].Categories); err != nil {
+			return fmt.Errorf("newsletters: %s: %w", sub.Follow[i].Newsletter, err)
+		}
+	}
+	return nil
+}
+
+// parseNewsletters reads a newsletters value ("daily:a|b;weekly") into
+// subscriptions, each slug checked against known (when set).
+func parseNewsletters(v string, known []string) ([]store.Subscription, error) {
+	var out []store.Subscription
+	for _, part := range strings.Split(v, NewsletterSep) {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		slug, cats, _ := strings.Cut(part, SlugSep)
+		slug = strings.TrimSpace(slug)
+		if !store.ValidSlug(slug) || len(known) > 0 && !slices.Contains(known, slug) {
+			if len(known) > 0 {
+				return nil, fmt.Errorf("newsletters: unknown newsletter %q (%s)", slug, strings.Join(known, ", "))
+			}
+			return nil, fmt.Errorf("newsletters: %q is not a newsletter slug", slug)
+		}
+		if slices.ContainsFunc(out, func(s store.Subscription) bool { return s.Newsletter == slug }) {
+			return nil, fmt.Errorf("newsletters: %s named twice", slug)
+		}
+		out = append(out, store.Subscription{Newsletter: slug, Categories: splitCategories(cats)})
+	}
+	return out, nil
+}
+
+// splitCategories splits "a|b" into trimmed, distinct categories.
+func splitCategories(c string) []string {
+	var out []string
+	for _, cat := range strings.Split(c, CategorySep) {
+		if cat = strings.TrimSpace(cat); cat != "" && !slices.Contains(out, cat) {
+			out = append(out, cat)
+		}
+	}
+	return out
+}
+
 // parseRow turns one record into a subscriber or says why it cannot.
-func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*store.Subscriber, error) {
+func parseRow(rec []string, col map[string]int, width int, o ImportOptions) (*store.Subscriber, error) {
 	if len(rec) != width {
 		return nil, fmt.Errorf("%d fields, the header has %d", len(rec), width)
 	}
@@ -213,7 +283,7 @@ func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*sto
 	case !s.Status.Valid():
 		return nil, fmt.Errorf("unknown status %q (pending, confirmed, unsubscribed or bounced)", get("status"))
 	}
-	if confirmed && s.Status == store.StatusPending {
+	if o.Confirmed && s.Status == store.StatusPending {
 		s.Status = store.StatusConfirmed
 	}
 	switch s.Source {
@@ -223,12 +293,12 @@ func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*sto
 	default:
 		return nil, fmt.Errorf("unknown source %q (form, import or admin)", get("source"))
 	}
-	if c := get("categories"); c != "" {
-		for _, cat := range strings.Split(c, CategorySep) {
-			if cat = strings.TrimSpace(cat); cat != "" && !slices.Contains(s.Categories, cat) {
-				s.Categories = append(s.Categories, cat)
-			}
-		}
+	s.Categories = splitCategories(get("categories"))
+	if s.Follow, err = parseNewsletters(get("newsletters"), o.Newsletters); err != nil {
+		return nil, err
+	}
+	if len(s.Follow) == 0 && o.Newsletter != "" {
+		s.Follow = []store.Subscription{{Newsletter: o.Newsletter, Categories: s.Categories}}
 	}
 	switch strings.ToLower(get("paused")) {
 	case "", "false", "no", "0":
@@ -261,9 +331,32 @@ func parseRow(rec []string, col map[string]int, width int, confirmed bool) (*sto
 	return s, nil
 }
 
-// Lister is what Export needs of the database.
+// Lister is what Export needs of the database. One that also has
+// SubscriptionsOf (store.Newsletters) gets the newsletters column filled.
 type Lister interface {
 	ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error)
+}
+
+type subscriptionsLister interface {
+	SubscriptionsOf(ctx context.Context, ids []int64) (map[int64][]store.Subscription, error)
+}
+
+// newslettersValue is the newsletters column of one subscriber: the ones
+// it follows. A default newsletter the config has not named yet (slug "")
+// is left out: the categories column holds its choice.
+func newslettersValue(subs []store.Subscription) string {
+	var parts []string
+	for _, sn := range subs {
+		if sn.Status != store.Subscribed || sn.Newsletter == "" {
+			continue
+		}
+		p := sn.Newsletter
+		if len(sn.Categories) > 0 {
+			p += SlugSep + strings.Join(sn.Categories, CategorySep)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, NewsletterSep)
 }
 
 // Export writes every subscriber as CSV (CSVHeader, by ID), the format
@@ -299,10 +392,14 @@ func export(ctx context.Context, st Lister, w io.Writer, crlf bool) (int, error)
 		if len(page) == 0 {
 			break
 		}
+		follows, err := subscriptionsOf(ctx, st, page)
+		if err != nil {
+			return n, err
+		}
 		for _, s := range page {
 			rec := []string{s.Email, s.Name, string(s.Status), strings.Join(s.Categories, CategorySep), s.Source,
 				strconv.FormatBool(s.Paused), strconv.Itoa(s.Bounces),
-				csvTime(s.CreatedAt), csvTime(s.ConfirmedAt), csvTime(s.UnsubscribedAt)}
+				csvTime(s.CreatedAt), csvTime(s.ConfirmedAt), csvTime(s.UnsubscribedAt), newslettersValue(follows[s.ID])}
 			if err := cw.Write(rec); err != nil {
 				return n, fmt.Errorf("subscribe: export: %w", err)
 			}
@@ -315,6 +412,24 @@ func export(ctx context.Context, st Lister, w io.Writer, crlf bool) (int, error)
 		return n, fmt.Errorf("subscribe: export: %w", err)
 	}
 	return n, nil
+}
+
+// subscriptionsOf reads the subscriptions of a page of subscribers when
+// the store has them (nil otherwise).
+func subscriptionsOf(ctx context.Context, st Lister, page []store.Subscriber) (map[int64][]store.Subscription, error) {
+	sl, ok := st.(subscriptionsLister)
+	if !ok {
+		return nil, nil
+	}
+	ids := make([]int64, len(page))
+	for i, s := range page {
+		ids[i] = s.ID
+	}
+	m, err := sl.SubscriptionsOf(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: export: %w", err)
+	}
+	return m, nil
 }
 
 func csvTime(t time.Time) string {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/store"
 )
 
 // Articles is what the article pages need.
@@ -42,14 +43,22 @@ type Options struct {
 	Articles Articles
 	Health   Health
 	Pages    Pages
-	// Edition renders the web copy of the edition of a day (YYYY-MM-DD);
-	// ok=false when there is none.
-	Edition func(ctx context.Context, day string) (page []byte, ok bool, err error)
-	// Editions lists the editions of the archive at /digest/, newest first.
-	Editions  func(ctx context.Context) ([]EditionLink, error)
-	SiteTitle string
-	BaseURL   string
-	Location  *time.Location
+	// Edition renders the web copy of an edition, by ID
+	// (store.EditionID: the day for the default newsletter); ok=false when
+	// there is none.
+	Edition func(ctx context.Context, id string) (page []byte, ok bool, err error)
+	// Editions lists the editions of a newsletter's archive, newest first:
+	// newsletter "" is the default one (/digest/), others are at
+	// /digest/{slug}/.
+	Editions func(ctx context.Context, newsletter string) ([]EditionLink, error)
+	// Newsletters are the site's newsletters, the default one first: an
+	// edition of newsletter N of day D is at /digest/N/D (the default
+	// one's also at /digest/D, as before there were several). Empty: the
+	// default one only, at /digest/D.
+	Newsletters []Newsletter
+	SiteTitle   string
+	BaseURL     string
+	Location    *time.Location
 	// DateLine formats an article's publication time in Arabic.
 	DateLine func(time.Time) string
 	// Related lists an article's related links.
@@ -89,9 +98,11 @@ func New(o Options) *Server {
 	}
 	if o.Edition != nil {
 		s.mux.HandleFunc("GET /digest/{date}", s.edition)
+		s.mux.HandleFunc("GET /digest/{newsletter}/{date}", s.edition)
 	}
 	if o.Editions != nil {
 		s.mux.HandleFunc("GET /digest/{$}", s.editions)
+		s.mux.HandleFunc("GET /digest/{newsletter}/{$}", s.editions)
 	}
 	if o.Routes != nil {
 		o.Routes(s.mux)
@@ -207,6 +218,22 @@ func (s *Server) article(w http.ResponseWriter, r *http.Request) {
 	s.renderPage(w, r, "article.html.tmpl", page, modified)
 }
 
+// Newsletter is one of the site's newsletters as the archive shows it.
+type Newsletter struct {
+	Slug, Name string
+}
+
+// newsletter finds slug among the newsletters: its index (0 = the
+// default one) or -1.
+func (s *Server) newsletter(slug string) int {
+	for i, n := range s.o.Newsletters {
+		if n.Slug == slug {
+			return i
+		}
+	}
+	return -1
+}
+
 // EditionLink is one edition in the archive at /digest/.
 type EditionLink struct {
 	Day     string    // YYYY-MM-DD
@@ -218,6 +245,15 @@ type EditionLink struct {
 type editionsPage struct {
 	SiteTitle, BaseURL, Title string
 	Editions                  []editionItem
+	// Newsletters links every newsletter's archive (when there are
+	// several); Current is the slug of the one shown.
+	Newsletters []archiveLink
+	Current     string
+}
+
+type archiveLink struct {
+	Newsletter
+	URL string
 }
 
 type editionItem struct {
@@ -225,15 +261,38 @@ type editionItem struct {
 	DateLine string
 }
 
-// editions is the archive: every edition's web copy, newest first.
+// editions is a newsletter's archive: every edition's web copy, newest
+// first (/digest/ the default newsletter's, /digest/{slug}/ another's).
 func (s *Server) editions(w http.ResponseWriter, r *http.Request) {
-	eds, err := s.o.Editions(r.Context())
+	slug, title := r.PathValue("newsletter"), "أرشيف النشرات"
+	if slug != "" {
+		i := s.newsletter(slug)
+		if i < 0 {
+			s.Error(w, r, http.StatusNotFound, "لا توجد نشرة بهذا الاسم.")
+			return
+		}
+		title = "أرشيف «" + s.o.Newsletters[i].Name + "»"
+		if i == 0 {
+			slug = ""
+		}
+	}
+	eds, err := s.o.Editions(r.Context(), slug)
 	if err != nil {
 		s.o.Log.Error("edition archive", "err", err)
 		s.Error(w, r, http.StatusInternalServerError, "")
 		return
 	}
-	page := editionsPage{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: "أرشيف النشرات"}
+	page := editionsPage{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: title, Current: slug}
+	if len(s.o.Newsletters) > 1 {
+		for i, n := range s.o.Newsletters {
+			u := s.o.BaseURL + "/digest/"
+			if i > 0 {
+				u += n.Slug + "/"
+			}
+			page.Newsletters = append(page.Newsletters, archiveLink{Newsletter: n, URL: u})
+		}
+		page.Current = s.o.Newsletters[max(s.newsletter(slug), 0)].Slug
+	}
 	var modified time.Time
 	for _, e := range eds {
 		it := editionItem{EditionLink: e, DateLine: e.Day}
@@ -248,13 +307,30 @@ func (s *Server) editions(w http.ResponseWriter, r *http.Request) {
 	s.renderPage(w, r, "editions.html.tmpl", page, modified)
 }
 
+// edition is the web copy of an edition: /digest/{date} (the default
+// newsletter's) or /digest/{newsletter}/{date}; /digest/{newsletter}
+// sends to that newsletter's archive.
 func (s *Server) edition(w http.ResponseWriter, r *http.Request) {
-	day := r.PathValue("date")
+	day, slug := r.PathValue("date"), r.PathValue("newsletter")
 	if _, err := time.Parse("2006-01-02", day); err != nil {
+		if slug == "" && s.newsletter(day) >= 0 {
+			http.Redirect(w, r, "/digest/"+day+"/", http.StatusMovedPermanently)
+			return
+		}
 		s.Error(w, r, http.StatusNotFound, "")
 		return
 	}
-	page, ok, err := s.o.Edition(r.Context(), day)
+	id := day
+	if slug != "" {
+		switch i := s.newsletter(slug); {
+		case i < 0:
+			s.Error(w, r, http.StatusNotFound, "لا توجد نشرة بهذا الاسم.")
+			return
+		case i > 0:
+			id = store.EditionID(slug, day)
+		}
+	}
+	page, ok, err := s.o.Edition(r.Context(), id)
 	switch {
 	case err != nil:
 		s.o.Log.Error("edition page", "date", day, "err", err)

@@ -58,7 +58,7 @@ func setup(t *testing.T) (*httptest.Server, *sqlite.Store) {
 			}
 			return nil, false, nil
 		},
-		Editions: func(ctx context.Context) ([]web.EditionLink, error) {
+		Editions: func(ctx context.Context, newsletter string) ([]web.EditionLink, error) {
 			return []web.EditionLink{
 				{Day: "2026-11-28", Subject: "نشرة السبت: قمة الرياض", URL: "https://nashra.example/digest/2026-11-28", Time: time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)},
 				{Day: "2026-11-27", Subject: "نشرة الجمعة", URL: "https://nashra.example/digest/2026-11-27", Time: time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)},

@@ -10,7 +10,9 @@ import (
 )
 
 // follow records the subscriptions of a subscriber just inserted (or
-// forced back): sub.Follow, or the default newsletter with sub.Categories.
+// forced back): sub.Follow, or the default newsletter with sub.Categories;
+// an unsubscribed subscriber has left them (its choice kept for the day
+// it comes back).
 func (s *Core) follow(ctx context.Context, tx *sql.Tx, id int64, sub *store.Subscriber) error {
 	subs := sub.Follow
 	if len(subs) == 0 {
@@ -26,6 +28,10 @@ func (s *Core) follow(ctx context.Context, tx *sql.Tx, id int64, sub *store.Subs
 		if err != nil {
 			return err
 		}
+	}
+	if sub.Status == store.StatusUnsubscribed {
+		_, err := tx.ExecContext(ctx, s.q["leave-all-by-id"], now, id)
+		return err
 	}
 	return nil
 }
