@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"mime"
 	"path/filepath"
@@ -271,4 +272,54 @@ func decodedHeader(t testing.TB, raw []byte, name string) string {
 		return d
 	}
 	return v
+}
+
+// TestNewsletterSchedules: each newsletter's next and last editions follow
+// its own schedule, and its periodic jobs (one, and a prepare job when it
+// requires approval) name its editions.
+func TestNewsletterSchedules(t *testing.T) {
+	loc := riyadh(t)
+	st, _ := weekStore(t, loc, time.Date(2026, 3, 1, 0, 0, 0, 0, loc), 1)
+	o := testOptions(t)
+	// Wednesday 2026-03-04, 12:00: daily at 07:00 is past, weekly (Fridays
+	// 09:00) due in two days.
+	o.Now = testkit.NewClock(time.Date(2026, 3, 4, 12, 0, 0, 0, loc)).Now
+	o.Newsletters = twoNewsletters(t, o)
+	o.Newsletters[1].RequireApproval = true
+	svc := newService(t, st, nil, nil, o)
+	for _, c := range []struct {
+		slug       string
+		next, last string
+	}{
+		{"", "2026-03-05", "2026-03-04"},
+		{"daily", "2026-03-05", "2026-03-04"},
+		{"weekly", "weekly.2026-03-06", "weekly.2026-02-27"},
+	} {
+		next, err := svc.NextDueOf(c.slug)
+		if err != nil || next != c.next {
+			t.Errorf("NextDueOf(%q) = %q, %v; want %s", c.slug, next, err, c.next)
+		}
+		last, err := svc.LastDueOf(c.slug)
+		if err != nil || last != c.last {
+			t.Errorf("LastDueOf(%q) = %q, %v; want %s", c.slug, last, err, c.last)
+		}
+	}
+	if _, err := svc.NextDueOf("monthly"); !errors.Is(err, ErrUnknownNewsletter) {
+		t.Errorf("NextDueOf(monthly) = %v", err)
+	}
+	nls := svc.Newsletters()
+	friday := time.Date(2026, 3, 6, 9, 0, 0, 0, loc)
+	if got := editionAt(&nls[1], friday, loc); got != "weekly.2026-03-06" {
+		t.Errorf("the weekly job at %s names %q", friday, got)
+	}
+	if got := editionAt(&nls[0], friday, loc); got != "2026-03-06" {
+		t.Errorf("the daily job at %s names %q", friday, got)
+	}
+	qo := QueueOptions{Schedule: "0 7 * * *", Location: loc, PrepareBefore: time.Hour}
+	for i, want := range []int{1, 2} { // weekly requires approval: a prepare job too
+		jobs, err := periodicJobs(&nls[i], qo)
+		if err != nil || len(jobs) != want {
+			t.Errorf("newsletter %s: %d periodic jobs (%v), want %d", nls[i].Slug, len(jobs), err, want)
+		}
+	}
 }

@@ -373,18 +373,23 @@ func periodicJobs(n *Newsletter, opts QueueOptions) ([]*river.PeriodicJob, error
 	}
 	jobs := []*river.PeriodicJob{river.NewPeriodicJob(sched,
 		func() (river.JobArgs, *river.InsertOpts) {
-			// The job fires at the send time, which opens the next
-			// window: name the edition by the day it was cut, today.
-			return EditionArgs{Date: n.EditionID(now().In(loc).Format(digest.DayLayout))}, nil
+			return EditionArgs{Date: editionAt(n, now(), loc)}, nil
 		}, &river.PeriodicJobOpts{ID: editionJob})}
 	if before := opts.PrepareBefore; before > 0 && n.RequireApproval {
 		jobs = append(jobs, river.NewPeriodicJob(earlier{s: sched, d: before},
 			func() (river.JobArgs, *river.InsertOpts) {
-				// Named by the day of the send it precedes.
-				return PrepareArgs{Date: n.EditionID(now().Add(before).In(loc).Format(digest.DayLayout))}, nil
+				// Named by the send it precedes.
+				return PrepareArgs{Date: editionAt(n, now().Add(before), loc)}, nil
 			}, &river.PeriodicJobOpts{ID: prepareJob}))
 	}
 	return jobs, nil
+}
+
+// editionAt is the edition n's periodic job names when it fires at t: the
+// job fires at the send time, which opens the next window, so the edition
+// is the one of the day it cuts, t's day.
+func editionAt(n *Newsletter, t time.Time, loc *time.Location) string {
+	return n.EditionID(t.In(loc).Format(digest.DayLayout))
 }
 
 // Service returns the delivery service the workers use.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
+)
+
+// twoNewsletters is a config layer with the daily newsletter (the default)
+// and a weekly one cut on Tuesdays at 07:00, like digestTestDay.
+const twoNewsletters = `
+site:
+  timezone: "Asia/Riyadh"
+newsletters:
+  - {slug: daily, name: "الصباحية", schedule: "0 7 * * *"}
+  - {slug: weekly, name: "حصاد الأسبوع", description: "قصص الأسبوع", schedule: "0 7 * * 2", template: weekly}
+`
+
+// TestNewslettersCLI drives the newsletters as an admin would: subscribers
+// add, list, remove and export with --newsletter; digest send, status and
+// list of each newsletter's edition; build --out writing the archive at
+// /digest/{newsletter}/{date} beside the old /digest/{date}.
+func TestNewslettersCLI(t *testing.T) {
+	site := testkit.NewSite(t, morningDigest, twoNewsletters)
+	cfg := site.Config
+	b, _ := json.Marshal(digestArticles)
+	arts := filepath.Join(site.Dir, "articles.json")
+	if err := os.WriteFile(arts, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := run(t, append([]string{"--config", cfg}, args...)...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return strings.Join(strings.Fields(out), " ")
+	}
+	must("import", arts)
+	if out := must("subscribers", "add", "--newsletter", "weekly", "--categories", "اقتصاد", "أمل <amal@example.org>"); !strings.Contains(out, "to weekly") {
+		t.Errorf("add to weekly: %s", out)
+	}
+	must("subscribers", "add", "badr@example.org")
+	if out := must("subscribers", "add", "--newsletter", "daily", "amal@example.org"); !strings.Contains(out, "now follows daily") {
+		t.Errorf("add an address on the list to daily: %s", out)
+	}
+	if out := must("subscribers", "list"); !strings.Contains(out, "amal@example.org أمل confirmed daily(*) weekly(اقتصاد)") ||
+		!strings.Contains(out, "badr@example.org confirmed daily(*)") {
+		t.Errorf("list: %s", out)
+	}
+	if out := must("subscribers", "list", "--newsletter", "weekly"); !strings.Contains(out, "amal@") || strings.Contains(out, "badr@") {
+		t.Errorf("list --newsletter weekly: %s", out)
+	}
+	if _, _, err := run(t, "--config", cfg, "subscribers", "list", "--newsletter", "monthly"); err == nil ||
+		!strings.Contains(err.Error(), `--newsletter "monthly": no such newsletter (configured: daily, weekly)`) {
+		t.Errorf("an unknown newsletter: %v", err)
+	}
+
+	if out := must("digest", "send", "--newsletter", "weekly", "--force", "--date", digestTestDay); !strings.Contains(out, "edition weekly."+digestTestDay+": 1 recipients; sent 1") {
+		t.Errorf("send weekly: %s", out)
+	}
+	if out := must("digest", "send", "--force", "--date", digestTestDay); !strings.Contains(out, "edition "+digestTestDay+": 2 recipients; sent 2") {
+		t.Errorf("send daily: %s", out)
+	}
+	if out := must("digest", "status", "--newsletter", "weekly", "--date", digestTestDay); !strings.Contains(out, "edition weekly."+digestTestDay+": حصاد الأسبوع") || !strings.Contains(out, "sent 1") {
+		t.Errorf("status weekly: %s", out)
+	}
+	if out := must("digest", "list", "--newsletter", "weekly"); !strings.Contains(out, "weekly."+digestTestDay+" sent") || strings.Contains(out, " "+digestTestDay+" sent") {
+		t.Errorf("list weekly: %s", out)
+	}
+	ents, _ := os.ReadDir(site.Outbox)
+	if emls := countSuffix(ents, ".eml"); emls != 3 {
+		t.Errorf("outbox holds %d messages, want 3 (one weekly, two daily)", emls)
+	}
+
+	if out := must("subscribers", "remove", "--newsletter", "weekly", "amal@example.org"); !strings.Contains(out, "from weekly (1 newsletters left)") {
+		t.Errorf("remove from weekly: %s", out)
+	}
+	if out := must("subscribers", "export"); !strings.Contains(out, ",daily") || strings.Contains(out, "weekly") {
+		t.Errorf("export after leaving weekly: %s", out)
+	}
+
+	dir := filepath.Join(site.Dir, "public")
+	must("build", "--out", dir)
+	for path, want := range map[string]string{
+		"digest/" + digestTestDay + "/index.html":        "نشرة الصباح",
+		"digest/weekly/" + digestTestDay + "/index.html": `class="day"`,
+		"digest/weekly/index.html":                       "/digest/weekly/" + digestTestDay,
+		"digest/index.html":                              "/digest/" + digestTestDay,
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s (%v) lacks %q", path, err, want)
+		}
+	}
+}
+
+func countSuffix(ents []os.DirEntry, suffix string) int {
+	n := 0
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), suffix) {
+			n++
+		}
+	}
+	return n
+}
