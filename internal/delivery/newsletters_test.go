@@ -323,3 +323,53 @@ func TestNewsletterSchedules(t *testing.T) {
 		}
 	}
 }
+
+// TestLeftNewsletterSkipped: a reader who leaves a newsletter after its
+// edition was enqueued is skipped by that edition's send, and still gets
+// the other newsletter's.
+func TestLeftNewsletterSkipped(t *testing.T) {
+	loc := riyadh(t)
+	ctx := context.Background()
+	st, _ := weekStore(t, loc, time.Date(2026, 2, 27, 0, 0, 0, 0, loc), 8)
+	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(t)
+	o.Now = testkit.NewClock(time.Date(2026, 3, 6, 10, 0, 0, 0, loc)).Now
+	o.Newsletters = twoNewsletters(t, o)
+	tr, err := mailer.NewFileTransport(filepath.Join(t.TempDir(), "outbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := newService(t, st, tr, nil, o)
+	sub := &store.Subscriber{Email: "amal@example.org", Status: store.StatusConfirmed,
+		Follow: []store.Subscription{{Newsletter: "daily"}, {Newsletter: "weekly"}}}
+	if _, err := st.AddSubscriber(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"2026-03-06", "weekly.2026-03-06"} {
+		se, _, err := svc.Edition(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := st.ListRecipients(ctx, store.RecipientQuery{Newsletter: se.Newsletter})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("recipients of %s: %v, %v", id, rs, err)
+		}
+		if _, err := st.EnqueueDeliveries(ctx, id, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.Unsubscribe(ctx, sub.ID, "weekly"); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]Outcome{"weekly.2026-03-06": Skipped, "2026-03-06": Sent} {
+		if out, err := svc.Deliver(ctx, id, sub.ID); err != nil || out != want {
+			t.Errorf("Deliver(%s) = %v, %v; want %v", id, out, err, want)
+		}
+	}
+	ds, err := st.ListDeliveries(ctx, "weekly.2026-03-06", "", 0)
+	if err != nil || len(ds) != 1 || ds[0].State != store.DeliverySkipped || !strings.Contains(ds[0].LastError, "unsubscribed") {
+		t.Errorf("weekly delivery = %+v, %v; want skipped as unsubscribed", ds, err)
+	}
+}
