@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 func TestSMTPDeliversSignedDigest(t *testing.T) {
@@ -286,14 +288,10 @@ func TestSMTPRedialsBrokenConnections(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		go func() { errs <- tr.Send(context.Background(), env, msg) }()
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if n, _ := s.stats(); n == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the two sends did not open two connections")
-		}
-	}
+	testkit.WaitFor(t, 5*time.Second, "the two sends open two connections", func() bool {
+		n, _ := s.stats()
+		return n == 2
+	})
 	close(gate)
 	for i := 0; i < 2; i++ {
 		if err := <-errs; err != nil {
