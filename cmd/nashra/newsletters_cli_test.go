@@ -72,6 +72,13 @@ func TestNewslettersCLI(t *testing.T) {
 	if out := must("digest", "list", "--newsletter", "weekly"); !strings.Contains(out, "weekly."+digestTestDay+" sent") || strings.Contains(out, " "+digestTestDay+" sent") {
 		t.Errorf("list weekly: %s", out)
 	}
+	// A preview as a reader gets the newsletter: their categories for it.
+	if out := must("digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--subscriber", "amal@example.org", "--format", "json"); !strings.Contains(out, `"category": "اقتصاد"`) || strings.Contains(out, `"category": "رياضة"`) {
+		t.Errorf("weekly preview as amal (weekly: اقتصاد): %s", out)
+	}
+	if _, _, err := run(t, "--config", cfg, "digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--subscriber", "badr@example.org"); err == nil || !strings.Contains(err.Error(), "does not follow weekly") {
+		t.Errorf("weekly preview as badr, who does not follow it: %v", err)
+	}
 	ents, _ := os.ReadDir(site.Outbox)
 	if emls := countSuffix(ents, ".eml"); emls != 3 {
 		t.Errorf("outbox holds %d messages, want 3 (one weekly, two daily)", emls)

@@ -300,6 +300,9 @@ func (c *Console) importCSV(w http.ResponseWriter, r *http.Request, who *caller)
 		Confirmed: r.PostFormValue("confirmed") == "1",
 		Erased:    subscribe.ErasedCheck(c.o.Store, c.o.Secret),
 	}
+	for _, n := range c.o.Newsletters { // a row may name only these
+		o.Newsletters = append(o.Newsletters, n.Slug)
+	}
 	// Rows may name only known categories, by name or slug.
 	cat, err := c.catalog(r.Context())
 	if err != nil {

@@ -52,10 +52,10 @@ func (s *Service) content(ctx context.Context, day string) (*digest.Edition, err
 	return s.dv.BuildNow(ctx, day)
 }
 
-// reader is the subscriber a preview or test is rendered for: their
-// categories and name (the sample reader when email is ""), with
-// subscriber ID 0, which no one has, so that the unsubscribe and
-// preference links in it act on no one.
+// reader is the subscriber a preview or test is rendered for: their name
+// and their categories for the service's newsletter (the sample reader
+// when email is ""), with subscriber ID 0, which no one has, so that the
+// unsubscribe and preference links in it act on no one.
 func (s *Service) reader(ctx context.Context, email string) (*store.Subscriber, error) {
 	r := sampleReader
 	if email != "" {
@@ -67,9 +67,29 @@ func (s *Service) reader(ctx context.Context, email string) (*store.Subscriber, 
 			return nil, fmt.Errorf("edition: %w", err)
 		}
 		r = *sub
+		if s.nl != "" { // Categories are the default newsletter's
+			if r.Categories, err = s.categoriesFor(ctx, sub); err != nil {
+				return nil, err
+			}
+		}
 	}
 	r.ID = 0
 	return &r, nil
+}
+
+// categoriesFor is sub's category choice for the service's newsletter;
+// one who does not follow it gives ErrNotFound.
+func (s *Service) categoriesFor(ctx context.Context, sub *store.Subscriber) ([]string, error) {
+	subs, err := s.st.Subscriptions(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("edition: %w", err)
+	}
+	for _, sn := range subs {
+		if sn.Newsletter == s.nl && sn.Status == store.Subscribed {
+			return sn.Categories, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s does not follow %s", ErrNotFound, sub.Email, s.nl)
 }
 
 // Preview renders the edition of day (the next one due when day is "") in

@@ -12,6 +12,9 @@ UPDATE newsletters SET slug = $1 WHERE is_default AND slug = '';
 -- name: name-default-editions
 UPDATE editions SET newsletter = $1 WHERE newsletter = '';
 
+-- name: newsletter-exists
+SELECT count(*) FROM newsletters WHERE CASE WHEN $1 = '' THEN is_default ELSE slug = $1 END;
+
 -- name: insert-newsletter
 INSERT INTO newsletters (slug, is_default, created_at) VALUES ($1, false, $2) ON CONFLICT (slug) DO NOTHING;
 

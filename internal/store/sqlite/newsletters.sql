@@ -12,6 +12,9 @@ UPDATE newsletters SET slug = ?1 WHERE is_default = 1 AND slug = '';
 -- name: name-default-editions
 UPDATE editions SET newsletter = ?1 WHERE newsletter = '';
 
+-- name: newsletter-exists
+SELECT count(*) FROM newsletters WHERE CASE WHEN ?1 = '' THEN is_default = 1 ELSE slug = ?1 END;
+
 -- name: insert-newsletter
 INSERT INTO newsletters (slug, is_default, created_at) VALUES (?1, 0, ?2) ON CONFLICT (slug) DO NOTHING;
 

@@ -15,7 +15,8 @@ type bulkInserter interface {
 
 // testInsertNewSubscribers: new addresses are inserted in one go, ones
 // on the list (in any state) are left untouched, bad rows are reported
-// per row without spoiling the batch.
+// per row without spoiling the batch (a row naming an unknown newsletter
+// too).
 func testInsertNewSubscribers(t *testing.T, newStore NewStore) {
 	ctx, s := setup(t, newStore)
 	bulk, ok := s.(bulkInserter)
@@ -32,12 +33,13 @@ func testInsertNewSubscribers(t *testing.T, newStore NewStore) {
 		{Email: "not-an-address", Status: store.StatusConfirmed},
 		{Email: "odd@example.org", Status: "sleeping"},
 		{Email: "second@xn--mgbh0fb.example", Status: store.StatusPending, Source: store.SourceImport},
+		{Email: "monthly@example.org", Status: store.StatusConfirmed, Follow: []store.Subscription{{Newsletter: "monthly"}}},
 	}
 	created, errs, err := bulk.InsertNewSubscribers(ctx, subs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantCreated := []bool{true, false, false, false, true}
+	wantCreated := []bool{true, false, false, false, true, false}
 	for i := range subs {
 		if created[i] != wantCreated[i] {
 			t.Errorf("row %d (%s): created %v, want %v", i, subs[i].Email, created[i], wantCreated[i])
@@ -46,8 +48,8 @@ func testInsertNewSubscribers(t *testing.T, newStore NewStore) {
 	if errs[0] != nil || errs[1] != nil || errs[4] != nil {
 		t.Errorf("errors on good rows: %v", errs)
 	}
-	if !errors.Is(errs[2], store.ErrInvalidEmail) || !errors.Is(errs[3], store.ErrInvalid) {
-		t.Errorf("bad rows: %v, %v", errs[2], errs[3])
+	if !errors.Is(errs[2], store.ErrInvalidEmail) || !errors.Is(errs[3], store.ErrInvalid) || !errors.Is(errs[5], store.ErrNotFound) {
+		t.Errorf("bad rows: %v, %v, %v", errs[2], errs[3], errs[5])
 	}
 	got, err := s.SubscriberByEmail(ctx, "New@example.org")
 	if err != nil {

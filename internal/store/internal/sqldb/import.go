@@ -25,9 +25,13 @@ func (s *Core) InsertNewSubscribers(ctx context.Context, subs []*store.Subscribe
 			return s.errf(err, "insert subscribers")
 		}
 		defer stmt.Close()
+		known := map[string]bool{}
 		for i, sub := range subs {
 			created[i], errs[i] = false, nil
 			args, err := s.subscriberArgs(sub)
+			if err == nil {
+				err = s.knownNewsletters(ctx, tx, sub.Follow, known)
+			}
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: add subscriber: %w", s.d.Name, err)
 				continue
@@ -54,4 +58,24 @@ func (s *Core) InsertNewSubscribers(ctx context.Context, subs []*store.Subscribe
 		return nil, nil, err
 	}
 	return created, errs, nil
+}
+
+// knownNewsletters checks that every newsletter of follow exists (known
+// caches the answers), so that one row naming an unknown newsletter is
+// rejected alone instead of failing its batch.
+func (s *Core) knownNewsletters(ctx context.Context, tx *sql.Tx, follow []store.Subscription, known map[string]bool) error {
+	for _, f := range follow {
+		ok, seen := known[f.Newsletter]
+		if !seen {
+			var n int
+			if err := tx.QueryRowContext(ctx, s.q["newsletter-exists"], f.Newsletter).Scan(&n); err != nil {
+				return err
+			}
+			ok, known[f.Newsletter] = n > 0, n > 0
+		}
+		if !ok {
+			return fmt.Errorf("newsletter %q: %w", f.Newsletter, store.ErrNotFound)
+		}
+	}
+	return nil
 }

@@ -66,7 +66,7 @@ var requiredQueries = []string{
 	"insert-source", "get-source", "source-by-url", "list-sources", "due-sources",
 	"update-source", "delete-source", "get-source-item", "put-source-item",
 	"purge-pending", "take-rate", "purge-rates",
-	"default-newsletter", "name-default-newsletter", "name-default-editions", "insert-newsletter",
+	"default-newsletter", "newsletter-exists", "name-default-newsletter", "name-default-editions", "insert-newsletter",
 	"put-subscription", "set-default-categories", "leave-subscription", "leave-all-subscriptions", "leave-all-by-id",
 	"count-following", "unsubscribe-subscriber", "subscriptions-of", "list-recipients", "recipient",
 	"count-followers", "newsletter-editions",
