@@ -51,6 +51,9 @@ type Service struct {
 	// nl is the newsletter the service works on, as the store names it
 	// ("" = the default one): its editions' IDs, due dates and lists.
 	nl string
+	// bound: For chose nl; New's service lists every newsletter's
+	// editions (the console's).
+	bound bool
 }
 
 // New returns a Service. loc is the site time zone; now may be nil
@@ -66,14 +69,15 @@ func New(st store.Store, dv *delivery.Service, loc *time.Location, now func() ti
 }
 
 // For returns the service working on newsletter slug's editions ("" or
-// the default newsletter's slug: the default one, as New's).
+// the default newsletter's slug: the default one). New's works on the
+// default newsletter's too, but lists every newsletter's editions.
 func (s *Service) For(slug string) (*Service, error) {
 	n, err := s.dv.Newsletter(slug)
 	if err != nil {
 		return nil, fmt.Errorf("%w: newsletter %q", ErrNotFound, slug)
 	}
 	c := *s
-	c.nl = n.Key()
+	c.nl, c.bound = n.Key(), true
 	return &c, nil
 }
 

@@ -115,13 +115,13 @@ func (s *Service) upcoming(day string, sendAt time.Time) *Summary {
 // List returns the next edition due (first, when nothing is recorded for
 // it yet) and up to limit recorded editions, newest first (0: all).
 func (s *Service) List(ctx context.Context, limit int) ([]Summary, error) {
-	eds, err := s.st.NewsletterEditions(ctx, s.nl, limit)
+	eds, err := s.editions(ctx, limit)
 	if err != nil {
 		return nil, fmt.Errorf("edition: %w", err)
 	}
 	var out []Summary
 	next := s.NextDue()
-	if len(eds) == 0 || eds[0].ID < next {
+	if newest := s.newestOwn(eds); newest == "" || newest < next {
 		sendAt, err := s.dv.ScheduledCutoff(next)
 		if err != nil {
 			return nil, err
@@ -168,7 +168,7 @@ func (s *Service) Progress(ctx context.Context, day string) (*Progress, error) {
 // edition due. `digest pause` then means the edition that is sending,
 // `digest approve` the one held.
 func (s *Service) Default(ctx context.Context, states ...store.EditionState) (string, error) {
-	eds, err := s.st.NewsletterEditions(ctx, s.nl, 7)
+	eds, err := s.editions(ctx, 7)
 	if err != nil {
 		return "", fmt.Errorf("edition: %w", err)
 	}
@@ -180,4 +180,25 @@ func (s *Service) Default(ctx context.Context, states ...store.EditionState) (st
 		}
 	}
 	return s.NextDue(), nil
+}
+
+// editions are the recorded editions of the service's newsletter, newest
+// first, or of every newsletter when the service is not bound to one
+// (For).
+func (s *Service) editions(ctx context.Context, limit int) ([]store.Edition, error) {
+	if !s.bound {
+		return s.st.ListEditions(ctx, limit)
+	}
+	return s.st.NewsletterEditions(ctx, s.nl, limit)
+}
+
+// newestOwn is the ID of the newest of eds that belongs to the service's
+// newsletter ("" when none does).
+func (s *Service) newestOwn(eds []store.Edition) string {
+	for _, e := range eds {
+		if nl, _, err := store.SplitEditionID(e.ID); err == nil && nl == s.nl {
+			return e.ID
+		}
+	}
+	return ""
 }
