@@ -251,6 +251,10 @@ type Prepared struct {
 	Enqueued int
 	// Recipients counts confirmed, non-paused subscribers seen.
 	Recipients int
+	// Started: this call moved the edition to sending (from scheduled or
+	// approved); false when it was sending already (or paused, or sent),
+	// so that a caller who asked to send it knows someone else did.
+	Started bool
 }
 
 // Prepare records the edition id (building it once), moves it to
@@ -265,10 +269,11 @@ func (s *Service) Prepare(ctx context.Context, q JobInserter, id string) (*Prepa
 	if err != nil {
 		return nil, err
 	}
-	if se, err = s.start(ctx, se); err != nil {
+	se, started, err := s.startMoved(ctx, se)
+	if err != nil {
 		return &Prepared{Edition: se}, err
 	}
-	p := &Prepared{Edition: se}
+	p := &Prepared{Edition: se, Started: started}
 	var after int64
 	for {
 		subs, err := s.st.ListRecipients(ctx, store.RecipientQuery{Newsletter: se.Newsletter, AfterID: after, Limit: s.o.BatchSize})

@@ -173,25 +173,32 @@ func (s *Service) BuildNow(ctx context.Context, id string) (*digest.Edition, err
 // caller may complete what is enqueued: the workers' gate stops paused
 // editions). It returns ErrHeld or ErrCancelled when nothing may go out.
 func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition, error) {
+	se, _, err := s.startMoved(ctx, se)
+	return se, err
+}
+
+// startMoved is start, reporting whether this call moved the edition to
+// sending (a concurrent call that moved it first makes it false).
+func (s *Service) startMoved(ctx context.Context, se *store.Edition) (*store.Edition, bool, error) {
 	n, _, err := s.split(se.ID)
 	if err != nil {
-		return se, err
+		return se, false, err
 	}
 	for range 3 { // a concurrent move changes the state: look again
 		var next *store.Edition
 		var err error
 		switch se.State {
 		case store.EditionSending, store.EditionPaused, store.EditionSent:
-			return se, nil
+			return se, false, nil
 		case store.EditionCancelled:
-			return se, fmt.Errorf("%w: %s", ErrCancelled, se.ID)
+			return se, false, fmt.Errorf("%w: %s", ErrCancelled, se.ID)
 		case store.EditionHeld:
-			return se, fmt.Errorf("%w: %s", ErrHeld, se.ID)
+			return se, false, fmt.Errorf("%w: %s", ErrHeld, se.ID)
 		case store.EditionScheduled:
 			if n.RequireApproval {
 				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionHeld, NoteHeld, store.EditionScheduled)
 				if err == nil {
-					return next, fmt.Errorf("%w: %s", ErrHeld, se.ID)
+					return next, false, fmt.Errorf("%w: %s", ErrHeld, se.ID)
 				}
 			} else {
 				next, err = s.st.SetEditionState(ctx, se.ID, store.EditionSending, "", store.EditionScheduled)
@@ -199,18 +206,18 @@ func (s *Service) start(ctx context.Context, se *store.Edition) (*store.Edition,
 		case store.EditionApproved:
 			next, err = s.st.SetEditionState(ctx, se.ID, store.EditionSending, se.Note, store.EditionApproved)
 		default:
-			return se, fmt.Errorf("delivery: edition %s: unknown state %q", se.ID, se.State)
+			return se, false, fmt.Errorf("delivery: edition %s: unknown state %q", se.ID, se.State)
 		}
 		if err == nil {
 			s.forget(se.ID)
-			return next, nil
+			return next, next.State == store.EditionSending, nil
 		}
 		if !errors.Is(err, store.ErrEditionState) || next == nil {
-			return se, fmt.Errorf("delivery: %w", err)
+			return se, false, fmt.Errorf("delivery: %w", err)
 		}
 		se = next
 	}
-	return se, fmt.Errorf("delivery: edition %s: its state keeps changing", se.ID)
+	return se, false, fmt.Errorf("delivery: edition %s: its state keeps changing", se.ID)
 }
 
 // gateTTL is how long a worker trusts the edition state it read: a pause

@@ -210,7 +210,8 @@ func states(ss []store.EditionState) string {
 }
 
 // Approve lets a held (or scheduled) edition go out at its send time. One
-// approved after its send time goes out with `digest send` (Summary.Late).
+// approved after its send time goes out with Send (the console's and the
+// API's "send now") or `digest send` (Summary.Late).
 func (s *Service) Approve(ctx context.Context, who Actor, day string) (*Summary, error) {
 	return s.op(ctx, who, day, "approve", store.EditionApproved, true, store.EditionHeld, store.EditionScheduled)
 }
@@ -274,23 +275,40 @@ func (s *Service) WithQueue(q delivery.JobInserter) *Service {
 }
 
 // Send starts the edition of day now: it is built (when it is not yet) and
-// its deliveries enqueued for the queue's workers, as at its send time; an
-// approved edition whose send time passed goes out this way. The date is
-// checked as by CheckSendDate unless force. It gives ErrState for a held,
-// paused or cancelled edition.
+// its deliveries enqueued for the queue's workers, as at its send time
+// (delivery.Service.Prepare, the scheduler's step); an approved edition
+// whose send time passed goes out this way. The date is checked as by
+// CheckSendDate unless force. It gives ErrState for a held or cancelled
+// edition, and for one that is sending, paused or sent already, also when
+// another Send or the scheduler started it a moment before: each reader
+// gets it once (the ledger), and only the caller who started it is told
+// so and recorded in the audit log.
 func (s *Service) Send(ctx context.Context, who Actor, day string, force bool) (*Summary, error) {
 	if s.q == nil {
 		return nil, errors.New("edition: send: no queue (run it where the workers run, or use `nashra digest send`)")
 	}
+	if who.Name == "" {
+		return nil, fmt.Errorf("edition: send %s: no actor", day)
+	}
 	if err := s.CheckSendDate(day, force); err != nil {
 		return nil, err
+	}
+	if e, err := s.st.GetEdition(ctx, day); err == nil {
+		switch e.State {
+		case store.EditionSending, store.EditionPaused, store.EditionSent:
+			return nil, fmt.Errorf("%w: edition %s is %s already; it is not sent again", ErrState, day, e.State)
+		}
 	}
 	p, err := s.dv.Prepare(ctx, s.q, day)
 	switch {
 	case errors.Is(err, delivery.ErrHeld), errors.Is(err, delivery.ErrCancelled):
 		return nil, fmt.Errorf("%w: %v", ErrState, err)
+	case errors.Is(err, delivery.ErrNoEdition), errors.Is(err, delivery.ErrCovered):
+		return nil, fmt.Errorf("%w: %v", ErrNotFound, err)
 	case err != nil:
 		return nil, err
+	case !p.Started:
+		return nil, fmt.Errorf("%w: edition %s is %s already; it is not sent again", ErrState, day, p.Edition.State)
 	}
 	if err := s.RecordSend(ctx, who, day); err != nil {
 		return nil, err

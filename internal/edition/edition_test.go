@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,70 @@ func TestHeldUntilApproved(t *testing.T) {
 		}
 		if strings.Join(got, "; ") != "editor@example.com edition.send; editor@example.com edition.approve; system edition.missed" {
 			t.Errorf("audit = %q", got)
+		}
+	})
+}
+
+// "Send now" on an approved edition whose send time passed: of several
+// editors pressing it at once exactly one starts it (the others are told
+// it is sending already, and only the one is in the audit log), every
+// reader gets it once, and once sent it cannot be sent again.
+func TestSendNowOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backendKind) {
+		const day = "2026-03-12"
+		s := newSite(t, b, time.Time{}, true, 0)
+		ctx := context.Background()
+		s.clock.Set(s.at(day, 9, 0, 0)) // two hours past its 07:00 send time
+		s.article("خبر اليوم", "سياسة", s.at(day, 5, 0, 0))
+		subs := s.subscribers(20)
+		qs := s.queue(1, 8)
+		s.ed.WithQueue(qs[0])
+		if _, err := s.ed.Approve(ctx, cli, day); err != nil {
+			t.Fatal(err)
+		}
+		if sum, _ := s.ed.Get(ctx, day); !sum.Late {
+			t.Fatalf("approved after its send time, not late: %+v", sum)
+		}
+		const editors = 6
+		errs := make(chan error, editors)
+		for i := range editors {
+			go func() {
+				_, err := s.ed.Send(ctx, Actor{Name: fmt.Sprintf("editor%d@example.com", i)}, day, false)
+				errs <- err
+			}()
+		}
+		started := 0
+		for range editors {
+			switch err := <-errs; {
+			case err == nil:
+				started++
+			case !errors.Is(err, ErrState):
+				t.Errorf("a concurrent send: %v, want nil or ErrState", err)
+			}
+		}
+		if started != 1 {
+			t.Fatalf("%d sends started the edition, want 1", started)
+		}
+		s.waitFor("all sent", 30*time.Second, func() bool { return s.counts(day)[store.DeliverySent] == len(subs) })
+		if sum, _ := s.ed.Get(ctx, day); sum.State != store.EditionSent {
+			t.Fatalf("state = %s, want sent", sum.State)
+		}
+		if _, err := s.ed.Send(ctx, cli, day, false); !errors.Is(err, ErrState) {
+			t.Errorf("send a sent edition: %v, want ErrState", err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		per := s.sink.PerRecipient()
+		for _, sub := range subs {
+			if per[sub.Email] != 1 {
+				t.Errorf("%s got %d messages", sub.Email, per[sub.Email])
+			}
+		}
+		log, err := s.st.ListAudit(ctx, store.AuditQuery{Target: day, Action: "edition.send"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) != 1 {
+			t.Errorf("%d edition.send entries in the audit log, want 1: %+v", len(log), log)
 		}
 	})
 }
