@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/testkit"
 )
 
@@ -197,5 +198,125 @@ func TestChromiumRendersRTL(t *testing.T) {
 	t.Logf("screenshot %s: %d KB", out, len(png)/1024)
 	if len(png) > 300<<10 {
 		t.Errorf("screenshot is %d KB, keep it under 300 KB for the README", len(png)/1024)
+	}
+}
+
+// weeklyFixture is fixture() as a weekly round-up: the stories spread
+// over three days, each section listing them by day under an Arabic date.
+func weeklyFixture() EmailData {
+	d := fixture()
+	e := *d.Edition
+	e.Weekly, e.Newsletter, e.Name = true, "weekly", "حصاد الأسبوع"
+	e.DateLine = "الجمعة 27 نوفمبر 2026"
+	names := map[int]string{25: "الأربعاء 25 نوفمبر 2026", 26: "الخميس 26 نوفمبر 2026", 27: "الجمعة 27 نوفمبر 2026"}
+	days := []int{27, 25, 26, 27} // per story, in the fixture's order
+	i := 0
+	e.Sections = append([]digest.Section(nil), e.Sections...)
+	for si := range e.Sections {
+		sec := &e.Sections[si]
+		sec.Stories = append([]digest.Story(nil), sec.Stories...)
+		sec.Days = nil
+		for k := range sec.Stories {
+			st := &sec.Stories[k]
+			day := days[i%len(days)]
+			i++
+			st.Published = time.Date(2026, 11, day, st.Published.Hour(), st.Published.Minute(), 0, 0, st.Published.Location())
+			date := st.Published.Format("2006-01-02")
+			if n := len(sec.Days); n == 0 || sec.Days[n-1].Date != date {
+				sec.Days = append(sec.Days, digest.Day{Date: date, DateLine: names[day]})
+			}
+			sec.Days[len(sec.Days)-1].Stories = append(sec.Days[len(sec.Days)-1].Stories, *st)
+		}
+	}
+	d.Edition, d.SiteTitle = &e, "حصاد الأسبوع"
+	return d
+}
+
+// dayProbe reports each day heading of a weekly edition: its text, its
+// direction, and its gap to the right edge of its row.
+const dayProbe = `[...document.querySelectorAll('SEL')].map(h => { const row = h.parentElement.getBoundingClientRect(),
+  r = document.createRange(); r.selectNodeContents(h); const right = Math.max(...[...r.getClientRects()].map(x => x.right));
+  const pad = parseFloat(getComputedStyle(h.parentElement).paddingRight) || 0;
+  return {text: h.textContent.trim(), dir: getComputedStyle(h).direction, gap: row.right - pad - right}; })`
+
+type dayHeading struct {
+	Text string  `json:"text"`
+	Dir  string  `json:"dir"`
+	Gap  float64 `json:"gap"`
+}
+
+// TestChromiumRendersWeekly: the weekly round-up, email and web copy,
+// reads right to left at desktop and phone width like the daily one, its
+// day headings at the right edge in section order; screenshots for the
+// README.
+func TestChromiumRendersWeekly(t *testing.T) {
+	s := mustNew(t, "")
+	html, _, err := s.Email(weeklyFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.EditionPage(weeklyFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/digest/weekly/2026-11-27" {
+			w.Write(page)
+			return
+		}
+		w.Write([]byte(html))
+	}))
+	defer srv.Close()
+	wantDays := 0
+	for _, sec := range weeklyFixture().Edition.Sections {
+		wantDays += len(sec.Days)
+	}
+	for _, c := range []struct {
+		name          string
+		width, height int
+	}{{"weekly-email", 640, 900}, {"weekly-email-phone", 375, 800}} {
+		ctx := testkit.Chromium(t, c.width, c.height, 60*time.Second)
+		for _, pg := range []struct{ path, blocks, days string }{
+			{"/email", "'table.story'", "td.day h3"}, {"/digest/weekly/2026-11-27", "'article.story'", "h3.day"},
+		} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(c.width), int64(c.height)), chromedp.Navigate(srv.URL+pg.path)); err != nil {
+				t.Fatal(err)
+			}
+			p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](strings.Replace(layoutProbe, "BLOCKS", pg.blocks, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, msg := range problems(p, 4) {
+				t.Errorf("%s %s at %dpx: %s", c.name, pg.path, c.width, msg)
+			}
+			days, err := chromedp.Run(ctx, chromedp.Evaluate[[]dayHeading](strings.Replace(dayProbe, "SEL", pg.days, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(days) != wantDays {
+				t.Errorf("%s %s: %d day headings, want %d: %+v", c.name, pg.path, len(days), wantDays, days)
+			}
+			for _, d := range days {
+				if d.Dir != "rtl" || d.Gap > 4 || !strings.Contains(d.Text, "نوفمبر") {
+					t.Errorf("%s %s: day heading %+v is not an Arabic date at the right edge", c.name, pg.path, d)
+				}
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/email")); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join("testdata", "screenshots", c.name+".png")
+		if err := os.WriteFile(out, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s: %d KB", out, len(png)/1024)
+		if len(png) > 300<<10 {
+			t.Errorf("screenshot is %d KB, keep it under 300 KB for the README", len(png)/1024)
+		}
 	}
 }

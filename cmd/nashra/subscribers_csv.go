@@ -23,7 +23,8 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 		Use:   "import FILE.csv",
 		Short: "Import subscribers from CSV (header row; UTF-8, BOM optional); bad rows are reported by line",
 		Long: "Reads a CSV whose header names some of the columns\n  " + strings.Join(subscribe.CSVHeader, ",") + "\n" +
-			"(email required; categories joined with |, by name or slug). Good rows are imported, bad rows are listed with\n" +
+			"(email required; categories joined with |, by name or slug; newsletters as daily:cat1|cat2;weekly, a CSV\n" +
+			"without it following --newsletter or the default newsletter). Good rows are imported, bad rows are listed with\n" +
 			"their line number and reason (exit status 2). Addresses that unsubscribed or bounced are never\n" +
 			"subscribed again. Rows without a status are pending, or confirmed with --confirmed.",
 		Args: cobra.ExactArgs(1),
@@ -72,33 +73,39 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			for _, c := range rep.Ignored {
-				fmt.Fprintf(out, "%s: line 1: column %q ignored\n", args[0], c)
-			}
-			for _, r := range rep.Rejected {
-				who := ""
-				if r.Email != "" {
-					who = r.Email + ": "
-				}
-				fmt.Fprintf(out, "%s: line %d: %s%s\n", args[0], r.Line, who, r.Reason)
-			}
-			fmt.Fprintf(out, "%d rows: %d added, %d already on the list, %d marked unsubscribed or bounced, %d kept out (unsubscribed or bounced), %d rejected\n",
-				rep.Rows, rep.Added, rep.Existing, rep.Suppressed, rep.Kept, len(rep.Rejected))
-			if rep.Joined > 0 {
-				fmt.Fprintf(out, "%d of those already on the list now follow a newsletter of their row they had not followed\n", rep.Joined)
-			}
-			if len(rep.Rejected) > 0 && len(rep.Rejected) == rep.Rows {
-				return fmt.Errorf("subscribers import: every row rejected (%d), nothing imported", rep.Rows)
-			}
-			if len(rep.Rejected) > 0 {
-				return fmt.Errorf("subscribers import: %d of %d rows rejected: %w", len(rep.Rejected), rep.Rows, errPartial)
-			}
-			return nil
+			return importReport(cmd.OutOrStdout(), args[0], rep)
 		},
 	}
 	cmd.Flags().BoolVar(&confirmed, "confirmed", false, "the list already opted in: import rows without a status as confirmed")
 	return cmd
+}
+
+// importReport prints what subscribers import did to file: each ignored
+// column and rejected row, then the counts; some rows rejected is
+// errPartial, all of them an error.
+func importReport(out io.Writer, file string, rep *subscribe.ImportReport) error {
+	for _, c := range rep.Ignored {
+		fmt.Fprintf(out, "%s: line 1: column %q ignored\n", file, c)
+	}
+	for _, r := range rep.Rejected {
+		who := ""
+		if r.Email != "" {
+			who = r.Email + ": "
+		}
+		fmt.Fprintf(out, "%s: line %d: %s%s\n", file, r.Line, who, r.Reason)
+	}
+	fmt.Fprintf(out, "%d rows: %d added, %d already on the list, %d marked unsubscribed or bounced, %d kept out (unsubscribed or bounced), %d rejected\n",
+		rep.Rows, rep.Added, rep.Existing, rep.Suppressed, rep.Kept, len(rep.Rejected))
+	if rep.Joined > 0 {
+		fmt.Fprintf(out, "%d of those already on the list now follow a newsletter of their row they had not followed\n", rep.Joined)
+	}
+	if len(rep.Rejected) > 0 && len(rep.Rejected) == rep.Rows {
+		return fmt.Errorf("subscribers import: every row rejected (%d), nothing imported", rep.Rows)
+	}
+	if len(rep.Rejected) > 0 {
+		return fmt.Errorf("subscribers import: %d of %d rows rejected: %w", len(rep.Rejected), rep.Rows, errPartial)
+	}
+	return nil
 }
 
 // newSubscribersExportCmd is `nashra subscribers export`.
