@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -25,14 +24,7 @@ func TestAPISources(t *testing.T) {
 		fmt.Fprint(w, feed)
 	}))
 	defer origin.Close()
-	tok := map[string]string{}
-	for _, u := range []string{"viewer", "editor"} {
-		tk, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, u+"@example.com", "t-"+u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok[u] = tk
-	}
+	tok := map[string]string{"viewer": s.token("viewer@example.com", "t-viewer"), "editor": s.token("editor@example.com", "t-editor")}
 	body := fmt.Sprintf(`{"url": %q, "name": "صحيفة المثال", "category": "اقتصاد"}`, origin.URL+"/rss.xml")
 	if code, _ := s.apiCall(tok["viewer"], "POST", "/api/v1/sources", body); code != http.StatusForbidden {
 		t.Errorf("viewer adds a source: %d, want 403", code)

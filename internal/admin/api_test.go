@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -125,14 +124,7 @@ func TestAPI(t *testing.T) {
 	s := newSite(t)
 	doc := s.openAPIDoc()
 	s.seed("نورة", "قمة المياه")
-	tok := map[string]string{}
-	for _, u := range []string{"viewer", "editor"} {
-		tk, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, u+"@example.com", "t-"+u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok[u] = tk
-	}
+	tok := map[string]string{"viewer": s.token("viewer@example.com", "t-viewer"), "editor": s.token("editor@example.com", "t-editor")}
 	for i := range 7 {
 		if _, err := s.st.AddSubscriber(s.ctx, &store.Subscriber{Email: fmt.Sprintf("p%d@example.net", i), Status: store.StatusConfirmed}); err != nil {
 			t.Fatal(err)
@@ -228,10 +220,7 @@ func TestAPI(t *testing.T) {
 func TestAPIUsersAndTokens(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	adm, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, "admin@example.com", "root")
-	if err != nil {
-		t.Fatal(err)
-	}
+	adm := s.token("admin@example.com", "root")
 	code, u := s.apiCall(adm, "POST", "/api/v1/users", `{"email":"Sara@Example.org","name":"سارة","role":"editor","password":"كلمة-سر-سارة-الطويلة"}`)
 	if code != 201 || u["email"] != "sara@example.org" || u["role"] != "editor" {
 		t.Fatalf("add user: %d %v", code, u)

@@ -48,14 +48,7 @@ func TestRouteWalk(t *testing.T) {
 	viewer.login("viewer@example.com")
 	editor := s.browser()
 	editor.login("editor@example.com")
-	bearer := map[store.Role]string{}
-	for _, u := range []string{"viewer", "editor"} {
-		tok, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, u+"@example.com", u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bearer[store.Role(u)] = tok
-	}
+	bearer := map[store.Role]string{store.RoleViewer: s.token("viewer@example.com", "viewer"), store.RoleEditor: s.token("editor@example.com", "editor")}
 	call := func(b *browser, method, path, token string) int {
 		var req *http.Request
 		form := url.Values{"csrf": {b.csrf}}

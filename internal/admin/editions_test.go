@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -50,10 +49,7 @@ func TestEditionPages(t *testing.T) {
 	if p["state"] != "held" || p["id"] != day {
 		t.Errorf("progress.json: %v", p)
 	}
-	tok, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, "editor@example.com", "desk")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := s.token("editor@example.com", "desk")
 	code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/approve", "")
 	if code != 200 || out["state"] != "approved" {
 		t.Errorf("API approve: %d %v", code, out)

@@ -157,6 +157,17 @@ func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 	return s
 }
 
+// token creates an API token called name acting as the user with that
+// email and returns its secret.
+func (s *site) token(email, name string) string {
+	s.t.Helper()
+	tok, _, err := s.auth.CreateToken(s.ctx, auth.Actor{Name: "test"}, email, name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return tok
+}
+
 // browser is a cookie-keeping client that does not follow redirects.
 type browser struct {
 	s    *site
@@ -175,15 +186,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func (b *browser) get(path string) (int, string, http.Header) {
 	b.s.t.Helper()
 	resp, err := b.c.Get(b.s.srv.URL + path)
-	if err != nil {
-		b.s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if m := csrfField.FindSubmatch(body); m != nil {
-		b.csrf = string(m[1])
-	}
-	return resp.StatusCode, string(body), resp.Header
+	return b.read(resp, err)
 }
 
 // post sends a form (with the last CSRF token seen unless form has one).
@@ -196,6 +199,13 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 		form.Set("csrf", b.csrf)
 	}
 	resp, err := b.c.PostForm(b.s.srv.URL+path, form)
+	return b.read(resp, err)
+}
+
+// read returns a response's status, body and header, and remembers the
+// page's CSRF token; a failed request fails the test.
+func (b *browser) read(resp *http.Response, err error) (int, string, http.Header) {
+	b.s.t.Helper()
 	if err != nil {
 		b.s.t.Fatal(err)
 	}
