@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nashra/nashra/internal/testkit"
 )
@@ -114,4 +117,91 @@ func countSuffix(ents []os.DirEntry, suffix string) int {
 		}
 	}
 	return n
+}
+
+// TestServeRunsEachNewsletterSchedule: `nashra serve` runs each
+// newsletter's cron: with both on "* * * * *", within the next minute the
+// outbox holds the day's edition of each newsletter for a reader who
+// follows both, and only the daily one for a reader who follows it alone.
+func TestServeRunsEachNewsletterSchedule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the next minute's cron")
+	}
+	loc, err := time.LoadLocation("Asia/Riyadh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := testkit.NewSite(t, morningDigest, `
+site:
+  timezone: "Asia/Riyadh"
+newsletters:
+  - {slug: daily, name: "الصباحية", schedule: "* * * * *"}
+  - {slug: weekly, name: "حصاد الأسبوع", schedule: "* * * * *", template: weekly}
+`)
+	// The cut-off of "* * * * *" is midnight: articles of yesterday noon.
+	now := time.Now().In(loc)
+	yesterday := time.Date(now.Year(), now.Month(), now.Day()-1, 12, 0, 0, 0, loc)
+	var arts []map[string]string
+	for i, a := range digestArticles {
+		b := map[string]string{}
+		for k, v := range a {
+			b[k] = v
+		}
+		b["published"] = yesterday.Add(time.Duration(i) * time.Minute).Format(time.RFC3339)
+		arts = append(arts, b)
+	}
+	js, _ := json.Marshal(arts)
+	path := filepath.Join(site.Dir, "articles.json")
+	if err := os.WriteFile(path, js, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"import", path}, {"subscribers", "add", "amal@example.org"},
+		{"subscribers", "add", "--newsletter", "weekly", "amal@example.org"}, {"subscribers", "add", "badr@example.org"}} {
+		if _, errOut, err := run(t, append([]string{"--config", site.Config}, args...)...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+	}
+	startServe(t, site.Config)
+	day := now.Format("2006-01-02")
+	want := map[string]bool{"amal@example.org " + day: true, "amal@example.org weekly." + day: true, "badr@example.org " + day: true}
+	var got map[string]bool
+	testkit.WaitFor(t, 90*time.Second, "both newsletters' editions in the outbox", func() bool {
+		got = outboxEditions(t, site.Outbox)
+		return len(got) >= len(want)
+	})
+	for k := range want {
+		if !got[k] {
+			t.Errorf("outbox lacks %s; it holds %v", k, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("outbox holds %v, want %v", got, want)
+	}
+}
+
+// outboxEditions reads the outbox's messages as "recipient edition".
+func outboxEditions(t *testing.T, dir string) map[string]bool {
+	ents, _ := os.ReadDir(dir)
+	out := map[string]bool{}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".eml") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+			continue
+		}
+		to, err := mail.ParseAddress(m.Header.Get("To"))
+		if err != nil {
+			t.Errorf("%s: To: %v", e.Name(), err)
+			continue
+		}
+		out[to.Address+" "+m.Header.Get("X-Nashra-Edition")] = true
+	}
+	return out
 }
