@@ -71,10 +71,18 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 		dtr.Close()
 		return nil, err
 	}
+	// "Send now" enqueues on River like the scheduler's edition job; this
+	// client only inserts (serve's own workers, or `nashra worker`, send).
+	sendQ, err := b.NewQueue(dv, delivery.QueueOptions{Location: loc, Log: a.log})
+	if err != nil {
+		tr.Close()
+		dtr.Close()
+		return nil, err
+	}
 	return admin.New(admin.Options{
 		Store: st, Auth: sessions, Pages: pages, Subscribe: svc,
 		Articles: articleEditor{p: newPublisher(a, cfg, st), st: st},
-		Editions: edition.New(st, dv, loc, nil),
+		Editions: edition.New(st, dv, loc, nil).WithQueue(sendQ),
 		Sources:  sources,
 		Secret:   secret, SiteTitle: cfg.Site.Title, BaseURL: cfg.Site.BaseURL, Location: loc,
 		TrustedProxies: proxies, Categories: cats, Log: a.log, Newsletters: subscribeNewsletters(cfg),

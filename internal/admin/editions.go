@@ -28,14 +28,18 @@ func (c *Console) editionRoutes() {
 	c.page("POST", "/admin/editions/{date}/resend", store.RoleEditor, c.editionResend)
 }
 
-// editionOps are the state changes, in the order the page offers them.
-var editionOps = []string{"approve", "hold", "pause", "resume", "cancel"}
+// editionOps are the state changes, in the order the page offers them;
+// "send" sends now an edition whose send time passed without it (approved
+// late), through the delivery queue as the scheduler does.
+var editionOps = []string{"send", "approve", "hold", "pause", "resume", "cancel"}
 
 func (c *Console) editionOp(op string) func(*http.Request, *caller, string) (*edition.Summary, error) {
 	ed := c.o.Editions
 	return func(r *http.Request, who *caller, day string) (*edition.Summary, error) {
 		ctx, a := r.Context(), who.actor()
 		switch op {
+		case "send":
+			return ed.Send(ctx, a, day, false)
 		case "approve":
 			return ed.Approve(ctx, a, day)
 		case "hold":
@@ -102,6 +106,9 @@ func viewOf(s *edition.Summary) editionView {
 	case store.EditionPaused:
 		v.Can["resume"], v.Can["cancel"] = true, true
 	}
+	// Approved (or scheduled) and its send time passed: the scheduler
+	// will not send it; an editor may.
+	v.Can["send"] = s.Late && (s.State == store.EditionApproved || s.State == store.EditionScheduled)
 	return v
 }
 
@@ -130,7 +137,7 @@ type editionPageData struct {
 	PreviewErr string
 }
 
-var opNames = map[string]string{"approve": "موافقة", "hold": "تعليق حتى الموافقة", "pause": "إيقاف مؤقت", "resume": "استئناف", "cancel": "إلغاء الإصدار"}
+var opNames = map[string]string{"send": "أرسِل الآن", "approve": "موافقة", "hold": "تعليق حتى الموافقة", "pause": "إيقاف مؤقت", "resume": "استئناف", "cancel": "إلغاء الإصدار"}
 
 // editionOf loads the {date} edition or answers 404/400.
 func (c *Console) editionOf(w http.ResponseWriter, r *http.Request, who *caller) *edition.Summary {
@@ -238,12 +245,21 @@ func (c *Console) editionAction(op string) handler {
 	return func(w http.ResponseWriter, r *http.Request, who *caller) {
 		day := r.PathValue("date")
 		to := "/admin/editions/" + url.PathEscape(day)
-		if _, err := do(r, who, day); err != nil {
+		sum, err := do(r, who, day)
+		if err != nil {
+			if op == "send" && errors.Is(err, edition.ErrDate) {
+				back(w, r, to, "err", "edition-send-date")
+				return
+			}
 			if code := editionErr(err); code != "" {
 				back(w, r, to, "err", code)
 				return
 			}
 			c.internal(w, r, who, err)
+			return
+		}
+		if op == "approve" && sum != nil && sum.Late {
+			back(w, r, to, "ok", "edition-approve-late")
 			return
 		}
 		back(w, r, to, "ok", "edition-"+op)

@@ -1,13 +1,19 @@
 package admin_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -90,5 +96,103 @@ func TestEditionPages(t *testing.T) {
 		}
 	} else if !strings.Contains(h.Get("Location"), "err=") || len(files) != 0 {
 		t.Errorf("test send of an edition without content: %s, %d files", h.Get("Location"), len(files))
+	}
+}
+
+// TestEditionSendNow: an edition approved after its send time is not sent
+// by the scheduler; its page says so and offers "send now" to editors,
+// which sends it through the delivery queue (River on the same SQLite
+// file, the file transport): each confirmed reader gets it once, the
+// editor is in the audit log, and pressing it again, on the page or in
+// the API, is refused with the state named.
+func TestEditionSendNow(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	day := s.editions.LastDue() // its 06:00 UTC send time passed, less than a day ago
+	cut, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut = cut.Add(6 * time.Hour)
+	if _, _, err := s.st.UpsertArticle(s.ctx, &article.Article{Key: "file:late", Slug: "late", Title: "خبر الصباح المتأخر",
+		Category: "اقتصاد", Summary: "ملخص الخبر", Published: cut.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	const readers = 5
+	for i := range readers {
+		if _, err := s.st.AddSubscriber(s.ctx, &store.Subscriber{Email: fmt.Sprintf("reader%d@example.org", i),
+			Name: "قارئ", Status: store.StatusConfirmed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := delivery.Migrate(s.ctx, "sqlite", s.st.DB()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := delivery.NewQueue(s.st.DB(), s.dv, delivery.QueueOptions{Driver: "sqlite", Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		q.Stop(ctx)
+	})
+	s.editions.WithQueue(q)
+
+	v := s.browser()
+	v.login("viewer@example.com")
+	if code, _, _ := v.post("/admin/editions/"+day+"/send", nil); code != http.StatusForbidden {
+		t.Errorf("a viewer's send now: %d, want 403", code)
+	}
+	b := s.browser()
+	b.login("editor@example.com")
+	b.get("/admin/editions/" + day)
+	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
+		t.Fatalf("approve late: %d %s", code, h.Get("Location"))
+	}
+	_, body, _ := b.get("/admin/editions/" + day + "?ok=edition-approve-late")
+	if !strings.Contains(body, "فات موعده") || !strings.Contains(body, `action="/admin/editions/`+day+`/send"`) || !strings.Contains(body, "أرسِل الآن") ||
+		!strings.Contains(body, "لن يُرسل وحده") {
+		t.Fatalf("the late approved edition's page offers no send now:\n%s", body)
+	}
+	if code, _, h := b.post("/admin/editions/"+day+"/send", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-send") {
+		t.Fatalf("send now: %d %s", code, h.Get("Location"))
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sum, err := s.editions.Get(s.ctx, day)
+		if err == nil && sum.State == store.EditionSent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not sent in 30s: %+v %v", sum, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+	if len(ems) != readers {
+		t.Errorf("%d messages in the outbox, want %d", len(ems), readers)
+	}
+	_, body, _ = b.get("/admin/editions/" + day)
+	if strings.Contains(body, `action="/admin/editions/`+day+`/send"`) {
+		t.Error("a sent edition still offers send now")
+	}
+	if code, _, h := b.post("/admin/editions/"+day+"/send", nil); code != 303 || !strings.Contains(h.Get("Location"), "err=edition-state") {
+		t.Errorf("send now again: %d %s", code, h.Get("Location"))
+	}
+	code, out := s.apiCall(s.token("editor@example.com", "desk"), "POST", "/api/v1/editions/"+day+"/send", "")
+	if e, _ := out["error"].(map[string]any); code != 409 || e["code"] != "edition_state" {
+		t.Errorf("API send of a sent edition: %d %v", code, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != readers {
+		t.Errorf("%d messages in the outbox after sending again, want %d", len(ems), readers)
+	}
+	es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"})
+	if len(es) != 1 || es[0].Actor != "editor@example.com" {
+		t.Errorf("audit of the send: %+v", es)
 	}
 }

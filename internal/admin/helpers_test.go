@@ -41,14 +41,15 @@ type site struct {
 	console *admin.Console
 	srv     *httptest.Server
 	edits   *fakeEditor
-	// editions runs on a delivery service writing to outbox.
+	// editions runs on a delivery service (dv) writing to outbox.
 	editions *edition.Service
+	dv       *delivery.Service
 	outbox   string
 }
 
 // newEditions is the edition service on st with a real delivery service
 // whose transport writes .eml files to outbox.
-func newEditions(t *testing.T, st store.Store, outbox string) *edition.Service {
+func newEditions(t *testing.T, st store.Store, outbox string) (*edition.Service, *delivery.Service) {
 	t.Helper()
 	tpl, err := templates.New("")
 	if err != nil {
@@ -73,7 +74,7 @@ func newEditions(t *testing.T, st store.Store, outbox string) *edition.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return edition.New(st, dv, time.UTC, nil)
+	return edition.New(st, dv, time.UTC, nil), dv
 }
 
 // fakeEditor records article changes made through the console; it acts on
@@ -134,7 +135,7 @@ func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 	}
 	s := &site{t: t, ctx: ctx, st: st, auth: auth.New(st, auth.Options{}), edits: &fakeEditor{st: st}}
 	s.outbox = filepath.Join(t.TempDir(), "outbox")
-	s.editions = newEditions(t, st, s.outbox)
+	s.editions, s.dv = newEditions(t, st, s.outbox)
 	s.console = admin.New(admin.Options{
 		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Sources:   source.New(st, source.Options{Fetch: source.FetchOptions{AllowPrivate: true}}),

@@ -29,7 +29,8 @@ type Summary struct {
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	Note      string    `json:"note,omitempty"`
 	// Late: approved (or scheduled) after its send time passed, so not
-	// sent by the scheduler; `digest send` sends it.
+	// sent by the scheduler; Send (the console's and the API's "send
+	// now") or `digest send` sends it.
 	Late       bool                        `json:"late"`
 	Recipients int                         `json:"recipients"`
 	Counts     map[store.DeliveryState]int `json:"counts"`
