@@ -107,6 +107,19 @@ func TestNewslettersCLI(t *testing.T) {
 			t.Errorf("%s (%v) lacks %q", path, err, want)
 		}
 	}
+
+	// The default newsletter stays the default: a config listing weekly
+	// first is refused, naming the key.
+	text := site.ReadConfig(t)
+	i, j, k := strings.Index(text, "- name: الصباحية"), strings.Index(text, "- description:"), strings.Index(text, "\nserver:")+1
+	if i < 0 || j < i || k < j {
+		t.Fatalf("cannot find the newsletters in the config:\n%s", text)
+	}
+	daily, weekly := strings.TrimRight(text[i:j], " "), text[j:k]
+	site.WriteConfig(t, text[:i]+weekly+"  "+daily+text[k:])
+	if _, _, err := run(t, "--config", cfg, "subscribers", "list"); err == nil || !strings.Contains(err.Error(), "newsletters[0].slug") || !strings.Contains(err.Error(), `the default newsletter is "daily"`) {
+		t.Errorf("weekly listed first: %v", err)
+	}
 }
 
 func countSuffix(ents []os.DirEntry, suffix string) int {
