@@ -163,17 +163,36 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show how far the edition of a day has been delivered",
-		Args:  cobra.NoArgs,
+		Short: "Show how far an edition has been delivered (default: the one sending, else the latest)",
+		Long: "Without --date it shows the edition sending now, else the newest recorded edition\n" +
+			"of --newsletter, and says which.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withEditionStore(ctx, date, func(cfg *config.Config, day string, b *backend.Backend) error {
-				st := b.Store
-				return digestStatus(ctx, st, day, cmd.OutOrStdout())
+			ctx, out := cmd.Context(), cmd.OutOrStdout()
+			if date != "" {
+				return a.withEditionStore(ctx, date, func(_ *config.Config, day string, b *backend.Backend) error {
+					return digestStatus(ctx, b.Store, day, out)
+				})
+			}
+			return a.withEditions(ctx, func(_ *config.Config, ed *edition.Service, b *backend.Backend) error {
+				id, sending, err := ed.Relevant(ctx)
+				if errors.Is(err, edition.ErrNotFound) {
+					fmt.Fprintf(out, "no edition recorded yet; the next is due %s\n", ed.NextDue())
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				if sending {
+					fmt.Fprintf(out, "the edition sending now (--date picks another):\n")
+				} else {
+					fmt.Fprintf(out, "none sending; the latest recorded edition (--date picks another):\n")
+				}
+				return digestStatus(ctx, b.Store, id, out)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: today in site.timezone)")
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the edition sending now, else the latest recorded)")
 	return cmd
 }
 
