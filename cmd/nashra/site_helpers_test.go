@@ -24,6 +24,19 @@ log:
   level: warn
 `
 
+// readerPages is a config layer for the browser tests of the reader's
+// pages (sign-up, preferences): no watcher, and the culture category
+// titled "ثقافة وفنون".
+const readerPages = `
+server:
+  watch_interval: 0s
+feeds:
+  categories:
+    - {name: "اقتصاد", slug: "economy", title: ""}
+    - {name: "رياضة", slug: "sports", title: ""}
+    - {name: "ثقافة", slug: "culture", title: "ثقافة وفنون"}
+`
+
 // serveSite runs `nashra serve` in-process on the site until the test
 // ends (startServe) and waits until it answers /healthz.
 func serveSite(t *testing.T, s *testkit.Site) {

@@ -82,15 +82,7 @@ func findConfirmationLink(outbox, rcpt string) string {
 // preferences screenshots go to internal/web/testdata/screenshots.
 func TestSubscribeInBrowser(t *testing.T) {
 	bctx := chromium(t)
-	site := testkit.NewSite(t, newsroom, `
-server:
-  watch_interval: 0s
-feeds:
-  categories:
-    - {name: "اقتصاد", slug: "economy", title: ""}
-    - {name: "رياضة", slug: "sports", title: ""}
-    - {name: "ثقافة", slug: "culture", title: "ثقافة وفنون"}
-`)
+	site := testkit.NewSite(t, newsroom, readerPages)
 	serveSite(t, site)
 	base, outbox := site.Base, site.Outbox
 

@@ -21,15 +21,7 @@ import (
 // window; the sign-up and preferences pages are kept as
 // internal/web/testdata/screenshots/{subscribe,preferences}-newsletters-{desktop,phone}.png.
 func TestSubscribeNewslettersInBrowser(t *testing.T) {
-	site := testkit.NewSite(t, newsroom, `
-server:
-  watch_interval: 0s
-feeds:
-  categories:
-    - {name: "اقتصاد", slug: "economy", title: ""}
-    - {name: "رياضة", slug: "sports", title: ""}
-    - {name: "ثقافة", slug: "culture", title: "ثقافة وفنون"}
-`, twoNewslettersConfig)
+	site := testkit.NewSite(t, newsroom, readerPages, twoNewslettersConfig)
 	serveSite(t, site)
 	base, outbox := site.Base, site.Outbox
 	shots := filepath.Join(testkit.RepoRoot(t), "internal", "web", "testdata", "screenshots")
