@@ -145,10 +145,7 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	} else {
 		metricsErr <- nil
 	}
-	so := serveOptions(cfg)
-	// The feeds and the index, polled all day, skip net/http (web.FastPath).
-	so.Fast = &web.FastPath{Feeds: h, Count: a.nodeMetrics(b)}
-	serveErr := web.Serve(sctx, ln, srv, so, a.log)
+	serveErr := web.Serve(sctx, ln, srv, siteServeOptions(cfg, h, a.nodeMetrics(b)), a.log)
 	stopServing()
 	if err := <-metricsErr; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
 		serveErr = fmt.Errorf("metrics listener: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
@@ -153,6 +154,17 @@ func (a *app) metricsListener(b *backend.Backend) http.Handler {
 func serveOptions(cfg *config.Config) web.ServeOptions {
 	return web.ServeOptions{ReadTimeout: cfg.Server.ReadTimeout, RequestTimeout: cfg.Server.RequestTimeout,
 		ShutdownTimeout: cfg.Server.ShutdownTimeout}
+}
+
+// siteServeOptions are serveOptions for server.listen: the feeds and the
+// index of h, polled all day, skip net/http (web.FastPath, counting into
+// count) unless server.fast_path is off.
+func siteServeOptions(cfg *config.Config, h *feeds.Handler, count web.RequestCounter) web.ServeOptions {
+	so := serveOptions(cfg)
+	if cfg.Server.FastPath {
+		so.Fast = &web.FastPath{Feeds: h, Count: count}
+	}
+	return so
 }
 
 // rescueEvery is how often a running node takes over the jobs of dead

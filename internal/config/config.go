@@ -71,6 +71,10 @@ type Server struct {
 	// feeds are served from memory and the heap is small, so collecting
 	// less often buys requests per second for little memory.
 	GCPercent int `mapstructure:"gc_percent"`
+	// FastPath has serve answer the feeds and the index on the connection
+	// itself (web.FastPath); false leaves every request to net/http, a
+	// fallback should a client or proxy ever disagree with it.
+	FastPath bool `mapstructure:"fast_path"`
 	// TrustedProxies are the reverse proxies (addresses or CIDR ranges)
 	// whose X-Forwarded-For is believed when the sign-up rate limit looks
 	// for the client's address; default the loopback addresses.

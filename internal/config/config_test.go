@@ -86,6 +86,17 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "typo key named with suggestion", file: "site:\n  titel: x\n", wantErr: "site.titel: unknown key (did you mean site.title?)"},
 		{name: "typo inside list element", file: "feeds:\n  categories:\n    - nmae: x\n      slug: y\n", wantErr: "nmae"},
+		{name: "fast path off", file: "server:\n  fast_path: false\n", check: func(t *testing.T, c *Config) {
+			if c.Server.FastPath {
+				t.Error("server.fast_path: false left it on")
+			}
+		}},
+		{name: "fast path on by default", check: func(t *testing.T, c *Config) {
+			if !c.Server.FastPath {
+				t.Error("server.fast_path is off by default")
+			}
+		}},
+		{name: "fast path not a bool", env: map[string]string{"NASHRA_SERVER_FAST_PATH": "sometimes"}, wantErr: `environment NASHRA_SERVER_FAST_PATH: server.fast_path: must be true or false, got "sometimes"`},
 		{name: "bad value type", file: "mail:\n  smtp:\n    port: many\n", wantErr: "mail.smtp.port: must be a whole number, got \"many\""},
 		{name: "bad env value names variable", env: map[string]string{"NASHRA_DIGEST_WINDOW": "soon"}, wantErr: "environment NASHRA_DIGEST_WINDOW: digest.window"},
 		{name: "invalid env value names variable", env: map[string]string{"NASHRA_SERVER_GC_PERCENT": "0"}, wantErr: "environment NASHRA_SERVER_GC_PERCENT: server.gc_percent: must be a positive"},

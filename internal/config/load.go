@@ -56,7 +56,7 @@ func Defaults() Config {
 			ContentDir:  "content",
 		},
 		Store: Store{Driver: "sqlite", DSN: "data/nashra.db"},
-		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second, GCPercent: 400,
+		Server: Server{Listen: "127.0.0.1:8080", ShutdownTimeout: 30 * time.Second, WatchInterval: 2 * time.Second, GCPercent: 400, FastPath: true,
 			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, ReadTimeout: 30 * time.Second, RequestTimeout: 60 * time.Second,
 			MetricsAllow: []string{"127.0.0.0/8", "::1/128"}},
 		Feeds: Feeds{Items: 50, FullContent: true, CacheMaxAge: 5 * time.Minute},
