@@ -427,28 +427,50 @@ func parseHead(b []byte, r *feeds.RawRequest, conn *byte) (n int, ok bool) {
 	end := bytes.Index(b, crlf2)
 	if end < 0 {
 		// Line ends other than CRLF are for net/http to judge.
-		for i, ch := range b {
-			if ch == '\n' && (i == 0 || b[i-1] != '\r') {
-				return 0, false
-			}
-		}
-		return 0, true
+		return 0, !bareLF(b)
 	}
 	head := b[:end+2] // lines, each ending in CRLF
-	for i, ch := range head {
-		if ch == '\n' && (i == 0 || head[i-1] != '\r') {
-			return 0, false
-		}
+	if bareLF(head) {
+		return 0, false
 	}
 	*r, *conn = feeds.RawRequest{}, connNone
 	line, rest := cutLine(head)
+	if !parseRequestLine(line, r) {
+		return 0, false
+	}
+	var seen uint8 // a bit per header parseHeaderLine reads, which may come once
+	for len(rest) > 0 {
+		line, rest = cutLine(rest)
+		if !parseHeaderLine(line, r, conn, &seen) {
+			return 0, false
+		}
+	}
+	if seen&hostSeen == 0 && !r.HTTP10 {
+		return 0, false
+	}
+	return end + 4, true
+}
+
+// bareLF reports whether b has a line feed without its carriage return.
+func bareLF(b []byte) bool {
+	for i, ch := range b {
+		if ch == '\n' && (i == 0 || b[i-1] != '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRequestLine reads "GET|HEAD origin-form-path HTTP/1.1|HTTP/1.0"
+// into r; false for any other request line.
+func parseRequestLine(line []byte, r *feeds.RawRequest) bool {
 	switch {
 	case bytes.HasPrefix(line, []byte("GET ")):
 		line = line[4:]
 	case bytes.HasPrefix(line, []byte("HEAD ")):
 		line, r.Head = line[5:], true
 	default:
-		return 0, false
+		return false
 	}
 	target, ok := bytes.CutSuffix(line, []byte(" HTTP/1.1"))
 	if !ok {
@@ -456,82 +478,92 @@ func parseHead(b []byte, r *feeds.RawRequest, conn *byte) (n int, ok bool) {
 		ok = r.HTTP10
 	}
 	if !ok || len(target) == 0 || target[0] != '/' {
-		return 0, false
+		return false
 	}
 	path := target
 	if i := bytes.IndexByte(target, '?'); i >= 0 {
 		path = target[:i]
 		for _, ch := range target[i+1:] {
 			if !queryByte[ch] {
-				return 0, false
+				return false
 			}
 		}
 	}
 	for _, ch := range path {
 		if !pathByte[ch] {
-			return 0, false
+			return false
 		}
 	}
 	r.Path = unsafeString(path)
-	var host, seen uint8 // seen: a bit per header read below, which may come once
-	for len(rest) > 0 {
-		line, rest = cutLine(rest)
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			return 0, false
+	return true
+}
+
+// The headers parseHeaderLine reads, as bits of its seen set.
+const (
+	hostSeen uint8 = 1 << iota
+	acceptEncodingSeen
+	ifNoneMatchSeen
+	ifModifiedSinceSeen
+	connectionSeen
+)
+
+// parseHeaderLine reads one header line into r and conn, marking it in
+// seen; false for a malformed line, a repeated header it reads, an empty
+// conditional or encoding value, or a header that brings a body, Expect
+// or Upgrade.
+func parseHeaderLine(line []byte, r *feeds.RawRequest, conn *byte, seen *uint8) bool {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return false
+	}
+	name, value := line[:colon], trimOWS(line[colon+1:])
+	for _, ch := range name {
+		if !tokenByte[ch] {
+			return false
 		}
-		name, value := line[:colon], trimOWS(line[colon+1:])
-		for _, ch := range name {
-			if !tokenByte[ch] {
-				return 0, false
-			}
+	}
+	for _, ch := range value {
+		if ch < ' ' && ch != '\t' || ch == 0x7f {
+			return false
+		}
+	}
+	var bit uint8
+	switch {
+	case asciiEqualFold(name, "host"):
+		if len(value) == 0 {
+			return false
 		}
 		for _, ch := range value {
-			if ch < ' ' && ch != '\t' || ch == 0x7f {
-				return 0, false
+			if !hostByte[ch] {
+				return false
 			}
 		}
-		var bit uint8
+		bit = hostSeen
+	case asciiEqualFold(name, "accept-encoding"):
+		bit, r.AcceptEncoding = acceptEncodingSeen, unsafeString(value)
+	case asciiEqualFold(name, "if-none-match"):
+		bit, r.IfNoneMatch = ifNoneMatchSeen, unsafeString(value)
+	case asciiEqualFold(name, "if-modified-since"):
+		bit, r.IfModifiedSince = ifModifiedSinceSeen, unsafeString(value)
+	case asciiEqualFold(name, "connection"):
 		switch {
-		case asciiEqualFold(name, "host"):
-			if len(value) == 0 {
-				return 0, false
-			}
-			for _, ch := range value {
-				if !hostByte[ch] {
-					return 0, false
-				}
-			}
-			bit, host = 1, 1
-		case asciiEqualFold(name, "accept-encoding"):
-			bit, r.AcceptEncoding = 2, unsafeString(value)
-		case asciiEqualFold(name, "if-none-match"):
-			bit, r.IfNoneMatch = 4, unsafeString(value)
-		case asciiEqualFold(name, "if-modified-since"):
-			bit, r.IfModifiedSince = 8, unsafeString(value)
-		case asciiEqualFold(name, "connection"):
-			switch {
-			case asciiEqualFold(value, "close"):
-				*conn = connClose
-			case asciiEqualFold(value, "keep-alive"):
-				*conn = connKeepAlive
-			default:
-				return 0, false
-			}
-			bit = 16
-		case asciiEqualFold(name, "content-length"), asciiEqualFold(name, "transfer-encoding"),
-			asciiEqualFold(name, "expect"), asciiEqualFold(name, "upgrade"):
-			return 0, false
+		case asciiEqualFold(value, "close"):
+			*conn = connClose
+		case asciiEqualFold(value, "keep-alive"):
+			*conn = connKeepAlive
+		default:
+			return false
 		}
-		if seen&bit != 0 || (bit > 1 && bit < 16 && len(value) == 0) {
-			return 0, false // repeated, or an empty value net/http would keep
-		}
-		seen |= bit
+		bit = connectionSeen
+	case asciiEqualFold(name, "content-length"), asciiEqualFold(name, "transfer-encoding"),
+		asciiEqualFold(name, "expect"), asciiEqualFold(name, "upgrade"):
+		return false
 	}
-	if host == 0 && !r.HTTP10 {
-		return 0, false
+	if *seen&bit != 0 || (bit&(acceptEncodingSeen|ifNoneMatchSeen|ifModifiedSinceSeen) != 0 && len(value) == 0) {
+		return false // repeated, or an empty value net/http would keep
 	}
-	return end + 4, true
+	*seen |= bit
+	return true
 }
 
 var crlf2 = []byte("\r\n\r\n")
