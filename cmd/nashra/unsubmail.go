@@ -23,7 +23,8 @@ func newSubscribersUnsubscribeMailCmd(a *app) *cobra.Command {
 		Short: "Apply unsubscribe requests sent to the mailto: address of List-Unsubscribe",
 		Long: `Reads email messages sent to the unsubscribe mailbox (mail.unsubscribe, by
 default unsubscribe@ the domain of mail.from) and unsubscribes the reader each
-one names by its signed token, whoever sent it.
+one names by its signed token, whoever sent it, from the newsletter the token
+names (each newsletter's List-Unsubscribe carries its own); the report names it.
 
 With FILE arguments (.eml files, for example from a Maildir), each message is
 reported on a line; the exit status is 2 when any was refused.
@@ -48,12 +49,12 @@ server delivers it again later.`,
 					if err != nil {
 						return fmt.Errorf("%s: %w", name, err)
 					}
-					sub, already, err := svc.UnsubscribeMail(ctx, bytes.NewReader(b))
+					sub, n, already, err := svc.UnsubscribeMail(ctx, bytes.NewReader(b))
 					switch {
 					case err == nil && already:
-						fmt.Fprintf(out, "%s: %s had already left\n", name, sub.Email)
+						fmt.Fprintf(out, "%s: %s had already left %s\n", name, sub.Email, newsletterName(n))
 					case err == nil:
-						fmt.Fprintf(out, "%s: %s unsubscribed\n", name, sub.Email)
+						fmt.Fprintf(out, "%s: %s unsubscribed from %s\n", name, sub.Email, newsletterName(n))
 					}
 					return err
 				}
@@ -92,6 +93,15 @@ server delivers it again later.`,
 			return err
 		},
 	}
+}
+
+// newsletterName names a newsletter for a report line: its slug, and its
+// name when it has one of its own.
+func newsletterName(n subscribe.Newsletter) string {
+	if n.Name == "" || n.Name == n.Slug {
+		return n.Slug
+	}
+	return fmt.Sprintf("%s (%s)", n.Slug, n.Name)
 }
 
 // refused reports whether err is the request's fault (no token, a bad or

@@ -58,11 +58,13 @@ func TokenFromMail(r io.Reader) (string, error) {
 
 // UnsubscribeMail applies a message sent to the unsubscribe mailbox: the
 // token it carries is checked like the one of an unsubscribe link (signed,
-// bound to the address it was issued for), whoever the sender is.
-func (s *Service) UnsubscribeMail(ctx context.Context, r io.Reader) (sub *store.Subscriber, already bool, err error) {
+// bound to the address it was issued for), whoever the sender is. n is
+// the newsletter the token leaves (UnsubscribeNewsletter).
+func (s *Service) UnsubscribeMail(ctx context.Context, r io.Reader) (sub *store.Subscriber, n Newsletter, already bool, err error) {
 	token, err := TokenFromMail(r)
 	if err != nil {
-		return nil, false, err
+		return nil, Newsletter{}, false, err
 	}
-	return s.Unsubscribe(ctx, token)
+	sub, already, err = s.Unsubscribe(ctx, token)
+	return sub, s.UnsubscribeNewsletter(token), already, err
 }
