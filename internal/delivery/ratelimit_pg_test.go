@@ -63,8 +63,11 @@ func TestSharedLimiter(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
-	if w := testkit.MaxInWindow(times, time.Second); w > int(rate) {
-		t.Errorf("%d passes in one second, limit %v", w, rate)
+	// The times are taken after each Wait returns, so a busy machine can
+	// record a pass late and bunch it with the next second's: count over
+	// 950 ms windows, which hold at most 39 slots 25 ms apart.
+	if w := testkit.MaxInWindow(times, 950*time.Millisecond); w > int(rate) {
+		t.Errorf("%d passes in 950 ms, limit %v a second", w, rate)
 	}
 	want := time.Duration(float64(n-1) / rate * float64(time.Second))
 	if elapsed < want {
