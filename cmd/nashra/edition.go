@@ -136,7 +136,7 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 				out := cmd.OutOrStdout()
 				fmt.Fprintf(out, "edition %s: %s\n", s.ID, s.State)
 				if s.Late {
-					fmt.Fprintf(out, "its send time (%s) has passed: `nashra digest send --date %s` sends it now\n",
+					fmt.Fprintf(out, "its send time (%s) has passed: `nashra digest send --date %s` (or «أرسِل الآن» on its console page) sends it now\n",
 						s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04 MST"), s.ID)
 				}
 				if s.State == store.EditionCancelled && s.Counts[store.DeliveryCancelled] > 0 {

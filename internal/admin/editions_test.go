@@ -12,9 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/delivery"
+	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestEditionPages drives the edition service through the console and the
@@ -99,15 +103,13 @@ func TestEditionPages(t *testing.T) {
 	}
 }
 
-// TestEditionSendNow: an edition approved after its send time is not sent
-// by the scheduler; its page says so and offers "send now" to editors,
-// which sends it through the delivery queue (River on the same SQLite
-// file, the file transport): each confirmed reader gets it once, the
-// editor is in the audit log, and pressing it again, on the page or in
-// the API, is refused with the state named.
-func TestEditionSendNow(t *testing.T) {
-	t.Parallel()
-	s := newSite(t)
+// lateEdition readies the console's edition service to send an edition
+// whose 06:00 UTC send time passed less than a day ago: an article in its
+// window, that many confirmed readers, and a River queue (workers started)
+// on the same SQLite file. It returns the edition's day.
+func (s *site) lateEdition(readers int) string {
+	t := s.t
+	t.Helper()
 	day := s.editions.LastDue() // its 06:00 UTC send time passed, less than a day ago
 	cut, err := time.Parse(time.DateOnly, day)
 	if err != nil {
@@ -118,7 +120,6 @@ func TestEditionSendNow(t *testing.T) {
 		Category: "اقتصاد", Summary: "ملخص الخبر", Published: cut.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	const readers = 5
 	for i := range readers {
 		if _, err := s.st.AddSubscriber(s.ctx, &store.Subscriber{Email: fmt.Sprintf("reader%d@example.org", i),
 			Name: "قارئ", Status: store.StatusConfirmed}); err != nil {
@@ -141,6 +142,20 @@ func TestEditionSendNow(t *testing.T) {
 		q.Stop(ctx)
 	})
 	s.editions.WithQueue(q)
+	return day
+}
+
+// TestEditionSendNow: an edition approved after its send time is not sent
+// by the scheduler; its page says so and offers "send now" to editors,
+// which sends it through the delivery queue (River on the same SQLite
+// file, the file transport): each confirmed reader gets it once, the
+// editor is in the audit log, and pressing it again, on the page or in
+// the API, is refused with the state named.
+func TestEditionSendNow(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	const readers = 5
+	day := s.lateEdition(readers)
 
 	v := s.browser()
 	v.login("viewer@example.com")
@@ -194,5 +209,84 @@ func TestEditionSendNow(t *testing.T) {
 	es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"})
 	if len(es) != 1 || es[0].Actor != "editor@example.com" {
 		t.Errorf("audit of the send: %+v", es)
+	}
+}
+
+// TestEditionSendNowInChromium: at desktop and phone width the page of an
+// edition approved after its send time reads right-to-left, fits the
+// window and shows «أرسِل الآن» beside its late mark; pressing it starts
+// the edition (the flash says so) and every reader gets it once. With
+// -screenshots it writes testdata/screenshots/edition-late-phone.png.
+func TestEditionSendNowInChromium(t *testing.T) {
+	t.Parallel()
+	for _, size := range []struct {
+		name          string
+		width, height int
+	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
+		t.Run(size.name, func(t *testing.T) {
+			s := newSite(t)
+			const readers = 3
+			day := s.lateEdition(readers)
+			if _, err := s.editions.Approve(s.ctx, edition.Actor{Name: "editor@example.com"}, day); err != nil {
+				t.Fatal(err)
+			}
+			ctx := testkit.Chromium(t, size.width, size.height, 2*time.Minute)
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			do := func(steps ...chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				if err := chromedp.Do(ctx, steps...); err != nil {
+					where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+					t.Fatalf("%v; the browser shows %.1500s", err, where)
+				}
+			}
+			do(chromedp.EmulateViewport(int64(size.width), int64(size.height)),
+				chromedp.Navigate(s.srv.URL+"/admin/login"), chromedp.WaitVisible(css("#email")),
+				chromedp.SendKeys(css("#email"), "editor@example.com"),
+				chromedp.SendKeys(css("#password"), password),
+				chromedp.Submit(css("#password")),
+				chromedp.WaitVisible(css(".stats")),
+				chromedp.Navigate(s.srv.URL+"/admin/editions/"+day),
+				chromedp.WaitVisible(css(`form[action$="/send"] button`)))
+			type probe struct {
+				Dir             string
+				Overflow, Shown bool
+				Button          string
+			}
+			p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`(() => {
+				const b = document.querySelector('form[action$="/send"] button'), r = b.getBoundingClientRect();
+				return {Dir: getComputedStyle(document.body).direction,
+					Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+					Shown: r.width > 0 && r.left >= 0 && r.right <= window.innerWidth,
+					Button: b.textContent.trim()};
+			})()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Dir != "rtl" || p.Overflow || !p.Shown || p.Button != "أرسِل الآن" {
+				t.Errorf("the late edition's page at %d px: %+v", size.width, p)
+			}
+			if *screenshots && size.name == "phone" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("testdata", "screenshots", "edition-late-"+size.name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			do(chromedp.Click(css(`form[action$="/send"] button`)),
+				chromedp.WaitVisible(css(`#state.e-sending, #state.e-sent`)))
+			body, err := chromedp.Run(ctx, chromedp.Text(css("body")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(body, "بدأ إرسال الإصدار الآن") {
+				t.Errorf("no flash after send now:\n%.800s", body)
+			}
+			testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
+				ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+				return len(ems) == readers
+			})
+		})
 	}
 }
