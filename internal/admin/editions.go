@@ -240,6 +240,22 @@ func editionErr(err error) string {
 	return ""
 }
 
+// sendErr is the flash code of a refused "send now" that says more than
+// editionErr's: too late, nothing to send, or a later edition took its
+// articles.
+func sendErr(op string, err error) string {
+	switch {
+	case op != "send":
+	case errors.Is(err, edition.ErrDate):
+		return "edition-send-date"
+	case errors.Is(err, delivery.ErrNoEdition):
+		return "edition-empty"
+	case errors.Is(err, delivery.ErrCovered):
+		return "edition-covered"
+	}
+	return ""
+}
+
 func (c *Console) editionAction(op string) handler {
 	do := c.editionOp(op)
 	return func(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -247,8 +263,8 @@ func (c *Console) editionAction(op string) handler {
 		to := "/admin/editions/" + url.PathEscape(day)
 		sum, err := do(r, who, day)
 		if err != nil {
-			if op == "send" && errors.Is(err, edition.ErrDate) {
-				back(w, r, to, "err", "edition-send-date")
+			if code := sendErr(op, err); code != "" {
+				back(w, r, to, "err", code)
 				return
 			}
 			if code := editionErr(err); code != "" {

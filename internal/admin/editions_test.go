@@ -290,3 +290,27 @@ func TestEditionSendNowInChromium(t *testing.T) {
 		})
 	}
 }
+
+// TestEditionSendNowNothingNew: "send now" of a late edition whose window
+// has no published article is refused with that reason, and nothing is
+// recorded as sent.
+func TestEditionSendNowNothingNew(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	day := s.lateEdition(2)
+	if err := s.edits.Unpublish(s.ctx, "late"); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	b.login("editor@example.com")
+	b.get("/admin/editions/" + day)
+	if code, _, h := b.post("/admin/editions/"+day+"/send", nil); code != 303 || !strings.Contains(h.Get("Location"), "err=edition-empty") {
+		t.Fatalf("send now with nothing new: %d %s", code, h.Get("Location"))
+	}
+	if _, body, _ := b.get("/admin/editions/" + day + "?err=edition-empty"); !strings.Contains(body, "لا مقالات جديدة في نافذة هذا الإصدار") {
+		t.Error("the reason is not shown")
+	}
+	if es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"}); len(es) != 0 {
+		t.Errorf("a refused send was audited: %+v", es)
+	}
+}

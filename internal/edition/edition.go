@@ -304,7 +304,7 @@ func (s *Service) Send(ctx context.Context, who Actor, day string, force bool) (
 	case errors.Is(err, delivery.ErrHeld), errors.Is(err, delivery.ErrCancelled):
 		return nil, fmt.Errorf("%w: %v", ErrState, err)
 	case errors.Is(err, delivery.ErrNoEdition), errors.Is(err, delivery.ErrCovered):
-		return nil, fmt.Errorf("%w: %v", ErrNotFound, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotFound, err)
 	case err != nil:
 		return nil, err
 	case !p.Started:
