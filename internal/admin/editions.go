@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
 )
 
 // editionRoutes registers the edition pages and API on the edition
@@ -81,6 +83,7 @@ func noteName(note string) string {
 type editionView struct {
 	edition.Summary
 	StateName          string
+	NewsletterName     string // "" with one newsletter
 	NoteName           string // Note in Arabic, for the page
 	Sent, Failed, Open int
 	Percent            int
@@ -112,17 +115,64 @@ func viewOf(s *edition.Summary) editionView {
 	return v
 }
 
+// editionsData is the editions list: its rows, the newsletter it is
+// filtered on ("" = all) and the newsletters to filter on (several only).
+type editionsData struct {
+	Rows        []editionView
+	Newsletter  string
+	Newsletters []subscribe.Newsletter
+}
+
+// editions lists the editions, newest send time first, of every
+// newsletter or of ?newsletter=SLUG's; each row names its newsletter.
 func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) {
-	list, err := c.o.Editions.List(r.Context(), 60)
+	d := editionsData{Newsletter: r.URL.Query().Get("newsletter")}
+	if c.several() {
+		d.Newsletters = c.newsletters()
+	}
+	ed := c.o.Editions
+	if d.Newsletter != "" {
+		var err error
+		if !slices.Contains(c.slugs(), d.Newsletter) {
+			err = edition.ErrNotFound
+		} else {
+			ed, err = ed.For(c.storeSlug(d.Newsletter))
+		}
+		if err != nil {
+			c.fail(w, r, who, http.StatusNotFound, "لا نشرة بهذا الاسم.")
+			return
+		}
+	}
+	list, err := ed.List(r.Context(), 60)
 	if err != nil {
 		c.internal(w, r, who, err)
 		return
 	}
-	vs := make([]editionView, len(list))
+	d.Rows = make([]editionView, len(list))
 	for i := range list {
-		vs[i] = viewOf(&list[i])
+		d.Rows[i] = viewOf(&list[i])
+		d.Rows[i].NewsletterName = c.newsletterName(list[i].ID)
 	}
-	c.render(w, r, who, http.StatusOK, "editions", frame{Title: "الإصدارات", Nav: "editions", Data: vs})
+	c.render(w, r, who, http.StatusOK, "editions", frame{Title: "الإصدارات", Nav: "editions", Data: d})
+}
+
+// newsletterName is the name of the newsletter edition id belongs to
+// ("" when the site has one newsletter).
+func (c *Console) newsletterName(id string) string {
+	if !c.several() {
+		return ""
+	}
+	nl, _, err := store.SplitEditionID(id)
+	if err != nil {
+		return ""
+	}
+	slug := c.configSlug(nl)
+	for _, n := range c.newsletters() {
+		if n.Slug == slug {
+			return n.Name
+		}
+	}
+	return slug
 }
 
 type editionPageData struct {

@@ -48,8 +48,9 @@ type site struct {
 }
 
 // newEditions is the edition service on st with a real delivery service
-// whose transport writes .eml files to outbox.
-func newEditions(t *testing.T, st store.Store, outbox string) (*edition.Service, *delivery.Service) {
+// whose transport writes .eml files to outbox; nls, when given, are its
+// newsletters (daily at 06:00; "weekly" a weekly one, Fridays).
+func newEditions(t *testing.T, st store.Store, outbox string, nls ...subscribe.Newsletter) (*edition.Service, *delivery.Service) {
 	t.Helper()
 	tpl, err := templates.New("")
 	if err != nil {
@@ -64,11 +65,20 @@ func newEditions(t *testing.T, st store.Store, outbox string) (*edition.Service,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tr.Close() })
+	do := digest.Options{Location: time.UTC, SendTime: 6 * time.Hour, Window: 24 * time.Hour,
+		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test"}
+	var dnls []delivery.Newsletter
+	for _, n := range nls {
+		dn := delivery.Newsletter{Slug: n.Slug, Name: n.Name, Digest: do, Schedule: "0 6 * * *"}
+		if n.Slug == "weekly" {
+			dn.Digest.Window, dn.Digest.Weekly, dn.Schedule = 7*24*time.Hour, true, "0 6 * * 5"
+		}
+		dnls = append(dnls, dn)
+	}
 	dv, err := delivery.New(st, tr, mailer.NewComposer(nil), tpl, links, delivery.Options{
 		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test",
 		FromAddr: "digest@example.test", FromName: "نشرة الاختبار",
-		Digest: digest.Options{Location: time.UTC, SendTime: 6 * time.Hour, Window: 24 * time.Hour,
-			SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test"},
+		Digest: do, Newsletters: dnls,
 		MaxAttempts: 3, RetryBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 	})
 	if err != nil {
@@ -135,7 +145,7 @@ func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 	}
 	s := &site{t: t, ctx: ctx, st: st, auth: auth.New(st, auth.Options{}), edits: &fakeEditor{st: st}}
 	s.outbox = filepath.Join(t.TempDir(), "outbox")
-	s.editions, s.dv = newEditions(t, st, s.outbox)
+	s.editions, s.dv = newEditions(t, st, s.outbox, nls...)
 	s.console = admin.New(admin.Options{
 		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Sources:   source.New(st, source.Options{Fetch: source.FetchOptions{AllowPrivate: true}}),

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nashra/nashra/internal/auth"
 	"github.com/nashra/nashra/internal/store"
@@ -142,5 +144,60 @@ func TestAPISubscriberNewsletters(t *testing.T) {
 	requireFields(t, doc, "Subscriber", one)
 	if got := fmt.Sprint(one["newsletters"]); got != "[map[categories:[] newsletter:daily] map[categories:[اقتصاد] newsletter:weekly]]" {
 		t.Errorf("list newsletters %s", got)
+	}
+}
+
+// TestConsoleEditionsByNewsletter: with two newsletters the editions list
+// is in send-time order, newest first, whatever the IDs ("weekly.…" sorts
+// above every day by ID), each row naming its newsletter; ?newsletter=
+// keeps one newsletter's editions, an unknown slug is a 404 in Arabic.
+func TestConsoleEditionsByNewsletter(t *testing.T) {
+	s := newSite(t, twoNewsletters...)
+	at := func(day int) time.Time { return time.Date(2026, 3, day, 6, 0, 0, 0, time.UTC) }
+	for _, e := range []store.Edition{
+		{ID: "2026-03-10", SendAt: at(10)},
+		{ID: "weekly.2026-03-06", Newsletter: "weekly", SendAt: at(6)},
+		{ID: "2026-03-12", SendAt: at(12)},
+		{ID: "weekly.2026-03-13", Newsletter: "weekly", SendAt: at(13)},
+	} {
+		if _, err := s.st.CreateEdition(s.ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.browser()
+	b.login("viewer@example.com")
+	rowRE := regexp.MustCompile(`<a href="/admin/editions/([^"]+)" dir="ltr">[^<]*</a></td>\s*<td class="nl"><bdi>([^<]*)</bdi>`)
+	rows := func(path string) string {
+		t.Helper()
+		code, page, _ := b.get(path)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		var out []string
+		for _, m := range rowRE.FindAllStringSubmatch(page, -1) {
+			if strings.HasPrefix(m[1], "2026-03") || strings.HasPrefix(m[1], "weekly.2026-03") {
+				out = append(out, m[1]+" "+m[2])
+			}
+		}
+		return strings.Join(out, "; ")
+	}
+	want := "weekly.2026-03-13 الحصاد الأسبوعي; 2026-03-12 النشرة اليومية; 2026-03-10 النشرة اليومية; weekly.2026-03-06 الحصاد الأسبوعي"
+	if got := rows("/admin/editions"); got != want {
+		t.Errorf("editions list:\n got %s\nwant %s", got, want)
+	}
+	if got := rows("/admin/editions?newsletter=weekly"); got != "weekly.2026-03-13 الحصاد الأسبوعي; weekly.2026-03-06 الحصاد الأسبوعي" {
+		t.Errorf("weekly's editions: %s", got)
+	}
+	if got := rows("/admin/editions?newsletter=daily"); got != "2026-03-12 النشرة اليومية; 2026-03-10 النشرة اليومية" {
+		t.Errorf("daily's editions: %s", got)
+	}
+	_, page, _ := b.get("/admin/editions?newsletter=weekly")
+	for _, w := range []string{`<option value="">كل النشرات</option>`, `<option value="weekly" selected>الحصاد الأسبوعي</option>`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("the filter lacks %s", w)
+		}
+	}
+	if code, page, _ := b.get("/admin/editions?newsletter=monthly"); code != http.StatusNotFound || !strings.Contains(page, "لا نشرة بهذا الاسم") {
+		t.Errorf("unknown newsletter: %d", code)
 	}
 }

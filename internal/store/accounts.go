@@ -217,7 +217,8 @@ type Console interface {
 	// SubscriberGrowth counts subscribers created per day since since,
 	// days taken at UTC offset offset (days without any are left out).
 	SubscriberGrowth(ctx context.Context, since time.Time, offset time.Duration) ([]DayCount, error)
-	// ListEditions returns the newest editions first, without their
+	// ListEditions returns the newest editions first (by send time, else
+	// cut-off, else creation: every newsletter's interleaved), without their
 	// bodies (Body nil; BodySize says how long each is).
 	ListEditions(ctx context.Context, limit int) ([]Edition, error)
 }

@@ -98,4 +98,4 @@ GROUP BY sn.newsletter;
 SELECT id, subject, ''::bytea, created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, octet_length(body), newsletter
 FROM editions
 WHERE newsletter = CASE WHEN $1 = '' THEN (SELECT slug FROM newsletters WHERE is_default) ELSE $1 END
-ORDER BY id DESC LIMIT $2;
+ORDER BY COALESCE(send_at, window_to, created_at) DESC, id DESC LIMIT $2;

@@ -98,4 +98,4 @@ GROUP BY sn.newsletter;
 SELECT id, subject, x'', created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, length(body), newsletter
 FROM editions
 WHERE newsletter = CASE WHEN ?1 = '' THEN (SELECT slug FROM newsletters WHERE is_default = 1) ELSE ?1 END
-ORDER BY id DESC LIMIT ?2;
+ORDER BY COALESCE(send_at, window_to, created_at) DESC, id DESC LIMIT ?2;

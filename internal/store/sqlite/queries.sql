@@ -244,9 +244,10 @@ SELECT id, subject, body, created_at, recipients, state, window_from, window_to,
 
 -- name: list-editions
 -- Bodies are left out (an empty one in their place); the last column says
--- how long each is.
+-- how long each is. Newest first by send time (else cut-off, else creation), so
+-- the newsletters interleave (by ID, "weekly.*" would sort above every day).
 SELECT id, subject, x'', created_at, recipients, state, window_from, window_to, send_at, started_at, updated_at, note, length(body), newsletter
-FROM editions ORDER BY id DESC LIMIT ?1;
+FROM editions ORDER BY COALESCE(send_at, window_to, created_at) DESC, id DESC LIMIT ?1;
 
 -- name: set-edition-state
 -- ?1 id, ?2 new state, ?3 now, ?4 note, ?5 JSON array of the states it may move from.

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nashra/nashra/internal/store"
 )
@@ -295,5 +296,43 @@ func testNewsletterDeliveries(t *testing.T, newStore NewStore) {
 		if len(eds) != 1 || eds[0].Newsletter != nl {
 			t.Errorf("editions of %s = %+v", nl, eds)
 		}
+	}
+}
+
+// testEditionsBySendTime: ListEditions and NewsletterEditions put the
+// newest send time first (else the cut-off, else creation), so a weekly
+// edition sits among the days it was sent between, not above them all as
+// its ID ("weekly.…") would sort.
+func testEditionsBySendTime(t *testing.T, newStore NewStore) {
+	ctx, s := setup(t, newStore)
+	must(t, "SyncNewsletters", s.SyncNewsletters(ctx, []string{"daily", "weekly"}))
+	at := func(day int) time.Time { return time.Date(2026, 3, day, 6, 0, 0, 0, time.UTC) }
+	for _, e := range []store.Edition{
+		{ID: "2026-03-10", SendAt: at(10)},
+		{ID: "weekly.2026-03-06", Newsletter: "weekly", SendAt: at(6)},
+		{ID: "2026-03-12", To: at(12)}, // cut-off only
+		{ID: "weekly.2026-03-13", Newsletter: "weekly", SendAt: at(13)},
+		{ID: "weekly.2026-02-27", Newsletter: "weekly", SendAt: at(13).AddDate(0, 0, -14)},
+	} {
+		_, err := s.CreateEdition(ctx, &e)
+		must(t, "CreateEdition", err)
+	}
+	ids := func(eds []store.Edition, err error) string {
+		t.Helper()
+		must(t, "list editions", err)
+		var out []string
+		for _, e := range eds {
+			out = append(out, e.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := ids(s.ListEditions(ctx, 4)); got != "weekly.2026-03-13 2026-03-12 2026-03-10 weekly.2026-03-06" {
+		t.Errorf("ListEditions(4) = %s", got)
+	}
+	if got := ids(s.NewsletterEditions(ctx, "weekly", 2)); got != "weekly.2026-03-13 weekly.2026-03-06" {
+		t.Errorf("NewsletterEditions(weekly, 2) = %s", got)
+	}
+	if got := ids(s.NewsletterEditions(ctx, "", 0)); got != "2026-03-12 2026-03-10" {
+		t.Errorf("NewsletterEditions(default) = %s", got)
 	}
 }

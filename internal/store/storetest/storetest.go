@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"NewslettersMigration", testNewslettersMigration},
 		{"Subscriptions", testSubscriptions},
 		{"NewsletterDeliveries", testNewsletterDeliveries},
+		{"EditionsBySendTime", testEditionsBySendTime},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
