@@ -231,3 +231,33 @@ func (c *Console) followFailed(w http.ResponseWriter, r *http.Request, err error
 	}
 	c.apiInternal(w, r, err)
 }
+
+// newsletterRows lists each configured newsletter with its followers and
+// next edition, for the dashboard of a site with several (none otherwise).
+func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
+	if !c.several() {
+		return nil, nil
+	}
+	counts, err := c.o.Store.CountFollowers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byConfig := map[string]int{}
+	for stored, n := range counts {
+		byConfig[c.configSlug(stored)] += n
+	}
+	var out []newsletterRow
+	for _, n := range c.newsletters() {
+		row := newsletterRow{Slug: n.Slug, Name: n.Name, Followers: byConfig[n.Slug]}
+		if c.o.Editions != nil {
+			if ed, err := c.o.Editions.For(c.storeSlug(n.Slug)); err == nil {
+				row.Next = ed.NextDue()
+				if e, err := ed.Get(ctx, row.Next); err == nil {
+					row.NextAt = e.SendAt
+				}
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}

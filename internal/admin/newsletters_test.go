@@ -201,3 +201,42 @@ func TestConsoleEditionsByNewsletter(t *testing.T) {
 		t.Errorf("unknown newsletter: %d", code)
 	}
 }
+
+// TestConsoleDashboardNewsletters: with two newsletters the dashboard
+// lists each one's confirmed followers (a pending sign-up and one who
+// left weekly are not counted) and its next edition, linked to the
+// editions list filtered on it.
+func TestConsoleDashboardNewsletters(t *testing.T) {
+	s := newSite(t, twoNewsletters...)
+	for _, sub := range []*store.Subscriber{
+		{Email: "amal@example.org", Status: store.StatusConfirmed, Follow: []store.Subscription{{Newsletter: "daily"}, {Newsletter: "weekly"}}},
+		{Email: "omar@example.org", Status: store.StatusConfirmed, Follow: []store.Subscription{{Newsletter: "daily"}, {Newsletter: "weekly"}}},
+		{Email: "reem@example.org", Status: store.StatusConfirmed, Follow: []store.Subscription{{Newsletter: "daily"}}},
+		{Email: "sara@example.org", Status: store.StatusPending, Follow: []store.Subscription{{Newsletter: "weekly"}}},
+	} {
+		if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		if sub.Email == "omar@example.org" {
+			if _, err := s.st.Unsubscribe(s.ctx, sub.ID, "weekly"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	b := s.browser()
+	b.login("viewer@example.com")
+	_, page, _ := b.get("/admin/")
+	rowRE := regexp.MustCompile(`<a href="/admin/editions\?newsletter=(\w+)"><bdi>([^<]+)</bdi></a></td><td class="n">(\d+)</td><td><a href="/admin/editions/([^"]+)"`)
+	var got []string
+	for _, m := range rowRE.FindAllStringSubmatch(page, -1) {
+		got = append(got, strings.Join(m[1:], " "))
+	}
+	daily, weekly := s.editions.NextDue(), ""
+	if w, err := s.editions.For("weekly"); err == nil {
+		weekly = w.NextDue()
+	}
+	want := "daily النشرة اليومية 3 " + daily + "; weekly الحصاد الأسبوعي 1 " + weekly
+	if strings.Join(got, "; ") != want || !strings.HasPrefix(weekly, "weekly.") {
+		t.Errorf("dashboard newsletters:\n got %s\nwant %s", strings.Join(got, "; "), want)
+	}
+}

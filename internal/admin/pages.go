@@ -85,6 +85,19 @@ type dashData struct {
 	NextAt                                                     time.Time
 	Sources, SourceErrors                                      int
 	Editions                                                   []editionRow
+	// Newsletters are each newsletter's followers and next edition
+	// (sites with several).
+	Newsletters []newsletterRow
+}
+
+// newsletterRow is one newsletter on the dashboard.
+type newsletterRow struct {
+	Slug, Name string
+	// Followers counts the confirmed subscribers following it.
+	Followers int
+	// Next is its next edition's ID and send time (zero when unknown).
+	Next   string
+	NextAt time.Time
 }
 
 type growthBar struct {
@@ -161,6 +174,10 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 				}
 			}
 		}
+	}
+	if d.Newsletters, err = c.newsletterRows(ctx); err != nil {
+		c.internal(w, r, who, err)
+		return
 	}
 	eds, err := st.ListEditions(ctx, 7)
 	if err != nil {
