@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,26 @@ func TestNewslettersCLI(t *testing.T) {
 	}
 	if _, _, err := run(t, "--config", cfg, "digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--subscriber", "badr@example.org"); err == nil || !strings.Contains(err.Error(), "does not follow weekly") {
 		t.Errorf("weekly preview as badr, who does not follow it: %v", err)
+	}
+	// newsletters list: each one's schedule, next edition (the next
+	// Tuesday for weekly), confirmed followers and last edition.
+	out := must("newsletters", "list")
+	day, _ := time.Parse(time.DateOnly, digestTestDay)
+	for _, want := range []string{
+		"SLUG NAME SCHEDULE NEXT FOLLOWERS LAST",
+		"daily الصباحية 0 7 * * * ",
+		" 2 " + digestTestDay + " sent",
+		"weekly حصاد الأسبوع 0 7 * * 2 weekly.",
+		" 1 weekly." + digestTestDay + " sent",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("newsletters list lacks %q:\n%s", want, out)
+		}
+	}
+	if next := regexp.MustCompile(`weekly\.(\d{4}-\d\d-\d\d) \(`).FindStringSubmatch(out); next == nil {
+		t.Errorf("newsletters list: no next weekly edition with its time:\n%s", out)
+	} else if d, _ := time.Parse(time.DateOnly, next[1]); d.Weekday() != time.Tuesday || !d.After(day) {
+		t.Errorf("next weekly edition %s: want a Tuesday after %s", next[1], digestTestDay)
 	}
 	ents, _ := os.ReadDir(site.Outbox)
 	if emls := countSuffix(ents, ".eml"); emls != 3 {

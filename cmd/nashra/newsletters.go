@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nashra/nashra/internal/backend"
+	"github.com/nashra/nashra/internal/config"
+	"github.com/nashra/nashra/internal/edition"
+	"github.com/nashra/nashra/internal/store"
+)
+
+func init() { register(newNewslettersCmd) }
+
+func newNewslettersCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "newsletters",
+		Short: "Show the site's newsletters",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List each newsletter: slug, name, schedule, next edition, confirmed followers, last edition",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, b *backend.Backend) error {
+				return listNewsletters(ctx, cfg, ed, b.Store, cmd.OutOrStdout())
+			})
+		},
+	})
+	return cmd
+}
+
+// listNewsletters prints one line per configured newsletter, the default
+// one first: its next edition due with its send time, the confirmed
+// subscribers following it, and its newest recorded edition with its
+// state ("-" when none).
+func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Service, st store.Store, out io.Writer) error {
+	counts, err := st.CountFollowers(ctx)
+	if err != nil {
+		return err
+	}
+	nls := cfg.NewsletterList()
+	// Until the store names the default newsletter it counts it as "".
+	counts[nls[0].Slug] += counts[""]
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SLUG\tNAME\tSCHEDULE\tNEXT\tFOLLOWERS\tLAST")
+	for i, n := range nls {
+		key := n.Slug
+		if i == 0 {
+			key = ""
+		}
+		one, err := ed.For(key)
+		if err != nil {
+			return err
+		}
+		next := one.NextDue()
+		if s, err := one.Get(ctx, next); err == nil && !s.SendAt.IsZero() {
+			next += " (" + s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04") + ")"
+		}
+		last := "-"
+		eds, err := st.NewsletterEditions(ctx, key, 1)
+		if err != nil {
+			return err
+		}
+		if len(eds) > 0 {
+			last = eds[0].ID + " " + string(eds[0].State)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", n.Slug, n.Name, n.Schedule, next, counts[n.Slug], last)
+	}
+	return tw.Flush()
+}
