@@ -208,6 +208,7 @@ func weeklyFixture() EmailData {
 	e := *d.Edition
 	e.Weekly, e.Newsletter, e.Name = true, "weekly", "حصاد الأسبوع"
 	e.DateLine = "الجمعة 27 نوفمبر 2026"
+	e.Span = "من 21 إلى 27 نوفمبر 2026"
 	names := map[int]string{25: "الأربعاء 25 نوفمبر 2026", 26: "الخميس 26 نوفمبر 2026", 27: "الجمعة 27 نوفمبر 2026"}
 	days := []int{27, 25, 26, 27} // per story, in the fixture's order
 	i := 0

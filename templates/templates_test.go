@@ -334,3 +334,44 @@ func TestOverridesAndStartupErrors(t *testing.T) {
 		t.Error("unknown page rendered")
 	}
 }
+
+// TestWeeklyHeaderNamesTheWeek: a weekly edition's header, in the email's
+// HTML and text parts and on its web copy, names the days it covers
+// (Edition.Span) instead of its day alone; a weekly edition stored before
+// there was a span, and a daily one, keep the day.
+func TestWeeklyHeaderNamesTheWeek(t *testing.T) {
+	s := mustNew(t, "")
+	render := func(d EmailData) (html, text, page string) {
+		t.Helper()
+		html, text, err := s.Email(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.EditionPage(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return html, text, string(p)
+	}
+	html, text, page := render(weeklyFixture())
+	for name, part := range map[string]string{"html": html, "text": text, "web copy": page} {
+		if !strings.Contains(part, "من 21 إلى 27 نوفمبر 2026 · ") {
+			t.Errorf("weekly %s header lacks the week: %s", name, part)
+		}
+		if strings.Contains(part, "الجمعة 27 نوفمبر 2026 · ") {
+			t.Errorf("weekly %s header still shows the day alone", name)
+		}
+	}
+	old := weeklyFixture()
+	e := *old.Edition
+	e.Span = ""
+	old.Edition = &e
+	for _, d := range []EmailData{old, fixture()} {
+		html, text, page := render(d)
+		for name, part := range map[string]string{"html": html, "text": text, "web copy": page} {
+			if !strings.Contains(part, d.Edition.DateLine+" · ") {
+				t.Errorf("%s header without a span lacks the day %q", name, d.Edition.DateLine)
+			}
+		}
+	}
+}

@@ -65,6 +65,7 @@ func digestOptions(cfg *config.Config) digest.Options {
 		SiteTitle:     cfg.Site.Title,
 		BaseURL:       cfg.Site.BaseURL,
 		DateLine:      func(t time.Time) string { return arabic.FormatDate(t, dopts) },
+		SpanLine:      func(first, last time.Time) string { return arabic.FormatSpan(first, last, dopts) },
 	}
 }
 

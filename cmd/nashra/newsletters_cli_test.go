@@ -80,6 +80,11 @@ func TestNewslettersCLI(t *testing.T) {
 	if out := must("digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--subscriber", "amal@example.org", "--format", "json"); !strings.Contains(out, `"category": "اقتصاد"`) || strings.Contains(out, `"category": "رياضة"`) {
 		t.Errorf("weekly preview as amal (weekly: اقتصاد): %s", out)
 	}
+	// The weekly header names its week: the first edition's window is the
+	// seven days to Tuesday 07:00.
+	if out := must("digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--format", "text"); !strings.Contains(out, "من 3 إلى 10 مارس 2026 · ") {
+		t.Errorf("weekly preview header lacks the week: %s", out)
+	}
 	if _, _, err := run(t, "--config", cfg, "digest", "preview", "--newsletter", "weekly", "--date", digestTestDay, "--subscriber", "badr@example.org"); err == nil || !strings.Contains(err.Error(), "does not follow weekly") {
 		t.Errorf("weekly preview as badr, who does not follow it: %v", err)
 	}

@@ -108,3 +108,28 @@ func ArabicDigits(s string) string {
 		return r
 	}, s)
 }
+
+// FormatSpan writes the days first to last (in their locations) for a
+// weekly edition's header, as FormatDate writes a day (o's month names and
+// digits; no weekday, no Hijri date): "من 27 نوفمبر إلى 3 ديسمبر 2026",
+// "من 2 إلى 8 مارس 2026" within a month, "من 28 ديسمبر 2026 إلى 3 يناير
+// 2027" across a year.
+func FormatSpan(first, last time.Time, o DateOptions) string {
+	day := func(t time.Time, month, year bool) string {
+		s := strconv.Itoa(t.Day())
+		if month {
+			s += " " + MonthName(t.Month(), o.Style)
+		}
+		if year {
+			s += " " + strconv.Itoa(t.Year())
+		}
+		return s
+	}
+	sameYear := first.Year() == last.Year()
+	sameMonth := sameYear && first.Month() == last.Month()
+	s := "من " + day(first, !sameMonth, !sameYear) + " إلى " + day(last, true, true)
+	if o.ArabicDigits {
+		s = ArabicDigits(s)
+	}
+	return s
+}

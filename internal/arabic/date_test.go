@@ -115,3 +115,23 @@ func TestMonthAndWeekdayTables(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatSpan: a week across two months names both and the year once;
+// within a month the month once; across a year both years; Levant names
+// and Arabic-Indic digits as FormatDate writes them.
+func TestFormatSpan(t *testing.T) {
+	for _, c := range []struct {
+		first, last string
+		o           DateOptions
+		want        string
+	}{
+		{"2026-11-27", "2026-12-03", DateOptions{ArabicDigits: true}, "من ٢٧ نوفمبر إلى ٣ ديسمبر ٢٠٢٦"},
+		{"2026-03-02", "2026-03-08", DateOptions{}, "من 2 إلى 8 مارس 2026"},
+		{"2026-12-28", "2027-01-03", DateOptions{}, "من 28 ديسمبر 2026 إلى 3 يناير 2027"},
+		{"2026-11-27", "2026-12-03", DateOptions{Style: StyleLevant}, "من 27 تشرين الثاني إلى 3 كانون الأول 2026"},
+	} {
+		if got := FormatSpan(day(c.first), day(c.last), c.o); got != c.want {
+			t.Errorf("FormatSpan(%s, %s, %+v) = %q, want %q", c.first, c.last, c.o, got, c.want)
+		}
+	}
+}

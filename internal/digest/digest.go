@@ -84,6 +84,11 @@ type Options struct {
 	// arabic.FormatDate with the configured style, Hijri and digits). It
 	// receives noon of the edition day in Location. nil = FormatDateLine.
 	DateLine func(time.Time) string
+	// SpanLine formats the days a weekly edition covers for its header
+	// (arabic.FormatSpan with the configured style and digits). It
+	// receives noon of the first and of the last day. nil =
+	// arabic.FormatSpan with the defaults.
+	SpanLine func(first, last time.Time) string
 	// ArticleURL gives the public link of an article. nil = its SourceURL,
 	// else BaseURL + "/articles/" + Slug. Links that are not http(s) are
 	// dropped.
@@ -108,6 +113,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DateLine == nil {
 		o.DateLine = FormatDateLine
+	}
+	if o.SpanLine == nil {
+		o.SpanLine = func(first, last time.Time) string { return arabic.FormatSpan(first, last, arabic.DateOptions{}) }
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	return o
@@ -176,6 +184,10 @@ type Edition struct {
 	Name       string `json:"name,omitempty"`
 	// Weekly: sections carry Days (a weekly round-up).
 	Weekly bool `json:"weekly,omitempty"`
+	// Span names the days a weekly edition covers, from the window's
+	// first day to its last ("من 27 نوفمبر إلى 3 ديسمبر 2026"), for its
+	// header in place of DateLine; "" for a daily one.
+	Span string `json:"span,omitempty"`
 
 	highlights int
 }
@@ -256,6 +268,7 @@ func BuildWindow(ctx context.Context, r Reader, day string, from, to time.Time, 
 	e.Sections = group(stories, o.CategoryOrder)
 	if o.Weekly {
 		e.Weekly = true
+		e.Span = o.SpanLine(spanDays(from, to, o.Location))
 		for i := range e.Sections {
 			e.Sections[i].Days = byDay(e.Sections[i].Stories, o)
 		}
@@ -503,4 +516,14 @@ func (e *Edition) Categories() []string {
 		out[i] = s.Category
 	}
 	return out
+}
+
+// spanDays is noon of the first and of the last day of the window
+// (from, to] in loc: a cut-off at midnight ends on the day before.
+func spanDays(from, to time.Time, loc *time.Location) (first, last time.Time) {
+	noon := func(t time.Time) time.Time {
+		t = t.In(loc)
+		return time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, loc)
+	}
+	return noon(from), noon(to.Add(-time.Nanosecond))
 }

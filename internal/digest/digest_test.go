@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nashra/nashra/internal/arabic"
 	"github.com/nashra/nashra/internal/article"
 )
 
@@ -408,5 +409,39 @@ func TestSameStoryFromTwoSourcesIsOneStory(t *testing.T) {
 				t.Errorf("story %s shown", s.ID)
 			}
 		}
+	}
+}
+
+// TestBuildWeeklySpan: a weekly edition names the days its window covers
+// (Edition.Span), from the first day to the last (a cut-off at midnight
+// ends on the day before), with Options.SpanLine's style and digits; a
+// daily edition has none.
+func TestBuildWeeklySpan(t *testing.T) {
+	riyadh := mustLoc(t, "Asia/Riyadh")
+	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, riyadh) }
+	r := &archive{arts: []article.Article{art("a1", "اقتصاد", "خبر الأسبوع", at(12, 1, 10))}}
+	ctx := context.Background()
+	for _, c := range []struct {
+		from, to time.Time
+		span     func(first, last time.Time) string
+		want     string
+	}{
+		{at(11, 27, 7), at(12, 4, 7), nil, "من 27 نوفمبر إلى 4 ديسمبر 2026"},
+		{at(11, 27, 0), at(12, 4, 0), nil, "من 27 نوفمبر إلى 3 ديسمبر 2026"},
+		{at(11, 27, 0), at(12, 4, 0), func(first, last time.Time) string {
+			return arabic.FormatSpan(first, last, arabic.DateOptions{ArabicDigits: true})
+		}, "من ٢٧ نوفمبر إلى ٣ ديسمبر ٢٠٢٦"},
+	} {
+		e, err := BuildWindow(ctx, r, "2026-12-04", c.from, c.to, Options{Location: riyadh, Weekly: true, SpanLine: c.span})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Span != c.want {
+			t.Errorf("weekly (%s, %s]: span %q, want %q", c.from, c.to, e.Span, c.want)
+		}
+	}
+	e, err := BuildWindow(ctx, r, "2026-12-02", at(12, 1, 7), at(12, 2, 7), Options{Location: riyadh})
+	if err != nil || e.Span != "" {
+		t.Errorf("daily edition: span %q, %v", e.Span, err)
 	}
 }
