@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,7 +49,15 @@ func (c *Console) apiEditionList(w http.ResponseWriter, r *http.Request, _ *call
 	if !ok {
 		return
 	}
-	list, err := c.o.Editions.List(r.Context(), n)
+	ed := c.o.Editions
+	if slug := r.URL.Query().Get("newsletter"); slug != "" {
+		var err error
+		if ed, err = c.editionsOf(slug); err != nil {
+			apiError(w, http.StatusBadRequest, "invalid_newsletter", fmt.Sprintf("newsletter %q is unknown (newsletters: %s)", slug, strings.Join(c.slugs(), ", ")))
+			return
+		}
+	}
+	list, err := ed.List(r.Context(), n)
 	if err != nil {
 		c.apiInternal(w, r, err)
 		return

@@ -133,12 +133,7 @@ func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) 
 	ed := c.o.Editions
 	if d.Newsletter != "" {
 		var err error
-		if !slices.Contains(c.slugs(), d.Newsletter) {
-			err = edition.ErrNotFound
-		} else {
-			ed, err = ed.For(c.storeSlug(d.Newsletter))
-		}
-		if err != nil {
+		if ed, err = c.editionsOf(d.Newsletter); err != nil {
 			c.fail(w, r, who, http.StatusNotFound, "لا نشرة بهذا الاسم.")
 			return
 		}
@@ -154,6 +149,15 @@ func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) 
 		d.Rows[i].NewsletterName = c.newsletterName(list[i].ID)
 	}
 	c.render(w, r, who, http.StatusOK, "editions", frame{Title: "الإصدارات", Nav: "editions", Data: d})
+}
+
+// editionsOf is the edition service of the configured newsletter slug;
+// an unknown one is edition.ErrNotFound.
+func (c *Console) editionsOf(slug string) (*edition.Service, error) {
+	if !slices.Contains(c.slugs(), slug) {
+		return nil, edition.ErrNotFound
+	}
+	return c.o.Editions.For(c.storeSlug(slug))
 }
 
 // newsletterName is the name of the newsletter edition id belongs to

@@ -240,3 +240,66 @@ func TestConsoleDashboardNewsletters(t *testing.T) {
 		t.Errorf("dashboard newsletters:\n got %s\nwant %s", strings.Join(got, "; "), want)
 	}
 }
+
+// TestAPIEditionsPerNewsletter: the API lists every newsletter's editions
+// in send-time order, or one newsletter's (?newsletter=), answers for a
+// weekly edition by its ID, and every ID it gives matches the {date}
+// pattern of the OpenAPI document; an unknown newsletter is 400
+// invalid_newsletter.
+func TestAPIEditionsPerNewsletter(t *testing.T) {
+	s := newSite(t, twoNewsletters...)
+	doc := s.openAPIDoc()
+	var pattern string
+	for _, p := range asList(doc["paths"].(map[string]any)["/api/v1/editions/{date}"].(map[string]any)["get"].(map[string]any)["parameters"]) {
+		if p := p.(map[string]any); p["name"] == "date" {
+			pattern, _ = p["schema"].(map[string]any)["pattern"].(string)
+		}
+	}
+	idRE, err := regexp.Compile(pattern)
+	if err != nil || pattern == "" {
+		t.Fatalf("the {date} parameter has no usable pattern %q: %v", pattern, err)
+	}
+	for _, e := range []store.Edition{
+		{ID: "2026-03-12", SendAt: time.Date(2026, 3, 12, 6, 0, 0, 0, time.UTC)},
+		{ID: "weekly.2026-03-06", Newsletter: "weekly", SendAt: time.Date(2026, 3, 6, 6, 0, 0, 0, time.UTC)},
+		{ID: "weekly.2026-03-13", Newsletter: "weekly", SendAt: time.Date(2026, 3, 13, 6, 0, 0, 0, time.UTC)},
+	} {
+		if _, err := s.st.CreateEdition(s.ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := s.token("viewer@example.com", "desk")
+	ids := func(path string) string {
+		t.Helper()
+		code, out := s.apiCall(tok, "GET", path, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, code, out)
+		}
+		var got []string
+		for _, e := range asList(out["data"]) {
+			e := e.(map[string]any)
+			requireFields(t, doc, "Edition", e)
+			id := e["id"].(string)
+			if !idRE.MatchString(id) {
+				t.Errorf("edition ID %q does not match the documented pattern %s", id, pattern)
+			}
+			if strings.HasPrefix(id, "2026-03") || strings.HasPrefix(id, "weekly.2026-03") {
+				got = append(got, id)
+			}
+		}
+		return strings.Join(got, " ")
+	}
+	if got := ids("/api/v1/editions"); got != "weekly.2026-03-13 2026-03-12 weekly.2026-03-06" {
+		t.Errorf("every newsletter's editions: %s", got)
+	}
+	if got := ids("/api/v1/editions?newsletter=weekly"); got != "weekly.2026-03-13 weekly.2026-03-06" {
+		t.Errorf("weekly's editions: %s", got)
+	}
+	if code, out := s.apiCall(tok, "GET", "/api/v1/editions/weekly.2026-03-13", ""); code != http.StatusOK || out["id"] != "weekly.2026-03-13" {
+		t.Errorf("GET a weekly edition: %d %v", code, out)
+	}
+	code, out := s.apiCall(tok, "GET", "/api/v1/editions?newsletter=monthly", "")
+	if e, _ := out["error"].(map[string]any); code != http.StatusBadRequest || e["code"] != "invalid_newsletter" {
+		t.Errorf("an unknown newsletter: %d %v", code, out)
+	}
+}
