@@ -41,7 +41,9 @@ func (c *Console) editionOp(op string) func(*http.Request, *caller, string) (*ed
 		ctx, a := r.Context(), who.actor()
 		switch op {
 		case "send":
-			return ed.Send(ctx, a, day, false)
+			// ?force=true: the API's way to send old news, as
+			// `digest send --force`; the page does not offer it.
+			return ed.Send(ctx, a, day, r.URL.Query().Get("force") == "true")
 		case "approve":
 			return ed.Approve(ctx, a, day)
 		case "hold":

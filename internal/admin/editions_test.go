@@ -108,9 +108,14 @@ func TestEditionPages(t *testing.T) {
 // window, that many confirmed readers, and a River queue (workers started)
 // on the same SQLite file. It returns the edition's day.
 func (s *site) lateEdition(readers int) string {
+	s.t.Helper()
+	return s.lateEditionOf(s.editions.LastDue(), readers)
+}
+
+// lateEditionOf is lateEdition for the edition of day.
+func (s *site) lateEditionOf(day string, readers int) string {
 	t := s.t
 	t.Helper()
-	day := s.editions.LastDue() // its 06:00 UTC send time passed, less than a day ago
 	cut, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		t.Fatal(err)
@@ -313,4 +318,34 @@ func TestEditionSendNowNothingNew(t *testing.T) {
 	if es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"}); len(es) != 0 {
 		t.Errorf("a refused send was audited: %+v", es)
 	}
+}
+
+// TestAPISendNowForce: the API's send now of an edition more than a day
+// late is refused (400, old news) unless ?force=true, as `digest send
+// --force`; forced, it goes out to every reader once.
+func TestAPISendNowForce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
+	const readers = 2
+	s.lateEditionOf(day, readers)
+	tok := s.token("editor@example.com", "desk")
+	if code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/approve", ""); code != 200 || out["late"] != true {
+		t.Fatalf("approve: %d %v", code, out)
+	}
+	code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/send", "")
+	if e, _ := out["error"].(map[string]any); code != 400 || e["code"] != "invalid_date" || !strings.Contains(e["message"].(string), "more than a day ago") {
+		t.Fatalf("send of an edition two days late: %d %v", code, out)
+	}
+	if code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/send?force=true", ""); code != 200 || out["state"] != "sending" {
+		t.Fatalf("forced send: %d %v", code, out)
+	}
+	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
+		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+		return len(ems) == readers
+	})
 }
