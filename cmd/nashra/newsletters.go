@@ -40,13 +40,11 @@ func newNewslettersCmd(a *app) *cobra.Command {
 // subscribers following it, and its newest recorded edition with its
 // state ("-" when none).
 func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Service, st store.Store, out io.Writer) error {
-	counts, err := st.CountFollowers(ctx)
+	counts, err := followersBySlug(ctx, cfg, st)
 	if err != nil {
 		return err
 	}
 	nls := cfg.NewsletterList()
-	// Until the store names the default newsletter it counts it as "".
-	counts[nls[0].Slug] += counts[""]
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SLUG\tNAME\tSCHEDULE\tNEXT\tFOLLOWERS\tLAST")
 	for i, n := range nls {
@@ -73,4 +71,22 @@ func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Servic
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", n.Slug, n.Name, n.Schedule, next, counts[n.Slug], last)
 	}
 	return tw.Flush()
+}
+
+// followersBySlug counts the confirmed followers of each configured
+// newsletter (0 for one nobody follows), by its config slug; the store's
+// unnamed default newsletter ("") counts as the first one.
+func followersBySlug(ctx context.Context, cfg *config.Config, st store.Store) (map[string]int, error) {
+	counts, err := st.CountFollowers(ctx)
+	if err != nil || cfg == nil {
+		return counts, err
+	}
+	out := map[string]int{}
+	for i, n := range cfg.NewsletterList() {
+		out[n.Slug] = counts[n.Slug]
+		if i == 0 {
+			out[n.Slug] += counts[""]
+		}
+	}
+	return out, nil
 }

@@ -36,8 +36,9 @@ func metricsSite(t *testing.T, layers ...string) *testkit.Site {
 }
 
 // TestServeMetricsAccess: on server.listen, /metrics answers GET and HEAD
-// to server.metrics_allow only; with server.metrics_listen it moves to that
-// address (with /healthz and /readyz) and leaves server.listen.
+// to server.metrics_allow only (with each newsletter's followers); with
+// server.metrics_listen it moves to that address (with /healthz and
+// /readyz) and leaves server.listen.
 func TestServeMetricsAccess(t *testing.T) {
 	t.Run("allow list", func(t *testing.T) {
 		site := metricsSite(t, `server: {metrics_allow: ["192.0.2.0/24"]}`)
@@ -51,8 +52,9 @@ func TestServeMetricsAccess(t *testing.T) {
 		site := metricsSite(t)
 		serveSite(t, site)
 		addr := site.Addr
-		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_database_up 1") {
-			t.Errorf("/metrics from loopback: %d\n%.300s", code, body)
+		if code, body := status(t, "GET", "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "nashra_database_up 1") ||
+			!strings.Contains(body, `nashra_newsletter_followers{newsletter="daily"} 0`) {
+			t.Errorf("/metrics from loopback (with the default newsletter's followers): %d\n%s", code, body)
 		}
 		if code, _ := status(t, "DELETE", "http://"+addr+"/metrics"); code != http.StatusMethodNotAllowed {
 			t.Errorf("DELETE /metrics: %d, want 405", code)

@@ -115,6 +115,9 @@ func (a *app) nodeMetrics(b *backend.Backend) *metrics.Metrics {
 				}
 				return out, nil
 			},
+			Followers: func(ctx context.Context) (map[string]int, error) {
+				return followersBySlug(ctx, a.cfg, st)
+			},
 		})
 	}
 	a.metrics = m

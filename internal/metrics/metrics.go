@@ -144,6 +144,9 @@ type Gauges struct {
 	// Ledger counts the deliveries of today's edition by state (pending,
 	// sending, sent, retrying, failed).
 	Ledger func(ctx context.Context) (map[string]int, error)
+	// Followers counts the confirmed subscribers following each
+	// newsletter, by slug.
+	Followers func(ctx context.Context) (map[string]int, error)
 	// Timeout bounds one scrape's queries (default 3s).
 	Timeout time.Duration
 	// CacheFor is how long the figures read are served again without a
@@ -164,24 +167,30 @@ func (m *Metrics) AddGauges(g Gauges) {
 		g.CacheFor = DefaultGaugeCache
 	}
 	m.db = &dbCollector{g: g, now: time.Now,
-		depth: prometheus.NewDesc(Namespace+"_queue_jobs", "Send jobs in the shared queue not yet finished, by state.", []string{"state"}, nil),
-		led:   prometheus.NewDesc(Namespace+"_deliveries", "Deliveries of today's edition in the shared ledger, by state.", []string{"state"}, nil),
-		up:    prometheus.NewDesc(Namespace+"_database_up", "1 when the last scrape could read the queue and the ledger.", nil, nil),
+		depth:  prometheus.NewDesc(Namespace+"_queue_jobs", "Send jobs in the shared queue not yet finished, by state.", []string{"state"}, nil),
+		led:    prometheus.NewDesc(Namespace+"_deliveries", "Deliveries of today's edition in the shared ledger, by state.", []string{"state"}, nil),
+		up:     prometheus.NewDesc(Namespace+"_database_up", "1 when the last scrape could read the queue and the ledger.", nil, nil),
+		follow: prometheus.NewDesc(Namespace+"_newsletter_followers", "Confirmed subscribers following each newsletter.", []string{"newsletter"}, nil),
 	}
 	m.reg.MustRegister(m.db)
 }
 
 type dbCollector struct {
-	g              Gauges
-	depth, led, up *prometheus.Desc
-	now            func() time.Time
+	g                      Gauges
+	depth, led, up, follow *prometheus.Desc
+	now                    func() time.Time
 
 	mu     sync.Mutex // one reader at a time; guards the cache
 	cached []prometheus.Metric
 	at     time.Time
 }
 
-func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.depth; ch <- c.led; ch <- c.up }
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.depth
+	ch <- c.led
+	ch <- c.up
+	ch <- c.follow
+}
 
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
@@ -209,11 +218,12 @@ func (c *dbCollector) read() []prometheus.Metric {
 			up = 0
 			return
 		}
-		for state, n := range counts {
-			out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), state))
+		for label, n := range counts {
+			out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), label))
 		}
 	}
 	emit(c.depth, c.g.QueueDepth)
 	emit(c.led, c.g.Ledger)
+	emit(c.follow, c.g.Followers)
 	return append(out, prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up))
 }

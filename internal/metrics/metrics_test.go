@@ -55,6 +55,9 @@ func TestMetricsExposition(t *testing.T) {
 			}
 			return map[string]int{"sent": 10000}, nil
 		},
+		Followers: func(context.Context) (map[string]int, error) {
+			return map[string]int{"daily": 1200, "weekly": 340}, nil
+		},
 	})
 	out := scrape(t, m)
 	for _, want := range []string{
@@ -67,6 +70,8 @@ func TestMetricsExposition(t *testing.T) {
 		`nashra_queue_jobs{state="available"} 7`,
 		`nashra_deliveries{state="sent"} 10000`,
 		`nashra_database_up 1`,
+		`nashra_newsletter_followers{newsletter="daily"} 1200`,
+		`nashra_newsletter_followers{newsletter="weekly"} 340`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
