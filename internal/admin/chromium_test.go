@@ -20,7 +20,8 @@ import (
 var screenshots = flag.Bool("screenshots", false, "write the console's screenshots to testdata/screenshots")
 
 // keepShots are the screenshots the README shows.
-var keepShots = map[string]bool{"dashboard-desktop": true, "subscriber-desktop": true, "search-phone": true, "article-desktop": true}
+var keepShots = map[string]bool{"dashboard-desktop": true, "subscriber-desktop": true, "search-phone": true, "article-desktop": true,
+	"newsletters-dashboard-desktop": true, "newsletters-editions-phone": true}
 
 // seedNewsroom fills the store with what a newsroom's console shows.
 func (s *site) seedNewsroom() {
@@ -183,6 +184,92 @@ func TestConsoleInChromium(t *testing.T) {
 			}
 			if !strings.Contains(body, `id="email"`) {
 				t.Errorf("after logout the back button does not land on the login page:\n%.400s", body)
+			}
+		})
+	}
+}
+
+// TestConsoleNewslettersInChromium: with two newsletters, the dashboard's
+// newsletters card and the editions list filtered on one read
+// right-to-left and fit the window at desktop and phone width, each
+// newsletter's name at the right edge of its cell. With -screenshots it
+// writes the README's screenshots.
+func TestConsoleNewslettersInChromium(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, twoNewsletters...)
+	for i, follow := range [][]string{{"daily", "weekly"}, {"daily"}, {"weekly"}, {"daily", "weekly"}} {
+		sub := &store.Subscriber{Email: fmt.Sprintf("reader%d@example.org", i+1), Status: store.StatusConfirmed}
+		for _, f := range follow {
+			sub.Follow = append(sub.Follow, store.Subscription{Newsletter: f})
+		}
+		if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(d int) time.Time {
+		return time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, d).Add(6 * time.Hour)
+	}
+	for _, e := range []store.Edition{
+		{ID: day(-1).Format(time.DateOnly), Subject: "النشرة اليومية: قمة المياه", SendAt: day(-1), State: store.EditionSent},
+		{ID: "weekly." + day(-3).Format(time.DateOnly), Newsletter: "weekly", Subject: "الحصاد الأسبوعي: قصص الأسبوع", SendAt: day(-3), State: store.EditionSent},
+		{ID: day(-4).Format(time.DateOnly), Subject: "النشرة اليومية: قطار الخليج", SendAt: day(-4), State: store.EditionSent},
+	} {
+		if _, err := s.st.CreateEdition(s.ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []struct {
+		name          string
+		width, height int
+	}{{"desktop", 1280, 860}, {"phone", 390, 844}} {
+		t.Run(size.name, func(t *testing.T) {
+			ctx := testkit.Chromium(t, size.width, size.height, 2*time.Minute)
+			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+			if err := chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+"/admin/"), chromedp.WaitVisible(css("#email")),
+				chromedp.SendKeys(css("#email"), "editor@example.com"), chromedp.SendKeys(css("#password"), password),
+				chromedp.Submit(css("#password")), chromedp.WaitVisible(css(".stats"))); err != nil {
+				t.Fatal(err)
+			}
+			for _, pg := range []struct{ shot, path, cells string }{
+				{"newsletters-dashboard", "/admin/", "#newsletters td:first-child"},
+				{"newsletters-editions", "/admin/editions?newsletter=weekly", "td.nl"},
+			} {
+				type probe struct {
+					Dir      string
+					Overflow bool
+					Cells    []float64 // gap between each cell's text and its right edge
+				}
+				if err := chromedp.Do(ctx, chromedp.Navigate(s.srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.cells))); err != nil {
+					t.Fatalf("%s: %v", pg.path, err)
+				}
+				p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({Dir: getComputedStyle(document.body).direction,
+					Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+					Cells: [...document.querySelectorAll('`+pg.cells+`')].map(td => { const r = document.createRange(); r.selectNodeContents(td);
+					  return td.getBoundingClientRect().right - (parseFloat(getComputedStyle(td).paddingRight) || 0) - r.getBoundingClientRect().right; })})`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Dir != "rtl" || p.Overflow {
+					t.Errorf("%s at %d px: direction %q, scrolls sideways %v", pg.path, size.width, p.Dir, p.Overflow)
+				}
+				if len(p.Cells) < 2 {
+					t.Errorf("%s: %d newsletter cells, want 2 or more", pg.path, len(p.Cells))
+				}
+				for _, gap := range p.Cells {
+					if gap > 2 || gap < -2 {
+						t.Errorf("%s at %d px: a newsletter name sits %.0f px from its cell's right edge", pg.path, size.width, gap)
+					}
+				}
+				if !*screenshots || !keepShots[pg.shot+"-"+size.name] {
+					continue
+				}
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join("testdata", "screenshots", pg.shot+"-"+size.name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}
