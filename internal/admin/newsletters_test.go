@@ -242,8 +242,9 @@ func TestConsoleDashboardNewsletters(t *testing.T) {
 }
 
 // TestAPIEditionsPerNewsletter: the API lists every newsletter's editions
-// in send-time order, or one newsletter's (?newsletter=), answers for a
-// weekly edition by its ID, and every ID it gives matches the {date}
+// in send-time order, or one newsletter's (?newsletter=), each naming its
+// newsletter, answers for a weekly edition by its ID, and every ID it
+// gives matches the {date}
 // pattern of the OpenAPI document; an unknown newsletter is 400
 // invalid_newsletter.
 func TestAPIEditionsPerNewsletter(t *testing.T) {
@@ -283,6 +284,9 @@ func TestAPIEditionsPerNewsletter(t *testing.T) {
 			if !idRE.MatchString(id) {
 				t.Errorf("edition ID %q does not match the documented pattern %s", id, pattern)
 			}
+			if want := map[bool]string{true: "weekly", false: "daily"}[strings.HasPrefix(id, "weekly.")]; e["newsletter"] != want {
+				t.Errorf("edition %s: newsletter %v, want %s", id, e["newsletter"], want)
+			}
 			if strings.HasPrefix(id, "2026-03") || strings.HasPrefix(id, "weekly.2026-03") {
 				got = append(got, id)
 			}
@@ -295,7 +299,7 @@ func TestAPIEditionsPerNewsletter(t *testing.T) {
 	if got := ids("/api/v1/editions?newsletter=weekly"); got != "weekly.2026-03-13 weekly.2026-03-06" {
 		t.Errorf("weekly's editions: %s", got)
 	}
-	if code, out := s.apiCall(tok, "GET", "/api/v1/editions/weekly.2026-03-13", ""); code != http.StatusOK || out["id"] != "weekly.2026-03-13" {
+	if code, out := s.apiCall(tok, "GET", "/api/v1/editions/weekly.2026-03-13", ""); code != http.StatusOK || out["id"] != "weekly.2026-03-13" || out["newsletter"] != "weekly" {
 		t.Errorf("GET a weekly edition: %d %v", code, out)
 	}
 	code, out := s.apiCall(tok, "GET", "/api/v1/editions?newsletter=monthly", "")

@@ -11,9 +11,12 @@ import (
 
 // Summary is an edition as lists and dashboards show it.
 type Summary struct {
-	ID      string             `json:"id"`
-	State   store.EditionState `json:"state"`
-	Subject string             `json:"subject,omitempty"`
+	ID string `json:"id"`
+	// Newsletter is the slug of the newsletter it belongs to (absent
+	// when the site's one newsletter has no slug).
+	Newsletter string             `json:"newsletter,omitempty"`
+	State      store.EditionState `json:"state"`
+	Subject    string             `json:"subject,omitempty"`
 	// Built is false for an edition not built yet (upcoming, or held or
 	// approved ahead of its build).
 	Built bool `json:"built"`
@@ -74,7 +77,7 @@ func (s *Service) summary(ctx context.Context, e *store.Edition) (*Summary, erro
 			return nil, fmt.Errorf("edition: %w", err)
 		}
 	}
-	sum := &Summary{ID: e.ID, State: e.State, Subject: e.Subject, Built: e.Built(), Recorded: true,
+	sum := &Summary{ID: e.ID, Newsletter: s.slugOf(e.ID), State: e.State, Subject: e.Subject, Built: e.Built(), Recorded: true,
 		From: e.From, To: e.To, SendAt: e.SendAt, StartedAt: e.StartedAt, UpdatedAt: e.UpdatedAt,
 		Note: e.Note, Recipients: e.Recipients, Counts: c}
 	sum.Late = (e.State == store.EditionApproved || e.State == store.EditionHeld) &&
@@ -110,7 +113,21 @@ func (s *Service) upcoming(day string, sendAt time.Time) *Summary {
 	for _, st := range store.DeliveryStates {
 		c[st] = 0
 	}
-	return &Summary{ID: day, State: store.EditionScheduled, SendAt: sendAt, Counts: c}
+	return &Summary{ID: day, Newsletter: s.slugOf(day), State: store.EditionScheduled, SendAt: sendAt, Counts: c}
+}
+
+// slugOf is the slug of the newsletter edition id belongs to, as
+// configured ("" when unknown).
+func (s *Service) slugOf(id string) string {
+	key, _, err := store.SplitEditionID(id)
+	if err != nil {
+		return ""
+	}
+	n, err := s.dv.Newsletter(key)
+	if err != nil {
+		return key
+	}
+	return n.Slug
 }
 
 // List returns the next edition due (first, when nothing is recorded for
