@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -180,17 +179,7 @@ func (s *Service) Choices(ctx context.Context, chosen []string) ([]Choice, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Choice, len(cat))
-	for i, c := range cat {
-		label := c.Title
-		if label == "" {
-			label = c.Name
-		}
-		out[i] = Choice{Value: c.Name, Label: label, Checked: slices.ContainsFunc(chosen, func(ch string) bool {
-			return strings.EqualFold(ch, c.Name)
-		})}
-	}
-	return out, nil
+	return choicesOf(cat, chosen), nil
 }
 
 // cleanCategories keeps the known categories of in (names or slugs, as
