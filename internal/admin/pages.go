@@ -110,6 +110,34 @@ type editionRow struct {
 	Sent, Failed int
 }
 
+// growth fills the dashboard's sign-ups of the last 30 days (site time
+// zone), one bar a day scaled to the busiest; none when there were none.
+func (c *Console) growth(ctx context.Context, d *dashData, now time.Time) error {
+	_, off := now.Zone()
+	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.o.Location).AddDate(0, 0, -29)
+	growth, err := c.o.Store.SubscriberGrowth(ctx, since, time.Duration(off)*time.Second)
+	if err != nil {
+		return err
+	}
+	byDay := map[string]int{}
+	max := 0
+	for _, g := range growth {
+		byDay[g.Day] = g.Count
+		d.NewIn30 += g.Count
+		if g.Count > max {
+			max = g.Count
+		}
+	}
+	if d.NewIn30 > 0 {
+		for i := range 30 {
+			day := since.AddDate(0, 0, i).Format(time.DateOnly)
+			n := byDay[day]
+			d.Growth = append(d.Growth, growthBar{Day: day, Count: n, Height: (n*10 + max - 1) / max})
+		}
+	}
+	return nil
+}
+
 func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller) {
 	ctx := r.Context()
 	st := c.o.Store
@@ -131,28 +159,9 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 		return
 	}
 	now := time.Now().In(c.o.Location)
-	_, off := now.Zone()
-	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, c.o.Location).AddDate(0, 0, -29)
-	growth, err := st.SubscriberGrowth(ctx, since, time.Duration(off)*time.Second)
-	if err != nil {
+	if err := c.growth(ctx, &d, now); err != nil {
 		c.internal(w, r, who, err)
 		return
-	}
-	byDay := map[string]int{}
-	max := 0
-	for _, g := range growth {
-		byDay[g.Day] = g.Count
-		d.NewIn30 += g.Count
-		if g.Count > max {
-			max = g.Count
-		}
-	}
-	if d.NewIn30 > 0 {
-		for i := range 30 {
-			day := since.AddDate(0, 0, i).Format(time.DateOnly)
-			n := byDay[day]
-			d.Growth = append(d.Growth, growthBar{Day: day, Count: n, Height: (n*10 + max - 1) / max})
-		}
 	}
 	d.Next = "غير مجدول"
 	if c.o.Editions != nil {
