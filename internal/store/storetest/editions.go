@@ -255,14 +255,7 @@ const EditionControlMigration = "edition_control"
 // their deliveries are kept.
 func testEditionControlMigration(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
-	s := newStore(t)
-	m, ok := s.(interface {
-		MigrateBefore(ctx context.Context, name string) error
-	})
-	if !ok {
-		t.Skip("the store has no MigrateBefore")
-	}
-	must(t, "MigrateBefore", m.MigrateBefore(ctx, EditionControlMigration))
+	s := storeBefore(t, newStore, EditionControlMigration)
 	exec := rawExec(t, s)
 	exec(`INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at) VALUES ('amal@example.org', 'أمل', 'confirmed', 'admin', 1, 1, 1)`)
 	for _, e := range []string{"2026-01-01", "2026-01-02"} {

@@ -63,14 +63,7 @@ const EmailKeyMigration = "email_key"
 // that no edition is sent to the address twice.
 func testMergeCaseDuplicates(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
-	s := newStore(t)
-	m, ok := s.(interface {
-		MigrateBefore(ctx context.Context, name string) error
-	})
-	if !ok {
-		t.Skip("the store has no MigrateBefore")
-	}
-	must(t, "MigrateBefore", m.MigrateBefore(ctx, EmailKeyMigration))
+	s := storeBefore(t, newStore, EmailKeyMigration)
 	exec := rawExec(t, s)
 	// id email status created confirmed unsubscribed
 	rows := []struct {
@@ -160,6 +153,21 @@ func sqlVal(v any) string {
 		return "NULL"
 	}
 	return fmt.Sprint(v)
+}
+
+// storeBefore opens a store migrated up to, not including, the migration
+// named name; the test is skipped for a store without MigrateBefore.
+func storeBefore(t *testing.T, newStore NewStore, name string) store.Store {
+	t.Helper()
+	s := newStore(t)
+	m, ok := s.(interface {
+		MigrateBefore(ctx context.Context, name string) error
+	})
+	if !ok {
+		t.Skip("the store has no MigrateBefore")
+	}
+	must(t, "MigrateBefore", m.MigrateBefore(context.Background(), name))
+	return s
 }
 
 // rawExec runs SQL written with ? placeholders on either backend.

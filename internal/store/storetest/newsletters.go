@@ -43,14 +43,7 @@ func catsKey(c []string) string {
 // default newsletter, once.
 func testNewslettersMigration(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
-	s := newStore(t)
-	m, ok := s.(interface {
-		MigrateBefore(ctx context.Context, name string) error
-	})
-	if !ok {
-		t.Skip("the store has no MigrateBefore")
-	}
-	must(t, "MigrateBefore", m.MigrateBefore(ctx, NewslettersMigration))
+	s := storeBefore(t, newStore, NewslettersMigration)
 	exec := rawExec(t, s)
 	exec(`INSERT INTO subscribers (email, name, status, categories, source, created_at, confirmed_at, updated_at) VALUES ('amal@example.org', 'أمل', 'confirmed', '["رياضة","اقتصاد"]', 'admin', 1, 1, 1)`)
 	exec(`INSERT INTO subscribers (email, name, status, categories, source, created_at, confirmed_at, updated_at) VALUES ('badr@example.org', 'بدر', 'confirmed', '[]', 'form', 2, 2, 2)`)
