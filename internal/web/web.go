@@ -79,6 +79,9 @@ type Server struct {
 	mux   *http.ServeMux
 	feeds FeedServer
 	pages pageCache
+	// archives links every newsletter's archive, built once: nil with one
+	// newsletter.
+	archives []archiveLink
 }
 
 // New builds the handler.
@@ -91,6 +94,15 @@ func New(o Options) *Server {
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	s := &Server{o: o, mux: http.NewServeMux()}
+	if len(o.Newsletters) > 1 {
+		for i, n := range o.Newsletters {
+			u := o.BaseURL + "/digest/"
+			if i > 0 {
+				u += n.Slug + "/"
+			}
+			s.archives = append(s.archives, archiveLink{Newsletter: n, URL: u})
+		}
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if o.Articles != nil {
@@ -264,10 +276,9 @@ type editionItem struct {
 // editions is a newsletter's archive: every edition's web copy, newest
 // first (/digest/ the default newsletter's, /digest/{slug}/ another's).
 func (s *Server) editions(w http.ResponseWriter, r *http.Request) {
-	slug, title := r.PathValue("newsletter"), "أرشيف النشرات"
+	slug, title, i := r.PathValue("newsletter"), "أرشيف النشرات", 0
 	if slug != "" {
-		i := s.newsletter(slug)
-		if i < 0 {
+		if i = s.newsletter(slug); i < 0 {
 			s.Error(w, r, http.StatusNotFound, "لا توجد نشرة بهذا الاسم.")
 			return
 		}
@@ -282,16 +293,9 @@ func (s *Server) editions(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, http.StatusInternalServerError, "")
 		return
 	}
-	page := editionsPage{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: title, Current: slug}
-	if len(s.o.Newsletters) > 1 {
-		for i, n := range s.o.Newsletters {
-			u := s.o.BaseURL + "/digest/"
-			if i > 0 {
-				u += n.Slug + "/"
-			}
-			page.Newsletters = append(page.Newsletters, archiveLink{Newsletter: n, URL: u})
-		}
-		page.Current = s.o.Newsletters[max(s.newsletter(slug), 0)].Slug
+	page := editionsPage{SiteTitle: s.o.SiteTitle, BaseURL: s.o.BaseURL, Title: title, Newsletters: s.archives}
+	if s.archives != nil {
+		page.Current = s.archives[i].Slug
 	}
 	var modified time.Time
 	for _, e := range eds {
