@@ -132,6 +132,12 @@ func TestConsoleSources(t *testing.T) {
 	if code, _, _ := vw.post("/admin/sources/remove", url.Values{"id": {id}}); code != http.StatusForbidden {
 		t.Errorf("viewer removes: %d, want 403", code)
 	}
+	for _, bad := range []string{"", "x", "99999999999999999999", "424242"} {
+		code, _, h = ed.post("/admin/sources/remove", url.Values{"id": {bad}})
+		if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "err=invalid") {
+			t.Errorf("remove id %q: %d %s, want a redirect with err=invalid", bad, code, h.Get("Location"))
+		}
+	}
 	code, _, h = ed.post("/admin/sources/remove", url.Values{"id": {id}})
 	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "ok=source-removed") {
 		t.Errorf("remove: %d %s", code, h.Get("Location"))

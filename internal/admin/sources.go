@@ -71,18 +71,20 @@ func (c *Console) addSource(w http.ResponseWriter, r *http.Request, who *caller)
 // formSource finds the source named by the form's id.
 func (c *Console) formSource(w http.ResponseWriter, r *http.Request, who *caller) *store.Source {
 	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
-	if err == nil {
-		var src *store.Source
-		if src, err = c.o.Store.GetSource(r.Context(), id); err == nil {
-			return src
-		}
+	if err != nil {
+		back(w, r, "/admin/sources", "err", "invalid")
+		return nil
 	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) {
+	src, err := c.o.Store.GetSource(r.Context(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		back(w, r, "/admin/sources", "err", "invalid")
+		return nil
+	case err != nil:
 		c.internal(w, r, who, err)
 		return nil
 	}
-	back(w, r, "/admin/sources", "err", "invalid")
-	return nil
+	return src
 }
 
 func (c *Console) removeSource(w http.ResponseWriter, r *http.Request, who *caller) {
