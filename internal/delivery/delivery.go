@@ -402,8 +402,8 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 	if p.fe.Count == 0 && e.Count > 0 {
 		return nil, "", false, nil
 	}
-	n := s.newsletterOf(e)
-	unsub := s.links.Unsubscribe(sub, editionNewsletter(e.ID))
+	n, nl := s.newsletterOf(e), editionNewsletter(e.ID)
+	unsub := s.links.Unsubscribe(sub, nl)
 	html, text, err := p.email.Email(s.links.Preferences(sub), unsub, sub.Name)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("delivery: render: %w", err)
@@ -428,7 +428,7 @@ func (s *Service) RenderAs(e *digest.Edition, sub *store.Subscriber, o RenderOpt
 		MessageID:         mid,
 		ListID:            n.ListID,
 		UnsubscribeURL:    unsub,
-		UnsubscribeMailto: s.links.Mailto(sub, editionNewsletter(e.ID)),
+		UnsubscribeMailto: s.links.Mailto(sub, nl),
 		Headers:           headers,
 	})
 	if err != nil {
