@@ -49,6 +49,7 @@ func (c *Console) apiRoutes() {
 		c.apiSourceRoutes()
 	}
 	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
+	c.api("GET", "/api/v1/newsletters", store.RoleViewer, c.apiNewsletters)
 	c.api("PATCH", "/api/v1/articles/{slug}", store.RoleEditor, c.apiPatchArticle)
 	c.apiUserRoutes()
 	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {

@@ -235,9 +235,6 @@ func (c *Console) followFailed(w http.ResponseWriter, r *http.Request, err error
 // newsletterRows lists each configured newsletter with its followers and
 // next edition, for the dashboard of a site with several (none otherwise).
 func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
-	if !c.several() {
-		return nil, nil
-	}
 	counts, err := c.o.Store.CountFollowers(ctx)
 	if err != nil {
 		return nil, err
@@ -248,7 +245,7 @@ func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
 	}
 	var out []newsletterRow
 	for _, n := range c.newsletters() {
-		row := newsletterRow{Slug: n.Slug, Name: n.Name, Followers: byConfig[n.Slug]}
+		row := newsletterRow{Slug: n.Slug, Name: n.Name, Description: n.Description, Followers: byConfig[n.Slug]}
 		if c.o.Editions != nil {
 			if ed, err := c.o.Editions.For(c.storeSlug(n.Slug)); err == nil {
 				row.Next = ed.NextDue()
@@ -260,4 +257,15 @@ func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// apiNewsletters lists the site's newsletters, the default one first, with
+// their confirmed followers and next edition (the dashboard's card).
+func (c *Console) apiNewsletters(w http.ResponseWriter, r *http.Request, _ *caller) {
+	rows, err := c.newsletterRows(r.Context())
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page[newsletterRow]{Data: rows})
 }

@@ -239,6 +239,22 @@ func TestConsoleDashboardNewsletters(t *testing.T) {
 	if strings.Join(got, "; ") != want || !strings.HasPrefix(weekly, "weekly.") {
 		t.Errorf("dashboard newsletters:\n got %s\nwant %s", strings.Join(got, "; "), want)
 	}
+
+	// GET /api/v1/newsletters gives the same rows, as documented.
+	doc := s.openAPIDoc()
+	code, out := s.apiCall(s.token("viewer@example.com", "desk"), "GET", "/api/v1/newsletters", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /api/v1/newsletters: %d %v", code, out)
+	}
+	got = nil
+	for _, n := range asList(out["data"]) {
+		n := n.(map[string]any)
+		requireFields(t, doc, "Newsletter", n)
+		got = append(got, fmt.Sprintf("%s %s %v %s", n["slug"], n["name"], n["followers"], n["next_edition"]))
+	}
+	if strings.Join(got, "; ") != want {
+		t.Errorf("GET /api/v1/newsletters:\n got %s\nwant %s", strings.Join(got, "; "), want)
+	}
 }
 
 // TestAPIEditionsPerNewsletter: the API lists every newsletter's editions

@@ -91,13 +91,16 @@ type dashData struct {
 }
 
 // newsletterRow is one newsletter on the dashboard.
+// It is also an item of GET /api/v1/newsletters.
 type newsletterRow struct {
-	Slug, Name string
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// Followers counts the confirmed subscribers following it.
-	Followers int
+	Followers int `json:"followers"`
 	// Next is its next edition's ID and send time (zero when unknown).
-	Next   string
-	NextAt time.Time
+	Next   string    `json:"next_edition"`
+	NextAt time.Time `json:"next_send_at,omitzero"`
 }
 
 type growthBar struct {
@@ -184,9 +187,11 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 			}
 		}
 	}
-	if d.Newsletters, err = c.newsletterRows(ctx); err != nil {
-		c.internal(w, r, who, err)
-		return
+	if c.several() {
+		if d.Newsletters, err = c.newsletterRows(ctx); err != nil {
+			c.internal(w, r, who, err)
+			return
+		}
 	}
 	eds, err := st.ListEditions(ctx, 7)
 	if err != nil {
