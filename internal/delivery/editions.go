@@ -49,9 +49,6 @@ func (s *Service) NextDueOf(slug string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if n.Default && n.Schedule == "" {
-		return n.EditionID(s.NextDue()), nil
-	}
 	return n.EditionID(s.nextDue(n, s.now())), nil
 }
 
