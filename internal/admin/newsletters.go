@@ -57,15 +57,22 @@ func (c *Console) followRows(ctx context.Context, id int64) ([]followRow, error)
 	}
 	var out []followRow
 	for _, n := range c.newsletters() {
-		row := followRow{Slug: n.Slug, Name: n.Name}
-		for _, f := range subs {
-			if c.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed {
-				row.Following, row.Categories = true, f.Categories
-			}
-		}
-		out = append(out, row)
+		f, ok := c.subscribedTo(subs, n.Slug)
+		out = append(out, followRow{Slug: n.Slug, Name: n.Name, Following: ok, Categories: f.Categories})
 	}
 	return out, nil
+}
+
+// subscribedTo finds, in one subscriber's subscriptions, the one that
+// follows the configured newsletter slug.
+func (c *Console) subscribedTo(subs []store.Subscription, slug string) (store.Subscription, bool) {
+	i := slices.IndexFunc(subs, func(f store.Subscription) bool {
+		return c.configSlug(f.Newsletter) == slug && f.Status == store.Subscribed
+	})
+	if i < 0 {
+		return store.Subscription{}, false
+	}
+	return subs[i], true
 }
 
 // followNames maps each of subs to the newsletters it follows, for the
@@ -82,16 +89,15 @@ func (c *Console) followNames(ctx context.Context, subs []store.Subscriber) (map
 	out := map[int64][]string{}
 	for id, list := range m {
 		for _, n := range c.newsletters() {
-			for _, f := range list {
-				if c.configSlug(f.Newsletter) != n.Slug || f.Status != store.Subscribed {
-					continue
-				}
-				label := n.Name
-				if len(f.Categories) > 0 {
-					label += ": " + strings.Join(f.Categories, "، ")
-				}
-				out[id] = append(out[id], label)
+			f, ok := c.subscribedTo(list, n.Slug)
+			if !ok {
+				continue
 			}
+			label := n.Name
+			if len(f.Categories) > 0 {
+				label += ": " + strings.Join(f.Categories, "، ")
+			}
+			out[id] = append(out[id], label)
 		}
 	}
 	return out, nil
@@ -186,14 +192,12 @@ func (c *Console) apiFollows(ctx context.Context, ids []int64) (map[int64][]apiF
 	for _, id := range ids {
 		out[id] = []apiFollow{}
 		for _, n := range c.newsletters() {
-			for _, f := range m[id] {
-				if c.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed {
-					cats := f.Categories
-					if cats == nil {
-						cats = []string{}
-					}
-					out[id] = append(out[id], apiFollow{Newsletter: n.Slug, Categories: cats})
+			if f, ok := c.subscribedTo(m[id], n.Slug); ok {
+				cats := f.Categories
+				if cats == nil {
+					cats = []string{}
 				}
+				out[id] = append(out[id], apiFollow{Newsletter: n.Slug, Categories: cats})
 			}
 		}
 	}
