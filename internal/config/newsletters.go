@@ -116,8 +116,8 @@ func (c *Config) validateNewsletters(bad func(key, format string, args ...any)) 
 	seen := map[string]int{}
 	for i, n := range c.Newsletters {
 		key := func(f string) string { return fmt.Sprintf("newsletters[%d].%s", i, f) }
-		if !validSlug(n.Slug) || len(n.Slug) > 40 {
-			bad(key("slug"), "must be 1-40 lower-case letters, digits and hyphens, got %q", n.Slug)
+		if !validSlug(n.Slug) || len(n.Slug) > 40 || strings.HasPrefix(n.Slug, "-") || strings.HasSuffix(n.Slug, "-") {
+			bad(key("slug"), "must be 1-40 lower-case letters, digits and hyphens, not starting or ending with a hyphen (store.ValidSlug), got %q", n.Slug)
 		} else if j, dup := seen[n.Slug]; dup {
 			bad(key("slug"), "%q is used twice (also newsletters[%d])", n.Slug, j)
 		}

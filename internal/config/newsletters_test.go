@@ -81,6 +81,8 @@ func TestNewslettersInvalid(t *testing.T) {
     categories: [""]
   - slug: daily
     name: "أخرى"
+  - slug: "-weekly"
+    name: "أسبوعية"
 `), nil)
 	if err == nil {
 		t.Fatal("no error")
@@ -89,6 +91,7 @@ func TestNewslettersInvalid(t *testing.T) {
 		"newsletters[1].slug", "newsletters[1].name", "newsletters[1].schedule: must be a cron expression",
 		"newsletters[1].approval", "newsletters[1].template", "newsletters[1].max_articles",
 		"newsletters[1].window", "newsletters[1].categories[0]", `newsletters[2].slug: "daily" is used twice`,
+		"newsletters[3].slug: must be",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
