@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nashra/nashra/internal/source"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/subscribe"
 )
@@ -181,7 +182,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 		if list, err := c.o.Sources.List(ctx); err == nil {
 			d.Sources = len(list)
 			for _, x := range list {
-				if state := c.o.Sources.Status(x); state == "error" || state == "failing" {
+				if state := c.o.Sources.Status(x); state == source.StateError || state == source.StateFailing {
 					d.SourceErrors++
 				}
 			}
