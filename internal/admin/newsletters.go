@@ -236,8 +236,9 @@ func (c *Console) followFailed(w http.ResponseWriter, r *http.Request, err error
 	c.apiInternal(w, r, err)
 }
 
-// newsletterRows lists each configured newsletter with its followers and
-// next edition, for the dashboard of a site with several (none otherwise).
+// newsletterRows lists each configured newsletter, the default one first,
+// with its confirmed followers and next edition: GET /api/v1/newsletters,
+// and the dashboard's card on a site with several.
 func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
 	counts, err := c.o.Store.CountFollowers(ctx)
 	if err != nil {

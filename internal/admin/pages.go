@@ -188,7 +188,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 			}
 		}
 	}
-	if c.several() {
+	if c.several() { // one newsletter: its figures are the page's own
 		if d.Newsletters, err = c.newsletterRows(ctx); err != nil {
 			c.internal(w, r, who, err)
 			return
