@@ -95,7 +95,7 @@ func (d EmailData) withDefaults() (EmailData, error) {
 		d.SiteTitle = d.Edition.Title
 	}
 	if d.WebURL == "" && d.BaseURL != "" {
-		d.WebURL = d.BaseURL + EditionPath(d.Edition)
+		d.WebURL = d.BaseURL + EditionPath(d.Edition.Newsletter, d.Edition.Date)
 	}
 	if d.Reason == "" {
 		d.Reason = "تصلك هذه الرسالة لأنك اشتركت في «" + d.SiteTitle + "»."
@@ -105,11 +105,11 @@ func (d EmailData) withDefaults() (EmailData, error) {
 
 // EditionPath is the path of an edition's web copy: /digest/{date} for
 // the default newsletter, /digest/{newsletter}/{date} for the others.
-func EditionPath(e *digest.Edition) string {
-	if e.Newsletter != "" {
-		return "/digest/" + e.Newsletter + "/" + e.Date
+func EditionPath(newsletter, day string) string {
+	if newsletter != "" {
+		return "/digest/" + newsletter + "/" + day
 	}
-	return "/digest/" + e.Date
+	return "/digest/" + day
 }
 
 // Subject is the edition's subject line (digest.Subject).

@@ -146,14 +146,13 @@ func archiveNewsletters(cfg *config.Config) []web.Newsletter {
 	return out
 }
 
-// editionPath is the web copy's path of edition id: /digest/{date} for
-// the default newsletter, /digest/{newsletter}/{date} for the others.
+// editionPath is the web copy's path of edition id (templates.EditionPath).
 func editionPath(id string) string {
 	nl, day, err := store.SplitEditionID(id)
-	if err != nil || nl == "" {
+	if err != nil {
 		return "/digest/" + id
 	}
-	return "/digest/" + nl + "/" + day
+	return templates.EditionPath(nl, day)
 }
 
 // newSubscribePages wires /subscribe, /confirm, /preferences and
