@@ -260,6 +260,22 @@ func TestConsoleNewslettersInChromium(t *testing.T) {
 						t.Errorf("%s at %d px: a newsletter name sits %.0f px from its cell's right edge", pg.path, size.width, gap)
 					}
 				}
+				// On a phone the list's rows stack into cards, and each
+				// labelled cell must say what it holds; at desktop width
+				// the table's head does.
+				labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.list tbody td[data-label]')]
+					.filter(td => getComputedStyle(td).display !== 'none').map(td => getComputedStyle(td, '::before').content)`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pg.shot == "newsletters-editions" && len(labels) < 8 {
+					t.Errorf("%s: %d labelled cells, want every number and date labelled", pg.path, len(labels))
+				}
+				for _, c := range labels {
+					if shown := c != "none" && c != "normal"; shown != (size.name == "phone") {
+						t.Errorf("%s at %d px: a cell's label is %q", pg.path, size.width, c)
+					}
+				}
 				if !*screenshots || !keepShots[pg.shot+"-"+size.name] {
 					continue
 				}
