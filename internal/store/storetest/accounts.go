@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -9,8 +10,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func testUsers(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testUsers(ctx context.Context, t *testing.T, s store.Store) {
 	u := &store.User{Email: " Huda@Example.COM ", Name: "هدى", Role: store.RoleEditor, PasswordHash: "$argon2id$x"}
 	must(t, "CreateUser", s.CreateUser(ctx, u))
 	if u.ID == 0 || u.Email != "huda@example.com" || u.CreatedAt.IsZero() {
@@ -71,8 +71,7 @@ func testUsers(t *testing.T, newStore NewStore) {
 	wantErr(t, "session of a deleted user", err, store.ErrNotFound)
 }
 
-func testTokens(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testTokens(ctx context.Context, t *testing.T, s store.Store) {
 	u := &store.User{Email: "admin@example.com", Role: store.RoleAdmin, PasswordHash: "h"}
 	must(t, "CreateUser", s.CreateUser(ctx, u))
 	tok := &store.Token{Name: "نشر-آلي", UserID: u.ID, Hash: "0123abcd"}
@@ -105,8 +104,7 @@ func testTokens(t *testing.T, newStore NewStore) {
 	wantErr(t, "revoked token", err, store.ErrNotFound)
 }
 
-func testSessions(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testSessions(ctx context.Context, t *testing.T, s store.Store) {
 	u := &store.User{Email: "ed@example.com", Role: store.RoleEditor, PasswordHash: "h"}
 	must(t, "CreateUser", s.CreateUser(ctx, u))
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -153,8 +151,7 @@ func testSessions(t *testing.T, newStore NewStore) {
 	wantErr(t, "GetSession after delete", err, store.ErrNotFound)
 }
 
-func testAudit(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testAudit(ctx context.Context, t *testing.T, s store.Store) {
 	t0 := time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)
 	entries := []store.AuditEntry{
 		{At: t0, Actor: "huda@example.com", Action: "login", Addr: "192.0.2.1"},
@@ -225,8 +222,7 @@ func testAudit(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testErasure(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testErasure(ctx context.Context, t *testing.T, s store.Store) {
 	sub := &store.Subscriber{Email: "leave@example.com", Name: "سامي", Status: store.StatusConfirmed}
 	_, err := s.AddSubscriber(ctx, sub)
 	must(t, "AddSubscriber", err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -8,8 +9,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func testConsoleQueries(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testConsoleQueries(ctx context.Context, t *testing.T, s store.Store) {
 	add := func(email, name string, st store.Status, cats ...string) *store.Subscriber {
 		sub := &store.Subscriber{Email: email, Name: name, Status: st, Categories: cats}
 		_, err := s.AddSubscriber(ctx, sub)

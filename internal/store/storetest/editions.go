@@ -11,8 +11,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func testEditionStates(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testEditionStates(ctx context.Context, t *testing.T, s store.Store) {
 	from, to, sendAt := base.Add(-24*time.Hour), base, base.Add(time.Hour)
 	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة", Body: []byte(`{"count":1}`), State: store.EditionHeld,
 		From: from, To: to, SendAt: sendAt, Note: "بانتظار الموافقة"}
@@ -97,8 +96,7 @@ func testEditionStates(t *testing.T, newStore NewStore) {
 
 // An edition held before it was built gets its content once, keeping its
 // state; later builds change nothing.
-func testEditionFilledOnce(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testEditionFilledOnce(ctx context.Context, t *testing.T, s store.Store) {
 	held := &store.Edition{ID: "2025-03-14", State: store.EditionHeld, Note: "cli:editor"}
 	created, err := s.CreateEdition(ctx, held)
 	must(t, "CreateEdition held", err)
@@ -121,21 +119,11 @@ func testEditionFilledOnce(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testCancelDeliveries(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testCancelDeliveries(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 5)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة", Body: []byte(`{}`)}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
+	e := queuedEdition(ctx, t, s, subs)
 	// 0 sent, 1 sending, 2 retrying, 3 failed, 4 queued.
-	for i := range 4 {
-		_, ok, err := s.ClaimDelivery(ctx, e.ID, subs[i].ID)
-		if err != nil || !ok {
-			t.Fatalf("claim %d: %v %v", i, ok, err)
-		}
-	}
+	claim(ctx, t, s, e.ID, subs[:4]...)
 	must(t, "mark sent", s.MarkDelivery(ctx, e.ID, subs[0].ID, store.DeliverySent, ""))
 	must(t, "mark retrying", s.MarkDelivery(ctx, e.ID, subs[2].ID, store.DeliveryRetrying, "451 try later"))
 	must(t, "mark failed", s.MarkDelivery(ctx, e.ID, subs[3].ID, store.DeliveryFailed, "550 no"))
@@ -167,16 +155,10 @@ func testCancelDeliveries(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testRecordResend(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testRecordResend(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 3)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة", Body: []byte(`{}`)}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs[:2])
-	must(t, "enqueue", err)
-	_, _, err = s.ClaimDelivery(ctx, e.ID, subs[0].ID)
-	must(t, "claim", err)
+	e := queuedEdition(ctx, t, s, subs[:2])
+	claim(ctx, t, s, e.ID, subs[0])
 	must(t, "sent", s.MarkDelivery(ctx, e.ID, subs[0].ID, store.DeliverySent, ""))
 
 	// A sent one: one attempt more, the new message ID and note.
@@ -200,17 +182,11 @@ func testRecordResend(t *testing.T, newStore NewStore) {
 	wantErr(t, "resend of a missing edition", err, store.ErrNotFound)
 }
 
-func testPageDeliveries(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testPageDeliveries(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 25)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة", Body: []byte(`{}`)}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
+	e := queuedEdition(ctx, t, s, subs)
 	for _, i := range []int{3, 13, 23} {
-		_, _, err := s.ClaimDelivery(ctx, e.ID, subs[i].ID)
-		must(t, "claim", err)
+		claim(ctx, t, s, e.ID, subs[i])
 		must(t, "fail", s.MarkDelivery(ctx, e.ID, subs[i].ID, store.DeliveryFailed, "550"))
 	}
 	var all []store.Delivery
@@ -253,9 +229,8 @@ const EditionControlMigration = "edition_control"
 // testEditionControlMigration: editions sent before states existed come
 // out of the migration as sent, or as sending while a delivery is open;
 // their deliveries are kept.
-func testEditionControlMigration(t *testing.T, newStore NewStore) {
-	ctx := context.Background()
-	s := storeBefore(t, newStore, EditionControlMigration)
+func testEditionControlMigration(ctx context.Context, t *testing.T, s store.Store) {
+	migrateBefore(ctx, t, s, EditionControlMigration)
 	exec := rawExec(t, s)
 	exec(`INSERT INTO subscribers (email, name, status, source, created_at, confirmed_at, updated_at) VALUES ('amal@example.org', 'أمل', 'confirmed', 'admin', 1, 1, 1)`)
 	for _, e := range []string{"2026-01-01", "2026-01-02"} {

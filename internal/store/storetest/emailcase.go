@@ -11,8 +11,7 @@ import (
 
 // testEmailCase: addresses differing only in case are one subscriber for
 // every method that takes an address; the first spelling is kept.
-func testEmailCase(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testEmailCase(ctx context.Context, t *testing.T, s store.Store) {
 	first := &store.Subscriber{Email: "ali@example.com", Name: "علي", Status: store.StatusConfirmed}
 	created, err := s.AddSubscriber(ctx, first)
 	must(t, "AddSubscriber", err)
@@ -61,9 +60,8 @@ const EmailKeyMigration = "email_key"
 // another spelling left after it was confirmed; the others are reported
 // once by TakeSubscriberMerges; deliveries follow the kept subscriber so
 // that no edition is sent to the address twice.
-func testMergeCaseDuplicates(t *testing.T, newStore NewStore) {
-	ctx := context.Background()
-	s := storeBefore(t, newStore, EmailKeyMigration)
+func testMergeCaseDuplicates(ctx context.Context, t *testing.T, s store.Store) {
+	migrateBefore(ctx, t, s, EmailKeyMigration)
 	exec := rawExec(t, s)
 	// id email status created confirmed unsubscribed
 	rows := []struct {
@@ -155,19 +153,17 @@ func sqlVal(v any) string {
 	return fmt.Sprint(v)
 }
 
-// storeBefore opens a store migrated up to, not including, the migration
+// migrateBefore migrates a fresh store up to, not including, the migration
 // named name; the test is skipped for a store without MigrateBefore.
-func storeBefore(t *testing.T, newStore NewStore, name string) store.Store {
+func migrateBefore(ctx context.Context, t *testing.T, s store.Store, name string) {
 	t.Helper()
-	s := newStore(t)
 	m, ok := s.(interface {
 		MigrateBefore(ctx context.Context, name string) error
 	})
 	if !ok {
 		t.Skip("the store has no MigrateBefore")
 	}
-	must(t, "MigrateBefore", m.MigrateBefore(context.Background(), name))
-	return s
+	must(t, "MigrateBefore", m.MigrateBefore(ctx, name))
 }
 
 // rawExec runs SQL written with ? placeholders on either backend.

@@ -17,8 +17,7 @@ type bulkInserter interface {
 // on the list (in any state) are left untouched, bad rows are reported
 // per row without spoiling the batch (a row naming an unknown newsletter
 // too).
-func testInsertNewSubscribers(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testInsertNewSubscribers(ctx context.Context, t *testing.T, s store.Store) {
 	bulk, ok := s.(bulkInserter)
 	if !ok {
 		t.Fatalf("%T has no InsertNewSubscribers", s)

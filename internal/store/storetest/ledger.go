@@ -24,8 +24,29 @@ func addSubscribers(ctx context.Context, t *testing.T, s store.Store, n int) []s
 	return out
 }
 
-func testEditions(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+// queuedEdition creates an edition and queues a delivery to each of subs.
+func queuedEdition(ctx context.Context, t *testing.T, s store.Store, subs []store.Subscriber) *store.Edition {
+	t.Helper()
+	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة", Body: []byte(`{}`)}
+	_, err := s.CreateEdition(ctx, e)
+	must(t, "CreateEdition", err)
+	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
+	must(t, "EnqueueDeliveries", err)
+	return e
+}
+
+// claim claims the delivery of edition to each of subs; every claim must
+// be won.
+func claim(ctx context.Context, t *testing.T, s store.Store, edition string, subs ...store.Subscriber) {
+	t.Helper()
+	for _, sub := range subs {
+		if _, ok, err := s.ClaimDelivery(ctx, edition, sub.ID); err != nil || !ok {
+			t.Fatalf("claim %s/%d: ok=%v err=%v", edition, sub.ID, ok, err)
+		}
+	}
+}
+
+func testEditions(ctx context.Context, t *testing.T, s store.Store) {
 	body := []byte(`{"title":"نشرة الجمعة","stories":[{"title":"خبر"}]}`)
 	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة الجمعة ١٤ مارس", Body: body, CreatedAt: base.In(riyadh)}
 	created, err := s.CreateEdition(ctx, e)
@@ -53,8 +74,7 @@ func testEditions(t *testing.T, newStore NewStore) {
 	wantErr(t, "CreateEdition without ID", err, store.ErrInvalid)
 }
 
-func testEnqueueDeliveries(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testEnqueueDeliveries(ctx context.Context, t *testing.T, s store.Store) {
 	// More than one statement's worth of subscribers.
 	subs := addSubscribers(ctx, t, s, 2600)
 	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
@@ -116,14 +136,9 @@ func testEnqueueDeliveries(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testDeliveryLifecycle(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testDeliveryLifecycle(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 4)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
+	e := queuedEdition(ctx, t, s, subs)
 	id := subs[0].ID
 
 	d, ok, err := s.ClaimDelivery(ctx, e.ID, id)
@@ -157,14 +172,12 @@ func testDeliveryLifecycle(t *testing.T, newStore NewStore) {
 	}
 
 	// A permanent failure is final for claims.
-	_, _, err = s.ClaimDelivery(ctx, e.ID, subs[1].ID)
-	must(t, "claim 2", err)
+	claim(ctx, t, s, e.ID, subs[1])
 	must(t, "mark failed", s.MarkDelivery(ctx, e.ID, subs[1].ID, store.DeliveryFailed, "550 5.1.1 no such user"))
 	if d, ok, _ := s.ClaimDelivery(ctx, e.ID, subs[1].ID); ok || d.State != store.DeliveryFailed {
 		t.Errorf("claim of a failed delivery: ok=%v %+v", ok, d)
 	}
-	_, _, err = s.ClaimDelivery(ctx, e.ID, subs[2].ID)
-	must(t, "claim 3", err)
+	claim(ctx, t, s, e.ID, subs[2])
 
 	counts, err := s.DeliveryCounts(ctx, e.ID)
 	must(t, "DeliveryCounts", err)
@@ -209,14 +222,9 @@ func testDeliveryLifecycle(t *testing.T, newStore NewStore) {
 
 // testClaimDeliveryConcurrent races workers over every delivery of an
 // edition: each delivery must be won by exactly one claim.
-func testClaimDeliveryConcurrent(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testClaimDeliveryConcurrent(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 40)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
+	e := queuedEdition(ctx, t, s, subs)
 
 	const workers = 4
 	wins := make([][]int64, workers)
@@ -276,19 +284,10 @@ func testClaimDeliveryConcurrent(t *testing.T, newStore NewStore) {
 
 // testStaleSending: a delivery left in "sending" by a worker that died is
 // handed out again once store.SendingLease has passed, and not before.
-func testStaleSending(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testStaleSending(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 2)
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
-	for _, sub := range subs {
-		if _, ok, err := s.ClaimDelivery(ctx, e.ID, sub.ID); err != nil || !ok {
-			t.Fatalf("claim: %v %v", ok, err)
-		}
-	}
+	e := queuedEdition(ctx, t, s, subs)
+	claim(ctx, t, s, e.ID, subs...)
 	// Age the first claim past the lease, the second not quite; both
 	// backends store times as Unix nanoseconds.
 	old := time.Now().Add(-store.SendingLease - time.Minute).UnixNano()
@@ -313,20 +312,10 @@ func testStaleSending(t *testing.T, newStore NewStore) {
 
 // testDeliverySkipped: a skipped delivery is final for claims like a failed
 // one, keeps its note, and is counted and listed apart from failures.
-func testDeliverySkipped(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testDeliverySkipped(ctx context.Context, t *testing.T, s store.Store) {
 	subs := addSubscribers(ctx, t, s, 3)
-	e := &store.Edition{ID: "2025-03-15", Subject: "نشرة السبت"}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "EnqueueDeliveries", err)
-	for i, sub := range subs[:2] {
-		_, ok, err := s.ClaimDelivery(ctx, e.ID, sub.ID)
-		if err != nil || !ok {
-			t.Fatalf("claim %d: ok=%v err=%v", i, ok, err)
-		}
-	}
+	e := queuedEdition(ctx, t, s, subs)
+	claim(ctx, t, s, e.ID, subs[:2]...)
 	const why = "not sent: no story in the chosen categories"
 	must(t, "mark skipped", s.MarkDelivery(ctx, e.ID, subs[0].ID, store.DeliverySkipped, why))
 	must(t, "mark failed", s.MarkDelivery(ctx, e.ID, subs[1].ID, store.DeliveryFailed, "550 5.1.1 no such user"))
@@ -356,8 +345,7 @@ func testDeliverySkipped(t *testing.T, newStore NewStore) {
 // testClaimDeliveryLoad: a store that reads the subscriber within the claim
 // returns the same record GetSubscriber does, and nothing when the claim
 // is not won.
-func testClaimDeliveryLoad(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testClaimDeliveryLoad(ctx context.Context, t *testing.T, s store.Store) {
 	cl, ok := s.(store.ClaimLoader)
 	if !ok {
 		t.Skip("this store does not implement store.ClaimLoader")
@@ -366,11 +354,7 @@ func testClaimDeliveryLoad(t *testing.T, newStore NewStore) {
 	sub := subs[0]
 	sub.Categories = []string{"اقتصاد", "رياضة"}
 	must(t, "UpdateSubscriber", s.UpdateSubscriber(ctx, &sub))
-	e := &store.Edition{ID: "2025-03-14", Subject: "نشرة"}
-	_, err := s.CreateEdition(ctx, e)
-	must(t, "CreateEdition", err)
-	_, err = s.EnqueueDeliveries(ctx, e.ID, subs)
-	must(t, "enqueue", err)
+	e := queuedEdition(ctx, t, s, subs)
 
 	d, claimed, got, err := cl.ClaimDeliveryLoad(ctx, e.ID, sub.ID)
 	must(t, "ClaimDeliveryLoad", err)

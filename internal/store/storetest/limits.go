@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,8 +13,7 @@ import (
 // testLimits: a bucket allows its burst, then one request per interval;
 // buckets are independent; concurrent takers never get more than the
 // bucket holds; full buckets are purged.
-func testLimits(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testLimits(ctx context.Context, t *testing.T, s store.Store) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	take := func(key string, at time.Time) bool {
 		t.Helper()
@@ -89,8 +89,7 @@ func testLimits(t *testing.T, newStore NewStore) {
 
 // testPurgePending: pending subscribers older than the cut-off go, newer
 // ones and every other state stay.
-func testPurgePending(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testPurgePending(ctx context.Context, t *testing.T, s store.Store) {
 	old := time.Now().Add(-10 * 24 * time.Hour).UTC()
 	add := func(email string, status store.Status, created time.Time) {
 		t.Helper()

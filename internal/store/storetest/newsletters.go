@@ -41,9 +41,8 @@ func catsKey(c []string) string {
 // the same categories (one who left, having left it), every edition in the
 // default newsletter, and its deliveries intact; the config then names the
 // default newsletter, once.
-func testNewslettersMigration(t *testing.T, newStore NewStore) {
-	ctx := context.Background()
-	s := storeBefore(t, newStore, NewslettersMigration)
+func testNewslettersMigration(ctx context.Context, t *testing.T, s store.Store) {
+	migrateBefore(ctx, t, s, NewslettersMigration)
 	exec := rawExec(t, s)
 	exec(`INSERT INTO subscribers (email, name, status, categories, source, created_at, confirmed_at, updated_at) VALUES ('amal@example.org', 'أمل', 'confirmed', '["رياضة","اقتصاد"]', 'admin', 1, 1, 1)`)
 	exec(`INSERT INTO subscribers (email, name, status, categories, source, created_at, confirmed_at, updated_at) VALUES ('badr@example.org', 'بدر', 'confirmed', '[]', 'form', 2, 2, 2)`)
@@ -119,8 +118,7 @@ func testNewslettersMigration(t *testing.T, newStore NewStore) {
 // testSubscriptions: a subscriber follows two newsletters with their own
 // categories, leaves one (still receiving the other), then the other (and
 // has then left the list); recipients and Recipient follow.
-func testSubscriptions(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testSubscriptions(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, "SyncNewsletters", s.SyncNewsletters(ctx, []string{"daily", "weekly"}))
 	sub := &store.Subscriber{Email: "Amal@Example.org", Status: store.StatusConfirmed, Follow: []store.Subscription{
 		{Newsletter: "daily", Categories: []string{"رياضة"}},
@@ -246,8 +244,7 @@ func testSubscriptions(t *testing.T, newStore NewStore) {
 // testNewsletterDeliveries: two newsletters' editions of the same day are
 // two ledger entries: a subscriber of both gets one delivery of each, each
 // claimed exactly once.
-func testNewsletterDeliveries(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testNewsletterDeliveries(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, "SyncNewsletters", s.SyncNewsletters(ctx, []string{"morning", "weekly"}))
 	sub := &store.Subscriber{Email: "amal@example.org", Status: store.StatusConfirmed,
 		Follow: []store.Subscription{{Newsletter: "morning"}, {Newsletter: "weekly"}}}
@@ -296,8 +293,7 @@ func testNewsletterDeliveries(t *testing.T, newStore NewStore) {
 // newest send time first (else the cut-off, else creation), so a weekly
 // edition sits among the days it was sent between, not above them all as
 // its ID ("weekly.…") would sort.
-func testEditionsBySendTime(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testEditionsBySendTime(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, "SyncNewsletters", s.SyncNewsletters(ctx, []string{"daily", "weekly"}))
 	at := func(day int) time.Time { return time.Date(2026, 3, day, 6, 0, 0, 0, time.UTC) }
 	for _, e := range []store.Edition{

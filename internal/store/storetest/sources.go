@@ -1,14 +1,14 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
 )
 
-func testSources(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testSources(ctx context.Context, t *testing.T, s store.Store) {
 	src := &store.Source{URL: "https://example.com/ar/rss.xml", Name: "أخبار المثال", Category: "اقتصاد", FullText: true}
 	created, err := s.AddSource(ctx, src)
 	if err != nil || !created {

@@ -19,14 +19,17 @@ import (
 // the test ends.
 type NewStore func(t *testing.T) store.Store
 
+// storeTest is one test of the suite; it owns the store it is given.
+type storeTest struct {
+	name string
+	fn   func(ctx context.Context, t *testing.T, s store.Store)
+}
+
 // Run runs the whole suite. Its tests run in parallel, each on its own
 // store, so newStore must be safe to call from several goroutines.
 func Run(t *testing.T, newStore NewStore) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, NewStore)
-	}{
-		{"Migrations", testMigrations},
+	// These get a fresh store, migrated.
+	tests := []storeTest{
 		{"PingAndDB", testPingAndDB},
 		{"Settings", testSettings},
 		{"UpsertArticle", testUpsertArticle},
@@ -43,7 +46,6 @@ func Run(t *testing.T, newStore NewStore) {
 		{"UpdateSubscriber", testUpdateSubscriber},
 		{"RemoveAndDeleteSubscriber", testRemoveAndDeleteSubscriber},
 		{"EmailCase", testEmailCase},
-		{"MergeCaseDuplicates", testMergeCaseDuplicates},
 		{"ListSubscribers", testListSubscribers},
 		{"RecordBounce", testRecordBounce},
 		{"InsertNewSubscribers", testInsertNewSubscribers},
@@ -66,32 +68,38 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CancelDeliveries", testCancelDeliveries},
 		{"RecordResend", testRecordResend},
 		{"PageDeliveries", testPageDeliveries},
-		{"EditionControlMigration", testEditionControlMigration},
 		{"Limits", testLimits},
 		{"PurgePending", testPurgePending},
-		{"NewslettersMigration", testNewslettersMigration},
 		{"Subscriptions", testSubscriptions},
 		{"NewsletterDeliveries", testNewsletterDeliveries},
 		{"EditionsBySendTime", testEditionsBySendTime},
 	}
-	for _, tt := range tests {
+	// These test the migrations themselves and get a fresh store that is
+	// not migrated yet.
+	migrationTests := []storeTest{
+		{"Migrations", testMigrations},
+		{"MergeCaseDuplicates", testMergeCaseDuplicates},
+		{"EditionControlMigration", testEditionControlMigration},
+		{"NewslettersMigration", testNewslettersMigration},
+	}
+	run := func(tt storeTest, migrate bool) {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel() // each test has its own store
-			tt.fn(t, newStore)
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			t.Cleanup(cancel)
+			s := newStore(t)
+			if migrate {
+				must(t, "Migrate", s.Migrate(ctx))
+			}
+			tt.fn(ctx, t, s)
 		})
 	}
-}
-
-// setup returns a migrated fresh store.
-func setup(t *testing.T, newStore NewStore) (context.Context, store.Store) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	s := newStore(t)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
+	for _, tt := range tests {
+		run(tt, true)
 	}
-	return ctx, s
+	for _, tt := range migrationTests {
+		run(tt, false)
+	}
 }
 
 func wantErr(t *testing.T, what string, err, target error) {
@@ -108,9 +116,7 @@ func must(t *testing.T, what string, err error) {
 	}
 }
 
-func testMigrations(t *testing.T, newStore NewStore) {
-	ctx := context.Background()
-	s := newStore(t)
+func testMigrations(ctx context.Context, t *testing.T, s store.Store) {
 	n, err := s.MigrationsPending(ctx)
 	must(t, "MigrationsPending before", err)
 	if n < 1 {
@@ -145,8 +151,7 @@ func testMigrations(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testPingAndDB(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testPingAndDB(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, "Ping", s.Ping(ctx))
 	if s.DB() == nil {
 		t.Fatal("DB() is nil")
@@ -154,8 +159,7 @@ func testPingAndDB(t *testing.T, newStore NewStore) {
 	must(t, "DB().Ping", s.DB().PingContext(ctx))
 }
 
-func testSettings(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testSettings(ctx context.Context, t *testing.T, s store.Store) {
 	_, err := s.GetSetting(ctx, "security.secret")
 	wantErr(t, "GetSetting missing", err, store.ErrNotFound)
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"sync"
@@ -10,8 +11,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func testAddSubscriber(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testAddSubscriber(ctx context.Context, t *testing.T, s store.Store) {
 	sub := &store.Subscriber{Email: "  Layla@Example.COM ", Name: "ليلى <b>", Categories: []string{"اقتصاد", "سياسة"}, Source: store.SourceForm}
 	created, err := s.AddSubscriber(ctx, sub)
 	must(t, "AddSubscriber", err)
@@ -121,8 +121,7 @@ func testAddSubscriber(t *testing.T, newStore NewStore) {
 	wantErr(t, "SubscriberByEmail missing", err, store.ErrNotFound)
 }
 
-func testAddSubscriberConcurrent(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testAddSubscriberConcurrent(ctx context.Context, t *testing.T, s store.Store) {
 	const n = 8
 	var wg sync.WaitGroup
 	created := make([]bool, n)
@@ -154,8 +153,7 @@ func testAddSubscriberConcurrent(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testUpdateSubscriber(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testUpdateSubscriber(ctx context.Context, t *testing.T, s store.Store) {
 	a := &store.Subscriber{Email: "a@example.com", Name: "أ"}
 	b := &store.Subscriber{Email: "b@example.com", Name: "ب"}
 	for _, sub := range []*store.Subscriber{a, b} {
@@ -195,8 +193,7 @@ func testUpdateSubscriber(t *testing.T, newStore NewStore) {
 	wantErr(t, "update bad status", s.UpdateSubscriber(ctx, &bad), store.ErrInvalid)
 }
 
-func testRemoveAndDeleteSubscriber(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testRemoveAndDeleteSubscriber(ctx context.Context, t *testing.T, s store.Store) {
 	sub := &store.Subscriber{Email: "leaver@example.com", Status: store.StatusConfirmed}
 	_, err := s.AddSubscriber(ctx, sub)
 	must(t, "add", err)
@@ -235,8 +232,7 @@ func testRemoveAndDeleteSubscriber(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testListSubscribers(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testListSubscribers(ctx context.Context, t *testing.T, s store.Store) {
 	statuses := []store.Status{store.StatusConfirmed, store.StatusPending, store.StatusConfirmed, store.StatusUnsubscribed, store.StatusBounced}
 	var confirmed []int64
 	for i := range 25 {
@@ -293,8 +289,7 @@ func testListSubscribers(t *testing.T, newStore NewStore) {
 	}
 }
 
-func testRecordBounce(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testRecordBounce(ctx context.Context, t *testing.T, s store.Store) {
 	sub := &store.Subscriber{Email: "full-mailbox@example.com", Status: store.StatusConfirmed}
 	_, err := s.AddSubscriber(ctx, sub)
 	must(t, "add", err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -13,8 +14,7 @@ import (
 // back; a file withdrawal ends when the file is imported again, an
 // admin's does not; deletion erases it; every one of these moves
 // LastChange.
-func testWithdrawArticle(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testWithdrawArticle(ctx context.Context, t *testing.T, s store.Store) {
 	a := newArticle("file:a", "المقال الأول", "اقتصاد", base)
 	a.SourcePath = "content/a.txt"
 	b := newArticle("file:b", "المقال الثاني", "اقتصاد", base.Add(time.Hour))
@@ -134,8 +134,7 @@ func equal(a, b []string) bool {
 
 // testAdminCategory: a category set by an editor survives the article's
 // file being imported again, changed or not, and moves LastChange.
-func testAdminCategory(t *testing.T, newStore NewStore) {
-	ctx, s := setup(t, newStore)
+func testAdminCategory(ctx context.Context, t *testing.T, s store.Store) {
 	a := newArticle("file:a", "المقال الأول", "اقتصاد", base)
 	_, _, err := s.UpsertArticle(ctx, a)
 	must(t, "UpsertArticle", err)
