@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // TestServeFileCorksOverTCP: over a real TCP connection recorded by
@@ -55,20 +57,7 @@ func TestServeFileCorksOverTCP(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxConnsPerHost: 1}}
 	do := func(method string, hdr ...string) (*http.Response, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+ln.Addr().String()+"/articles/big", nil)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
+		return testkit.Request(t, client, method, "http://"+ln.Addr().String()+"/articles/big", hdr...)
 	}
 	for range 3 {
 		if resp, b := do("GET"); resp.StatusCode != 200 || !bytes.Equal(b, f.Body) {

@@ -15,28 +15,14 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
-func get(t *testing.T, srv *httptest.Server, method, path string, hdr map[string]string) (*http.Response, []byte) {
+// get sends method path to srv with the headers given as name, value
+// pairs, and returns the body as sent (no transparent gzip).
+func get(t *testing.T, srv *httptest.Server, method, path string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	tr := &http.Transport{DisableCompression: true} // see the raw encoding
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
+	return testkit.Request(t, nil, method, srv.URL+path, hdr...)
 }
 
 func TestHandler(t *testing.T) {
@@ -52,7 +38,7 @@ func TestHandler(t *testing.T) {
 		{"/", "text/html; charset=utf-8"},
 		{"/index.html", "text/html; charset=utf-8"},
 	} {
-		resp, body := get(t, srv, "GET", tc.path, nil)
+		resp, body := get(t, srv, "GET", tc.path)
 		f, _ := s.Get(tc.path)
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != tc.ctype || !bytes.Equal(body, f.Body) {
 			t.Errorf("GET %s: %d %q, %d bytes", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
@@ -65,31 +51,31 @@ func TestHandler(t *testing.T) {
 
 	// Conditional GET by ETag and by date.
 	f, _ := s.Get("/atom.xml")
-	resp, body := get(t, srv, "GET", "/atom.xml", map[string]string{"If-None-Match": `"other", ` + f.ETag})
+	resp, body := get(t, srv, "GET", "/atom.xml", "If-None-Match", `"other", `+f.ETag)
 	if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("Etag") != f.ETag {
 		t.Errorf("If-None-Match: %d, %d bytes", resp.StatusCode, len(body))
 	}
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"If-None-Match": `"stale"`})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "If-None-Match", `"stale"`)
 	if resp.StatusCode != 200 {
 		t.Errorf("stale If-None-Match: %d", resp.StatusCode)
 	}
 	lm := f.Modified.UTC().Format(http.TimeFormat)
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"If-Modified-Since": lm})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "If-Modified-Since", lm)
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("If-Modified-Since = Last-Modified: %d", resp.StatusCode)
 	}
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"If-Modified-Since": f.Modified.Add(-time.Second).UTC().Format(http.TimeFormat)})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "If-Modified-Since", f.Modified.Add(-time.Second).UTC().Format(http.TimeFormat))
 	if resp.StatusCode != 200 {
 		t.Errorf("If-Modified-Since before Last-Modified: %d", resp.StatusCode)
 	}
 	// If-None-Match wins over If-Modified-Since.
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"If-None-Match": `"stale"`, "If-Modified-Since": lm})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "If-None-Match", `"stale"`, "If-Modified-Since", lm)
 	if resp.StatusCode != 200 {
 		t.Errorf("If-None-Match must take precedence: %d", resp.StatusCode)
 	}
 
 	// gzip: precomputed, distinct ETag, Vary, decodes to the body.
-	resp, body = get(t, srv, "GET", "/atom.xml", map[string]string{"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
+	resp, body = get(t, srv, "GET", "/atom.xml", "Accept-Encoding", "br;q=1.0, gzip;q=0.8")
 	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Vary") != "Accept-Encoding" {
 		t.Fatalf("gzip not served: %v", resp.Header)
 	}
@@ -105,23 +91,23 @@ func TestHandler(t *testing.T) {
 	if err != nil || !bytes.Equal(plain, f.Body) {
 		t.Errorf("gzip body does not decode to the feed: %v", err)
 	}
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"Accept-Encoding": "gzip", "If-None-Match": gzTag})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "Accept-Encoding", "gzip", "If-None-Match", gzTag)
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("gzip ETag revalidation: %d", resp.StatusCode)
 	}
 	for _, ae := range []string{"gzip;q=0", "identity", "br", "*;q=0", "gzip;q=0.000, *"} {
-		resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"Accept-Encoding": ae})
+		resp, _ = get(t, srv, "GET", "/atom.xml", "Accept-Encoding", ae)
 		if resp.Header.Get("Content-Encoding") != "" {
 			t.Errorf("Accept-Encoding %q: got gzip", ae)
 		}
 	}
-	resp, _ = get(t, srv, "GET", "/atom.xml", map[string]string{"Accept-Encoding": "*"})
+	resp, _ = get(t, srv, "GET", "/atom.xml", "Accept-Encoding", "*")
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Error(`Accept-Encoding "*" should allow gzip`)
 	}
 
 	// HEAD: same headers, no body.
-	resp, body = get(t, srv, "HEAD", "/feed.xml", nil)
+	resp, body = get(t, srv, "HEAD", "/feed.xml")
 	ff, _ := s.Get("/feed.xml")
 	if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength != int64(len(ff.Body)) || resp.Header.Get("Etag") != ff.ETag {
 		t.Errorf("HEAD: %d, %d bytes, length %d", resp.StatusCode, len(body), resp.ContentLength)
@@ -129,12 +115,12 @@ func TestHandler(t *testing.T) {
 
 	// Unknown paths and methods.
 	for _, p := range []string{"/nope.xml", "/categories/economy/", "/categories/../feed.xml.bak"} {
-		if resp, _ := get(t, srv, "GET", p, nil); resp.StatusCode != 404 {
+		if resp, _ := get(t, srv, "GET", p); resp.StatusCode != 404 {
 			t.Errorf("GET %s: %d, want 404", p, resp.StatusCode)
 		}
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE"} {
-		resp, _ := get(t, srv, m, "/feed.xml", nil)
+		resp, _ := get(t, srv, m, "/feed.xml")
 		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" {
 			t.Errorf("%s: %d allow=%q, want 405", m, resp.StatusCode, resp.Header.Get("Allow"))
 		}
@@ -147,7 +133,7 @@ func TestHandlerSwap(t *testing.T) {
 	h := feeds.NewHandler(a)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	_, before := get(t, srv, "GET", "/feed.xml", nil)
+	_, before := get(t, srv, "GET", "/feed.xml")
 
 	// Swap while requests are in flight: every response is one whole set.
 	in.Articles = append(in.Articles, art("new1", "خبر جديد بعد إعادة البناء", "اقتصاد", fixedNow))
@@ -173,11 +159,11 @@ func TestHandlerSwap(t *testing.T) {
 	}
 	h.Swap(b)
 	wg.Wait()
-	_, after := get(t, srv, "GET", "/feed.xml", nil)
+	_, after := get(t, srv, "GET", "/feed.xml")
 	if !bytes.Contains(after, []byte("خبر جديد بعد إعادة البناء")) {
 		t.Error("new article not served after Swap")
 	}
-	if _, body := get(t, srv, "GET", "/categories/economy/feed.json", nil); !bytes.Contains(body, []byte("خبر جديد بعد إعادة البناء")) {
+	if _, body := get(t, srv, "GET", "/categories/economy/feed.json"); !bytes.Contains(body, []byte("خبر جديد بعد إعادة البناء")) {
 		t.Error("category feed not updated after Swap")
 	}
 }
@@ -257,7 +243,7 @@ func TestLastModifiedFollowsEdits(t *testing.T) {
 	defer srv.Close()
 	lastMod := func(ims string, want int) string {
 		t.Helper()
-		resp, _ := get(t, srv, "GET", "/atom.xml", map[string]string{"If-Modified-Since": ims})
+		resp, _ := get(t, srv, "GET", "/atom.xml", "If-Modified-Since", ims)
 		if resp.StatusCode != want {
 			t.Fatalf("If-Modified-Since %q: status %d, want %d", ims, resp.StatusCode, want)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"github.com/nashra/nashra/internal/testkit"
 )
 
+// writeArticle writes a political article titled title, with slug, as
+// the Markdown file path.
 func writeArticle(t *testing.T, path, slug, title string) {
 	t.Helper()
 	body := "---\ntitle: " + title + "\ncategory: سياسة\ndate: 2026-11-27T09:00:00+03:00\nslug: " + slug + "\n---\n\nنص المقال " + title + " في فقرة كاملة.\n"
@@ -25,13 +26,22 @@ func writeArticle(t *testing.T, path, slug, title string) {
 	}
 }
 
+// writeSummitAndVote writes two articles in dir, summit.md ("قمة في
+// الرياض") and vote.md ("تصويت في البرلمان"), and returns summit.md's path.
+func writeSummitAndVote(t *testing.T, dir string) string {
+	t.Helper()
+	summit := filepath.Join(dir, "summit.md")
+	writeArticle(t, summit, "summit", "قمة في الرياض")
+	writeArticle(t, filepath.Join(dir, "vote.md"), "vote", "تصويت في البرلمان")
+	return summit
+}
+
 // TestArticlesCommands: nashra articles list|unpublish|publish|delete, and
 // build leaving an unpublished article out of the feeds.
 func TestArticlesCommands(t *testing.T) {
 	site := feedSite(t)
 	cfg, content := site.Config, site.Content
-	writeArticle(t, filepath.Join(content, "summit.md"), "summit", "قمة في الرياض")
-	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
+	writeSummitAndVote(t, content)
 	if _, _, err := run(t, "--config", cfg, "import", content); err != nil {
 		t.Fatal(err)
 	}
@@ -77,21 +87,12 @@ func TestArticlesCommands(t *testing.T) {
 // brings it back.
 func TestServeUnpublishesRemovedFile(t *testing.T) {
 	site := feedSite(t)
-	cfg, content, addr := site.Config, site.Content, site.Addr
-	gone := filepath.Join(content, "summit.md")
-	writeArticle(t, gone, "summit", "قمة في الرياض")
-	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
-	startServe(t, cfg)
-	base := "http://" + addr
+	gone := writeSummitAndVote(t, site.Content)
+	startServe(t, site.Config)
+	base := "http://" + site.Addr
 	feedHas := func(title string) bool {
-		r, err := http.Get(base + "/feed.xml")
-		if err != nil {
-			return false
-		}
-		defer r.Body.Close()
-		var b bytes.Buffer
-		b.ReadFrom(r.Body)
-		return r.StatusCode == 200 && strings.Contains(b.String(), title)
+		status, feed := testkit.Fetch(base + "/feed.xml")
+		return status == 200 && strings.Contains(feed, title)
 	}
 	testkit.WaitFor(t, 20*time.Second, "the feed shows the imported article", func() bool { return feedHas("قمة في الرياض") })
 	if err := os.Remove(gone); err != nil {
@@ -101,11 +102,8 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 	if !feedHas("تصويت في البرلمان") {
 		t.Error("the other article left the feed too")
 	}
-	if r, err := http.Get(base + "/articles/summit"); err == nil {
-		r.Body.Close()
-		if r.StatusCode != http.StatusNotFound {
-			t.Errorf("article page of a removed file: %d, want 404", r.StatusCode)
-		}
+	if r, _ := testkit.Request(t, nil, "GET", base+"/articles/summit"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("article page of a removed file: %d, want 404", r.StatusCode)
 	}
 	writeArticle(t, gone, "summit", "قمة في الرياض")
 	testkit.WaitFor(t, 10*time.Second, "the republished article is back in the feed", func() bool { return feedHas("قمة في الرياض") })
@@ -115,28 +113,19 @@ func TestServeUnpublishesRemovedFile(t *testing.T) {
 // stopped has its article unpublished when serve starts.
 func TestServeStartUnpublishesMissingFiles(t *testing.T) {
 	site := feedSite(t)
-	cfg, content, addr := site.Config, site.Content, site.Addr
-	gone := filepath.Join(content, "summit.md")
-	writeArticle(t, gone, "summit", "قمة في الرياض")
-	writeArticle(t, filepath.Join(content, "vote.md"), "vote", "تصويت في البرلمان")
-	if _, _, err := run(t, "--config", cfg, "import", content); err != nil {
+	gone := writeSummitAndVote(t, site.Content)
+	if _, _, err := run(t, "--config", site.Config, "import", site.Content); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(gone); err != nil {
 		t.Fatal(err)
 	}
-	startServe(t, cfg)
+	startServe(t, site.Config)
 	var feed string
 	testkit.WaitFor(t, 20*time.Second, "serve answers /feed.xml", func() bool {
-		r, err := http.Get("http://" + addr + "/feed.xml")
-		if err != nil {
-			return false
-		}
-		defer r.Body.Close()
-		var b bytes.Buffer
-		b.ReadFrom(r.Body)
-		feed = b.String()
-		return r.StatusCode == 200
+		var status int
+		status, feed = testkit.Fetch("http://" + site.Addr + "/feed.xml")
+		return status == 200
 	})
 	if strings.Contains(feed, "قمة في الرياض") || !strings.Contains(feed, "تصويت في البرلمان") {
 		t.Errorf("feed after a start with summit.md gone:\n%s", feed)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,15 +26,7 @@ func TestConsoleFlowInBrowser(t *testing.T) {
 		[]string{"subscribers", "add", "noura@example.org", "--name", "نورة العتيبي", "--categories", "اقتصاد"})
 	serveSite(t, site)
 	base := site.Base
-	feed := func() string {
-		r, err := http.Get(base + "/feed.xml")
-		if err != nil {
-			return ""
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(r.Body)
-		return string(b)
-	}
+	feed := func() string { _, rss := testkit.Fetch(base + "/feed.xml"); return rss }
 	testkit.WaitFor(t, 30*time.Second, "serve's feed shows gulf-rail-trial", func() bool { return strings.Contains(feed(), "gulf-rail-trial") })
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }

@@ -252,22 +252,22 @@ func TestServeFeeds(t *testing.T) {
 	base := site.Base
 
 	// Conditional GET, gzip, HEAD on the real server.
-	res, body := httpDo(t, "GET", base+"/atom.xml", nil)
+	res, body := testkit.Request(t, nil, "GET", base+"/atom.xml")
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
 		t.Fatalf("GET atom.xml: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	if !strings.Contains(string(body), "قمة عربية طارئة في الرياض لبحث الأمن الإقليمي") {
 		t.Errorf("atom.xml lacks the Arabic title")
 	}
-	res304, _ := httpDo(t, "GET", base+"/atom.xml", map[string]string{"If-None-Match": res.Header.Get("ETag")})
+	res304, _ := testkit.Request(t, nil, "GET", base+"/atom.xml", "If-None-Match", res.Header.Get("ETag"))
 	if res304.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional GET: %d, want 304", res304.StatusCode)
 	}
-	resIMS, _ := httpDo(t, "GET", base+"/atom.xml", map[string]string{"If-Modified-Since": res.Header.Get("Last-Modified")})
+	resIMS, _ := testkit.Request(t, nil, "GET", base+"/atom.xml", "If-Modified-Since", res.Header.Get("Last-Modified"))
 	if resIMS.StatusCode != http.StatusNotModified {
 		t.Errorf("If-Modified-Since: %d, want 304", resIMS.StatusCode)
 	}
-	resGz, gz := httpDo(t, "GET", base+"/atom.xml", map[string]string{"Accept-Encoding": "gzip"})
+	resGz, gz := testkit.Request(t, nil, "GET", base+"/atom.xml", "Accept-Encoding", "gzip")
 	if resGz.Header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("no gzip: %v", resGz.Header)
 	} else if zr, err := gzip.NewReader(bytes.NewReader(gz)); err != nil {
@@ -275,7 +275,7 @@ func TestServeFeeds(t *testing.T) {
 	} else if plain, _ := io.ReadAll(zr); !bytes.Equal(plain, body) {
 		t.Error("gzip body differs from the plain body")
 	}
-	resHead, headBody := httpDo(t, "HEAD", base+"/feed.xml", nil)
+	resHead, headBody := testkit.Request(t, nil, "HEAD", base+"/feed.xml")
 	if resHead.StatusCode != 200 || len(headBody) != 0 || resHead.Header.Get("ETag") == "" {
 		t.Errorf("HEAD: %d, %d body bytes, etag %q", resHead.StatusCode, len(headBody), resHead.Header.Get("ETag"))
 	}
@@ -321,8 +321,8 @@ func TestServeFeeds(t *testing.T) {
 	}
 	before := len(hubPings())
 	testkit.WaitFor(t, 15*time.Second, "the new article shows in the feed without a restart", func() bool {
-		_, body := httpDo(t, "GET", base+"/feed.xml", nil)
-		return strings.Contains(string(body), "الهلال يتوج بلقب دوري أبطال آسيا")
+		_, body := testkit.Fetch(base + "/feed.xml")
+		return strings.Contains(body, "الهلال يتوج بلقب دوري أبطال آسيا")
 	})
 	// The hub heard about the changed feeds (the site-wide ones at least).
 	testkit.WaitFor(t, 10*time.Second, "the hub was pinged about /feed.xml", func() bool {
@@ -333,7 +333,7 @@ func TestServeFeeds(t *testing.T) {
 		}
 		return false
 	})
-	_, rss := httpDo(t, "GET", base+"/feed.xml", nil)
+	_, rss := testkit.Request(t, nil, "GET", base+"/feed.xml")
 	if !strings.Contains(string(rss), `<atom:link href="`+hub.URL+`/" rel="hub">`) && !strings.Contains(string(rss), `<atom:link href="`+hub.URL+`" rel="hub">`) {
 		t.Error("feed.xml does not announce the hub")
 	}
@@ -359,20 +359,4 @@ func newsboatTitles(t *testing.T, cache string) string {
 		b.WriteString(s + "\n")
 	}
 	return b.String()
-}
-
-func httpDo(t *testing.T, method, url string, hdr map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	tr := &http.Transport{DisableCompression: true}
-	res, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res, body
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -178,8 +177,8 @@ func TestServeStopsCleanly(t *testing.T) {
 			t.Fatal(err)
 		}
 		testkit.WaitFor(t, 20*time.Second, "the watcher imports economy-oil.md", func() bool {
-			_, body := httpDo(t, "GET", "http://"+addr+"/feed.json", nil)
-			return strings.Contains(string(body), "تمديد خفض الإنتاج")
+			_, body := testkit.Fetch("http://" + addr + "/feed.json")
+			return strings.Contains(body, "تمديد خفض الإنتاج")
 		})
 		p.Signal(t, sig)
 		err := p.Wait(t, 20*time.Second)
@@ -212,15 +211,7 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	}
 	p := serveProc(t, bin, cfg)
 	base := "http://" + addr
-	index := func() string {
-		resp, err := http.Get(base + "/")
-		if err != nil {
-			return ""
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b)
-	}
+	index := func() string { _, page := testkit.Fetch(base + "/"); return page }
 	testkit.WaitFor(t, 20*time.Second, "serve shows the site title", func() bool { return strings.Contains(index(), "<title>نشرة</title>") })
 
 	if err := os.WriteFile(cfg, append(orig, []byte("digest:\n  scheduel: x\n")...), 0o600); err != nil {
@@ -266,20 +257,20 @@ func TestServeReleasesEmbargo(t *testing.T) {
 	base := "http://" + addr
 	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")
 	if time.Now().Before(release) {
-		if _, body := httpDo(t, "GET", base+"/feed.json", nil); strings.Contains(string(body), "تحت الحظر") {
+		if _, body := testkit.Request(t, nil, "GET", base+"/feed.json"); strings.Contains(string(body), "تحت الحظر") {
 			t.Error("the embargoed article is in the feed before its time")
 		}
-		if resp, _ := httpDo(t, "GET", base+"/articles/embargoed", nil); resp.StatusCode != http.StatusNotFound && time.Now().Before(release) {
+		if resp, _ := testkit.Request(t, nil, "GET", base+"/articles/embargoed"); resp.StatusCode != http.StatusNotFound && time.Now().Before(release) {
 			t.Errorf("article page before its time: %d, want 404", resp.StatusCode)
 		}
 	} else {
 		t.Log("the machine was too slow to look before the release")
 	}
 	testkit.WaitFor(t, 20*time.Second, "the embargoed article is in the feed after its time", func() bool {
-		_, body := httpDo(t, "GET", base+"/feed.json", nil)
-		return strings.Contains(string(body), "تحت الحظر")
+		_, body := testkit.Fetch(base + "/feed.json")
+		return strings.Contains(body, "تحت الحظر")
 	})
-	if resp, _ := httpDo(t, "GET", base+"/articles/embargoed", nil); resp.StatusCode != http.StatusOK {
+	if resp, _ := testkit.Request(t, nil, "GET", base+"/articles/embargoed"); resp.StatusCode != http.StatusOK {
 		t.Errorf("article page after its time: %d", resp.StatusCode)
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"io"
-	"net/http"
 	"os/exec"
 	"strings"
 	"sync"
@@ -72,23 +70,6 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 	}
 }
 
-// get returns the body of GET url once the server answers.
-func get(t testing.TB, url string) string {
-	t.Helper()
-	var body string
-	testkit.WaitFor(t, 10*time.Second, "GET "+url+" answers", func() bool {
-		resp, err := http.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		body = string(b)
-		return true
-	})
-	return body
-}
-
 // TestScaleTenThousand: three `nashra worker` and one `nashra serve` on
 // one PostgreSQL database send an edition to 10,000 subscribers: the sink
 // holds exactly one message per subscriber, and the sends are spread over
@@ -132,7 +113,12 @@ func TestScaleTenThousand(t *testing.T) {
 	}
 
 	// Metrics and status read the shared ledger.
-	metrics := get(t, "http://"+httpAddr+"/metrics")
+	var metrics string
+	testkit.WaitFor(t, 10*time.Second, "serve answers /metrics", func() bool {
+		var code int
+		code, metrics = testkit.Fetch("http://" + httpAddr + "/metrics")
+		return code != 0
+	})
 	for _, want := range []string{"nashra_sends_total{result=\"sent\"}", "nashra_send_duration_seconds_bucket", "nashra_database_up 1"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -51,22 +51,15 @@ func TestSourcesEndToEnd(t *testing.T) {
 
 	startServe(t, cfgPath)
 	base := site.Base
-	var body []byte
+	var body string
 	testkit.WaitFor(t, 30*time.Second, "the fetched source's articles show in the feed", func() bool {
-		res, err := http.Get(base + "/feed.xml")
-		if err != nil {
-			return false
-		}
-		defer res.Body.Close()
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(res.Body)
-		body = b.Bytes()
-		return bytes.Contains(body, []byte("البنك المركزي يرفع سعر الفائدة ربع نقطة"))
+		_, body = testkit.Fetch(base + "/feed.xml")
+		return strings.Contains(body, "البنك المركزي يرفع سعر الفائدة ربع نقطة")
 	})
-	if !bytes.Contains(body, []byte("المنتخب يتأهل إلى نهائي كأس العرب")) {
+	if !strings.Contains(body, "المنتخب يتأهل إلى نهائي كأس العرب") {
 		t.Errorf("/feed.xml lacks the second item:\n%s", body)
 	}
-	if bytes.Contains(body, []byte("<script")) {
+	if strings.Contains(body, "<script") {
 		t.Errorf("/feed.xml carries the item's script")
 	}
 	if got, _ := ua.Load().(string); !strings.HasPrefix(got, "nashra/") || !strings.Contains(got, site.Base) {
@@ -85,7 +78,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	}
 
 	// Fetched again, unchanged: no article added or changed, no rebuild.
-	res0, _ := httpDo(t, "GET", base+"/feed.xml", nil)
+	res0, _ := testkit.Request(t, nil, "GET", base+"/feed.xml")
 	etag := res0.Header.Get("ETag")
 	st := teststore.Open(t, filepath.Join(dir, "nashra.db"))
 	before, _ := st.LastChange(context.Background())
@@ -98,7 +91,7 @@ func TestSourcesEndToEnd(t *testing.T) {
 	}
 	time.Sleep(600 * time.Millisecond) // three watch intervals
 	after, _ := st.LastChange(context.Background())
-	res1, _ := httpDo(t, "GET", base+"/feed.xml", nil)
+	res1, _ := testkit.Request(t, nil, "GET", base+"/feed.xml")
 	if !before.Equal(after) || res1.Header.Get("ETag") != etag {
 		t.Errorf("unchanged fetch: last change %s -> %s, feed ETag %s -> %s", before, after, etag, res1.Header.Get("ETag"))
 	}

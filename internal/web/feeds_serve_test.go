@@ -17,6 +17,7 @@ import (
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/internal/web"
 )
 
@@ -67,20 +68,7 @@ func testFeedsThroughServe(t *testing.T, fast bool) {
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	do := func(method, path string, hdr ...string) (*http.Response, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, "http://"+ln.Addr().String()+path, nil)
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, b
+		return testkit.Request(t, client, method, "http://"+ln.Addr().String()+path, hdr...)
 	}
 
 	f, _ := old.Get("/atom.xml")

@@ -15,6 +15,7 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/internal/web"
 	"github.com/nashra/nashra/templates"
@@ -72,12 +73,7 @@ func setup(t *testing.T) (*httptest.Server, *sqlite.Store) {
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := testkit.Request(t, nil, "GET", url)
 	return res, string(b)
 }
 
