@@ -21,30 +21,10 @@ import (
 	"github.com/nashra/nashra/internal/web"
 )
 
-// countRequests records the requests the fast path answered.
-type countRequests struct {
-	mu   sync.Mutex
-	seen []string
-}
-
-func (c *countRequests) Request(path string, status int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seen = append(c.seen, path+" "+http.StatusText(status))
-}
-
-func (c *countRequests) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.seen
-	c.seen = nil
-	return s
-}
-
 // startServe runs web.Serve on a loopback port with the feeds of h, with
 // the fast path when count is not nil; it returns the address and a stop
 // function that returns Serve's error.
-func startServe(t *testing.T, h *feeds.Handler, count *countRequests, so web.ServeOptions) (addr string, stop func() error) {
+func startServe(t *testing.T, h *feeds.Handler, count *web.RequestLog, so web.ServeOptions) (addr string, stop func() error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -123,7 +103,7 @@ func exchange(t *testing.T, addr, req string, methods ...string) string {
 func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 	set := feedSet(t, 10)
 	h := feeds.NewHandler(set)
-	count := &countRequests{}
+	count := &web.RequestLog{}
 	fastAddr, _ := startServe(t, h, count, web.ServeOptions{})
 	plainAddr, _ := startServe(t, h, nil, web.ServeOptions{})
 	atom, _ := set.Get("/atom.xml")
@@ -203,13 +183,13 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			count.take()
+			count.Take()
 			want := exchange(t, plainAddr, tc.req, tc.methods...)
 			got := exchange(t, fastAddr, tc.req, tc.methods...)
 			if got != want {
 				t.Errorf("with the fast path:\n%.3000s\nwithout:\n%.3000s", got, want)
 			}
-			if fast := count.take(); !slices.Equal(fast, tc.fast) {
+			if fast := count.Take(); !slices.Equal(fast, tc.fast) {
 				t.Errorf("answered by the fast path: %q, want %q", fast, tc.fast)
 			}
 			if !strings.Contains(want, "--") {
@@ -225,7 +205,7 @@ func TestFastPathAnswersAsNetHTTP(t *testing.T) {
 func TestFastPathHeaders(t *testing.T) {
 	old, next := feedSet(t, 10), feedSet(t, 12)
 	h := feeds.NewHandler(old)
-	count := &countRequests{}
+	count := &web.RequestLog{}
 	addr, _ := startServe(t, h, count, web.ServeOptions{})
 	res, err := http.Get("http://" + addr + "/atom.xml")
 	if err != nil {
@@ -264,7 +244,7 @@ func TestFastPathHeaders(t *testing.T) {
 	if !bytes.Equal(body, natom.Body) || !lm.After(atom.Modified) {
 		t.Errorf("after Swap: new body %v, Last-Modified %v (before %v)", bytes.Equal(body, natom.Body), lm, atom.Modified)
 	}
-	if got := count.take(); len(got) != 2 {
+	if got := count.Take(); len(got) != 2 {
 		t.Errorf("fast path answered %q, want both requests", got)
 	}
 }
@@ -275,7 +255,7 @@ func TestFastPathHeaders(t *testing.T) {
 func TestFastPathKeepAlive(t *testing.T) {
 	set := feedSet(t, 3)
 	h := feeds.NewHandler(set)
-	count := &countRequests{}
+	count := &web.RequestLog{}
 	addr, _ := startServe(t, h, count, web.ServeOptions{})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer client.CloseIdleConnections()
@@ -298,7 +278,7 @@ func TestFastPathKeepAlive(t *testing.T) {
 			t.Fatalf("request %d: %s, close %v", i, res.Status, res.Close)
 		}
 	}
-	if reused != 4 || len(count.take()) != 5 {
+	if reused != 4 || len(count.Take()) != 5 {
 		t.Errorf("%d of 4 connections reused; fast path answered 5?", reused)
 	}
 
@@ -320,7 +300,7 @@ func TestFastPathKeepAlive(t *testing.T) {
 	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("request written in pieces: %s, %q", res.Status, res.Header.Get("Content-Encoding"))
 	}
-	if got := count.take(); !slices.Equal(got, []string{"/atom.xml OK"}) {
+	if got := count.Take(); !slices.Equal(got, []string{"/atom.xml OK"}) {
 		t.Errorf("fast path answered %q", got)
 	}
 }
@@ -330,7 +310,7 @@ func TestFastPathKeepAlive(t *testing.T) {
 // a connection's first request or a later one.
 func TestFastPathTimeouts(t *testing.T) {
 	h := feeds.NewHandler(feedSet(t, 3))
-	addr, _ := startServe(t, h, &countRequests{}, web.ServeOptions{ReadTimeout: 300 * time.Millisecond})
+	addr, _ := startServe(t, h, &web.RequestLog{}, web.ServeOptions{ReadTimeout: 300 * time.Millisecond})
 	for _, first := range []bool{true, false} {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -364,7 +344,7 @@ func TestFastPathTimeouts(t *testing.T) {
 // shut down by net/http.
 func TestFastPathShutdown(t *testing.T) {
 	h := feeds.NewHandler(feedSet(t, 3))
-	addr, stop := startServe(t, h, &countRequests{}, web.ServeOptions{ShutdownTimeout: 3 * time.Second})
+	addr, stop := startServe(t, h, &web.RequestLog{}, web.ServeOptions{ShutdownTimeout: 3 * time.Second})
 	var conns []net.Conn
 	for _, path := range []string{"/feed.xml", "/nope"} {
 		c, err := net.Dial("tcp", addr)

@@ -9,22 +9,34 @@ import (
 	"testing"
 )
 
-type counter struct {
-	mu  sync.Mutex
-	got []string
+// RequestLog is the request counter of the tests of Instrument and of the
+// fast path (web_test uses it too): it records each request counted as
+// "path status-text".
+type RequestLog struct {
+	mu   sync.Mutex
+	seen []string
 }
 
-func (c *counter) Request(path string, status int) {
+func (c *RequestLog) Request(path string, status int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.got = append(c.got, path+" "+http.StatusText(status))
+	c.seen = append(c.seen, path+" "+http.StatusText(status))
+}
+
+// Take returns the requests recorded since the last Take.
+func (c *RequestLog) Take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.seen
+	c.seen = nil
+	return s
 }
 
 func TestInstrument(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /feed.xml", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<rss/>")) })
 	mux.HandleFunc("GET /atom.xml", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) })
-	c := &counter{}
+	c := &RequestLog{}
 	h := Instrument(mux, c, &MetricsAccess{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("nashra_up 1\n")) })})
 	for _, p := range []string{"/feed.xml", "/atom.xml", "/missing", "/metrics"} {
 		rec := httptest.NewRecorder()
@@ -34,8 +46,8 @@ func TestInstrument(t *testing.T) {
 		}
 	}
 	want := []string{"/feed.xml OK", "/atom.xml Not Modified", "/missing Not Found"}
-	if strings.Join(c.got, "|") != strings.Join(want, "|") {
-		t.Errorf("counted %v, want %v (and /metrics not counted)", c.got, want)
+	if got := c.Take(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("counted %v, want %v (and /metrics not counted)", got, want)
 	}
 }
 
