@@ -87,6 +87,7 @@ type Console struct {
 	mux    *http.ServeMux
 	routes []Route
 	secure bool
+	nls    subscribe.Newsletters // subscribe.NewsletterList(o.Newsletters)
 }
 
 // New builds the console and API handlers.
@@ -97,7 +98,8 @@ func New(o Options) *Console {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	c := &Console{o: o, mux: http.NewServeMux(), secure: strings.HasPrefix(o.BaseURL, "https://")}
+	c := &Console{o: o, mux: http.NewServeMux(), secure: strings.HasPrefix(o.BaseURL, "https://"),
+		nls: subscribe.NewsletterList(o.Newsletters)}
 	c.pageRoutes()
 	if o.Editions != nil {
 		c.editionRoutes()

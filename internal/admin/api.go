@@ -172,7 +172,7 @@ func (c *Console) withFollows(ctx context.Context, subs ...*apiSub) error {
 	for i, x := range subs {
 		ids[i] = x.ID
 	}
-	m, err := c.apiFollows(ctx, ids)
+	m, err := c.follows(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ func (c *Console) apiPatchSubscriber(w http.ResponseWriter, r *http.Request, who
 			c.followFailed(w, r, err)
 			return
 		}
-		changes = append(changes, "newsletters "+describeAPIFollows(*in.Newsletters))
+		changes = append(changes, "newsletters "+describeFollows(*in.Newsletters))
 	}
 	if in.Name != nil {
 		name, err := subscribe.CleanName(*in.Name)

@@ -53,7 +53,7 @@ func (c *Console) apiEditionList(w http.ResponseWriter, r *http.Request, _ *call
 	if slug := r.URL.Query().Get("newsletter"); slug != "" {
 		var err error
 		if ed, err = c.editionsOf(slug); err != nil {
-			apiError(w, http.StatusBadRequest, "invalid_newsletter", fmt.Sprintf("newsletter %q is unknown (newsletters: %s)", slug, strings.Join(c.slugs(), ", ")))
+			apiError(w, http.StatusBadRequest, "invalid_newsletter", fmt.Sprintf("newsletter %q is unknown (newsletters: %s)", slug, strings.Join(c.nls.Slugs(), ", ")))
 			return
 		}
 	}

@@ -129,8 +129,8 @@ type editionsData struct {
 // newsletter or of ?newsletter=SLUG's; each row names its newsletter.
 func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) {
 	d := editionsData{Newsletter: r.URL.Query().Get("newsletter")}
-	if c.several() {
-		d.Newsletters = c.newsletters()
+	if c.nls.Several() {
+		d.Newsletters = c.nls
 	}
 	ed := c.o.Editions
 	if d.Newsletter != "" {
@@ -156,27 +156,25 @@ func (c *Console) editions(w http.ResponseWriter, r *http.Request, who *caller) 
 // editionsOf is the edition service of the configured newsletter slug;
 // an unknown one is edition.ErrNotFound.
 func (c *Console) editionsOf(slug string) (*edition.Service, error) {
-	if !slices.Contains(c.slugs(), slug) {
+	if !slices.Contains(c.nls.Slugs(), slug) {
 		return nil, edition.ErrNotFound
 	}
-	return c.o.Editions.For(c.storeSlug(slug))
+	return c.o.Editions.For(c.nls.StoreSlug(slug))
 }
 
 // newsletterName is the name of the newsletter edition id belongs to
 // ("" when the site has one newsletter).
 func (c *Console) newsletterName(id string) string {
-	if !c.several() {
+	if !c.nls.Several() {
 		return ""
 	}
 	nl, _, err := store.SplitEditionID(id)
 	if err != nil {
 		return ""
 	}
-	slug := c.configSlug(nl)
-	for _, n := range c.newsletters() {
-		if n.Slug == slug {
-			return n.Name
-		}
+	slug := c.nls.ConfigSlug(nl)
+	if n, ok := c.nls.Find(slug); ok {
+		return n.Name
 	}
 	return slug
 }

@@ -8,37 +8,7 @@ import (
 	"strings"
 
 	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/subscribe"
 )
-
-// newsletters lists Options.Newsletters, or one unnamed default newsletter.
-func (c *Console) newsletters() []subscribe.Newsletter {
-	if len(c.o.Newsletters) == 0 {
-		return []subscribe.Newsletter{{}}
-	}
-	return c.o.Newsletters
-}
-
-// several reports whether the site has two or more newsletters (the pages
-// then show and edit each subscriber's).
-func (c *Console) several() bool { return len(c.o.Newsletters) > 1 }
-
-// configSlug names a stored subscription's newsletter as the config does
-// (the default one is stored as "" until the store is synced).
-func (c *Console) configSlug(stored string) string {
-	if stored == "" {
-		return c.newsletters()[0].Slug
-	}
-	return stored
-}
-
-// storeSlug is a configured slug as the store takes it: "" = the default.
-func (c *Console) storeSlug(slug string) string {
-	if slug == c.newsletters()[0].Slug {
-		return ""
-	}
-	return slug
-}
 
 // followRow is one newsletter on a subscriber's page.
 type followRow struct {
@@ -56,7 +26,7 @@ func (c *Console) followRows(ctx context.Context, id int64) ([]followRow, error)
 		return nil, err
 	}
 	var out []followRow
-	for _, n := range c.newsletters() {
+	for _, n := range c.nls {
 		f, ok := c.subscribedTo(subs, n.Slug)
 		out = append(out, followRow{Slug: n.Slug, Name: n.Name, Following: ok, Categories: f.Categories})
 	}
@@ -67,7 +37,7 @@ func (c *Console) followRows(ctx context.Context, id int64) ([]followRow, error)
 // follows the configured newsletter slug.
 func (c *Console) subscribedTo(subs []store.Subscription, slug string) (store.Subscription, bool) {
 	i := slices.IndexFunc(subs, func(f store.Subscription) bool {
-		return c.configSlug(f.Newsletter) == slug && f.Status == store.Subscribed
+		return c.nls.ConfigSlug(f.Newsletter) == slug && f.Status == store.Subscribed
 	})
 	if i < 0 {
 		return store.Subscription{}, false
@@ -88,7 +58,7 @@ func (c *Console) followNames(ctx context.Context, subs []store.Subscriber) (map
 	}
 	out := map[int64][]string{}
 	for id, list := range m {
-		for _, n := range c.newsletters() {
+		for _, n := range c.nls {
 			f, ok := c.subscribedTo(list, n.Slug)
 			if !ok {
 				continue
@@ -122,25 +92,16 @@ func (c *Console) cleanFollow(ctx context.Context, in []store.Subscription) ([]s
 	}
 	var out []store.Subscription
 	for _, f := range in {
-		known := slices.ContainsFunc(c.newsletters(), func(n subscribe.Newsletter) bool { return n.Slug == f.Newsletter })
-		if !known || slices.ContainsFunc(out, func(o store.Subscription) bool { return o.Newsletter == c.storeSlug(f.Newsletter) }) {
-			return nil, &followError{fmt.Sprintf("newsletter %q is unknown or given twice (newsletters: %s)", f.Newsletter, strings.Join(c.slugs(), ", "))}
+		if !slices.Contains(c.nls.Slugs(), f.Newsletter) || slices.ContainsFunc(out, func(o store.Subscription) bool { return o.Newsletter == c.nls.StoreSlug(f.Newsletter) }) {
+			return nil, &followError{fmt.Sprintf("newsletter %q is unknown or given twice (newsletters: %s)", f.Newsletter, strings.Join(c.nls.Slugs(), ", "))}
 		}
 		cats, err := cat.Resolve(f.Categories)
 		if err != nil {
 			return nil, &followError{fmt.Sprintf("newsletter %q: %v", f.Newsletter, err)}
 		}
-		out = append(out, store.Subscription{Newsletter: c.storeSlug(f.Newsletter), Categories: cats})
+		out = append(out, store.Subscription{Newsletter: c.nls.StoreSlug(f.Newsletter), Categories: cats})
 	}
 	return out, nil
-}
-
-func (c *Console) slugs() []string {
-	var out []string
-	for _, n := range c.newsletters() {
-		out = append(out, n.Slug)
-	}
-	return out
 }
 
 // followForm reads the newsletters ticked on the subscriber page
@@ -159,31 +120,15 @@ func followForm(r *http.Request) []store.Subscription {
 	return out
 }
 
-// describeFollow is a subscriber's newsletters for the audit log:
-// "daily [all]; weekly [اقتصاد]".
-func (c *Console) describeFollow(rows []followRow) string {
-	var parts []string
-	for _, r := range rows {
-		if r.Following {
-			cats := "all"
-			if len(r.Categories) > 0 {
-				cats = strings.Join(r.Categories, ", ")
-			}
-			parts = append(parts, r.Slug+" ["+cats+"]")
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
 // apiFollow is one newsletter a subscriber follows, in the API.
 type apiFollow struct {
 	Newsletter string   `json:"newsletter"`
 	Categories []string `json:"categories"`
 }
 
-// apiFollows lists the newsletters of subs that are followed, by
-// subscriber ID, in the configured order.
-func (c *Console) apiFollows(ctx context.Context, ids []int64) (map[int64][]apiFollow, error) {
+// follows lists the newsletters each of ids follows, by subscriber ID, in
+// the configured order: for the API and the audit log.
+func (c *Console) follows(ctx context.Context, ids []int64) (map[int64][]apiFollow, error) {
 	m, err := c.o.Store.SubscriptionsOf(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -191,7 +136,7 @@ func (c *Console) apiFollows(ctx context.Context, ids []int64) (map[int64][]apiF
 	out := map[int64][]apiFollow{}
 	for _, id := range ids {
 		out[id] = []apiFollow{}
-		for _, n := range c.newsletters() {
+		for _, n := range c.nls {
 			if f, ok := c.subscribedTo(m[id], n.Slug); ok {
 				cats := f.Categories
 				if cats == nil {
@@ -213,8 +158,9 @@ func fromAPIFollows(in []apiFollow) []store.Subscription {
 	return out
 }
 
-// describeAPIFollows is newsletters for the audit log.
-func describeAPIFollows(in []apiFollow) string {
+// describeFollows is a subscriber's newsletters for the audit log:
+// "daily [all]; weekly [اقتصاد]".
+func describeFollows(in []apiFollow) string {
 	var parts []string
 	for _, f := range in {
 		cats := "all"
@@ -246,13 +192,13 @@ func (c *Console) newsletterRows(ctx context.Context) ([]newsletterRow, error) {
 	}
 	byConfig := map[string]int{}
 	for stored, n := range counts {
-		byConfig[c.configSlug(stored)] += n
+		byConfig[c.nls.ConfigSlug(stored)] += n
 	}
 	var out []newsletterRow
-	for _, n := range c.newsletters() {
+	for _, n := range c.nls {
 		row := newsletterRow{Slug: n.Slug, Name: n.Name, Description: n.Description, Followers: byConfig[n.Slug]}
 		if c.o.Editions != nil {
-			if ed, err := c.o.Editions.For(c.storeSlug(n.Slug)); err == nil {
+			if ed, err := c.o.Editions.For(c.nls.StoreSlug(n.Slug)); err == nil {
 				row.Next = ed.NextDue()
 				if e, err := ed.Get(ctx, row.Next); err == nil {
 					row.NextAt = e.SendAt

@@ -188,7 +188,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 			}
 		}
 	}
-	if c.several() { // one newsletter: its figures are the page's own
+	if c.nls.Several() { // one newsletter: its figures are the page's own
 		if d.Newsletters, err = c.newsletterRows(ctx); err != nil {
 			c.internal(w, r, who, err)
 			return
@@ -287,7 +287,7 @@ func (c *Console) subscribers(w http.ResponseWriter, r *http.Request, who *calle
 		d.Next = "/admin/subscribers?" + keep.Encode()
 	}
 	d.Subscribers = subs
-	if d.Several = c.several(); d.Several {
+	if d.Several = c.nls.Several(); d.Several {
 		if d.Follows, err = c.followNames(r.Context(), subs); err != nil {
 			c.internal(w, r, who, err)
 			return
@@ -402,7 +402,7 @@ func (c *Console) subscriber(w http.ResponseWriter, r *http.Request, who *caller
 		return
 	}
 	d := subData{Sub: s, Deliveries: ds, Categories: c.categories(r), StatusNames: statusNames}
-	if c.several() {
+	if c.nls.Several() {
 		if d.Newsletters, err = c.followRows(r.Context(), s.ID); err != nil {
 			c.internal(w, r, who, err)
 			return
@@ -456,9 +456,9 @@ func (c *Console) editFollow(w http.ResponseWriter, r *http.Request, who *caller
 		back(w, r, to, "err", "no-newsletter")
 		return
 	}
-	var beforeRows, afterRows []followRow
+	var before, after map[int64][]apiFollow
 	if err == nil {
-		beforeRows, err = c.followRows(r.Context(), s.ID)
+		before, err = c.follows(r.Context(), []int64{s.ID})
 	}
 	if err == nil {
 		beforeName := s.Name
@@ -469,14 +469,14 @@ func (c *Console) editFollow(w http.ResponseWriter, r *http.Request, who *caller
 		name = fmt.Sprintf("%q → %q", beforeName, name)
 	}
 	if err == nil {
-		afterRows, err = c.followRows(r.Context(), s.ID)
+		after, err = c.follows(r.Context(), []int64{s.ID})
 	}
 	if err != nil {
 		c.internal(w, r, who, err)
 		return
 	}
 	_ = c.o.Auth.Audit(r.Context(), who.actor(), "subscriber.edit", s.Email,
-		fmt.Sprintf("%s; %s → %s", name, c.describeFollow(beforeRows), c.describeFollow(afterRows)))
+		fmt.Sprintf("%s; %s → %s", name, describeFollows(before[s.ID]), describeFollows(after[s.ID])))
 	back(w, r, to, "ok", "saved")
 }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/nashra/nashra/internal/lineup"
 )
 
 // Newsletter is one entry of the newsletters list: an email a reader can
@@ -87,13 +89,8 @@ func (c *Config) NewsletterList() []Newsletter {
 // from NewsletterList, and whether there is one.
 func (c *Config) FindNewsletter(slug string) (Newsletter, bool) {
 	list := c.NewsletterList()
-	if slug == "" {
-		return list[0], true
-	}
-	for _, n := range list {
-		if n.Slug == slug {
-			return n, true
-		}
+	if i := lineup.Index(list, slug, func(n Newsletter) string { return n.Slug }); i >= 0 {
+		return list[i], true
 	}
 	return Newsletter{}, false
 }

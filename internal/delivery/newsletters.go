@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/lineup"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -91,12 +92,11 @@ func (s *Service) Newsletters() []Newsletter { return append([]Newsletter(nil), 
 
 // Newsletter returns the newsletter with slug ("" = the default one).
 func (s *Service) Newsletter(slug string) (*Newsletter, error) {
-	for i := range s.nls {
-		if n := &s.nls[i]; slug == "" && n.Default || slug != "" && n.Slug == slug {
-			return n, nil
-		}
+	i := lineup.Index(s.nls, slug, func(n Newsletter) string { return n.Slug })
+	if i < 0 {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownNewsletter, slug)
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownNewsletter, slug)
+	return &s.nls[i], nil
 }
 
 // EditionID is the ledger ID of newsletter slug's edition of day ("" =

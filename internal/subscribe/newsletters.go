@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nashra/nashra/internal/lineup"
 	"github.com/nashra/nashra/internal/store"
 )
 
@@ -29,50 +30,56 @@ type NewsletterChoice struct {
 	Choices []Choice
 }
 
-// Newsletters lists the newsletters, the default one first: Options.
-// Newsletters, or one unnamed newsletter when there are none.
-func (s *Service) Newsletters() []Newsletter {
-	if len(s.o.Newsletters) == 0 {
-		return []Newsletter{{}}
+// Newsletters is the site's newsletters in the configured order, the
+// default one first (package lineup has the rule). The console shares it
+// with the forms.
+type Newsletters []Newsletter
+
+// NewsletterList is list, or one unnamed default newsletter when the site
+// lists none.
+func NewsletterList(list []Newsletter) Newsletters {
+	if len(list) == 0 {
+		return Newsletters{{}}
 	}
-	return s.o.Newsletters
+	return list
 }
 
-// Several reports whether readers choose among two or more newsletters
-// (the forms then show each one).
-func (s *Service) Several() bool { return len(s.o.Newsletters) > 1 }
-
-// Newsletter returns the newsletter slug names ("" or a stored default
-// slug = the default one), and whether it is known.
-func (s *Service) Newsletter(slug string) (Newsletter, bool) {
-	list := s.Newsletters()
-	if slug == "" {
-		return list[0], true
-	}
-	for _, n := range list {
-		if n.Slug == slug {
-			return n, true
-		}
+// Find returns the newsletter slug names ("" = the default one), and
+// whether it is known.
+func (l Newsletters) Find(slug string) (Newsletter, bool) {
+	if i := lineup.Index(l, slug, func(n Newsletter) string { return n.Slug }); i >= 0 {
+		return l[i], true
 	}
 	return Newsletter{}, false
 }
 
-// storeSlug is slug as the store takes it: "" for the default newsletter.
-func (s *Service) storeSlug(slug string) string {
-	if slug == s.Newsletters()[0].Slug {
-		return ""
+// Several reports whether readers choose among two or more newsletters
+// (the forms and the console then show each one).
+func (l Newsletters) Several() bool { return len(l) > 1 }
+
+// Slugs lists the newsletters' slugs, the default first.
+func (l Newsletters) Slugs() []string {
+	out := make([]string, len(l))
+	for i, n := range l {
+		out[i] = n.Slug
 	}
-	return slug
+	return out
 }
 
-// configSlug is a stored subscription's newsletter as the forms name it:
+// StoreSlug is slug as the store takes it: "" for the default newsletter.
+func (l Newsletters) StoreSlug(slug string) string { return lineup.StoreSlug(l[0].Slug, slug) }
+
+// ConfigSlug is a stored subscription's newsletter as the forms name it:
 // the default newsletter's stored slug is "" until the store is synced.
-func (s *Service) configSlug(stored string) string {
-	if stored == "" {
-		return s.Newsletters()[0].Slug
-	}
-	return stored
-}
+func (l Newsletters) ConfigSlug(stored string) string { return lineup.ConfigSlug(l[0].Slug, stored) }
+
+// Newsletters lists the newsletters, the default one first: Options.
+// Newsletters, or one unnamed newsletter when there are none.
+func (s *Service) Newsletters() Newsletters { return s.nls }
+
+// Several reports whether readers choose among two or more newsletters
+// (the forms then show each one).
+func (s *Service) Several() bool { return s.nls.Several() }
 
 // offered is the part of the catalog that newsletter n carries.
 func offered(cat Catalog, n Newsletter) Catalog {
@@ -100,11 +107,11 @@ func (s *Service) NewsletterChoices(ctx context.Context, follow []store.Subscrip
 		return nil, err
 	}
 	var out []NewsletterChoice
-	for _, n := range s.Newsletters() {
+	for _, n := range s.nls {
 		nc := NewsletterChoice{Newsletter: n}
 		var chosen []string
 		for _, f := range follow {
-			if s.configSlug(f.Newsletter) == n.Slug && f.Status != store.Unsubscribed {
+			if s.nls.ConfigSlug(f.Newsletter) == n.Slug && f.Status != store.Unsubscribed {
 				nc.Checked, chosen = true, f.Categories
 			}
 		}
@@ -148,7 +155,7 @@ func (s *Service) cleanFollow(ctx context.Context, in []store.Subscription) ([]s
 	var out []store.Subscription
 	seen := map[string]bool{}
 	for _, f := range in {
-		n, ok := s.Newsletter(f.Newsletter)
+		n, ok := s.nls.Find(f.Newsletter)
 		if !ok {
 			return nil, &InputError{Field: "newsletters", Message: "اختر النشرات من القائمة المعروضة."}
 		}
@@ -160,7 +167,7 @@ func (s *Service) cleanFollow(ctx context.Context, in []store.Subscription) ([]s
 		if err != nil {
 			return nil, &InputError{Field: "categories", Message: fmt.Sprintf("اختر أقسام «%s» من القائمة المعروضة.", n.Name)}
 		}
-		out = append(out, store.Subscription{Newsletter: s.storeSlug(n.Slug), Categories: cats})
+		out = append(out, store.Subscription{Newsletter: s.nls.StoreSlug(n.Slug), Categories: cats})
 	}
 	return out, nil
 }
@@ -173,9 +180,9 @@ func (s *Service) Following(ctx context.Context, sub *store.Subscriber) ([]Newsl
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 	var out []Newsletter
-	for _, n := range s.Newsletters() {
+	for _, n := range s.nls {
 		if slices.ContainsFunc(subs, func(f store.Subscription) bool {
-			return s.configSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed
+			return s.nls.ConfigSlug(f.Newsletter) == n.Slug && f.Status == store.Subscribed
 		}) {
 			out = append(out, n)
 		}
@@ -191,7 +198,7 @@ func (s *Service) Subscriptions(ctx context.Context, sub *store.Subscriber) ([]s
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 	for i := range subs {
-		subs[i].Newsletter = s.configSlug(subs[i].Newsletter)
+		subs[i].Newsletter = s.nls.ConfigSlug(subs[i].Newsletter)
 	}
 	return subs, nil
 }
@@ -204,11 +211,11 @@ func (s *Service) leave(ctx context.Context, sub *store.Subscriber, newsletter s
 	if err != nil {
 		return false, err
 	}
-	want := s.configSlug(newsletter)
+	want := s.nls.ConfigSlug(newsletter)
 	following := slices.ContainsFunc(subs, func(f store.Subscription) bool { return f.Status == store.Subscribed })
 	if following {
 		if !slices.ContainsFunc(subs, func(f store.Subscription) bool {
-			return s.configSlug(f.Newsletter) == want && f.Status == store.Subscribed
+			return s.nls.ConfigSlug(f.Newsletter) == want && f.Status == store.Subscribed
 		}) {
 			return false, nil
 		}
@@ -260,10 +267,7 @@ func SetFollow(ctx context.Context, st FollowStore, id int64, follow []store.Sub
 		if err := st.Subscribe(ctx, id, f.Newsletter, f.Categories); err != nil {
 			return err
 		}
-		if f.Newsletter == "" {
-			f.Newsletter = def
-		}
-		keep[f.Newsletter] = true
+		keep[lineup.ConfigSlug(def, f.Newsletter)] = true
 	}
 	subs, err := st.Subscriptions(ctx, id)
 	if err != nil {

@@ -123,6 +123,7 @@ type Service struct {
 	comp   *mailer.Composer
 	mail   *templates.ConfirmMail
 	o      Options
+	nls    Newsletters // NewsletterList(o.Newsletters)
 }
 
 // New returns the service. secret is the link key (security.secret);
@@ -144,6 +145,7 @@ func New(st Store, secret []byte, tr mailer.Transport, comp *mailer.Composer, ma
 	links.unsubTTL, links.now = o.UnsubscribeTTL, o.Now
 	return &Service{
 		st: st, tokens: tokens, links: links, tr: tr, comp: comp, mail: mail, o: o,
+		nls: NewsletterList(o.Newsletters),
 	}, nil
 }
 
@@ -597,12 +599,12 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Sub
 	if sub.Status == store.StatusUnsubscribed {
 		return sub, true, nil
 	}
-	left, err := s.leave(ctx, sub, s.storeSlug(tok.Newsletter))
+	left, err := s.leave(ctx, sub, s.nls.StoreSlug(tok.Newsletter))
 	if err != nil {
 		return nil, false, fmt.Errorf("subscribe: unsubscribe: %w", err)
 	}
 	if left {
-		s.o.Log.Info("unsubscribed", "subscriber", sub.ID, "newsletter", s.configSlug(tok.Newsletter))
+		s.o.Log.Info("unsubscribed", "subscriber", sub.ID, "newsletter", s.nls.ConfigSlug(tok.Newsletter))
 	}
 	return sub, !left, nil
 }
@@ -611,9 +613,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (sub *store.Sub
 func (s *Service) UnsubscribeNewsletter(token string) Newsletter {
 	tok, err := Parse(token)
 	if err != nil {
-		return s.Newsletters()[0]
+		return s.nls[0]
 	}
-	n, ok := s.Newsletter(tok.Newsletter)
+	n, ok := s.nls.Find(tok.Newsletter)
 	if !ok {
 		return Newsletter{Slug: tok.Newsletter, Name: tok.Newsletter}
 	}
