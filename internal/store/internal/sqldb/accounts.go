@@ -30,11 +30,8 @@ func scanUser(r scanner) (store.User, error) {
 		return u, err
 	}
 	u.Role = store.Role(role)
-	if err := json.Unmarshal([]byte(codes), &u.RecoveryCodes); err != nil {
+	if err := decodeList(codes, &u.RecoveryCodes); err != nil {
 		return u, fmt.Errorf("user %d: recovery codes: %w", u.ID, err)
-	}
-	if len(u.RecoveryCodes) == 0 {
-		u.RecoveryCodes = nil
 	}
 	u.CreatedAt, u.LastLoginAt = fromNS(created), fromNS(last)
 	return u, nil
@@ -91,20 +88,9 @@ func (s *Core) CreateUser(ctx context.Context, u *store.User) error {
 	return nil
 }
 
-func (s *Core) user(ctx context.Context, query string, arg any, what string) (*store.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, s.q[query], arg))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: user %s: %w", s.d.Name, what, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "user %s", what)
-	}
-	return &u, nil
-}
-
 // GetUser implements store.Accounts.
 func (s *Core) GetUser(ctx context.Context, id int64) (*store.User, error) {
-	return s.user(ctx, "get-user", id, fmt.Sprint(id))
+	return one(ctx, s, fmt.Sprintf("user %d", id), scanUser, s.q["get-user"], id)
 }
 
 // UserByEmail implements store.Accounts.
@@ -113,12 +99,12 @@ func (s *Core) UserByEmail(ctx context.Context, email string) (*store.User, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: user: %w", s.d.Name, err)
 	}
-	return s.user(ctx, "user-by-email", norm, norm)
+	return one(ctx, s, "user "+norm, scanUser, s.q["user-by-email"], norm)
 }
 
 // ListUsers implements store.Accounts.
 func (s *Core) ListUsers(ctx context.Context) ([]store.User, error) {
-	return collect(s, ctx, "list users", scanUser, s.q["list-users"])
+	return collect(ctx, s, s.db, "list users", scanUser, s.q["list-users"])
 }
 
 // UpdateUser implements store.Accounts.
@@ -178,19 +164,12 @@ func (s *Core) CreateToken(ctx context.Context, t *store.Token) error {
 
 // TokenByHash implements store.Accounts.
 func (s *Core) TokenByHash(ctx context.Context, hash string) (*store.Token, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx, s.q["token-by-hash"], hash))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: token: %w", s.d.Name, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "token")
-	}
-	return &t, nil
+	return one(ctx, s, "token", scanToken, s.q["token-by-hash"], hash)
 }
 
 // ListTokens implements store.Accounts.
 func (s *Core) ListTokens(ctx context.Context) ([]store.Token, error) {
-	return collect(s, ctx, "list tokens", scanToken, s.q["list-tokens"])
+	return collect(ctx, s, s.db, "list tokens", scanToken, s.q["list-tokens"])
 }
 
 // RevokeToken implements store.Accounts.
@@ -247,14 +226,7 @@ func (s *Core) CreateSession(ctx context.Context, x *store.Session) error {
 
 // GetSession implements store.Accounts.
 func (s *Core) GetSession(ctx context.Context, idHash string) (*store.Session, error) {
-	x, err := scanSession(s.db.QueryRowContext(ctx, s.q["get-session"], idHash))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: session: %w", s.d.Name, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "session")
-	}
-	return &x, nil
+	return one(ctx, s, "session", scanSession, s.q["get-session"], idHash)
 }
 
 // TouchSession implements store.Accounts. LastSeen never moves back.
@@ -320,7 +292,7 @@ func scanAudit(r scanner) (store.AuditEntry, error) {
 
 // ListAudit implements store.Accounts.
 func (s *Core) ListAudit(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
-	return collect(s, ctx, "list audit", scanAudit, s.q["list-audit"], bound(q.Since, math.MinInt64), q.BeforeID,
+	return collect(ctx, s, s.db, "list audit", scanAudit, s.q["list-audit"], bound(q.Since, math.MinInt64), q.BeforeID,
 		q.Action, q.Actor, q.Target, q.Addr, limit(q.Limit))
 }
 
@@ -366,27 +338,6 @@ func (s *Core) Unerase(ctx context.Context, hash string) error {
 		return s.errf(err, "unerase")
 	}
 	return s.affected(res, "erased address")
-}
-
-// collect runs a query and scans every row with scan.
-func collect[T any](s *Core, ctx context.Context, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, s.errf(err, "%s", what)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	return out, nil
 }
 
 // count runs a query returning one integer.

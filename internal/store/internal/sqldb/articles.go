@@ -107,55 +107,21 @@ func scanArticle(r scanner) (article.Article, error) {
 	if err != nil {
 		return a, err
 	}
-	if err := json.Unmarshal([]byte(tags), &a.Tags); err != nil {
+	if err := decodeList(tags, &a.Tags); err != nil {
 		return a, fmt.Errorf("article %s: tags: %w", a.ID, err)
-	}
-	if len(a.Tags) == 0 {
-		a.Tags = nil
 	}
 	a.Published, a.Updated, a.Edited = fromNS(pub), fromNS(upd), fromNS(edited)
 	return a, nil
 }
 
-func (s *Core) oneArticle(ctx context.Context, query, what string, arg any) (*article.Article, error) {
-	a, err := scanArticle(s.db.QueryRowContext(ctx, s.q[query], arg))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: article %s %v: %w", s.d.Name, what, arg, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "article %s %v", what, arg)
-	}
-	return &a, nil
-}
-
 // GetArticle implements store.Articles.
 func (s *Core) GetArticle(ctx context.Context, id string) (*article.Article, error) {
-	return s.oneArticle(ctx, "get-article", "id", id)
+	return one(ctx, s, "article id "+id, scanArticle, s.q["get-article"], id)
 }
 
 // ArticleBySlug implements store.Articles.
 func (s *Core) ArticleBySlug(ctx context.Context, slug string) (*article.Article, error) {
-	return s.oneArticle(ctx, "article-by-slug", "slug", slug)
-}
-
-func (s *Core) articles(ctx context.Context, what, query string, args ...any) ([]article.Article, error) {
-	rows, err := s.db.QueryContext(ctx, s.q[query], args...)
-	if err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	defer rows.Close()
-	var out []article.Article
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return nil, s.errf(err, "%s", what)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	return out, nil
+	return one(ctx, s, "article slug "+slug, scanArticle, s.q["article-by-slug"], slug)
 }
 
 // bound turns a query time into nanoseconds, open sides becoming the
@@ -182,35 +148,19 @@ func limit(n int) int64 {
 
 // ListArticles implements store.Articles.
 func (s *Core) ListArticles(ctx context.Context, q store.ArticleQuery) ([]article.Article, error) {
-	return s.articles(ctx, "list articles", "list-articles",
+	return collect(ctx, s, s.db, "list articles", scanArticle, s.q["list-articles"],
 		q.Category, bound(q.From, math.MinInt64), bound(q.To, math.MaxInt64), q.IncludeDrafts, limit(q.Limit))
 }
 
 // ArticlesBetween implements store.Articles.
 func (s *Core) ArticlesBetween(ctx context.Context, from, to time.Time) ([]article.Article, error) {
-	return s.articles(ctx, "articles between", "articles-between",
+	return collect(ctx, s, s.db, "articles between", scanArticle, s.q["articles-between"],
 		bound(from, math.MinInt64), bound(to, math.MaxInt64))
 }
 
 // Categories implements store.Articles.
 func (s *Core) Categories(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["categories"])
-	if err != nil {
-		return nil, s.errf(err, "categories")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, s.errf(err, "categories")
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "categories")
-	}
-	return out, nil
+	return collect(ctx, s, s.db, "categories", scanString, s.q["categories"])
 }
 
 // CountArticles implements store.Articles.
@@ -270,5 +220,5 @@ func (s *Core) SetRelated(ctx context.Context, id string, rel []article.Related)
 
 // Related implements store.Articles.
 func (s *Core) Related(ctx context.Context, id string, k int) ([]article.Article, error) {
-	return s.articles(ctx, "related "+id, "related", id, limit(k))
+	return collect(ctx, s, s.db, "related "+id, scanArticle, s.q["related"], id, limit(k))
 }

@@ -50,7 +50,7 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 	args := []any{text, string(q.Status), before, cat, limit(q.Limit)}
 	plan, ok := s.q["search-subscribers-plan"]
 	if !ok || query != "search-subscribers-text" {
-		return collect(s, ctx, "search subscribers", scanSubscriber, s.q[query], args...)
+		return collect(ctx, s, s.db, "search subscribers", scanSubscriber, s.q[query], args...)
 	}
 	var out []store.Subscriber
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -62,14 +62,14 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 			if err := tx.QueryRowContext(ctx, s.q["max-subscriber-below"], before).Scan(&top); err != nil {
 				return s.errf(err, "search subscribers")
 			}
-			page, err := s.searchIn(ctx, tx, recent, append(args, top-recentWindow)...)
+			page, err := collect(ctx, s, tx, "search subscribers", scanSubscriber, recent, append(args, top-recentWindow)...)
 			if err != nil || len(page) >= q.Limit {
 				out = page
 				return err
 			}
 		}
 		var err error
-		out, err = s.searchIn(ctx, tx, s.q[query], args...)
+		out, err = collect(ctx, s, tx, "search subscribers", scanSubscriber, s.q[query], args...)
 		return err
 	})
 	return out, err
@@ -77,7 +77,7 @@ func (s *Core) SearchSubscribers(ctx context.Context, q store.SubscriberSearch) 
 
 // SubscriberDeliveries implements store.Console.
 func (s *Core) SubscriberDeliveries(ctx context.Context, id int64, n int) ([]store.Delivery, error) {
-	return collect(s, ctx, "deliveries of a subscriber", scanDelivery, s.q["subscriber-deliveries"], id, limit(n))
+	return collect(ctx, s, s.db, "deliveries of a subscriber", scanDelivery, s.q["subscriber-deliveries"], id, limit(n))
 }
 
 // SubscriberGrowth implements store.Console.
@@ -86,7 +86,7 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 		day   int64
 		count int
 	}
-	rows, err := collect(s, ctx, "subscriber growth", func(r scanner) (row, error) {
+	rows, err := collect(ctx, s, s.db, "subscriber growth", func(r scanner) (row, error) {
 		var x row
 		return x, r.Scan(&x.day, &x.count)
 	}, s.q["subscriber-growth"], bound(since, -1<<63), int64(offset))
@@ -103,23 +103,3 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 // recentWindow is how many of the newest subscribers a text search reads
 // first where the backend has search-subscribers-recent.
 const recentWindow = 10000
-
-func (s *Core) searchIn(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]store.Subscriber, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.errf(err, "search subscribers")
-	}
-	defer rows.Close()
-	var out []store.Subscriber
-	for rows.Next() {
-		sub, err := scanSubscriber(rows)
-		if err != nil {
-			return nil, s.errf(err, "search subscribers")
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "search subscribers")
-	}
-	return out, nil
-}

@@ -92,35 +92,12 @@ func (s *Core) CreateEdition(ctx context.Context, e *store.Edition) (bool, error
 
 // GetEdition implements store.Ledger.
 func (s *Core) GetEdition(ctx context.Context, id string) (*store.Edition, error) {
-	e, err := scanEdition(s.db.QueryRowContext(ctx, s.q["get-edition"], id))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: edition %s: %w", s.d.Name, id, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "edition %s", id)
-	}
-	return &e, nil
+	return one(ctx, s, "edition "+id, scanEdition, s.q["get-edition"], id)
 }
 
 // ListEditions implements store.Ledger.
 func (s *Core) ListEditions(ctx context.Context, n int) ([]store.Edition, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["list-editions"], limit(n))
-	if err != nil {
-		return nil, s.errf(err, "list editions")
-	}
-	defer rows.Close()
-	var out []store.Edition
-	for rows.Next() {
-		e, err := scanEdition(rows)
-		if err != nil {
-			return nil, s.errf(err, "list editions")
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "list editions")
-	}
-	return out, nil
+	return collect(ctx, s, s.db, "list editions", scanEdition, s.q["list-editions"], limit(n))
 }
 
 // SetEditionState implements store.Ledger.
@@ -185,21 +162,6 @@ func (s *Core) RecordResend(ctx context.Context, editionID string, sub *store.Su
 
 // PageDeliveries implements store.Ledger.
 func (s *Core) PageDeliveries(ctx context.Context, q store.DeliveryQuery) ([]store.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["page-deliveries"], q.EditionID, string(q.State), q.Email, q.AfterSubscriber, limit(q.Limit))
-	if err != nil {
-		return nil, s.errf(err, "list deliveries %s", q.EditionID)
-	}
-	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, s.errf(err, "list deliveries %s", q.EditionID)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "list deliveries %s", q.EditionID)
-	}
-	return out, nil
+	return collect(ctx, s, s.db, "list deliveries "+q.EditionID, scanDelivery, s.q["page-deliveries"],
+		q.EditionID, string(q.State), q.Email, q.AfterSubscriber, limit(q.Limit))
 }

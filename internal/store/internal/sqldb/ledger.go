@@ -67,14 +67,7 @@ func scanDelivery(r scanner) (store.Delivery, error) {
 }
 
 func (s *Core) getDelivery(ctx context.Context, editionID string, subscriberID int64) (*store.Delivery, error) {
-	d, err := scanDelivery(s.db.QueryRowContext(ctx, s.q["get-delivery"], editionID, subscriberID))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: delivery %s/%d: %w", s.d.Name, editionID, subscriberID, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "delivery %s/%d", editionID, subscriberID)
-	}
-	return &d, nil
+	return one(ctx, s, fmt.Sprintf("delivery %s/%d", editionID, subscriberID), scanDelivery, s.q["get-delivery"], editionID, subscriberID)
 }
 
 // ClaimDelivery implements store.Ledger. One UPDATE … RETURNING with the
@@ -195,48 +188,21 @@ func (s *Core) SetDeliveryMessageID(ctx context.Context, editionID string, subsc
 
 // DeliveryCounts implements store.Ledger.
 func (s *Core) DeliveryCounts(ctx context.Context, editionID string) (map[store.DeliveryState]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["delivery-counts"], editionID)
+	out, err := collectMap[store.DeliveryState, int](ctx, s, s.db, "delivery counts "+editionID, s.q["delivery-counts"], editionID)
 	if err != nil {
-		return nil, s.errf(err, "delivery counts %s", editionID)
+		return nil, err
 	}
-	defer rows.Close()
-	out := make(map[store.DeliveryState]int, len(store.DeliveryStates))
 	for _, st := range store.DeliveryStates {
-		out[st] = 0
-	}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, s.errf(err, "delivery counts %s", editionID)
+		if _, ok := out[st]; !ok {
+			out[st] = 0
 		}
-		out[store.DeliveryState(st)] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "delivery counts %s", editionID)
 	}
 	return out, nil
 }
 
 // ListDeliveries implements store.Ledger.
 func (s *Core) ListDeliveries(ctx context.Context, editionID string, state store.DeliveryState, n int) ([]store.Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["list-deliveries"], editionID, string(state), limit(n))
-	if err != nil {
-		return nil, s.errf(err, "list deliveries %s", editionID)
-	}
-	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, s.errf(err, "list deliveries %s", editionID)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "list deliveries %s", editionID)
-	}
-	return out, nil
+	return collect(ctx, s, s.db, "list deliveries "+editionID, scanDelivery, s.q["list-deliveries"], editionID, string(state), limit(n))
 }
 
 // GetSetting implements store.KV.

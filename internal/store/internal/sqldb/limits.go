@@ -24,20 +24,10 @@ func (s *Core) TakeRate(ctx context.Context, key string, every time.Duration, bu
 
 // PurgeRates implements store.Limits.
 func (s *Core) PurgeRates(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q["purge-rates"], now.UnixNano())
-	if err != nil {
-		return 0, s.errf(err, "purge rates")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleted(ctx, "purge rates", s.q["purge-rates"], now.UnixNano())
 }
 
 // PurgePending implements store.Subscribers.
 func (s *Core) PurgePending(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx, s.q["purge-pending"], before.UnixNano())
-	if err != nil {
-		return 0, s.errf(err, "purge pending subscribers")
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return s.deleted(ctx, "purge pending subscribers", s.q["purge-pending"], before.UnixNano())
 }

@@ -13,40 +13,15 @@ import (
 func (s *Core) TakeSubscriberMerges(ctx context.Context) ([]store.SubscriberMerge, error) {
 	// Every command asks; almost always there is nothing, and the answer
 	// must not take SQLite's write lock from a sending process.
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.q["unreported-merges-count"]).Scan(&n); err != nil {
-		return nil, s.errf(err, "subscriber merges")
-	}
-	if n == 0 {
-		return nil, nil
+	if n, err := s.count(ctx, "subscriber merges", s.q["unreported-merges-count"]); n == 0 || err != nil {
+		return nil, err
 	}
 	var out []store.SubscriberMerge
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q["unreported-merges"])
-		if err != nil {
-			return s.errf(err, "subscriber merges")
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var m store.SubscriberMerge
-			var status, cats string
-			var created, confirmed, unsub, merged sql.NullInt64
-			if err := rows.Scan(&m.ID, &m.Email, &m.Name, &status, &cats, &created, &confirmed, &unsub, &m.MergedInto, &merged); err != nil {
-				return s.errf(err, "subscriber merges")
-			}
-			m.Status = store.Status(status)
-			if err := json.Unmarshal([]byte(cats), &m.Categories); err != nil {
-				return fmt.Errorf("%s: subscriber merge %d: categories: %w", s.d.Name, m.ID, err)
-			}
-			m.CreatedAt, m.ConfirmedAt, m.UnsubscribedAt, m.MergedAt = fromNS(created), fromNS(confirmed), fromNS(unsub), fromNS(merged)
-			out = append(out, m)
-		}
-		if err := rows.Err(); err != nil {
-			return s.errf(err, "subscriber merges")
-		}
-		rows.Close()
-		if len(out) == 0 {
-			return nil
+		var err error
+		out, err = collect(ctx, s, tx, "subscriber merges", scanMerge, s.q["unreported-merges"])
+		if err != nil || len(out) == 0 {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q["mark-merges-reported"], out[len(out)-1].ID); err != nil {
 			return s.errf(err, "subscriber merges reported")
@@ -57,4 +32,19 @@ func (s *Core) TakeSubscriberMerges(ctx context.Context) ([]store.SubscriberMerg
 		return nil, err
 	}
 	return out, nil
+}
+
+func scanMerge(r scanner) (store.SubscriberMerge, error) {
+	var m store.SubscriberMerge
+	var status, cats string
+	var created, confirmed, unsub, merged sql.NullInt64
+	if err := r.Scan(&m.ID, &m.Email, &m.Name, &status, &cats, &created, &confirmed, &unsub, &m.MergedInto, &merged); err != nil {
+		return m, err
+	}
+	m.Status = store.Status(status)
+	if err := json.Unmarshal([]byte(cats), &m.Categories); err != nil {
+		return m, fmt.Errorf("subscriber merge %d: categories: %w", m.ID, err)
+	}
+	m.CreatedAt, m.ConfirmedAt, m.UnsubscribedAt, m.MergedAt = fromNS(created), fromNS(confirmed), fromNS(unsub), fromNS(merged)
+	return m, nil
 }

@@ -128,26 +128,18 @@ func (s *Core) MigrationsPending(ctx context.Context) (int, error) {
 	return pending, nil
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 func (s *Core) applied(ctx context.Context, q querier) (map[int]bool, error) {
-	rows, err := q.QueryContext(ctx, s.q["applied-migrations"])
-	if err != nil {
-		return nil, s.errf(err, "migrate: read schema_migrations")
-	}
-	defer rows.Close()
 	out := map[int]bool{}
-	for rows.Next() {
+	err := s.eachRow(ctx, q, "migrate: read schema_migrations", func(r scanner) error {
 		var v int
-		if err := rows.Scan(&v); err != nil {
-			return nil, s.errf(err, "migrate: read schema_migrations")
+		if err := r.Scan(&v); err != nil {
+			return err
 		}
 		out[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "migrate: read schema_migrations")
+		return nil
+	}, s.q["applied-migrations"])
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -134,11 +134,8 @@ func scanSubscription(r scanner) (store.Subscription, error) {
 		return sn, err
 	}
 	sn.Status = store.SubscriptionStatus(status)
-	if err := json.Unmarshal([]byte(cats), &sn.Categories); err != nil {
+	if err := decodeList(cats, &sn.Categories); err != nil {
 		return sn, fmt.Errorf("subscription %d/%s: categories: %w", sn.SubscriberID, sn.Newsletter, err)
-	}
-	if len(sn.Categories) == 0 {
-		sn.Categories = nil
 	}
 	sn.CreatedAt, sn.UpdatedAt = fromNS(created), fromNS(updated)
 	return sn, nil
@@ -156,7 +153,7 @@ func (s *Core) SubscriptionsOf(ctx context.Context, ids []int64) (map[int64][]st
 	if ids == nil {
 		js = []byte("[]")
 	}
-	list, err := collect(s, ctx, "subscriptions", scanSubscription, s.q["subscriptions-of"], string(js))
+	list, err := collect(ctx, s, s.db, "subscriptions", scanSubscription, s.q["subscriptions-of"], string(js))
 	if err != nil {
 		return nil, err
 	}
@@ -169,44 +166,20 @@ func (s *Core) SubscriptionsOf(ctx context.Context, ids []int64) (map[int64][]st
 
 // ListRecipients implements store.Newsletters.
 func (s *Core) ListRecipients(ctx context.Context, q store.RecipientQuery) ([]store.Subscriber, error) {
-	return collect(s, ctx, "list recipients", scanSubscriber, s.q["list-recipients"], q.Newsletter, q.AfterID, limit(q.Limit))
+	return collect(ctx, s, s.db, "list recipients", scanSubscriber, s.q["list-recipients"], q.Newsletter, q.AfterID, limit(q.Limit))
 }
 
 // Recipient implements store.Newsletters.
 func (s *Core) Recipient(ctx context.Context, editionID string, subscriberID int64) (*store.Subscriber, error) {
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["recipient"], editionID, subscriberID))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: recipient %s/%d: %w", s.d.Name, editionID, subscriberID, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "recipient %s/%d", editionID, subscriberID)
-	}
-	return &sub, nil
+	return one(ctx, s, fmt.Sprintf("recipient %s/%d", editionID, subscriberID), scanSubscriber, s.q["recipient"], editionID, subscriberID)
 }
 
 // CountFollowers implements store.Newsletters.
 func (s *Core) CountFollowers(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["count-followers"])
-	if err != nil {
-		return nil, s.errf(err, "count followers")
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var slug string
-		var n int
-		if err := rows.Scan(&slug, &n); err != nil {
-			return nil, s.errf(err, "count followers")
-		}
-		out[slug] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "count followers")
-	}
-	return out, nil
+	return collectMap[string, int](ctx, s, s.db, "count followers", s.q["count-followers"])
 }
 
 // NewsletterEditions implements store.Newsletters.
 func (s *Core) NewsletterEditions(ctx context.Context, newsletter string, n int) ([]store.Edition, error) {
-	return collect(s, ctx, "newsletter editions", scanEdition, s.q["newsletter-editions"], newsletter, limit(n))
+	return collect(ctx, s, s.db, "newsletter editions", scanEdition, s.q["newsletter-editions"], newsletter, limit(n))
 }

@@ -84,55 +84,24 @@ func (s *Core) AddSource(ctx context.Context, src *store.Source) (bool, error) {
 	return true, nil
 }
 
-func (s *Core) oneSource(ctx context.Context, query, what string, arg any) (*store.Source, error) {
-	src, err := scanSource(s.db.QueryRowContext(ctx, s.q[query], arg))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: source %s %v: %w", s.d.Name, what, arg, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "source %s %v", what, arg)
-	}
-	return &src, nil
-}
-
 // GetSource implements store.Sources.
 func (s *Core) GetSource(ctx context.Context, id int64) (*store.Source, error) {
-	return s.oneSource(ctx, "get-source", "id", id)
+	return one(ctx, s, fmt.Sprintf("source id %d", id), scanSource, s.q["get-source"], id)
 }
 
 // SourceByURL implements store.Sources.
 func (s *Core) SourceByURL(ctx context.Context, url string) (*store.Source, error) {
-	return s.oneSource(ctx, "source-by-url", "url", url)
-}
-
-func (s *Core) sources(ctx context.Context, what, query string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, s.q[query], args...)
-	if err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	defer rows.Close()
-	var out []store.Source
-	for rows.Next() {
-		src, err := scanSource(rows)
-		if err != nil {
-			return nil, s.errf(err, "%s", what)
-		}
-		out = append(out, src)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "%s", what)
-	}
-	return out, nil
+	return one(ctx, s, "source url "+url, scanSource, s.q["source-by-url"], url)
 }
 
 // ListSources implements store.Sources.
 func (s *Core) ListSources(ctx context.Context) ([]store.Source, error) {
-	return s.sources(ctx, "list sources", "list-sources")
+	return collect(ctx, s, s.db, "list sources", scanSource, s.q["list-sources"])
 }
 
 // DueSources implements store.Sources.
 func (s *Core) DueSources(ctx context.Context, now time.Time, n int) ([]store.Source, error) {
-	return s.sources(ctx, "due sources", "due-sources", bound(now, 0), limit(n))
+	return collect(ctx, s, s.db, "due sources", scanSource, s.q["due-sources"], bound(now, 0), limit(n))
 }
 
 // UpdateSource implements store.Sources.
@@ -181,16 +150,13 @@ func (s *Core) RemoveSource(ctx context.Context, id int64) error {
 
 // GetSourceItem implements store.Sources.
 func (s *Core) GetSourceItem(ctx context.Context, sourceID int64, key string) (*store.SourceItem, error) {
+	return one(ctx, s, fmt.Sprintf("source %d item %q", sourceID, key), scanSourceItem, s.q["get-source-item"], sourceID, key)
+}
+
+func scanSourceItem(r scanner) (store.SourceItem, error) {
 	var it store.SourceItem
-	err := s.db.QueryRowContext(ctx, s.q["get-source-item"], sourceID, key).
-		Scan(&it.SourceID, &it.Key, &it.ArticleID, &it.Hash)
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: source %d item %q: %w", s.d.Name, sourceID, key, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "source %d item %q", sourceID, key)
-	}
-	return &it, nil
+	err := r.Scan(&it.SourceID, &it.Key, &it.ArticleID, &it.Hash)
+	return it, err
 }
 
 // PutSourceItem implements store.Sources.

@@ -12,12 +12,15 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/nashra/nashra/internal/store"
 )
 
 // Dialect is what differs between backends beyond the SQL text.
@@ -198,6 +201,88 @@ func (s *Core) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// one reads the row query returns with scan; no row is store.ErrNotFound.
+// Errors name what was read.
+func one[T any](ctx context.Context, s *Core, what string, scan func(scanner) (T, error), query string, args ...any) (*T, error) {
+	v, err := scan(s.db.QueryRowContext(ctx, query, args...))
+	if isNoRows(err) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, s.errf(err, "%s", what)
+	}
+	return &v, nil
+}
+
+// querier is what a read runs on: the pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// eachRow runs query on q and hands every row to row, in order. An error
+// from the query, from row or from reading the rows ends it, wrapped with
+// what; the rows are closed when it returns, so the caller's transaction
+// can run its next statement.
+func (s *Core) eachRow(ctx context.Context, q querier, what string, row func(scanner) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return s.errf(err, "%s", what)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return s.errf(err, "%s", what)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.errf(err, "%s", what)
+	}
+	return nil
+}
+
+// collect runs query on q and returns every row as scan reads it.
+func collect[T any](ctx context.Context, s *Core, q querier, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := s.eachRow(ctx, q, what, func(r scanner) error {
+		v, err := scan(r)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// collectMap runs query on q, whose rows are a key and its value, and
+// returns them as a map.
+func collectMap[K comparable, V any](ctx context.Context, s *Core, q querier, what, query string, args ...any) (map[K]V, error) {
+	out := map[K]V{}
+	err := s.eachRow(ctx, q, what, func(r scanner) error {
+		var k K
+		var v V
+		if err := r.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanString reads a row of one text column.
+func scanString(r scanner) (string, error) {
+	var v string
+	err := r.Scan(&v)
+	return v, err
+}
+
 // write runs fn, a single-statement write, in the next group commit, or on
 // its own when the dialect does not group.
 func (s *Core) write(ctx context.Context, fn func(ctx context.Context, q execer) error) error {
@@ -233,6 +318,18 @@ func fromNS(n sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n.Int64).UTC()
+}
+
+// decodeList reads a column holding a JSON array of strings; an empty
+// array is nil.
+func decodeList(col string, list *[]string) error {
+	if err := json.Unmarshal([]byte(col), list); err != nil {
+		return err
+	}
+	if len(*list) == 0 {
+		*list = nil
+	}
+	return nil
 }
 
 // isNoRows reports sql.ErrNoRows.

@@ -81,11 +81,8 @@ func scanSubscriber(r scanner) (store.Subscriber, error) {
 		return sub, err
 	}
 	sub.Status = store.Status(status)
-	if err := json.Unmarshal([]byte(cats), &sub.Categories); err != nil {
+	if err := decodeList(cats, &sub.Categories); err != nil {
 		return sub, fmt.Errorf("subscriber %d: categories: %w", sub.ID, err)
-	}
-	if len(sub.Categories) == 0 {
-		sub.Categories = nil
 	}
 	sub.CreatedAt, sub.ConfirmedAt, sub.UnsubscribedAt = fromNS(created), fromNS(confirmed), fromNS(unsub)
 	return sub, nil
@@ -191,14 +188,7 @@ func (s *Core) addExisting(ctx context.Context, sub *store.Subscriber, orig stor
 
 // GetSubscriber implements store.Subscribers.
 func (s *Core) GetSubscriber(ctx context.Context, id int64) (*store.Subscriber, error) {
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["get-subscriber"], id))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: subscriber %d: %w", s.d.Name, id, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "subscriber %d", id)
-	}
-	return &sub, nil
+	return one(ctx, s, fmt.Sprintf("subscriber %d", id), scanSubscriber, s.q["get-subscriber"], id)
 }
 
 // SubscriberByEmail implements store.Subscribers.
@@ -207,14 +197,7 @@ func (s *Core) SubscriberByEmail(ctx context.Context, email string) (*store.Subs
 	if err != nil {
 		return nil, fmt.Errorf("%s: subscriber: %w", s.d.Name, err)
 	}
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, s.q["subscriber-by-email"], store.EmailKey(norm)))
-	if isNoRows(err) {
-		return nil, fmt.Errorf("%s: subscriber %s: %w", s.d.Name, norm, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, s.errf(err, "subscriber %s", norm)
-	}
-	return &sub, nil
+	return one(ctx, s, "subscriber "+norm, scanSubscriber, s.q["subscriber-by-email"], store.EmailKey(norm))
 }
 
 // UpdateSubscriber implements store.Subscribers.
@@ -314,23 +297,7 @@ func (s *Core) DeleteSubscriber(ctx context.Context, email string) error {
 
 // ListSubscribers implements store.Subscribers.
 func (s *Core) ListSubscribers(ctx context.Context, q store.SubscriberQuery) ([]store.Subscriber, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["list-subscribers"], string(q.Status), q.AfterID, limit(q.Limit))
-	if err != nil {
-		return nil, s.errf(err, "list subscribers")
-	}
-	defer rows.Close()
-	var out []store.Subscriber
-	for rows.Next() {
-		sub, err := scanSubscriber(rows)
-		if err != nil {
-			return nil, s.errf(err, "list subscribers")
-		}
-		out = append(out, sub)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "list subscribers")
-	}
-	return out, nil
+	return collect(ctx, s, s.db, "list subscribers", scanSubscriber, s.q["list-subscribers"], string(q.Status), q.AfterID, limit(q.Limit))
 }
 
 // CountSubscribers implements store.Subscribers.

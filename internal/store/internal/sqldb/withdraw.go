@@ -56,24 +56,10 @@ func (s *Core) PublishArticle(ctx context.Context, id string) error {
 func (s *Core) UnpublishSourcePath(ctx context.Context, path string) ([]string, error) {
 	var ids []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, s.q["withdraw-source-path"], path)
-		if err != nil {
-			return s.errf(err, "unpublish articles of %s", path)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return s.errf(err, "unpublish articles of %s", path)
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return s.errf(err, "unpublish articles of %s", path)
-		}
-		rows.Close()
-		if len(ids) == 0 {
-			return nil
+		var err error
+		ids, err = collect(ctx, s, tx, "unpublish articles of "+path, scanString, s.q["withdraw-source-path"], path)
+		if err != nil || len(ids) == 0 {
+			return err
 		}
 		return s.touchArticles(ctx, tx)
 	})
@@ -110,42 +96,10 @@ func (s *Core) DeleteArticle(ctx context.Context, id string) error {
 
 // WithdrawnArticles implements store.Articles.
 func (s *Core) WithdrawnArticles(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["withdrawn-articles"])
-	if err != nil {
-		return nil, s.errf(err, "withdrawn articles")
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, why string
-		if err := rows.Scan(&id, &why); err != nil {
-			return nil, s.errf(err, "withdrawn articles")
-		}
-		out[id] = why
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "withdrawn articles")
-	}
-	return out, nil
+	return collectMap[string, string](ctx, s, s.db, "withdrawn articles", s.q["withdrawn-articles"])
 }
 
 // SourceArticleIDs implements store.Articles.
 func (s *Core) SourceArticleIDs(ctx context.Context, sourceID int64) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q["source-article-ids"], sourceID)
-	if err != nil {
-		return nil, s.errf(err, "articles of source %d", sourceID)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.errf(err, "articles of source %d", sourceID)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errf(err, "articles of source %d", sourceID)
-	}
-	return out, nil
+	return collect(ctx, s, s.db, fmt.Sprintf("articles of source %d", sourceID), scanString, s.q["source-article-ids"], sourceID)
 }
