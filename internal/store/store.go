@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/nashra/nashra/internal/article"
@@ -320,14 +321,7 @@ const (
 var EditionStates = []EditionState{EditionScheduled, EditionHeld, EditionApproved, EditionSending, EditionPaused, EditionSent, EditionCancelled}
 
 // Valid reports whether s is one of the seven states.
-func (s EditionState) Valid() bool {
-	for _, v := range EditionStates {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s EditionState) Valid() bool { return slices.Contains(EditionStates, s) }
 
 // Final reports whether nothing more can happen to an edition in state s.
 func (s EditionState) Final() bool { return s == EditionSent || s == EditionCancelled }
@@ -393,13 +387,7 @@ const (
 var DeliveryStates = []DeliveryState{DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped, DeliveryCancelled}
 
 // Valid reports whether s is one of the seven states.
-func (s DeliveryState) Valid() bool {
-	switch s {
-	case DeliveryQueued, DeliverySending, DeliverySent, DeliveryRetrying, DeliveryFailed, DeliverySkipped, DeliveryCancelled:
-		return true
-	}
-	return false
-}
+func (s DeliveryState) Valid() bool { return slices.Contains(DeliveryStates, s) }
 
 // Open reports whether a delivery in state s may still be sent.
 func (s DeliveryState) Open() bool {

@@ -13,7 +13,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
@@ -24,17 +23,10 @@ import (
 	"github.com/nashra/nashra/internal/store/internal/sqldb"
 )
 
-//go:embed migrations/*.up.sql
-var migrationFiles embed.FS
-
-//go:embed queries.sql
-var queries []byte
-
-//go:embed accounts.sql
-var accountQueries []byte
-
-//go:embed newsletters.sql
-var newsletterQueries []byte
+// sqlFiles holds the named queries and the migrations (see sqldb.New).
+//
+//go:embed *.sql migrations/*.up.sql
+var sqlFiles embed.FS
 
 // DriverName is the database/sql driver this package uses.
 const DriverName = "pgx"
@@ -65,25 +57,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
 	core, err := sqldb.New(db, sqldb.Dialect{
 		Name:         "postgres",
 		IsUnique:     func(err error) bool { return code(err) == "23505" },
 		IsForeignKey: func(err error) bool { return code(err) == "23503" },
-	}, sqldb.JoinQueries(queries, accountQueries, newsletterQueries), sub)
+	}, sqlFiles)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return &Store{Core: core}, nil
 }
-
-// DB returns the underlying pool (for River's riverdatabasesql driver).
-func (s *Store) DB() *sql.DB { return s.SQL() }
 
 // setMessageID is queries.sql's set-delivery-message-id without its
 // RETURNING: the pipeline reads the command tag's row count.

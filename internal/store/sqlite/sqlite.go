@@ -12,7 +12,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,17 +24,10 @@ import (
 	"github.com/nashra/nashra/internal/store/internal/sqldb"
 )
 
-//go:embed migrations/*.up.sql
-var migrationFiles embed.FS
-
-//go:embed queries.sql
-var queries []byte
-
-//go:embed accounts.sql
-var accountQueries []byte
-
-//go:embed newsletters.sql
-var newsletterQueries []byte
+// sqlFiles holds the named queries and the migrations (see sqldb.New).
+//
+//go:embed *.sql migrations/*.up.sql
+var sqlFiles embed.FS
 
 // DriverName is the database/sql driver this package uses.
 const DriverName = "sqlite"
@@ -75,17 +67,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
 	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
 	core, err := sqldb.New(db, sqldb.Dialect{
 		Name:         "sqlite",
 		IsUnique:     isUnique,
 		IsForeignKey: isForeignKey,
 		GroupCommit:  true,
-	}, sqldb.JoinQueries(queries, accountQueries, newsletterQueries), sub)
+	}, sqlFiles)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -99,9 +86,6 @@ func (s *Store) Close() error {
 	s.marks.close()
 	return s.Core.Close()
 }
-
-// DB returns the underlying pool (for River's riversqlite driver).
-func (s *Store) DB() *sql.DB { return s.SQL() }
 
 // DSN turns a path or DSN into the full modernc.org/sqlite DSN nashra uses
 // and creates the file's parent folder.

@@ -1,6 +1,6 @@
 // Package sqldb is the database/sql code shared by nashra's SQLite and
-// PostgreSQL stores. Each backend brings its own SQL — named queries in a
-// queries.sql file and numbered migrations, both embedded — and its own
+// PostgreSQL stores. Each backend brings its own SQL — named queries in
+// .sql files and numbered migrations, all embedded — and its own
 // reading of driver errors; the Go logic here is the same for both, so the
 // two backends cannot drift apart in behaviour.
 //
@@ -36,8 +36,8 @@ type Dialect struct {
 	GroupCommit bool
 }
 
-// Core implements every store.Store method except DB on a *sql.DB, given
-// a backend's queries and migrations.
+// Core implements every store.Store method on a *sql.DB, given a backend's
+// queries and migrations.
 type Core struct {
 	db         *sql.DB
 	d          Dialect
@@ -48,7 +48,7 @@ type Core struct {
 	Now func() time.Time
 }
 
-// requiredQueries are the names every queries.sql must define.
+// requiredQueries are the names every backend's query files must define.
 var requiredQueries = []string{
 	"migrate-lock", "create-migrations-table", "migrations-table-exists",
 	"applied-migrations", "record-migration",
@@ -75,18 +75,23 @@ var requiredQueries = []string{
 	"count-followers", "newsletter-editions",
 }
 
-// New wraps db. queries is the backend's queries.sql; migrations holds its
-// numbered NNNN_name.up.sql files. A missing query or a badly named
-// migration is an error here, at start-up, not at first use.
-func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error) {
-	q, err := ParseQueries(queries)
+// New wraps db. files is the backend's SQL: named queries in the .sql
+// files at its root (see ParseQueries) and numbered NNNN_name.up.sql
+// files under migrations/. A missing query or a badly named migration is
+// an error here, at start-up, not at first use.
+func New(db *sql.DB, d Dialect, files fs.FS) (*Core, error) {
+	q, err := loadQueries(files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
 	for _, name := range append(requiredQueries[:len(requiredQueries):len(requiredQueries)], accountQueries...) {
 		if _, ok := q[name]; !ok {
-			return nil, fmt.Errorf("%s: queries.sql: missing query %q", d.Name, name)
+			return nil, fmt.Errorf("%s: missing query %q", d.Name, name)
 		}
+	}
+	migrations, err := fs.Sub(files, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
 	ms, err := LoadMigrations(migrations)
 	if err != nil {
@@ -99,13 +104,31 @@ func New(db *sql.DB, d Dialect, queries []byte, migrations fs.FS) (*Core, error)
 	return c, nil
 }
 
-// JoinQueries concatenates query files for New.
-func JoinQueries(files ...[]byte) []byte {
-	var out []byte
-	for _, f := range files {
-		out = append(append(out, f...), '\n')
+// loadQueries reads the named queries of every .sql file at the root of
+// files; a name may be defined once in all of them.
+func loadQueries(files fs.FS) (map[string]string, error) {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		return nil, err
 	}
-	return out
+	out := map[string]string{}
+	for _, name := range names {
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, err
+		}
+		q, err := ParseQueries(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k, v := range q {
+			if _, dup := out[k]; dup {
+				return nil, fmt.Errorf("%s: query %q defined twice", name, k)
+			}
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 var queryName = regexp.MustCompile(`^\s*--\s*name:\s*([A-Za-z0-9_-]+)\s*$`)
@@ -124,10 +147,10 @@ func ParseQueries(b []byte) (map[string]string, error) {
 		text := strings.TrimSpace(body.String())
 		text = strings.TrimSuffix(text, ";")
 		if text == "" {
-			return fmt.Errorf("queries.sql: query %q is empty", name)
+			return fmt.Errorf("query %q is empty", name)
 		}
 		if _, dup := out[name]; dup {
-			return fmt.Errorf("queries.sql: query %q defined twice", name)
+			return fmt.Errorf("query %q defined twice", name)
 		}
 		out[name] = text
 		body.Reset()
@@ -150,7 +173,7 @@ func ParseQueries(b []byte) (map[string]string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("queries.sql: %w", err)
+		return nil, err
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -158,8 +181,8 @@ func ParseQueries(b []byte) (map[string]string, error) {
 	return out, nil
 }
 
-// SQL returns the underlying pool.
-func (s *Core) SQL() *sql.DB { return s.db }
+// DB returns the underlying pool, which River's driver shares.
+func (s *Core) DB() *sql.DB { return s.db }
 
 // Ping checks the database answers.
 func (s *Core) Ping(ctx context.Context) error {

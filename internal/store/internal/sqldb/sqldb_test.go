@@ -58,9 +58,17 @@ func TestLoadMigrations(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	migrations := fstest.MapFS{"0001_init.up.sql": {Data: []byte("SELECT 1;")}}
-	_, err := New(nil, Dialect{Name: "x"}, []byte("-- name: migrate-lock\nSELECT 1;"), migrations)
+	files := fstest.MapFS{
+		"queries.sql":                 {Data: []byte("-- name: migrate-lock\nSELECT 1;")},
+		"migrations/0001_init.up.sql": {Data: []byte("SELECT 1;")},
+	}
+	_, err := New(nil, Dialect{Name: "x"}, files)
 	if err == nil || !strings.Contains(err.Error(), "missing query") {
 		t.Errorf("New with missing queries: %v", err)
+	}
+	files["more.sql"] = &fstest.MapFile{Data: []byte("-- name: migrate-lock\nSELECT 2;")}
+	_, err = New(nil, Dialect{Name: "x"}, files)
+	if err == nil || !strings.Contains(err.Error(), `query "migrate-lock" defined twice`) {
+		t.Errorf("New with a query in two files: %v", err)
 	}
 }
