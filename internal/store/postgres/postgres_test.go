@@ -39,36 +39,11 @@ func TestStore(t *testing.T) {
 func TestConcurrentMigrate(t *testing.T) {
 	dsn := freshSchema(t)
 	ctx := context.Background()
-	const n = 4
-	stores := make([]*Store, n)
+	stores := make([]store.Store, 4)
 	for i := range stores {
 		stores[i] = openStore(t, dsn)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i, s := range stores {
-		wg.Go(func() { <-start; errs[i] = s.Migrate(ctx) })
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("Migrate %d: %v", i, err)
-		}
-	}
-	var rows, versions int
-	if err := stores[0].DB().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &versions); err != nil {
-		t.Fatal(err)
-	}
-	if rows != versions || rows != len(stores[0].Migrations()) {
-		t.Errorf("schema_migrations: %d rows, %d versions, %d embedded", rows, versions, len(stores[0].Migrations()))
-	}
-	for i, s := range stores {
-		if p, err := s.MigrationsPending(ctx); err != nil || p != 0 {
-			t.Errorf("store %d: MigrationsPending = %d, %v", i, p, err)
-		}
-	}
+	storetest.MigrateAtOnce(ctx, t, stores...)
 	// The helper function for operators works and is exact to the second.
 	var ts time.Time
 	if err := stores[0].DB().QueryRowContext(ctx, "SELECT ns_to_timestamptz(1741944413589793238)").Scan(&ts); err != nil {

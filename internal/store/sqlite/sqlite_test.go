@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nashra/nashra/internal/store"
@@ -42,8 +41,7 @@ func TestStoreOneConnection(t *testing.T) {
 func TestConcurrentMigrate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "shared.db")
-	const n = 4
-	stores := make([]*Store, n)
+	stores := make([]store.Store, 4)
 	for i := range stores {
 		s, err := Open(ctx, path)
 		if err != nil {
@@ -52,24 +50,7 @@ func TestConcurrentMigrate(t *testing.T) {
 		defer s.Close()
 		stores[i] = s
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i, s := range stores {
-		wg.Go(func() { errs[i] = s.Migrate(ctx) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("Migrate %d: %v", i, err)
-		}
-	}
-	var rows, versions int
-	if err := stores[0].DB().QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &versions); err != nil {
-		t.Fatal(err)
-	}
-	if rows != versions || rows != len(stores[0].Migrations()) {
-		t.Errorf("schema_migrations: %d rows, %d versions, %d embedded", rows, versions, len(stores[0].Migrations()))
-	}
+	storetest.MigrateAtOnce(ctx, t, stores...)
 }
 
 // TestOpenSettings checks the file is created with its folder and that the

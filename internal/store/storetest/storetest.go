@@ -102,6 +102,35 @@ func Run(t *testing.T, newStore NewStore) {
 	}
 }
 
+// MigrateAtOnce migrates stores, which share one database, all at once, as
+// several "nashra migrate" processes would: every Migrate must succeed,
+// leave nothing pending, and have applied each migration once.
+func MigrateAtOnce(ctx context.Context, t *testing.T, stores ...store.Store) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	start := make(chan struct{})
+	for i, s := range stores {
+		wg.Go(func() { <-start; errs[i] = s.Migrate(ctx) })
+	}
+	close(start)
+	wg.Wait()
+	for i, s := range stores {
+		must(t, fmt.Sprintf("Migrate %d of %d at once", i, len(stores)), errs[i])
+		n, err := s.MigrationsPending(ctx)
+		must(t, "MigrationsPending", err)
+		if n != 0 {
+			t.Errorf("store %d: MigrationsPending after Migrate = %d, want 0", i, n)
+		}
+	}
+	var applied, versions int
+	must(t, "count schema_migrations", stores[0].DB().QueryRowContext(ctx,
+		"SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&applied, &versions))
+	if applied != versions || applied < 1 {
+		t.Errorf("schema_migrations holds %d rows for %d versions: a migration was applied twice", applied, versions)
+	}
+}
+
 func wantErr(t *testing.T, what string, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
@@ -123,28 +152,8 @@ func testMigrations(ctx context.Context, t *testing.T, s store.Store) {
 		t.Fatalf("MigrationsPending on an empty database = %d, want ≥ 1", n)
 	}
 	// Two at once on the same pool, then a third afterwards.
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i := range errs {
-		wg.Go(func() { errs[i] = s.Migrate(ctx) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		must(t, fmt.Sprintf("concurrent Migrate %d", i), err)
-	}
-	must(t, "Migrate again", s.Migrate(ctx))
-	n, err = s.MigrationsPending(ctx)
-	must(t, "MigrationsPending after", err)
-	if n != 0 {
-		t.Errorf("MigrationsPending after Migrate = %d, want 0", n)
-	}
-	var applied int
-	must(t, "count schema_migrations", s.DB().QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&applied))
-	var versions int
-	must(t, "count distinct versions", s.DB().QueryRowContext(ctx, "SELECT count(DISTINCT version) FROM schema_migrations").Scan(&versions))
-	if applied != versions || applied < 1 {
-		t.Errorf("schema_migrations holds %d rows for %d versions: a migration was applied twice", applied, versions)
-	}
+	MigrateAtOnce(ctx, t, s, s)
+	MigrateAtOnce(ctx, t, s)
 	// The schema works after all that.
 	if _, err := s.CountArticles(ctx); err != nil {
 		t.Errorf("CountArticles after migrations: %v", err)
