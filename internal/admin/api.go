@@ -90,10 +90,65 @@ func (c *Console) apiFound(w http.ResponseWriter, r *http.Request, err error, mi
 	return false
 }
 
+// byID loads with get the record whose decimal ID is id (a path or form
+// value); an id that is not a number is store.ErrNotFound, as an unknown
+// one is.
+func byID[T any](ctx context.Context, id string, get func(context.Context, int64) (T, error)) (T, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		var none T
+		return none, store.ErrNotFound
+	}
+	return get(ctx, n)
+}
+
+// apiRecord loads with get the record the {id} path value names; when
+// there is none it answers 404 missing (500 for any other error) and
+// returns nil.
+func apiRecord[T any](c *Console, w http.ResponseWriter, r *http.Request, get func(context.Context, int64) (*T, error), missing string) *T {
+	x, err := byID(r.Context(), r.PathValue("id"), get)
+	if !c.apiFound(w, r, err, missing) {
+		return nil
+	}
+	return x
+}
+
+// pageRecord is apiRecord for the console, with an Arabic 404 page.
+func pageRecord[T any](c *Console, w http.ResponseWriter, r *http.Request, who *caller, get func(context.Context, int64) (*T, error), missing string) *T {
+	x, err := byID(r.Context(), r.PathValue("id"), get)
+	if !c.found(w, r, who, err, missing) {
+		return nil
+	}
+	return x
+}
+
 // page is a list answer: data and the cursor of the next page ("" = last).
 type page[T any] struct {
 	Data       []T    `json:"data"`
 	NextCursor string `json:"next_cursor"`
+}
+
+// listPage is rows converted by conv, a whole list in one page.
+func listPage[T, U any](rows []T, conv func(T) U) page[U] {
+	out := page[U]{Data: make([]U, 0, len(rows))}
+	for _, x := range rows {
+		out.Data = append(out.Data, conv(x))
+	}
+	return out
+}
+
+// nextPage is the page of rows fetched with one more than the limit n:
+// the first n converted by conv and, when there were more, the cursor of
+// the position key gives the last of them (apiCursor reads it back).
+func nextPage[T, U any](rows []T, n int, key func(T) int64, conv func(T) U) page[U] {
+	var next string
+	if len(rows) > n {
+		rows = rows[:n]
+		next = encodeCursor(strconv.FormatInt(key(rows[n-1]), 10))
+	}
+	out := listPage(rows, conv)
+	out.NextCursor = next
+	return out
 }
 
 // cursors are opaque to clients: base64 of a position.
@@ -213,15 +268,8 @@ func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *call
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiSub]{Data: []apiSub{}}
-	if len(subs) > n {
-		subs = subs[:n]
-		out.NextCursor = encodeCursor(strconv.FormatInt(subs[n-1].ID, 10))
-	}
-	ptrs := make([]*apiSub, len(subs))
-	for i := range subs {
-		out.Data = append(out.Data, toAPISub(&subs[i]))
-	}
+	out := nextPage(subs, n, func(s store.Subscriber) int64 { return s.ID }, func(s store.Subscriber) apiSub { return toAPISub(&s) })
+	ptrs := make([]*apiSub, len(out.Data))
 	for i := range out.Data {
 		ptrs[i] = &out.Data[i]
 	}
@@ -259,13 +307,9 @@ func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *
 	if !decodeBody(w, r, &in) {
 		return
 	}
-	var follow []store.Subscription
-	if in.Newsletters != nil {
-		var err error
-		if follow, err = c.cleanFollow(r.Context(), fromAPIFollows(*in.Newsletters)); err != nil {
-			c.followFailed(w, r, err)
-			return
-		}
+	follow, ok := c.apiFollowOf(w, r, in.Newsletters)
+	if !ok {
+		return
 	}
 	name, err := subscribe.CleanName(in.Name)
 	if err != nil {
@@ -306,16 +350,7 @@ func (c *Console) apiAddSubscriber(w http.ResponseWriter, r *http.Request, who *
 }
 
 func (c *Console) apiSubscriberOf(w http.ResponseWriter, r *http.Request) *store.Subscriber {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		apiError(w, http.StatusNotFound, "not_found", "no such subscriber")
-		return nil
-	}
-	s, err := c.o.Store.GetSubscriber(r.Context(), id)
-	if !c.apiFound(w, r, err, "no such subscriber") {
-		return nil
-	}
-	return s
+	return apiRecord(c, w, r, c.o.Store.GetSubscriber, "no such subscriber")
 }
 
 func (c *Console) apiSubscriber(w http.ResponseWriter, r *http.Request, _ *caller) {
@@ -340,14 +375,12 @@ func (c *Console) apiPatchSubscriber(w http.ResponseWriter, r *http.Request, who
 	if !decodeBody(w, r, &in) {
 		return
 	}
+	follow, ok := c.apiFollowOf(w, r, in.Newsletters)
+	if !ok {
+		return
+	}
 	var changes []string
-	var follow []store.Subscription
 	if in.Newsletters != nil {
-		var err error
-		if follow, err = c.cleanFollow(r.Context(), fromAPIFollows(*in.Newsletters)); err != nil {
-			c.followFailed(w, r, err)
-			return
-		}
 		changes = append(changes, "newsletters "+describeFollows(*in.Newsletters))
 	}
 	if in.Name != nil {
@@ -444,20 +477,13 @@ func (c *Console) apiArticles(w http.ResponseWriter, r *http.Request, _ *caller)
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiArticle]{Data: []apiArticle{}}
 	if skip < len(all) {
 		all = all[skip:]
 	} else {
 		all = nil
 	}
-	if len(all) > n {
-		all = all[:n]
-		out.NextCursor = encodeCursor(strconv.Itoa(skip + n))
-	}
-	for i := range all {
-		out.Data = append(out.Data, c.toAPIArticle(&all[i]))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, nextPage(all, n, func(article.Article) int64 { return int64(skip + n) },
+		func(a article.Article) apiArticle { return c.toAPIArticle(&a) }))
 }
 
 func (c *Console) apiArticle(w http.ResponseWriter, r *http.Request, _ *caller) {
@@ -525,11 +551,9 @@ func (c *Console) apiEditions(w http.ResponseWriter, r *http.Request, _ *caller)
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiEditionRow]{Data: []apiEditionRow{}}
-	for _, e := range eds {
-		out.Data = append(out.Data, apiEditionRow{Date: e.ID, Subject: e.Subject, CreatedAt: e.CreatedAt, Recipients: e.Recipients})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listPage(eds, func(e store.Edition) apiEditionRow {
+		return apiEditionRow{Date: e.ID, Subject: e.Subject, CreatedAt: e.CreatedAt, Recipients: e.Recipients}
+	}))
 }
 
 func (c *Console) apiEdition(w http.ResponseWriter, r *http.Request, _ *caller) {
@@ -583,15 +607,9 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiAuditEntry]{Data: []apiAuditEntry{}}
-	if len(es) > n {
-		es = es[:n]
-		out.NextCursor = encodeCursor(strconv.FormatInt(es[n-1].ID, 10))
-	}
-	for _, e := range es {
-		out.Data = append(out.Data, apiAuditEntry{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, nextPage(es, n, func(e store.AuditEntry) int64 { return e.ID }, func(e store.AuditEntry) apiAuditEntry {
+		return apiAuditEntry{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail, Addr: e.Addr}
+	}))
 }
 
 // apiPatchArticle changes an article's category.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/nashra/nashra/internal/edition"
@@ -106,16 +105,10 @@ func (c *Console) apiEditionReport(w http.ResponseWriter, r *http.Request, _ *ca
 		c.apiEditionErr(w, r, err)
 		return
 	}
-	out := page[apiDelivery]{Data: []apiDelivery{}}
-	if len(ds) > n {
-		ds = ds[:n]
-		out.NextCursor = encodeCursor(strconv.FormatInt(ds[n-1].SubscriberID, 10))
-	}
-	for _, d := range ds {
-		out.Data = append(out.Data, apiDelivery{SubscriberID: d.SubscriberID, Email: d.Email, State: string(d.State),
-			Attempts: d.Attempts, LastReply: d.LastError, SentAt: opt(d.SentAt)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, nextPage(ds, n, func(d store.Delivery) int64 { return d.SubscriberID }, func(d store.Delivery) apiDelivery {
+		return apiDelivery{SubscriberID: d.SubscriberID, Email: d.Email, State: string(d.State),
+			Attempts: d.Attempts, LastReply: d.LastError, SentAt: opt(d.SentAt)}
+	}))
 }
 
 func (c *Console) apiEditionTest(w http.ResponseWriter, r *http.Request, who *caller) {

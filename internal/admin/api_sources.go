@@ -58,11 +58,7 @@ func (c *Console) apiSources(w http.ResponseWriter, r *http.Request, _ *caller) 
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiSourceRow]{Data: []apiSourceRow{}}
-	for _, s := range list {
-		out.Data = append(out.Data, c.toAPISource(s))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listPage(list, c.toAPISource))
 }
 
 func (c *Console) apiAddSource(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -94,16 +90,7 @@ func (c *Console) apiAddSource(w http.ResponseWriter, r *http.Request, who *call
 
 // apiSourceOf finds the source of the {id} path value, writing the error.
 func (c *Console) apiSourceOf(w http.ResponseWriter, r *http.Request) *store.Source {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		apiError(w, http.StatusNotFound, "not_found", "no such source")
-		return nil
-	}
-	src, err := c.o.Store.GetSource(r.Context(), id)
-	if !c.apiFound(w, r, err, "no such source") {
-		return nil
-	}
-	return src
+	return apiRecord(c, w, r, c.o.Store.GetSource, "no such source")
 }
 
 func (c *Console) apiSource(w http.ResponseWriter, r *http.Request, _ *caller) {

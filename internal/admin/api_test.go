@@ -165,6 +165,8 @@ func TestAPI(t *testing.T) {
 		{tok["viewer"], "GET", "/api/v1/subscribers?limit=0", "", 400, "invalid_parameter"},
 		{tok["viewer"], "GET", "/api/v1/subscribers?cursor=!!", "", 400, "invalid_cursor"},
 		{tok["viewer"], "GET", "/api/v1/subscribers/999", "", 404, "not_found"},
+		{tok["viewer"], "GET", "/api/v1/subscribers/x", "", 404, "not_found"},
+		{tok["viewer"], "GET", "/api/v1/sources/x", "", 404, "not_found"},
 		{tok["viewer"], "GET", "/api/v1/nothing", "", 404, "not_found"},
 		{tok["editor"], "POST", "/api/v1/subscribers", `{"email":"not-an-address"}`, 422, "invalid_email"},
 		{tok["editor"], "POST", "/api/v1/subscribers", `{"email":"a@example.com","admin":true}`, 400, "invalid_json"},

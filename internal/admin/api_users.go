@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,11 +60,7 @@ func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, _ *caller) {
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiUser]{Data: []apiUser{}}
-	for i := range us {
-		out.Data = append(out.Data, toAPIUser(&us[i]))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listPage(us, func(u store.User) apiUser { return toAPIUser(&u) }))
 }
 
 func (c *Console) apiAddUser(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -87,13 +82,7 @@ func (c *Console) apiAddUser(w http.ResponseWriter, r *http.Request, who *caller
 }
 
 func (c *Console) apiUserOf(w http.ResponseWriter, r *http.Request) *store.User {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	u, err := c.o.Store.GetUser(r.Context(), id)
-	if err != nil {
-		c.apiUserErr(w, r, err)
-		return nil
-	}
-	return u
+	return apiRecord(c, w, r, c.o.Store.GetUser, "no such user or token")
 }
 
 func (c *Console) apiSetRole(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -142,11 +131,9 @@ func (c *Console) apiTokens(w http.ResponseWriter, r *http.Request, _ *caller) {
 		c.apiInternal(w, r, err)
 		return
 	}
-	out := page[apiToken]{Data: []apiToken{}}
-	for _, t := range ts {
-		out.Data = append(out.Data, apiToken{Name: t.Name, User: t.UserEmail, CreatedAt: t.CreatedAt, LastUsedAt: opt(t.LastUsedAt)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, listPage(ts, func(t store.Token) apiToken {
+		return apiToken{Name: t.Name, User: t.UserEmail, CreatedAt: t.CreatedAt, LastUsedAt: opt(t.LastUsedAt)}
+	}))
 }
 
 func (c *Console) apiCreateToken(w http.ResponseWriter, r *http.Request, who *caller) {

@@ -149,15 +149,6 @@ func (c *Console) follows(ctx context.Context, ids []int64) (map[int64][]apiFoll
 	return out, nil
 }
 
-// fromAPIFollows turns API newsletters into subscriptions.
-func fromAPIFollows(in []apiFollow) []store.Subscription {
-	out := make([]store.Subscription, len(in))
-	for i, f := range in {
-		out[i] = store.Subscription{Newsletter: f.Newsletter, Categories: f.Categories}
-	}
-	return out
-}
-
 // describeFollows is a subscriber's newsletters for the audit log:
 // "daily [all]; weekly [اقتصاد]".
 func describeFollows(in []apiFollow) string {
@@ -172,14 +163,25 @@ func describeFollows(in []apiFollow) string {
 	return strings.Join(parts, "; ")
 }
 
-// followFailed answers a refused newsletter choice with 422
-// invalid_newsletters, or an internal error.
-func (c *Console) followFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if fe, ok := err.(*followError); ok {
-		apiError(w, http.StatusUnprocessableEntity, "invalid_newsletters", fe.msg)
-		return
+// apiFollowOf checks the newsletters of an API body (nil: the body
+// gives none) and names them as the store does; a refused choice is 422
+// invalid_newsletters, and ok false says an answer was written.
+func (c *Console) apiFollowOf(w http.ResponseWriter, r *http.Request, in *[]apiFollow) (follow []store.Subscription, ok bool) {
+	if in == nil {
+		return nil, true
 	}
-	c.apiInternal(w, r, err)
+	for _, f := range *in {
+		follow = append(follow, store.Subscription{Newsletter: f.Newsletter, Categories: f.Categories})
+	}
+	follow, err := c.cleanFollow(r.Context(), follow)
+	if fe, bad := err.(*followError); bad {
+		apiError(w, http.StatusUnprocessableEntity, "invalid_newsletters", fe.msg)
+		return nil, false
+	} else if err != nil {
+		c.apiInternal(w, r, err)
+		return nil, false
+	}
+	return follow, true
 }
 
 // newsletterRows lists each configured newsletter, the default one first,

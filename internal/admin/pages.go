@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -375,20 +374,7 @@ type subData struct {
 // subscriberOf loads the subscriber named by the {id} path value, or
 // answers 404.
 func (c *Console) subscriberOf(w http.ResponseWriter, r *http.Request, who *caller) *store.Subscriber {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err == nil {
-		var s *store.Subscriber
-		s, err = c.o.Store.GetSubscriber(r.Context(), id)
-		if err == nil {
-			return s
-		}
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
-		c.internal(w, r, who, err)
-		return nil
-	}
-	c.fail(w, r, who, http.StatusNotFound, "لا يوجد مشترك بهذا الرقم (ربما مُحي).")
-	return nil
+	return pageRecord(c, w, r, who, c.o.Store.GetSubscriber, "لا يوجد مشترك بهذا الرقم (ربما مُحي).")
 }
 
 func (c *Console) subscriber(w http.ResponseWriter, r *http.Request, who *caller) {

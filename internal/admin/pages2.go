@@ -90,11 +90,7 @@ type articleData struct {
 
 func (c *Console) article(w http.ResponseWriter, r *http.Request, who *caller) {
 	a, err := c.o.Store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.fail(w, r, who, http.StatusNotFound, "لا يوجد مقال بهذا المعرّف.")
-		return
-	} else if err != nil {
-		c.internal(w, r, who, err)
+	if !c.found(w, r, who, err, "لا يوجد مقال بهذا المعرّف.") {
 		return
 	}
 	d := articleData{Article: a, Categories: c.categories(r)}
@@ -130,11 +126,7 @@ func (c *Console) articleAction(op string) handler {
 			detail = strings.TrimSpace(r.PostFormValue("category"))
 			err, flash = c.o.Articles.SetCategory(ctx, slug, detail), "saved"
 		}
-		if errors.Is(err, store.ErrNotFound) {
-			c.fail(w, r, who, http.StatusNotFound, "لا يوجد مقال بهذا المعرّف.")
-			return
-		} else if err != nil {
-			c.internal(w, r, who, err)
+		if !c.found(w, r, who, err, "لا يوجد مقال بهذا المعرّف.") {
 			return
 		}
 		_ = c.o.Auth.Audit(ctx, who.actor(), "article."+op, slug, detail)
@@ -173,27 +165,25 @@ func userErr(err error) string {
 func (c *Console) addUser(w http.ResponseWriter, r *http.Request, who *caller) {
 	_, err := c.o.Auth.AddUser(r.Context(), who.actor(), r.PostFormValue("email"), strings.TrimSpace(r.PostFormValue("name")),
 		store.Role(r.PostFormValue("role")), r.PostFormValue("password"))
-	if code := userErr(err); code != "" {
+	c.userDone(w, r, who, err, "user-added")
+}
+
+// userDone answers a change on the users page: back with the flash code
+// of an account error (userErr), 500 for any other error, else back with
+// the flash ok.
+func (c *Console) userDone(w http.ResponseWriter, r *http.Request, who *caller, err error, ok string) {
+	switch code := userErr(err); {
+	case code != "":
 		back(w, r, "/admin/users", "err", code)
-		return
-	} else if err != nil {
+	case err != nil:
 		c.internal(w, r, who, err)
-		return
+	default:
+		back(w, r, "/admin/users", "ok", ok)
 	}
-	back(w, r, "/admin/users", "ok", "user-added")
 }
 
 func (c *Console) userOf(w http.ResponseWriter, r *http.Request, who *caller) *store.User {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	u, err := c.o.Store.GetUser(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		c.fail(w, r, who, http.StatusNotFound, "لا يوجد مستخدم بهذا الرقم.")
-		return nil
-	} else if err != nil {
-		c.internal(w, r, who, err)
-		return nil
-	}
-	return u
+	return pageRecord(c, w, r, who, c.o.Store.GetUser, "لا يوجد مستخدم بهذا الرقم.")
 }
 
 func (c *Console) setRole(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -206,15 +196,8 @@ func (c *Console) setRole(w http.ResponseWriter, r *http.Request, who *caller) {
 		back(w, r, "/admin/users", "err", "invalid")
 		return
 	}
-	if _, err := c.o.Auth.SetRole(r.Context(), who.actor(), u.Email, role); err != nil {
-		if code := userErr(err); code != "" {
-			back(w, r, "/admin/users", "err", code)
-			return
-		}
-		c.internal(w, r, who, err)
-		return
-	}
-	back(w, r, "/admin/users", "ok", "role")
+	_, err := c.o.Auth.SetRole(r.Context(), who.actor(), u.Email, role)
+	c.userDone(w, r, who, err, "role")
 }
 
 func (c *Console) removeUser(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -222,15 +205,7 @@ func (c *Console) removeUser(w http.ResponseWriter, r *http.Request, who *caller
 	if u == nil {
 		return
 	}
-	if err := c.o.Auth.RemoveUser(r.Context(), who.actor(), u.Email); err != nil {
-		if code := userErr(err); code != "" {
-			back(w, r, "/admin/users", "err", code)
-			return
-		}
-		c.internal(w, r, who, err)
-		return
-	}
-	back(w, r, "/admin/users", "ok", "user-removed")
+	c.userDone(w, r, who, c.o.Auth.RemoveUser(r.Context(), who.actor(), u.Email), "user-removed")
 }
 
 type tokensData struct {

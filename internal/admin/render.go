@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -67,6 +68,22 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, who *caller, stat
 func (c *Console) internal(w http.ResponseWriter, r *http.Request, who *caller, err error) {
 	c.o.Log.Error("console", "path", r.URL.Path, "err", err)
 	c.fail(w, r, who, http.StatusInternalServerError, "حدث خطأ داخلي؛ سُجّل في سجل الخادم.")
+}
+
+// found answers the error of looking something up, if there is one: 404
+// with the Arabic message missing for store.ErrNotFound, 500 (logged) for
+// anything else. It reports whether err was nil, the handler to go on;
+// apiFound is the API's.
+func (c *Console) found(w http.ResponseWriter, r *http.Request, who *caller, err error, missing string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		c.fail(w, r, who, http.StatusNotFound, missing)
+	default:
+		c.internal(w, r, who, err)
+	}
+	return false
 }
 
 // Flash messages travel in the redirect's query (?ok=… or ?err=…) as a

@@ -70,12 +70,7 @@ func (c *Console) addSource(w http.ResponseWriter, r *http.Request, who *caller)
 
 // formSource finds the source named by the form's id.
 func (c *Console) formSource(w http.ResponseWriter, r *http.Request, who *caller) *store.Source {
-	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
-	if err != nil {
-		back(w, r, "/admin/sources", "err", "invalid")
-		return nil
-	}
-	src, err := c.o.Store.GetSource(r.Context(), id)
+	src, err := byID(r.Context(), r.PostFormValue("id"), c.o.Store.GetSource)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		back(w, r, "/admin/sources", "err", "invalid")
