@@ -8,6 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/nashra/nashra/internal/lineup"
+	"github.com/nashra/nashra/internal/store"
 )
 
 // Newsletter is one entry of the newsletters list: an email a reader can
@@ -113,7 +114,7 @@ func (c *Config) validateNewsletters(bad func(key, format string, args ...any)) 
 	seen := map[string]int{}
 	for i, n := range c.Newsletters {
 		key := func(f string) string { return fmt.Sprintf("newsletters[%d].%s", i, f) }
-		if !validSlug(n.Slug) || len(n.Slug) > 40 || strings.HasPrefix(n.Slug, "-") || strings.HasSuffix(n.Slug, "-") {
+		if !store.ValidSlug(n.Slug) {
 			bad(key("slug"), "must be 1-40 lower-case letters, digits and hyphens, not starting or ending with a hyphen (store.ValidSlug), got %q", n.Slug)
 		} else if j, dup := seen[n.Slug]; dup {
 			bad(key("slug"), "%q is used twice (also newsletters[%d])", n.Slug, j)
