@@ -29,6 +29,10 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	if err != nil {
 		return nil, err
 	}
+	sources, err := a.sourceService(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
 	svc, secret, tr, err := newSubscribeService(ctx, a, cfg, b)
 	if err != nil {
 		return nil, err
@@ -38,10 +42,18 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 		tr.Close()
 		return nil, err
 	}
+	closeMail := func() { tr.Close(); dtr.Close() }
+	loc := cfg.Location()
+	// "Send now" enqueues on River like the scheduler's edition job; this
+	// client only inserts (serve's own workers, or `nashra worker`, send).
+	sendQ, err := b.NewQueue(dv, delivery.QueueOptions{Location: loc, Log: a.log})
+	if err != nil {
+		closeMail()
+		return nil, err
+	}
 	go func() {
 		<-ctx.Done()
-		tr.Close()
-		dtr.Close()
+		closeMail()
 	}()
 	sessions := newAuth(cfg, st)
 	go func() { // sessions past their limits are deleted when met; this sweeps the others
@@ -63,22 +75,7 @@ func newConsole(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 		cats[i] = c.Name
 	}
 	fo := feedOptions(cfg)
-	loc := cfg.Location()
 	sched, _ := delivery.Schedule(cfg.Digest.Schedule, loc) // validated with the config
-	sources, err := a.sourceService(ctx, cfg, st)
-	if err != nil {
-		tr.Close()
-		dtr.Close()
-		return nil, err
-	}
-	// "Send now" enqueues on River like the scheduler's edition job; this
-	// client only inserts (serve's own workers, or `nashra worker`, send).
-	sendQ, err := b.NewQueue(dv, delivery.QueueOptions{Location: loc, Log: a.log})
-	if err != nil {
-		tr.Close()
-		dtr.Close()
-		return nil, err
-	}
 	return admin.New(admin.Options{
 		Store: st, Auth: sessions, Pages: pages, Subscribe: svc,
 		Articles: articleEditor{p: newPublisher(a, cfg, st), st: st},
