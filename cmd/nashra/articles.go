@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,12 +19,8 @@ import (
 func init() { register(newArticlesCmd) }
 
 func newArticlesCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "articles",
-		Short: "List, unpublish, publish and delete articles",
-	}
-	cmd.AddCommand(newArticlesListCmd(a), newArticlesSlugCmd(a, "unpublish"), newArticlesSlugCmd(a, "publish"), newArticlesSlugCmd(a, "delete"))
-	return cmd
+	return group("articles", "List, unpublish, publish and delete articles",
+		newArticlesListCmd(a), newArticlesSlugCmd(a, "unpublish"), newArticlesSlugCmd(a, "publish"), newArticlesSlugCmd(a, "delete"))
 }
 
 func newArticlesListCmd(a *app) *cobra.Command {
@@ -37,38 +32,34 @@ func newArticlesListCmd(a *app) *cobra.Command {
 			"--category takes a category name; --source a source (its ID or URL, see `nashra sources list`),\n" +
 			"or a file or folder the articles were imported from.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				keep, err := sourceFilter(ctx, st, source)
-				if err != nil {
-					return err
+			keep, err := sourceFilter(ctx, st, source)
+			if err != nil {
+				return err
+			}
+			arts, err := st.ListArticles(ctx, store.ArticleQuery{Category: strings.TrimSpace(category), IncludeDrafts: true})
+			if err != nil {
+				return err
+			}
+			withdrawn, err := st.WithdrawnArticles(ctx)
+			if err != nil {
+				return err
+			}
+			loc := cfg.Location()
+			t := newTable(cmd.OutOrStdout(), "SLUG", "STATE", "CATEGORY", "PUBLISHED", "TITLE", "FROM")
+			for _, x := range arts {
+				if keep != nil && !keep(&x) {
+					continue
 				}
-				arts, err := st.ListArticles(ctx, store.ArticleQuery{Category: strings.TrimSpace(category), IncludeDrafts: true})
-				if err != nil {
-					return err
+				from := x.SourcePath
+				if from == "" {
+					from = x.SourceURL
 				}
-				withdrawn, err := st.WithdrawnArticles(ctx)
-				if err != nil {
-					return err
-				}
-				loc := cfg.Location()
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "SLUG\tSTATE\tCATEGORY\tPUBLISHED\tTITLE\tFROM")
-				for _, x := range arts {
-					if keep != nil && !keep(&x) {
-						continue
-					}
-					from := x.SourcePath
-					if from == "" {
-						from = x.SourceURL
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Slug, articleState(&x, withdrawn[x.ID]), x.Category,
-						x.Published.In(loc).Format(time.DateTime), x.Title, from)
-				}
-				return w.Flush()
-			})
-		},
+				t.row(x.Slug, articleState(&x, withdrawn[x.ID]), x.Category, x.Published.In(loc).Format(time.DateTime), x.Title, from)
+			}
+			return t.flush()
+		}),
 	}
 	cmd.Flags().StringVar(&category, "category", "", "only articles of this category")
 	cmd.Flags().StringVar(&source, "source", "", "only articles from this source (ID or URL) or file or folder")
@@ -149,48 +140,46 @@ func newArticlesSlugCmd(a *app, verb string) *cobra.Command {
 		Use:   verb + " SLUG",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
 			slug := args[0]
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				p := newPublisher(a, cfg, st)
-				out := cmd.OutOrStdout()
-				audit := func(x *article.Article) error {
-					// The same action names as the console's.
-					return newAuth(cfg, st).Audit(ctx, cliActor(), "article."+verb, x.Slug, x.Title)
+			p := newPublisher(a, cfg, st)
+			out := cmd.OutOrStdout()
+			audit := func(x *article.Article) error {
+				// The same action names as the console's.
+				return newAuth(cfg, st).Audit(ctx, cliActor(), "article."+verb, x.Slug, x.Title)
+			}
+			switch verb {
+			case "unpublish":
+				x, err := p.Unpublish(ctx, slug)
+				if err != nil {
+					return fmt.Errorf("articles unpublish: %w", err)
 				}
-				switch verb {
-				case "unpublish":
-					x, err := p.Unpublish(ctx, slug)
-					if err != nil {
-						return fmt.Errorf("articles unpublish: %w", err)
-					}
-					fmt.Fprintf(out, "unpublished %s (%s)\n", x.Slug, x.Title)
-					return audit(x)
-				case "publish":
-					x, draft, err := p.Publish(ctx, slug)
-					if err != nil {
-						return fmt.Errorf("articles publish: %w", err)
-					}
-					if draft {
-						fmt.Fprintf(out, "%s stays a draft: its file %s says so (draft: true)\n", x.Slug, x.SourcePath)
-						return nil
-					}
-					fmt.Fprintf(out, "published %s (%s)\n", x.Slug, x.Title)
-					return audit(x)
-				case "delete":
-					x, left, err := p.Delete(ctx, slug)
-					if err != nil {
-						return fmt.Errorf("articles delete: %w", err)
-					}
-					fmt.Fprintf(out, "deleted %s (%s)\n", x.Slug, x.Title)
-					if left != "" {
-						fmt.Fprintf(cmd.ErrOrStderr(), "nashra: its file %s is still there: the next import brings the article back (remove the file, or use articles unpublish)\n", left)
-					}
-					return audit(x)
+				fmt.Fprintf(out, "unpublished %s (%s)\n", x.Slug, x.Title)
+				return audit(x)
+			case "publish":
+				x, draft, err := p.Publish(ctx, slug)
+				if err != nil {
+					return fmt.Errorf("articles publish: %w", err)
 				}
-				return nil
-			})
-		},
+				if draft {
+					fmt.Fprintf(out, "%s stays a draft: its file %s says so (draft: true)\n", x.Slug, x.SourcePath)
+					return nil
+				}
+				fmt.Fprintf(out, "published %s (%s)\n", x.Slug, x.Title)
+				return audit(x)
+			case "delete":
+				x, left, err := p.Delete(ctx, slug)
+				if err != nil {
+					return fmt.Errorf("articles delete: %w", err)
+				}
+				fmt.Fprintf(out, "deleted %s (%s)\n", x.Slug, x.Title)
+				if left != "" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "nashra: its file %s is still there: the next import brings the article back (remove the file, or use articles unpublish)\n", left)
+				}
+				return audit(x)
+			}
+			return nil
+		}),
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,27 +19,22 @@ func newAuditCmd(a *app) *cobra.Command {
 		Use:   "audit [--since DURATION|YYYY-MM-DD]",
 		Short: "Show the audit log, newest first: who did what to what, when, from where",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				loc := cfg.Location()
-				from, err := parseSince(since, time.Now(), loc)
-				if err != nil {
-					return err
-				}
-				entries, err := st.ListAudit(ctx, store.AuditQuery{Since: from, Action: action, Actor: actor, Limit: limit})
-				if err != nil {
-					return err
-				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "TIME\tACTOR\tACTION\tTARGET\tADDRESS\tDETAIL")
-				for _, e := range entries {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.In(loc).Format(time.DateTime), e.Actor, e.Action,
-						dash(e.Target), dash(e.Addr), oneLine(e.Detail))
-				}
-				return w.Flush()
-			})
-		},
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
+			loc := cfg.Location()
+			from, err := parseSince(since, time.Now(), loc)
+			if err != nil {
+				return err
+			}
+			entries, err := st.ListAudit(cmd.Context(), store.AuditQuery{Since: from, Action: action, Actor: actor, Limit: limit})
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "TIME", "ACTOR", "ACTION", "TARGET", "ADDRESS", "DETAIL")
+			for _, e := range entries {
+				t.row(e.At.In(loc).Format(time.DateTime), e.Actor, e.Action, dash(e.Target), dash(e.Addr), oneLine(e.Detail))
+			}
+			return t.flush()
+		}),
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only entries since a duration ago (24h, 90m) or a day (YYYY-MM-DD, site time zone)")
 	cmd.Flags().StringVar(&action, "action", "", "only this action (login.failed, user.add, edition.approve…)")
@@ -66,12 +59,3 @@ func parseSince(s string, now time.Time, loc *time.Location) (time.Time, error) 
 	}
 	return time.Time{}, fmt.Errorf("--since %q: want a duration such as 24h or a day YYYY-MM-DD", s)
 }
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -29,21 +29,19 @@ func newBuildCmd(a *app) *cobra.Command {
 			"(articles/SLUG/index.html, so that /articles/SLUG works on a static host), each edition's web\n" +
 			"copy (digest/DATE/index.html) and their archive (digest/index.html). The sign-up form needs serve.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				set, err := newPublisher(a, cfg, st).Build(ctx)
-				if err != nil {
-					return err
-				}
-				if err := set.WriteDir(out); err != nil {
-					return err
-				}
-				pages, err := writePages(ctx, a, cfg, st, out)
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d files to %s\n", len(set.Files())+pages, out)
+			set, err := newPublisher(a, cfg, st).Build(ctx)
+			if err != nil {
 				return err
-			})
-		},
+			}
+			if err := set.WriteDir(out); err != nil {
+				return err
+			}
+			pages, err := writePages(ctx, a, cfg, st, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d files to %s\n", len(set.Files())+pages, out)
+			return err
+		}),
 	}
 	c.Flags().StringVar(&out, "out", "", "output folder (required)")
 	_ = c.MarkFlagRequired("out")

@@ -15,8 +15,7 @@ import (
 func init() { register(newConfigCmd) }
 
 func newConfigCmd(a *app) *cobra.Command {
-	c := &cobra.Command{Use: "config", Short: "Check or print the configuration"}
-	c.AddCommand(&cobra.Command{
+	return group("config", "Check or print the configuration", &cobra.Command{
 		Use:   "check",
 		Short: "Validate the configuration; exit non-zero naming each bad key",
 		Args:  cobra.NoArgs,
@@ -38,8 +37,7 @@ func newConfigCmd(a *app) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "config ok (%s)\n", src)
 			return nil
 		},
-	})
-	c.AddCommand(&cobra.Command{
+	}, &cobra.Command{
 		Use:   "dump",
 		Short: "Print the effective configuration as YAML, secrets redacted",
 		Args:  cobra.NoArgs,
@@ -51,7 +49,6 @@ func newConfigCmd(a *app) *cobra.Command {
 			return cfg.Dump(cmd.OutOrStdout())
 		},
 	})
-	return c
 }
 
 // checkDKIMKey opens and parses mail.dkim.key_file, so that a missing or

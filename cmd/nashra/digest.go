@@ -23,13 +23,10 @@ import (
 func init() { register(newDigestCmd) }
 
 func newDigestCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "digest",
-		Short: "Preview, send and follow the newsletters' editions",
-	}
-	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to work on (default: the default newsletter)")
-	cmd.AddCommand(newDigestSendCmd(a), newDigestStatusCmd(a), newDigestPreviewCmd(a))
+	cmd := group("digest", "Preview, send and follow the newsletters' editions",
+		newDigestSendCmd(a), newDigestStatusCmd(a), newDigestPreviewCmd(a))
 	cmd.AddCommand(editionCommands(a)...)
+	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to work on (default: the default newsletter)")
 	return cmd
 }
 
@@ -233,29 +230,29 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 			"for a sample reader or, with --subscriber, as that reader would get it (their\n" +
 			"categories and name). Its unsubscribe and preference links act on no one.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			switch format {
 			case "html", "text", "eml", "json":
 			default:
 				return fmt.Errorf("--format: must be html, text, eml or json, got %q", format)
 			}
-			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				day, err := dayOr(ed, date, ed.NextDue)
-				if err != nil {
-					return err
-				}
-				b, err := ed.Preview(ctx, day, subscriber, format)
-				if err != nil {
-					return fmt.Errorf("digest preview: %w", err)
-				}
-				if outFile == "" || outFile == "-" {
-					_, err = cmd.OutOrStdout().Write(b)
-					return err
-				}
-				return os.WriteFile(outFile, b, 0o644)
-			})
+			return nil
 		},
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, _ *config.Config, ed *edition.Service, _ store.Store) error {
+			day, err := dayOr(ed, date, ed.NextDue)
+			if err != nil {
+				return err
+			}
+			b, err := ed.Preview(cmd.Context(), day, subscriber, format)
+			if err != nil {
+				return fmt.Errorf("digest preview: %w", err)
+			}
+			if outFile == "" || outFile == "-" {
+				_, err = cmd.OutOrStdout().Write(b)
+				return err
+			}
+			return os.WriteFile(outFile, b, 0o644)
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
 	cmd.Flags().StringVar(&format, "format", "html", "html, text, eml or json")

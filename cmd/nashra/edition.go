@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +34,17 @@ func (a *app) withEditions(ctx context.Context, fn func(cfg *config.Config, ed *
 		}
 		return fn(cfg, ed, b)
 	})
+}
+
+// editionsRunE is the RunE of a command on --newsletter's editions: run
+// gets the command, its arguments, the configuration, the edition service
+// and the store (withEditions).
+func (a *app) editionsRunE(run func(cmd *cobra.Command, args []string, cfg *config.Config, ed *edition.Service, st store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return a.withEditions(cmd.Context(), func(cfg *config.Config, ed *edition.Service, b *backend.Backend) error {
+			return run(cmd, args, cfg, ed, b.Store)
+		})
+	}
 }
 
 // newsletterSlug checks --newsletter against the configured newsletters
@@ -77,32 +87,29 @@ func newDigestListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List the next edition due and past editions with their state and counts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, _ store.Store) error {
 			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				list, err := ed.List(ctx, limit)
-				if err != nil {
-					return err
+			list, err := ed.List(ctx, limit)
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "DATE", "STATE", "DUE", "RECIPIENTS", "SENT", "FAILED", "SKIPPED", "CANCELLED", "OPEN", "NOTE")
+			for _, s := range list {
+				due := "-"
+				if !s.SendAt.IsZero() {
+					due = s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04")
 				}
-				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "DATE\tSTATE\tDUE\tRECIPIENTS\tSENT\tFAILED\tSKIPPED\tCANCELLED\tOPEN\tNOTE")
-				for _, s := range list {
-					due := "-"
-					if !s.SendAt.IsZero() {
-						due = s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04")
-					}
-					c := s.Counts
-					note := s.Note
-					if s.Late {
-						note = strings.TrimSpace("send time passed; " + note)
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.State, due, s.Recipients,
-						c[store.DeliverySent], c[store.DeliveryFailed], c[store.DeliverySkipped], c[store.DeliveryCancelled],
-						c[store.DeliveryQueued]+c[store.DeliverySending]+c[store.DeliveryRetrying], note)
+				c := s.Counts
+				note := s.Note
+				if s.Late {
+					note = strings.TrimSpace("send time passed; " + note)
 				}
-				return tw.Flush()
-			})
-		},
+				t.row(s.ID, s.State, due, s.Recipients,
+					c[store.DeliverySent], c[store.DeliveryFailed], c[store.DeliverySkipped], c[store.DeliveryCancelled],
+					c[store.DeliveryQueued]+c[store.DeliverySending]+c[store.DeliveryRetrying], note)
+			}
+			return t.flush()
+		}),
 	}
 	cmd.Flags().IntVar(&limit, "limit", 30, "recorded editions to show (0: all)")
 	return cmd
@@ -117,34 +124,32 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 		Use:   name,
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, _ store.Store) error {
 			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				day := ed.ID(date)
-				if date == "" {
-					var err error
-					if day, err = ed.Default(ctx, defaults...); err != nil {
-						return err
-					}
-				} else if err := ed.CheckDay(date); err != nil {
-					return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+			day := ed.ID(date)
+			if date == "" {
+				var err error
+				if day, err = ed.Default(ctx, defaults...); err != nil {
+					return err
 				}
-				s, err := op(ed, ctx, cliActor(), day)
-				if err != nil {
-					return fmt.Errorf("digest %s: %w", name, err)
-				}
-				out := cmd.OutOrStdout()
-				fmt.Fprintf(out, "edition %s: %s\n", s.ID, s.State)
-				if s.Late {
-					fmt.Fprintf(out, "its send time (%s) has passed: `nashra digest send --date %s` (or «أرسِل الآن» on its console page) sends it now\n",
-						s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04 MST"), s.ID)
-				}
-				if s.State == store.EditionCancelled && s.Counts[store.DeliveryCancelled] > 0 {
-					fmt.Fprintf(out, "%d deliveries cancelled; %d sent before\n", s.Counts[store.DeliveryCancelled], s.Counts[store.DeliverySent])
-				}
-				return nil
-			})
-		},
+			} else if err := ed.CheckDay(date); err != nil {
+				return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+			}
+			s, err := op(ed, ctx, cliActor(), day)
+			if err != nil {
+				return fmt.Errorf("digest %s: %w", name, err)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "edition %s: %s\n", s.ID, s.State)
+			if s.Late {
+				fmt.Fprintf(out, "its send time (%s) has passed: `nashra digest send --date %s` (or «أرسِل الآن» on its console page) sends it now\n",
+					s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04 MST"), s.ID)
+			}
+			if s.State == store.EditionCancelled && s.Counts[store.DeliveryCancelled] > 0 {
+				fmt.Fprintf(out, "%d deliveries cancelled; %d sent before\n", s.Counts[store.DeliveryCancelled], s.Counts[store.DeliverySent])
+			}
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: see above)")
 	return cmd
@@ -156,24 +161,24 @@ func newDigestTestCmd(a *app) *cobra.Command {
 		Use:   "test --to ADDR[,ADDR…]",
 		Short: "Send the edition to these addresses, marked as a test, outside the ledger",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if strings.TrimSpace(to) == "" {
 				return errors.New("--to: give one or more addresses, comma-separated")
 			}
-			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				day, err := dayOr(ed, date, ed.NextDue)
-				if err != nil {
-					return err
-				}
-				addrs := strings.Split(to, ",")
-				if err := ed.Test(ctx, cliActor(), day, addrs); err != nil {
-					return fmt.Errorf("digest test: %w", err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "test of the edition of %s sent to %d address(es)\n", day, len(addrs))
-				return nil
-			})
+			return nil
 		},
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, _ *config.Config, ed *edition.Service, _ store.Store) error {
+			day, err := dayOr(ed, date, ed.NextDue)
+			if err != nil {
+				return err
+			}
+			addrs := strings.Split(to, ",")
+			if err := ed.Test(cmd.Context(), cliActor(), day, addrs); err != nil {
+				return fmt.Errorf("digest test: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "test of the edition of %s sent to %d address(es)\n", day, len(addrs))
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")
 	cmd.Flags().StringVar(&to, "to", "", "addresses, comma-separated")
@@ -186,19 +191,19 @@ func newDigestResendCmd(a *app) *cobra.Command {
 		Use:   "resend --date YYYY-MM-DD EMAIL",
 		Short: "Send an edition again to one subscriber, on request",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if date == "" {
 				return errors.New("--date: which edition to resend (YYYY-MM-DD)")
 			}
-			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				if err := ed.Resend(ctx, cliActor(), ed.ID(date), args[0]); err != nil {
-					return fmt.Errorf("digest resend: %w", err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "edition %s sent again to %s\n", ed.ID(date), args[0])
-				return nil
-			})
+			return nil
 		},
+		RunE: a.editionsRunE(func(cmd *cobra.Command, args []string, _ *config.Config, ed *edition.Service, _ store.Store) error {
+			if err := ed.Resend(cmd.Context(), cliActor(), ed.ID(date), args[0]); err != nil {
+				return fmt.Errorf("digest resend: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "edition %s sent again to %s\n", ed.ID(date), args[0])
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD")
 	return cmd
@@ -210,7 +215,7 @@ func newDigestReportCmd(a *app) *cobra.Command {
 		Use:   "report --date YYYY-MM-DD",
 		Short: "One line per recipient: state, attempts, last SMTP reply, time",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		PreRunE: func(*cobra.Command, []string) error {
 			if date == "" {
 				return errors.New("--date: which edition to report on (YYYY-MM-DD)")
 			}
@@ -220,20 +225,21 @@ func newDigestReportCmd(a *app) *cobra.Command {
 			if state != "" && !store.DeliveryState(state).Valid() {
 				return fmt.Errorf("--state: unknown state %q", state)
 			}
-			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, _ *backend.Backend) error {
-				var w io.Writer = cmd.OutOrStdout()
-				if outFile != "" && outFile != "-" {
-					f, err := os.Create(outFile)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					w = f
-				}
-				return ed.Report(ctx, ed.ID(date), format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
-			})
+			return nil
 		},
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, _ store.Store) error {
+			ctx := cmd.Context()
+			var w io.Writer = cmd.OutOrStdout()
+			if outFile != "" && outFile != "-" {
+				f, err := os.Create(outFile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				w = f
+			}
+			return ed.Report(ctx, ed.ID(date), format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD")
 	cmd.Flags().StringVar(&format, "format", "text", "text or csv")

@@ -20,31 +20,29 @@ func newImportCmd(a *app) *cobra.Command {
 			"A file that cannot be imported is reported by name and the rest go on;\n" +
 			"the exit status is then 2.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, paths []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, paths []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				p := newPublisher(a, cfg, st)
-				tick, done := progress(cmd.ErrOrStderr(), publish.CountFiles(paths), "importing")
-				r, err := p.Import(ctx, paths, tick)
-				done()
-				for _, e := range r.Errors {
-					for _, line := range unjoinLines(e) {
-						fmt.Fprintln(cmd.ErrOrStderr(), "nashra: import:", line)
-					}
+			p := newPublisher(a, cfg, st)
+			tick, done := progress(cmd.ErrOrStderr(), publish.CountFiles(paths), "importing")
+			r, err := p.Import(ctx, paths, tick)
+			done()
+			for _, e := range r.Errors {
+				for _, line := range unjoinLines(e) {
+					fmt.Fprintln(cmd.ErrOrStderr(), "nashra: import:", line)
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), r.String())
-				if err != nil {
-					return err
-				}
-				if r.Failed > 0 && r.Imported+r.Updated+r.Unchanged == 0 {
-					return fmt.Errorf("import: nothing imported, every file failed (%d)", r.Failed)
-				}
-				if r.Failed > 0 {
-					return fmt.Errorf("import: %d failed: %w", r.Failed, errPartial)
-				}
-				return nil
-			})
-		},
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), r.String())
+			if err != nil {
+				return err
+			}
+			if r.Failed > 0 && r.Imported+r.Updated+r.Unchanged == 0 {
+				return fmt.Errorf("import: nothing imported, every file failed (%d)", r.Failed)
+			}
+			if r.Failed > 0 {
+				return fmt.Errorf("import: %d failed: %w", r.Failed, errPartial)
+			}
+			return nil
+		}),
 	}
 }
 

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
@@ -17,22 +14,14 @@ import (
 func init() { register(newNewslettersCmd) }
 
 func newNewslettersCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "newsletters",
-		Short: "Show the site's newsletters",
-	}
-	cmd.AddCommand(&cobra.Command{
+	return group("newsletters", "Show the site's newsletters", &cobra.Command{
 		Use:   "list",
 		Short: "List each newsletter: slug, name, schedule, next edition, confirmed followers, last edition",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withEditions(ctx, func(cfg *config.Config, ed *edition.Service, b *backend.Backend) error {
-				return listNewsletters(ctx, cfg, ed, b.Store, cmd.OutOrStdout())
-			})
-		},
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, st store.Store) error {
+			return listNewsletters(cmd.Context(), cfg, ed, st, cmd.OutOrStdout())
+		}),
 	})
-	return cmd
 }
 
 // listNewsletters prints one line per configured newsletter, the default
@@ -45,8 +34,7 @@ func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Servic
 		return err
 	}
 	nls := cfg.NewsletterList()
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLUG\tNAME\tSCHEDULE\tNEXT\tFOLLOWERS\tLAST")
+	t := newTable(out, "SLUG", "NAME", "SCHEDULE", "NEXT", "FOLLOWERS", "LAST")
 	for i, n := range nls {
 		key := n.Slug
 		if i == 0 {
@@ -68,9 +56,9 @@ func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Servic
 		if len(eds) > 0 {
 			last = eds[0].ID + " " + string(eds[0].State)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", n.Slug, n.Name, n.Schedule, next, counts[n.Slug], last)
+		t.row(n.Slug, n.Name, n.Schedule, next, counts[n.Slug], last)
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 // followersBySlug counts the confirmed followers of each configured

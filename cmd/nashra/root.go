@@ -55,6 +55,14 @@ var commands []func(*app) *cobra.Command
 
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
 
+// group is a command that only holds the sub-commands subs: run bare, it
+// prints its usage and fails (requireSubcommand).
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 func newRootCmd(out, errOut io.Writer) *cobra.Command {
 	a := &app{out: out, err: errOut, log: slog.New(slog.NewTextHandler(errOut, nil))}
 	root := &cobra.Command{

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/feeds"
+	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/publish"
 	"github.com/nashra/nashra/internal/store"
@@ -54,10 +55,8 @@ func newServeCmd(a *app) *cobra.Command {
 	}
 }
 
-// serve runs `nashra serve`: the import of the content folder, the feeds,
-// the web server, the workers and the watcher, and their shutdown. It is
-// long because it is the start-up order in one place: each step needs
-// what the ones before it built.
+// serve runs `nashra serve`: it binds the listeners first, so that an
+// address in use fails at once, then serves on the store (serveStore).
 func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	ln, err := listen("server.listen", cfg.Server.Listen)
 	if err != nil {
@@ -75,15 +74,16 @@ func serve(ctx context.Context, a *app, cfg *config.Config) error {
 	for _, w := range cfg.Warnings() {
 		a.log.Warn(w)
 	}
-	b, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
+	return onBackend(ctx, cfg, a.err, func(b *backend.Backend) error { return serveStore(ctx, a, cfg, b, ln, mln) })
+}
+
+// serveStore is serve on the open store: the import of the content
+// folder, the feeds, the web server on ln (and the metrics one on mln,
+// when set), the workers and the watcher, and their shutdown. It is long
+// because it is the start-up order in one place: each step needs what the
+// ones before it built.
+func serveStore(ctx context.Context, a *app, cfg *config.Config, b *backend.Backend, ln, mln net.Listener) error {
 	st := b.Store
-	if err := reportMerges(ctx, a.err, st); err != nil {
-		return err
-	}
 	p := newPublisher(a, cfg, st)
 
 	var snap publish.Snapshot

@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -139,106 +138,107 @@ func cfgName(cfg *config.Config) string {
 	return cfg.File
 }
 
-// newSourcesCmd is `nashra sources` with its sub-commands. It is long
-// because each sub-command's flags and output sit with its definition, as
-// cobra declares them.
+// newSourcesCmd is `nashra sources` with its sub-commands.
 func newSourcesCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "sources",
-		Short: "Feeds and sitemaps pulled into articles: add, list, remove, fetch",
-		Long: "Sources are RSS, Atom and JSON feeds and sitemaps (Google News ones too) that nashra\n" +
-			"fetches on sources.interval and turns into articles. `serve` and `worker` fetch them\n" +
-			"as queue jobs; `sources fetch` fetches them now.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-	}
+	cmd := group("sources", "Feeds and sitemaps pulled into articles: add, list, remove, fetch",
+		newSourcesAddCmd(a), newSourcesListCmd(a), newSourcesRemoveCmd(a), newSourcesFetchCmd(a))
+	cmd.Long = "Sources are RSS, Atom and JSON feeds and sitemaps (Google News ones too) that nashra\n" +
+		"fetches on sources.interval and turns into articles. `serve` and `worker` fetch them\n" +
+		"as queue jobs; `sources fetch` fetches them now."
+	// Run bare, this group prints its help and succeeds.
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	return cmd
+}
+
+func newSourcesAddCmd(a *app) *cobra.Command {
 	var name, category string
 	var fullText bool
-	add := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "add URL",
 		Short: "Add a feed or sitemap (fetched at the next run)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSources(cmd.Context(), func(_ *config.Config, svc *source.Service) error {
-				src, created, err := svc.Add(cmd.Context(), source.Spec{URL: args[0], Name: name, Category: category, FullText: fullText})
-				if err != nil {
-					return err
-				}
-				what := "added"
-				if !created {
-					what = "already there"
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "source %d %s: %s\n", src.ID, what, src.URL)
-				return nil
-			})
-		},
+		RunE: a.sourcesRunE(func(cmd *cobra.Command, args []string, _ *config.Config, svc *source.Service) error {
+			src, created, err := svc.Add(cmd.Context(), source.Spec{URL: args[0], Name: name, Category: category, FullText: fullText})
+			if err != nil {
+				return err
+			}
+			what := "added"
+			if !created {
+				what = "already there"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "source %d %s: %s\n", src.ID, what, src.URL)
+			return nil
+		}),
 	}
-	add.Flags().StringVar(&name, "name", "", "display name")
-	add.Flags().StringVar(&category, "category", "", "category of every article of this source (default: each item's own, through feeds.category_aliases)")
-	add.Flags().BoolVar(&fullText, "full-text", false, "fetch each item's page and extract the article (for feeds that carry only an excerpt)")
+	cmd.Flags().StringVar(&name, "name", "", "display name")
+	cmd.Flags().StringVar(&category, "category", "", "category of every article of this source (default: each item's own, through feeds.category_aliases)")
+	cmd.Flags().BoolVar(&fullText, "full-text", false, "fetch each item's page and extract the article (for feeds that carry only an excerpt)")
+	return cmd
+}
 
-	list := &cobra.Command{
+func newSourcesListCmd(a *app) *cobra.Command {
+	return &cobra.Command{
 		Use:   "list",
 		Short: "List sources: last fetch, status, items, next fetch, last error",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withSources(cmd.Context(), func(cfg *config.Config, svc *source.Service) error {
-				srcs, err := svc.List(cmd.Context())
-				if err != nil {
-					return err
-				}
-				writeSources(cmd.OutOrStdout(), svc, srcs, cfg.Location())
-				return nil
-			})
-		},
+		RunE: a.sourcesRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, svc *source.Service) error {
+			srcs, err := svc.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return writeSources(cmd.OutOrStdout(), svc, srcs, cfg.Location())
+		}),
 	}
-	remove := &cobra.Command{
+}
+
+func newSourcesRemoveCmd(a *app) *cobra.Command {
+	return &cobra.Command{
 		Use:   "remove URL|ID",
 		Short: "Remove a source (its articles stay)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSources(cmd.Context(), func(_ *config.Config, svc *source.Service) error {
-				src, err := svc.Remove(cmd.Context(), args[0])
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("sources remove: no source %q (see `nashra sources list`)", args[0])
-				}
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "source %d removed: %s\n", src.ID, src.URL)
-				if src.FromConfig {
-					fmt.Fprintln(cmd.ErrOrStderr(), "nashra: note: it is listed in sources.list of the config and comes back at the next start unless removed there")
-				}
-				return nil
-			})
-		},
+		RunE: a.sourcesRunE(func(cmd *cobra.Command, args []string, _ *config.Config, svc *source.Service) error {
+			src, err := svc.Remove(cmd.Context(), args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("sources remove: no source %q (see `nashra sources list`)", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "source %d removed: %s\n", src.ID, src.URL)
+			if src.FromConfig {
+				fmt.Fprintln(cmd.ErrOrStderr(), "nashra: note: it is listed in sources.list of the config and comes back at the next start unless removed there")
+			}
+			return nil
+		}),
 	}
+}
+
+func newSourcesFetchCmd(a *app) *cobra.Command {
 	var once bool
-	fetch := &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "fetch [URL|ID...]",
 		Short: "Fetch sources now (all of them, or those named) and store their new items",
 		Long: "Fetches the named sources, or every source, now, whatever their schedule, and prints\n" +
 			"one line per source. Without --once it then keeps fetching each source when it is due,\n" +
 			"until interrupted (a lone fetcher without the queue; `serve` and `worker` do this too).",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withSources(cmd.Context(), func(cfg *config.Config, svc *source.Service) error {
-				return runFetch(cmd.Context(), cmd.OutOrStdout(), cfg, svc, args, once)
-			})
-		},
+		RunE: a.sourcesRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, svc *source.Service) error {
+			return runFetch(cmd.Context(), cmd.OutOrStdout(), cfg, svc, args, once)
+		}),
 	}
-	fetch.Flags().BoolVar(&once, "once", false, "fetch once and exit")
-	cmd.AddCommand(add, list, remove, fetch)
+	cmd.Flags().BoolVar(&once, "once", false, "fetch once and exit")
 	return cmd
 }
 
-// withSources opens the store and the source service around fn.
-func (a *app) withSources(ctx context.Context, fn func(cfg *config.Config, svc *source.Service) error) error {
-	return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-		svc, err := newSourceService(ctx, a, cfg, st)
+// sourcesRunE is the RunE of a sources command: run gets the command, its
+// arguments, the configuration and the source service on the open store.
+func (a *app) sourcesRunE(run func(cmd *cobra.Command, args []string, cfg *config.Config, svc *source.Service) error) func(*cobra.Command, []string) error {
+	return a.storeRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error {
+		svc, err := newSourceService(cmd.Context(), a, cfg, st)
 		if err != nil {
 			return err
 		}
-		return fn(cfg, svc)
+		return run(cmd, args, cfg, svc)
 	})
 }
 
@@ -323,22 +323,20 @@ func keep(ids, allowed []int64) []int64 {
 }
 
 // writeSources prints the sources as a table.
-func writeSources(w io.Writer, svc *source.Service, srcs []store.Source, loc *time.Location) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tURL\tNAME\tCATEGORY\tSTATUS\tITEMS\tLAST FETCH\tNEXT FETCH\tLAST ERROR")
-	when := func(t time.Time) string {
-		if t.IsZero() {
+func writeSources(w io.Writer, svc *source.Service, srcs []store.Source, loc *time.Location) error {
+	t := newTable(w, "ID", "URL", "NAME", "CATEGORY", "STATUS", "ITEMS", "LAST FETCH", "NEXT FETCH", "LAST ERROR")
+	minute := func(at time.Time) string {
+		if at.IsZero() {
 			return "-"
 		}
-		return t.In(loc).Format("2006-01-02 15:04")
+		return at.In(loc).Format("2006-01-02 15:04")
 	}
 	for _, s := range srcs {
 		cat := s.Category
 		if s.FullText {
 			cat += " (full text)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.ID, s.URL, dash(s.Name), dash(strings.TrimSpace(cat)),
-			svc.Status(s), s.Items, when(s.LastFetch), when(s.NextFetch), dash(s.LastError))
+		t.row(s.ID, s.URL, dash(s.Name), dash(strings.TrimSpace(cat)), svc.Status(s), s.Items, minute(s.LastFetch), minute(s.NextFetch), dash(s.LastError))
 	}
-	tw.Flush()
+	return t.flush()
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,13 +18,10 @@ import (
 func init() { register(newSubscribersCmd) }
 
 func newSubscribersCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "subscribers",
-		Short: "Add, remove and list subscribers",
-	}
-	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to add to, remove from or list (default: the default newsletter)")
-	cmd.AddCommand(newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
+	cmd := group("subscribers", "Add, remove and list subscribers",
+		newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),
 		newSubscribersImportCmd(a), newSubscribersExportCmd(a), newSubscribersUnsubscribeMailCmd(a))
+	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to add to, remove from or list (default: the default newsletter)")
 	return cmd
 }
 
@@ -59,49 +55,47 @@ func newSubscribersAddCmd(a *app) *cobra.Command {
 			"or the name may come with --name. Categories are names or slugs of known categories\n" +
 			"(feeds.categories and those of stored articles).",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				inName, email, err := subscribe.ParseAddress(args[0])
-				if err != nil {
-					return fmt.Errorf("subscribers add: %w", err)
-				}
-				switch {
-				case inName != "" && name != "" && inName != name:
-					return fmt.Errorf("subscribers add: two names, %q in the address and %q from --name: give one", inName, name)
-				case inName != "":
-					name = inName
-				}
-				if name, err = subscribe.CleanName(name); err != nil {
-					return fmt.Errorf("subscribers add: --name: %w", err)
-				}
-				cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
-				if err != nil {
-					return err
-				}
-				cats, err := cat.Resolve(splitList(categories))
-				if err != nil {
-					return fmt.Errorf("subscribers add: --categories: %w", err)
-				}
-				nl, err := newsletterSlug(cfg, a.newsletter)
-				if err != nil {
-					return err
-				}
-				s := &store.Subscriber{
-					Email: email, Name: name, Status: store.StatusConfirmed, Categories: cats,
-					Source: store.SourceAdmin, Force: force,
-					Follow: []store.Subscription{{Newsletter: nl, Categories: cats}},
-				}
-				created, err := st.AddSubscriber(ctx, s)
-				switch {
-				case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
-					return fmt.Errorf("subscribers add %s: %w (use --force to subscribe it again)", args[0], err)
-				case err != nil:
-					return fmt.Errorf("subscribers add %s: %w", args[0], err)
-				}
-				return addedTo(ctx, cmd.OutOrStdout(), st, s, created, nl, cats, a.newsletter != "")
-			})
-		},
+			inName, email, err := subscribe.ParseAddress(args[0])
+			if err != nil {
+				return fmt.Errorf("subscribers add: %w", err)
+			}
+			switch {
+			case inName != "" && name != "" && inName != name:
+				return fmt.Errorf("subscribers add: two names, %q in the address and %q from --name: give one", inName, name)
+			case inName != "":
+				name = inName
+			}
+			if name, err = subscribe.CleanName(name); err != nil {
+				return fmt.Errorf("subscribers add: --name: %w", err)
+			}
+			cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
+			if err != nil {
+				return err
+			}
+			cats, err := cat.Resolve(splitList(categories))
+			if err != nil {
+				return fmt.Errorf("subscribers add: --categories: %w", err)
+			}
+			nl, err := newsletterSlug(cfg, a.newsletter)
+			if err != nil {
+				return err
+			}
+			s := &store.Subscriber{
+				Email: email, Name: name, Status: store.StatusConfirmed, Categories: cats,
+				Source: store.SourceAdmin, Force: force,
+				Follow: []store.Subscription{{Newsletter: nl, Categories: cats}},
+			}
+			created, err := st.AddSubscriber(ctx, s)
+			switch {
+			case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+				return fmt.Errorf("subscribers add %s: %w (use --force to subscribe it again)", args[0], err)
+			case err != nil:
+				return fmt.Errorf("subscribers add %s: %w", args[0], err)
+			}
+			return addedTo(ctx, cmd.OutOrStdout(), st, s, created, nl, cats, a.newsletter != "")
+		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "display name")
 	cmd.Flags().StringVar(&categories, "categories", "", "comma-separated category names or slugs (default: all)")
@@ -117,32 +111,30 @@ func newSubscribersRemoveCmd(a *app) *cobra.Command {
 		Long: "Unsubscribe an address from --newsletter (default: the default newsletter); one that\n" +
 			"follows no newsletter any more is unsubscribed from the list. --all leaves every newsletter.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				nl, err := newsletterSlug(cfg, a.newsletter)
-				if err != nil {
-					return err
-				}
-				if all || len(cfg.NewsletterList()) == 1 {
-					if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
-						return noSuch("subscribers remove", "subscriber", args[0], err)
-					}
-					fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
-					return nil
-				}
-				sub, err := st.SubscriberByEmail(ctx, args[0])
-				if err != nil {
+			nl, err := newsletterSlug(cfg, a.newsletter)
+			if err != nil {
+				return err
+			}
+			if all || len(cfg.NewsletterList()) == 1 {
+				if err := st.RemoveSubscriber(ctx, args[0]); err != nil {
 					return noSuch("subscribers remove", "subscriber", args[0], err)
 				}
-				left, err := st.Unsubscribe(ctx, sub.ID, nl)
-				if err != nil {
-					return noSuch("subscribers remove", "subscription to "+nl+" of", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s from %s (%d newsletters left)\n", args[0], nl, left)
+				fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s\n", args[0])
 				return nil
-			})
-		},
+			}
+			sub, err := st.SubscriberByEmail(ctx, args[0])
+			if err != nil {
+				return noSuch("subscribers remove", "subscriber", args[0], err)
+			}
+			left, err := st.Unsubscribe(ctx, sub.ID, nl)
+			if err != nil {
+				return noSuch("subscribers remove", "subscription to "+nl+" of", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "unsubscribed %s from %s (%d newsletters left)\n", args[0], nl, left)
+			return nil
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "leave every newsletter (the list)")
 	return cmd
@@ -173,32 +165,22 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 		Long: "Lists every subscriber with the newsletters it follows, each as SLUG(categories), * for\n" +
 			"all categories; with --newsletter, only the followers of that newsletter.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
+		PreRunE: func(*cobra.Command, []string) error {
 			if status != "" && !store.Status(status).Valid() {
 				return fmt.Errorf("--status: must be pending, confirmed, unsubscribed or bounced, got %q", status)
 			}
-			ctx := cmd.Context()
-			b, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			st := b.Store
-			if err := reportMerges(ctx, cmd.ErrOrStderr(), st); err != nil {
-				return err
-			}
+			return nil
+		},
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
 			only := ""
 			if a.newsletter != "" {
+				var err error
 				if only, err = newsletterSlug(cfg, a.newsletter); err != nil {
 					return err
 				}
 			}
-			return listSubscribers(ctx, cmd.OutOrStdout(), st, cfg.Location(), store.Status(status), only)
-		},
+			return listSubscribers(cmd.Context(), cmd.OutOrStdout(), st, cfg.Location(), store.Status(status), only)
+		}),
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only subscribers in this state")
 	return cmd
@@ -208,13 +190,12 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 // each with the newsletters it follows; only, when set, keeps the
 // followers of that newsletter.
 func listSubscribers(ctx context.Context, out io.Writer, st store.Store, loc *time.Location, status store.Status, only string) error {
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "EMAIL\tNAME\tSTATUS\tNEWSLETTERS\tCREATED")
+	t := newTable(out, "EMAIL", "NAME", "STATUS", "NEWSLETTERS", "CREATED")
 	var after int64
 	for {
 		page, err := st.ListSubscribers(ctx, store.SubscriberQuery{Status: status, AfterID: after, Limit: 1000})
 		if err != nil || len(page) == 0 {
-			return errors.Join(err, w.Flush())
+			return errors.Join(err, t.flush())
 		}
 		ids := make([]int64, len(page))
 		for i, s := range page {
@@ -240,11 +221,7 @@ func listSubscribers(ctx context.Context, out io.Writer, st store.Store, loc *ti
 			if s.Paused {
 				state += " (paused)"
 			}
-			list := strings.Join(nls, " ")
-			if list == "" {
-				list = "-"
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, state, list, s.CreatedAt.In(loc).Format(time.DateTime))
+			t.row(s.Email, s.Name, state, dash(strings.Join(nls, " ")), s.CreatedAt.In(loc).Format(time.DateTime))
 		}
 		after = page[len(page)-1].ID
 	}

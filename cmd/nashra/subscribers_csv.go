@@ -29,10 +29,6 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 			"subscribed again. Rows without a status are pending, or confirmed with --confirmed.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
 			f, err := os.Open(args[0])
 			if err != nil {
 				return fmt.Errorf("subscribers import: %w", err)
@@ -43,37 +39,33 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				return fmt.Errorf("subscribers import: %w", err)
 			}
 			ctx := cmd.Context()
-			b, err := openStore(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			st := b.Store
-			cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
-			if err != nil {
-				return err
-			}
-			tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
-			secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
-			if err != nil {
-				return err
-			}
-			o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret),
-				Newsletters: cfg.NewsletterSlugs()}
-			if a.newsletter != "" {
-				if o.Newsletter, err = newsletterSlug(cfg, a.newsletter); err != nil {
+			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
+				cat, err := subscribe.LoadCatalog(ctx, st, subscribeCategories(cfg))
+				if err != nil {
 					return err
 				}
-			}
-			if tick != nil {
-				o.Progress = func() { tick("") }
-			}
-			rep, err := subscribe.Import(ctx, st, bufio.NewReader(f), o)
-			done()
-			if err != nil {
-				return err
-			}
-			return importReport(cmd.OutOrStdout(), args[0], rep)
+				tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
+				secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
+				if err != nil {
+					return err
+				}
+				o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret),
+					Newsletters: cfg.NewsletterSlugs()}
+				if a.newsletter != "" {
+					if o.Newsletter, err = newsletterSlug(cfg, a.newsletter); err != nil {
+						return err
+					}
+				}
+				if tick != nil {
+					o.Progress = func() { tick("") }
+				}
+				rep, err := subscribe.Import(ctx, st, bufio.NewReader(f), o)
+				done()
+				if err != nil {
+					return err
+				}
+				return importReport(cmd.OutOrStdout(), args[0], rep)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&confirmed, "confirmed", false, "the list already opted in: import rows without a status as confirmed")
@@ -116,40 +108,38 @@ func newSubscribersExportCmd(a *app) *cobra.Command {
 		Use:   "export [--excel] [-o FILE]",
 		Short: "Write every subscriber as CSV (the format import reads)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				var w io.Writer = cmd.OutOrStdout()
-				var f *os.File
-				if outPath != "" && outPath != "-" {
-					var err error
-					if f, err = os.Create(outPath); err != nil {
-						return fmt.Errorf("subscribers export: %w", err)
-					}
-					defer f.Close()
-					w = f
-				}
-				bw := bufio.NewWriterSize(w, 64<<10)
-				export := subscribe.Export
-				if excel {
-					export = subscribe.ExportExcel
-				}
-				n, err := export(ctx, st, bw)
-				if err == nil {
-					err = bw.Flush()
-				}
-				if err == nil && f != nil {
-					err = f.Close()
-				}
-				if err != nil {
+			var w io.Writer = cmd.OutOrStdout()
+			var f *os.File
+			if outPath != "" && outPath != "-" {
+				var err error
+				if f, err = os.Create(outPath); err != nil {
 					return fmt.Errorf("subscribers export: %w", err)
 				}
-				if f != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
-				}
-				return nil
-			})
-		},
+				defer f.Close()
+				w = f
+			}
+			bw := bufio.NewWriterSize(w, 64<<10)
+			export := subscribe.Export
+			if excel {
+				export = subscribe.ExportExcel
+			}
+			n, err := export(ctx, st, bw)
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err == nil && f != nil {
+				err = f.Close()
+			}
+			if err != nil {
+				return fmt.Errorf("subscribers export: %w", err)
+			}
+			if f != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
+			}
+			return nil
+		}),
 	}
 	cmd.Flags().StringVarP(&outPath, "out", "o", "", "write to this file instead of standard output")
 	cmd.Flags().BoolVar(&excel, "excel", false, "for Excel: a UTF-8 byte order mark and CRLF line ends (import reads it too)")

@@ -20,12 +20,8 @@ import (
 func init() { register(newTextCmd) }
 
 func newTextCmd(a *app) *cobra.Command {
-	c := &cobra.Command{
-		Use:   "text",
-		Short: "Arabic text engine: extractive summaries and related articles",
-	}
-	c.AddCommand(newTextSummarizeCmd(a), newTextRelatedCmd(a))
-	return c
+	return group("text", "Arabic text engine: extractive summaries and related articles",
+		newTextSummarizeCmd(a), newTextRelatedCmd(a))
 }
 
 // textDefaults returns the configured summary length, related count and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -14,12 +13,8 @@ import (
 func init() { register(newTokensCmd) }
 
 func newTokensCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "tokens",
-		Short: "Manage API tokens (Authorization: Bearer TOKEN on /api/v1/)",
-	}
-	cmd.AddCommand(newTokensCreateCmd(a), newTokensListCmd(a), newTokensRevokeCmd(a))
-	return cmd
+	return group("tokens", "Manage API tokens (Authorization: Bearer TOKEN on /api/v1/)",
+		newTokensCreateCmd(a), newTokensListCmd(a), newTokensRevokeCmd(a))
 }
 
 func newTokensCreateCmd(a *app) *cobra.Command {
@@ -50,22 +45,18 @@ func newTokensListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List API tokens: name, user, role, created, last used",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				toks, err := st.ListTokens(ctx)
-				if err != nil {
-					return err
-				}
-				loc := cfg.Location()
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "NAME\tUSER\tCREATED\tLAST USED")
-				for _, t := range toks {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.UserEmail, when(t.CreatedAt, loc), when(t.LastUsedAt, loc))
-				}
-				return w.Flush()
-			})
-		},
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
+			toks, err := st.ListTokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			loc := cfg.Location()
+			t := newTable(cmd.OutOrStdout(), "NAME", "USER", "CREATED", "LAST USED")
+			for _, tok := range toks {
+				t.row(tok.Name, tok.UserEmail, when(tok.CreatedAt, loc), when(tok.LastUsedAt, loc))
+			}
+			return t.flush()
+		}),
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/user"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -40,19 +38,15 @@ func newAuth(cfg *config.Config, st store.Store) *auth.Service {
 // service: run gets the command, its arguments and the service on the
 // configured store, which is closed when run returns.
 func (a *app) authRunE(run func(cmd *cobra.Command, args []string, svc *auth.Service) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		return a.withStore(cmd.Context(), func(cfg *config.Config, st store.Store) error { return run(cmd, args, newAuth(cfg, st)) })
-	}
+	return a.storeRunE(func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error {
+		return run(cmd, args, newAuth(cfg, st))
+	})
 }
 
 func newUsersCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "users",
-		Short: "Manage console and API users (admin, editor, viewer)",
-	}
-	cmd.AddCommand(newUsersAddCmd(a), newUsersListCmd(a), newUsersRemoveCmd(a), newUsersSetRoleCmd(a),
+	return group("users", "Manage console and API users (admin, editor, viewer)",
+		newUsersAddCmd(a), newUsersListCmd(a), newUsersRemoveCmd(a), newUsersSetRoleCmd(a),
 		newUsersResetPasswordCmd(a), newUsersTOTPCmd(a))
-	return cmd
 }
 
 // readPassword asks twice on a terminal, or reads one line from stdin
@@ -100,24 +94,24 @@ func newUsersAddCmd(a *app) *cobra.Command {
 		Use:   "add EMAIL --role admin|editor|viewer",
 		Short: "Add a user (asks for the password twice, or reads it with --password-stdin)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			r := store.Role(role)
-			if !r.Valid() {
+		PreRunE: func(*cobra.Command, []string) error {
+			if !store.Role(role).Valid() {
 				return fmt.Errorf("--role: must be admin, editor or viewer, got %q", role)
 			}
-			return a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
-				pw, err := readPassword(cmd, stdin)
-				if err != nil {
-					return fmt.Errorf("users add %s: %w", args[0], err)
-				}
-				u, err := svc.AddUser(cmd.Context(), cliActor(), args[0], name, r, pw)
-				if err != nil {
-					return fmt.Errorf("users add %s: %w", args[0], err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "added %s (%s)\n", u.Email, u.Role)
-				return nil
-			})(cmd, args)
+			return nil
 		},
+		RunE: a.authRunE(func(cmd *cobra.Command, args []string, svc *auth.Service) error {
+			pw, err := readPassword(cmd, stdin)
+			if err != nil {
+				return fmt.Errorf("users add %s: %w", args[0], err)
+			}
+			u, err := svc.AddUser(cmd.Context(), cliActor(), args[0], name, store.Role(role), pw)
+			if err != nil {
+				return fmt.Errorf("users add %s: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added %s (%s)\n", u.Email, u.Role)
+			return nil
+		}),
 	}
 	cmd.Flags().StringVar(&role, "role", "", "admin, editor or viewer (required)")
 	cmd.Flags().StringVar(&name, "name", "", "display name")
@@ -131,35 +125,23 @@ func newUsersListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "List users: email, name, role, second factor, created, last sign-in",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			return a.withStore(ctx, func(cfg *config.Config, st store.Store) error {
-				users, err := st.ListUsers(ctx)
-				if err != nil {
-					return err
+		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
+			users, err := st.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			loc := cfg.Location()
+			t := newTable(cmd.OutOrStdout(), "EMAIL", "NAME", "ROLE", "TOTP", "CREATED", "LAST SIGN-IN")
+			for _, u := range users {
+				totp := "no"
+				if u.TOTPSecret != "" {
+					totp = fmt.Sprintf("yes (%d recovery codes)", len(u.RecoveryCodes))
 				}
-				loc := cfg.Location()
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "EMAIL\tNAME\tROLE\tTOTP\tCREATED\tLAST SIGN-IN")
-				for _, u := range users {
-					totp := "no"
-					if u.TOTPSecret != "" {
-						totp = fmt.Sprintf("yes (%d recovery codes)", len(u.RecoveryCodes))
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, totp, when(u.CreatedAt, loc), when(u.LastLoginAt, loc))
-				}
-				return w.Flush()
-			})
-		},
+				t.row(u.Email, u.Name, u.Role, totp, when(u.CreatedAt, loc), when(u.LastLoginAt, loc))
+			}
+			return t.flush()
+		}),
 	}
-}
-
-// when formats a time for listings; "-" for unset.
-func when(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.In(loc).Format(time.DateTime)
 }
 
 func newUsersRemoveCmd(a *app) *cobra.Command {

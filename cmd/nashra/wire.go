@@ -9,6 +9,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
@@ -43,21 +44,36 @@ func (a *app) withStore(ctx context.Context, fn func(cfg *config.Config, st stor
 	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, b.Store) })
 }
 
+// storeRunE is the RunE of a command that works on the store: run gets
+// the command, its arguments, the configuration and the store (withStore).
+func (a *app) storeRunE(run func(cmd *cobra.Command, args []string, cfg *config.Config, st store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		return a.withStore(cmd.Context(), func(cfg *config.Config, st store.Store) error { return run(cmd, args, cfg, st) })
+	}
+}
+
 // withBackend is withStore for commands that run the queue.
 func (a *app) withBackend(ctx context.Context, fn func(cfg *config.Config, b *backend.Backend) error) error {
 	cfg, err := a.config()
 	if err != nil {
 		return err
 	}
+	return onBackend(ctx, cfg, a.err, func(b *backend.Backend) error { return fn(cfg, b) })
+}
+
+// onBackend opens the store of cfg with its queue (openStore), reports on
+// w the subscribers merged by the case-insensitive address migration
+// (reportMerges), runs fn and closes the store.
+func onBackend(ctx context.Context, cfg *config.Config, w io.Writer, fn func(b *backend.Backend) error) error {
 	b, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	if err := reportMerges(ctx, a.err, b.Store); err != nil {
+	if err := reportMerges(ctx, w, b.Store); err != nil {
 		return err
 	}
-	return fn(cfg, b)
+	return fn(b)
 }
 
 // feedOptions maps the configuration onto the feeds package's options.

@@ -54,38 +54,35 @@ func runWorker(ctx context.Context, a *app, cfg *config.Config, addr string) err
 		}
 		defer ln.Close()
 	}
-	b, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	// River cancels the jobs in flight when the context given to Start
-	// ends (a hard stop); a signal must only stop fetching, so the queue
-	// runs on a context that the signal does not cancel.
-	stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, b, true)
-	if err != nil {
-		return err
-	}
-	var srvErr chan error
-	if ln != nil {
-		h := a.metricsListener(b)
-		srvErr = make(chan error, 1)
-		go func() { srvErr <- web.Serve(ctx, ln, h, serveOptions(cfg), a.log) }()
-	}
-	<-ctx.Done()
-	a.log.Info("stopping workers: waiting for sends in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
-	defer cancel()
-	err = stopDelivery(sctx)
-	if srvErr != nil {
-		if serr := <-srvErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-			err = errors.Join(err, fmt.Errorf("worker: metrics listener: %w", serr))
+	return onBackend(ctx, cfg, a.err, func(b *backend.Backend) error {
+		// River cancels the jobs in flight when the context given to Start
+		// ends (a hard stop); a signal must only stop fetching, so the queue
+		// runs on a context that the signal does not cancel.
+		stopDelivery, err := startDelivery(context.WithoutCancel(ctx), a, cfg, b, true)
+		if err != nil {
+			return err
 		}
-	}
-	if err == nil {
-		a.log.Info("workers stopped")
-	}
-	return err
+		var srvErr chan error
+		if ln != nil {
+			h := a.metricsListener(b)
+			srvErr = make(chan error, 1)
+			go func() { srvErr <- web.Serve(ctx, ln, h, serveOptions(cfg), a.log) }()
+		}
+		<-ctx.Done()
+		a.log.Info("stopping workers: waiting for sends in flight")
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		err = stopDelivery(sctx)
+		if srvErr != nil {
+			if serr := <-srvErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+				err = errors.Join(err, fmt.Errorf("worker: metrics listener: %w", serr))
+			}
+		}
+		if err == nil {
+			a.log.Info("workers stopped")
+		}
+		return err
+	})
 }
 
 // nodeMetrics returns this process's metrics, created on first use with
