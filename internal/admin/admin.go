@@ -100,14 +100,7 @@ func New(o Options) *Console {
 	}
 	c := &Console{o: o, mux: http.NewServeMux(), secure: strings.HasPrefix(o.BaseURL, "https://"),
 		nls: subscribe.NewsletterList(o.Newsletters)}
-	c.pageRoutes()
-	if o.Editions != nil {
-		c.editionRoutes()
-	}
-	if o.Sources != nil {
-		c.sourceRoutes()
-	}
-	c.apiRoutes()
+	c.register()
 	return c
 }
 

@@ -21,40 +21,15 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
-func (c *Console) apiRoutes() {
-	c.api("GET", "/api/v1/openapi.json", "", func(w http.ResponseWriter, r *http.Request, _ *caller) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(openAPI)
-	})
-	c.api("GET", "/api/v1/subscribers", store.RoleViewer, c.apiSubscribers)
-	c.api("POST", "/api/v1/subscribers", store.RoleEditor, c.apiAddSubscriber)
-	c.api("GET", "/api/v1/subscribers/{id}", store.RoleViewer, c.apiSubscriber)
-	c.api("PATCH", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiPatchSubscriber)
-	c.api("DELETE", "/api/v1/subscribers/{id}", store.RoleEditor, c.apiEraseSubscriber)
-	c.api("POST", "/api/v1/subscribers/{id}/resend-confirmation", store.RoleEditor, c.apiResendConfirmation)
-	c.api("GET", "/api/v1/articles", store.RoleViewer, c.apiArticles)
-	c.api("GET", "/api/v1/articles/{slug}", store.RoleViewer, c.apiArticle)
-	if c.o.Articles != nil {
-		c.api("POST", "/api/v1/articles/{slug}/unpublish", store.RoleEditor, c.apiArticleOp("unpublish"))
-		c.api("POST", "/api/v1/articles/{slug}/publish", store.RoleEditor, c.apiArticleOp("publish"))
-		c.api("DELETE", "/api/v1/articles/{slug}", store.RoleEditor, c.apiArticleOp("delete"))
-	}
-	if c.o.Editions != nil {
-		c.apiEditionRoutes()
-	} else {
-		c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditions)
-		c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEdition)
-	}
-	if c.o.Sources != nil {
-		c.apiSourceRoutes()
-	}
-	c.api("GET", "/api/v1/audit", store.RoleViewer, c.apiAudit)
-	c.api("GET", "/api/v1/newsletters", store.RoleViewer, c.apiNewsletters)
-	c.api("PATCH", "/api/v1/articles/{slug}", store.RoleEditor, c.apiPatchArticle)
-	c.apiUserRoutes()
-	c.api("GET", "/api/v1/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, _ *caller) {
-		apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")
-	})
+// serveOpenAPI answers the API's description, openapi.json.
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request, _ *caller) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(openAPI)
+}
+
+// apiNotFound answers a path the API does not serve.
+func apiNotFound(w http.ResponseWriter, _ *http.Request, _ *caller) {
+	apiError(w, http.StatusNotFound, "not_found", "no such resource; see /api/v1/openapi.json")
 }
 
 // apiError writes {"error": {"code", "message"}} with status.

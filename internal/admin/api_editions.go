@@ -10,24 +10,18 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// apiEditionRoutes registers the edition API on the edition service.
-func (c *Console) apiEditionRoutes() {
-	c.api("GET", "/api/v1/editions", store.RoleViewer, c.apiEditionList)
-	c.api("GET", "/api/v1/editions/{date}", store.RoleViewer, c.apiEditionGet)
-	c.api("GET", "/api/v1/editions/{date}/report", store.RoleViewer, c.apiEditionReport)
-	for _, op := range editionOps {
-		do := c.editionOp(op)
-		c.api("POST", "/api/v1/editions/{date}/"+op, store.RoleEditor, func(w http.ResponseWriter, r *http.Request, who *caller) {
-			s, err := do(r, who, r.PathValue("date"))
-			if err != nil {
-				c.apiEditionErr(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, s)
-		})
+// apiEditionAction runs the state change op (see editionOps) on the
+// {date} edition and answers with its summary.
+func (c *Console) apiEditionAction(op string) handler {
+	do := c.editionOp(op)
+	return func(w http.ResponseWriter, r *http.Request, who *caller) {
+		s, err := do(r, who, r.PathValue("date"))
+		if err != nil {
+			c.apiEditionErr(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s)
 	}
-	c.api("POST", "/api/v1/editions/{date}/test", store.RoleEditor, c.apiEditionTest)
-	c.api("POST", "/api/v1/editions/{date}/resend", store.RoleEditor, c.apiEditionResend)
 }
 
 func (c *Console) apiEditionErr(w http.ResponseWriter, r *http.Request, err error) {

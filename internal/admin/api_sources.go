@@ -10,15 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// apiSourceRoutes registers the sources API on the source service.
-func (c *Console) apiSourceRoutes() {
-	c.api("GET", "/api/v1/sources", store.RoleViewer, c.apiSources)
-	c.api("POST", "/api/v1/sources", store.RoleEditor, c.apiAddSource)
-	c.api("GET", "/api/v1/sources/{id}", store.RoleViewer, c.apiSource)
-	c.api("DELETE", "/api/v1/sources/{id}", store.RoleEditor, c.apiRemoveSource)
-	c.api("POST", "/api/v1/sources/{id}/fetch", store.RoleEditor, c.apiFetchSource)
-}
-
 // apiSourceRow is a source as the API shows it (the WebSub secret never).
 type apiSourceRow struct {
 	ID          int64      `json:"id"`

@@ -10,17 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// apiUserRoutes: users and tokens, for admins, as on the console.
-func (c *Console) apiUserRoutes() {
-	c.api("GET", "/api/v1/users", store.RoleAdmin, c.apiUsers)
-	c.api("POST", "/api/v1/users", store.RoleAdmin, c.apiAddUser)
-	c.api("PATCH", "/api/v1/users/{id}", store.RoleAdmin, c.apiSetRole)
-	c.api("DELETE", "/api/v1/users/{id}", store.RoleAdmin, c.apiRemoveUser)
-	c.api("GET", "/api/v1/tokens", store.RoleAdmin, c.apiTokens)
-	c.api("POST", "/api/v1/tokens", store.RoleAdmin, c.apiCreateToken)
-	c.api("DELETE", "/api/v1/tokens/{name}", store.RoleAdmin, c.apiRevokeToken)
-}
-
 type apiUser struct {
 	ID          int64      `json:"id"`
 	Email       string     `json:"email"`

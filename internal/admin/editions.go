@@ -15,21 +15,6 @@ import (
 	"github.com/nashra/nashra/internal/subscribe"
 )
 
-// editionRoutes registers the edition pages and API on the edition
-// service (internal/edition): the same operations as `nashra digest`.
-func (c *Console) editionRoutes() {
-	c.page("GET", "/admin/editions", store.RoleViewer, c.editions)
-	c.page("GET", "/admin/editions/{date}", store.RoleViewer, c.editionPage)
-	c.page("GET", "/admin/editions/{date}/preview", store.RoleViewer, c.editionPreview)
-	c.page("GET", "/admin/editions/{date}/progress.json", store.RoleViewer, c.editionProgress)
-	c.page("GET", "/admin/editions/{date}/report.csv", store.RoleViewer, c.editionReportCSV)
-	for _, op := range editionOps {
-		c.page("POST", "/admin/editions/{date}/"+op, store.RoleEditor, c.editionAction(op))
-	}
-	c.page("POST", "/admin/editions/{date}/test", store.RoleEditor, c.editionTest)
-	c.page("POST", "/admin/editions/{date}/resend", store.RoleEditor, c.editionResend)
-}
-
 // editionOps are the state changes, in the order the page offers them;
 // "send" sends now an edition whose send time passed without it (approved
 // late), through the delivery queue as the scheduler does.

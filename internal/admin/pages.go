@@ -18,45 +18,9 @@ import (
 
 const pageSize = 50
 
-func (c *Console) pageRoutes() {
-	c.page("GET", "/admin/static/{file}", "", c.static)
-	c.page("GET", "/admin/login", "", c.loginPage)
-	c.page("POST", "/admin/login", "", c.login)
-	c.page("POST", "/admin/login/code", "", c.loginCode)
-	c.page("POST", "/admin/logout", store.RoleViewer, c.logout)
-	c.page("GET", "/admin/{$}", store.RoleViewer, c.dashboard)
-
-	c.page("GET", "/admin/subscribers", store.RoleViewer, c.subscribers)
-	c.page("GET", "/admin/subscribers/export.csv", store.RoleViewer, c.exportCSV)
-	c.page("POST", "/admin/subscribers/import", store.RoleEditor, c.importCSV)
-	c.page("GET", "/admin/subscribers/{id}", store.RoleViewer, c.subscriber)
-	c.page("POST", "/admin/subscribers/{id}", store.RoleEditor, c.editSubscriber)
-	c.page("POST", "/admin/subscribers/{id}/unsubscribe", store.RoleEditor, c.unsubscribeSubscriber)
-	c.page("POST", "/admin/subscribers/{id}/erase", store.RoleEditor, c.eraseSubscriber)
-	if c.o.Subscribe != nil {
-		c.page("POST", "/admin/subscribers/{id}/resend-confirmation", store.RoleEditor, c.resendConfirmation)
-	}
-
-	c.page("GET", "/admin/articles", store.RoleViewer, c.articles)
-	c.page("GET", "/admin/articles/{slug}", store.RoleViewer, c.article)
-	if c.o.Articles != nil {
-		c.page("POST", "/admin/articles/{slug}/unpublish", store.RoleEditor, c.articleAction("unpublish"))
-		c.page("POST", "/admin/articles/{slug}/publish", store.RoleEditor, c.articleAction("publish"))
-		c.page("POST", "/admin/articles/{slug}/delete", store.RoleEditor, c.articleAction("delete"))
-		c.page("POST", "/admin/articles/{slug}/category", store.RoleEditor, c.articleAction("category"))
-	}
-
-	c.page("GET", "/admin/users", store.RoleAdmin, c.users)
-	c.page("POST", "/admin/users", store.RoleAdmin, c.addUser)
-	c.page("POST", "/admin/users/{id}/role", store.RoleAdmin, c.setRole)
-	c.page("POST", "/admin/users/{id}/remove", store.RoleAdmin, c.removeUser)
-	c.page("GET", "/admin/tokens", store.RoleAdmin, c.tokens)
-	c.page("POST", "/admin/tokens", store.RoleAdmin, c.createToken)
-	c.page("POST", "/admin/tokens/revoke", store.RoleAdmin, c.revokeToken)
-	c.page("GET", "/admin/audit", store.RoleViewer, c.audit)
-	c.page("GET", "/admin/", store.RoleViewer, func(w http.ResponseWriter, r *http.Request, who *caller) {
-		c.fail(w, r, who, http.StatusNotFound, "لا توجد صفحة بهذا العنوان.")
-	})
+// notFound is the console's answer to a path it does not serve.
+func (c *Console) notFound(w http.ResponseWriter, r *http.Request, who *caller) {
+	c.fail(w, r, who, http.StatusNotFound, "لا توجد صفحة بهذا العنوان.")
 }
 
 func (c *Console) static(w http.ResponseWriter, r *http.Request, _ *caller) {

@@ -10,14 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// sourceRoutes registers the console's sources page and its actions.
-func (c *Console) sourceRoutes() {
-	c.page("GET", "/admin/sources", store.RoleViewer, c.sources)
-	c.page("POST", "/admin/sources", store.RoleEditor, c.addSource)
-	c.page("POST", "/admin/sources/remove", store.RoleEditor, c.removeSource)
-	c.page("POST", "/admin/sources/fetch", store.RoleEditor, c.fetchSource)
-}
-
 // sourceRow is one source as the page shows it, its status in Arabic.
 type sourceRow struct {
 	store.Source
