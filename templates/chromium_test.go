@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,8 +116,24 @@ func problems(p probe, wantBlocks int) []string {
 	return out
 }
 
+// layoutAt opens url and returns layoutProbe's report, with blocks (a
+// CSS selector in JavaScript quotes) selecting the article blocks.
+func layoutAt(b *testkit.Browser, url, blocks string) probe {
+	b.Do(chromedp.Navigate(url))
+	return testkit.Eval[probe](b, strings.Replace(layoutProbe, "BLOCKS", blocks, 1))
+}
+
+// keepShot writes a screenshot of the page as testdata/screenshots/NAME.png
+// for the README, which wants it under 300 KB.
+func keepShot(t *testing.T, b *testkit.Browser, name string) {
+	t.Helper()
+	if n := b.Shot(filepath.Join("testdata", "screenshots", name+".png")); n > 300<<10 {
+		t.Errorf("screenshot %s is %d KB, keep it under 300 KB for the README", name, n/1024)
+	}
+}
+
 func TestChromiumRendersRTL(t *testing.T) {
-	ctx := testkit.Chromium(t, 640, 900, 60*time.Second)
+	b := testkit.NewBrowser(t, 640, 900, 60*time.Second)
 	s := mustNew(t, "")
 	html, _, err := s.Email(fixture())
 	if err != nil {
@@ -143,26 +158,10 @@ func TestChromiumRendersRTL(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	emailJS := strings.Replace(layoutProbe, "BLOCKS", "'table.story'", 1)
-	pageJS := strings.Replace(layoutProbe, "BLOCKS", "'article.story'", 1)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(640, 900), chromedp.Navigate(srv.URL+"/email")); err != nil {
-		t.Fatal(err)
-	}
-	email, err := chromedp.Run(ctx, chromedp.Evaluate[probe](emailJS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/digest/2026-11-28")); err != nil {
-		t.Fatal(err)
-	}
-	web, err := chromedp.Run(ctx, chromedp.Evaluate[probe](pageJS))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b.Do(chromedp.EmulateViewport(640, 900))
+	email := layoutAt(b, srv.URL+"/email", "'table.story'")
+	keepShot(t, b, "email")
+	web := layoutAt(b, srv.URL+"/digest/2026-11-28", "'article.story'")
 	for _, p := range problems(email, 4) {
 		t.Errorf("email: %s", p)
 	}
@@ -171,14 +170,7 @@ func TestChromiumRendersRTL(t *testing.T) {
 	}
 	// Control: the same email turned left-to-right must fail the probe,
 	// or the probe proves nothing.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/ltr")); err != nil {
-		t.Fatal(err)
-	}
-	ltr, err := chromedp.Run(ctx, chromedp.Evaluate[probe](emailJS))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := problems(ltr, 4)
+	p := problems(layoutAt(b, srv.URL+"/ltr", "'table.story'"), 4)
 	t.Logf("Apple, (, ) at x = %v", email.Parens)
 	t.Logf("LTR control copy: %d problems, e.g. %q", len(p), p[:min(2, len(p))])
 	if len(p) < 10 {
@@ -186,18 +178,6 @@ func TestChromiumRendersRTL(t *testing.T) {
 	}
 	if !email.Naskh {
 		t.Log("Noto Naskh Arabic is not installed; the screenshot uses a fallback font")
-	}
-
-	out := filepath.Join("testdata", "screenshots", "email.png")
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(out, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s: %d KB", out, len(png)/1024)
-	if len(png) > 300<<10 {
-		t.Errorf("screenshot is %d KB, keep it under 300 KB for the README", len(png)/1024)
 	}
 }
 
@@ -277,24 +257,15 @@ func TestChromiumRendersWeekly(t *testing.T) {
 		name          string
 		width, height int
 	}{{"weekly-email", 640, 900}, {"weekly-email-phone", 375, 800}} {
-		ctx := testkit.Chromium(t, c.width, c.height, 60*time.Second)
+		b := testkit.NewBrowser(t, c.width, c.height, 60*time.Second)
+		b.Do(chromedp.EmulateViewport(int64(c.width), int64(c.height)))
 		for _, pg := range []struct{ path, blocks, days string }{
 			{"/email", "'table.story'", "td.day h3"}, {"/digest/weekly/2026-11-27", "'article.story'", "h3.day"},
 		} {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(c.width), int64(c.height)), chromedp.Navigate(srv.URL+pg.path)); err != nil {
-				t.Fatal(err)
-			}
-			p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](strings.Replace(layoutProbe, "BLOCKS", pg.blocks, 1)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, msg := range problems(p, 4) {
+			for _, msg := range problems(layoutAt(b, srv.URL+pg.path, pg.blocks), 4) {
 				t.Errorf("%s %s at %dpx: %s", c.name, pg.path, c.width, msg)
 			}
-			days, err := chromedp.Run(ctx, chromedp.Evaluate[[]dayHeading](strings.Replace(dayProbe, "SEL", pg.days, 1)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			days := testkit.Eval[[]dayHeading](b, strings.Replace(dayProbe, "SEL", pg.days, 1))
 			if len(days) != wantDays {
 				t.Errorf("%s %s: %d day headings, want %d: %+v", c.name, pg.path, len(days), wantDays, days)
 			}
@@ -304,20 +275,7 @@ func TestChromiumRendersWeekly(t *testing.T) {
 				}
 			}
 		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/email")); err != nil {
-			t.Fatal(err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join("testdata", "screenshots", c.name+".png")
-		if err := os.WriteFile(out, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s: %d KB", out, len(png)/1024)
-		if len(png) > 300<<10 {
-			t.Errorf("screenshot is %d KB, keep it under 300 KB for the README", len(png)/1024)
-		}
+		b.Do(chromedp.Navigate(srv.URL + "/email"))
+		keepShot(t, b, c.name)
 	}
 }

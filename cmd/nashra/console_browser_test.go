@@ -18,7 +18,7 @@ import (
 // unpublishes an article and sees it leave /feed.xml, and logs out; the
 // back button then shows the login page, not the data.
 func TestConsoleFlowInBrowser(t *testing.T) {
-	bctx := chromium(t)
+	b := testkit.NewBrowser(t, 480, 860, 60*time.Second)
 	site := testkit.NewSite(t, newsroom, "site:\n  content_dir: "+strconv.Quote(filepath.Join(testkit.RepoRoot(t), "content"))+"\nserver:\n  watch_interval: 200ms\n")
 	cfgPath := site.Config
 	runAll(t, cfgPath, "كلمة-سر-المحرر\n",
@@ -30,19 +30,8 @@ func TestConsoleFlowInBrowser(t *testing.T) {
 	testkit.WaitFor(t, 30*time.Second, "serve's feed shows gulf-rail-trial", func() bool { return strings.Contains(feed(), "gulf-rail-trial") })
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do(chromedp.Navigate(base+"/admin/"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "desk@example.com"),
-		chromedp.SendKeys(css("#password"), "كلمة-سر-المحرر"),
-		chromedp.Submit(css("#password")),
-		chromedp.WaitVisible(css(".stats")),
-		chromedp.Navigate(base+"/admin/subscribers"),
+	signInAsDesk(b, base+"/admin/")
+	b.Do(chromedp.Navigate(base+"/admin/subscribers"),
 		chromedp.WaitVisible(css("input[name=q]")),
 		chromedp.SendKeys(css("input[name=q]"), "العتيبي"),
 		chromedp.Submit(css("input[name=q]")),
@@ -57,7 +46,7 @@ func TestConsoleFlowInBrowser(t *testing.T) {
 		t.Errorf("after the browser's edit (%v):\n%s", err, out)
 	}
 
-	do(chromedp.Navigate(base+"/admin/articles/gulf-rail-trial"),
+	b.Do(chromedp.Navigate(base+"/admin/articles/gulf-rail-trial"),
 		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
 		chromedp.Click(css(`form[action="/admin/articles/gulf-rail-trial/unpublish"] button`)),
 		chromedp.WaitVisible(css(`form[action="/admin/articles/gulf-rail-trial/publish"]`)))
@@ -66,14 +55,14 @@ func TestConsoleFlowInBrowser(t *testing.T) {
 		t.Errorf("the feed lost every item, not just the one unpublished:\n%.300s", f)
 	}
 
-	do(chromedp.Navigate(base+"/admin/subscribers/1"),
+	b.Do(chromedp.Navigate(base+"/admin/subscribers/1"),
 		chromedp.WaitVisible(css(".facts")),
 		chromedp.Click(css(`form[action="/admin/logout"] button`)),
 		chromedp.WaitVisible(css("#email")),
 		chromedp.NavigateBack(),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.WaitReady(css("body")))
-	body, err := chromedp.Run(bctx, chromedp.OuterHTML(css("html")))
+	body, err := chromedp.Run(b.Context(), chromedp.OuterHTML(css("html")))
 	if err != nil {
 		t.Fatal(err)
 	}

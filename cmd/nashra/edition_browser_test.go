@@ -35,7 +35,7 @@ func TestEditionFlowInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for a scheduled send time (about 3 minutes)")
 	}
-	bctx := testkit.Chromium(t, 390, 844, 8*time.Minute)
+	b := testkit.NewBrowser(t, 390, 844, 8*time.Minute)
 	sink := testkit.StartSMTPSink(t, nil, 40*time.Millisecond)
 	loc, err := time.LoadLocation("Asia/Riyadh")
 	if err != nil {
@@ -72,9 +72,9 @@ digest:
 			"published": now.Add(-time.Duration(40+i) * time.Minute).Format(time.RFC3339), "category": a.cat,
 			"summary": a.title + "، بحسب ما أعلنته الجهات المعنية.", "content_text": a.title + "، بحسب ما أعلنته الجهات المعنية اليوم."})
 	}
-	b, _ := json.Marshal(arts)
+	raw, _ := json.Marshal(arts)
 	artsPath := filepath.Join(dir, "articles.json")
-	if err := os.WriteFile(artsPath, b, 0o600); err != nil {
+	if err := os.WriteFile(artsPath, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	runAll(t, cfgPath, "كلمة-سر-المحرر\n",
@@ -85,36 +85,10 @@ digest:
 	serveSite(t, site)
 	base := site.Base
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	// do runs steps for at most a minute and a half, and on failure shows
-	// where the browser is.
-	// The browser lives as long as bctx; headless windows are at least
-	// 500 px wide, so the phone's width is emulated.
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {
-		t.Fatal(err)
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			where, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
-			t.Fatalf("%v; the browser shows %.1500s", err, where)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(css(sel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.TrimSpace(s)
-	}
-	do(chromedp.Navigate(base+"/admin/login"),
-		chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "desk@example.com"),
-		chromedp.SendKeys(css("#password"), "كلمة-سر-المحرر"),
-		chromedp.Submit(css("#password")),
-		chromedp.WaitVisible(css(".stats")))
+	// Headless windows are at least 500 px wide: the phone's width is
+	// emulated.
+	b.Do(chromedp.EmulateViewport(390, 844))
+	signInAsDesk(b, base+"/admin/login")
 
 	// The scheduler prepares the edition at prep and holds it.
 	testkit.WaitFor(t, time.Until(prep)+90*time.Second, "the scheduler prepared and held the edition", func() bool {
@@ -122,7 +96,7 @@ digest:
 		return err == nil && lineHas(out, day, "held")
 	})
 	page := base + "/admin/editions/" + day
-	do(chromedp.Navigate(base+"/admin/editions"),
+	b.Do(chromedp.Navigate(base+"/admin/editions"),
 		chromedp.WaitVisible(css(`a[href="/admin/editions/`+day+`"]`)),
 		chromedp.Click(css(`a[href="/admin/editions/`+day+`"]`)),
 		chromedp.WaitVisible(css(`#state.e-held`)),
@@ -130,32 +104,26 @@ digest:
 
 	// Preview as a chosen reader: the frames show what she would get, and
 	// at phone width her email fits the screen.
-	do(chromedp.SendKeys(css(`input[name=subscriber]`), "noura@example.org"),
+	b.Do(chromedp.SendKeys(css(`input[name=subscriber]`), "noura@example.org"),
 		chromedp.Submit(css(`input[name=subscriber]`)),
 		chromedp.WaitVisible(css(`iframe.phone[src*="subscriber=noura%40example.org"]`)))
 	type frameProbe struct {
 		Src                string
 		Left, Right, Inner float64
 	}
-	fp, err := chromedp.Run(bctx, chromedp.Evaluate[frameProbe](`(() => { const f = document.querySelector("iframe.phone"), r = f.getBoundingClientRect();
-		return {Src: f.getAttribute("src"), Left: r.left, Right: r.right, Inner: window.innerWidth}; })()`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fp := testkit.Eval[frameProbe](b, `(() => { const f = document.querySelector("iframe.phone"), r = f.getBoundingClientRect();
+		return {Src: f.getAttribute("src"), Left: r.left, Right: r.right, Inner: window.innerWidth}; })()`)
 	if fp.Left < 0 || fp.Right > fp.Inner || fp.Right-fp.Left < 200 {
 		t.Errorf("the phone preview spans %.0f-%.0f px of a %.0f px window", fp.Left, fp.Right, fp.Inner)
 	}
-	shot(t, bctx, "edition-phone")
-	do(chromedp.Navigate(base+fp.Src), chromedp.WaitReady(css("body")))
+	shot(t, b, "edition-phone")
+	b.Do(chromedp.Navigate(base+fp.Src), chromedp.WaitReady(css("body")))
 	type emailProbe struct {
 		Body     string
 		Overflow bool
 	}
-	ep, err := chromedp.Run(bctx, chromedp.Evaluate[emailProbe](`({Body: document.body.innerText,
-		Overflow: document.documentElement.scrollWidth > window.innerWidth + 1})`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := testkit.Eval[emailProbe](b, `({Body: document.body.innerText,
+		Overflow: document.documentElement.scrollWidth > window.innerWidth + 1})`)
 	if !strings.Contains(ep.Body, "نورة") || !strings.Contains(ep.Body, "ارتفاع أسعار النفط") || strings.Contains(ep.Body, "الهلال يتأهل") {
 		t.Errorf("the preview as noura (economy only) shows:\n%.600s", ep.Body)
 	}
@@ -164,7 +132,7 @@ digest:
 	}
 
 	// A test copy to the editor: marked, outside the ledger.
-	do(chromedp.Navigate(page),
+	b.Do(chromedp.Navigate(page),
 		chromedp.WaitVisible(css(`input[name=to]`)),
 		chromedp.SendKeys(css(`input[name=to]`), "desk@example.com"),
 		chromedp.Submit(css(`input[name=to]`)),
@@ -191,32 +159,29 @@ digest:
 	}
 
 	// Approve before the send time; the page then follows the sending.
-	do(chromedp.Click(css(`form[action="/admin/editions/`+day+`/approve"] button`)),
+	b.Do(chromedp.Click(css(`form[action="/admin/editions/`+day+`/approve"] button`)),
 		chromedp.WaitVisible(css(`#state.e-approved`)))
 	if time.Now().After(send) {
 		t.Fatalf("the browser took until %s to approve; the send time %s had passed", time.Now().Format(time.TimeOnly), send.Format(time.TimeOnly))
 	}
 	deadline := time.Until(send) + 3*time.Minute
-	if err := chromedp.Do(bctx, chromedp.Poll[chromedp.Void](`document.getElementById("p-text").textContent.startsWith("100")`,
+	if err := chromedp.Do(b.Context(), chromedp.Poll[chromedp.Void](`document.getElementById("p-text").textContent.startsWith("100")`,
 		chromedp.WithPollingTimeout(deadline), chromedp.WithPollingInterval(200*time.Millisecond))); err != nil {
-		t.Fatalf("progress did not reach 100%% within %s of the send time: %v (page says %q)", 3*time.Minute, err, text("#p-text"))
+		t.Fatalf("progress did not reach 100%% within %s of the send time: %v (page says %q)", 3*time.Minute, err, b.Text("#p-text"))
 	}
-	do(chromedp.WaitVisible(css(`#state.e-sent`)))
-	if got := text("#p-sent"); got != fmt.Sprint(len(readers)) {
+	b.Do(chromedp.WaitVisible(css(`#state.e-sent`)))
+	if got := b.Text("#p-sent"); got != fmt.Sprint(len(readers)) {
 		t.Errorf("the page counts %s sent, want %d", got, len(readers))
 	}
-	shot(t, bctx, "")
+	shot(t, b, "")
 
 	// The per-recipient report, filtered to sent deliveries.
-	do(chromedp.Navigate(page),
+	b.Do(chromedp.Navigate(page),
 		chromedp.WaitVisible(css(`select[name=state]`)),
 		chromedp.SetValue(css(`select[name=state]`), "sent"),
 		chromedp.Submit(css(`select[name=state]`)),
 		chromedp.WaitVisible(css(`table.list tbody tr`)))
-	rows, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.list tbody tr")].map(r => r.innerText)`))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := testkit.Eval[[]string](b, `[...document.querySelectorAll("table.list tbody tr")].map(r => r.innerText)`)
 	if len(rows) != len(readers) {
 		t.Errorf("the report lists %d sent rows, want %d:\n%s", len(rows), len(readers), strings.Join(rows, "\n"))
 	}
@@ -268,38 +233,32 @@ func addReaders(t *testing.T, db string) []string {
 // shot writes a full-page screenshot of the edition page as
 // internal/admin/testdata/screenshots/NAME.png when -screenshots is set;
 // with name "" it takes the desktop one at 1280 px.
-func shot(t *testing.T, ctx context.Context, name string) {
+func shot(t *testing.T, b *testkit.Browser, name string) {
 	t.Helper()
 	if !*editionShots {
 		return
 	}
 	if name == "" {
 		name = "edition-desktop"
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("iframe.desktop"))); err != nil {
-			t.Fatal(err)
-		}
-		defer chromedp.Do(ctx, chromedp.EmulateViewport(390, 844))
+		b.Do(chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("iframe.desktop")))
+		defer b.Do(chromedp.EmulateViewport(390, 844))
 	}
 	// Both preview frames have loaded (a frame's entry appears when it has).
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").filter(e => e.initiatorType === "iframe").length >= 2`,
-		chromedp.WithPollingTimeout(time.Minute), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		t.Fatal(err)
+	b.Do(chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").filter(e => e.initiatorType === "iframe").length >= 2`,
+		chromedp.WithPollingTimeout(time.Minute), chromedp.WithPollingInterval(100*time.Millisecond)))
+	path := filepath.Join(testkit.RepoRoot(t), "internal", "admin", "testdata", "screenshots", name+".png")
+	if name != "edition-phone" {
+		b.Shot(path)
+		return
 	}
 	// At phone width the shot is the screen showing the phone preview (a
 	// full-page capture there paints the frames only in part).
-	capture := chromedp.FullScreenshot(100)
-	if name == "edition-phone" {
-		if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS("iframe.phone"))); err != nil {
-			t.Fatal(err)
-		}
-		capture = chromedp.CaptureScreenshot()
-	}
-	png, err := chromedp.Run(ctx, capture)
+	b.Do(chromedp.ScrollIntoView(chromedp.CSS("iframe.phone")))
+	png, err := chromedp.Run(b.Context(), chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(testkit.RepoRoot(t), "internal", "admin", "testdata", "screenshots")
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
-	"net/mail"
 	"os/user"
 	"strings"
 	"testing"
@@ -45,15 +43,7 @@ func TestDigestEditionCommands(t *testing.T) {
 	}
 
 	site.nashra(t, "digest", "test", "--date", day, "--to", "editor@example.com")
-	tests := sink.messages("editor@example.com")
-	if len(tests) != 1 {
-		t.Fatalf("editor got %d test messages", len(tests))
-	}
-	m, err := mail.ReadMessage(bytes.NewReader(tests[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Header.Get("X-Nashra-Test") != "yes" {
+	if m := sink.received(t, "editor@example.com", 1)[0]; m.Header.Get("X-Nashra-Test") != "yes" {
 		t.Errorf("test message headers: %v", m.Header)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/nashra/nashra/internal/testkit"
 )
 
@@ -43,6 +44,18 @@ func serveSite(t *testing.T, s *testkit.Site) {
 	t.Helper()
 	startServe(t, s.Config)
 	testkit.WaitHealthy(t, 30*time.Second, s.Base+"/healthz")
+}
+
+// signInAsDesk signs in at loginURL as desk@example.com, the editor the
+// browser tests add with the password كلمة-سر-المحرر, and waits for the
+// dashboard.
+func signInAsDesk(b *testkit.Browser, loginURL string) {
+	b.Do(chromedp.Navigate(loginURL),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "desk@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "كلمة-سر-المحرر"),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".stats")))
 }
 
 // runAll runs each command in-process on the config at cfgPath, with

@@ -51,6 +51,25 @@ func (s *mailSink) messages(rcpt string) [][]byte {
 	return out
 }
 
+// received fails the test unless rcpt received n messages, and returns
+// them parsed.
+func (s *mailSink) received(t *testing.T, rcpt string, n int) []testkit.Mail {
+	t.Helper()
+	raw := s.messages(rcpt)
+	if len(raw) != n {
+		t.Fatalf("%s received %d messages, want %d", rcpt, len(raw), n)
+	}
+	out := make([]testkit.Mail, n)
+	for i, b := range raw {
+		m, err := testkit.ParseMail(b)
+		if err != nil {
+			t.Fatalf("message %d to %s: %v", i+1, rcpt, err)
+		}
+		out[i] = m
+	}
+	return out
+}
+
 // attempts counts the RCPT TO commands for rcpt, refused ones too.
 func (s *mailSink) attempts(rcpt string) int { return s.Attempts(rcpt) }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,9 +24,6 @@ func TestSubscribeNewslettersInBrowser(t *testing.T) {
 	serveSite(t, site)
 	base, outbox := site.Base, site.Outbox
 	shots := filepath.Join(testkit.RepoRoot(t), "internal", "web", "testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for _, size := range []struct {
 		name          string
 		width, height int
@@ -37,48 +33,11 @@ func TestSubscribeNewslettersInBrowser(t *testing.T) {
 		{"phone", 390, 844, "yusuf@example.org"},
 	} {
 		t.Run(size.name, func(t *testing.T) {
-			ctx := testkit.Chromium(t, size.width, size.height, 90*time.Second)
+			b := testkit.NewBrowser(t, size.width, size.height, 90*time.Second)
 			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-			do := func(steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, steps...); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// look checks the page reads right-to-left, fits the window and
-			// shows want, and keeps a screenshot when shot is set.
-			look := func(step, want, shot string) {
-				t.Helper()
-				type probe struct {
-					Dir, Text string
-					Overflow  bool
-				}
-				do(chromedp.WaitReady(css("body")))
-				p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({Dir: getComputedStyle(document.body).direction,
-					Text: document.querySelector("main").innerText,
-					Overflow: document.documentElement.scrollWidth > window.innerWidth + 1})`))
-				if err != nil {
-					t.Fatalf("%s: %v", step, err)
-				}
-				if p.Dir != "rtl" || p.Overflow {
-					t.Errorf("%s: direction %q, scrolls sideways %v at %d px", step, p.Dir, p.Overflow, size.width)
-				}
-				if !strings.Contains(p.Text, want) {
-					t.Errorf("%s: page lacks %q:\n%s", step, want, p.Text)
-				}
-				if shot == "" {
-					return
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(shots, shot+"-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			shot := func(page string) { b.Shot(filepath.Join(shots, page+"-newsletters-"+size.name+".png")) }
 
-			do(chromedp.Navigate(base+"/subscribe"),
+			b.Do(chromedp.Navigate(base+"/subscribe"),
 				chromedp.WaitVisible(css("#email")),
 				chromedp.SendKeys(css("#email"), size.email),
 				chromedp.SendKeys(css("#name"), "سلمى العتيبي"),
@@ -86,29 +45,31 @@ func TestSubscribeNewslettersInBrowser(t *testing.T) {
 				chromedp.Click(css(`input[name=categories-weekly][value="رياضة"]`)),
 				chromedp.Click(css(`input[name=categories-daily][value="اقتصاد"]`)),
 			)
-			look("sign-up form", "الحصاد الأسبوعي", "subscribe-newsletters")
-			do(chromedp.Click(css(`button[type=submit]`)))
+			b.Look("sign-up form", "الحصاد الأسبوعي")
+			shot("subscribe")
+			b.Do(chromedp.Click(css(`button[type=submit]`)))
 			testkit.WaitFor(t, 10*time.Second, "the browser lands on /subscribe/sent", func() bool {
-				u, err := chromedp.Run(ctx, chromedp.Location())
+				u, err := chromedp.Run(b.Context(), chromedp.Location())
 				return err == nil && strings.HasSuffix(u, "/subscribe/sent")
 			})
 			link := confirmationLink(t, outbox, size.email)
-			do(chromedp.Navigate(link), chromedp.WaitVisible(css("#confirm")), chromedp.Click(css("#confirm")),
+			b.Do(chromedp.Navigate(link), chromedp.WaitVisible(css("#confirm")), chromedp.Click(css("#confirm")),
 				chromedp.WaitVisible(css("#preferences-link")))
-			look("confirmed", "اكتمل اشتراكك", "")
+			b.Look("confirmed", "اكتمل اشتراكك")
 			st, got := followed(t, site.DB, size.email)
 			if st != store.StatusConfirmed || strings.Join(got["daily"], ",") != "اقتصاد" || strings.Join(got["weekly"], ",") != "رياضة" {
 				t.Fatalf("after confirming: %s %v", st, got)
 			}
 
-			do(chromedp.Click(css("#preferences-link")),
+			b.Do(chromedp.Click(css("#preferences-link")),
 				chromedp.WaitVisible(css(`#leave-all`)),
 				chromedp.Click(css(`input[name=newsletters][value=daily]`)), // leave it
 				chromedp.Click(css(`input[name=categories-weekly][value="اقتصاد"]`)),
 				chromedp.Click(css(`button[value=save]`)),
 				chromedp.WaitVisible(css("#saved")),
 			)
-			look("preferences saved", "إلغاء الاشتراك من الكل", "preferences-newsletters")
+			b.Look("preferences saved", "إلغاء الاشتراك من الكل")
+			shot("preferences")
 			st, got = followed(t, site.DB, size.email)
 			if _, daily := got["daily"]; st != store.StatusConfirmed || daily || strings.Join(got["weekly"], ",") != "اقتصاد,رياضة" {
 				t.Errorf("after preferences: %s %v; want the weekly one with اقتصاد,رياضة", st, got)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -14,9 +15,26 @@ import (
 	"testing"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 var mailtoUnsub = regexp.MustCompile(`<mailto:([^>]+)>`)
+
+// unsubscribeMailto returns the mailto: URL of a message's
+// List-Unsubscribe header: the address to write to and, in its query, the
+// subject to write.
+func unsubscribeMailto(t *testing.T, h mail.Header) *url.URL {
+	t.Helper()
+	m := mailtoUnsub.FindStringSubmatch(h.Get("List-Unsubscribe"))
+	if m == nil {
+		t.Fatalf("no mailto: in List-Unsubscribe %q", h.Get("List-Unsubscribe"))
+	}
+	u, err := url.Parse("mailto:" + m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
 
 // runBin runs the nashra binary with stdin and returns its output and exit
 // status.
@@ -53,22 +71,7 @@ func TestUnsubscribeByMail(t *testing.T) {
 		site.nashra(t, "subscribers", "add", r, "--name", "قارئ")
 	}
 	site.nashra(t, "digest", "send", "--force", "--date", "2026-03-10")
-	raw := sink.messages("badr@example.org")
-	if len(raw) != 1 {
-		t.Fatalf("badr received %d messages", len(raw))
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(raw[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := mailtoUnsub.FindStringSubmatch(msg.Header.Get("List-Unsubscribe"))
-	if m == nil {
-		t.Fatalf("no mailto: in List-Unsubscribe %q", msg.Header.Get("List-Unsubscribe"))
-	}
-	u, err := url.Parse("mailto:" + m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := unsubscribeMailto(t, sink.received(t, "badr@example.org", 1)[0].Header)
 	if u.Opaque != "unsubscribe@digest.example.com" {
 		t.Errorf("mailto: address %q", u.Opaque)
 	}
@@ -117,5 +120,64 @@ func TestUnsubscribeByMail(t *testing.T) {
 	_, errOut, code = runBin(t, bin, []byte(request), []string{"NASHRA_STORE_DSN=" + filepath.Join(again, "nashra.db")}, args...)
 	if code != 75 {
 		t.Errorf("unreachable store: exit %d, want 75 (EX_TEMPFAIL)\nstderr: %s", code, errOut)
+	}
+}
+
+// TestUnsubscribeMailNamesNewsletter: with two newsletters, the answer to
+// the weekly edition's List-Unsubscribe mailto: leaves weekly only, and
+// `subscribers unsubscribe-mail` says so by name; the daily one's answer
+// then names daily, and sending it again says the reader had already
+// left daily.
+func TestUnsubscribeMailNamesNewsletter(t *testing.T) {
+	site := testkit.NewSite(t, morningDigest, twoNewsletters)
+	must := func(stdin string, args ...string) string {
+		t.Helper()
+		out, errOut, err := runIn(t, stdin, append([]string{"--config", site.Config}, args...)...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+		}
+		return out
+	}
+	b, _ := json.Marshal(digestArticles)
+	arts := filepath.Join(site.Dir, "articles.json")
+	if err := os.WriteFile(arts, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must("", "import", arts)
+	must("", "subscribers", "add", "amal@example.org")
+	must("", "subscribers", "add", "--newsletter", "weekly", "amal@example.org")
+	must("", "digest", "send", "--newsletter", "weekly", "--force", "--date", digestTestDay)
+	must("", "digest", "send", "--force", "--date", digestTestDay)
+
+	// request is what a mail client sends for the mailto: of the message
+	// of edition id.
+	request := func(id string) string {
+		t.Helper()
+		mails, err := testkit.ReadOutbox(site.Outbox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mails {
+			if m.Header.Get("X-Nashra-Edition") != id {
+				continue
+			}
+			u := unsubscribeMailto(t, m.Header)
+			return fmt.Sprintf("From: amal@example.org\r\nTo: %s\r\nSubject: %s\r\n\r\nأوقفوا هذه النشرة\r\n", u.Opaque, u.Query().Get("subject"))
+		}
+		t.Fatalf("no message of edition %s in the outbox", id)
+		return ""
+	}
+	weekly, daily := request("weekly."+digestTestDay), request(digestTestDay)
+	if out := must(weekly, "subscribers", "unsubscribe-mail"); !strings.Contains(out, "amal@example.org unsubscribed from weekly (حصاد الأسبوع)") {
+		t.Errorf("the weekly request: %s", out)
+	}
+	if out := must("", "subscribers", "list"); !strings.Contains(out, "daily(*)") || strings.Contains(out, "weekly") {
+		t.Errorf("after leaving weekly: %s", out)
+	}
+	if out := must(daily, "subscribers", "unsubscribe-mail"); !strings.Contains(out, "amal@example.org unsubscribed from daily (الصباحية)") {
+		t.Errorf("the daily request: %s", out)
+	}
+	if out := must(daily, "subscribers", "unsubscribe-mail"); !strings.Contains(out, "amal@example.org had already left daily (الصباحية)") {
+		t.Errorf("the daily request again: %s", out)
 	}
 }

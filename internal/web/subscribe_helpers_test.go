@@ -2,19 +2,13 @@ package web
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/mail"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -106,94 +100,14 @@ func csrfOf(t *testing.T, page string) string {
 	return m[1]
 }
 
-// sentMail is one message of the outbox, decoded.
-type sentMail struct {
-	Header     mail.Header
-	Text, HTML string
-	Raw        []byte
-}
-
-// outbox reads every message in dir, oldest first.
-func readOutbox(t *testing.T, dir string) []sentMail {
+// readOutbox reads every message in the outbox dir, oldest first.
+func readOutbox(t *testing.T, dir string) []testkit.Mail {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	type f struct {
-		name string
-		mod  time.Time
-	}
-	var files []f
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".eml") && !strings.HasPrefix(e.Name(), ".") {
-			info, _ := e.Info()
-			files = append(files, f{e.Name(), info.ModTime()})
-		}
-	}
-	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
-	var out []sentMail
-	for _, fl := range files {
-		raw, err := os.ReadFile(filepath.Join(dir, fl.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, parseMail(t, raw))
-	}
-	return out
-}
-
-// parseMail decodes a message: headers, text and HTML parts.
-func parseMail(t testing.TB, raw []byte) sentMail {
-	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
-	if err != nil {
-		t.Fatalf("parse mail: %v", err)
-	}
-	sm := sentMail{Header: m.Header, Raw: raw}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	mails, err := testkit.ReadOutbox(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(ct, cte string, r io.Reader) {
-		if strings.EqualFold(cte, "base64") {
-			r = base64.NewDecoder(base64.StdEncoding, r)
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(ct, "text/html") {
-			sm.HTML = string(b)
-		} else {
-			sm.Text = string(b)
-		}
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		read(mt, m.Header.Get("Content-Transfer-Encoding"), m.Body)
-		return sm
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		read(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p)
-	}
-	return sm
-}
-
-// to returns the address of a message's To header.
-func (m sentMail) to() string {
-	a, err := mail.ParseAddress(m.Header.Get("To"))
-	if err != nil {
-		return ""
-	}
-	return a.Address
+	return mails
 }
 
 var linkRe = regexp.MustCompile(`https?://[^\s"<>]+/(confirm|preferences|unsubscribe)\?t=[A-Za-z0-9_%-]+`)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // signUp loads the form with c and posts it.
@@ -69,8 +70,8 @@ func TestSubscribeJourney(t *testing.T) {
 	}
 	m := mails[0]
 	subj, _ := new(mimeDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if m.to() != "Sara@example.org" || !strings.Contains(subj, "أكّد اشتراكك في «نشرة الصباح»") {
-		t.Errorf("email to %q subject %q", m.to(), subj)
+	if m.To() != "Sara@example.org" || !strings.Contains(subj, "أكّد اشتراكك في «نشرة الصباح»") {
+		t.Errorf("email to %q subject %q", m.To(), subj)
 	}
 	if !strings.Contains(string(m.Raw), "Content-Transfer-Encoding: base64") || !strings.Contains(m.Header.Get("Subject"), "=?UTF-8?B?") {
 		t.Errorf("confirmation email not base64-encoded:\n%.600s", m.Raw)
@@ -199,13 +200,13 @@ func TestSubscribeJourney(t *testing.T) {
 	if len(mails) != before+1 {
 		t.Fatalf("%d emails after asking for a new link, want %d", len(mails), before+1)
 	}
-	var prefsMail *sentMail
+	var prefsMail *testkit.Mail
 	for i := range mails {
 		if linkIn(mails[i].Text, "preferences") != "" {
 			prefsMail = &mails[i]
 		}
 	}
-	if prefsMail == nil || prefsMail.to() != "Sara@example.org" {
+	if prefsMail == nil || prefsMail.To() != "Sara@example.org" {
 		t.Errorf("no preferences link mailed to Sara@example.org")
 	}
 }
@@ -256,14 +257,14 @@ func TestSignUpNoEnumeration(t *testing.T) {
 		t.Fatalf("%d emails, want one per sign-up", len(mails))
 	}
 	for _, m := range mails {
-		switch m.to() {
+		switch m.To() {
 		case "on@example.org":
 			if linkIn(m.Text, "preferences") == "" || linkIn(m.Text, "confirm") != "" {
 				t.Errorf("already subscribed: want the preferences link:\n%s", m.Text)
 			}
 		default:
 			if linkIn(m.Text, "confirm") == "" {
-				t.Errorf("%s: no confirmation link:\n%s", m.to(), m.Text)
+				t.Errorf("%s: no confirmation link:\n%s", m.To(), m.Text)
 			}
 		}
 	}
@@ -439,7 +440,7 @@ func TestExpiredConfirmResend(t *testing.T) {
 	signUp(t, e, c, url.Values{"email": {"gone@example.org"}})
 	var gone string
 	for _, m := range readOutbox(t, e.outbox) {
-		if m.to() == "gone@example.org" {
+		if m.To() == "gone@example.org" {
 			gone = linkIn(m.Text, "confirm")
 		}
 	}

@@ -1,0 +1,112 @@
+package testkit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser is a tab of a headless Chromium (see Chromium) in a window of
+// Width×Height pixels. Its methods fail the test on an error, showing the
+// page the browser is on.
+type Browser struct {
+	t             testing.TB
+	ctx           context.Context
+	Width, Height int
+}
+
+// NewBrowser starts a Chromium with a window of width×height for at most
+// timeout. Headless windows are at least 500 px wide: a test of a
+// narrower screen emulates its viewport (chromedp.EmulateViewport).
+func NewBrowser(t testing.TB, width, height int, timeout time.Duration) *Browser {
+	t.Helper()
+	return &Browser{t: t, ctx: Chromium(t, width, height, timeout), Width: width, Height: height}
+}
+
+// Context is the tab's chromedp context, for chromedp.Run.
+func (b *Browser) Context() context.Context { return b.ctx }
+
+// Do runs steps in order and fails the test at the first that fails.
+func (b *Browser) Do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		where, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+		b.t.Fatalf("%v; the browser shows %.1500s", err, where)
+	}
+}
+
+// Eval returns the value of the JavaScript expression js on the page.
+func Eval[T any](b *Browser, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("evaluating %.80q: %v", js, err)
+	}
+	return v
+}
+
+// Text returns the trimmed text of the first element matching the CSS
+// selector sel.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// Shot writes a full-page screenshot to path (creating its folder) and
+// returns its size in bytes.
+func (b *Browser) Shot(path string) int {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s: %d KB", path, len(png)/1024)
+	return len(png)
+}
+
+// Page is what Look reads of the page the browser shows.
+type Page struct {
+	URL      string
+	Dir      string // the dir attribute of <html>
+	BodyDir  string // the computed direction of <body>
+	Text     string // the text of <main>
+	Overflow bool   // the page scrolls sideways
+}
+
+// Look checks that the page the browser shows reads right to left
+// (dir="rtl" on <html>, a right-to-left body), fits the window's width
+// and shows want in <main>; what does not is reported as an error that
+// names step. It returns the page.
+func (b *Browser) Look(step, want string) Page {
+	b.t.Helper()
+	b.Do(chromedp.WaitReady(chromedp.CSS("body")))
+	p := Eval[Page](b, `({URL: location.href, Dir: document.documentElement.getAttribute("dir"),
+		BodyDir: getComputedStyle(document.body).direction,
+		Text: document.querySelector("main").innerText,
+		Overflow: document.documentElement.scrollWidth > window.innerWidth + 1})`)
+	if p.Dir != "rtl" || p.BodyDir != "rtl" {
+		b.t.Errorf("%s (%s): html dir=%q, body direction %q; want rtl", step, p.URL, p.Dir, p.BodyDir)
+	}
+	if p.Overflow {
+		b.t.Errorf("%s (%s): the page scrolls sideways at %d px", step, p.URL, b.Width)
+	}
+	if !strings.Contains(p.Text, want) {
+		b.t.Errorf("%s (%s): the page lacks %q:\n%s", step, p.URL, want, p.Text)
+	}
+	return p
+}
