@@ -113,20 +113,12 @@ func (s *Core) UpdateUser(ctx context.Context, u *store.User) error {
 	if err != nil {
 		return fmt.Errorf("%s: update user %d: %w", s.d.Name, u.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["update-user"], append(args, u.ID)...)
-	if err != nil {
-		return s.errf(err, "update user %d", u.ID)
-	}
-	return s.affected(res, fmt.Sprintf("user %d", u.ID))
+	return s.execOne(ctx, s.db, fmt.Sprintf("update user %d", u.ID), s.q["update-user"], append(args, u.ID)...)
 }
 
 // DeleteUser implements store.Accounts.
 func (s *Core) DeleteUser(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, s.q["delete-user"], id)
-	if err != nil {
-		return s.errf(err, "delete user %d", id)
-	}
-	return s.affected(res, fmt.Sprintf("user %d", id))
+	return s.execOne(ctx, s.db, fmt.Sprintf("delete user %d", id), s.q["delete-user"], id)
 }
 
 // CountUsers implements store.Accounts.
@@ -174,20 +166,12 @@ func (s *Core) ListTokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken implements store.Accounts.
 func (s *Core) RevokeToken(ctx context.Context, name string) error {
-	res, err := s.db.ExecContext(ctx, s.q["revoke-token"], name)
-	if err != nil {
-		return s.errf(err, "revoke token %q", name)
-	}
-	return s.affected(res, fmt.Sprintf("token %q", name))
+	return s.execOne(ctx, s.db, fmt.Sprintf("revoke token %q", name), s.q["revoke-token"], name)
 }
 
 // TouchToken implements store.Accounts.
 func (s *Core) TouchToken(ctx context.Context, id int64, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, s.q["touch-token"], nsNow(at.UTC()), id)
-	if err != nil {
-		return s.errf(err, "touch token %d", id)
-	}
-	return s.affected(res, fmt.Sprintf("token %d", id))
+	return s.execOne(ctx, s.db, fmt.Sprintf("touch token %d", id), s.q["touch-token"], nsNow(at.UTC()), id)
 }
 
 func scanSession(r scanner) (store.Session, error) {
@@ -246,11 +230,7 @@ func (s *Core) TouchSession(ctx context.Context, idHash string, at time.Time) er
 
 // DeleteSession implements store.Accounts.
 func (s *Core) DeleteSession(ctx context.Context, idHash string) error {
-	res, err := s.db.ExecContext(ctx, s.q["delete-session"], idHash)
-	if err != nil {
-		return s.errf(err, "delete session")
-	}
-	return s.affected(res, "session")
+	return s.execOne(ctx, s.db, "delete session", s.q["delete-session"], idHash)
 }
 
 // DeleteUserSessions implements store.Accounts.
@@ -333,11 +313,7 @@ func (s *Core) IsErased(ctx context.Context, hash string) (bool, error) {
 
 // Unerase implements store.Erasure.
 func (s *Core) Unerase(ctx context.Context, hash string) error {
-	res, err := s.db.ExecContext(ctx, s.q["unerase"], hash)
-	if err != nil {
-		return s.errf(err, "unerase")
-	}
-	return s.affected(res, "erased address")
+	return s.execOne(ctx, s.db, "unerase an address", s.q["unerase"], hash)
 }
 
 // count runs a query returning one integer.

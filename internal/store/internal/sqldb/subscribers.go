@@ -260,6 +260,16 @@ func (s *Core) affected(res sql.Result, what string) error {
 	return nil
 }
 
+// execOne runs query on q, a write that must change a row: no row changed
+// is store.ErrNotFound. Errors name what was done.
+func (s *Core) execOne(ctx context.Context, q execer, what, query string, args ...any) error {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return s.errf(err, "%s", what)
+	}
+	return s.affected(res, what)
+}
+
 // RemoveSubscriber implements store.Subscribers.
 func (s *Core) RemoveSubscriber(ctx context.Context, email string) error {
 	norm, err := store.NormalizeEmail(email)
@@ -268,11 +278,7 @@ func (s *Core) RemoveSubscriber(ctx context.Context, email string) error {
 	}
 	now, key := nsNow(s.now()), store.EmailKey(norm)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q["remove-subscriber"], now, key)
-		if err != nil {
-			return s.errf(err, "remove subscriber %s", norm)
-		}
-		if err := s.affected(res, "subscriber "+norm); err != nil {
+		if err := s.execOne(ctx, tx, "remove subscriber "+norm, s.q["remove-subscriber"], now, key); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q["leave-all-subscriptions"], now, key); err != nil {
@@ -288,11 +294,7 @@ func (s *Core) DeleteSubscriber(ctx context.Context, email string) error {
 	if err != nil {
 		return fmt.Errorf("%s: delete subscriber: %w", s.d.Name, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q["delete-subscriber"], store.EmailKey(norm))
-	if err != nil {
-		return s.errf(err, "delete subscriber %s", norm)
-	}
-	return s.affected(res, "subscriber "+norm)
+	return s.execOne(ctx, s.db, "delete subscriber "+norm, s.q["delete-subscriber"], store.EmailKey(norm))
 }
 
 // ListSubscribers implements store.Subscribers.

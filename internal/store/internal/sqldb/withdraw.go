@@ -69,11 +69,7 @@ func (s *Core) UnpublishSourcePath(ctx context.Context, path string) ([]string, 
 // SetArticleCategory implements store.Articles.
 func (s *Core) SetArticleCategory(ctx context.Context, id, category string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q["set-article-category"], id, category)
-		if err != nil {
-			return s.errf(err, "article %s: set category", id)
-		}
-		if err := s.affected(res, "article "+id); err != nil {
+		if err := s.execOne(ctx, tx, "set the category of article "+id, s.q["set-article-category"], id, category); err != nil {
 			return err
 		}
 		return s.touchArticles(ctx, tx)
@@ -83,11 +79,7 @@ func (s *Core) SetArticleCategory(ctx context.Context, id, category string) erro
 // DeleteArticle implements store.Articles.
 func (s *Core) DeleteArticle(ctx context.Context, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q["delete-article"], id)
-		if err != nil {
-			return s.errf(err, "delete article %s", id)
-		}
-		if err := s.affected(res, "article "+id); err != nil {
+		if err := s.execOne(ctx, tx, "delete article "+id, s.q["delete-article"], id); err != nil {
 			return err
 		}
 		return s.touchArticles(ctx, tx)
