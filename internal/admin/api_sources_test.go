@@ -11,19 +11,26 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
+// feedOrigin serves, until the test ends, an RSS feed of one Arabic item:
+// title and description given, link https://news.example/N, guid n-N.
+func feedOrigin(t *testing.T, n int, title, description string) *httptest.Server {
+	feed := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
+<item><title>%s</title><link>https://news.example/%d</link><guid>n-%d</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
+<description>%s</description></item></channel></rss>`, title, n, n, description)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, feed)
+	}))
+	t.Cleanup(origin.Close)
+	return origin
+}
+
 // TestAPISources: editors add, fetch and remove sources through the API,
 // viewers read them; each change is in the audit log.
 func TestAPISources(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	feed := `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
-<item><title>البنك المركزي يرفع الفائدة</title><link>https://news.example/1</link><guid>n-1</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
-<description>قرر البنك المركزي رفع سعر الفائدة ربع نقطة.</description></item></channel></rss>`
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprint(w, feed)
-	}))
-	defer origin.Close()
+	origin := feedOrigin(t, 1, "البنك المركزي يرفع الفائدة", "قرر البنك المركزي رفع سعر الفائدة ربع نقطة.")
 	tok := map[string]string{"viewer": s.token("viewer@example.com", "t-viewer"), "editor": s.token("editor@example.com", "t-editor")}
 	body := fmt.Sprintf(`{"url": %q, "name": "صحيفة المثال", "category": "اقتصاد"}`, origin.URL+"/rss.xml")
 	if code, _ := s.apiCall(tok["viewer"], "POST", "/api/v1/sources", body); code != http.StatusForbidden {
@@ -85,15 +92,8 @@ func TestAPISources(t *testing.T) {
 func TestConsoleSources(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>صحيفة</title><link>https://news.example/</link><description>x</description>
-<item><title>افتتاح معرض الكتاب</title><link>https://news.example/2</link><guid>n-2</guid><pubDate>Tue, 01 Dec 2026 06:30:00 +0300</pubDate>
-<description>افتتح اليوم معرض الكتاب الدولي بمشاركة واسعة.</description></item></channel></rss>`)
-	}))
-	defer origin.Close()
-	ed := s.browser()
-	ed.login("editor@example.com")
+	origin := feedOrigin(t, 2, "افتتاح معرض الكتاب", "افتتح اليوم معرض الكتاب الدولي بمشاركة واسعة.")
+	ed := s.signedIn("editor@example.com")
 	if code, _, _ := ed.get("/admin/sources"); code != http.StatusOK {
 		t.Fatalf("sources page: %d", code)
 	}
@@ -123,8 +123,7 @@ func TestConsoleSources(t *testing.T) {
 		t.Errorf("page after fetch lacks the ok status or the count of one article:\n%s", body)
 	}
 
-	vw := s.browser()
-	vw.login("viewer@example.com")
+	vw := s.signedIn("viewer@example.com")
 	_, body, _ = vw.get("/admin/sources")
 	if !strings.Contains(body, "صحيفة المثال") || strings.Contains(body, "/admin/sources/remove") {
 		t.Errorf("viewer's page: want the list without the forms")

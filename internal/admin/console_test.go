@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,10 +43,8 @@ func TestRouteWalk(t *testing.T) {
 		t.Fatalf("only %d routes registered", len(routes))
 	}
 	anon := s.browser()
-	viewer := s.browser()
-	viewer.login("viewer@example.com")
-	editor := s.browser()
-	editor.login("editor@example.com")
+	viewer := s.signedIn("viewer@example.com")
+	editor := s.signedIn("editor@example.com")
 	bearer := map[store.Role]string{store.RoleViewer: s.token("viewer@example.com", "viewer"), store.RoleEditor: s.token("editor@example.com", "editor")}
 	call := func(b *browser, method, path, token string) int {
 		var req *http.Request
@@ -135,8 +132,7 @@ func TestRouteWalk(t *testing.T) {
 func TestConsoleHeaders(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	b := s.browser()
-	b.login("admin@example.com")
+	b := s.signedIn("admin@example.com")
 	for _, p := range []string{"/admin/", "/admin/login", "/admin/subscribers", "/admin/users"} {
 		code, body, h := b.get(p)
 		if p == "/admin/login" && code == http.StatusSeeOther {
@@ -168,10 +164,8 @@ func TestCSRFRefused(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
 	sub, _ := s.seed("قارئ", "مقال")
-	b := s.browser()
-	b.login("editor@example.com")
-	other := s.browser()
-	other.login("admin@example.com")
+	b := s.signedIn("editor@example.com")
+	other := s.signedIn("admin@example.com")
 	path := "/admin/subscribers/1/unsubscribe"
 	for name, form := range map[string]url.Values{
 		"no token":          {"csrf": {""}},
@@ -215,8 +209,7 @@ func TestCSRFRefused(t *testing.T) {
 func TestSessionFixation(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	attacker := s.browser()
-	attacker.login("viewer@example.com")
+	attacker := s.signedIn("viewer@example.com")
 	planted := attacker.sessionCookie()
 	victim := s.browser()
 	u, _ := url.Parse(s.srv.URL)
@@ -307,8 +300,7 @@ func TestXSSInert(t *testing.T) {
 	if err := s.st.Audit(s.ctx, store.AuditEntry{Actor: payload, Action: "test", Target: payload, Detail: payload}); err != nil {
 		t.Fatal(err)
 	}
-	b := s.browser()
-	b.login("admin@example.com")
+	b := s.signedIn("admin@example.com")
 	pages := []string{"/admin/", "/admin/subscribers", "/admin/subscribers?q=" + url.QueryEscape(payload), "/admin/subscribers/1",
 		"/admin/articles", "/admin/articles?q=" + url.QueryEscape(payload), "/admin/articles/test-article", "/admin/audit",
 		"/admin/audit?action=" + url.QueryEscape(payload), "/admin/users", "/admin/tokens"}
@@ -362,17 +354,31 @@ func TestTOTPLoginAndExport(t *testing.T) {
 	if b.sessionCookie() == pending {
 		t.Error("the session id did not change at the second factor")
 	}
-	resp, err := b.c.Get(s.srv.URL + "/admin/subscribers/export.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(string(body), "reader@example.org,نورة") {
-		t.Errorf("export: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	code, body, h := b.get("/admin/subscribers/export.csv")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || !strings.Contains(body, "reader@example.org,نورة") {
+		t.Errorf("export: %d %s\n%s", code, h.Get("Content-Type"), body)
 	}
 	if n, _ := s.st.CountAudit(s.ctx, store.AuditQuery{Action: "subscribers.export", Actor: "viewer@example.com"}); n != 1 {
 		t.Errorf("export audited %d times", n)
+	}
+}
+
+// TestConsoleImportRefusesUnknownCategories: a CSV uploaded in the console
+// is held to the same categories as the command line: names or slugs of
+// known ones, any other row rejected with the valid list.
+func TestConsoleImportRefusesUnknownCategories(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	b := s.signedIn("editor@example.com")
+	b.get("/admin/subscribers")
+	code, page, _ := b.upload("/admin/subscribers/import", "list.csv", "email,categories\nnoura@example.org,اقتصاد\nsaad@example.org,sprots\n")
+	if !strings.Contains(page, `unknown category &#34;sprots&#34;`) && !strings.Contains(page, `unknown category "sprots"`) {
+		t.Errorf("import page does not report the unknown category (%d):\n%s", code, page)
+	}
+	if _, err := s.st.SubscriberByEmail(s.ctx, "saad@example.org"); err == nil {
+		t.Error("the row with an unknown category was imported")
+	}
+	if _, err := s.st.SubscriberByEmail(s.ctx, "noura@example.org"); err != nil {
+		t.Errorf("the good row: %v", err)
 	}
 }

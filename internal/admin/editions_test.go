@@ -30,8 +30,7 @@ func TestEditionPages(t *testing.T) {
 	s := newSite(t)
 	s.seedNewsroom()
 	day := s.editions.NextDue()
-	b := s.browser()
-	b.login("editor@example.com")
+	b := s.signedIn("editor@example.com")
 	code, body, _ := b.get("/admin/editions")
 	if code != 200 || !strings.Contains(body, day) {
 		t.Fatalf("editions list: %d, lacks %s", code, day)
@@ -162,13 +161,11 @@ func TestEditionSendNow(t *testing.T) {
 	const readers = 5
 	day := s.lateEdition(readers)
 
-	v := s.browser()
-	v.login("viewer@example.com")
+	v := s.signedIn("viewer@example.com")
 	if code, _, _ := v.post("/admin/editions/"+day+"/send", nil); code != http.StatusForbidden {
 		t.Errorf("a viewer's send now: %d, want 403", code)
 	}
-	b := s.browser()
-	b.login("editor@example.com")
+	b := s.signedIn("editor@example.com")
 	b.get("/admin/editions/" + day)
 	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
 		t.Fatalf("approve late: %d %s", code, h.Get("Location"))
@@ -306,8 +303,7 @@ func TestEditionSendNowNothingNew(t *testing.T) {
 	if err := s.edits.Unpublish(s.ctx, "late"); err != nil {
 		t.Fatal(err)
 	}
-	b := s.browser()
-	b.login("editor@example.com")
+	b := s.signedIn("editor@example.com")
 	b.get("/admin/editions/" + day)
 	if code, _, h := b.post("/admin/editions/"+day+"/send", nil); code != 303 || !strings.Contains(h.Get("Location"), "err=edition-empty") {
 		t.Fatalf("send now with nothing new: %d %s", code, h.Get("Location"))

@@ -1,9 +1,11 @@
 package admin_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -213,6 +215,21 @@ func (b *browser) post(path string, form url.Values) (int, string, http.Header) 
 	return b.read(resp, err)
 }
 
+// upload posts the file content named name as the form field "file",
+// with the last CSRF token seen, as the import form does.
+func (b *browser) upload(path, name, content string) (int, string, http.Header) {
+	b.s.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", b.csrf)
+	fw, _ := mw.CreateFormFile("file", name)
+	io.WriteString(fw, content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.s.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.read(b.c.Do(req))
+}
+
 // read returns a response's status, body and header, and remembers the
 // page's CSRF token; a failed request fails the test.
 func (b *browser) read(resp *http.Response, err error) (int, string, http.Header) {
@@ -239,6 +256,14 @@ func (b *browser) login(email string) {
 	if code, body, _ := b.get("/admin/"); code != http.StatusOK {
 		b.s.t.Fatalf("dashboard after login: %d\n%s", code, body)
 	}
+}
+
+// signedIn is a new browser signed in as email.
+func (s *site) signedIn(email string) *browser {
+	s.t.Helper()
+	b := s.browser()
+	b.login(email)
+	return b
 }
 
 // sessionCookie is the browser's session cookie value.

@@ -48,14 +48,12 @@ func TestConsoleSubscriberNewsletters(t *testing.T) {
 	if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
 		t.Fatal(err)
 	}
-	viewer := s.browser()
-	viewer.login("viewer@example.com")
+	viewer := s.signedIn("viewer@example.com")
 	_, page, _ := viewer.get("/admin/subscribers")
 	if !strings.Contains(page, "النشرة اليومية؛ الحصاد الأسبوعي: رياضة") {
 		t.Errorf("the subscribers list does not name the newsletters:\n%s", page)
 	}
-	editor := s.browser()
-	editor.login("editor@example.com")
+	editor := s.signedIn("editor@example.com")
 	path := fmt.Sprintf("/admin/subscribers/%d", sub.ID)
 	_, page, _ = editor.get(path)
 	for _, want := range []string{`name="newsletters" value="weekly" checked`, `name="categories-weekly" value="رياضة" checked`, `id="follows"`} {
@@ -164,8 +162,7 @@ func TestConsoleEditionsByNewsletter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := s.browser()
-	b.login("viewer@example.com")
+	b := s.signedIn("viewer@example.com")
 	rowRE := regexp.MustCompile(`<a href="/admin/editions/([^"]+)" dir="ltr">[^<]*</a></td>\s*<td class="nl"><bdi>([^<]*)</bdi>`)
 	rows := func(path string) string {
 		t.Helper()
@@ -223,8 +220,7 @@ func TestConsoleDashboardNewsletters(t *testing.T) {
 			}
 		}
 	}
-	b := s.browser()
-	b.login("viewer@example.com")
+	b := s.signedIn("viewer@example.com")
 	_, page, _ := b.get("/admin/")
 	rowRE := regexp.MustCompile(`<a href="/admin/editions\?newsletter=(\w+)"><bdi>([^<]+)</bdi></a></td><td class="n">(\d+)</td><td><a href="/admin/editions/([^"]+)"`)
 	var got []string
