@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nashra/nashra/feeds"
 	"github.com/nashra/nashra/internal/article"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -53,29 +53,12 @@ func TestGolden(t *testing.T) {
 		}
 		n++
 		if !bytes.Equal(f.Body, want) {
-			t.Errorf("%s differs from its golden file (run with -update if intended)\n%s", f.Path, firstDiff(f.Body, want))
+			t.Errorf("%s differs from its golden file (run with -update if intended)\n%s", f.Path, testkit.LineDiff(string(want), string(f.Body)))
 		}
 	}
 	if n < 19 {
 		t.Errorf("only %d files compared", n)
 	}
-}
-
-func firstDiff(got, want []byte) string {
-	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(gl) || i < len(wl); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + g + "\nwant: " + w
-		}
-	}
-	return ""
 }
 
 func TestSlug(t *testing.T) {

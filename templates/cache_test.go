@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 // readers are the values EditionEmail is checked with: signed links, empty
@@ -68,10 +69,10 @@ func TestEditionEmailMatchesFullRender(t *testing.T) {
 					t.Fatal(err)
 				}
 				if html != wantHTML {
-					t.Errorf("%s, reader %d: HTML differs:\n%s", name, i, firstDiff(wantHTML, html))
+					t.Errorf("%s, reader %d: HTML differs:\n%s", name, i, testkit.LineDiff(wantHTML, html))
 				}
 				if text != wantText {
-					t.Errorf("%s, reader %d: text differs:\n%s", name, i, firstDiff(wantText, text))
+					t.Errorf("%s, reader %d: text differs:\n%s", name, i, testkit.LineDiff(wantText, text))
 				}
 			}
 		}
@@ -115,7 +116,7 @@ func TestEditionEmailRandomReaders(t *testing.T) {
 		}
 		if html != wantHTML || text != wantText {
 			t.Fatalf("reader %d (%q, %q, %q) differs:\n%s\n%s", i, prefs, unsub, name,
-				firstDiff(wantHTML, html), firstDiff(wantText, text))
+				testkit.LineDiff(wantHTML, html), testkit.LineDiff(wantText, text))
 		}
 	}
 }

@@ -134,20 +134,12 @@ func keepShot(t *testing.T, b *testkit.Browser, name string) {
 
 func TestChromiumRendersRTL(t *testing.T) {
 	b := testkit.NewBrowser(t, 640, 900, 60*time.Second)
-	s := mustNew(t, "")
-	html, _, err := s.Email(fixture())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.EditionPage(fixture())
-	if err != nil {
-		t.Fatal(err)
-	}
+	html, _, page := render(t, fixture())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		switch r.URL.Path {
 		case "/digest/2026-11-28":
-			w.Write(page)
+			w.Write([]byte(page))
 		case "/ltr":
 			h := strings.NewReplacer(`dir="rtl"`, `dir="ltr"`, "direction:rtl", "direction:ltr",
 				"text-align:right", "text-align:left", `align="right"`, `align="left"`).Replace(html)
@@ -231,19 +223,11 @@ type dayHeading struct {
 // day headings at the right edge in section order; screenshots for the
 // README.
 func TestChromiumRendersWeekly(t *testing.T) {
-	s := mustNew(t, "")
-	html, _, err := s.Email(weeklyFixture())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.EditionPage(weeklyFixture())
-	if err != nil {
-		t.Fatal(err)
-	}
+	html, _, page := render(t, weeklyFixture())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if r.URL.Path == "/digest/weekly/2026-11-27" {
-			w.Write(page)
+			w.Write([]byte(page))
 			return
 		}
 		w.Write([]byte(html))

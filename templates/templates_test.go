@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/digest"
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -64,6 +65,22 @@ func mustNew(t *testing.T, dir string) *Set {
 	return s
 }
 
+// render renders d with the default templates: the email's HTML and text
+// parts and the edition's web page.
+func render(t *testing.T, d EmailData) (html, text, page string) {
+	t.Helper()
+	s := mustNew(t, "")
+	html, text, err := s.Email(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.EditionPage(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return html, text, string(p)
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -81,40 +98,15 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
 	}
 	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file; run with -update after checking:\n%s", name, firstDiff(string(want), string(got)))
+		t.Errorf("%s differs from the golden file; run with -update after checking:\n%s", name, testkit.LineDiff(string(want), string(got)))
 	}
-}
-
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return "line " + strconv.Itoa(i+1) + ":\n- " + x + "\n+ " + y
-		}
-	}
-	return ""
 }
 
 func TestGolden(t *testing.T) {
-	s := mustNew(t, "")
-	html, text, err := s.Email(fixture())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.EditionPage(fixture())
-	if err != nil {
-		t.Fatal(err)
-	}
+	html, text, page := render(t, fixture())
 	golden(t, "email.html.golden", []byte(html))
 	golden(t, "email.txt.golden", []byte(text))
-	golden(t, "edition.html.golden", page)
+	golden(t, "edition.html.golden", []byte(page))
 }
 
 var (
@@ -171,23 +163,11 @@ func TestHostileContentIsEscaped(t *testing.T) {
 	d.Edition.Sections[0].Category = `</h2><iframe src="https://evil.example">`
 	d.Recipient = `<b onmouseover="x()">Eve</b>`
 	d.Edition.Highlights = []digest.Link{{Title: st.Title, URL: st.URL}}
-	s := mustNew(t, "")
-	html, _, err := s.Email(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, err := s.EditionPage(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, text, err := s.Email(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	html, text, page := render(t, d)
 	if strings.Contains(strings.ToLower(text), "javascript:") {
 		t.Error("text part shows a javascript: link")
 	}
-	for name, out := range map[string]string{"email": html, "page": string(page)} {
+	for name, out := range map[string]string{"email": html, "page": page} {
 		// Latin runs are wrapped in isolating spans; look through them.
 		out = strings.ReplaceAll(strings.ReplaceAll(out, `<span dir="auto">`, ""), "</span>", "")
 		low := strings.ToLower(out)
@@ -340,20 +320,7 @@ func TestOverridesAndStartupErrors(t *testing.T) {
 // (Edition.Span) instead of its day alone; a weekly edition stored before
 // there was a span, and a daily one, keep the day.
 func TestWeeklyHeaderNamesTheWeek(t *testing.T) {
-	s := mustNew(t, "")
-	render := func(d EmailData) (html, text, page string) {
-		t.Helper()
-		html, text, err := s.Email(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := s.EditionPage(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return html, text, string(p)
-	}
-	html, text, page := render(weeklyFixture())
+	html, text, page := render(t, weeklyFixture())
 	for name, part := range map[string]string{"html": html, "text": text, "web copy": page} {
 		if !strings.Contains(part, "من 21 إلى 27 نوفمبر 2026 · ") {
 			t.Errorf("weekly %s header lacks the week: %s", name, part)
@@ -367,7 +334,7 @@ func TestWeeklyHeaderNamesTheWeek(t *testing.T) {
 	e.Span = ""
 	old.Edition = &e
 	for _, d := range []EmailData{old, fixture()} {
-		html, text, page := render(d)
+		html, text, page := render(t, d)
 		for name, part := range map[string]string{"html": html, "text": text, "web copy": page} {
 			if !strings.Contains(part, d.Edition.DateLine+" · ") {
 				t.Errorf("%s header without a span lacks the day %q", name, d.Edition.DateLine)
