@@ -88,7 +88,8 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 	}
 	rows, err := collect(ctx, s, s.db, "subscriber growth", func(r scanner) (row, error) {
 		var x row
-		return x, r.Scan(&x.day, &x.count)
+		err := r.Scan(&x.day, &x.count)
+		return x, err
 	}, s.q["subscriber-growth"], bound(since, -1<<63), int64(offset))
 	if err != nil {
 		return nil, err
