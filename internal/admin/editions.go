@@ -332,29 +332,27 @@ func (c *Console) editionTest(w http.ResponseWriter, r *http.Request, who *calle
 		back(w, r, to, "err", "invalid")
 		return
 	}
-	if err := c.o.Editions.Test(r.Context(), who.actor(), day, addrs); err != nil {
-		if code := editionErr(err); code != "" {
-			back(w, r, to, "err", code)
-			return
-		}
-		c.o.Log.Warn("console test send", "day", day, "err", err)
-		back(w, r, to, "err", "test-failed")
-		return
-	}
-	back(w, r, to, "ok", "tested")
+	err := c.o.Editions.Test(r.Context(), who.actor(), day, addrs)
+	c.mailed(w, r, day, err, "console test send", "test-failed", "tested")
 }
 
 func (c *Console) editionResend(w http.ResponseWriter, r *http.Request, who *caller) {
 	day := r.PathValue("date")
-	to := "/admin/editions/" + url.PathEscape(day)
-	if err := c.o.Editions.Resend(r.Context(), who.actor(), day, strings.TrimSpace(r.PostFormValue("email"))); err != nil {
-		if code := editionErr(err); code != "" {
-			back(w, r, to, "err", code)
-			return
+	err := c.o.Editions.Resend(r.Context(), who.actor(), day, strings.TrimSpace(r.PostFormValue("email")))
+	c.mailed(w, r, day, err, "console resend", "resend-failed", "resent-edition")
+}
+
+// mailed answers a test send or a resend of the edition of day: back to
+// its page with editionErr's flash, or with failed (the error logged
+// under what) for a mail that could not go, or with ok.
+func (c *Console) mailed(w http.ResponseWriter, r *http.Request, day string, err error, what, failed, ok string) {
+	kind, code := "ok", ok
+	if err != nil {
+		kind, code = "err", editionErr(err)
+		if code == "" {
+			c.o.Log.Warn(what, "day", day, "err", err)
+			code = failed
 		}
-		c.o.Log.Warn("console resend", "day", day, "err", err)
-		back(w, r, to, "err", "resend-failed")
-		return
 	}
-	back(w, r, to, "ok", "resent-edition")
+	back(w, r, "/admin/editions/"+url.PathEscape(day), kind, code)
 }
