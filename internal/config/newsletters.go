@@ -136,15 +136,11 @@ func (c *Config) validateNewsletters(bad func(key, format string, args ...any)) 
 		if n.MaxArticles < 0 {
 			bad(key("max_articles"), "must be at least 1 (or absent for digest.max_articles), got %d", n.MaxArticles)
 		}
-		switch n.Approval {
-		case "", "none", "required":
-		default:
-			bad(key("approval"), "must be none or required, got %q", n.Approval)
+		if n.Approval != "" {
+			oneOf(bad, key("approval"), n.Approval, "none", "required")
 		}
-		switch n.Template {
-		case "", TemplateDaily, TemplateWeekly:
-		default:
-			bad(key("template"), "must be daily or weekly, got %q", n.Template)
+		if n.Template != "" {
+			oneOf(bad, key("template"), n.Template, TemplateDaily, TemplateWeekly)
 		}
 		if n.Window != 0 && n.Window < time.Hour {
 			bad(key("window"), "must be at least 1h, got %s", n.Window)

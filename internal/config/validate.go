@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,11 +44,7 @@ func (c *Config) Validate() error {
 		}
 	}
 
-	switch c.Store.Driver {
-	case "sqlite", "postgres":
-	default:
-		bad("store.driver", "must be sqlite or postgres, got %q", c.Store.Driver)
-	}
+	oneOf(bad, "store.driver", c.Store.Driver, "sqlite", "postgres")
 	if strings.TrimSpace(c.Store.DSN) == "" {
 		bad("store.dsn", "must not be empty")
 	}
@@ -144,11 +141,7 @@ func (c *Config) Validate() error {
 	default:
 		bad("mail.transport", "must be file or smtp, got %q", c.Mail.Transport)
 	}
-	switch c.Mail.SMTP.TLS {
-	case "none", "opportunistic", "mandatory":
-	default:
-		bad("mail.smtp.tls", "must be none, opportunistic or mandatory, got %q", c.Mail.SMTP.TLS)
-	}
+	oneOf(bad, "mail.smtp.tls", c.Mail.SMTP.TLS, "none", "opportunistic", "mandatory")
 	if c.Mail.SMTP.Pool < 1 || c.Mail.SMTP.Pool > 100 {
 		bad("mail.smtp.pool", "must be 1-100, got %d", c.Mail.SMTP.Pool)
 	}
@@ -178,11 +171,7 @@ func (c *Config) Validate() error {
 	if c.Digest.Window < time.Hour {
 		bad("digest.window", "must be at least 1h, got %s", c.Digest.Window)
 	}
-	switch c.Digest.Approval {
-	case "none", "required":
-	default:
-		bad("digest.approval", "must be none or required, got %q", c.Digest.Approval)
-	}
+	oneOf(bad, "digest.approval", c.Digest.Approval, "none", "required")
 	if c.Digest.PrepareBefore < time.Minute || c.Digest.PrepareBefore > 23*time.Hour {
 		bad("digest.prepare_before", "must be between 1m and 23h, got %s", c.Digest.PrepareBefore)
 	}
@@ -192,16 +181,8 @@ func (c *Config) Validate() error {
 	if c.Digest.Related < 0 || c.Digest.Related > 10 {
 		bad("digest.related", "must be 0-10, got %d", c.Digest.Related)
 	}
-	switch c.Digest.DateStyle {
-	case "gulf", "egypt", "levant", "maghreb":
-	default:
-		bad("digest.date_style", "must be gulf, egypt, levant or maghreb, got %q", c.Digest.DateStyle)
-	}
-	switch c.Digest.Digits {
-	case "latin", "arabic":
-	default:
-		bad("digest.digits", "must be latin or arabic, got %q", c.Digest.Digits)
-	}
+	oneOf(bad, "digest.date_style", c.Digest.DateStyle, "gulf", "egypt", "levant", "maghreb")
+	oneOf(bad, "digest.digits", c.Digest.Digits, "latin", "arabic")
 
 	c.validateNewsletters(bad)
 
@@ -224,17 +205,19 @@ func (c *Config) Validate() error {
 		bad("security.session_max_age", "must be at least security.session_idle (%s), got %s", c.Security.SessionIdle, c.Security.SessionMaxAge)
 	}
 
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		bad("log.format", "must be text or json, got %q", c.Log.Format)
-	}
+	oneOf(bad, "log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf(bad, "log.format", c.Log.Format, "text", "json")
 	return errors.Join(errs...)
+}
+
+// oneOf reports key through bad unless value is one of allowed, which the
+// message lists: "must be a, b or c, got %q".
+func oneOf(bad func(key, format string, args ...any), key, value string, allowed ...string) {
+	if slices.Contains(allowed, value) {
+		return
+	}
+	list := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
+	bad(key, "must be "+list+", got %q", value)
 }
 
 func (c *Config) source() string {
