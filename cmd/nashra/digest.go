@@ -247,11 +247,12 @@ func newDigestPreviewCmd(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("digest preview: %w", err)
 			}
-			if outFile == "" || outFile == "-" {
-				_, err = cmd.OutOrStdout().Write(b)
+			out, err := createOutput(cmd, outFile)
+			if err != nil {
 				return err
 			}
-			return os.WriteFile(outFile, b, 0o644)
+			_, err = out.Write(b)
+			return errors.Join(err, out.Close())
 		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the next edition due)")

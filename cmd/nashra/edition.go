@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -228,17 +226,12 @@ func newDigestReportCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, _ store.Store) error {
-			ctx := cmd.Context()
-			var w io.Writer = cmd.OutOrStdout()
-			if outFile != "" && outFile != "-" {
-				f, err := os.Create(outFile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				w = f
+			out, err := createOutput(cmd, outFile)
+			if err != nil {
+				return err
 			}
-			return ed.Report(ctx, ed.ID(date), format, edition.ReportQuery{State: store.DeliveryState(state)}, w)
+			err = ed.Report(cmd.Context(), ed.ID(date), format, edition.ReportQuery{State: store.DeliveryState(state)}, out)
+			return errors.Join(err, out.Close())
 		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD")

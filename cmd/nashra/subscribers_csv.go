@@ -109,33 +109,26 @@ func newSubscribersExportCmd(a *app) *cobra.Command {
 		Short: "Write every subscriber as CSV (the format import reads)",
 		Args:  cobra.NoArgs,
 		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
-			ctx := cmd.Context()
-			var w io.Writer = cmd.OutOrStdout()
-			var f *os.File
-			if outPath != "" && outPath != "-" {
-				var err error
-				if f, err = os.Create(outPath); err != nil {
-					return fmt.Errorf("subscribers export: %w", err)
-				}
-				defer f.Close()
-				w = f
+			out, err := createOutput(cmd, outPath)
+			if err != nil {
+				return fmt.Errorf("subscribers export: %w", err)
 			}
-			bw := bufio.NewWriterSize(w, 64<<10)
+			bw := bufio.NewWriterSize(out, 64<<10)
 			export := subscribe.Export
 			if excel {
 				export = subscribe.ExportExcel
 			}
-			n, err := export(ctx, st, bw)
+			n, err := export(cmd.Context(), st, bw)
 			if err == nil {
 				err = bw.Flush()
 			}
-			if err == nil && f != nil {
-				err = f.Close()
+			if cerr := out.Close(); err == nil {
+				err = cerr
 			}
 			if err != nil {
 				return fmt.Errorf("subscribers export: %w", err)
 			}
-			if f != nil {
+			if out.file != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d subscribers to %s\n", n, outPath)
 			}
 			return nil

@@ -115,6 +115,32 @@ func articleOptions(cfg *config.Config) article.Options {
 		MaxBytes: cfg.Import.MaxBytes}
 }
 
+// output is where a command writes with --out: standard output for "" or
+// "-", else a file it creates.
+type output struct {
+	io.Writer
+	file *os.File // nil on standard output
+}
+
+func createOutput(cmd *cobra.Command, path string) (*output, error) {
+	if path == "" || path == "-" {
+		return &output{Writer: cmd.OutOrStdout()}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &output{Writer: f, file: f}, nil
+}
+
+// Close closes the file; on standard output it does nothing.
+func (o *output) Close() error {
+	if o.file == nil {
+		return nil
+	}
+	return o.file.Close()
+}
+
 // progress returns a progress callback drawing a bar on w when w is a
 // terminal and the job is big enough to need one; otherwise nil.
 func progress(w io.Writer, total int, what string) (func(string), func()) {
