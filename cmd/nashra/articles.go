@@ -16,8 +16,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newArticlesCmd) }
-
 func newArticlesCmd(a *app) *cobra.Command {
 	return group("articles", "List, unpublish, publish and delete articles",
 		newArticlesListCmd(a), newArticlesSlugCmd(a, "unpublish"), newArticlesSlugCmd(a, "publish"), newArticlesSlugCmd(a, "delete"))

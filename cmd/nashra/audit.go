@@ -10,8 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newAuditCmd) }
-
 func newAuditCmd(a *app) *cobra.Command {
 	var since, action, actor string
 	var limit int

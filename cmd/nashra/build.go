@@ -18,8 +18,6 @@ import (
 	"github.com/nashra/nashra/templates"
 )
 
-func init() { register(newBuildCmd) }
-
 func newBuildCmd(a *app) *cobra.Command {
 	var out string
 	c := &cobra.Command{

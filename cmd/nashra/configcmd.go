@@ -12,8 +12,6 @@ import (
 	"github.com/nashra/nashra/mailer"
 )
 
-func init() { register(newConfigCmd) }
-
 func newConfigCmd(a *app) *cobra.Command {
 	return group("config", "Check or print the configuration", &cobra.Command{
 		Use:   "check",

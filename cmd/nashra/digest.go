@@ -20,8 +20,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newDigestCmd) }
-
 func newDigestCmd(a *app) *cobra.Command {
 	cmd := group("digest", "Preview, send and follow the newsletters' editions",
 		newDigestSendCmd(a), newDigestStatusCmd(a), newDigestPreviewCmd(a))

@@ -10,8 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newImportCmd) }
-
 func newImportCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import PATH...",

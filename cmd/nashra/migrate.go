@@ -8,8 +8,6 @@ import (
 	"github.com/nashra/nashra/internal/backend"
 )
 
-func init() { register(newMigrateCmd) }
-
 func newMigrateCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",

@@ -11,8 +11,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newNewslettersCmd) }
-
 func newNewslettersCmd(a *app) *cobra.Command {
 	return group("newsletters", "Show the site's newsletters", &cobra.Command{
 		Use:   "list",

@@ -49,12 +49,6 @@ func (a *app) config() (*config.Config, error) {
 	return cfg, nil
 }
 
-// commands lists the constructors of the sub-commands; each command file
-// registers itself from an init func so command files stay independent.
-var commands []func(*app) *cobra.Command
-
-func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
-
 // group is a command that only holds the sub-commands subs: run bare, it
 // prints its usage and fails (requireSubcommand).
 func group(use, short string, subs ...*cobra.Command) *cobra.Command {
@@ -102,9 +96,13 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 			}
 		}
 	}
-	for _, add := range commands {
-		root.AddCommand(add(a))
-	}
+	// The commands, each built in a file of its own; help lists them sorted.
+	root.AddCommand(
+		newServeCmd(a), newWorkerCmd(a), newMigrateCmd(a), newConfigCmd(a),
+		newImportCmd(a), newBuildCmd(a), newArticlesCmd(a), newSourcesCmd(a),
+		newDigestCmd(a), newNewslettersCmd(a), newSubscribersCmd(a),
+		newUsersCmd(a), newTokensCmd(a), newAuditCmd(a), newTextCmd(a),
+	)
 	requireSubcommand(root)
 	return root
 }

@@ -20,8 +20,6 @@ import (
 	"github.com/nashra/nashra/internal/web"
 )
 
-func init() { register(newServeCmd) }
-
 func newServeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",

@@ -19,8 +19,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newSourcesCmd) }
-
 // version is nashra's version as the build recorded it.
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {

@@ -15,8 +15,6 @@ import (
 	"github.com/nashra/nashra/internal/subscribe"
 )
 
-func init() { register(newSubscribersCmd) }
-
 func newSubscribersCmd(a *app) *cobra.Command {
 	cmd := group("subscribers", "Add, remove and list subscribers",
 		newSubscribersAddCmd(a), newSubscribersRemoveCmd(a), newSubscribersListCmd(a),

@@ -17,8 +17,6 @@ import (
 	"github.com/nashra/nashra/internal/arabic"
 )
 
-func init() { register(newTextCmd) }
-
 func newTextCmd(a *app) *cobra.Command {
 	return group("text", "Arabic text engine: extractive summaries and related articles",
 		newTextSummarizeCmd(a), newTextRelatedCmd(a))

@@ -10,8 +10,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newTokensCmd) }
-
 func newTokensCmd(a *app) *cobra.Command {
 	return group("tokens", "Manage API tokens (Authorization: Bearer TOKEN on /api/v1/)",
 		newTokensCreateCmd(a), newTokensListCmd(a), newTokensRevokeCmd(a))

@@ -17,8 +17,6 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-func init() { register(newUsersCmd) }
-
 // cliActor is who the audit log names for a command-line action: "cli"
 // and the operating-system user.
 func cliActor() auth.Actor {

@@ -18,8 +18,6 @@ import (
 	"github.com/nashra/nashra/internal/web"
 )
 
-func init() { register(newWorkerCmd) }
-
 func newWorkerCmd(a *app) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{
