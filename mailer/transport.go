@@ -165,7 +165,22 @@ func (l *RateLimiter) Wait(ctx context.Context) error {
 	}
 	l.next = at.Add(l.interval)
 	l.mu.Unlock()
-	d := time.Until(at)
+	if err := WaitSlot(ctx, time.Until(at)); err != nil {
+		// Give the slot back if nobody queued behind it.
+		l.mu.Lock()
+		if l.next.Equal(at.Add(l.interval)) {
+			l.next = at
+		}
+		l.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// WaitSlot blocks until a slot reserved d from now comes (at once when d
+// <= 0), or ctx ends (its error): the second half of a Limiter's Wait,
+// after the slot is taken.
+func WaitSlot(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
@@ -175,12 +190,6 @@ func (l *RateLimiter) Wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		// Give the slot back if nobody queued behind it.
-		l.mu.Lock()
-		if l.next.Equal(at.Add(l.interval)) {
-			l.next = at
-		}
-		l.mu.Unlock()
 		return ctx.Err()
 	}
 }

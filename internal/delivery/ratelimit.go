@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/nashra/nashra/mailer"
 )
 
 // RateHeadroom widens the spacing of SharedLimiter's slots: rate messages
@@ -77,15 +79,5 @@ func (l *SharedLimiter) Wait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return mailer.WaitSlot(ctx, d)
 }
