@@ -139,7 +139,7 @@ func arabicSubject(n int) string {
 	return string(out)
 }
 
-func readFixture(t *testing.T, name string) string {
+func readFixture(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -149,7 +149,7 @@ func readFixture(t *testing.T, name string) string {
 }
 
 // digestMessage is a realistic Arabic digest for one subscriber.
-func digestMessage(t *testing.T, to string) Message {
+func digestMessage(t testing.TB, to string) Message {
 	t.Helper()
 	return Message{
 		FromAddr:          "digest@digest.example.com",
