@@ -65,6 +65,18 @@ func newSubEnv(t *testing.T, burst int) *subEnv {
 	return e
 }
 
+// wantNothingDone fails the test if a subscriber was stored or an email
+// sent, after what.
+func (e *subEnv) wantNothingDone(t *testing.T, after string) {
+	t.Helper()
+	if n, _ := e.st.CountSubscribers(context.Background(), ""); n != 0 {
+		t.Errorf("%d subscribers stored after %s", n, after)
+	}
+	if m := readOutbox(t, e.outbox); len(m) != 0 {
+		t.Errorf("%d emails sent after %s", len(m), after)
+	}
+}
+
 // client is a browser-like client: a cookie jar, redirects followed.
 func client(t *testing.T) *http.Client {
 	jar, _ := cookiejar.New(nil)
