@@ -3,7 +3,6 @@ package web_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,28 +24,10 @@ import (
 // function that returns Serve's error.
 func startServe(t *testing.T, h *feeds.Handler, count *web.RequestLog, so web.ServeOptions) (addr string, stop func() error) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if so.ShutdownTimeout == 0 {
-		so.ShutdownTimeout = 2 * time.Second
-	}
 	if count != nil {
 		so.Fast = &web.FastPath{Feeds: h, Count: count}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	srv := web.New(web.Options{Feeds: h, Log: slog.New(slog.DiscardHandler)})
-	go func() { done <- web.Serve(ctx, ln, srv, so, slog.New(slog.DiscardHandler)) }()
-	var once sync.Once
-	var serr error
-	stop = func() error {
-		once.Do(func() { cancel(); serr = <-done })
-		return serr
-	}
-	t.Cleanup(func() { stop() })
-	return ln.Addr().String(), stop
+	return serve(t, web.New(web.Options{Feeds: h, Log: slog.New(slog.DiscardHandler)}), so)
 }
 
 // exchange writes req on a new connection and reads the responses to it

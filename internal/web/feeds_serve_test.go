@@ -3,11 +3,8 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -51,24 +48,15 @@ func TestFeedsThroughServe(t *testing.T) {
 func testFeedsThroughServe(t *testing.T, fast bool) {
 	old, next := feedSet(t, 10), feedSet(t, 12)
 	h := feeds.NewHandler(old)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	so := web.ServeOptions{ShutdownTimeout: time.Second}
+	var count *web.RequestLog // the fast path's, when it serves
 	if fast {
-		so.Fast = &web.FastPath{Feeds: h}
+		count = &web.RequestLog{}
 	}
-	go func() {
-		done <- web.Serve(ctx, ln, web.New(web.Options{Feeds: h}), so, slog.New(slog.DiscardHandler))
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	addr, _ := startServe(t, h, count, web.ServeOptions{ShutdownTimeout: time.Second})
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	do := func(method, path string, hdr ...string) (*http.Response, []byte) {
 		t.Helper()
-		return testkit.Request(t, client, method, "http://"+ln.Addr().String()+path, hdr...)
+		return testkit.Request(t, client, method, "http://"+addr+path, hdr...)
 	}
 
 	f, _ := old.Get("/atom.xml")
@@ -115,7 +103,7 @@ func testFeedsThroughServe(t *testing.T, fast bool) {
 					after++
 				}
 				kind := "mixed"
-				res, err := client.Get("http://" + ln.Addr().String() + "/atom.xml")
+				res, err := client.Get("http://" + addr + "/atom.xml")
 				var b []byte
 				if err == nil {
 					b, err = io.ReadAll(res.Body)

@@ -16,16 +16,37 @@ import (
 	"github.com/nashra/nashra/internal/web"
 )
 
+// serve runs web.Serve with handler on a loopback port until the test
+// ends (shutdown within 2 s unless so says otherwise); it returns the
+// address and a stop function that returns Serve's error.
+func serve(t *testing.T, handler http.Handler, so web.ServeOptions) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if so.ShutdownTimeout == 0 {
+		so.ShutdownTimeout = 2 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- web.Serve(ctx, ln, handler, so, slog.New(slog.DiscardHandler)) }()
+	var once sync.Once
+	var serr error
+	stop = func() error {
+		once.Do(func() { cancel(); serr = <-done })
+		return serr
+	}
+	t.Cleanup(func() { stop() })
+	return ln.Addr().String(), stop
+}
+
 // TestSlowBodyIsCut: clients that dribble a POST body (a byte every 100 ms
 // of a 1,000-byte body) are cut off once server.read_timeout has passed,
 // each of them, instead of holding their connections for as long as they
 // like; a request whose handler outlives server.request_timeout loses its
 // connection too.
 func TestSlowBodyIsCut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var bodyErrs []error
 	mux := http.NewServeMux()
@@ -39,20 +60,13 @@ func TestSlowBodyIsCut(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		w.Write([]byte("late"))
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- web.Serve(ctx, ln, mux, web.ServeOptions{
-			ReadTimeout: 500 * time.Millisecond, RequestTimeout: time.Second, ShutdownTimeout: time.Second,
-		}, slog.New(slog.DiscardHandler))
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	addr, _ := serve(t, mux, web.ServeOptions{ReadTimeout: 500 * time.Millisecond, RequestTimeout: time.Second, ShutdownTimeout: time.Second})
 
 	const clients = 8
 	cut := make(chan time.Duration, clients)
 	for range clients {
 		go func() {
-			c, err := net.Dial("tcp", ln.Addr().String())
+			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				cut <- -1
 				return
@@ -94,7 +108,7 @@ func TestSlowBodyIsCut(t *testing.T) {
 
 	// The whole request is bounded too: a response later than
 	// request_timeout never arrives, the connection is closed.
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
