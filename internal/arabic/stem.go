@@ -49,21 +49,7 @@ func stemToken(t string) (string, bool) {
 	if isStopForm(t) {
 		return "", false
 	}
-	n := utf8.RuneCountInString(t)
-	// Conjunction: و (unless the word is one of the و-initial lexemes such
-	// as وزير or وقت), or ف in front of the article.
-	if n >= 4 && strings.HasPrefix(t, "و") && !protectedWaw(t) {
-		t, n = t[len("و"):], n-1
-	} else if n >= 5 && strings.HasPrefix(t, "ف") && hasAnyPrefix(t[len("ف"):], "ال", "بال", "لل", "كال") {
-		t, n = t[len("ف"):], n-1
-	}
-	// Article and prepositions fused with it.
-	for _, p := range articlePrefixes {
-		if pn := utf8.RuneCountInString(p); strings.HasPrefix(t, p) && n-pn >= 2 {
-			t, n = t[len(p):], n-pn
-			break
-		}
-	}
+	t, n := stripPrefixes(t, utf8.RuneCountInString(t))
 	// Suffixes, in Light10 order, each at most once, keeping two letters.
 	for _, suf := range lightSuffixes {
 		if sn := utf8.RuneCountInString(suf); strings.HasSuffix(t, suf) && n-sn >= 2 {
@@ -83,7 +69,15 @@ func prefixForm(t string) string {
 	if !isArabicWord(t) {
 		return t
 	}
-	n := utf8.RuneCountInString(t)
+	t, _ = stripPrefixes(t, utf8.RuneCountInString(t))
+	return t
+}
+
+// stripPrefixes removes from t, n runes long, a conjunction (و unless the
+// word is one of the و-initial lexemes such as وزير or وقت, or ف in front
+// of the article), then the article or a preposition fused with it,
+// keeping two letters; it returns the rest and its length in runes.
+func stripPrefixes(t string, n int) (string, int) {
 	if n >= 4 && strings.HasPrefix(t, "و") && !protectedWaw(t) {
 		t, n = t[len("و"):], n-1
 	} else if n >= 5 && strings.HasPrefix(t, "ف") && hasAnyPrefix(t[len("ف"):], "ال", "بال", "لل", "كال") {
@@ -91,10 +85,10 @@ func prefixForm(t string) string {
 	}
 	for _, p := range articlePrefixes {
 		if pn := utf8.RuneCountInString(p); strings.HasPrefix(t, p) && n-pn >= 2 {
-			return t[len(p):]
+			return t[len(p):], n - pn
 		}
 	}
-	return t
+	return t, n
 }
 
 // isStopForm reports whether the token, or the token without a leading

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nashra/nashra/internal/arabic"
 )
 
 // PluralForms holds the six Arabic plural forms of a counted noun, as in
@@ -48,19 +50,9 @@ func Plural(n int, f PluralForms, arabicDigits bool) string {
 	}
 	num := strconv.Itoa(n)
 	if arabicDigits {
-		num = ArabicDigits(num)
+		num = arabic.ArabicDigits(num)
 	}
 	return strings.ReplaceAll(form, "%d", num)
-}
-
-// ArabicDigits replaces the Latin digits of s with Arabic-Indic ones.
-func ArabicDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return '٠' + (r - '0')
-		}
-		return r
-	}, s)
 }
 
 func hasArabicDigits(s string) bool {
