@@ -15,7 +15,6 @@ import (
 	"github.com/nashra/nashra/internal/backend"
 	"github.com/nashra/nashra/internal/config"
 	"github.com/nashra/nashra/internal/delivery"
-	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/edition"
 	"github.com/nashra/nashra/internal/store"
 )
@@ -26,17 +25,6 @@ func newDigestCmd(a *app) *cobra.Command {
 	cmd.AddCommand(editionCommands(a)...)
 	cmd.PersistentFlags().StringVar(&a.newsletter, "newsletter", "", "the newsletter (slug) to work on (default: the default newsletter)")
 	return cmd
-}
-
-// editionDay returns --date, checked, or today in the site time zone.
-func editionDay(cfg *config.Config, date string) (string, error) {
-	if date == "" {
-		return time.Now().In(cfg.Location()).Format(digest.DayLayout), nil
-	}
-	if _, err := time.ParseInLocation(digest.DayLayout, date, cfg.Location()); err != nil {
-		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
-	}
-	return date, nil
 }
 
 func newDigestSendCmd(a *app) *cobra.Command {
@@ -136,24 +124,6 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	return nil
 }
 
-// withEditionStore is withStore for the digest commands: --date is checked
-// before the store is opened, and fn gets the edition day.
-func (a *app) withEditionStore(ctx context.Context, date string, fn func(cfg *config.Config, day string, b *backend.Backend) error) error {
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
-	day, err := editionDay(cfg, date)
-	if err != nil {
-		return err
-	}
-	id, err := editionID(cfg, a.newsletter, day)
-	if err != nil {
-		return err
-	}
-	return a.withBackend(ctx, func(cfg *config.Config, b *backend.Backend) error { return fn(cfg, id, b) })
-}
-
 func newDigestStatusCmd(a *app) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
@@ -162,30 +132,30 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 		Long: "Without --date it shows the edition sending now, else the newest recorded edition\n" +
 			"of --newsletter, and says which.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, _ *config.Config, ed *edition.Service, st store.Store) error {
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
 			if date != "" {
-				return a.withEditionStore(ctx, date, func(_ *config.Config, day string, b *backend.Backend) error {
-					return digestStatus(ctx, b.Store, day, out)
-				})
-			}
-			return a.withEditions(ctx, func(_ *config.Config, ed *edition.Service, b *backend.Backend) error {
-				id, sending, err := ed.Relevant(ctx)
-				if errors.Is(err, edition.ErrNotFound) {
-					fmt.Fprintf(out, "no edition recorded yet; the next is due %s\n", ed.NextDue())
-					return nil
-				}
+				id, err := checkedDay(ed, date)
 				if err != nil {
 					return err
 				}
-				if sending {
-					fmt.Fprintf(out, "the edition sending now (--date picks another):\n")
-				} else {
-					fmt.Fprintf(out, "none sending; the latest recorded edition (--date picks another):\n")
-				}
-				return digestStatus(ctx, b.Store, id, out)
-			})
-		},
+				return digestStatus(ctx, st, id, out)
+			}
+			id, sending, err := ed.Relevant(ctx)
+			if errors.Is(err, edition.ErrNotFound) {
+				fmt.Fprintf(out, "no edition recorded yet; the next is due %s\n", ed.NextDue())
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if sending {
+				fmt.Fprintf(out, "the edition sending now (--date picks another):\n")
+			} else {
+				fmt.Fprintf(out, "none sending; the latest recorded edition (--date picks another):\n")
+			}
+			return digestStatus(ctx, st, id, out)
+		}),
 	}
 	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the edition sending now, else the latest recorded)")
 	return cmd

@@ -55,24 +55,17 @@ func newsletterSlug(cfg *config.Config, slug string) (string, error) {
 	return n.Slug, nil
 }
 
-// editionID is the ID of --newsletter's edition of day: the day itself
-// for the default newsletter, SLUG.DAY for the others.
-func editionID(cfg *config.Config, slug, day string) (string, error) {
-	slug, err := newsletterSlug(cfg, slug)
-	if err != nil {
-		return "", err
-	}
-	if slug == cfg.NewsletterSlugs()[0] {
-		return day, nil
-	}
-	return store.EditionID(slug, day), nil
-}
-
 // dayOr returns the edition of --date, checked, or def() when it is empty.
 func dayOr(ed *edition.Service, date string, def func() string) (string, error) {
 	if date == "" {
 		return def(), nil
 	}
+	return checkedDay(ed, date)
+}
+
+// checkedDay is the ID of the edition of --date (a day, or an edition ID),
+// once checked.
+func checkedDay(ed *edition.Service, date string) (string, error) {
 	if err := ed.CheckDay(date); err != nil {
 		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
 	}
@@ -124,14 +117,15 @@ func newDigestStateCmd(a *app, name, short string, op func(*edition.Service, con
 		Args:  cobra.NoArgs,
 		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, ed *edition.Service, _ store.Store) error {
 			ctx := cmd.Context()
-			day := ed.ID(date)
+			var day string
+			var err error
 			if date == "" {
-				var err error
-				if day, err = ed.Default(ctx, defaults...); err != nil {
-					return err
-				}
-			} else if err := ed.CheckDay(date); err != nil {
-				return fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+				day, err = ed.Default(ctx, defaults...)
+			} else {
+				day, err = checkedDay(ed, date)
+			}
+			if err != nil {
+				return err
 			}
 			s, err := op(ed, ctx, cliActor(), day)
 			if err != nil {
@@ -274,8 +268,9 @@ func sendDay(ed *edition.Service, date string, force, now bool) (string, error) 
 	if date == "" {
 		return ed.LastDue(), nil
 	}
-	if err := ed.CheckDay(date); err != nil {
-		return "", fmt.Errorf("--date %q: want YYYY-MM-DD", date)
+	day, err := checkedDay(ed, date)
+	if err != nil {
+		return "", err
 	}
-	return ed.ID(date), ed.CheckSendDate(ed.ID(date), force)
+	return day, ed.CheckSendDate(day, force)
 }
