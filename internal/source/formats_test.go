@@ -116,10 +116,7 @@ func TestFormats(t *testing.T) {
 			b := setup(t, nil)
 			b.serve("/feed", tt.fixture, tt.ctype)
 			src := b.add("/feed", tt.spec)
-			r := b.fetch(src)
-			if r.Err != nil || r.New != tt.want || len(r.Errors) > 0 {
-				t.Fatalf("fetch: %s, errors %v; want %d new", r, r.Errors, tt.want)
-			}
+			r := b.fetchNew(src, tt.want)
 			tt.check(t, b)
 			// Fetched again unchanged: nothing written, not even the change time.
 			before, _ := b.st.LastChange(b.ctx)

@@ -117,6 +117,17 @@ func (b *bundle) fetch(src *store.Source) Result {
 	return r
 }
 
+// fetchNew fetches src once and fails the test unless that stored n new
+// articles without an error, not even one item's.
+func (b *bundle) fetchNew(src *store.Source, n int) Result {
+	b.t.Helper()
+	r := b.fetch(src)
+	if r.Err != nil || r.New != n || len(r.Errors) > 0 {
+		b.t.Fatalf("fetch: %s, errors %v; want %d new", r, r.Errors, n)
+	}
+	return r
+}
+
 // articles returns every stored article, newest first.
 func (b *bundle) articles() []article.Article {
 	b.t.Helper()

@@ -16,10 +16,7 @@ func TestSitemapIndexWithNewsSitemap(t *testing.T) {
 	b.serve("/pages/water.html", "water.html", "text/html; charset=utf-8")
 	b.serve("/pages/museum.html", "museum.html", "text/html; charset=utf-8")
 	src := b.add("/sitemap.xml", Spec{})
-	r := b.fetch(src)
-	if r.Err != nil || r.New != 2 || len(r.Errors) > 0 {
-		t.Fatalf("fetch: %s %v; want 2 new pages", r, r.Errors)
-	}
+	b.fetchNew(src, 2)
 	w := b.byTitle("تحلية")
 	if w.Title != "مشروع جديد لتحلية مياه البحر في المدن الساحلية" {
 		t.Errorf("title %q, want news:title", w.Title)
@@ -56,10 +53,7 @@ func TestFullTextFromExcerptFeed(t *testing.T) {
 	b.serve("/feed", "excerpt.xml", "application/rss+xml")
 	b.serve("/pages/alula.html", "alula.html", "text/html")
 	src := b.add("/feed", Spec{FullText: true})
-	r := b.fetch(src)
-	if r.Err != nil || r.New != 1 || len(r.Errors) > 0 {
-		t.Fatalf("fetch: %s %v", r, r.Errors)
-	}
+	b.fetchNew(src, 1)
 	a := b.byTitle("العلا")
 	if a.Title != "اكتشاف أثري جديد في العلا" {
 		t.Errorf("title %q, want the feed's", a.Title)
@@ -89,10 +83,7 @@ func TestPageAnnouncingAFeed(t *testing.T) {
 	b.serve("/", "home.html", "text/html; charset=utf-8")
 	b.serve("/rss.xml", "rss-ar.xml", "application/rss+xml")
 	src := b.add("/", Spec{})
-	r := b.fetch(src)
-	if r.Err != nil || r.New != 2 {
-		t.Fatalf("fetch of a home page: %s", r)
-	}
+	r := b.fetchNew(src, 2)
 	if r.Source.URL != b.srv.URL+"/rss.xml" {
 		t.Errorf("source URL %s, want the announced feed", r.Source.URL)
 	}

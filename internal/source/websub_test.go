@@ -50,10 +50,7 @@ func TestWebSub(t *testing.T) {
 	})
 	src := b.add("/atom", Spec{})
 	start := time.Now()
-	r := b.fetch(src)
-	if r.Err != nil || r.New != 1 {
-		t.Fatalf("fetch: %s", r)
-	}
+	r := b.fetchNew(src, 1)
 	mu.Lock()
 	form := sub
 	mu.Unlock()
