@@ -72,6 +72,22 @@ func riyadh(t testing.TB) *time.Location {
 	return loc
 }
 
+// renderWith returns what delivery renders editions with: the default
+// templates, and links signed for https://digest.example.com with mailbox
+// as the unsubscribe address ("" for none).
+func renderWith(t *testing.T, mailbox string) (*templates.Set, *subscribe.Links) {
+	t.Helper()
+	tpl, err := templates.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := subscribe.NewLinks([]byte("edition test secret"), "https://digest.example.com", mailbox, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl, links
+}
+
 // newSite opens b. now is the clock's start; approval sets
 // digest.approval: required.
 func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay time.Duration) *site {
@@ -91,14 +107,7 @@ func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay ti
 	st := bk.Store
 	s := &site{t: t, b: b, bk: bk, st: st, clock: &clock{t: now}, loc: riyadh(t)}
 	s.sink = testkit.StartSMTPSink(t, nil, delay)
-	tpl, err := templates.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	links, err := subscribe.NewLinks([]byte("edition test secret"), "https://digest.example.com", "unsubscribe@digest.example.com", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl, links := renderWith(t, "unsubscribe@digest.example.com")
 	host, port, _ := net.SplitHostPort(s.sink.Addr)
 	var p int
 	fmt.Sscanf(port, "%d", &p)

@@ -10,10 +10,8 @@ import (
 	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/delivery"
 	"github.com/nashra/nashra/internal/digest"
-	"github.com/nashra/nashra/internal/subscribe"
 	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
-	"github.com/nashra/nashra/templates"
 )
 
 // TestEditionsPerNewsletter: the service of New (the console's) lists
@@ -32,14 +30,7 @@ func TestEditionsPerNewsletter(t *testing.T) {
 	if _, _, err := st.UpsertArticle(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := templates.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	links, err := subscribe.NewLinks([]byte("edition test secret"), "https://digest.example.com", "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl, links := renderWith(t, "")
 	now := func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, loc) } // Tuesday
 	d := digest.Options{Location: loc, SendTime: 7 * time.Hour, SiteTitle: "نشرة الصباح"}
 	w := d
