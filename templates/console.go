@@ -91,27 +91,11 @@ func NewConsole(overrideDir string) (*Console, error) {
 			}
 		}
 	}
-	layout, err := htmltemplate.New(ConsoleLayoutFile).Funcs(consoleFuncs).Parse(src[ConsoleLayoutFile])
+	pages, err := parsePages(src, consoleFuncs, "admin/", ConsoleLayoutFile, "console", func(string) bool { return true })
 	if err != nil {
-		return nil, fmt.Errorf("templates: admin/%w", err)
+		return nil, err
 	}
-	if layout.Lookup("console") == nil {
-		return nil, fmt.Errorf("templates: admin/%s: does not define \"console\"", ConsoleLayoutFile)
-	}
-	c := &Console{pages: map[string]*htmltemplate.Template{}}
-	for name, text := range src {
-		if name == ConsoleLayoutFile {
-			continue
-		}
-		t, err := layout.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("templates: admin/%s: %w", name, err)
-		}
-		if _, err := t.New(name).Parse(text); err != nil {
-			return nil, fmt.Errorf("templates: admin/%w", err)
-		}
-		c.pages[strings.TrimSuffix(name, ".html.tmpl")] = t
-	}
+	c := &Console{pages: pages}
 	c.static, _ = fs.Sub(consoleFiles, "admin/static")
 	return c, nil
 }

@@ -132,7 +132,7 @@ func New(overrideDir string) (*Set, error) {
 			return nil, fmt.Errorf("templates: %s: missing", req)
 		}
 	}
-	s := &Set{pages: map[string]*htmltemplate.Template{}}
+	s := &Set{}
 	s.embeddedEmail = true
 	for _, name := range []string{EmailHTMLFile, EmailTextFile} {
 		b, err := embedded.ReadFile(name)
@@ -149,30 +149,45 @@ func New(overrideDir string) (*Set, error) {
 	if _, err = s.text.Parse(src[EmailTextFile]); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	layout, err := htmltemplate.New(LayoutFile).Funcs(htmlFuncs).Parse(src[LayoutFile])
+	s.pages, err = parsePages(src, htmlFuncs, "", LayoutFile, "page", func(name string) bool {
+		return strings.HasSuffix(name, ".html.tmpl") && name != EmailHTMLFile
+	})
 	if err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
-	if layout.Lookup("page") == nil {
-		return nil, fmt.Errorf("templates: %s: does not define \"page\"", LayoutFile)
-	}
-	for name, text := range src {
-		if !strings.HasSuffix(name, ".html.tmpl") || name == EmailHTMLFile || name == LayoutFile {
-			continue
-		}
-		t, err := layout.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("templates: %s: %w", name, err)
-		}
-		if _, err := t.New(name).Parse(text); err != nil {
-			return nil, fmt.Errorf("templates: %w", err)
-		}
-		s.pages[strings.TrimSuffix(name, ".html.tmpl")] = t
+		return nil, err
 	}
 	if err := s.check(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parsePages parses layoutFile of src, which must define the template
+// frame, and each other file of src that page accepts into its own copy
+// of that layout, keyed by its name without .html.tmpl. dir ("admin/" or
+// "") is the folder named in errors.
+func parsePages(src map[string]string, funcs htmltemplate.FuncMap, dir, layoutFile, frame string, page func(name string) bool) (map[string]*htmltemplate.Template, error) {
+	layout, err := htmltemplate.New(layoutFile).Funcs(funcs).Parse(src[layoutFile])
+	if err != nil {
+		return nil, fmt.Errorf("templates: %s%w", dir, err)
+	}
+	if layout.Lookup(frame) == nil {
+		return nil, fmt.Errorf("templates: %s%s: does not define %q", dir, layoutFile, frame)
+	}
+	pages := map[string]*htmltemplate.Template{}
+	for name, text := range src {
+		if name == layoutFile || !page(name) {
+			continue
+		}
+		t, err := layout.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s%s: %w", dir, name, err)
+		}
+		if _, err := t.New(name).Parse(text); err != nil {
+			return nil, fmt.Errorf("templates: %s%w", dir, err)
+		}
+		pages[strings.TrimSuffix(name, ".html.tmpl")] = t
+	}
+	return pages, nil
 }
 
 // embeddedSet is New("") parsed once, for Embedded.

@@ -310,6 +310,16 @@ func TestOverridesAndStartupErrors(t *testing.T) {
 	if _, err := New(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("missing override folder accepted")
 	}
+	admin := filepath.Join(t.TempDir(), "admin")
+	if err := os.Mkdir(admin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(admin, ConsoleLayoutFile), []byte("<p>x</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewConsole(filepath.Dir(admin)); err == nil || !strings.Contains(err.Error(), "admin/"+ConsoleLayoutFile+`: does not define "console"`) {
+		t.Errorf("console layout without console: %v", err)
+	}
 	if _, err := mustNew(t, "").Page("nope", PageData{}); err == nil {
 		t.Error("unknown page rendered")
 	}
