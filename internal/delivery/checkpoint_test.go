@@ -14,10 +14,7 @@ func TestQueueTakesOverCheckpoints(t *testing.T) {
 	st := openStore(t)
 	st.DB().SetMaxOpenConns(1) // as nashra runs the queue (backend.Sending)
 	svc := newService(t, st, nil, nil, testOptions(t))
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1})
 	ctx := context.Background()
 	autocheckpoint := func() int {
 		var n int

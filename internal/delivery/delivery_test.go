@@ -94,10 +94,7 @@ func TestSendThroughSMTP(t *testing.T) {
 
 	// A second run: the edition job is unique per day; run the preparation
 	// again by hand too, as a restarted process would.
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{})
 	if _, inserted, err := q.InsertEdition(context.Background(), testDay); err != nil || inserted {
 		t.Fatalf("second edition insert: inserted=%v err=%v", inserted, err)
 	}

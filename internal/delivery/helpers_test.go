@@ -153,10 +153,7 @@ func runEdition(t testing.TB, st store.Store, svc *Service, workers int, timeout
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: workers})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{Workers: workers})
 	r, err := q.SendEdition(ctx, testDay, RunOptions{Wait: timeout})
 	if err != nil {
 		t.Fatalf("edition not delivered within %s: %v", timeout, err)
@@ -165,6 +162,18 @@ func runEdition(t testing.TB, st store.Store, svc *Service, workers int, timeout
 		t.Fatalf("edition not delivered within %s: %v", timeout, r.Counts)
 	}
 	return r.Counts
+}
+
+// sqliteQueue is NewQueue of svc on st's SQLite database with o (its
+// Driver set to sqlite), failing the test if it cannot be made.
+func sqliteQueue(t testing.TB, st store.Store, svc *Service, o QueueOptions) *Queue {
+	t.Helper()
+	o.Driver = "sqlite"
+	q, err := NewQueue(st.DB(), svc, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }
 
 func header(t testing.TB, raw []byte, name string) string {

@@ -19,10 +19,7 @@ func TestInsertSendsOnce(t *testing.T) {
 	st := openStore(t)
 	subs := addSubscribers(t, st, 5)
 	svc := newService(t, st, nil, nil, testOptions(t))
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{})
 	for _, batch := range [][]int{{0, 3}, {0, 5}, {2, 5}, {0, 5}} {
 		if err := q.InsertSends(ctx, testDay, subs[batch[0]:batch[1]], 3); err != nil {
 			t.Fatalf("insert %v: %v", batch, err)
@@ -60,10 +57,7 @@ func TestSendCounts(t *testing.T) {
 	st := openStore(t)
 	subs := addSubscribers(t, st, 3)
 	svc := newService(t, st, nil, nil, testOptions(t))
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{})
 	if err := q.InsertSends(ctx, testDay, subs, 3); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 	"github.com/nashra/nashra/mailer"
 )
 
@@ -29,14 +30,7 @@ var weekCategories = []string{"اقتصاد", "رياضة", "تقنية"}
 func weekStore(t *testing.T, loc *time.Location, start time.Time, days int) (*sqlite.Store, []article.Article) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "nashra.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	var arts []article.Article
 	for d := range days {
 		for i, h := range []int{1, 8, 20} {
@@ -70,6 +64,23 @@ func twoNewsletters(t testing.TB, o Options) []Newsletter {
 		{Slug: "daily", Name: "الصباحية", Digest: daily, Schedule: "0 7 * * *"},
 		{Slug: "weekly", Name: "حصاد الأسبوع", Digest: weekly, Schedule: "0 9 * * 5", FromName: "حصاد"},
 	}
+}
+
+// fridayOfTwo is the store and options of the two-newsletter send
+// tests: weekStore's eight days from 27 February 2026 in Riyadh, synced
+// with daily and weekly, and twoNewsletters with the clock on Friday 6
+// March 2026 at 10:00, after both send times.
+func fridayOfTwo(t *testing.T) (*sqlite.Store, Options) {
+	t.Helper()
+	loc := riyadh(t)
+	st, _ := weekStore(t, loc, time.Date(2026, 2, 27, 0, 0, 0, 0, loc), 8)
+	if err := st.SyncNewsletters(context.Background(), []string{"daily", "weekly"}); err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(t)
+	o.Now = testkit.NewClock(time.Date(2026, 3, 6, 10, 0, 0, 0, loc)).Now
+	o.Newsletters = twoNewsletters(t, o)
+	return st, o
 }
 
 // storyIDs lists the IDs of an edition's stories, section by section.
@@ -191,15 +202,8 @@ func TestWeeklyOverSevenDailyWindows(t *testing.T) {
 // unsubscribe link; the weekly one lists stories under Arabic day
 // headings.
 func TestNewsletterMessages(t *testing.T) {
-	loc := riyadh(t)
 	ctx := context.Background()
-	st, _ := weekStore(t, loc, time.Date(2026, 2, 27, 0, 0, 0, 0, loc), 8)
-	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
-	o := testOptions(t)
-	o.Now = testkit.NewClock(time.Date(2026, 3, 6, 10, 0, 0, 0, loc)).Now
-	o.Newsletters = twoNewsletters(t, o)
+	st, o := fridayOfTwo(t)
 	svc := newService(t, st, nil, nil, o)
 	sub := &store.Subscriber{Email: "amal@example.org", Name: "أمل", Status: store.StatusConfirmed,
 		Follow: []store.Subscription{{Newsletter: "daily"}, {Newsletter: "weekly"}}}
@@ -328,15 +332,8 @@ func TestNewsletterSchedules(t *testing.T) {
 // edition was enqueued is skipped by that edition's send, and still gets
 // the other newsletter's.
 func TestLeftNewsletterSkipped(t *testing.T) {
-	loc := riyadh(t)
 	ctx := context.Background()
-	st, _ := weekStore(t, loc, time.Date(2026, 2, 27, 0, 0, 0, 0, loc), 8)
-	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
-	o := testOptions(t)
-	o.Now = testkit.NewClock(time.Date(2026, 3, 6, 10, 0, 0, 0, loc)).Now
-	o.Newsletters = twoNewsletters(t, o)
+	st, o := fridayOfTwo(t)
 	tr, err := mailer.NewFileTransport(filepath.Join(t.TempDir(), "outbox"))
 	if err != nil {
 		t.Fatal(err)

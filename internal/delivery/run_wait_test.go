@@ -70,7 +70,7 @@ func TestSendEditionObserves(t *testing.T) {
 	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
 	var mu sync.Mutex
 	var editions, failedEditions, runs, outcomes, lastFinished int
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: 1,
+	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1,
 		OnEditionEnd: func(ok bool) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -83,9 +83,6 @@ func TestSendEditionObserves(t *testing.T) {
 		OnSendRun:   func(time.Duration) { mu.Lock(); runs++; mu.Unlock() },
 		OnDelivered: func(SendArgs, Outcome) { mu.Lock(); outcomes++; mu.Unlock() },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	r, err := q.SendEdition(ctx, testDay, RunOptions{Progress: func(finished, recipients int) {

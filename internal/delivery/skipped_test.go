@@ -24,10 +24,7 @@ func TestSkipped(t *testing.T) {
 	}
 	sink := startSink(t, nil)
 	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
-	q, err := NewQueue(st.DB(), svc, QueueOptions{Driver: "sqlite", Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1})
 	if _, err := svc.Prepare(ctx, q, testDay); err != nil {
 		t.Fatal(err)
 	}
