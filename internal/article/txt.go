@@ -158,6 +158,16 @@ func isHeading(l string) bool {
 	return true
 }
 
+// addItem adds item to the list of kind ("ul" or "ol") that ends out, or
+// starts one.
+func addItem(out []txtBlock, kind, item string) []txtBlock {
+	if n := len(out); n > 0 && out[n-1].kind == kind {
+		out[n-1].items = append(out[n-1].items, item)
+		return out
+	}
+	return append(out, txtBlock{kind: kind, items: []string{item}})
+}
+
 // txtBlocks groups body lines: bullets into lists, short unpunctuated lines
 // followed by more text into headings, the rest into paragraphs.
 func txtBlocks(ls []string) []txtBlock {
@@ -165,19 +175,9 @@ func txtBlocks(ls []string) []txtBlock {
 	for i, l := range ls {
 		switch {
 		case bulletRE.MatchString(l):
-			item := bulletRE.ReplaceAllString(l, "")
-			if n := len(out); n > 0 && out[n-1].kind == "ul" {
-				out[n-1].items = append(out[n-1].items, item)
-			} else {
-				out = append(out, txtBlock{kind: "ul", items: []string{item}})
-			}
+			out = addItem(out, "ul", bulletRE.ReplaceAllString(l, ""))
 		case numberedRE.MatchString(l):
-			item := numberedRE.ReplaceAllString(l, "")
-			if n := len(out); n > 0 && out[n-1].kind == "ol" {
-				out[n-1].items = append(out[n-1].items, item)
-			} else {
-				out = append(out, txtBlock{kind: "ol", items: []string{item}})
-			}
+			out = addItem(out, "ol", numberedRE.ReplaceAllString(l, ""))
 		case i < len(ls)-1 && isHeading(l):
 			out = append(out, txtBlock{kind: "h", text: l})
 		default:

@@ -173,10 +173,8 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 // code. The pending session is ended and a new one (new id) returned.
 func (s *Service) SecondFactor(ctx context.Context, pendingID, code string, c Client) (*LoginResult, error) {
 	x, err := s.st.GetSession(ctx, HashSecret(pendingID))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, ErrNoSession)
 	}
 	if !x.Pending || s.o.Now().Sub(x.CreatedAt) > pendingMaxAge {
 		return nil, ErrNoSession
@@ -276,10 +274,8 @@ func (s *Service) Session(ctx context.Context, id string) (*store.Session, *stor
 		return nil, nil, ErrNoSession
 	}
 	u, err := s.st.GetUser(ctx, x.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrNoSession
-	} else if err != nil {
-		return nil, nil, err
+	if err != nil {
+		return nil, nil, notFoundAs(err, ErrNoSession)
 	}
 	return x, u, nil
 }
@@ -296,15 +292,22 @@ func (s *Service) PendingSession(ctx context.Context, id string) (*store.Session
 	return x, nil
 }
 
+// notFoundAs is err with store.ErrNotFound replaced by missing, the
+// error this package names for it (ErrNoSession, ErrBadToken).
+func notFoundAs(err, missing error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return missing
+	}
+	return err
+}
+
 func (s *Service) lookup(ctx context.Context, id string) (*store.Session, error) {
 	if id == "" {
 		return nil, ErrNoSession
 	}
 	x, err := s.st.GetSession(ctx, HashSecret(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrNoSession
-	} else if err != nil {
-		return nil, err
+	if err != nil {
+		return nil, notFoundAs(err, ErrNoSession)
 	}
 	now := s.o.Now()
 	if now.Sub(x.CreatedAt) > s.o.MaxAge || now.Sub(x.LastSeen) > s.o.Idle {
@@ -360,19 +363,15 @@ func (s *Service) Token(ctx context.Context, token string) (*store.Token, *store
 	}
 	hash := HashSecret(token)
 	t, err := s.st.TokenByHash(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrBadToken
-	} else if err != nil {
-		return nil, nil, err
+	if err != nil {
+		return nil, nil, notFoundAs(err, ErrBadToken)
 	}
 	if !Equal(t.Hash, hash) {
 		return nil, nil, ErrBadToken
 	}
 	u, err := s.st.GetUser(ctx, t.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrBadToken
-	} else if err != nil {
-		return nil, nil, err
+	if err != nil {
+		return nil, nil, notFoundAs(err, ErrBadToken)
 	}
 	if now := s.o.Now(); now.Sub(t.LastUsedAt) > touchEvery {
 		if err := s.st.TouchToken(ctx, t.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
