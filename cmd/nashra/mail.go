@@ -46,14 +46,20 @@ func newComposer(cfg *config.Config) (*mailer.Composer, error) {
 	return mailer.NewComposer(&mailer.DKIMOptions{Domain: d.Domain, Selector: d.Selector, Key: key}), nil
 }
 
-// digestOptions maps the configuration onto digest.Options.
-func digestOptions(cfg *config.Config) digest.Options {
-	loc := cfg.Location()
-	dopts := arabic.DateOptions{
+// dateOptions are the Arabic date lines of the digest.* configuration,
+// for the emails and the web pages alike.
+func dateOptions(cfg *config.Config) arabic.DateOptions {
+	return arabic.DateOptions{
 		Style:        arabic.DateStyle(cfg.Digest.DateStyle),
 		Hijri:        cfg.Digest.Hijri,
 		ArabicDigits: cfg.Digest.Digits == "arabic",
 	}
+}
+
+// digestOptions maps the configuration onto digest.Options.
+func digestOptions(cfg *config.Config) digest.Options {
+	loc := cfg.Location()
+	dopts := dateOptions(cfg)
 	return digest.Options{
 		Location:      loc,
 		SendTime:      delivery.SendTime(cfg.Digest.Schedule),

@@ -24,11 +24,7 @@ import (
 
 // dateLine formats a time as the configured Arabic date line.
 func dateLine(cfg *config.Config) func(time.Time) string {
-	o := arabic.DateOptions{
-		Style:        arabic.DateStyle(cfg.Digest.DateStyle),
-		Hijri:        cfg.Digest.Hijri,
-		ArabicDigits: cfg.Digest.Digits == "arabic",
-	}
+	o := dateOptions(cfg)
 	loc := cfg.Location()
 	return func(t time.Time) string { return arabic.FormatDate(t.In(loc), o) }
 }
