@@ -4,9 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/nashra/nashra/internal/store"
-	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 // TestCSVNewsletters: the newsletters column imports each row's
@@ -17,14 +14,7 @@ import (
 // it left; export writes the column and reads back the same.
 func TestCSVNewsletters(t *testing.T) {
 	ctx := context.Background()
-	open := func() store.Store {
-		st := teststore.SQLite(t)
-		if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	st := open()
+	st := twoNewsletterStore(t)
 	o := ImportOptions{Newsletters: []string{"daily", "weekly"}}
 	rep, err := Import(ctx, st, strings.NewReader("email,name,status,newsletters\n"+
 		"amal@example.org,أمل,confirmed,daily:اقتصاد|رياضة;weekly\n"+
@@ -67,7 +57,7 @@ func TestCSVNewsletters(t *testing.T) {
 		}
 	}
 	// Into a fresh list and out again: the same bytes.
-	st2 := open()
+	st2 := twoNewsletterStore(t)
 	if _, err := Import(ctx, st2, strings.NewReader(b.String()), o); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
 	"github.com/nashra/nashra/internal/testkit"
 	"github.com/nashra/nashra/internal/testkit/teststore"
 )
@@ -16,6 +17,17 @@ import (
 var twoNewsletters = []Newsletter{
 	{Slug: "daily", Name: "النشرة اليومية", Description: "أهم أخبار الصباح"},
 	{Slug: "weekly", Name: "الحصاد الأسبوعي", Description: "قصص الأسبوع كل جمعة", Categories: []string{"اقتصاد", "رياضة"}},
+}
+
+// twoNewsletterStore is a migrated SQLite store synced with the slugs of
+// twoNewsletters.
+func twoNewsletterStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st := teststore.SQLite(t)
+	if err := st.SyncNewsletters(context.Background(), []string{"daily", "weekly"}); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // following returns the slugs sub follows, by the store.
@@ -39,11 +51,8 @@ func following(t *testing.T, st Store, id int64) map[string][]string {
 // pending address changes nothing; unknown newsletters and categories a
 // newsletter does not carry are Arabic input errors.
 func TestSignUpTwoNewsletters(t *testing.T) {
-	st := teststore.SQLite(t)
+	st := twoNewsletterStore(t)
 	ctx := context.Background()
-	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
 	clock := testkit.NewClock(time.Now())
 	svc, _ := newService(t, st, clock, Options{MailsPerDay: 10, Newsletters: twoNewsletters})
 	in := SignUp{Email: "huda@example.org", Follow: []store.Subscription{
@@ -90,11 +99,8 @@ func TestSignUpTwoNewsletters(t *testing.T) {
 // the default one; leaving the last one unsubscribes the reader; "leave
 // all" leaves every one.
 func TestUnsubscribeOneNewsletter(t *testing.T) {
-	st := teststore.SQLite(t)
+	st := twoNewsletterStore(t)
 	ctx := context.Background()
-	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
 	clock := testkit.NewClock(time.Now())
 	svc, _ := newService(t, st, clock, Options{Newsletters: twoNewsletters})
 	add := func(email string) *store.Subscriber {
