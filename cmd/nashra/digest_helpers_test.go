@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,11 +52,7 @@ type digestSite struct{ *testkit.Site }
 func newDigestSite(t testing.TB, bin, smtpAddr string, n int) *digestSite {
 	t.Helper()
 	s := &digestSite{testkit.NewSite(t, morningDigest, testkit.SMTPLayer(smtpAddr), "mail:\n  smtp:\n    pool: 4\nlog:\n  level: warn\n")}
-	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(s.Dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(s.Dir, "articles.json"), digestArticles)
 	if out, err := exec.Command(bin, "--config", s.Config, "import", arts).CombinedOutput(); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,11 +29,7 @@ func TestDigestStatusDefault(t *testing.T) {
 	if out := must("digest", "status"); !strings.Contains(out, "no edition recorded yet; the next is due ") {
 		t.Errorf("status with nothing recorded: %s", out)
 	}
-	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(site.Dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(site.Dir, "articles.json"), digestArticles)
 	must("import", arts)
 	must("subscribers", "add", "--newsletter", "weekly", "amal@example.org")
 	must("subscribers", "add", "badr@example.org")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"mime"
@@ -72,11 +71,7 @@ digest:
 			"published": now.Add(-time.Duration(40+i) * time.Minute).Format(time.RFC3339), "category": a.cat,
 			"summary": a.title + "، بحسب ما أعلنته الجهات المعنية.", "content_text": a.title + "، بحسب ما أعلنته الجهات المعنية اليوم."})
 	}
-	raw, _ := json.Marshal(arts)
-	artsPath := filepath.Join(dir, "articles.json")
-	if err := os.WriteFile(artsPath, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	artsPath := writeJSON(t, filepath.Join(dir, "articles.json"), arts)
 	runAll(t, cfgPath, "كلمة-سر-المحرر\n",
 		[]string{"import", artsPath},
 		[]string{"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"})

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,12 +32,8 @@ site:
 		cut = cut.AddDate(0, 0, -1)
 	}
 	day := cut.Format(time.DateOnly)
-	arts, _ := json.Marshal([]map[string]string{{"title": "خبر قبل موعد النشرة", "url": "https://news.example.com/late",
+	artsPath := writeJSON(t, filepath.Join(site.Dir, "articles.json"), []map[string]string{{"title": "خبر قبل موعد النشرة", "url": "https://news.example.com/late",
 		"category": "اقتصاد", "published": cut.Add(-time.Hour).Format(time.RFC3339), "summary": "ملخص الخبر.", "content_text": "نص الخبر."}})
-	artsPath := filepath.Join(site.Dir, "articles.json")
-	if err := os.WriteFile(artsPath, arts, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	readers := []string{"amal@example.org", "badr@example.org", "dana@example.org"}
 	cmds := [][]string{{"import", artsPath}, {"users", "add", "desk@example.com", "--role", "editor", "--password-stdin"}}
 	for _, r := range readers {
@@ -55,16 +49,10 @@ site:
 	serveSite(t, site)
 
 	send := func() (int, map[string]any) {
-		req, _ := http.NewRequest("POST", site.Base+"/api/v1/editions/"+day+"/send", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		res, body := testkit.Request(t, nil, "POST", site.Base+"/api/v1/editions/"+day+"/send", "Authorization", "Bearer "+tok)
 		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		json.Unmarshal(body, &out)
+		return res.StatusCode, out
 	}
 	if code, out := send(); code != 200 || out["state"] != "sending" {
 		t.Fatalf("send now: %d %v", code, out)

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -193,11 +192,7 @@ for p in sys.argv[2:]:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 `
-	titlesFile := filepath.Join(dir, "titles.json")
-	tj, _ := json.Marshal(titles)
-	if err := os.WriteFile(titlesFile, tj, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	titlesFile := writeJSON(t, filepath.Join(dir, "titles.json"), titles)
 	cmd := exec.Command(py, append([]string{"-c", script, titlesFile}, xmlFeeds...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("feedparser: %v\n%s", err, out)

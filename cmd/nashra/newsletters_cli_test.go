@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,11 +28,7 @@ newsletters:
 func TestNewslettersCLI(t *testing.T) {
 	site := testkit.NewSite(t, morningDigest, twoNewsletters)
 	cfg := site.Config
-	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(site.Dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(site.Dir, "articles.json"), digestArticles)
 	must := func(args ...string) string {
 		t.Helper()
 		out, errOut, err := run(t, append([]string{"--config", cfg}, args...)...)
@@ -108,9 +101,8 @@ func TestNewslettersCLI(t *testing.T) {
 	} else if d, _ := time.Parse(time.DateOnly, next[1]); d.Weekday() != time.Tuesday || !d.After(day) {
 		t.Errorf("next weekly edition %s: want a Tuesday after %s", next[1], digestTestDay)
 	}
-	ents, _ := os.ReadDir(site.Outbox)
-	if emls := countSuffix(ents, ".eml"); emls != 3 {
-		t.Errorf("outbox holds %d messages, want 3 (one weekly, two daily)", emls)
+	if mails, err := testkit.ReadOutbox(site.Outbox); err != nil || len(mails) != 3 {
+		t.Errorf("outbox holds %d messages (%v), want 3 (one weekly, two daily)", len(mails), err)
 	}
 
 	if out := must("subscribers", "remove", "--newsletter", "weekly", "amal@example.org"); !strings.Contains(out, "from weekly (1 newsletters left)") {
@@ -148,16 +140,6 @@ func TestNewslettersCLI(t *testing.T) {
 	}
 }
 
-func countSuffix(ents []os.DirEntry, suffix string) int {
-	n := 0
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), suffix) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestServeRunsEachNewsletterSchedule: `nashra serve` runs each
 // newsletter's cron: with both on "* * * * *", within the next minute the
 // outbox holds the day's edition of each newsletter for a reader who
@@ -189,11 +171,7 @@ newsletters:
 		b["published"] = yesterday.Add(time.Duration(i) * time.Minute).Format(time.RFC3339)
 		arts = append(arts, b)
 	}
-	js, _ := json.Marshal(arts)
-	path := filepath.Join(site.Dir, "articles.json")
-	if err := os.WriteFile(path, js, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := writeJSON(t, filepath.Join(site.Dir, "articles.json"), arts)
 	for _, args := range [][]string{{"import", path}, {"subscribers", "add", "amal@example.org"},
 		{"subscribers", "add", "--newsletter", "weekly", "amal@example.org"}, {"subscribers", "add", "badr@example.org"}} {
 		if _, errOut, err := run(t, append([]string{"--config", site.Config}, args...)...); err != nil {
@@ -220,27 +198,17 @@ newsletters:
 
 // outboxEditions reads the outbox's messages as "recipient edition".
 func outboxEditions(t *testing.T, dir string) map[string]bool {
-	ents, _ := os.ReadDir(dir)
+	t.Helper()
+	mails, err := testkit.ReadOutbox(dir)
+	if err != nil {
+		t.Error(err)
+	}
 	out := map[string]bool{}
-	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), ".eml") || strings.HasPrefix(e.Name(), ".") {
-			continue
+	for _, m := range mails {
+		if m.To() == "" {
+			t.Errorf("a message to %q", m.Header.Get("To"))
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			continue
-		}
-		m, err := mail.ReadMessage(bytes.NewReader(b))
-		if err != nil {
-			t.Errorf("%s: %v", e.Name(), err)
-			continue
-		}
-		to, err := mail.ParseAddress(m.Header.Get("To"))
-		if err != nil {
-			t.Errorf("%s: To: %v", e.Name(), err)
-			continue
-		}
-		out[to.Address+" "+m.Header.Get("X-Nashra-Edition")] = true
+		out[m.To()+" "+m.Header.Get("X-Nashra-Edition")] = true
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -71,11 +70,7 @@ log:
 	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(dir, "articles.json"), digestArticles)
 	for _, args := range [][]string{{"migrate"}, {"import", arts}} {
 		if out, err := exec.Command(bin, append([]string{"--config", config}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", args[0], err, out)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -107,11 +105,7 @@ func (s *pgSite) run(t testing.TB, args ...string) string {
 func (s *pgSite) seed(t testing.TB, n int) {
 	t.Helper()
 	s.run(t, "migrate")
-	b, _ := json.Marshal(scaleArticles())
-	arts := filepath.Join(s.Dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(s.Dir, "articles.json"), scaleArticles())
 	s.run(t, "import", arts)
 	st := s.open(t)
 	ctx := context.Background()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -17,15 +16,8 @@ import (
 // status makes a request and returns its status code and body.
 func status(t *testing.T, method, url string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(res.Body)
-	return res.StatusCode, b.String()
+	res, body := testkit.Request(t, nil, method, url)
+	return res.StatusCode, string(body)
 }
 
 // metricsSite is a test site (testkit.NewSite) without a content folder

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -56,6 +58,20 @@ func signInAsDesk(b *testkit.Browser, loginURL string) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "كلمة-سر-المحرر"),
 		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS(".stats")))
+}
+
+// writeJSON writes v as JSON to path (articles for `nashra import`, say)
+// and returns path.
+func writeJSON(t testing.TB, path string, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // runAll runs each command in-process on the config at cfgPath, with

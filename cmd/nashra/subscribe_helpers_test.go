@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -117,11 +115,7 @@ func (s *subSite) nashra(t *testing.T, args ...string) string {
 // importArticles imports articles (nashra's JSON format).
 func (s *subSite) importArticles(t *testing.T, name string, arts []map[string]string) {
 	t.Helper()
-	b, _ := json.Marshal(arts)
-	p := filepath.Join(s.Dir, name+".json")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	p := writeJSON(t, filepath.Join(s.Dir, name+".json"), arts)
 	s.nashra(t, "import", p)
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -138,11 +137,7 @@ func TestUnsubscribeMailNamesNewsletter(t *testing.T) {
 		}
 		return out
 	}
-	b, _ := json.Marshal(digestArticles)
-	arts := filepath.Join(site.Dir, "articles.json")
-	if err := os.WriteFile(arts, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	arts := writeJSON(t, filepath.Join(site.Dir, "articles.json"), digestArticles)
 	must("", "import", arts)
 	must("", "subscribers", "add", "amal@example.org")
 	must("", "subscribers", "add", "--newsletter", "weekly", "amal@example.org")
