@@ -118,6 +118,12 @@ func private(w http.ResponseWriter) {
 	w.Header().Set("X-Frame-Options", "DENY")
 }
 
+// renderPrivate writes page name as a personal page (see private).
+func (h *Subscribe) renderPrivate(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	private(w)
+	h.pages.render(w, r, status, name, data)
+}
+
 // csrfToken returns the form token for this client, setting the cookie
 // when it has none.
 func (h *Subscribe) csrfToken(w http.ResponseWriter, r *http.Request) string {
@@ -233,8 +239,7 @@ func (h *Subscribe) renderForm(w http.ResponseWriter, r *http.Request, status in
 	}
 	p.basePage = h.base("الاشتراك في النشرة")
 	p.CSRF = h.csrfToken(w, r)
-	private(w)
-	h.pages.render(w, r, status, "subscribe", p)
+	h.renderPrivate(w, r, status, "subscribe", p)
 }
 
 // newslettersField marks a form that offers several newsletters, so that
@@ -372,8 +377,7 @@ func (h *Subscribe) confirmTokenError(w http.ResponseWriter, r *http.Request, t 
 	}
 	p := confirmPage{basePage: h.base("انتهت صلاحية الرابط"), Outcome: "expired", Token: t}
 	p.CSRF = h.csrfToken(w, r)
-	private(w)
-	h.pages.render(w, r, http.StatusGone, "confirm", p)
+	h.renderPrivate(w, r, http.StatusGone, "confirm", p)
 }
 
 // resendConfirm takes the button of the expired-link page: a new email
@@ -398,8 +402,7 @@ func (h *Subscribe) resendConfirm(w http.ResponseWriter, r *http.Request) {
 		h.tokenError(w, r, err, "")
 		return
 	}
-	private(w)
-	h.pages.render(w, r, http.StatusOK, "confirm", confirmPage{basePage: h.base("تحقّق من بريدك"), Outcome: "resent"})
+	h.renderPrivate(w, r, http.StatusOK, "confirm", confirmPage{basePage: h.base("تحقّق من بريدك"), Outcome: "resent"})
 }
 
 // confirmAsk serves the page behind the confirmation link: it changes nothing
@@ -419,8 +422,7 @@ func (h *Subscribe) confirmAsk(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.CSRF = h.csrfToken(w, r)
-		private(w)
-		h.pages.render(w, r, http.StatusOK, "confirm", p)
+		h.renderPrivate(w, r, http.StatusOK, "confirm", p)
 		return
 	}
 	h.renderConfirmed(w, r, out, sub)
@@ -458,8 +460,7 @@ func (h *Subscribe) renderConfirmed(w http.ResponseWriter, r *http.Request, out 
 			return
 		}
 	}
-	private(w)
-	h.pages.render(w, r, http.StatusOK, "confirm", p)
+	h.renderPrivate(w, r, http.StatusOK, "confirm", p)
 }
 
 type preferencesPage struct {
@@ -501,8 +502,7 @@ func (h *Subscribe) renderPreferences(w http.ResponseWriter, r *http.Request, st
 		return
 	}
 	p.CSRF = h.csrfToken(w, r)
-	private(w)
-	h.pages.render(w, r, status, "preferences", p)
+	h.renderPrivate(w, r, status, "preferences", p)
 }
 
 const msgPrefsExpired = "انتهت صلاحية رابط الإعدادات. استخدم الرابط في أحدث رسالة وصلتك من النشرة."
@@ -530,8 +530,7 @@ func (h *Subscribe) savePreferences(w http.ResponseWriter, r *http.Request) {
 			h.tokenError(w, r, err, msgPrefsExpired)
 			return
 		}
-		private(w)
-		h.pages.render(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
+		h.renderPrivate(w, r, http.StatusOK, "unsubscribe", unsubscribePage{
 			basePage: h.base("تم إلغاء اشتراكك"), Email: sub.Email, Done: true, All: true})
 		return
 	}
@@ -600,8 +599,7 @@ func (h *Subscribe) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		var p unsubscribePage
 		if p, err = h.unsubscribeResult(r, t, sub, false); err == nil {
 			p.CSRF = h.csrfToken(w, r)
-			private(w)
-			h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
+			h.renderPrivate(w, r, http.StatusOK, "unsubscribe", p)
 			return
 		}
 	}
@@ -643,8 +641,7 @@ func (h *Subscribe) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		h.tokenError(w, r, err, msgUnsubExpired)
 		return
 	}
-	private(w)
-	h.pages.render(w, r, http.StatusOK, "unsubscribe", p)
+	h.renderPrivate(w, r, http.StatusOK, "unsubscribe", p)
 }
 
 // stripControls drops control characters (CR, LF…) from a value shown
