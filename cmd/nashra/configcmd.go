@@ -39,13 +39,9 @@ func newConfigCmd(a *app) *cobra.Command {
 		Use:   "dump",
 		Short: "Print the effective configuration as YAML, secrets redacted",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
+		RunE: a.configRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config) error {
 			return cfg.Dump(cmd.OutOrStdout())
-		},
+		}),
 	})
 }
 

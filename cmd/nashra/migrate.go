@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nashra/nashra/internal/backend"
+	"github.com/nashra/nashra/internal/config"
 )
 
 func newMigrateCmd(a *app) *cobra.Command {
@@ -13,11 +14,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply store and queue migrations",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
+		RunE: a.configRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config) error {
 			ctx := cmd.Context()
 			before, err := backend.Migrate(ctx, cfg.Store.Driver, cfg.Store.DSN)
 			if err != nil {
@@ -30,6 +27,6 @@ func newMigrateCmd(a *app) *cobra.Command {
 			}
 			defer b.Close()
 			return reportMerges(ctx, cmd.OutOrStdout(), b.Store)
-		},
+		}),
 	}
 }

@@ -49,6 +49,18 @@ func (a *app) config() (*config.Config, error) {
 	return cfg, nil
 }
 
+// configRunE is the RunE of a command that needs the configuration: run
+// gets the command, its arguments and the configuration (a.config).
+func (a *app) configRunE(run func(cmd *cobra.Command, args []string, cfg *config.Config) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := a.config()
+		if err != nil {
+			return err
+		}
+		return run(cmd, args, cfg)
+	}
+}
+
 // group is a command that only holds the sub-commands subs: run bare, it
 // prints its usage and fails (requireSubcommand).
 func group(use, short string, subs ...*cobra.Command) *cobra.Command {

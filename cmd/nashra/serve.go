@@ -25,11 +25,7 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve feeds and pages, run the digest scheduler and workers",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
+		RunE: a.configRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config) error {
 			for {
 				// SIGHUP re-reads the config; when it is valid serve stops
 				// cleanly and starts again on it.
@@ -49,7 +45,7 @@ func newServeCmd(a *app) *cobra.Command {
 				cfg, a.cfg, a.metrics, a.sources = next, next, nil, nil
 				a.log = config.NewLogger(cfg.Log, a.err)
 			}
-		},
+		}),
 	}
 }
 

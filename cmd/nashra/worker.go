@@ -29,15 +29,11 @@ func newWorkerCmd(a *app) *cobra.Command {
 			"messages in flight to be sent and recorded. With --listen, /metrics, /healthz and\n" +
 			"/readyz are served on that address.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
+		RunE: a.configRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config) error {
 			ctx, stop, _ := stopContext(cmd.Context(), a.log, nil)
 			defer stop()
 			return runWorker(ctx, a, cfg, listen)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address for /metrics, /healthz and /readyz (e.g. 127.0.0.1:9101); empty: none")
 	return cmd
