@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"mime"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +219,160 @@ func TestGiveUp(t *testing.T) {
 	}
 	if s, _ := st.GetSubscriber(context.Background(), subs[1].ID); s.Bounces != 0 {
 		t.Fatalf("temporary failures counted as bounces: %d", s.Bounces)
+	}
+}
+
+// TestSkipped: subscribers left without a story by their categories, or
+// paused or unsubscribed between the enqueue and the send, are recorded as
+// skipped (with a note), not failed, receive nothing, and count no bounce.
+func TestSkipped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	subs := addSubscribers(t, st, 4)
+	// subs[3] has categories ["رياضة"] (see addSubscribers); give subs[0]
+	// a category no story has.
+	subs[0].Categories = []string{"فلك"}
+	if err := st.UpdateSubscriber(ctx, &subs[0]); err != nil {
+		t.Fatal(err)
+	}
+	sink := startSink(t, nil)
+	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
+	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1})
+	if _, err := svc.Prepare(ctx, q, testDay); err != nil {
+		t.Fatal(err)
+	}
+	subs[1].Paused = true
+	if err := st.UpdateSubscriber(ctx, &subs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveSubscriber(ctx, subs[2].Email); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		sub       store.Subscriber
+		want      Outcome
+		state     store.DeliveryState
+		errSubstr string
+	}{
+		{subs[0], Skipped, store.DeliverySkipped, "no story in the chosen categories"},
+		{subs[1], Skipped, store.DeliverySkipped, "paused"},
+		{subs[2], Skipped, store.DeliverySkipped, "unsubscribed"},
+		{subs[3], Sent, store.DeliverySent, ""},
+	}
+	for _, tc := range tests {
+		got, err := svc.Deliver(ctx, testDay, tc.sub.ID)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: Deliver = %v, %v; want %v", tc.sub.Email, got, err, tc.want)
+		}
+		// A second attempt finds the delivery final and does nothing.
+		if again, err := svc.Deliver(ctx, testDay, tc.sub.ID); err != nil || again != Skipped {
+			t.Errorf("%s: second Deliver = %v, %v; want skipped", tc.sub.Email, again, err)
+		}
+	}
+	counts, err := st.DeliveryCounts(ctx, testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.DeliverySkipped] != 3 || counts[store.DeliverySent] != 1 || counts[store.DeliveryFailed] != 0 {
+		t.Errorf("counts = %v, want 3 skipped, 1 sent, 0 failed", counts)
+	}
+	ds, err := st.ListDeliveries(ctx, testDay, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range ds {
+		tc := tests[i]
+		if d.State != tc.state || !strings.Contains(d.LastError, tc.errSubstr) {
+			t.Errorf("%s: %s %q, want %s with %q", d.Email, d.State, d.LastError, tc.state, tc.errSubstr)
+		}
+	}
+	if per := sink.PerRecipient(); len(per) != 1 || per[subs[3].Email] != 1 {
+		t.Errorf("server received %v, want one message for %s", per, subs[3].Email)
+	}
+	for _, s := range subs[:2] {
+		if got, _ := st.GetSubscriber(ctx, s.ID); got.Bounces != 0 {
+			t.Errorf("%s: a skip counted as a bounce", s.Email)
+		}
+	}
+}
+
+// TestTakeover: a job attempt that finds its delivery left in "sending" by
+// a dead attempt sends it again when the dead attempt had not reached the
+// commit mark, and records it as sent without sending when it had. With
+// the file outbox (idempotent by Message-ID) it always writes again.
+func TestTakeover(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := openStore(t)
+	subs := addSubscribers(t, st, 3)
+	sink := startSink(t, nil)
+	outbox := t.TempDir()
+	ft, err := mailer.NewFileTransport(outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		tr      mailer.Transport
+		sub     store.Subscriber
+		mark    bool
+		want    Outcome
+		wantMsg int
+	}{
+		{"smtp, died before the mark", smtpTransport(t, sink.Addr), subs[0], false, Sent, 1},
+		{"smtp, died after the mark", smtpTransport(t, sink.Addr), subs[1], true, AssumedSent, 0},
+		{"file outbox, died after the mark", ft, subs[2], true, Sent, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := newService(t, st, tc.tr, nil, testOptions(t))
+			if _, _, err := svc.Edition(ctx, testDay); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.EnqueueDeliveries(ctx, testDay, []store.Subscriber{tc.sub}); err != nil {
+				t.Fatal(err)
+			}
+			// The dead attempt: claimed, maybe marked, never finished.
+			if _, ok, err := st.ClaimDelivery(ctx, testDay, tc.sub.ID); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+			if tc.mark {
+				if err := st.SetDeliveryMessageID(ctx, testDay, tc.sub.ID, svc.messageID(testDay, tc.sub.ID)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := len(sink.Messages())
+			files, _ := os.ReadDir(outbox)
+			out, err := svc.Deliver(ctx, testDay, tc.sub.ID)
+			if err != nil || out != tc.want {
+				t.Fatalf("Deliver = %v, %v; want %v", out, err, tc.want)
+			}
+			files2, _ := os.ReadDir(outbox)
+			if got := len(sink.Messages()) - before + len(files2) - len(files); got != tc.wantMsg {
+				t.Fatalf("%d messages sent, want %d", got, tc.wantMsg)
+			}
+			ds, err := st.ListDeliveries(ctx, testDay, store.DeliverySent, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, d := range ds {
+				if d.SubscriberID == tc.sub.ID {
+					found = true
+					if assumed := strings.HasPrefix(d.LastError, "assumed sent"); assumed != (tc.want == AssumedSent) {
+						t.Errorf("last error %q", d.LastError)
+					}
+				}
+			}
+			if !found {
+				t.Fatal("delivery not recorded as sent")
+			}
+			// And again: nothing more.
+			if out, err := svc.Deliver(ctx, testDay, tc.sub.ID); err != nil || out != Skipped {
+				t.Fatalf("second Deliver = %v, %v", out, err)
+			}
+		})
 	}
 }
