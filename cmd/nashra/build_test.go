@@ -22,7 +22,7 @@ func TestBuildWritesPages(t *testing.T) {
 	const base = "https://news.example.org"
 	site := roughSite(t)
 	cfg, content, dir := site.Config, site.Content, site.Dir
-	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
+	src := testkit.Samples(t)
 	now := time.Now()
 	// Yesterday's edition (digest.schedule 07:00 Riyadh; sent late, hence
 	// --force) holds an article from two hours before it.

@@ -232,16 +232,7 @@ func TestServeFeeds(t *testing.T) {
 	hubPings := func() []string { hubMu.Lock(); defer hubMu.Unlock(); return append([]string(nil), pings...) }
 	site := feedSite(t, "feeds:\n  websub_hub: "+strconv.Quote(hub.URL)+"\n")
 	content := site.Content
-	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
-	for _, name := range []string{"politics-summit.txt", "economy-oil.md", "tech-ai.html"} {
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(content, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.CopySamples(t, content, "politics-summit.txt", "economy-oil.md", "tech-ai.html")
 
 	serveSite(t, site)
 	base := site.Base
@@ -307,13 +298,7 @@ func TestServeFeeds(t *testing.T) {
 	}
 
 	// A new file in the content folder shows up without a restart.
-	b, err := os.ReadFile(filepath.Join(src, "sports-final.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(content, "sports-final.html"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CopySamples(t, content, "sports-final.html")
 	before := len(hubPings())
 	testkit.WaitFor(t, 15*time.Second, "the new article shows in the feed without a restart", func() bool {
 		_, body := testkit.Fetch(base + "/feed.xml")

@@ -60,8 +60,7 @@ func TestImportEveryFileFailed(t *testing.T) {
 	if err == nil || errors.Is(err, errPartial) || exitCode(err) != 1 || !strings.Contains(err.Error(), "nothing imported") {
 		t.Errorf("every file failed: err = %v (exit %d), want a plain failure", err, exitCode(err))
 	}
-	good := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
-	if _, _, err := run(t, "--config", cfg, "import", bad, good); !errors.Is(err, errPartial) {
+	if _, _, err := run(t, "--config", cfg, "import", bad, testkit.Samples(t)); !errors.Is(err, errPartial) {
 		t.Errorf("some files failed: err = %v, want partly failed", err)
 	}
 }
@@ -132,13 +131,7 @@ func TestServeBindsFirst(t *testing.T) {
 	defer taken.Close()
 	site := roughSite(t, "server:\n  listen: "+taken.Addr().String()+"\n")
 	cfg, content, dir := site.Config, site.Content, site.Dir
-	data, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "economy-oil.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(content, "economy-oil.md"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testkit.CopySamples(t, content, "economy-oil.md")
 	p := serveProc(t, bin, cfg)
 	if err := p.Wait(t, 20*time.Second); err == nil {
 		t.Fatal("serve succeeded on a port in use")
@@ -162,10 +155,6 @@ func TestServeBindsFirst(t *testing.T) {
 // base_url is warned about at start.
 func TestServeStopsCleanly(t *testing.T) {
 	bin := buildNashra(t)
-	oil, err := os.ReadFile(filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "economy-oil.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		site := roughSite(t, "site:\n  base_url: $BASE\n")
 		cfg, content, addr := site.Config, site.Content, site.Addr
@@ -173,9 +162,7 @@ func TestServeStopsCleanly(t *testing.T) {
 		testkit.WaitFor(t, 20*time.Second, "serve logs \"listening\"", func() bool { return strings.Contains(p.Out.String(), "listening") })
 		// The watcher has worked before the signal: a file dropped in
 		// the content folder shows in the feed.
-		if err := os.WriteFile(filepath.Join(content, "economy-oil.md"), oil, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testkit.CopySamples(t, content, "economy-oil.md")
 		testkit.WaitFor(t, 20*time.Second, "the watcher imports economy-oil.md", func() bool {
 			_, body := testkit.Fetch("http://" + addr + "/feed.json")
 			return strings.Contains(body, "تمديد خفض الإنتاج")

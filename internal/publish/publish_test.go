@@ -31,16 +31,7 @@ func TestImportReportsAndReimports(t *testing.T) {
 	st := teststore.SQLite(t)
 	p := publish.New(st, options(50))
 	dir := t.TempDir()
-	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles")
-	for _, name := range []string{"politics-summit.txt", "economy-oil.md", "news.json"} {
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.CopySamples(t, dir, "politics-summit.txt", "economy-oil.md", "news.json")
 	bad := filepath.Join(dir, "broken.json")
 	if err := os.WriteFile(bad, []byte(`{"title": "بلا نهاية"`), 0o644); err != nil {
 		t.Fatal(err)
@@ -179,7 +170,7 @@ func TestTxtArabicDateLine(t *testing.T) {
 func TestItemIDsSurviveDomainMove(t *testing.T) {
 	ctx := context.Background()
 	st := teststore.SQLite(t)
-	src := filepath.Join(testkit.RepoRoot(t), "testdata", "articles", "politics-summit.txt")
+	src := filepath.Join(testkit.Samples(t), "politics-summit.txt")
 	if _, err := publish.New(st, options(50)).Import(ctx, []string{src}, nil); err != nil {
 		t.Fatal(err)
 	}

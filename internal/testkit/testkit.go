@@ -30,6 +30,27 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
+// Samples returns the folder of the repository's sample articles,
+// testdata/articles.
+func Samples(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(RepoRoot(t), "testdata", "articles")
+}
+
+// CopySamples copies the named sample articles (see Samples) into dir.
+func CopySamples(t testing.TB, dir string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(Samples(t), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // SharedDir returns ../shared beside the repository, skipping the test with
 // a clear message when it is absent.
 func SharedDir(t testing.TB) string {
