@@ -55,6 +55,15 @@ func newsletterSlug(cfg *config.Config, slug string) (string, error) {
 	return n.Slug, nil
 }
 
+// namedNewsletter is newsletterSlug for a --newsletter that may be left
+// out: "" when it is.
+func namedNewsletter(cfg *config.Config, slug string) (string, error) {
+	if slug == "" {
+		return "", nil
+	}
+	return newsletterSlug(cfg, slug)
+}
+
 // dayOr returns the edition of --date, checked, or def() when it is empty.
 func dayOr(ed *edition.Service, date string, def func() string) (string, error) {
 	if date == "" {
@@ -86,16 +95,12 @@ func newDigestListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "DATE", "STATE", "DUE", "RECIPIENTS", "SENT", "FAILED", "SKIPPED", "CANCELLED", "OPEN", "NOTE")
 			for _, s := range list {
-				due := "-"
-				if !s.SendAt.IsZero() {
-					due = s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04")
-				}
 				c := s.Counts
 				note := s.Note
 				if s.Late {
 					note = strings.TrimSpace("send time passed; " + note)
 				}
-				t.row(s.ID, s.State, due, s.Recipients,
+				t.row(s.ID, s.State, when(s.SendAt, cfg.Location(), minuteLayout), s.Recipients,
 					c[store.DeliverySent], c[store.DeliveryFailed], c[store.DeliverySkipped], c[store.DeliveryCancelled],
 					c[store.DeliveryQueued]+c[store.DeliverySending]+c[store.DeliveryRetrying], note)
 			}

@@ -32,12 +32,15 @@ func (t *table) row(cells ...any) {
 // flush writes the table out.
 func (t *table) flush() error { return t.tw.Flush() }
 
-// when formats a time for listings; "-" for unset.
-func when(t time.Time, loc *time.Location) string {
+// minuteLayout is time.DateTime to the minute.
+const minuteLayout = "2006-01-02 15:04"
+
+// when formats a time in loc for listings, with layout; "-" for unset.
+func when(t time.Time, loc *time.Location, layout string) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(loc).Format(time.DateTime)
+	return t.In(loc).Format(layout)
 }
 
 // dash is s, or "-" for an empty cell.

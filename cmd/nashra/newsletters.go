@@ -44,7 +44,7 @@ func listNewsletters(ctx context.Context, cfg *config.Config, ed *edition.Servic
 		}
 		next := one.NextDue()
 		if s, err := one.Get(ctx, next); err == nil && !s.SendAt.IsZero() {
-			next += " (" + s.SendAt.In(cfg.Location()).Format("2006-01-02 15:04") + ")"
+			next += " (" + s.SendAt.In(cfg.Location()).Format(minuteLayout) + ")"
 		}
 		last := "-"
 		eds, err := st.NewsletterEditions(ctx, key, 1)

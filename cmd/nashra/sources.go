@@ -323,18 +323,12 @@ func keep(ids, allowed []int64) []int64 {
 // writeSources prints the sources as a table.
 func writeSources(w io.Writer, svc *source.Service, srcs []store.Source, loc *time.Location) error {
 	t := newTable(w, "ID", "URL", "NAME", "CATEGORY", "STATUS", "ITEMS", "LAST FETCH", "NEXT FETCH", "LAST ERROR")
-	minute := func(at time.Time) string {
-		if at.IsZero() {
-			return "-"
-		}
-		return at.In(loc).Format("2006-01-02 15:04")
-	}
 	for _, s := range srcs {
 		cat := s.Category
 		if s.FullText {
 			cat += " (full text)"
 		}
-		t.row(s.ID, s.URL, dash(s.Name), dash(strings.TrimSpace(cat)), svc.Status(s), s.Items, minute(s.LastFetch), minute(s.NextFetch), dash(s.LastError))
+		t.row(s.ID, s.URL, dash(s.Name), dash(strings.TrimSpace(cat)), svc.Status(s), s.Items, when(s.LastFetch, loc, minuteLayout), when(s.NextFetch, loc, minuteLayout), dash(s.LastError))
 	}
 	return t.flush()
 }

@@ -170,12 +170,9 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: a.storeRunE(func(cmd *cobra.Command, _ []string, cfg *config.Config, st store.Store) error {
-			only := ""
-			if a.newsletter != "" {
-				var err error
-				if only, err = newsletterSlug(cfg, a.newsletter); err != nil {
-					return err
-				}
+			only, err := namedNewsletter(cfg, a.newsletter)
+			if err != nil {
+				return err
 			}
 			return listSubscribers(cmd.Context(), cmd.OutOrStdout(), st, cfg.Location(), store.Status(status), only)
 		}),

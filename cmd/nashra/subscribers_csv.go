@@ -51,10 +51,8 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				}
 				o := subscribe.ImportOptions{Confirmed: confirmed, Categories: &cat, Erased: subscribe.ErasedCheck(st, secret),
 					Newsletters: cfg.NewsletterSlugs()}
-				if a.newsletter != "" {
-					if o.Newsletter, err = newsletterSlug(cfg, a.newsletter); err != nil {
-						return err
-					}
+				if o.Newsletter, err = namedNewsletter(cfg, a.newsletter); err != nil {
+					return err
 				}
 				if tick != nil {
 					o.Progress = func() { tick("") }

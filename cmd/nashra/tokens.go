@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +52,7 @@ func newTokensListCmd(a *app) *cobra.Command {
 			loc := cfg.Location()
 			t := newTable(cmd.OutOrStdout(), "NAME", "USER", "CREATED", "LAST USED")
 			for _, tok := range toks {
-				t.row(tok.Name, tok.UserEmail, when(tok.CreatedAt, loc), when(tok.LastUsedAt, loc))
+				t.row(tok.Name, tok.UserEmail, when(tok.CreatedAt, loc, time.DateTime), when(tok.LastUsedAt, loc, time.DateTime))
 			}
 			return t.flush()
 		}),

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -135,7 +136,7 @@ func newUsersListCmd(a *app) *cobra.Command {
 				if u.TOTPSecret != "" {
 					totp = fmt.Sprintf("yes (%d recovery codes)", len(u.RecoveryCodes))
 				}
-				t.row(u.Email, u.Name, u.Role, totp, when(u.CreatedAt, loc), when(u.LastLoginAt, loc))
+				t.row(u.Email, u.Name, u.Role, totp, when(u.CreatedAt, loc, time.DateTime), when(u.LastLoginAt, loc, time.DateTime))
 			}
 			return t.flush()
 		}),
