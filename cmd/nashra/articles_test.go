@@ -17,13 +17,7 @@ import (
 // the Markdown file path.
 func writeArticle(t *testing.T, path, slug, title string) {
 	t.Helper()
-	body := "---\ntitle: " + title + "\ncategory: سياسة\ndate: 2026-11-27T09:00:00+03:00\nslug: " + slug + "\n---\n\nنص المقال " + title + " في فقرة كاملة.\n"
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, "---\ntitle: "+title+"\ncategory: سياسة\ndate: 2026-11-27T09:00:00+03:00\nslug: "+slug+"\n---\n\nنص المقال "+title+" في فقرة كاملة.\n")
 }
 
 // writeSummitAndVote writes two articles in dir, summit.md ("قمة في
@@ -138,10 +132,7 @@ func TestImportMaxBytes(t *testing.T) {
 	site := feedSite(t, "import:\n  max_bytes: 4096\n")
 	cfg, content := site.Config, site.Content
 	writeArticle(t, filepath.Join(content, "small.md"), "small", "خبر قصير")
-	big := filepath.Join(content, "big.txt")
-	if err := os.WriteFile(big, []byte("اقتصاد\nعنوان طويل جداً\n"+strings.Repeat("فقرة طويلة من نص مكرر. ", 400)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	big := writeFile(t, filepath.Join(content, "big.txt"), "اقتصاد\nعنوان طويل جداً\n"+strings.Repeat("فقرة طويلة من نص مكرر. ", 400))
 	out, errOut, err := run(t, "--config", cfg, "import", content)
 	if err == nil {
 		t.Fatalf("import with a file over the limit succeeded:\n%s", out)

@@ -35,9 +35,7 @@ func TestBuildWritesPages(t *testing.T) {
 	later := "---\ntitle: \"خبر الغد\"\ndate: " + now.Add(24*time.Hour).Format(time.RFC3339) +
 		"\ncategory: اقتصاد\nslug: tomorrow-news\n---\n\nلا يُنشر قبل موعده.\n"
 	for name, body := range map[string]string{"today.md": fresh, "tomorrow.md": later} {
-		if err := os.WriteFile(filepath.Join(content, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(content, name), body)
 	}
 	for _, args := range [][]string{
 		{"import", src, content},

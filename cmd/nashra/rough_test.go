@@ -52,10 +52,7 @@ server:
 func TestImportEveryFileFailed(t *testing.T) {
 	site := roughSite(t)
 	cfg, dir := site.Config, site.Dir
-	bad := filepath.Join(dir, "bad.txt")
-	if err := os.WriteFile(bad, []byte("سطر واحد\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bad := writeFile(t, filepath.Join(dir, "bad.txt"), "سطر واحد\n")
 	_, _, err := run(t, "--config", cfg, "import", bad, filepath.Join(dir, "missing.md"))
 	if err == nil || errors.Is(err, errPartial) || exitCode(err) != 1 || !strings.Contains(err.Error(), "nothing imported") {
 		t.Errorf("every file failed: err = %v (exit %d), want a plain failure", err, exitCode(err))
@@ -71,10 +68,7 @@ func TestImportEveryFileFailed(t *testing.T) {
 func TestSubscribersMessages(t *testing.T) {
 	site := roughSite(t)
 	cfg, dir := site.Config, site.Dir
-	csv := filepath.Join(dir, "s.csv")
-	if err := os.WriteFile(csv, []byte("email,name\n,سارة\nnot-an-address,علي\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	csv := writeFile(t, filepath.Join(dir, "s.csv"), "email,name\n,سارة\nnot-an-address,علي\n")
 	out, _, err := run(t, "--config", cfg, "subscribers", "import", csv)
 	if !strings.Contains(out, csv+": line 2: no email address\n") || strings.Contains(out, "::") {
 		t.Errorf("rejected rows:\n%s", out)
@@ -235,11 +229,8 @@ func TestServeReleasesEmbargo(t *testing.T) {
 	site := roughSite(t)
 	cfg, content, addr := site.Config, site.Content, site.Addr
 	release := time.Now().Add(4 * time.Second).Truncate(time.Second)
-	md := "---\ntitle: \"خبر تحت الحظر حتى موعده\"\ndate: " + release.Format(time.RFC3339) +
-		"\ncategory: اقتصاد\nslug: embargoed\n---\n\nيُنشر هذا الخبر في موعده المحدد دون إعادة تشغيل الخادم.\n"
-	if err := os.WriteFile(filepath.Join(content, "embargoed.md"), []byte(md), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(content, "embargoed.md"), "---\ntitle: \"خبر تحت الحظر حتى موعده\"\ndate: "+release.Format(time.RFC3339)+
+		"\ncategory: اقتصاد\nslug: embargoed\n---\n\nيُنشر هذا الخبر في موعده المحدد دون إعادة تشغيل الخادم.\n")
 	startServe(t, cfg)
 	base := "http://" + addr
 	testkit.WaitHealthy(t, 20*time.Second, base+"/healthz")

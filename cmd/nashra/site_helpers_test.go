@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,6 +61,18 @@ func signInAsDesk(b *testkit.Browser, loginURL string) {
 		chromedp.WaitVisible(chromedp.CSS(".stats")))
 }
 
+// writeFile writes text to path, making its folder, and returns path.
+func writeFile(t testing.TB, path, text string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // writeJSON writes v as JSON to path (articles for `nashra import`, say)
 // and returns path.
 func writeJSON(t testing.TB, path string, v any) string {
@@ -68,10 +81,7 @@ func writeJSON(t testing.TB, path string, v any) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeFile(t, path, string(b))
 }
 
 // runAll runs each command in-process on the config at cfgPath, with

@@ -31,15 +31,11 @@ log:
 // import(export) changes nothing and a fresh list exports the same bytes.
 func TestSubscribersCSV(t *testing.T) {
 	a := csvSite(t)
-	in := filepath.Join(t.TempDir(), "list.csv")
-	csv := "\ufeffemail,name,categories\r\n" +
-		"noura@example.org,نورة العتيبي,اقتصاد|ثقافة\r\n" +
-		"broken@,خطأ,\r\n" +
-		"faisal@example.org,\"فيصل، \"\"أبو سعد\"\"\",\r\n" +
-		"noura@example.org,مكررة,\r\n"
-	if err := os.WriteFile(in, []byte(csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	in := writeFile(t, filepath.Join(t.TempDir(), "list.csv"), "\ufeffemail,name,categories\r\n"+
+		"noura@example.org,نورة العتيبي,اقتصاد|ثقافة\r\n"+
+		"broken@,خطأ,\r\n"+
+		"faisal@example.org,\"فيصل، \"\"أبو سعد\"\"\",\r\n"+
+		"noura@example.org,مكررة,\r\n")
 	out, _, err := run(t, "--config", a, "subscribers", "import", "--confirmed", in)
 	if !errors.Is(err, errPartial) || exitCode(err) != 2 {
 		t.Fatalf("import with bad rows: %v (want exit status 2)\n%s", err, out)

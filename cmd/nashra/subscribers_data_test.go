@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,10 +16,7 @@ import (
 // by line (exit status 2) and the other imported.
 func TestSubscribersImportStrayQuote(t *testing.T) {
 	a := csvSite(t)
-	in := filepath.Join(t.TempDir(), "list.csv")
-	if err := os.WriteFile(in, []byte("email,name\na1@example.com,x\nbad\"quote@example.com,y\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	in := writeFile(t, filepath.Join(t.TempDir(), "list.csv"), "email,name\na1@example.com,x\nbad\"quote@example.com,y\n")
 	out, _, err := run(t, "--config", a, "subscribers", "import", in)
 	if !errors.Is(err, errPartial) {
 		t.Fatalf("import: %v (want a partial failure)\n%s", err, out)
