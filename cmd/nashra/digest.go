@@ -72,36 +72,31 @@ func digestSend(ctx context.Context, a *app, cfg *config.Config, b *backend.Back
 	}
 	defer tr.Close()
 	var bar *progressBar
-	defer func() { bar.finish() }()
 	r, err := q.SendEdition(ctx, day, delivery.RunOptions{Wait: wait, Progress: func(finished, recipients int) {
 		if bar == nil {
 			bar = newProgressBar(errOut, finished, recipients-finished, "sending "+day)
 		}
 		bar.set(finished)
 	}})
+	bar.finish() // what follows is printed below the bar
 	switch {
 	case errors.Is(err, delivery.ErrNoEdition):
 		fmt.Fprintf(out, "no edition for %s: no new articles\n", day)
 		return nil
 	case errors.Is(err, delivery.ErrHeld):
-		bar.finish()
 		return fmt.Errorf("digest send: edition %s is held for approval: `nashra digest approve --date %s` first", day, day)
 	case errors.Is(err, delivery.ErrPaused):
-		bar.finish()
 		return fmt.Errorf("digest send: edition %s is paused: `nashra digest resume --date %s` continues it", day, day)
 	case errors.Is(err, delivery.ErrCancelled):
-		bar.finish()
 		return fmt.Errorf("digest send: edition %s is cancelled: nothing more is sent", day)
 	case errors.Is(err, delivery.ErrCovered):
 		return fmt.Errorf("digest send: %w", err)
 	case errors.Is(err, delivery.ErrInterrupted):
-		bar.finish()
 		fmt.Fprintf(out, "interrupted; run `nashra digest send --date %s` again to finish\n", day)
 		return ctx.Err()
 	case err != nil:
 		return err
 	}
-	bar.finish()
 	counts := r.Counts
 	fmt.Fprintf(out, "edition %s: %d recipients; sent %d, failed %d, skipped %d, retrying %d (%d finished by this run in %s)\n",
 		day, r.Edition.Recipients, counts[store.DeliverySent], counts[store.DeliveryFailed], counts[store.DeliverySkipped],
