@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
 
 func TestSentences(t *testing.T) {
@@ -99,34 +101,15 @@ func TestSentencesSample(t *testing.T) {
 	}
 }
 
-// readShared reads a file under ../shared (beside the module root), or
-// skips the test when it is absent.
+// readShared reads a file under ../shared (testkit.SharedDir), or skips
+// the test when it is absent.
 func readShared(t testing.TB, elem ...string) []byte {
 	t.Helper()
-	p := filepath.Join(append([]string{sharedDir(t)}, elem...)...)
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(filepath.Join(append([]string{testkit.SharedDir(t)}, elem...)...))
 	if err != nil {
 		t.Skipf("shared data absent (%v): run from a checkout beside ../shared", err)
 	}
 	return b
-}
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	d, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared")
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			t.Skip("go.mod not found above the package: no ../shared")
-		}
-		d = p
-	}
 }
 
 func FuzzSentences(f *testing.F) {
