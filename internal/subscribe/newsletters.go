@@ -31,8 +31,8 @@ type NewsletterChoice struct {
 }
 
 // Newsletters is the site's newsletters in the configured order, the
-// default one first (package lineup has the rule). The console shares it
-// with the forms.
+// default one first (package lineup has the rule); NewsletterList makes
+// one, never empty. The console shares it with the forms.
 type Newsletters []Newsletter
 
 // NewsletterList is list, or one unnamed default newsletter when the site
