@@ -44,7 +44,6 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
 				secret, err := delivery.Secret(ctx, st, cfg.Security.Secret)
 				if err != nil {
 					return err
@@ -54,6 +53,7 @@ func newSubscribersImportCmd(a *app) *cobra.Command {
 				if o.Newsletter, err = namedNewsletter(cfg, a.newsletter); err != nil {
 					return err
 				}
+				tick, done := progress(cmd.ErrOrStderr(), max(total-1, 0), "importing")
 				if tick != nil {
 					o.Progress = func() { tick("") }
 				}
