@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -33,44 +31,29 @@ func follows(i int) []string {
 }
 
 // newslettersSite writes a site with two newsletters cut at the same
-// moment (daily at 07:00; weekly, Tuesdays at 07:00) on driver (dsn: the
-// PostgreSQL DSN), migrates it, imports digestArticles and adds n readers
+// moment (twoNewsletters: daily at 07:00; weekly, Tuesdays at 07:00) on
+// driver (dsn: the PostgreSQL DSN), migrates it, imports digestArticles and adds n readers
 // (follows). It returns the config path and an opener of its store.
 func newslettersSite(t *testing.T, bin, driver, dsn, smtpAddr string, n int) (string, func() store.Store) {
 	t.Helper()
-	dir := t.TempDir()
-	if driver == "sqlite" {
-		dsn = filepath.Join(dir, "data", "nashra.db")
-	}
-	host, port, _ := net.SplitHostPort(smtpAddr)
-	config := filepath.Join(dir, "config.yaml")
-	cfg := fmt.Sprintf(`site:
-  title: "نشرة الصباح"
-  base_url: "https://digest.example.com"
-  timezone: "Asia/Riyadh"
-  content_dir: ""
-store:
-  driver: %s
-  dsn: %q
+	layers := []string{morningDigest, twoNewsletters, testkit.SMTPLayer(smtpAddr), `
 mail:
-  transport: smtp
-  from: digest@digest.example.com
   retry_backoff: 1s
-  smtp: {host: %q, port: %s, tls: none, pool: 4, timeout: 10s}
-digest:
-  schedule: "0 7 * * *"
-newsletters:
-  - {slug: daily, name: "الصباحية", schedule: "0 7 * * *"}
-  - {slug: weekly, name: "حصاد الأسبوع", schedule: "0 7 * * 2", template: weekly}
+  smtp: {pool: 4, timeout: 10s}
 security:
   secret: "newsletters-test-secret-0123456789abcdef"
 log:
   level: warn
-`, driver, dsn, host, port)
-	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
+`}
+	if driver != "sqlite" {
+		layers = append(layers, fmt.Sprintf("store:\n  driver: %s\n  dsn: %q\n", driver, dsn))
 	}
-	arts := writeJSON(t, filepath.Join(dir, "articles.json"), digestArticles)
+	site := testkit.NewSite(t, layers...)
+	config := site.Config
+	if driver == "sqlite" {
+		dsn = site.DB
+	}
+	arts := writeJSON(t, filepath.Join(site.Dir, "articles.json"), digestArticles)
 	for _, args := range [][]string{{"migrate"}, {"import", arts}} {
 		if out, err := exec.Command(bin, append([]string{"--config", config}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", args[0], err, out)
