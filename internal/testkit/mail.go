@@ -86,8 +86,9 @@ func (m *Mail) readEntity(ct, cte string, body io.Reader) error {
 }
 
 // ReadOutbox parses the messages of a mail.transport: file folder (its
-// *.eml files; dot files are still being written), oldest first. A
-// missing folder holds none.
+// *.eml files; dot files are still being written), oldest first by
+// modification time, so two written in the same instant come in either
+// order. A missing folder holds none.
 func ReadOutbox(dir string) ([]Mail, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
