@@ -5,7 +5,7 @@ import "github.com/nashra/nashra/internal/store"
 // register lists every route of the console (page) and of the API (api)
 // in one place, each with the least role it needs; page and api add the
 // sign-in, role and CSRF checks. A service left out of Options leaves
-// its routes out.
+// its routes out. It is long because it is the table: one line a route.
 func (c *Console) register() {
 	const viewer, editor, admin = store.RoleViewer, store.RoleEditor, store.RoleAdmin
 
