@@ -16,11 +16,9 @@ import (
 // new starts), every delivery not sent is recorded as cancelled, and no one
 // gets a message twice.
 func TestScaleCancelStopsEveryNode(t *testing.T) {
-	dsn := freshSchemaDSN(t)
-	bin := buildNashra(t)
 	const n = 2000
 	sk := startSink(t, 20*time.Millisecond)
-	site := newPGSite(t, bin, dsn, sk.addr, siteOptions{pool: 2})
+	site := newPGSite(t, freshSchemaDSN(t), sk.addr, siteOptions{pool: 2})
 	site.seed(t, n)
 	st := site.open(t)
 	site.start(t, "serve", nil, "serve")

@@ -64,7 +64,10 @@ type siteOptions struct {
 	rate float64
 }
 
-func newPGSite(t testing.TB, bin, dsn, smtpAddr string, o siteOptions) *pgSite {
+// newPGSite writes the config of a deployment on the PostgreSQL database
+// at dsn, sending through the SMTP server at smtpAddr, run by a freshly
+// built nashra binary.
+func newPGSite(t testing.TB, dsn, smtpAddr string, o siteOptions) *pgSite {
 	t.Helper()
 	if o.pool == 0 {
 		o.pool = 4
@@ -87,7 +90,7 @@ security:
 log:
   level: warn
 `, dsn, o.rate, o.pool))
-	return &pgSite{Site: site, bin: bin, dsn: dsn}
+	return &pgSite{Site: site, bin: buildNashra(t), dsn: dsn}
 }
 
 // run runs one nashra command to its end.

@@ -18,9 +18,7 @@ import (
 // the same moment both exit 0, and every migration (store, River, rate
 // limit) is applied once.
 func TestScaleMigrateTwiceAtOnce(t *testing.T) {
-	bin := buildNashra(t)
-	dsn := freshSchemaDSN(t)
-	site := newPGSite(t, bin, dsn, "127.0.0.1:25", siteOptions{})
+	site := newPGSite(t, freshSchemaDSN(t), "127.0.0.1:25", siteOptions{})
 	var wg sync.WaitGroup
 	outs := make([]string, 2)
 	errs := make([]error, 2)
@@ -28,7 +26,7 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b, err := exec.Command(bin, "--config", site.Config, "migrate").CombinedOutput()
+			b, err := exec.Command(site.bin, "--config", site.Config, "migrate").CombinedOutput()
 			outs[i], errs[i] = string(b), err
 		}()
 	}
@@ -38,7 +36,7 @@ func TestScaleMigrateTwiceAtOnce(t *testing.T) {
 			t.Errorf("migrate %d: %v\n%s", i+1, errs[i], outs[i])
 		}
 	}
-	db, err := sql.Open(postgres.DriverName, dsn)
+	db, err := sql.Open(postgres.DriverName, site.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +79,8 @@ func TestScaleTenThousand(t *testing.T) {
 		t.Skip("four processes send 20,000 messages")
 	}
 	const n = 10000
-	bin := buildNashra(t)
 	sk := startSink(t, 0)
-	site := newPGSite(t, bin, freshSchemaDSN(t), sk.addr, siteOptions{pool: 4})
+	site := newPGSite(t, freshSchemaDSN(t), sk.addr, siteOptions{pool: 4})
 	start := time.Now()
 	site.seed(t, n)
 	t.Logf("seeded %d subscribers in %v", n, time.Since(start))

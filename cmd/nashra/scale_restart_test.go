@@ -18,9 +18,8 @@ func TestScalePostgresRestart(t *testing.T) {
 	}
 	const n = 2000
 	pg := testkit.StartPGServer(t)
-	bin := buildNashra(t)
 	sk := startSink(t, 2*time.Millisecond)
-	site := newPGSite(t, bin, pg.URL(), sk.addr, siteOptions{pool: 4})
+	site := newPGSite(t, pg.URL(), sk.addr, siteOptions{pool: 4})
 	site.seed(t, n)
 	st := site.open(t)
 	site.start(t, "worker1", nil, "worker")

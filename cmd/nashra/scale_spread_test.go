@@ -39,9 +39,8 @@ func TestScaleWorkSpreads(t *testing.T) {
 		t.Skip("three timed sends through a slow SMTP server")
 	}
 	const n, rate = 600, 60
-	bin := buildNashra(t)
 	sk := startSink(t, 20*time.Millisecond)
-	site := newPGSite(t, bin, freshSchemaDSN(t), sk.addr, siteOptions{pool: 2})
+	site := newPGSite(t, freshSchemaDSN(t), sk.addr, siteOptions{pool: 2})
 	site.seed(t, n)
 	st := site.open(t)
 
