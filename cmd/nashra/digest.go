@@ -123,9 +123,9 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 	var date string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show how far an edition has been delivered (default: the one sending, else the latest)",
-		Long: "Without --date it shows the edition sending now, else the newest recorded edition\n" +
-			"of --newsletter, and says which.",
+		Short: "Show how far an edition has been delivered (default: the one sending or paused, else the latest)",
+		Long: "Without --date it shows the edition of --newsletter sending now or paused (and how to\n" +
+			"resume it), else the newest recorded one, and says which.",
 		Args: cobra.NoArgs,
 		RunE: a.editionsRunE(func(cmd *cobra.Command, _ []string, _ *config.Config, ed *edition.Service, st store.Store) error {
 			ctx, out := cmd.Context(), cmd.OutOrStdout()
@@ -136,7 +136,7 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 				}
 				return digestStatus(ctx, st, id, out)
 			}
-			id, sending, err := ed.Relevant(ctx)
+			id, state, err := ed.Relevant(ctx)
 			if errors.Is(err, edition.ErrNotFound) {
 				fmt.Fprintf(out, "no edition recorded yet; the next is due %s\n", ed.NextDue())
 				return nil
@@ -144,15 +144,18 @@ func newDigestStatusCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if sending {
+			switch state {
+			case store.EditionSending:
 				fmt.Fprintf(out, "the edition sending now (--date picks another):\n")
-			} else {
-				fmt.Fprintf(out, "none sending; the latest recorded edition (--date picks another):\n")
+			case store.EditionPaused:
+				fmt.Fprintf(out, "the edition paused mid-send; `nashra digest resume --date %s` continues it (--date picks another):\n", id)
+			default:
+				fmt.Fprintf(out, "none sending or paused; the latest recorded edition (--date picks another):\n")
 			}
 			return digestStatus(ctx, st, id, out)
 		}),
 	}
-	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the edition sending now, else the latest recorded)")
+	cmd.Flags().StringVar(&date, "date", "", "edition day YYYY-MM-DD (default: the edition sending or paused, else the latest recorded)")
 	return cmd
 }
 

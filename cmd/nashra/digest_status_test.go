@@ -12,9 +12,10 @@ import (
 )
 
 // TestDigestStatusDefault: `digest status` without --date shows the
-// edition sending now, else the newest recorded edition of --newsletter,
-// and says which; with nothing recorded it says so and names the next
-// edition due; --date still picks one.
+// edition sending now or paused (saying how to resume a paused one), else
+// the newest recorded edition of --newsletter, and says which; with
+// nothing recorded it says so and names the next edition due; --date
+// still picks one.
 func TestDigestStatusDefault(t *testing.T) {
 	site := testkit.NewSite(t, morningDigest, twoNewsletters)
 	cfg := site.Config
@@ -37,7 +38,7 @@ func TestDigestStatusDefault(t *testing.T) {
 	must("digest", "send", "--force", "--date", digestTestDay)
 
 	out := must("digest", "status")
-	if !strings.Contains(out, "none sending; the latest recorded edition") || !strings.Contains(out, "edition "+digestTestDay+": ") ||
+	if !strings.Contains(out, "none sending or paused; the latest recorded edition") || !strings.Contains(out, "edition "+digestTestDay+": ") ||
 		!strings.Contains(out, "state sent") {
 		t.Errorf("status without --date, nothing sending:\n%s", out)
 	}
@@ -58,6 +59,21 @@ func TestDigestStatusDefault(t *testing.T) {
 	}
 	if out := must("digest", "status", "--newsletter", "weekly"); !strings.Contains(out, "edition weekly."+digestTestDay+": ") {
 		t.Errorf("weekly status shows the daily edition sending:\n%s", out)
+	}
+	// An older weekly edition paused mid-send: it is the one shown, with
+	// the command that resumes it, and that command does.
+	const paused = "weekly.2026-03-07"
+	if _, err := st.CreateEdition(context.Background(), &store.Edition{ID: paused, Newsletter: "weekly", State: store.EditionPaused, Subject: "نشرة موقوفة"}); err != nil {
+		t.Fatal(err)
+	}
+	out = must("digest", "status", "--newsletter", "weekly")
+	resume := "`nashra digest resume --date " + paused + "` continues it"
+	if !strings.Contains(out, "the edition paused mid-send") || !strings.Contains(out, resume) ||
+		!strings.Contains(out, "edition "+paused+": نشرة موقوفة") || !strings.Contains(out, "state paused") {
+		t.Errorf("weekly status, one paused:\n%s", out)
+	}
+	if out := must("digest", "resume", "--date", paused); !strings.Contains(out, "edition "+paused+": sending") {
+		t.Errorf("the resume command status gave: %s", out)
 	}
 	if out := must("digest", "status", "--date", digestTestDay); strings.Contains(out, "sending now") || !strings.Contains(out, "edition "+digestTestDay+": ") {
 		t.Errorf("status --date:\n%s", out)

@@ -200,23 +200,24 @@ func (s *Service) Default(ctx context.Context, states ...store.EditionState) (st
 	return s.NextDue(), nil
 }
 
-// Relevant is the edition a status without a date is about: the one
-// sending now (of the last 30 recorded), else the newest recorded one;
-// sending tells which. It gives ErrNotFound when nothing is recorded.
-func (s *Service) Relevant(ctx context.Context) (id string, sending bool, err error) {
+// Relevant is the edition a status without a date is about: the newest
+// of the last 30 recorded that is under way (sending, or paused: the one
+// an admin has to follow or resume), else the newest recorded one; state
+// is its state. It gives ErrNotFound when nothing is recorded.
+func (s *Service) Relevant(ctx context.Context) (id string, state store.EditionState, err error) {
 	eds, err := s.editions(ctx, 30)
 	if err != nil {
-		return "", false, fmt.Errorf("edition: %w", err)
+		return "", "", fmt.Errorf("edition: %w", err)
 	}
 	if len(eds) == 0 {
-		return "", false, fmt.Errorf("%w: no edition recorded yet", ErrNotFound)
+		return "", "", fmt.Errorf("%w: no edition recorded yet", ErrNotFound)
 	}
 	for _, e := range eds {
-		if e.State == store.EditionSending {
-			return e.ID, true, nil
+		if e.State == store.EditionSending || e.State == store.EditionPaused {
+			return e.ID, e.State, nil
 		}
 	}
-	return eds[0].ID, false, nil
+	return eds[0].ID, eds[0].State, nil
 }
 
 // editions are the recorded editions of the service's newsletter, newest
