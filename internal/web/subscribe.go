@@ -124,6 +124,19 @@ func (h *Subscribe) renderPrivate(w http.ResponseWriter, r *http.Request, status
 	h.pages.render(w, r, status, name, data)
 }
 
+// formPage is a subscription page holding a form, which carries the
+// client's CSRF token.
+type formPage interface{ setCSRF(token string) }
+
+func (b *basePage) setCSRF(token string) { b.CSRF = token }
+
+// renderPrivateForm writes page name, a personal page holding a form, with
+// the client's CSRF token in it (see csrfToken).
+func (h *Subscribe) renderPrivateForm(w http.ResponseWriter, r *http.Request, status int, name string, p formPage) {
+	p.setCSRF(h.csrfToken(w, r))
+	h.renderPrivate(w, r, status, name, p)
+}
+
 // csrfToken returns the form token for this client, setting the cookie
 // when it has none.
 func (h *Subscribe) csrfToken(w http.ResponseWriter, r *http.Request) string {
@@ -238,8 +251,7 @@ func (h *Subscribe) renderForm(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	p.basePage = h.base("الاشتراك في النشرة")
-	p.CSRF = h.csrfToken(w, r)
-	h.renderPrivate(w, r, status, "subscribe", p)
+	h.renderPrivateForm(w, r, status, "subscribe", &p)
 }
 
 // newslettersField marks a form that offers several newsletters, so that
@@ -376,8 +388,7 @@ func (h *Subscribe) confirmTokenError(w http.ResponseWriter, r *http.Request, t 
 		return
 	}
 	p := confirmPage{basePage: h.base("انتهت صلاحية الرابط"), Outcome: "expired", Token: t}
-	p.CSRF = h.csrfToken(w, r)
-	h.renderPrivate(w, r, http.StatusGone, "confirm", p)
+	h.renderPrivateForm(w, r, http.StatusGone, "confirm", &p)
 }
 
 // resendConfirm takes the button of the expired-link page: a new email
@@ -421,8 +432,7 @@ func (h *Subscribe) confirmAsk(w http.ResponseWriter, r *http.Request) {
 			h.tokenError(w, r, err, "")
 			return
 		}
-		p.CSRF = h.csrfToken(w, r)
-		h.renderPrivate(w, r, http.StatusOK, "confirm", p)
+		h.renderPrivateForm(w, r, http.StatusOK, "confirm", &p)
 		return
 	}
 	h.renderConfirmed(w, r, out, sub)
@@ -501,8 +511,7 @@ func (h *Subscribe) renderPreferences(w http.ResponseWriter, r *http.Request, st
 		h.tokenError(w, r, err, "")
 		return
 	}
-	p.CSRF = h.csrfToken(w, r)
-	h.renderPrivate(w, r, status, "preferences", p)
+	h.renderPrivateForm(w, r, status, "preferences", &p)
 }
 
 const msgPrefsExpired = "انتهت صلاحية رابط الإعدادات. استخدم الرابط في أحدث رسالة وصلتك من النشرة."
@@ -598,8 +607,7 @@ func (h *Subscribe) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var p unsubscribePage
 		if p, err = h.unsubscribeResult(r, t, sub, false); err == nil {
-			p.CSRF = h.csrfToken(w, r)
-			h.renderPrivate(w, r, http.StatusOK, "unsubscribe", p)
+			h.renderPrivateForm(w, r, http.StatusOK, "unsubscribe", &p)
 			return
 		}
 	}
