@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"bytes"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
@@ -92,12 +91,5 @@ func NewConfirmMail(overrideDir string) (*ConfirmMail, error) {
 // RLM-marked like the digest's, see FormatText).
 func (m *ConfirmMail) Render(d ConfirmData) (html, text string, err error) {
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
-	var hb, tb bytes.Buffer
-	if err := m.html.Execute(&hb, d); err != nil {
-		return "", "", fmt.Errorf("templates: %w", err)
-	}
-	if err := m.text.Execute(&tb, d); err != nil {
-		return "", "", fmt.Errorf("templates: %w", err)
-	}
-	return hb.String(), FormatText(tb.String(), TextWidth), nil
+	return renderParts(m.html, m.text, d)
 }

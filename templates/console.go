@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
@@ -102,15 +101,7 @@ func NewConsole(overrideDir string) (*Console, error) {
 
 // Render executes page name inside the console frame.
 func (c *Console) Render(name string, data any) ([]byte, error) {
-	t, ok := c.pages[name]
-	if !ok {
-		return nil, fmt.Errorf("templates: no console page %q", name)
-	}
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "console", data); err != nil {
-		return nil, fmt.Errorf("templates: admin/%s.html.tmpl: %w", name, err)
-	}
-	return b.Bytes(), nil
+	return renderPage(c.pages, "admin/", name, "console", data)
 }
 
 // Has reports whether there is a console page called name.

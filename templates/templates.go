@@ -267,11 +267,17 @@ func (s *Set) Email(d EmailData) (html, text string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	return renderParts(s.email, s.text, d)
+}
+
+// renderParts executes an email's HTML and plain-text templates with d,
+// the text wrapped and RLM-marked (see FormatText).
+func renderParts(html *htmltemplate.Template, text *texttemplate.Template, d any) (string, string, error) {
 	var hb, tb bytes.Buffer
-	if err := s.email.Execute(&hb, d); err != nil {
+	if err := html.Execute(&hb, d); err != nil {
 		return "", "", fmt.Errorf("templates: %w", err)
 	}
-	if err := s.text.Execute(&tb, d); err != nil {
+	if err := text.Execute(&tb, d); err != nil {
 		return "", "", fmt.Errorf("templates: %w", err)
 	}
 	return hb.String(), FormatText(tb.String(), TextWidth), nil
@@ -289,14 +295,20 @@ func (s *Set) EditionPage(d EmailData) ([]byte, error) {
 // Page renders the named page ("subscribe" or "subscribe.html.tmpl")
 // inside the base layout. data should be a PageData or embed one.
 func (s *Set) Page(name string, data any) ([]byte, error) {
-	name = strings.TrimSuffix(name, ".html.tmpl")
-	t, ok := s.pages[name]
+	return renderPage(s.pages, "", strings.TrimSuffix(name, ".html.tmpl"), "page", data)
+}
+
+// renderPage executes page name of pages (parsed by parsePages) through
+// frame, the template of its layout that frames every page; dir ("admin/"
+// or "") is the folder named in errors.
+func renderPage(pages map[string]*htmltemplate.Template, dir, name, frame string, data any) ([]byte, error) {
+	t, ok := pages[name]
 	if !ok {
-		return nil, fmt.Errorf("templates: no page %q", name)
+		return nil, fmt.Errorf("templates: no page %s%s.html.tmpl", dir, name)
 	}
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, "page", data); err != nil {
-		return nil, fmt.Errorf("templates: %s.html.tmpl: %w", name, err)
+	if err := t.ExecuteTemplate(&b, frame, data); err != nil {
+		return nil, fmt.Errorf("templates: %s%s.html.tmpl: %w", dir, name, err)
 	}
 	return b.Bytes(), nil
 }
