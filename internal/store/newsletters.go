@@ -48,7 +48,9 @@ type Newsletters interface {
 	// then its slug is "", holding the subscribers and editions of the
 	// single digest); later calls add new slugs. A default newsletter
 	// already named otherwise gives ErrConflict: its editions are the ones
-	// at the old archive paths, and it stays the default.
+	// at the old archive paths, and it stays the default. Every command
+	// calls it when it opens the store: when every slug is recorded
+	// already it only reads, opening no write transaction.
 	SyncNewsletters(ctx context.Context, slugs []string) error
 	// DefaultNewsletter is the default newsletter's slug ("" until named).
 	DefaultNewsletter(ctx context.Context) (string, error)

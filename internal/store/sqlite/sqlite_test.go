@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/storetest"
@@ -139,5 +141,58 @@ func TestOpenUnwritable(t *testing.T) {
 	_, err := Open(context.Background(), filepath.Join(dir, "sub", "x.db"))
 	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: ") {
 		t.Errorf("Open in an unwritable folder: %v", err)
+	}
+}
+
+// TestSyncNewslettersUnchangedReadsOnly: SyncNewsletters, which every
+// command runs when it opens the store, takes no write lock when the
+// newsletters are recorded already, so a command is not held up by a
+// worker writing to the same file; a new slug still waits for the lock.
+func TestSyncNewslettersUnchangedReadsOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nashra.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
+		t.Fatal(err)
+	}
+	// Another process holds the write lock.
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.DB().BeginTx(ctx, nil) // BEGIN IMMEDIATE (DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	start := time.Now()
+	if err := s.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
+		t.Fatalf("unchanged newsletters under another writer: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("unchanged newsletters waited %s for the write lock", d)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := s.SyncNewsletters(short, []string{"daily", "weekly", "culture"}); err == nil {
+		t.Error("a new newsletter was recorded while another process held the write lock")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SyncNewsletters(ctx, []string{"daily", "weekly", "culture"}); err != nil {
+		t.Fatalf("a new newsletter once the lock is free: %v", err)
+	}
+	if err := s.SyncNewsletters(ctx, []string{"weekly", "daily"}); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("another default: got %v, want ErrConflict", err)
 	}
 }

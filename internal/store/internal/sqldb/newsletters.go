@@ -46,6 +46,9 @@ func (s *Core) SyncNewsletters(ctx context.Context, slugs []string) error {
 			return fmt.Errorf("%s: sync newsletters: %w: slug %q", s.d.Name, store.ErrInvalid, slug)
 		}
 	}
+	if synced, err := s.newslettersSynced(ctx, slugs); err != nil || synced {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var def string
 		if err := tx.QueryRowContext(ctx, s.q["default-newsletter"]).Scan(&def); err != nil {
@@ -74,6 +77,30 @@ func (s *Core) SyncNewsletters(ctx context.Context, slugs []string) error {
 		}
 		return nil
 	})
+}
+
+// newslettersSynced tells whether slugs are all recorded already, slugs[0]
+// as the default newsletter: then SyncNewsletters has nothing to write and
+// opens no write transaction (on SQLite one would wait for the file's
+// write lock, held by a sending worker, on every command).
+func (s *Core) newslettersSynced(ctx context.Context, slugs []string) (bool, error) {
+	var def string
+	if err := s.db.QueryRowContext(ctx, s.q["default-newsletter"]).Scan(&def); err != nil {
+		return false, s.errf(err, "sync newsletters")
+	}
+	if def != slugs[0] {
+		return false, nil
+	}
+	for _, slug := range slugs[1:] {
+		var n int
+		if err := s.db.QueryRowContext(ctx, s.q["newsletter-exists"], slug).Scan(&n); err != nil {
+			return false, s.errf(err, "sync newsletters: %s", slug)
+		}
+		if n == 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // DefaultNewsletter implements store.Newsletters.
