@@ -192,11 +192,7 @@ func listSubscribers(ctx context.Context, out io.Writer, st store.Store, loc *ti
 		if err != nil || len(page) == 0 {
 			return errors.Join(err, t.flush())
 		}
-		ids := make([]int64, len(page))
-		for i, s := range page {
-			ids[i] = s.ID
-		}
-		subs, err := st.SubscriptionsOf(ctx, ids)
+		subs, err := subscribe.Subscriptions(ctx, st, page)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/subscribe"
 )
 
 // followRow is one newsletter on a subscriber's page.
@@ -48,11 +49,7 @@ func (c *Console) subscribedTo(subs []store.Subscription, slug string) (store.Su
 // followNames maps each of subs to the newsletters it follows, for the
 // subscribers list: "name" (every category) or "name: cat، cat".
 func (c *Console) followNames(ctx context.Context, subs []store.Subscriber) (map[int64][]string, error) {
-	ids := make([]int64, len(subs))
-	for i, s := range subs {
-		ids[i] = s.ID
-	}
-	m, err := c.o.Store.SubscriptionsOf(ctx, ids)
+	m, err := subscribe.Subscriptions(ctx, c.o.Store, subs)
 	if err != nil {
 		return nil, err
 	}

@@ -392,9 +392,9 @@ func export(ctx context.Context, st Lister, w io.Writer, crlf bool) (int, error)
 		if len(page) == 0 {
 			break
 		}
-		follows, err := subscriptionsOf(ctx, st, page)
+		follows, err := Subscriptions(ctx, st, page)
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("subscribe: export: %w", err)
 		}
 		for _, s := range page {
 			rec := []string{s.Email, s.Name, string(s.Status), strings.Join(s.Categories, CategorySep), s.Source,
@@ -414,9 +414,9 @@ func export(ctx context.Context, st Lister, w io.Writer, crlf bool) (int, error)
 	return n, nil
 }
 
-// subscriptionsOf reads the subscriptions of a page of subscribers when
-// the store has them (nil otherwise).
-func subscriptionsOf(ctx context.Context, st Lister, page []store.Subscriber) (map[int64][]store.Subscription, error) {
+// Subscriptions reads the subscriptions of a page of subscribers, by
+// subscriber ID, when st has them (SubscriptionsOf; nil otherwise).
+func Subscriptions(ctx context.Context, st Lister, page []store.Subscriber) (map[int64][]store.Subscription, error) {
 	sl, ok := st.(subscriptionsLister)
 	if !ok {
 		return nil, nil
@@ -425,11 +425,7 @@ func subscriptionsOf(ctx context.Context, st Lister, page []store.Subscriber) (m
 	for i, s := range page {
 		ids[i] = s.ID
 	}
-	m, err := sl.SubscriptionsOf(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe: export: %w", err)
-	}
-	return m, nil
+	return sl.SubscriptionsOf(ctx, ids)
 }
 
 func csvTime(t time.Time) string {
