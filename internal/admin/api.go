@@ -112,6 +112,17 @@ func listPage[T, U any](rows []T, conv func(T) U) page[U] {
 	return out
 }
 
+// apiList answers with every record list gives, converted by conv, in
+// one page (a 500 when list fails).
+func apiList[T, U any](c *Console, w http.ResponseWriter, r *http.Request, list func(context.Context) ([]T, error), conv func(T) U) {
+	rows, err := list(r.Context())
+	if err != nil {
+		c.apiInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listPage(rows, conv))
+}
+
 // nextPage is the page of rows fetched with one more than the limit n:
 // the first n converted by conv and, when there were more, the cursor of
 // the position key gives the last of them (apiCursor reads it back).
@@ -162,6 +173,17 @@ func apiCursor(w http.ResponseWriter, r *http.Request) (pos int64, ok bool) {
 		return 0, false
 	}
 	return pos, true
+}
+
+// apiPage reads the ?limit= and ?cursor= of a list answered in pages
+// (apiLimit, apiCursor); ok is false, and a 400 answered, when either is
+// not valid.
+func apiPage(w http.ResponseWriter, r *http.Request) (n int, pos int64, ok bool) {
+	if n, ok = apiLimit(w, r); !ok {
+		return 0, 0, false
+	}
+	pos, ok = apiCursor(w, r)
+	return n, pos, ok
 }
 
 type apiSub struct {
@@ -224,17 +246,13 @@ func (c *Console) writeSub(w http.ResponseWriter, r *http.Request, status int, s
 
 func (c *Console) apiSubscribers(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, ok := apiLimit(w, r)
+	n, before, ok := apiPage(w, r)
 	if !ok {
 		return
 	}
 	status := q.Get("status")
 	if status != "" && !store.Status(status).Valid() {
 		apiError(w, http.StatusBadRequest, "invalid_parameter", "status must be pending, confirmed, unsubscribed or bounced")
-		return
-	}
-	before, ok := apiCursor(w, r)
-	if !ok {
 		return
 	}
 	subs, err := c.o.Store.SearchSubscribers(r.Context(), store.SubscriberSearch{Text: q.Get("q"), Status: store.Status(status),
@@ -438,11 +456,7 @@ func (c *Console) toAPIArticle(a *article.Article) apiArticle {
 
 func (c *Console) apiArticles(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, ok := apiLimit(w, r)
-	if !ok {
-		return
-	}
-	pos, ok := apiCursor(w, r)
+	n, pos, ok := apiPage(w, r)
 	if !ok {
 		return
 	}
@@ -560,7 +574,7 @@ type apiAuditEntry struct {
 
 func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, ok := apiLimit(w, r)
+	n, before, ok := apiPage(w, r)
 	if !ok {
 		return
 	}
@@ -571,10 +585,6 @@ func (c *Console) apiAudit(w http.ResponseWriter, r *http.Request, _ *caller) {
 			apiError(w, http.StatusBadRequest, "invalid_parameter", "since must be an RFC 3339 time")
 			return
 		}
-	}
-	before, ok := apiCursor(w, r)
-	if !ok {
-		return
 	}
 	es, err := c.o.Store.ListAudit(r.Context(), store.AuditQuery{Since: since, BeforeID: before, Action: q.Get("action"),
 		Actor: q.Get("actor"), Limit: n + 1})

@@ -81,11 +81,7 @@ type apiDelivery struct {
 
 func (c *Console) apiEditionReport(w http.ResponseWriter, r *http.Request, _ *caller) {
 	q := r.URL.Query()
-	n, ok := apiLimit(w, r)
-	if !ok {
-		return
-	}
-	after, ok := apiCursor(w, r)
+	n, after, ok := apiPage(w, r)
 	if !ok {
 		return
 	}

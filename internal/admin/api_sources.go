@@ -44,12 +44,7 @@ func (c *Console) toAPISource(s store.Source) apiSourceRow {
 }
 
 func (c *Console) apiSources(w http.ResponseWriter, r *http.Request, _ *caller) {
-	list, err := c.o.Sources.List(r.Context())
-	if err != nil {
-		c.apiInternal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listPage(list, c.toAPISource))
+	apiList(c, w, r, c.o.Sources.List, c.toAPISource)
 }
 
 func (c *Console) apiAddSource(w http.ResponseWriter, r *http.Request, who *caller) {

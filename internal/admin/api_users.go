@@ -44,12 +44,7 @@ func (c *Console) apiUserErr(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (c *Console) apiUsers(w http.ResponseWriter, r *http.Request, _ *caller) {
-	us, err := c.o.Store.ListUsers(r.Context())
-	if err != nil {
-		c.apiInternal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listPage(us, func(u store.User) apiUser { return toAPIUser(&u) }))
+	apiList(c, w, r, c.o.Store.ListUsers, func(u store.User) apiUser { return toAPIUser(&u) })
 }
 
 func (c *Console) apiAddUser(w http.ResponseWriter, r *http.Request, who *caller) {
@@ -115,14 +110,9 @@ type apiToken struct {
 }
 
 func (c *Console) apiTokens(w http.ResponseWriter, r *http.Request, _ *caller) {
-	ts, err := c.o.Store.ListTokens(r.Context())
-	if err != nil {
-		c.apiInternal(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, listPage(ts, func(t store.Token) apiToken {
+	apiList(c, w, r, c.o.Store.ListTokens, func(t store.Token) apiToken {
 		return apiToken{Name: t.Name, User: t.UserEmail, CreatedAt: t.CreatedAt, LastUsedAt: opt(t.LastUsedAt)}
-	}))
+	})
 }
 
 func (c *Console) apiCreateToken(w http.ResponseWriter, r *http.Request, who *caller) {
