@@ -1,9 +1,14 @@
 package admin_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,5 +385,87 @@ func TestConsoleImportRefusesUnknownCategories(t *testing.T) {
 	}
 	if _, err := s.st.SubscriberByEmail(s.ctx, "noura@example.org"); err != nil {
 		t.Errorf("the good row: %v", err)
+	}
+}
+
+// countingStore counts the calls of the one-at-a-time counts the
+// dashboard must not make (one query per edition, per status).
+type countingStore struct {
+	store.Store
+	calls *atomic.Int32
+}
+
+func (c countingStore) DeliveryCounts(ctx context.Context, id string) (map[store.DeliveryState]int, error) {
+	c.calls.Add(1)
+	return c.Store.DeliveryCounts(ctx, id)
+}
+
+func (c countingStore) CountSubscribers(ctx context.Context, st store.Status) (int, error) {
+	c.calls.Add(1)
+	return c.Store.CountSubscribers(ctx, st)
+}
+
+// TestDashboardFigures: the dashboard shows the subscribers of each state
+// and the sent and failed deliveries of the last editions, read with one
+// query for the states and one for the editions, however many there are.
+func TestDashboardFigures(t *testing.T) {
+	s := newSite(t)
+	var subs []store.Subscriber
+	for i, st := range []store.Status{store.StatusConfirmed, store.StatusConfirmed, store.StatusConfirmed,
+		store.StatusPending, store.StatusPending, store.StatusUnsubscribed, store.StatusBounced} {
+		sub := &store.Subscriber{Email: fmt.Sprintf("reader%d@example.org", i), Status: st}
+		if _, err := s.st.AddSubscriber(s.ctx, sub); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, *sub)
+	}
+	// Three editions to the confirmed readers: the first with one sent
+	// and one failed, the second all sent, the third queued.
+	for _, e := range []struct {
+		day    string
+		states []store.DeliveryState
+	}{
+		{"2026-05-01", []store.DeliveryState{store.DeliverySent, store.DeliveryFailed}},
+		{"2026-05-02", []store.DeliveryState{store.DeliverySent, store.DeliverySent, store.DeliverySent}},
+		{"2026-05-03", nil},
+	} {
+		day := e.day
+		if _, err := s.st.CreateEdition(s.ctx, &store.Edition{ID: day, Subject: "نشرة " + day}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.st.EnqueueDeliveries(s.ctx, day, subs[:3]); err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range e.states {
+			if err := s.st.MarkDelivery(s.ctx, day, subs[i].ID, st, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var calls atomic.Int32
+	o := s.opts
+	o.Store = countingStore{Store: s.st, calls: &calls}
+	s.mount(o)
+	b := s.signedIn("viewer@example.com")
+	calls.Store(0)
+	_, page, _ := b.get("/admin/")
+
+	stats := map[string]string{}
+	for _, m := range regexp.MustCompile(`<span class="n">(\d+)</span><span class="l">([^<]+)</span>`).FindAllStringSubmatch(page, -1) {
+		stats[m[2]] = m[1]
+	}
+	want := map[string]string{"كل المشتركين": "7", "مؤكَّدون": "3", "بانتظار التأكيد": "2", "ألغوا الاشتراك": "1", "ارتدّت رسائلهم": "1", "مقالات": "0"}
+	if !reflect.DeepEqual(stats, want) {
+		t.Errorf("dashboard figures = %v, want %v", stats, want)
+	}
+	var rows []string
+	for _, m := range regexp.MustCompile(`<tr><td><a href="/admin/editions/([^"]+)" dir="ltr">[^<]+</a></td><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>`).FindAllStringSubmatch(page, -1) {
+		rows = append(rows, strings.Join(m[1:], " "))
+	}
+	if got, want := strings.Join(rows, "; "), "2026-05-03 3 0 0; 2026-05-02 3 3 0; 2026-05-01 3 1 1"; got != want {
+		t.Errorf("dashboard editions:\n got %s\nwant %s", got, want)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the dashboard counted one edition or one state at a time %d times", n)
 	}
 }

@@ -47,6 +47,9 @@ type site struct {
 	editions *edition.Service
 	dv       *delivery.Service
 	outbox   string
+	// opts are the console's options, for a test that serves it again
+	// with one changed (mount).
+	opts admin.Options
 }
 
 // newEditions is the edition service on st with a real delivery service
@@ -148,17 +151,13 @@ func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 	s := &site{t: t, ctx: ctx, st: st, auth: auth.New(st, auth.Options{}), edits: &fakeEditor{st: st}}
 	s.outbox = filepath.Join(t.TempDir(), "outbox")
 	s.editions, s.dv = newEditions(t, st, s.outbox, nls...)
-	s.console = admin.New(admin.Options{
+	s.mount(admin.Options{
 		Store: st, Auth: s.auth, Pages: pages, Articles: s.edits, Editions: s.editions, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Sources:   source.New(st, source.Options{Fetch: source.FetchOptions{AllowPrivate: true}}),
 		SiteTitle: "نشرة الاختبار", BaseURL: "http://example.test", Location: time.UTC,
 		Categories: []string{"اقتصاد", "رياضة", "ثقافة"}, Newsletters: nls,
 		ArticleURL: func(a *article.Article) string { return "http://example.test/articles/" + a.Slug },
 	})
-	mux := http.NewServeMux()
-	s.console.Mount(mux)
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
 	for _, u := range []struct {
 		email string
 		role  store.Role
@@ -168,6 +167,17 @@ func newSite(t *testing.T, nls ...subscribe.Newsletter) *site {
 		}
 	}
 	return s
+}
+
+// mount serves a console with options o behind a new HTTP server, which
+// the site's browsers then reach.
+func (s *site) mount(o admin.Options) {
+	s.opts = o
+	s.console = admin.New(o)
+	mux := http.NewServeMux()
+	s.console.Mount(mux)
+	s.srv = httptest.NewServer(mux)
+	s.t.Cleanup(s.srv.Close)
 }
 
 // token creates an API token called name acting as the user with that

@@ -109,18 +109,14 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 	ctx := r.Context()
 	st := c.o.Store
 	var d dashData
-	var err error
-	counts := []struct {
-		dst *int
-		s   store.Status
-	}{{&d.Total, ""}, {&d.Confirmed, store.StatusConfirmed}, {&d.Pending, store.StatusPending},
-		{&d.Unsubscribed, store.StatusUnsubscribed}, {&d.Bounced, store.StatusBounced}}
-	for _, x := range counts {
-		if *x.dst, err = st.CountSubscribers(ctx, x.s); err != nil {
-			c.internal(w, r, who, err)
-			return
-		}
+	byStatus, err := st.SubscriberCounts(ctx)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
 	}
+	d.Confirmed, d.Pending = byStatus[store.StatusConfirmed], byStatus[store.StatusPending]
+	d.Unsubscribed, d.Bounced = byStatus[store.StatusUnsubscribed], byStatus[store.StatusBounced]
+	d.Total = d.Confirmed + d.Pending + d.Unsubscribed + d.Bounced
 	if d.Articles, err = st.CountArticles(ctx); err != nil {
 		c.internal(w, r, who, err)
 		return
@@ -162,12 +158,17 @@ func (c *Console) dashboard(w http.ResponseWriter, r *http.Request, who *caller)
 		c.internal(w, r, who, err)
 		return
 	}
+	ids := make([]string, len(eds))
+	for i, e := range eds {
+		ids[i] = e.ID
+	}
+	counts, err := st.EditionDeliveryCounts(ctx, ids)
+	if err != nil {
+		c.internal(w, r, who, err)
+		return
+	}
 	for _, e := range eds {
-		n, err := st.DeliveryCounts(ctx, e.ID)
-		if err != nil {
-			c.internal(w, r, who, err)
-			return
-		}
+		n := counts[e.ID]
 		d.Editions = append(d.Editions, editionRow{Edition: e, Sent: n[store.DeliverySent], Failed: n[store.DeliveryFailed]})
 	}
 	c.render(w, r, who, http.StatusOK, "dashboard", frame{Title: "نظرة عامة", Nav: "dashboard", Data: d})

@@ -217,6 +217,12 @@ type Console interface {
 	// SubscriberGrowth counts subscribers created per day since since,
 	// days taken at UTC offset offset (days without any are left out).
 	SubscriberGrowth(ctx context.Context, since time.Time, offset time.Duration) ([]DayCount, error)
+	// SubscriberCounts counts the subscribers in each state, in one
+	// query; every state is present in the map.
+	SubscriberCounts(ctx context.Context) (map[Status]int, error)
+	// EditionDeliveryCounts is DeliveryCounts of each edition of ids, in
+	// one query; every ID given and every state is present in the maps.
+	EditionDeliveryCounts(ctx context.Context, ids []string) (map[string]map[DeliveryState]int, error)
 	// ListEditions returns the newest editions first (by send time, else
 	// cut-off, else creation: every newsletter's interleaved), without their
 	// bodies (Body nil; BodySize says how long each is).

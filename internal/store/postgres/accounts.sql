@@ -187,3 +187,12 @@ WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($4 = '' OR categories LIKE $4)
 ORDER BY id DESC
 LIMIT $5;
+
+-- name: subscriber-counts
+SELECT status, count(*) FROM subscribers GROUP BY status;
+
+-- name: edition-delivery-counts
+-- $1 is a JSON array of edition IDs.
+SELECT edition_id, state, count(*) FROM deliveries
+WHERE edition_id IN (SELECT jsonb_array_elements_text($1::jsonb))
+GROUP BY edition_id, state;

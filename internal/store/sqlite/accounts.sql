@@ -163,3 +163,12 @@ WHERE email_key = ?1
     AND id < ?3
     AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
 LIMIT ?5;
+
+-- name: subscriber-counts
+SELECT status, count(*) FROM subscribers GROUP BY status;
+
+-- name: edition-delivery-counts
+-- ?1 is a JSON array of edition IDs.
+SELECT edition_id, state, count(*) FROM deliveries
+WHERE edition_id IN (SELECT value FROM json_each(?1))
+GROUP BY edition_id, state;

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -89,6 +90,40 @@ func testConsoleQueries(ctx context.Context, t *testing.T, s store.Store) {
 		must(t, "EnqueueDeliveries", err)
 	}
 	must(t, "MarkDelivery", s.MarkDelivery(ctx, "2026-06-01", a.ID, store.DeliveryFailed, "550 5.1.1 no such user"))
+	// The dashboard's counts in one query each agree with the counts
+	// one by one.
+	days := []string{"2026-06-01", "2026-06-02", "1999-01-01"}
+	byEdition, err := s.EditionDeliveryCounts(ctx, days)
+	must(t, "EditionDeliveryCounts", err)
+	if len(byEdition) != len(days) || byEdition["2026-06-01"][store.DeliveryFailed] != 1 || byEdition["2026-06-02"][store.DeliveryQueued] != 2 {
+		t.Errorf("EditionDeliveryCounts = %v", byEdition)
+	}
+	for _, id := range days {
+		one, err := s.DeliveryCounts(ctx, id)
+		must(t, "DeliveryCounts", err)
+		if !reflect.DeepEqual(byEdition[id], one) {
+			t.Errorf("EditionDeliveryCounts[%s] = %v, DeliveryCounts = %v", id, byEdition[id], one)
+		}
+	}
+	if got, err := s.EditionDeliveryCounts(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("EditionDeliveryCounts of none = %v, %v", got, err)
+	}
+	b.Status = store.StatusBounced
+	must(t, "UpdateSubscriber", s.UpdateSubscriber(ctx, b))
+	byStatus, err := s.SubscriberCounts(ctx)
+	must(t, "SubscriberCounts", err)
+	total := 0
+	for _, st := range []store.Status{store.StatusPending, store.StatusConfirmed, store.StatusUnsubscribed, store.StatusBounced} {
+		n, err := s.CountSubscribers(ctx, st)
+		must(t, "CountSubscribers", err)
+		if got, ok := byStatus[st]; !ok || got != n {
+			t.Errorf("SubscriberCounts[%s] = %d (present %v), CountSubscribers = %d", st, got, ok, n)
+		}
+		total += n
+	}
+	if n, _ := s.CountSubscribers(ctx, ""); len(byStatus) != 4 || total != n || byStatus[store.StatusBounced] != 1 {
+		t.Errorf("SubscriberCounts = %v, %d in all", byStatus, n)
+	}
 	ds, err := s.SubscriberDeliveries(ctx, a.ID, 0)
 	must(t, "SubscriberDeliveries", err)
 	if len(ds) != 2 || ds[0].EditionID != "2026-06-02" || ds[1].State != store.DeliveryFailed || ds[1].LastError != "550 5.1.1 no such user" {

@@ -13,7 +13,8 @@ import (
 )
 
 func init() {
-	accountQueries = append(accountQueries, "search-subscribers", "search-subscribers-text", "search-subscribers-address", "subscriber-deliveries", "subscriber-growth")
+	accountQueries = append(accountQueries, "search-subscribers", "search-subscribers-text", "search-subscribers-address", "subscriber-deliveries", "subscriber-growth",
+		"subscriber-counts", "edition-delivery-counts")
 }
 
 // likeEscape escapes LIKE's wildcards (and the escape character, \).
@@ -97,6 +98,45 @@ func (s *Core) SubscriberGrowth(ctx context.Context, since time.Time, offset tim
 	out := make([]store.DayCount, len(rows))
 	for i, r := range rows {
 		out[i] = store.DayCount{Day: time.Unix(r.day*86400, 0).UTC().Format(time.DateOnly), Count: r.count}
+	}
+	return out, nil
+}
+
+// SubscriberCounts implements store.Console.
+func (s *Core) SubscriberCounts(ctx context.Context) (map[store.Status]int, error) {
+	out, err := collectMap[store.Status, int](ctx, s, s.db, "subscriber counts", s.q["subscriber-counts"])
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range []store.Status{store.StatusPending, store.StatusConfirmed, store.StatusUnsubscribed, store.StatusBounced} {
+		if _, ok := out[st]; !ok {
+			out[st] = 0
+		}
+	}
+	return out, nil
+}
+
+// EditionDeliveryCounts implements store.Console.
+func (s *Core) EditionDeliveryCounts(ctx context.Context, ids []string) (map[string]map[store.DeliveryState]int, error) {
+	out := make(map[string]map[store.DeliveryState]int, len(ids))
+	for _, id := range ids {
+		out[id] = make(map[store.DeliveryState]int, len(store.DeliveryStates))
+		for _, st := range store.DeliveryStates {
+			out[id][st] = 0
+		}
+	}
+	err := s.eachRow(ctx, s.db, "delivery counts of editions", func(r scanner) error {
+		var id string
+		var st store.DeliveryState
+		var n int
+		if err := r.Scan(&id, &st, &n); err != nil {
+			return err
+		}
+		out[id][st] = n
+		return nil
+	}, s.q["edition-delivery-counts"], categoriesJSON(ids))
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
