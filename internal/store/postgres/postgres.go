@@ -23,7 +23,8 @@ import (
 	"github.com/nashra/nashra/internal/store/internal/sqldb"
 )
 
-// sqlFiles holds the named queries and the migrations (see sqldb.New).
+// sqlFiles holds the named queries whose SQL is this backend's own (the
+// rest are sqldb's) and the migrations (see sqldb.New).
 //
 //go:embed *.sql migrations/*.up.sql
 var sqlFiles embed.FS
@@ -61,6 +62,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		Name:         "postgres",
 		IsUnique:     func(err error) bool { return code(err) == "23505" },
 		IsForeignKey: func(err error) bool { return code(err) == "23503" },
+		DollarParams: true,
 	}, sqlFiles)
 	if err != nil {
 		db.Close()
@@ -69,7 +71,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return &Store{Core: core}, nil
 }
 
-// setMessageID is queries.sql's set-delivery-message-id without its
+// setMessageID is the set-delivery-message-id query without its
 // RETURNING: the pipeline reads the command tag's row count.
 const setMessageID = `UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3`
 

@@ -24,7 +24,8 @@ import (
 	"github.com/nashra/nashra/internal/store/internal/sqldb"
 )
 
-// sqlFiles holds the named queries and the migrations (see sqldb.New).
+// sqlFiles holds the named queries whose SQL is this backend's own (the
+// rest are sqldb's) and the migrations (see sqldb.New).
 //
 //go:embed *.sql migrations/*.up.sql
 var sqlFiles embed.FS

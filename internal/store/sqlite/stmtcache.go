@@ -12,7 +12,7 @@ import (
 )
 
 // stmtCacheSize bounds the prepared statements kept per connection: the
-// store's queries.sql and River's riversqlite queries together are about 90
+// store's named queries and River's riversqlite queries together are about 90
 // texts; queries built at run time (River's job lists) take the rest.
 const stmtCacheSize = 160
 

@@ -12,7 +12,7 @@ import (
 	"github.com/nashra/nashra/internal/store"
 )
 
-// accountQueries are the names every accounts.sql must define.
+// accountQueries are the account queries every backend must define.
 var accountQueries = []string{
 	"insert-user", "get-user", "user-by-email", "list-users", "update-user", "delete-user", "count-users",
 	"insert-token", "token-by-hash", "list-tokens", "revoke-token", "touch-token",

@@ -10,7 +10,7 @@ import (
 )
 
 // enqueueChunk is how many subscriber IDs one enqueue statement carries
-// (as a JSON array, so that the SQL stays a fixed text in queries.sql).
+// (as a JSON array, so that the SQL stays a fixed named query).
 const enqueueChunk = 2000
 
 // EnqueueDeliveries implements store.Ledger.

@@ -1,7 +1,8 @@
 // Package sqldb is the database/sql code shared by nashra's SQLite and
-// PostgreSQL stores. Each backend brings its own SQL — named queries in
-// .sql files and numbered migrations, all embedded — and its own
-// reading of driver errors; the Go logic here is the same for both, so the
+// PostgreSQL stores. The named queries both backends run are written once,
+// in queries/*.sql; each backend brings the rest of its SQL — the queries
+// whose text differs and numbered migrations, all embedded — and its own
+// reading of driver errors. The Go logic here is the same for both, so the
 // two backends cannot drift apart in behaviour.
 //
 // Every time is stored as BIGINT Unix nanoseconds in UTC (NULL = unset):
@@ -12,6 +13,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,7 +36,16 @@ type Dialect struct {
 	// GroupCommit commits concurrent delivery claims and marks together
 	// (see groupCommit): for a database with one writer connection.
 	GroupCommit bool
+	// DollarParams: the database numbers parameters $N (PostgreSQL), so
+	// the shared queries' ?N are rewritten when they are loaded.
+	DollarParams bool
 }
+
+// sharedQueries are the named queries every backend runs as written
+// (queries/queries.sql says how they are written).
+//
+//go:embed queries/*.sql
+var sharedQueries embed.FS
 
 // Core implements every store.Store method on a *sql.DB, given a backend's
 // queries and migrations.
@@ -76,11 +87,12 @@ var requiredQueries = []string{
 }
 
 // New wraps db. files is the backend's SQL: named queries in the .sql
-// files at its root (see ParseQueries) and numbered NNNN_name.up.sql
-// files under migrations/. A missing query or a badly named migration is
-// an error here, at start-up, not at first use.
+// files at its root (see ParseQueries), which with the shared queries
+// must define every name exactly once, and numbered NNNN_name.up.sql
+// files under migrations/. A missing or twice-defined query or a badly
+// named migration is an error here, at start-up, not at first use.
 func New(db *sql.DB, d Dialect, files fs.FS) (*Core, error) {
-	q, err := loadQueries(files)
+	q, err := loadQueries(files, d.DollarParams)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
@@ -104,29 +116,51 @@ func New(db *sql.DB, d Dialect, files fs.FS) (*Core, error) {
 	return c, nil
 }
 
-// loadQueries reads the named queries of every .sql file at the root of
-// files; a name may be defined once in all of them.
-func loadQueries(files fs.FS) (map[string]string, error) {
-	names, err := fs.Glob(files, "*.sql")
-	if err != nil {
+// loadQueries reads the shared named queries, with $N parameters when
+// dollar is set, and those of every .sql file at the root of files; a name
+// may be defined once in all of them. The shared queries' parameters are
+// checked on every backend, so that a test run on SQLite alone finds one
+// that PostgreSQL could not be given.
+func loadQueries(files fs.FS, dollar bool) (map[string]string, error) {
+	out := map[string]string{}
+	from := map[string]string{} // query name: the file that defines it
+	add := func(fsys fs.FS, dir string, shared bool) error {
+		names, err := fs.Glob(fsys, dir+"*.sql")
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return err
+			}
+			if shared {
+				text, err := dollarParams(string(b))
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				if dollar {
+					b = []byte(text)
+				}
+			}
+			q, err := ParseQueries(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			for k, v := range q {
+				if first, dup := from[k]; dup {
+					return fmt.Errorf("%s: query %q defined twice (also in %s)", name, k, first)
+				}
+				out[k], from[k] = v, name
+			}
+		}
+		return nil
+	}
+	if err := add(sharedQueries, "queries/", true); err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
-	for _, name := range names {
-		b, err := fs.ReadFile(files, name)
-		if err != nil {
-			return nil, err
-		}
-		q, err := ParseQueries(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		for k, v := range q {
-			if _, dup := out[k]; dup {
-				return nil, fmt.Errorf("%s: query %q defined twice", name, k)
-			}
-			out[k] = v
-		}
+	if err := add(files, "", false); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -179,6 +213,57 @@ func ParseQueries(b []byte) (map[string]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// dollarParams rewrites the ?N parameters of a shared query file to
+// PostgreSQL's $N, leaving string literals, quoted names and comments as
+// they are. A ? without a number (SQLite's next parameter) or a $ outside
+// them is an error naming its line: shared queries number their
+// parameters ?N, which both databases read the same way.
+func dollarParams(text string) (string, error) {
+	var b strings.Builder
+	line := 1
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		end := i + 1 // the end of the token starting at i
+		switch {
+		case c == '\'' || c == '"':
+			// A doubled quote inside reads as two tokens, the same text.
+			j := strings.IndexByte(text[i+1:], c)
+			if j < 0 {
+				return "", fmt.Errorf("line %d: %c without its closing quote", line, c)
+			}
+			end = i + 1 + j + 1
+		case strings.HasPrefix(text[i:], "--"):
+			end = len(text)
+			if j := strings.IndexByte(text[i:], '\n'); j >= 0 {
+				end = i + j
+			}
+		case strings.HasPrefix(text[i:], "/*"):
+			j := strings.Index(text[i+2:], "*/")
+			if j < 0 {
+				return "", fmt.Errorf("line %d: /* without its */", line)
+			}
+			end = i + 2 + j + 2
+		case c == '?':
+			for end < len(text) && text[end] >= '0' && text[end] <= '9' {
+				end++
+			}
+			if end == i+1 {
+				return "", fmt.Errorf("line %d: ? without a number (shared queries write ?1, ?2, …)", line)
+			}
+			b.WriteByte('$')
+			b.WriteString(text[i+1 : end])
+			i = end - 1
+			continue
+		case c == '$':
+			return "", fmt.Errorf("line %d: $ outside a string (shared queries write ?1, ?2, …)", line)
+		}
+		line += strings.Count(text[i:end], "\n")
+		b.WriteString(text[i:end])
+		i = end - 1
+	}
+	return b.String(), nil
 }
 
 // DB returns the underlying pool, which River's driver shares.

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -70,5 +71,50 @@ func TestNew(t *testing.T) {
 	_, err = New(nil, Dialect{Name: "x"}, files)
 	if err == nil || !strings.Contains(err.Error(), `query "migrate-lock" defined twice`) {
 		t.Errorf("New with a query in two files: %v", err)
+	}
+	files["more.sql"] = &fstest.MapFile{Data: []byte("-- name: article-hash\nSELECT 2;")}
+	_, err = New(nil, Dialect{Name: "x"}, files)
+	if err == nil || !strings.Contains(err.Error(), `more.sql: query "article-hash" defined twice (also in queries/queries.sql)`) {
+		t.Errorf("New with a backend query that is shared: %v", err)
+	}
+}
+
+func TestDollarParams(t *testing.T) {
+	got, err := dollarParams("-- name: q\n-- ?1 now\nSELECT ?1, ?12 FROM t /* ?2 */\nWHERE a = '?3''s' AND \"b?\" = ?2;\n")
+	want := "-- name: q\n-- ?1 now\nSELECT $1, $12 FROM t /* ?2 */\nWHERE a = '?3''s' AND \"b?\" = $2;\n"
+	if err != nil || got != want {
+		t.Errorf("dollarParams = %q, %v; want %q", got, err, want)
+	}
+	for text, line := range map[string]string{
+		"SELECT 1;\nSELECT ?;":         "line 2: ? without a number",
+		"SELECT ?1,\n?2 + ?":           "line 2: ? without a number",
+		"SELECT 1\nWHERE a = $1":       "line 2: $ outside a string",
+		"SELECT 'a\n\nb', ?x":          "line 3: ? without a number",
+		"SELECT 1 /* ?1\n":             "line 1: /* without its */",
+		"SELECT 1;\nSELECT 'it''s ?1;": "line 2: ' without its closing quote",
+	} {
+		if _, err := dollarParams(text); err == nil || !strings.HasPrefix(err.Error(), line) {
+			t.Errorf("dollarParams(%q) = %v, want %q", text, err, line)
+		}
+	}
+}
+
+// TestSharedQueries loads the shared queries as PostgreSQL is given them:
+// no ?N is left outside comments.
+func TestSharedQueries(t *testing.T) {
+	q, err := loadQueries(fstest.MapFS{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) == 0 {
+		t.Fatal("no shared queries")
+	}
+	param := regexp.MustCompile(`\?[0-9]`)
+	for name, text := range q {
+		for _, line := range strings.Split(text, "\n") {
+			if code, _, _ := strings.Cut(line, "--"); param.MatchString(code) {
+				t.Errorf("%s: PostgreSQL's query keeps a ?N: %s", name, line)
+			}
+		}
 	}
 }
