@@ -1,5 +1,5 @@
--- Named queries of the PostgreSQL store for searching subscribers, whose
--- SQL differs from SQLite's (see queries.sql).
+-- Named queries of the PostgreSQL store for the console (subscriber search,
+-- delivery counts) whose SQL differs from SQLite's (see queries.sql).
 
 -- name: search-subscribers
 -- $1 is a LIKE pattern ('' = any) with \ as escape; $3 the id to page
@@ -67,9 +67,6 @@ WHERE (email ILIKE $1 OR name ILIKE $1)
     AND ($4 = '' OR categories LIKE $4)
 ORDER BY id DESC
 LIMIT $5;
-
--- name: subscriber-counts
-SELECT status, count(*) FROM subscribers GROUP BY status;
 
 -- name: edition-delivery-counts
 -- $1 is a JSON array of edition IDs.

@@ -1,5 +1,5 @@
--- Named queries of the SQLite store for searching subscribers, whose SQL
--- differs from PostgreSQL's (see queries.sql).
+-- Named queries of the SQLite store for the console (subscriber search,
+-- delivery counts) whose SQL differs from PostgreSQL's (see queries.sql).
 
 -- name: search-subscribers
 -- ?1 is a LIKE pattern ('' = any) with \ as escape; ?3 the id to page
@@ -43,9 +43,6 @@ WHERE email_key = ?1
     AND id < ?3
     AND (?4 = '' OR categories LIKE ?4 ESCAPE '\')
 LIMIT ?5;
-
--- name: subscriber-counts
-SELECT status, count(*) FROM subscribers GROUP BY status;
 
 -- name: edition-delivery-counts
 -- ?1 is a JSON array of edition IDs.

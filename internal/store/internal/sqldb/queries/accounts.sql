@@ -115,6 +115,9 @@ WHERE subscriber_id = ?1
 ORDER BY edition_id DESC
 LIMIT ?2;
 
+-- name: subscriber-counts
+SELECT status, count(*) FROM subscribers GROUP BY status;
+
 -- name: subscriber-growth
 -- Days are counted at a fixed UTC offset of ?2 nanoseconds.
 SELECT (created_at + ?2) / 86400000000000 AS day, count(*)
