@@ -242,7 +242,6 @@ func TestChromiumRendersWeekly(t *testing.T) {
 		width, height int
 	}{{"weekly-email", 640, 900}, {"weekly-email-phone", 375, 800}} {
 		b := testkit.NewBrowser(t, c.width, c.height, 60*time.Second)
-		b.Do(chromedp.EmulateViewport(int64(c.width), int64(c.height)))
 		for _, pg := range []struct{ path, blocks, days string }{
 			{"/email", "'table.story'", "td.day h3"}, {"/digest/weekly/2026-11-27", "'article.story'", "h3.day"},
 		} {

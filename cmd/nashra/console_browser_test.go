@@ -18,7 +18,7 @@ import (
 // unpublishes an article and sees it leave /feed.xml, and logs out; the
 // back button then shows the login page, not the data.
 func TestConsoleFlowInBrowser(t *testing.T) {
-	b := testkit.NewBrowser(t, 480, 860, 60*time.Second)
+	b := testkit.NewBrowser(t, 390, 844, 60*time.Second)
 	site := testkit.NewSite(t, newsroom, "site:\n  content_dir: "+strconv.Quote(filepath.Join(testkit.RepoRoot(t), "content"))+"\nserver:\n  watch_interval: 200ms\n")
 	cfgPath := site.Config
 	runAll(t, cfgPath, "كلمة-سر-المحرر\n",

@@ -80,9 +80,6 @@ digest:
 	serveSite(t, site)
 	base := site.Base
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	// Headless windows are at least 500 px wide: the phone's width is
-	// emulated.
-	b.Do(chromedp.EmulateViewport(390, 844))
 	signInAsDesk(b, base+"/admin/login")
 
 	// The scheduler prepares the edition at prep and holds it.

@@ -42,7 +42,7 @@ func confirmationLink(t *testing.T, outbox, rcpt string) string {
 // page must be dir="rtl" and fit a phone screen; the sign-up and
 // preferences screenshots go to internal/web/testdata/screenshots.
 func TestSubscribeInBrowser(t *testing.T) {
-	b := testkit.NewBrowser(t, 480, 860, 60*time.Second)
+	b := testkit.NewBrowser(t, 390, 844, 60*time.Second)
 	site := testkit.NewSite(t, newsroom, readerPages)
 	serveSite(t, site)
 	base, outbox := site.Base, site.Outbox

@@ -109,7 +109,8 @@ func TestConsoleInChromium(t *testing.T) {
 					t.Errorf("%s: direction %q", page, p.Dir)
 				}
 				if p.Overflow {
-					t.Errorf("%s scrolls sideways at %d px", page, size.width)
+					wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.left < -1 || r.right > window.innerWidth + 1); }).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().left) + '..' + Math.round(e.getBoundingClientRect().right))`))
+					t.Errorf("%s scrolls sideways at %d px: %v", page, size.width, wide)
 				}
 				if !*screenshots || !keepShots[page+"-"+size.name] {
 					return
@@ -263,7 +264,7 @@ func TestConsoleNewslettersInChromium(t *testing.T) {
 				// On a phone the list's rows stack into cards, and each
 				// labelled cell must say what it holds; at desktop width
 				// the table's head does.
-				labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.list tbody td[data-label]')]
+				labels, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.list tbody td[data-label], table.stack tbody td[data-label]')]
 					.filter(td => getComputedStyle(td).display !== 'none').map(td => getComputedStyle(td, '::before').content)`))
 				if err != nil {
 					t.Fatal(err)

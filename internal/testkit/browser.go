@@ -13,8 +13,9 @@ import (
 )
 
 // Chromium starts a headless Chromium (Debian's /usr/bin/chromium) with a
-// fresh profile and a window of width×height, for at most timeout; when
-// it is missing the test skips, or fails in CI.
+// fresh profile and a window of width×height (a phone's width under
+// 500 px emulated), for at most timeout; when it is missing the test
+// skips, or fails in CI.
 func Chromium(t testing.TB, width, height int, timeout time.Duration) context.Context {
 	t.Helper()
 	path := "/usr/bin/chromium"
@@ -43,8 +44,18 @@ func Chromium(t testing.TB, width, height int, timeout time.Duration) context.Co
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
 	t.Cleanup(bcancel)
+	if width < minWindow {
+		// A headless window is never narrower than minWindow: a phone's
+		// width is emulated, for every page the tab opens.
+		if err := chromedp.Do(bctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+			t.Fatalf("chromium: emulating a %d×%d screen: %v", width, height, err)
+		}
+	}
 	return bctx
 }
+
+// minWindow is the narrowest window headless Chromium makes, in CSS px.
+const minWindow = 500
 
 // Browser is a tab of a headless Chromium (see Chromium) in a window of
 // Width×Height pixels. Its methods fail the test on an error, showing the
@@ -56,8 +67,7 @@ type Browser struct {
 }
 
 // NewBrowser starts a Chromium with a window of width×height for at most
-// timeout. Headless windows are at least 500 px wide: a test of a
-// narrower screen emulates its viewport (chromedp.EmulateViewport).
+// timeout; a width under 500 px is emulated (see Chromium).
 func NewBrowser(t testing.TB, width, height int, timeout time.Duration) *Browser {
 	t.Helper()
 	return &Browser{t: t, ctx: Chromium(t, width, height, timeout), Width: width, Height: height}
@@ -100,7 +110,13 @@ func (b *Browser) Text(sel string) string {
 // returns its size in bytes.
 func (b *Browser) Shot(path string) int {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	// The screen is made as tall as the page for the capture, then put
+	// back: Chromium's capture beyond the viewport misplaces a page shown
+	// in an emulated (phone) viewport.
+	h := Eval[int64](b, `Math.max(document.documentElement.scrollHeight, window.innerHeight)`)
+	b.Do(chromedp.EmulateViewport(int64(b.Width), h))
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	b.Do(chromedp.EmulateViewport(int64(b.Width), int64(b.Height)))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", path, err)
 	}
