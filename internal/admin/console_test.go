@@ -459,7 +459,7 @@ func TestDashboardFigures(t *testing.T) {
 		t.Errorf("dashboard figures = %v, want %v", stats, want)
 	}
 	var rows []string
-	for _, m := range regexp.MustCompile(`<tr><td><a href="/admin/editions/([^"]+)" dir="ltr">[^<]+</a></td><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>`).FindAllStringSubmatch(page, -1) {
+	for _, m := range regexp.MustCompile(`<tr><td><a href="/admin/editions/([^"]+)" dir="ltr">[^<]+</a></td><td[^>]*>(?:<bdi>[^<]*</bdi>)?</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td></tr>`).FindAllStringSubmatch(page, -1) {
 		rows = append(rows, strings.Join(m[1:], " "))
 	}
 	if got, want := strings.Join(rows, "; "), "2026-05-03 3 0 0; 2026-05-02 3 3 0; 2026-05-01 3 1 1"; got != want {

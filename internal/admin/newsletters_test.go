@@ -222,7 +222,7 @@ func TestConsoleDashboardNewsletters(t *testing.T) {
 	}
 	b := s.signedIn("viewer@example.com")
 	_, page, _ := b.get("/admin/")
-	rowRE := regexp.MustCompile(`<a href="/admin/editions\?newsletter=(\w+)"><bdi>([^<]+)</bdi></a></td><td class="n">(\d+)</td><td><a href="/admin/editions/([^"]+)"`)
+	rowRE := regexp.MustCompile(`<a href="/admin/editions\?newsletter=(\w+)"><bdi>([^<]+)</bdi></a></td><td class="n"[^>]*>(\d+)</td><td[^>]*><a href="/admin/editions/([^"]+)"`)
 	var got []string
 	for _, m := range rowRE.FindAllStringSubmatch(page, -1) {
 		got = append(got, strings.Join(m[1:], " "))
