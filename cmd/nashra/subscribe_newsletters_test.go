@@ -165,3 +165,45 @@ func tokenOf(t *testing.T, link string) string {
 	}
 	return u.Query().Get("t")
 }
+
+// TestSignUpAgainFollowsForm: a reader who left every newsletter signs up
+// again on `nashra serve`'s form, ticking the weekly one only with one
+// category; once they follow the link in the confirmation email the SMTP
+// server received, they follow what the form chose (the confirmation page
+// names it), as a first sign-up would, not the default newsletter.
+func TestSignUpAgainFollowsForm(t *testing.T) {
+	sink := startMailSink(t)
+	site := newSubSite(t, sink.addr, twoNewslettersConfig)
+	site.importArticles(t, "day1", dayArticles("2026-03-10")) // the categories offered
+	site.nashra(t, "subscribers", "add", "huda@example.org")
+	site.nashra(t, "subscribers", "remove", "--all", "huda@example.org")
+	if st, got := followed(t, site.DB, "huda@example.org"); st != store.StatusUnsubscribed || len(got) != 0 {
+		t.Fatalf("after leaving: %s %v", st, got)
+	}
+	site.serve(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Transport: site.client.Transport, Jar: jar, Timeout: 20 * time.Second}
+
+	status, page := formPost(t, c, site.Base+"/subscribe", site.Base+"/subscribe", url.Values{
+		"email": {"huda@example.org"}, "newsletters-form": {"1"},
+		"newsletters": {"weekly"}, "categories-weekly": {"اقتصاد"}})
+	if status != 200 || !strings.Contains(page, "تحقّق من بريدك") {
+		t.Fatalf("sign-up again: %d\n%s", status, page)
+	}
+	testkit.WaitFor(t, 10*time.Second, "the confirmation email", func() bool { return len(sink.messages("huda@example.org")) == 1 })
+	link := confirmLink.FindString(sink.received(t, "huda@example.org", 1)[0].Text)
+	if link == "" {
+		t.Fatal("no confirmation link in the email")
+	}
+	if st, got := followed(t, site.DB, "huda@example.org"); st != store.StatusUnsubscribed || len(got) != 0 {
+		t.Fatalf("before confirming, the sign-up changed what huda follows: %s %v", st, got)
+	}
+	status, page = formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
+	if status != 200 || !strings.Contains(page, "«الحصاد الأسبوعي»") || strings.Contains(page, "«النشرة اليومية»") {
+		t.Fatalf("confirm: %d\n%s", status, page)
+	}
+	st, got := followed(t, site.DB, "huda@example.org")
+	if st != store.StatusConfirmed || len(got) != 1 || strings.Join(got["weekly"], ",") != "اقتصاد" {
+		t.Fatalf("after confirming the new sign-up: %s %v; want the weekly newsletter with اقتصاد", st, got)
+	}
+}

@@ -58,6 +58,13 @@ type Newsletters interface {
 	// (again, if it had left it). An unknown subscriber or newsletter
 	// gives ErrNotFound.
 	Subscribe(ctx context.Context, subscriberID int64, newsletter string, categories []string) error
+	// SetReturnChoice keeps the newsletters, with their categories, that
+	// a subscriber who left chose when signing up again, replacing an
+	// earlier choice: when UpdateSubscriber brings it back (pending or
+	// confirmed while following none) it follows them, not the default
+	// newsletter, and the choice is forgotten. An unknown subscriber
+	// gives ErrNotFound.
+	SetReturnChoice(ctx context.Context, subscriberID int64, follow []Subscription) error
 	// Unsubscribe makes subscriber id leave newsletter and reports how many
 	// newsletters it still follows. One that follows none any more becomes
 	// unsubscribed. A subscription that does not exist gives ErrNotFound.

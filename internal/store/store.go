@@ -243,7 +243,8 @@ type Subscribers interface {
 	// confirmed or unsubscribed with a zero time stamps it now. An
 	// unsubscribed subscriber leaves every newsletter; a pending or
 	// confirmed one that follows none (back after leaving) follows the
-	// default newsletter again.
+	// newsletters it chose when signing up again (SetReturnChoice), else
+	// the default newsletter again.
 	UpdateSubscriber(ctx context.Context, s *Subscriber) error
 	// RemoveSubscriber marks the address unsubscribed from every
 	// newsletter and keeps the record.

@@ -36,6 +36,9 @@ type Store interface {
 	Unsubscribe(ctx context.Context, subscriberID int64, newsletter string) (int, error)
 	Subscriptions(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
 	DefaultNewsletter(ctx context.Context) (string, error)
+	// SetReturnChoice keeps what a reader who left chose on signing up
+	// again, for the day they confirm.
+	SetReturnChoice(ctx context.Context, subscriberID int64, follow []store.Subscription) error
 }
 
 // Choice is one category offered on the forms.
@@ -287,8 +290,10 @@ func (s *Service) Validate(ctx context.Context, in SignUp) (SignUp, error) {
 // a note with the preferences link for one already confirmed. A new
 // address is stored pending with the name, newsletters and categories
 // given; an existing record is left as it is (a later sign-up, by anyone,
-// changes neither a pending reader's name nor their choices). At most
-// MailsPerDay emails go to one address in 24 hours.
+// changes neither a pending reader's name nor their choices), except that
+// a reader who left keeps the newsletters and categories given for the day
+// they confirm (store SetReturnChoice; the latest sign-up's choice wins).
+// At most MailsPerDay emails go to one address in 24 hours.
 // Errors are *InputError for bad input, otherwise internal.
 func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 	in, err := s.Validate(ctx, in)
@@ -299,7 +304,17 @@ func (s *Service) Subscribe(ctx context.Context, in SignUp) error {
 		Status: store.StatusPending, Source: store.SourceForm, Follow: in.Follow}
 	_, err = s.st.AddSubscriber(ctx, sub)
 	switch {
-	case errors.Is(err, store.ErrUnsubscribed), errors.Is(err, store.ErrBounced):
+	case errors.Is(err, store.ErrUnsubscribed):
+		// sub holds the stored record; confirming will bring it back,
+		// following what this form chose.
+		follow := in.Follow
+		if follow == nil {
+			follow = []store.Subscription{{Categories: in.Categories}}
+		}
+		if err := s.st.SetReturnChoice(ctx, sub.ID, follow); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+	case errors.Is(err, store.ErrBounced):
 		// sub holds the stored record; confirming will bring it back.
 	case err != nil:
 		return fmt.Errorf("subscribe: %w", err)

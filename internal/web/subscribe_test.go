@@ -157,7 +157,8 @@ func TestSubscribeJourney(t *testing.T) {
 	}
 
 	// The old confirmation link does not bring her back; signing up again
-	// and confirming the new link does.
+	// and confirming the new link does, with the categories of the new
+	// sign-up.
 	res, page = get(t, c, confirm)
 	wantPage(t, "old confirm after leaving", res, page, 200, "أقدم من إلغائك")
 	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusUnsubscribed {
@@ -166,7 +167,7 @@ func TestSubscribeJourney(t *testing.T) {
 	// The store stamps the unsubscription with the real clock; move the
 	// service's clock well past it, however slowly this test ran.
 	e.clock.Add(10 * time.Minute)
-	signUp(t, e, c, url.Values{"email": {"Sara@example.org"}})
+	signUp(t, e, c, url.Values{"email": {"Sara@example.org"}, "categories": {"اقتصاد"}})
 	again := ""
 	for _, m := range readOutbox(t, e.outbox) { // the one new confirmation link
 		if l := linkIn(m.Text, "confirm"); l != "" && l != confirm {
@@ -175,7 +176,8 @@ func TestSubscribeJourney(t *testing.T) {
 	}
 	res, page = confirmVia(t, c, e.srv.URL, again)
 	wantPage(t, "rejoin", res, page, 200, "أهلًا بعودتك")
-	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || !s.UnsubscribedAt.IsZero() {
+	if s := subscriber(t, e.st, "Sara@example.org"); s.Status != store.StatusConfirmed || !s.UnsubscribedAt.IsZero() ||
+		strings.Join(s.Categories, ",") != "اقتصاد" {
 		t.Fatalf("after rejoining: %+v", s)
 	}
 

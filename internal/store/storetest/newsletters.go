@@ -234,6 +234,27 @@ func testSubscriptions(ctx context.Context, t *testing.T, s store.Store) {
 	if got := follows(t, s, other.ID); got["daily"] != "unsubscribed سياسة" {
 		t.Errorf("after UpdateSubscriber to unsubscribed: %v", got)
 	}
+	// Signing up again after leaving: the latest sign-up's choice changes
+	// nothing until the subscriber comes back, then is what it follows,
+	// once.
+	must(t, "SetReturnChoice", s.SetReturnChoice(ctx, other.ID, []store.Subscription{{Newsletter: "weekly", Categories: []string{"اقتصاد"}}}))
+	must(t, "SetReturnChoice again", s.SetReturnChoice(ctx, other.ID, []store.Subscription{{Newsletter: "weekly", Categories: []string{"رياضة"}}}))
+	wantErr(t, "SetReturnChoice of an unknown subscriber", s.SetReturnChoice(ctx, 424242, nil), store.ErrNotFound)
+	if got := follows(t, s, other.ID); !reflect.DeepEqual(got, map[string]string{"daily": "unsubscribed سياسة", "weekly": "unsubscribed ثقافة"}) {
+		t.Errorf("after SetReturnChoice, still away: %v", got)
+	}
+	for _, want := range []map[string]string{
+		{"daily": "unsubscribed سياسة", "weekly": "subscribed رياضة"},
+		{"daily": "subscribed سياسة", "weekly": "unsubscribed رياضة"}, // the choice was used up
+	} {
+		other.Status = store.StatusConfirmed
+		must(t, "UpdateSubscriber back", s.UpdateSubscriber(ctx, other))
+		if got := follows(t, s, other.ID); !reflect.DeepEqual(got, want) {
+			t.Errorf("coming back after signing up again: %v, want %v", got, want)
+		}
+		other.Status = store.StatusUnsubscribed
+		must(t, "UpdateSubscriber unsubscribed", s.UpdateSubscriber(ctx, other))
+	}
 	all, err := s.SubscriptionsOf(ctx, []int64{sub.ID, other.ID, 424242})
 	must(t, "SubscriptionsOf", err)
 	if len(all[sub.ID]) != 2 || len(all[other.ID]) != 2 || len(all[424242]) != 0 {

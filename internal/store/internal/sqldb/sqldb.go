@@ -83,7 +83,7 @@ var requiredQueries = []string{
 	"default-newsletter", "newsletter-exists", "name-default-newsletter", "name-default-editions", "insert-newsletter",
 	"put-subscription", "set-default-categories", "leave-subscription", "leave-all-subscriptions", "leave-all-by-id",
 	"count-following", "unsubscribe-subscriber", "subscriptions-of", "list-recipients", "recipient",
-	"count-followers", "newsletter-editions",
+	"count-followers", "newsletter-editions", "put-return-choice", "take-return-choice",
 }
 
 // New wraps db. files is the backend's SQL: named queries in the .sql

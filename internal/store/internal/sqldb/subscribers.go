@@ -227,8 +227,8 @@ func (s *Core) UpdateSubscriber(ctx context.Context, sub *store.Subscriber) erro
 // updateFollows keeps a subscriber's subscriptions in step with its
 // record: one that left the list has left every newsletter; otherwise its
 // categories are the default newsletter's, and one pending or confirmed
-// while following none (coming back after leaving) follows the default
-// newsletter again.
+// while following none (coming back after leaving) follows what it chose
+// when it signed up again (SetReturnChoice), else the default newsletter.
 func (s *Core) updateFollows(ctx context.Context, tx *sql.Tx, sub *store.Subscriber) error {
 	now := nsNow(s.now())
 	if sub.Status == store.StatusUnsubscribed {
@@ -241,11 +241,60 @@ func (s *Core) updateFollows(ctx context.Context, tx *sql.Tx, sub *store.Subscri
 	if sub.Status != store.StatusPending && sub.Status != store.StatusConfirmed {
 		return nil
 	}
+	choice, err := s.takeReturnChoice(ctx, tx, sub.ID)
+	if err != nil {
+		return err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, s.q["count-following"], sub.ID).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	return s.follow(ctx, tx, sub.ID, &store.Subscriber{Categories: sub.Categories})
+	return s.follow(ctx, tx, sub.ID, &store.Subscriber{Categories: sub.Categories, Follow: choice})
+}
+
+// returnChoice is one newsletter of a stored return choice.
+type returnChoice struct {
+	Newsletter string   `json:"newsletter"`
+	Categories []string `json:"categories"`
+}
+
+// SetReturnChoice implements store.Newsletters.
+func (s *Core) SetReturnChoice(ctx context.Context, subscriberID int64, follow []store.Subscription) error {
+	choice := make([]returnChoice, len(follow))
+	for i, f := range follow {
+		choice[i] = returnChoice{Newsletter: f.Newsletter, Categories: f.Categories}
+	}
+	js, _ := json.Marshal(choice) // cannot fail: strings
+	_, err := s.db.ExecContext(ctx, s.q["put-return-choice"], subscriberID, string(js), nsNow(s.now()))
+	if err != nil && s.d.IsForeignKey(err) {
+		return fmt.Errorf("%s: return choice of %d: subscriber: %w", s.d.Name, subscriberID, store.ErrNotFound)
+	}
+	if err != nil {
+		return s.errf(err, "return choice of %d", subscriberID)
+	}
+	return nil
+}
+
+// takeReturnChoice reads and forgets the return choice of a subscriber
+// (nil when it has none).
+func (s *Core) takeReturnChoice(ctx context.Context, tx *sql.Tx, id int64) ([]store.Subscription, error) {
+	var js string
+	err := tx.QueryRowContext(ctx, s.q["take-return-choice"], id).Scan(&js)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var choice []returnChoice
+	if err := json.Unmarshal([]byte(js), &choice); err != nil {
+		return nil, fmt.Errorf("return choice of %d: %w", id, err)
+	}
+	follow := make([]store.Subscription, len(choice))
+	for i, c := range choice {
+		follow[i] = store.Subscription{Newsletter: c.Newsletter, Categories: c.Categories}
+	}
+	return follow, nil
 }
 
 // affected turns "no row changed" into ErrNotFound.

@@ -88,3 +88,12 @@ SELECT sn.newsletter, count(*)
 FROM subscriptions AS sn JOIN subscribers AS s ON s.id = sn.subscriber_id
 WHERE sn.status = 'subscribed' AND s.status = 'confirmed'
 GROUP BY sn.newsletter;
+
+-- name: put-return-choice
+-- ?1 subscriber, ?2 follow (JSON), ?3 now.
+INSERT INTO return_choices (subscriber_id, follow, created_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (subscriber_id) DO UPDATE SET follow = excluded.follow, created_at = excluded.created_at;
+
+-- name: take-return-choice
+-- ?1 subscriber: its choice, forgotten as it is read.
+DELETE FROM return_choices WHERE subscriber_id = ?1 RETURNING follow;
