@@ -3,38 +3,11 @@ package mailer
 import (
 	"bytes"
 	"math/rand/v2"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nashra/nashra/internal/testkit"
 )
-
-var boundaryRE = regexp.MustCompile(`boundary=([0-9a-f]{60})\r\n`)
-
-// canonical names the MIME boundary (random per message) "BOUNDARY" and
-// sorts the header fields (go-mail writes some in map order).
-func canonical(t *testing.T, raw []byte) string {
-	t.Helper()
-	m := boundaryRE.FindSubmatch(raw)
-	if m == nil {
-		t.Fatalf("no boundary in\n%s", raw)
-	}
-	s := strings.ReplaceAll(string(raw), string(m[1]), "BOUNDARY")
-	head, body, ok := strings.Cut(s, "\r\n\r\n")
-	if !ok {
-		t.Fatal("no end of header")
-	}
-	var fields []string
-	for _, l := range strings.SplitAfter(head, "\r\n") {
-		if len(fields) > 0 && strings.HasPrefix(l, " ") {
-			fields[len(fields)-1] += l
-		} else {
-			fields = append(fields, l)
-		}
-	}
-	slices.Sort(fields)
-	return strings.Join(fields, "|") + "\r\n\r\n" + body
-}
 
 // TestRenderIsGoMails: the multipart body written by Render is go-mail's
 // (renderGoMail), for parts of every length around the base64 line and
@@ -69,7 +42,7 @@ func TestRenderIsGoMails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g, w := canonical(t, got), canonical(t, want); g != w {
+		if g, w := testkit.CanonicalMail(t, got), testkit.CanonicalMail(t, want); g != w {
 			t.Errorf("case %d (%d, %d bytes): Render differs from go-mail's:\n%q\n%q", i, len(m.Text), len(m.HTML), g, w)
 		}
 		if !bytes.HasSuffix(got, []byte("--\r\n")) {
@@ -119,7 +92,7 @@ func TestRecycle(t *testing.T) {
 			}
 			if signed {
 				verifyDKIM(t, got, d)
-			} else if canonical(t, got) != canonical(t, want) {
+			} else if testkit.CanonicalMail(t, got) != testkit.CanonicalMail(t, want) {
 				t.Errorf("signed=%v message %d: recycled render differs:\n%q\n%q", signed, i, got, want)
 			}
 			if len(got) != len(want) {

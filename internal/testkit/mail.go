@@ -11,8 +11,10 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -122,4 +124,35 @@ func ReadOutbox(dir string) ([]Mail, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+var mimeBoundary = regexp.MustCompile(`boundary=([0-9a-f]+)`)
+
+// CanonicalMail is raw, a multipart message, with its random MIME
+// boundary named "BOUNDARY" and its header fields sorted
+// (a folded field kept whole): two renders of one message compare equal
+// whatever the order their writers put the fields in. It fails t when raw
+// has no boundary or no end of header.
+func CanonicalMail(t testing.TB, raw []byte) string {
+	t.Helper()
+	s := string(raw)
+	m := mimeBoundary.FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no MIME boundary in\n%s", raw)
+	}
+	s = strings.ReplaceAll(s, m[1], "BOUNDARY")
+	head, body, ok := strings.Cut(s, "\r\n\r\n")
+	if !ok {
+		t.Fatalf("no end of header in\n%s", raw)
+	}
+	var fields []string
+	for _, l := range strings.SplitAfter(head, "\r\n") {
+		if len(fields) > 0 && (strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")) {
+			fields[len(fields)-1] += l
+		} else {
+			fields = append(fields, l)
+		}
+	}
+	sort.Strings(fields)
+	return strings.Join(fields, "|") + "\r\n\r\n" + body
 }
