@@ -32,7 +32,7 @@ func TestSendThroughSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &mailer.DKIMOptions{Domain: "digest.example.com", Selector: "s1", Key: key}
-	svc := newService(t, st, smtpTransport(t, sink.Addr), mailer.NewComposer(d), testOptions(t))
+	svc := newService(t, st, smtpTransport(t, sink), mailer.NewComposer(d), testOptions(t))
 
 	counts := runEdition(t, st, svc, 8, 30*time.Second)
 	if counts[store.DeliverySent] != len(subs) || counts[store.DeliveryFailed] != 0 {
@@ -136,7 +136,7 @@ func TestFaults(t *testing.T) {
 	}
 	sink := startSink(t, fault)
 	o := testOptions(t)
-	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, o)
+	svc := newService(t, st, smtpTransport(t, sink), nil, o)
 	counts := runEdition(t, st, svc, 8, 50*time.Second)
 
 	per := sink.PerRecipient()
@@ -208,7 +208,7 @@ func TestGiveUp(t *testing.T) {
 	})
 	o := testOptions(t)
 	o.MaxAttempts = 3
-	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, o)
+	svc := newService(t, st, smtpTransport(t, sink), nil, o)
 	counts := runEdition(t, st, svc, 2, 40*time.Second)
 	if counts[store.DeliverySent] != 2 || counts[store.DeliveryFailed] != 1 {
 		t.Fatalf("counts %v", counts)
@@ -237,7 +237,7 @@ func TestSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := startSink(t, nil)
-	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
+	svc := newService(t, st, smtpTransport(t, sink), nil, testOptions(t))
 	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1})
 	if _, err := svc.Prepare(ctx, q, testDay); err != nil {
 		t.Fatal(err)
@@ -321,8 +321,8 @@ func TestTakeover(t *testing.T) {
 		want    Outcome
 		wantMsg int
 	}{
-		{"smtp, died before the mark", smtpTransport(t, sink.Addr), subs[0], false, Sent, 1},
-		{"smtp, died after the mark", smtpTransport(t, sink.Addr), subs[1], true, AssumedSent, 0},
+		{"smtp, died before the mark", smtpTransport(t, sink), subs[0], false, Sent, 1},
+		{"smtp, died after the mark", smtpTransport(t, sink), subs[1], true, AssumedSent, 0},
 		{"file outbox, died after the mark", ft, subs[2], true, Sent, 1},
 	}
 	for _, tc := range tests {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"os"
 	"strings"
@@ -133,12 +132,10 @@ func bucket(addr string) int {
 	return int(binary.BigEndian.Uint32(sum[:4]) % 100)
 }
 
-func smtpTransport(t testing.TB, addr string) *mailer.SMTPTransport {
+// smtpTransport is a pool of four plain connections to sink.
+func smtpTransport(t testing.TB, sink *smtpSink) *mailer.SMTPTransport {
 	t.Helper()
-	host, port, _ := net.SplitHostPort(addr)
-	var p int
-	fmt.Sscanf(port, "%d", &p)
-	tr, err := mailer.NewSMTPTransport(mailer.SMTPOptions{Host: host, Port: p, TLS: mailer.TLSNone, Pool: 4, Timeout: 10 * time.Second, HELO: "nashra.test"})
+	tr, err := mailer.NewSMTPTransport(mailer.SMTPOptions{Host: sink.Host, Port: sink.Port, TLS: mailer.TLSNone, Pool: 4, Timeout: 10 * time.Second, HELO: "nashra.test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestSendEditionObserves(t *testing.T) {
 	st := openStore(t)
 	subs := addSubscribers(t, st, 20)
 	sink := startSink(t, nil)
-	svc := newService(t, st, smtpTransport(t, sink.Addr), nil, testOptions(t))
+	svc := newService(t, st, smtpTransport(t, sink), nil, testOptions(t))
 	var mu sync.Mutex
 	var editions, failedEditions, runs, outcomes, lastFinished int
 	q := sqliteQueue(t, st, svc, QueueOptions{Workers: 1,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"mime"
-	"net"
 	"net/mail"
 	"path/filepath"
 	"strings"
@@ -108,10 +107,7 @@ func newSite(t *testing.T, b backendKind, now time.Time, approval bool, delay ti
 	s := &site{t: t, b: b, bk: bk, st: st, clock: &clock{t: now}, loc: riyadh(t)}
 	s.sink = testkit.StartSMTPSink(t, nil, delay)
 	tpl, links := renderWith(t, "unsubscribe@digest.example.com")
-	host, port, _ := net.SplitHostPort(s.sink.Addr)
-	var p int
-	fmt.Sscanf(port, "%d", &p)
-	tr, err := mailer.NewSMTPTransport(mailer.SMTPOptions{Host: host, Port: p, TLS: mailer.TLSNone, Pool: 2, Timeout: 10 * time.Second, HELO: "nashra.test"})
+	tr, err := mailer.NewSMTPTransport(mailer.SMTPOptions{Host: s.sink.Host, Port: s.sink.Port, TLS: mailer.TLSNone, Pool: 2, Timeout: 10 * time.Second, HELO: "nashra.test"})
 	if err != nil {
 		t.Fatal(err)
 	}

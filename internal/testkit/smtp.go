@@ -23,7 +23,11 @@ type Message struct {
 // message it accepts. Start it with StartSMTPSink; it closes when the test
 // ends.
 type SMTPSink struct {
+	// Addr is where it listens, host:port; Host and Port are its parts, as
+	// an SMTP client's options take them.
 	Addr string
+	Host string
+	Port int
 	// Fault, when set, answers RCPT TO for a recipient on its nth attempt
 	// (1-based) with an error, or nil to accept.
 	Fault func(rcpt string, attempt int) error
@@ -58,6 +62,8 @@ func StartSMTPSink(t testing.TB, fault func(rcpt string, attempt int) error, del
 		t.Fatal(err)
 	}
 	s.Addr = ln.Addr().String()
+	tcp := ln.Addr().(*net.TCPAddr)
+	s.Host, s.Port = tcp.IP.String(), tcp.Port
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
