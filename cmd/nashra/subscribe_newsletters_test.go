@@ -198,6 +198,16 @@ func TestSignUpAgainFollowsForm(t *testing.T) {
 	if st, got := followed(t, site.DB, "huda@example.org"); st != store.StatusUnsubscribed || len(got) != 0 {
 		t.Fatalf("before confirming, the sign-up changed what huda follows: %s %v", st, got)
 	}
+	// The page behind the link names what the reader is about to join.
+	resp, err := c.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ask), "«الحصاد الأسبوعي»") || strings.Contains(string(ask), "«النشرة اليومية»") {
+		t.Errorf("the confirmation page does not name the chosen newsletter:\n%s", ask)
+	}
 	status, page = formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
 	if status != 200 || !strings.Contains(page, "«الحصاد الأسبوعي»") || strings.Contains(page, "«النشرة اليومية»") {
 		t.Fatalf("confirm: %d\n%s", status, page)

@@ -65,6 +65,9 @@ type Newsletters interface {
 	// newsletter, and the choice is forgotten. An unknown subscriber
 	// gives ErrNotFound.
 	SetReturnChoice(ctx context.Context, subscriberID int64, follow []Subscription) error
+	// ReturnChoice is the choice SetReturnChoice keeps for subscriber id
+	// and that has not yet been used (nil when there is none).
+	ReturnChoice(ctx context.Context, subscriberID int64) ([]Subscription, error)
 	// Unsubscribe makes subscriber id leave newsletter and reports how many
 	// newsletters it still follows. One that follows none any more becomes
 	// unsubscribed. A subscription that does not exist gives ErrNotFound.

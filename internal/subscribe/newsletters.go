@@ -190,6 +190,26 @@ func (s *Service) Following(ctx context.Context, sub *store.Subscriber) ([]Newsl
 	return out, nil
 }
 
+// Joining lists the newsletters sub follows or, for a reader who left
+// every one and signed up again, those it chose then and will follow
+// once it confirms: what a confirmation page names.
+func (s *Service) Joining(ctx context.Context, sub *store.Subscriber) ([]Newsletter, error) {
+	if sub.Status != store.StatusUnsubscribed {
+		return s.Following(ctx, sub)
+	}
+	choice, err := s.st.ReturnChoice(ctx, sub.ID)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	var out []Newsletter
+	for _, n := range s.nls {
+		if slices.ContainsFunc(choice, func(f store.Subscription) bool { return s.nls.ConfigSlug(f.Newsletter) == n.Slug }) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 // Subscriptions lists sub's subscriptions (left ones too), each named as
 // the forms name it.
 func (s *Service) Subscriptions(ctx context.Context, sub *store.Subscriber) ([]store.Subscription, error) {

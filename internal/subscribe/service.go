@@ -39,6 +39,7 @@ type Store interface {
 	// SetReturnChoice keeps what a reader who left chose on signing up
 	// again, for the day they confirm.
 	SetReturnChoice(ctx context.Context, subscriberID int64, follow []store.Subscription) error
+	ReturnChoice(ctx context.Context, subscriberID int64) ([]store.Subscription, error)
 }
 
 // Choice is one category offered on the forms.

@@ -365,7 +365,7 @@ func (h *Subscribe) withNewsletters(r *http.Request, p *confirmPage, sub *store.
 	if !h.svc.Several() {
 		return nil
 	}
-	list, err := h.svc.Following(r.Context(), sub)
+	list, err := h.svc.Joining(r.Context(), sub)
 	for _, n := range list {
 		p.Newsletters = append(p.Newsletters, n.Name)
 	}

@@ -243,6 +243,16 @@ func testSubscriptions(ctx context.Context, t *testing.T, s store.Store) {
 	if got := follows(t, s, other.ID); !reflect.DeepEqual(got, map[string]string{"daily": "unsubscribed سياسة", "weekly": "unsubscribed ثقافة"}) {
 		t.Errorf("after SetReturnChoice, still away: %v", got)
 	}
+	for range 2 { // reading it keeps it
+		choice, err := s.ReturnChoice(ctx, other.ID)
+		must(t, "ReturnChoice", err)
+		if want := []store.Subscription{{Newsletter: "weekly", Categories: []string{"رياضة"}}}; !reflect.DeepEqual(choice, want) {
+			t.Errorf("ReturnChoice = %+v, want %+v", choice, want)
+		}
+	}
+	if choice, err := s.ReturnChoice(ctx, sub.ID); err != nil || choice != nil {
+		t.Errorf("ReturnChoice of a subscriber with none = %+v, %v", choice, err)
+	}
 	for _, want := range []map[string]string{
 		{"daily": "unsubscribed سياسة", "weekly": "subscribed رياضة"},
 		{"daily": "subscribed سياسة", "weekly": "unsubscribed رياضة"}, // the choice was used up
@@ -254,6 +264,9 @@ func testSubscriptions(ctx context.Context, t *testing.T, s store.Store) {
 		}
 		other.Status = store.StatusUnsubscribed
 		must(t, "UpdateSubscriber unsubscribed", s.UpdateSubscriber(ctx, other))
+	}
+	if choice, err := s.ReturnChoice(ctx, other.ID); err != nil || choice != nil {
+		t.Errorf("ReturnChoice once used = %+v, %v", choice, err)
 	}
 	all, err := s.SubscriptionsOf(ctx, []int64{sub.ID, other.ID, 424242})
 	must(t, "SubscriptionsOf", err)

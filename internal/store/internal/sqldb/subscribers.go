@@ -275,11 +275,26 @@ func (s *Core) SetReturnChoice(ctx context.Context, subscriberID int64, follow [
 	return nil
 }
 
+// ReturnChoice implements store.Newsletters.
+func (s *Core) ReturnChoice(ctx context.Context, subscriberID int64) ([]store.Subscription, error) {
+	follow, err := decodeReturnChoice(subscriberID, s.db.QueryRowContext(ctx, s.q["get-return-choice"], subscriberID))
+	if err != nil {
+		return nil, s.errf(err, "return choice of %d", subscriberID)
+	}
+	return follow, nil
+}
+
 // takeReturnChoice reads and forgets the return choice of a subscriber
 // (nil when it has none).
 func (s *Core) takeReturnChoice(ctx context.Context, tx *sql.Tx, id int64) ([]store.Subscription, error) {
+	return decodeReturnChoice(id, tx.QueryRowContext(ctx, s.q["take-return-choice"], id))
+}
+
+// decodeReturnChoice reads subscriber id's return choice from its row
+// (nil when there is none).
+func decodeReturnChoice(id int64, row *sql.Row) ([]store.Subscription, error) {
 	var js string
-	err := tx.QueryRowContext(ctx, s.q["take-return-choice"], id).Scan(&js)
+	err := row.Scan(&js)
 	if isNoRows(err) {
 		return nil, nil
 	}

@@ -94,6 +94,10 @@ GROUP BY sn.newsletter;
 INSERT INTO return_choices (subscriber_id, follow, created_at) VALUES (?1, ?2, ?3)
 ON CONFLICT (subscriber_id) DO UPDATE SET follow = excluded.follow, created_at = excluded.created_at;
 
+-- name: get-return-choice
+-- ?1 subscriber: its choice, kept.
+SELECT follow FROM return_choices WHERE subscriber_id = ?1;
+
 -- name: take-return-choice
 -- ?1 subscriber: its choice, forgotten as it is read.
 DELETE FROM return_choices WHERE subscriber_id = ?1 RETURNING follow;
