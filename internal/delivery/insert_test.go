@@ -8,7 +8,17 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/nashra/nashra/internal/store"
+	"github.com/nashra/nashra/internal/store/sqlite"
 )
+
+// idleQueue is a queue running no workers, for the send jobs of a new
+// store holding n subscribers (addSubscribers).
+func idleQueue(t *testing.T, n int) (*sqlite.Store, *Queue, []store.Subscriber) {
+	t.Helper()
+	st := openStore(t)
+	subs := addSubscribers(t, st, n)
+	return st, sqliteQueue(t, st, newService(t, st, nil, nil, testOptions(t)), QueueOptions{}), subs
+}
 
 // TestInsertSendsOnce: inserting the send jobs of an edition again, whole
 // or in overlapping batches, adds no job on SQLite (where InsertSends
@@ -16,10 +26,7 @@ import (
 func TestInsertSendsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
-	subs := addSubscribers(t, st, 5)
-	svc := newService(t, st, nil, nil, testOptions(t))
-	q := sqliteQueue(t, st, svc, QueueOptions{})
+	_, q, subs := idleQueue(t, 5)
 	for _, batch := range [][]int{{0, 3}, {0, 5}, {2, 5}, {0, 5}} {
 		if err := q.InsertSends(ctx, testDay, subs[batch[0]:batch[1]], 3); err != nil {
 			t.Fatalf("insert %v: %v", batch, err)
@@ -54,10 +61,7 @@ func TestInsertSendsOnce(t *testing.T) {
 func TestSendCounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t)
-	subs := addSubscribers(t, st, 3)
-	svc := newService(t, st, nil, nil, testOptions(t))
-	q := sqliteQueue(t, st, svc, QueueOptions{})
+	st, q, subs := idleQueue(t, 3)
 	if err := q.InsertSends(ctx, testDay, subs, 3); err != nil {
 		t.Fatal(err)
 	}
