@@ -61,22 +61,11 @@ func formPost(t *testing.T, c *http.Client, page, action string, form url.Values
 func followed(t *testing.T, db, email string) (store.Status, map[string][]string) {
 	t.Helper()
 	st := teststore.Open(t, db)
-	ctx := context.Background()
-	sub, err := st.SubscriberByEmail(ctx, email)
+	sub, err := st.SubscriberByEmail(context.Background(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	subs, err := st.Subscriptions(ctx, sub.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, f := range subs {
-		if f.Status == store.Subscribed {
-			out[f.Newsletter] = f.Categories
-		}
-	}
-	return sub.Status, out
+	return sub.Status, teststore.Following(t, st, sub.ID)
 }
 
 // TestSignUpTwoNewslettersOneClick: on a site with two newsletters a

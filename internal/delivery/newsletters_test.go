@@ -74,9 +74,7 @@ func fridayOfTwo(t *testing.T) (*sqlite.Store, Options) {
 	t.Helper()
 	loc := riyadh(t)
 	st, _ := weekStore(t, loc, time.Date(2026, 2, 27, 0, 0, 0, 0, loc), 8)
-	if err := st.SyncNewsletters(context.Background(), []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
+	teststore.SyncNewsletters(t, st, "daily", "weekly")
 	o := testOptions(t)
 	o.Now = testkit.NewClock(time.Date(2026, 3, 6, 10, 0, 0, 0, loc)).Now
 	o.Newsletters = twoNewsletters(t, o)

@@ -22,9 +22,7 @@ func TestEditionsPerNewsletter(t *testing.T) {
 	ctx := context.Background()
 	loc := riyadh(t)
 	st := teststore.SQLite(t)
-	if err := st.SyncNewsletters(ctx, []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
+	teststore.SyncNewsletters(t, st, "daily", "weekly")
 	a := &article.Article{Key: "test:1", Slug: "one", Title: "خبر الثلاثاء", Category: "اقتصاد", Summary: "ملخص",
 		Published: time.Date(2026, 3, 9, 20, 0, 0, 0, loc), Language: "ar"}
 	if _, _, err := st.UpsertArticle(ctx, a); err != nil {

@@ -24,26 +24,8 @@ var twoNewsletters = []Newsletter{
 func twoNewsletterStore(t *testing.T) *sqlite.Store {
 	t.Helper()
 	st := teststore.SQLite(t)
-	if err := st.SyncNewsletters(context.Background(), []string{"daily", "weekly"}); err != nil {
-		t.Fatal(err)
-	}
+	teststore.SyncNewsletters(t, st, "daily", "weekly")
 	return st
-}
-
-// following returns the slugs sub follows, by the store.
-func following(t *testing.T, st Store, id int64) map[string][]string {
-	t.Helper()
-	subs, err := st.Subscriptions(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, f := range subs {
-		if f.Status == store.Subscribed {
-			out[f.Newsletter] = f.Categories
-		}
-	}
-	return out
 }
 
 // TestSignUpTwoNewsletters: a sign-up keeps the newsletters chosen, each
@@ -68,14 +50,14 @@ func TestSignUpTwoNewsletters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := following(t, st, sub.ID)
+	got := teststore.Following(t, st, sub.ID)
 	if len(got) != 2 || got["daily"] != nil || len(got["weekly"]) != 1 || got["weekly"][0] != "رياضة" {
 		t.Errorf("subscriptions after sign-up: %v", got)
 	}
 	if out, _, err := svc.Confirm(ctx, svc.tokens.Issue(PurposeConfirm, sub.ID, sub.Email, clock.Now(), time.Hour)); err != nil || out != Confirmed {
 		t.Fatalf("confirm: %v %v", out, err)
 	}
-	if got := following(t, st, sub.ID); len(got) != 2 {
+	if got := teststore.Following(t, st, sub.ID); len(got) != 2 {
 		t.Errorf("subscriptions after confirmation: %v", got)
 	}
 	for _, bad := range []struct {
@@ -116,10 +98,10 @@ func TestUnsubscribeOneNewsletter(t *testing.T) {
 	if _, already, err := svc.Unsubscribe(ctx, weekly); err != nil || already {
 		t.Fatalf("leave weekly: already=%v %v", already, err)
 	}
-	if got := following(t, st, sub.ID); len(got) != 1 {
+	if got := teststore.Following(t, st, sub.ID); len(got) != 1 {
 		t.Errorf("after leaving weekly: %v", got)
 	}
-	if _, ok := following(t, st, sub.ID)["daily"]; !ok {
+	if _, ok := teststore.Following(t, st, sub.ID)["daily"]; !ok {
 		t.Errorf("daily left too")
 	}
 	if _, already, err := svc.Unsubscribe(ctx, weekly); err != nil || !already {
@@ -132,15 +114,15 @@ func TestUnsubscribeOneNewsletter(t *testing.T) {
 	if _, already, err := svc.Unsubscribe(ctx, old); err != nil || already {
 		t.Fatalf("old link: already=%v %v", already, err)
 	}
-	if s, _ := st.GetSubscriber(ctx, sub.ID); s.Status != store.StatusUnsubscribed || len(following(t, st, sub.ID)) != 0 {
-		t.Errorf("after leaving the last one: %s %v", s.Status, following(t, st, sub.ID))
+	if s, _ := st.GetSubscriber(ctx, sub.ID); s.Status != store.StatusUnsubscribed || len(teststore.Following(t, st, sub.ID)) != 0 {
+		t.Errorf("after leaving the last one: %s %v", s.Status, teststore.Following(t, st, sub.ID))
 	}
 
 	other := add("nour@example.org")
 	if _, err := svc.LeaveAll(ctx, svc.links.Token(other, PurposePreferences, "")); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := st.GetSubscriber(ctx, other.ID); s.Status != store.StatusUnsubscribed || len(following(t, st, other.ID)) != 0 {
-		t.Errorf("after leave all: %s %v", s.Status, following(t, st, other.ID))
+	if s, _ := st.GetSubscriber(ctx, other.ID); s.Status != store.StatusUnsubscribed || len(teststore.Following(t, st, other.ID)) != 0 {
+		t.Errorf("after leave all: %s %v", s.Status, teststore.Following(t, st, other.ID))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 )
 
@@ -39,4 +40,32 @@ func Open(t testing.TB, path string) *sqlite.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// SyncNewsletters records slugs as st's newsletters, failing the test if
+// it cannot.
+func SyncNewsletters(t testing.TB, st *sqlite.Store, slugs ...string) {
+	t.Helper()
+	if err := st.SyncNewsletters(context.Background(), slugs); err != nil {
+		t.Fatalf("sync newsletters %q: %v", slugs, err)
+	}
+}
+
+// Following returns the newsletters subscriber id follows (subscribed,
+// not left), each with its categories.
+func Following(t testing.TB, st interface {
+	Subscriptions(context.Context, int64) ([]store.Subscription, error)
+}, id int64) map[string][]string {
+	t.Helper()
+	subs, err := st.Subscriptions(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, f := range subs {
+		if f.Status == store.Subscribed {
+			out[f.Newsletter] = f.Categories
+		}
+	}
+	return out
 }
