@@ -34,14 +34,8 @@ func TestRenderIsGoMails(t *testing.T) {
 		cases = append(cases, m)
 	}
 	for i, m := range cases {
-		got, err := c.Render(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := c.renderGoMail(m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := mustRender(t, c.Render, m)
+		want := mustRender(t, c.renderGoMail, m)
 		if g, w := testkit.CanonicalMail(t, got), testkit.CanonicalMail(t, want); g != w {
 			t.Errorf("case %d (%d, %d bytes): Render differs from go-mail's:\n%q\n%q", i, len(m.Text), len(m.HTML), g, w)
 		}
@@ -58,10 +52,7 @@ func TestRenderIsGoMails(t *testing.T) {
 	for _, m := range []Message{{Text: "نص"}, {HTML: "<p>نص</p>"}} {
 		full := base
 		full.Text, full.HTML = m.Text, m.HTML
-		got, err := c.Render(full)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := mustRender(t, c.Render, full)
 		if !bytes.Contains(got, []byte("Content-Transfer-Encoding: base64")) || bytes.Contains(got, []byte("multipart")) {
 			t.Errorf("single part:\n%s", got)
 		}
@@ -82,14 +73,8 @@ func TestRecycle(t *testing.T) {
 		short := long
 		short.Text, short.HTML = "نص قصير", "<p>نص قصير</p>"
 		for i, m := range []Message{long, short, long, long} {
-			got, err := c.Render(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := fresh.Render(m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := mustRender(t, c.Render, m)
+			want := mustRender(t, fresh.Render, m)
 			if signed {
 				verifyDKIM(t, got, d)
 			} else if testkit.CanonicalMail(t, got) != testkit.CanonicalMail(t, want) {

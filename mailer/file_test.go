@@ -30,10 +30,7 @@ func TestFileTransport(t *testing.T) {
 		// Each message is rendered twice (different MIME boundaries, same
 		// Message-ID) and sent four times concurrently, as retries would.
 		for r := 0; r < 2; r++ {
-			raw, err := c.Render(m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := mustRender(t, c.Render, m)
 			if r == 0 {
 				want = append(want, FileName(raw))
 			}

@@ -148,6 +148,17 @@ func readFixture(t testing.TB, name string) string {
 	return string(b)
 }
 
+// mustRender is render(m) (a Composer's Render, or renderGoMail), failing
+// the test on an error.
+func mustRender(t testing.TB, render func(Message) ([]byte, error), m Message) []byte {
+	t.Helper()
+	raw, err := render(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 // digestMessage is a realistic Arabic digest for one subscriber.
 func digestMessage(t testing.TB, to string) Message {
 	t.Helper()

@@ -186,10 +186,7 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 	}
 	m := digestMessage(t, "sara@example.org")
 	m.Subject = "أ\r\nب"
-	raw, err := c.Render(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRender(t, c.Render, m)
 	if got := pythonCheck(t, raw)[0].Subject; got != "أ ب" {
 		t.Errorf("CRLF in subject became %q, want a space", got)
 	}
@@ -221,10 +218,7 @@ func TestRenderRejects(t *testing.T) {
 func TestHTTPUnsubscribeHasNoOneClick(t *testing.T) {
 	m := digestMessage(t, "sara@example.org")
 	m.UnsubscribeURL = "http://localhost:8080/unsubscribe?t=x"
-	raw, err := NewComposer(nil).Render(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := mustRender(t, NewComposer(nil).Render, m)
 	if !bytes.Contains(raw, []byte("<http://localhost:8080/unsubscribe?t=x>")) {
 		t.Error("http unsubscribe URL not listed")
 	}
@@ -236,10 +230,7 @@ func TestHTTPUnsubscribeHasNoOneClick(t *testing.T) {
 func TestDKIMDetectsTampering(t *testing.T) {
 	for name, key := range testKeys() {
 		d := &DKIMOptions{Domain: "digest.example.com", Selector: "s1", Key: key}
-		raw, err := NewComposer(d).Render(digestMessage(t, "sara@example.org"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := mustRender(t, NewComposer(d).Render, digestMessage(t, "sara@example.org"))
 		verifyDKIM(t, raw, d)
 		tampered := map[string][]byte{
 			"added List-Unsubscribe": bytes.Replace(raw, []byte("\r\n\r\n"), []byte("\r\nList-Unsubscribe: <https://evil.example/u>\r\n\r\n"), 1),
@@ -309,10 +300,7 @@ func TestLoadDKIMKey(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		d := &DKIMOptions{Domain: "digest.example.com", Selector: "k", Key: k}
-		raw, err := NewComposer(d).Render(digestMessage(t, "sara@example.org"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		raw := mustRender(t, NewComposer(d).Render, digestMessage(t, "sara@example.org"))
 		vs := verifyDKIM(t, raw, d)
 		_, isEd := k.(ed25519.PrivateKey)
 		if isEd != (name == "pkcs8ed.pem") || len(vs) != 1 {
