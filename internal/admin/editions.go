@@ -26,9 +26,9 @@ func (c *Console) editionOp(op string) func(*http.Request, *caller, string) (*ed
 		ctx, a := r.Context(), who.actor()
 		switch op {
 		case "send":
-			// ?force=true: the API's way to send old news, as
-			// `digest send --force`; the page does not offer it.
-			return ed.Send(ctx, a, day, r.URL.Query().Get("force") == "true")
+			// force=true (the API's query, the page's confirmation form)
+			// sends old news, as `digest send --force`.
+			return ed.Send(ctx, a, day, r.FormValue("force") == "true")
 		case "approve":
 			return ed.Approve(ctx, a, day)
 		case "hold":
@@ -174,6 +174,9 @@ type editionPageData struct {
 	States     []store.DeliveryState
 	Next       string
 	PreviewErr string
+	// OldNews: a send now was refused as more than a day late, and the
+	// page offers to send it anyway (force) after a confirmation.
+	OldNews bool
 }
 
 var opNames = map[string]string{"send": "أرسِل الآن", "approve": "موافقة", "hold": "تعليق حتى الموافقة", "pause": "إيقاف مؤقت", "resume": "استئناف", "cancel": "إلغاء الإصدار"}
@@ -202,6 +205,7 @@ func (c *Console) editionPage(w http.ResponseWriter, r *http.Request, who *calle
 	q := r.URL.Query()
 	d := editionPageData{E: viewOf(s), Ops: editionOps, OpNames: opNames, Subscriber: strings.TrimSpace(q.Get("subscriber")),
 		State: q.Get("state"), States: store.DeliveryStates}
+	d.OldNews = q.Get("err") == "edition-send-date" && d.E.Can["send"]
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	rq := edition.ReportQuery{State: store.DeliveryState(d.State), Email: strings.TrimSpace(q.Get("email")), After: after, Limit: pageSize + 1}
 	if rq.State != "" && !rq.State.Valid() {

@@ -345,3 +345,121 @@ func TestAPISendNowForce(t *testing.T) {
 		return len(ems) == readers
 	})
 }
+
+// TestConsoleSendNowForce: on the console, send now of an edition more
+// than a day late is refused with the reason and a confirmation form; the
+// confirmed form (force) sends it to every reader once, and is audited.
+func TestConsoleSendNowForce(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
+	const readers = 3
+	s.lateEditionOf(day, readers)
+	b := s.signedIn("editor@example.com")
+	b.get("/admin/editions/" + day)
+	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
+		t.Fatalf("approve: %d %s", code, h.Get("Location"))
+	}
+	_, page, _ := b.get("/admin/editions/" + day)
+	if strings.Contains(page, `id="old-news"`) {
+		t.Error("the confirmation form is offered before any refusal")
+	}
+	code, _, h := b.post("/admin/editions/"+day+"/send", nil)
+	if code != 303 || !strings.Contains(h.Get("Location"), "err=edition-send-date") {
+		t.Fatalf("send now of an edition two days late: %d %s", code, h.Get("Location"))
+	}
+	_, page, _ = b.get(h.Get("Location"))
+	if !strings.Contains(page, "يوصل أخبارًا قديمة") || !strings.Contains(page, `id="old-news"`) || !strings.Contains(page, `name="force" value="true"`) {
+		t.Fatalf("the refusal does not offer to send anyway:\n%s", page)
+	}
+	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != 0 {
+		t.Fatalf("the refused send wrote %d messages", len(ems))
+	}
+	code, _, h = b.post("/admin/editions/"+day+"/send", url.Values{"force": {"true"}, "confirm": {"on"}})
+	if code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-send") {
+		t.Fatalf("forced send: %d %s", code, h.Get("Location"))
+	}
+	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
+		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+		return len(ems) == readers
+	})
+	if es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"}); len(es) != 1 {
+		t.Errorf("the forced send is audited %d times, want once: %+v", len(es), es)
+	}
+	if _, page, _ = b.get("/admin/editions/" + day + "?err=edition-send-date"); strings.Contains(page, `id="old-news"`) {
+		t.Error("the confirmation form is still offered once the edition is sending")
+	}
+}
+
+// TestSendOldNewsInChromium: at phone width, the refusal of an edition
+// more than a day late shows its confirmation form on the page; its
+// button does nothing until the box is ticked, then the edition goes out.
+// With -screenshots it writes testdata/screenshots/edition-old-news-phone.png.
+func TestSendOldNewsInChromium(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
+	const readers = 2
+	s.lateEditionOf(day, readers)
+	if _, err := s.editions.Approve(s.ctx, edition.Actor{Name: "editor@example.com"}, day); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testkit.Chromium(t, 390, 844, 2*time.Minute)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+			t.Fatalf("%v; the browser shows %.1500s", err, where)
+		}
+	}
+	do(chromedp.Navigate(s.srv.URL+"/admin/login"), chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), "editor@example.com"), chromedp.SendKeys(css("#password"), password),
+		chromedp.Submit(css("#password")), chromedp.WaitVisible(css(".stats")),
+		chromedp.Navigate(s.srv.URL+"/admin/editions/"+day),
+		chromedp.Click(css(`form.inline[action$="/send"] button`)),
+		chromedp.WaitVisible(css(`#old-news button`)))
+	type probe struct {
+		Overflow, Valid bool
+		Flash           string
+	}
+	look := func() probe {
+		t.Helper()
+		p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+			Valid: document.querySelector('#old-news').checkValidity(), Flash: document.querySelector('.flash').textContent})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := look(); p.Overflow || p.Valid || !strings.Contains(p.Flash, "أخبارًا قديمة") {
+		t.Errorf("the refusal at 390 px: %+v (want no sideways scroll, the form invalid until ticked, the reason)", p)
+	}
+	if *screenshots {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata", "screenshots", "edition-old-news-phone.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.Click(css(`#old-news button`))) // not ticked: the browser keeps the form
+	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != 0 {
+		t.Fatalf("sent without the box ticked: %d messages", len(ems))
+	}
+	do(chromedp.Click(css(`#old-news input[name=confirm]`)), chromedp.Click(css(`#old-news button`)),
+		chromedp.WaitVisible(css(`#state.e-sending, #state.e-sent`)))
+	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
+		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+		return len(ems) == readers
+	})
+}
