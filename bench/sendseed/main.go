@@ -6,16 +6,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
 
-	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
+	"github.com/nashra/nashra/internal/testkit/teststore"
 )
 
 func main() {
@@ -66,18 +65,8 @@ log:
 	if err := st.Migrate(ctx); err != nil {
 		log.Fatal(err)
 	}
-	b, err := os.ReadFile(*articles)
-	if err != nil {
+	if err := teststore.ImportArticles(ctx, st, *articles); err != nil {
 		log.Fatal(err)
-	}
-	var arts []article.Article
-	if err := json.Unmarshal(b, &arts); err != nil {
-		log.Fatal(err)
-	}
-	for i := range arts {
-		if _, _, err := st.UpsertArticle(ctx, &arts[i]); err != nil {
-			log.Fatal(err)
-		}
 	}
 	tx, err := st.DB().BeginTx(ctx, nil)
 	if err != nil {

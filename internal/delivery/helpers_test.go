@@ -6,18 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/mail"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/digest"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
@@ -48,18 +45,8 @@ func openStore(t testing.TB) *sqlite.Store {
 	if err := Migrate(ctx, "sqlite", st.DB()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile("testdata/articles.json")
-	if err != nil {
+	if err := teststore.ImportArticles(ctx, st, "testdata/articles.json"); err != nil {
 		t.Fatal(err)
-	}
-	var arts []article.Article
-	if err := json.Unmarshal(b, &arts); err != nil {
-		t.Fatal(err)
-	}
-	for i := range arts {
-		if _, _, err := st.UpsertArticle(ctx, &arts[i]); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return st
 }

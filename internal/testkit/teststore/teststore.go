@@ -1,13 +1,18 @@
-// Package teststore opens real SQLite stores for tests. It stands apart
+// Package teststore opens real SQLite stores for tests and fills them
+// with fixtures (bench/sendseed too loads its articles here). It stands apart
 // from testkit so that the packages the store is built on (article,
 // arabic) can still use testkit in their own tests.
 package teststore
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/nashra/nashra/internal/article"
 	"github.com/nashra/nashra/internal/store"
 	"github.com/nashra/nashra/internal/store/sqlite"
 )
@@ -40,6 +45,26 @@ func Open(t testing.TB, path string) *sqlite.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// ImportArticles records in st the articles of the JSON file at path (an
+// array of article.Article, as internal/delivery/testdata/articles.json).
+// The send benchmark's seeding command loads the same fixture with it.
+func ImportArticles(ctx context.Context, st *sqlite.Store, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var arts []article.Article
+	if err := json.Unmarshal(b, &arts); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for i := range arts {
+		if _, _, err := st.UpsertArticle(ctx, &arts[i]); err != nil {
+			return fmt.Errorf("%s: article %d (%s): %w", path, i, arts[i].Key, err)
+		}
+	}
+	return nil
 }
 
 // SyncNewsletters records slugs as st's newsletters, failing the test if
