@@ -68,6 +68,27 @@ func followed(t *testing.T, db, email string) (store.Status, map[string][]string
 	return sub.Status, teststore.Following(t, st, sub.ID)
 }
 
+// signUp posts form (its email a first sign-up to that address) on serve's
+// sign-up page through a client of its own keeping cookies, checks that
+// the page asks the reader to read their email, and returns the client and
+// the link of the confirmation email the sink received.
+func signUp(t *testing.T, site *subSite, sink *mailSink, form url.Values) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Transport: site.client.Transport, Jar: jar, Timeout: 20 * time.Second}
+	email := form.Get("email")
+	status, page := formPost(t, c, site.Base+"/subscribe", site.Base+"/subscribe", form)
+	if status != 200 || !strings.Contains(page, "تحقّق من بريدك") {
+		t.Fatalf("sign-up of %s: %d\n%s", email, status, page)
+	}
+	testkit.WaitFor(t, 10*time.Second, "the confirmation email", func() bool { return len(sink.messages(email)) == 1 })
+	link := confirmLink.FindString(sink.received(t, email, 1)[0].Text)
+	if link == "" {
+		t.Fatalf("no confirmation link in the email to %s", email)
+	}
+	return c, link
+}
+
 // TestSignUpTwoNewslettersOneClick: on a site with two newsletters a
 // reader signs up to both on `nashra serve`'s form (the weekly one with
 // one category), follows the confirmation link from the email a real SMTP
@@ -80,24 +101,13 @@ func TestSignUpTwoNewslettersOneClick(t *testing.T) {
 	site.importArticles(t, "day1", dayArticles("2026-03-10"))
 	site.nashra(t, "subscribers", "add", "amal@example.org")
 	site.serve(t)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Transport: site.client.Transport, Jar: jar, Timeout: 20 * time.Second}
-
-	status, page := formPost(t, c, site.Base+"/subscribe", site.Base+"/subscribe", url.Values{
+	c, link := signUp(t, site, sink, url.Values{
 		"email": {"huda@example.org"}, "name": {"هدى"}, "newsletters-form": {"1"},
 		"newsletters": {"daily", "weekly"}, "categories-weekly": {"رياضة"}})
-	if status != 200 || !strings.Contains(page, "تحقّق من بريدك") {
-		t.Fatalf("sign-up: %d\n%s", status, page)
-	}
-	testkit.WaitFor(t, 10*time.Second, "the confirmation email", func() bool { return len(sink.messages("huda@example.org")) == 1 })
-	link := confirmLink.FindString(sink.received(t, "huda@example.org", 1)[0].Text)
-	if link == "" {
-		t.Fatal("no confirmation link in the email")
-	}
 	if st, got := followed(t, site.DB, "huda@example.org"); st != store.StatusPending || len(got) != 2 {
 		t.Fatalf("pending sign-up: %s %v", st, got)
 	}
-	status, page = formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
+	status, page := formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
 	if status != 200 || !strings.Contains(page, "اكتمل اشتراكك") || !strings.Contains(page, "«النشرة اليومية»، «الحصاد الأسبوعي»") {
 		t.Fatalf("confirm: %d\n%s", status, page)
 	}
@@ -170,20 +180,9 @@ func TestSignUpAgainFollowsForm(t *testing.T) {
 		t.Fatalf("after leaving: %s %v", st, got)
 	}
 	site.serve(t)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Transport: site.client.Transport, Jar: jar, Timeout: 20 * time.Second}
-
-	status, page := formPost(t, c, site.Base+"/subscribe", site.Base+"/subscribe", url.Values{
+	c, link := signUp(t, site, sink, url.Values{
 		"email": {"huda@example.org"}, "newsletters-form": {"1"},
 		"newsletters": {"weekly"}, "categories-weekly": {"اقتصاد"}})
-	if status != 200 || !strings.Contains(page, "تحقّق من بريدك") {
-		t.Fatalf("sign-up again: %d\n%s", status, page)
-	}
-	testkit.WaitFor(t, 10*time.Second, "the confirmation email", func() bool { return len(sink.messages("huda@example.org")) == 1 })
-	link := confirmLink.FindString(sink.received(t, "huda@example.org", 1)[0].Text)
-	if link == "" {
-		t.Fatal("no confirmation link in the email")
-	}
 	if st, got := followed(t, site.DB, "huda@example.org"); st != store.StatusUnsubscribed || len(got) != 0 {
 		t.Fatalf("before confirming, the sign-up changed what huda follows: %s %v", st, got)
 	}
@@ -197,7 +196,7 @@ func TestSignUpAgainFollowsForm(t *testing.T) {
 	if !strings.Contains(string(ask), "«الحصاد الأسبوعي»") || strings.Contains(string(ask), "«النشرة اليومية»") {
 		t.Errorf("the confirmation page does not name the chosen newsletter:\n%s", ask)
 	}
-	status, page = formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
+	status, page := formPost(t, c, link, site.Base+"/confirm", url.Values{"t": {tokenOf(t, link)}})
 	if status != 200 || !strings.Contains(page, "«الحصاد الأسبوعي»") || strings.Contains(page, "«النشرة اليومية»") {
 		t.Fatalf("confirm: %d\n%s", status, page)
 	}
