@@ -9,13 +9,14 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 
@@ -47,10 +48,19 @@ var (
 // parameters such as search_path may be given as URL parameters). Open
 // checks the server answers but does not migrate: call Migrate.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	db, err := sql.Open(DriverName, dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	dial := cfg.DialFunc
+	cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return newMarkConn(c), nil
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(5)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -76,10 +86,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 const setMessageID = `UPDATE deliveries SET message_id = $1 WHERE edition_id = $2 AND subscriber_id = $3`
 
 // SendDeliveryMessageID implements store.MarkSender with pgx's pipeline
-// mode: the UPDATE and the Sync that commits it are flushed to the server
-// and the call returns without waiting; wait reads the result. The
-// connection stays this call's until wait returns. Once the request is on
-// the wire the server commits it even if this process dies.
+// mode: the UPDATE and the Sync that commits it are written to the
+// connection's socket, held there by the kernel (markConn.hold), and the
+// call returns without waiting; wait sends them and reads the result. The
+// connection stays this call's until wait returns. Once the request is
+// written the server gets and commits it even if this process dies: the
+// kernel sends what it holds when the dead process's socket is closed.
 func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, subscriberID int64, messageID string) (func() error, error) {
 	conn, err := s.DB().Conn(ctx)
 	if err != nil {
@@ -89,10 +101,19 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 	// made before it: no allocation (a GC assist) or other work may come
 	// between the two writes.
 	var pipe *pgconn.Pipeline
+	var mc *markConn
+	held := false
 	wait := func() error {
 		defer conn.Close()
 		var affected int64 = -1
 		err := conn.Raw(func(any) error {
+			if held {
+				if err := mc.release(); err != nil {
+					mc.Close() // sends what it held; pgx sees the connection closed
+					pipe.Close()
+					return err
+				}
+			}
 			res, err := pipe.GetResults()
 			if err != nil {
 				pipe.Close()
@@ -124,11 +145,22 @@ func (s *Store) SendDeliveryMessageID(ctx context.Context, editionID string, sub
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		pipe = sc.Conn().PgConn().StartPipeline(ctx)
+		pc := sc.Conn().PgConn()
+		pipe = pc.StartPipeline(ctx)
 		pipe.SendQueryParams(setMessageID,
 			[][]byte{[]byte(messageID), []byte(editionID), []byte(strconv.FormatInt(subscriberID, 10))}, nil, nil, nil)
 		pipe.SendPipelineSync()
-		return pipe.Flush()
+		// Held (where the socket can hold it) until wait: the caller's
+		// end of data leaves first, and this write wakes no one.
+		mc = markConnOf(pc.Conn())
+		held = mc.hold()
+		if err := pipe.Flush(); err != nil {
+			if held {
+				mc.release()
+			}
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		conn.Close()
