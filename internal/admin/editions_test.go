@@ -149,6 +149,43 @@ func (s *site) lateEditionOf(day string, readers int) string {
 	return day
 }
 
+// oldEdition is lateEditionOf the edition two days before the last one
+// due: more than a day late, old news that send now refuses unless forced.
+func (s *site) oldEdition(readers int) string {
+	s.t.Helper()
+	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.lateEditionOf(last.AddDate(0, 0, -2).Format(time.DateOnly), readers)
+}
+
+// approveLate signs an editor in and approves the edition of day, past
+// its send time, on its console page (the answer says it is late); it
+// returns the editor's browser.
+func (s *site) approveLate(day string) *browser {
+	s.t.Helper()
+	b := s.signedIn("editor@example.com")
+	b.get("/admin/editions/" + day)
+	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
+		s.t.Fatalf("approve the late edition of %s: %d %s", day, code, h.Get("Location"))
+	}
+	return b
+}
+
+// outboxLen is the number of messages in the site's file outbox.
+func (s *site) outboxLen() int {
+	ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
+	return len(ems)
+}
+
+// waitOutbox waits, 30 s at most, until the outbox holds n messages: an
+// edition sent to each of n readers.
+func (s *site) waitOutbox(t *testing.T, n int) {
+	t.Helper()
+	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool { return s.outboxLen() == n })
+}
+
 // TestEditionSendNow: an edition approved after its send time is not sent
 // by the scheduler; its page says so and offers "send now" to editors,
 // which sends it through the delivery queue (River on the same SQLite
@@ -165,11 +202,7 @@ func TestEditionSendNow(t *testing.T) {
 	if code, _, _ := v.post("/admin/editions/"+day+"/send", nil); code != http.StatusForbidden {
 		t.Errorf("a viewer's send now: %d, want 403", code)
 	}
-	b := s.signedIn("editor@example.com")
-	b.get("/admin/editions/" + day)
-	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
-		t.Fatalf("approve late: %d %s", code, h.Get("Location"))
-	}
+	b := s.approveLate(day)
 	_, body, _ := b.get("/admin/editions/" + day + "?ok=edition-approve-late")
 	if !strings.Contains(body, "فات موعده") || !strings.Contains(body, `action="/admin/editions/`+day+`/send"`) || !strings.Contains(body, "أرسِل الآن") ||
 		!strings.Contains(body, "لن يُرسل وحده") {
@@ -189,9 +222,8 @@ func TestEditionSendNow(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
-	if len(ems) != readers {
-		t.Errorf("%d messages in the outbox, want %d", len(ems), readers)
+	if n := s.outboxLen(); n != readers {
+		t.Errorf("%d messages in the outbox, want %d", n, readers)
 	}
 	_, body, _ = b.get("/admin/editions/" + day)
 	if strings.Contains(body, `action="/admin/editions/`+day+`/send"`) {
@@ -205,8 +237,8 @@ func TestEditionSendNow(t *testing.T) {
 		t.Errorf("API send of a sent edition: %d %v", code, out)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != readers {
-		t.Errorf("%d messages in the outbox after sending again, want %d", len(ems), readers)
+	if n := s.outboxLen(); n != readers {
+		t.Errorf("%d messages in the outbox after sending again, want %d", n, readers)
 	}
 	es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"})
 	if len(es) != 1 || es[0].Actor != "editor@example.com" {
@@ -285,10 +317,7 @@ func TestEditionSendNowInChromium(t *testing.T) {
 			if !strings.Contains(body, "بدأ إرسال الإصدار الآن") {
 				t.Errorf("no flash after send now:\n%.800s", body)
 			}
-			testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
-				ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
-				return len(ems) == readers
-			})
+			s.waitOutbox(t, readers)
 		})
 	}
 }
@@ -322,13 +351,8 @@ func TestEditionSendNowNothingNew(t *testing.T) {
 func TestAPISendNowForce(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
 	const readers = 2
-	s.lateEditionOf(day, readers)
+	day := s.oldEdition(readers)
 	tok := s.token("editor@example.com", "desk")
 	if code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/approve", ""); code != 200 || out["late"] != true {
 		t.Fatalf("approve: %d %v", code, out)
@@ -340,10 +364,7 @@ func TestAPISendNowForce(t *testing.T) {
 	if code, out := s.apiCall(tok, "POST", "/api/v1/editions/"+day+"/send?force=true", ""); code != 200 || out["state"] != "sending" {
 		t.Fatalf("forced send: %d %v", code, out)
 	}
-	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
-		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
-		return len(ems) == readers
-	})
+	s.waitOutbox(t, readers)
 }
 
 // TestConsoleSendNowForce: on the console, send now of an edition more
@@ -352,18 +373,9 @@ func TestAPISendNowForce(t *testing.T) {
 func TestConsoleSendNowForce(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
 	const readers = 3
-	s.lateEditionOf(day, readers)
-	b := s.signedIn("editor@example.com")
-	b.get("/admin/editions/" + day)
-	if code, _, h := b.post("/admin/editions/"+day+"/approve", nil); code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-approve-late") {
-		t.Fatalf("approve: %d %s", code, h.Get("Location"))
-	}
+	day := s.oldEdition(readers)
+	b := s.approveLate(day)
 	_, page, _ := b.get("/admin/editions/" + day)
 	if strings.Contains(page, `id="old-news"`) {
 		t.Error("the confirmation form is offered before any refusal")
@@ -376,17 +388,14 @@ func TestConsoleSendNowForce(t *testing.T) {
 	if !strings.Contains(page, "يوصل أخبارًا قديمة") || !strings.Contains(page, `id="old-news"`) || !strings.Contains(page, `name="force" value="true"`) {
 		t.Fatalf("the refusal does not offer to send anyway:\n%s", page)
 	}
-	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != 0 {
-		t.Fatalf("the refused send wrote %d messages", len(ems))
+	if n := s.outboxLen(); n != 0 {
+		t.Fatalf("the refused send wrote %d messages", n)
 	}
 	code, _, h = b.post("/admin/editions/"+day+"/send", url.Values{"force": {"true"}, "confirm": {"on"}})
 	if code != 303 || !strings.Contains(h.Get("Location"), "ok=edition-send") {
 		t.Fatalf("forced send: %d %s", code, h.Get("Location"))
 	}
-	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
-		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
-		return len(ems) == readers
-	})
+	s.waitOutbox(t, readers)
 	if es, _ := s.st.ListAudit(s.ctx, store.AuditQuery{Target: day, Action: "edition.send"}); len(es) != 1 {
 		t.Errorf("the forced send is audited %d times, want once: %+v", len(es), es)
 	}
@@ -402,13 +411,8 @@ func TestConsoleSendNowForce(t *testing.T) {
 func TestSendOldNewsInChromium(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
-	last, err := time.Parse(time.DateOnly, s.editions.LastDue())
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := last.AddDate(0, 0, -2).Format(time.DateOnly)
 	const readers = 2
-	s.lateEditionOf(day, readers)
+	day := s.oldEdition(readers)
 	if _, err := s.editions.Approve(s.ctx, edition.Actor{Name: "editor@example.com"}, day); err != nil {
 		t.Fatal(err)
 	}
@@ -453,13 +457,10 @@ func TestSendOldNewsInChromium(t *testing.T) {
 		}
 	}
 	do(chromedp.Click(css(`#old-news button`))) // not ticked: the browser keeps the form
-	if ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml")); len(ems) != 0 {
-		t.Fatalf("sent without the box ticked: %d messages", len(ems))
+	if n := s.outboxLen(); n != 0 {
+		t.Fatalf("sent without the box ticked: %d messages", n)
 	}
 	do(chromedp.Click(css(`#old-news input[name=confirm]`)), chromedp.Click(css(`#old-news button`)),
 		chromedp.WaitVisible(css(`#state.e-sending, #state.e-sent`)))
-	testkit.WaitFor(t, 30*time.Second, "every reader got the edition", func() bool {
-		ems, _ := filepath.Glob(filepath.Join(s.outbox, "*.eml"))
-		return len(ems) == readers
-	})
+	s.waitOutbox(t, readers)
 }
