@@ -246,6 +246,17 @@ func TestEditionSendNow(t *testing.T) {
 	}
 }
 
+// editorInChromium starts a headless Chromium of width×height and signs
+// the editor in on the console's login page.
+func (s *site) editorInChromium(t *testing.T, width, height int) *testkit.Browser {
+	t.Helper()
+	b := testkit.NewBrowser(t, width, height, 2*time.Minute)
+	b.Do(chromedp.Navigate(s.srv.URL+"/admin/login"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "editor@example.com"), chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(".stats")))
+	return b
+}
+
 // TestEditionSendNowInChromium: at desktop and phone width the page of an
 // edition approved after its send time reads right-to-left, fits the
 // window and shows «أرسِل الآن» beside its late mark; pressing it starts
@@ -264,21 +275,9 @@ func TestEditionSendNowInChromium(t *testing.T) {
 			if _, err := s.editions.Approve(s.ctx, edition.Actor{Name: "editor@example.com"}, day); err != nil {
 				t.Fatal(err)
 			}
-			ctx := testkit.Chromium(t, size.width, size.height, 2*time.Minute)
+			b := s.editorInChromium(t, size.width, size.height)
 			css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-			do := func(steps ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(ctx, steps...); err != nil {
-					where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
-					t.Fatalf("%v; the browser shows %.1500s", err, where)
-				}
-			}
-			do(chromedp.EmulateViewport(int64(size.width), int64(size.height)),
-				chromedp.Navigate(s.srv.URL+"/admin/login"), chromedp.WaitVisible(css("#email")),
-				chromedp.SendKeys(css("#email"), "editor@example.com"),
-				chromedp.SendKeys(css("#password"), password),
-				chromedp.Submit(css("#password")),
-				chromedp.WaitVisible(css(".stats")),
+			b.Do(chromedp.EmulateViewport(int64(size.width), int64(size.height)),
 				chromedp.Navigate(s.srv.URL+"/admin/editions/"+day),
 				chromedp.WaitVisible(css(`form[action$="/send"] button`)))
 			type probe struct {
@@ -286,35 +285,22 @@ func TestEditionSendNowInChromium(t *testing.T) {
 				Overflow, Shown bool
 				Button          string
 			}
-			p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`(() => {
+			p := testkit.Eval[probe](b, `(() => {
 				const b = document.querySelector('form[action$="/send"] button'), r = b.getBoundingClientRect();
 				return {Dir: getComputedStyle(document.body).direction,
 					Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
 					Shown: r.width > 0 && r.left >= 0 && r.right <= window.innerWidth,
 					Button: b.textContent.trim()};
-			})()`))
-			if err != nil {
-				t.Fatal(err)
-			}
+			})()`)
 			if p.Dir != "rtl" || p.Overflow || !p.Shown || p.Button != "أرسِل الآن" {
 				t.Errorf("the late edition's page at %d px: %+v", size.width, p)
 			}
 			if *screenshots && size.name == "phone" {
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join("testdata", "screenshots", "edition-late-"+size.name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				b.Shot(filepath.Join("testdata", "screenshots", "edition-late-"+size.name+".png"))
 			}
-			do(chromedp.Click(css(`form[action$="/send"] button`)),
+			b.Do(chromedp.Click(css(`form[action$="/send"] button`)),
 				chromedp.WaitVisible(css(`#state.e-sending, #state.e-sent`)))
-			body, err := chromedp.Run(ctx, chromedp.Text(css("body")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(body, "بدأ إرسال الإصدار الآن") {
+			if body := b.Text("body"); !strings.Contains(body, "بدأ إرسال الإصدار الآن") {
 				t.Errorf("no flash after send now:\n%.800s", body)
 			}
 			s.waitOutbox(t, readers)
@@ -416,51 +402,28 @@ func TestSendOldNewsInChromium(t *testing.T) {
 	if _, err := s.editions.Approve(s.ctx, edition.Actor{Name: "editor@example.com"}, day); err != nil {
 		t.Fatal(err)
 	}
-	ctx := testkit.Chromium(t, 390, 844, 2*time.Minute)
+	b := s.editorInChromium(t, 390, 844)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
-			t.Fatalf("%v; the browser shows %.1500s", err, where)
-		}
-	}
-	do(chromedp.Navigate(s.srv.URL+"/admin/login"), chromedp.WaitVisible(css("#email")),
-		chromedp.SendKeys(css("#email"), "editor@example.com"), chromedp.SendKeys(css("#password"), password),
-		chromedp.Submit(css("#password")), chromedp.WaitVisible(css(".stats")),
-		chromedp.Navigate(s.srv.URL+"/admin/editions/"+day),
+	b.Do(chromedp.Navigate(s.srv.URL+"/admin/editions/"+day),
 		chromedp.Click(css(`form.inline[action$="/send"] button`)),
 		chromedp.WaitVisible(css(`#old-news button`)))
 	type probe struct {
 		Overflow, Valid bool
 		Flash           string
 	}
-	look := func() probe {
-		t.Helper()
-		p, err := chromedp.Run(ctx, chromedp.Evaluate[probe](`({Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
-			Valid: document.querySelector('#old-news').checkValidity(), Flash: document.querySelector('.flash').textContent})`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	if p := look(); p.Overflow || p.Valid || !strings.Contains(p.Flash, "أخبارًا قديمة") {
+	p := testkit.Eval[probe](b, `({Overflow: document.documentElement.scrollWidth > window.innerWidth + 1,
+		Valid: document.querySelector('#old-news').checkValidity(), Flash: document.querySelector('.flash').textContent})`)
+	if p.Overflow || p.Valid || !strings.Contains(p.Flash, "أخبارًا قديمة") {
 		t.Errorf("the refusal at 390 px: %+v (want no sideways scroll, the form invalid until ticked, the reason)", p)
 	}
 	if *screenshots {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("testdata", "screenshots", "edition-old-news-phone.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		b.Shot(filepath.Join("testdata", "screenshots", "edition-old-news-phone.png"))
 	}
-	do(chromedp.Click(css(`#old-news button`))) // not ticked: the browser keeps the form
+	b.Do(chromedp.Click(css(`#old-news button`))) // not ticked: the browser keeps the form
 	if n := s.outboxLen(); n != 0 {
 		t.Fatalf("sent without the box ticked: %d messages", n)
 	}
-	do(chromedp.Click(css(`#old-news input[name=confirm]`)), chromedp.Click(css(`#old-news button`)),
+	b.Do(chromedp.Click(css(`#old-news input[name=confirm]`)), chromedp.Click(css(`#old-news button`)),
 		chromedp.WaitVisible(css(`#state.e-sending, #state.e-sent`)))
 	s.waitOutbox(t, readers)
 }
