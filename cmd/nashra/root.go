@@ -22,7 +22,7 @@ type app struct {
 	configFile string
 	cpuProfile string
 	memProfile string
-	out, err   io.Writer
+	err        io.Writer // where logs and progress go (standard error)
 
 	cfg *config.Config
 	log *slog.Logger
@@ -70,7 +70,7 @@ func group(use, short string, subs ...*cobra.Command) *cobra.Command {
 }
 
 func newRootCmd(out, errOut io.Writer) *cobra.Command {
-	a := &app{out: out, err: errOut, log: slog.New(slog.NewTextHandler(errOut, nil))}
+	a := &app{err: errOut, log: slog.New(slog.NewTextHandler(errOut, nil))}
 	root := &cobra.Command{
 		Use:           "nashra",
 		Short:         "Arabic-first syndication feeds and daily email digests",

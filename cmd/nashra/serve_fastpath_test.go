@@ -48,7 +48,7 @@ func TestServeFastPathSwitch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			site := metricsSite(t, tc.layer)
-			a := &app{configFile: site.Config, out: io.Discard, err: io.Discard, log: slog.New(slog.DiscardHandler)}
+			a := &app{configFile: site.Config, err: io.Discard, log: slog.New(slog.DiscardHandler)}
 			cfg, err := a.config()
 			if err != nil {
 				t.Fatal(err)

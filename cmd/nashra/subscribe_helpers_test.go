@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -124,7 +123,7 @@ func (s *subSite) importArticles(t *testing.T, name string, arts []map[string]st
 func (s *subSite) serve(t *testing.T) {
 	t.Helper()
 	var logs bytes.Buffer
-	a := &app{configFile: s.Config, out: io.Discard, err: &logs, log: slog.New(slog.NewTextHandler(&logs, nil))}
+	a := &app{configFile: s.Config, err: &logs, log: slog.New(slog.NewTextHandler(&logs, nil))}
 	cfg, err := a.config()
 	if err != nil {
 		t.Fatal(err)
