@@ -13,7 +13,8 @@ import (
 // sending thread can lose its CPU to it until long after, before it writes
 // the SMTP end of data; a kill meanwhile skipped the reader
 // (docs/delivery.md). Held bytes still leave if the process dies: closing
-// the socket sends them with its FIN.
+// the socket sends them with its FIN. Linux holds them for at most 200 ms;
+// a release later than that finds them sent already, as before holding.
 type markConn struct {
 	net.Conn
 	rc syscall.RawConn // nil: no file descriptor, nothing can be held
