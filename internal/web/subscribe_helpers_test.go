@@ -69,8 +69,8 @@ func newSubEnv(t *testing.T, burst int) *subEnv {
 // sent, after what.
 func (e *subEnv) wantNothingDone(t *testing.T, after string) {
 	t.Helper()
-	if n, _ := e.st.CountSubscribers(context.Background(), ""); n != 0 {
-		t.Errorf("%d subscribers stored after %s", n, after)
+	if n, err := e.st.CountSubscribers(context.Background(), ""); err != nil || n != 0 {
+		t.Errorf("%d subscribers stored after %s (%v)", n, after, err)
 	}
 	if m := readOutbox(t, e.outbox); len(m) != 0 {
 		t.Errorf("%d emails sent after %s", len(m), after)
