@@ -80,6 +80,10 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintln(out)
 	related(out, arts, odd, even, *seeds)
 	fmt.Fprintln(out)
+	if w := topicCurve(out, arts, odd, even); w != arabic.DefaultIndexOptions.TopicWeight {
+		fmt.Fprintf(out, "NOTE: the curve chooses %.2f, arabic.DefaultIndexOptions.TopicWeight is %.2f\n", w, arabic.DefaultIndexOptions.TopicWeight)
+	}
+	fmt.Fprintln(out)
 	if f := floorCurve(out, arts, odd, even); f != arabic.DefaultMinScore {
 		fmt.Fprintf(out, "NOTE: the curve chooses %.2f, arabic.DefaultMinScore is %.2f\n", f, arabic.DefaultMinScore)
 	}

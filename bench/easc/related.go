@@ -26,19 +26,10 @@ func related(out io.Writer, all, odd, even []*article, seeds int) {
 	}
 	methods := []method{
 		{"nashra index", func(pool []*article) func(*article, int) []string {
-			o := indexOpts
-			o.MinScore = 0 // the plain ranking
-			ix := arabic.NewIndexWith(o)
-			for _, a := range pool {
-				ix.Add(arabic.Doc{ID: a.id, Text: a.text})
-			}
-			return func(a *article, k int) []string {
-				var ids []string
-				for _, m := range ix.Related(a.id, k) {
-					ids = append(ids, m.ID)
-				}
-				return ids
-			}
+			return ranking(pool, indexOpts.TopicWeight)
+		}, 1},
+		{"nashra, no topic model", func(pool []*article) func(*article, int) []string {
+			return ranking(pool, 0)
 		}, 1},
 		{"TF-IDF cosine (tokens)", tfidfCosine, 1},
 		{"Random", nil, seeds},
@@ -99,6 +90,58 @@ func bootstrapP3(queries []*article, byID map[string]*article, f func(*article, 
 	}
 	sort.Float64s(means)
 	return means[len(means)/40], means[len(means)-1-len(means)/40]
+}
+
+// ranking is the index's plain ranking (no floor) over pool, with the
+// topic model blended in with weight w.
+func ranking(pool []*article, w float64) func(*article, int) []string {
+	o := indexOpts
+	o.MinScore, o.TopicWeight = 0, w
+	ix := arabic.NewIndexWith(o)
+	for _, a := range pool {
+		ix.Add(arabic.Doc{ID: a.id, Text: a.text})
+	}
+	return func(a *article, k int) []string {
+		var ids []string
+		for _, m := range ix.Related(a.id, k) {
+			ids = append(ids, m.ID)
+		}
+		return ids
+	}
+}
+
+// topicCurve prints the plain ranking's P@1 / P@3 on both halves for
+// topic-model weights from 0 (none) to 1 (order by the topic model alone),
+// and returns the weight chosen on the odd half: the best P@3 there (the
+// larger weight on a tie, the even column only printed).
+func topicCurve(out io.Writer, all, odd, even []*article) float64 {
+	byID := byIDs(all)
+	fmt.Fprintf(out, "The topic model's weight (plain ranking, corpus archive): P@1 / P@3\n%-8s %-14s %-14s\n", "weight", "odd", "even *")
+	type row struct {
+		w      float64
+		a1, a3 float64
+		b1, b3 float64
+	}
+	var rows []row
+	best := -1
+	for _, w := range []float64{0, 0.25, 0.5, 0.75, 0.9, 1} {
+		f := ranking(all, w)
+		r := row{w: w}
+		r.a1, r.a3 = precision(odd, byID, f)
+		r.b1, r.b3 = precision(even, byID, f)
+		rows = append(rows, r)
+		if best < 0 || r.a3 >= rows[best].a3 {
+			best = len(rows) - 1
+		}
+	}
+	for i, r := range rows {
+		mark := ""
+		if i == best {
+			mark = "  <- chosen (best odd P@3)"
+		}
+		fmt.Fprintf(out, "%-8.2f %.3f / %.3f  %.3f / %.3f%s\n", r.w, r.a1, r.a3, r.b1, r.b3, mark)
+	}
+	return rows[best].w
 }
 
 func precision(queries []*article, byID map[string]*article, f func(*article, int) []string) (p1, p3 float64) {
@@ -206,17 +249,14 @@ func linkSets(all []*article, o arabic.IndexOptions) map[string][]arabic.Match {
 	return out
 }
 
-// shown measures the links shown above a floor: the share of them that are
-// same-topic, the share of queries that get at least one, and the mean
-// number per query.
-func shown(queries []*article, byID map[string]*article, links map[string][]arabic.Match, floor float64) (prec, cover, mean float64) {
+// shown measures the links shown: the share of them that are same-topic,
+// the share of queries that get at least one, and the mean number per
+// query.
+func shown(queries []*article, byID map[string]*article, links map[string][]arabic.Match) (prec, cover, mean float64) {
 	var hit, n, covered int
 	for _, a := range queries {
 		got := 0
 		for _, m := range links[a.id] {
-			if m.Score < floor {
-				break
-			}
 			got++
 			if byID[m.ID].topic == a.topic {
 				hit++
@@ -241,14 +281,19 @@ func shown(queries []*article, byID map[string]*article, links map[string][]arab
 // least 90% of the links shown are same-topic (the odd column only; the
 // even one is printed, not used).
 func floorCurve(out io.Writer, all, odd, even []*article) float64 {
-	o := indexOpts
-	o.MinScore = 0
-	links := linkSets(all, o)
+	// The floor applies before the order (a list is the best three of the
+	// matches above it), so every floor gets its own lists.
+	byFloor := func(f float64) map[string][]arabic.Match {
+		o := indexOpts
+		o.MinScore = f
+		return linkSets(all, o)
+	}
+	links := byFloor(indexOpts.MinScore)
 	byID := byIDs(all)
 	fmt.Fprintf(out, "Related links shown (k 3, corpus archive): same-topic share of the links shown / share of articles with a link / links per article\n")
 	fmt.Fprintf(out, "%-34s %-22s %-22s\n", "method", "odd", "even *")
-	p1, c1, m1 := shown(odd, byID, links, indexOpts.MinScore)
-	p2, c2, m2 := shown(even, byID, links, indexOpts.MinScore)
+	p1, c1, m1 := shown(odd, byID, links)
+	p2, c2, m2 := shown(even, byID, links)
 	fmt.Fprintf(out, "%-34s %.3f / %.3f / %.2f    %.3f / %.3f / %.2f\n", fmt.Sprintf("nashra (floor %.2f)", indexOpts.MinScore), p1, c1, m1, p2, c2, m2)
 	tf := tfidfCosine(all)
 	_, t1 := precision(odd, byID, tf)
@@ -265,8 +310,9 @@ func floorCurve(out io.Writer, all, odd, even []*article) float64 {
 	chosen := -1.0
 	for i := 0; i <= 20; i++ {
 		f := float64(i) / 100
-		p1, c1, m1 := shown(odd, byID, links, f)
-		p2, c2, m2 := shown(even, byID, links, f)
+		links := byFloor(f)
+		p1, c1, m1 := shown(odd, byID, links)
+		p2, c2, m2 := shown(even, byID, links)
 		mark := ""
 		if chosen < 0 && p1 >= 0.9 {
 			chosen, mark = f, "  <- chosen (odd ≥ 0.90)"

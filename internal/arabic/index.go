@@ -66,6 +66,18 @@ type IndexOptions struct {
 	// the query ranks as if its score were (1+EarlierBoost) times higher.
 	// The reported score and the floor use the plain score.
 	EarlierBoost float64
+	// TopicWeight blends the topic model into the order of a related
+	// list: a match ranks by (1-TopicWeight)·its rank score +
+	// TopicWeight·the topic similarity, the mean cosine of the two
+	// articles' first 10, 15, …, TopicDims LSA coordinates; and the
+	// articles nearest in topic are candidates beside those found through
+	// the inverted index. The reported score and the floor stay the plain
+	// cosine, so a link is shown only on shared words. The model is built
+	// once the archive holds TopicMinDocs articles and rebuilt whenever it
+	// has changed by a tenth since (see RebuildTopics). 0 disables it.
+	TopicWeight  float64
+	TopicDims    int
+	TopicMinDocs int
 }
 
 // DefaultMinScore is the related-link floor, chosen on the odd-numbered
@@ -77,6 +89,7 @@ var DefaultIndexOptions = IndexOptions{
 	TitleWeight: 3, CategoryWeight: 2, SurfaceWeight: 1, PrefixWeight: 1, MaxDF: 0.2,
 	QueryTerms: 24, Candidates: 300, Feedback: 2, FeedbackWeight: 0.5, Duplicate: 0.6,
 	Version: 0.3, MinScore: DefaultMinScore, EarlierBoost: 0.1,
+	TopicWeight: 1, TopicDims: 30, TopicMinDocs: 100,
 }
 
 // Index is an inverted index of article stems for finding related articles.
@@ -97,6 +110,10 @@ type Index struct {
 	// computed: idf drifts as articles arrive, so the norms are refreshed
 	// whenever the archive has grown or shrunk by a tenth since.
 	normLive int
+	// topics is the topic model (nil until the archive is large enough);
+	// buildMu lets one goroutine at a time rebuild it.
+	topics  *topicModel
+	buildMu sync.Mutex
 
 	pool sync.Pool // *scratch
 }
@@ -117,6 +134,7 @@ type docEntry struct {
 	sig   *signature
 	title string    // normalised title tokens, for recognising versions
 	pub   time.Time // zero when unknown
+	topic topicVec  // topic coordinates; empty without a model
 }
 
 // NewIndex returns an empty index with DefaultIndexOptions.
@@ -208,6 +226,88 @@ func (ix *Index) Add(d Doc) {
 	ix.byID[d.ID] = n
 	ix.live++
 	ix.refreshNorms(e)
+	if ix.topics != nil {
+		e.topic = ix.topics.project(e.terms, ix.weights(e))
+	}
+}
+
+// weights returns the tf·idf weights of e's terms (0 for terms that count
+// for nothing).
+func (ix *Index) weights(e *docEntry) []float64 {
+	ws := make([]float64, len(e.terms))
+	for i, t := range e.terms {
+		ws[i] = float64(e.ws[i]) * ix.idf(t)
+	}
+	return ws
+}
+
+// RebuildTopics builds the topic model from the articles indexed now and
+// gives every article its coordinates. Related calls it by itself when the
+// model is missing or the archive has grown or shrunk by a tenth since it
+// was built; a process that has just loaded its archive may call it first
+// so that no query waits for it. The build reads a snapshot of the archive
+// and does not hold the index's lock meanwhile: Related and Add go on with
+// the previous model, and articles added during the build get coordinates
+// when the new model is installed.
+func (ix *Index) RebuildTopics() {
+	ix.buildMu.Lock()
+	defer ix.buildMu.Unlock()
+	ix.rebuildTopics()
+}
+
+// maybeRebuildTopics rebuilds the topic model when it is stale and no
+// other goroutine is already rebuilding it.
+func (ix *Index) maybeRebuildTopics() {
+	ix.mu.RLock()
+	stale := ix.opt.TopicWeight > 0 && ix.live >= max(ix.opt.TopicMinDocs, 2) &&
+		(ix.topics == nil || 10*abs(ix.live-ix.topics.live) > ix.topics.live)
+	ix.mu.RUnlock()
+	if stale && ix.buildMu.TryLock() {
+		defer ix.buildMu.Unlock()
+		ix.rebuildTopics()
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (ix *Index) rebuildTopics() {
+	if ix.opt.TopicWeight <= 0 || ix.opt.TopicDims <= 0 {
+		return
+	}
+	ix.mu.RLock()
+	live := ix.live
+	in := &topicInput{idf: make([]float64, len(ix.df)), row: make([]int32, len(ix.df))}
+	for t := range ix.df {
+		in.row[t] = -1
+		if in.idf[t] = ix.idf(int32(t)); in.idf[t] > 0 {
+			in.row[t] = int32(in.nrows)
+			in.nrows++
+		}
+	}
+	for _, e := range ix.docs {
+		if e != nil && e.norm > 0 {
+			in.docs = append(in.docs, topicDoc{e.terms, e.ws, 1 / float64(e.norm)})
+		}
+	}
+	ix.mu.RUnlock()
+	basis, k := buildTopics(in, ix.opt.TopicDims)
+	if k == 0 {
+		return
+	}
+	m := &topicModel{row: in.row, basis: basis, dims: k, live: live}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.topics = m
+	for _, e := range ix.docs {
+		if e != nil {
+			e.topic = m.project(e.terms, ix.weights(e))
+		}
+	}
 }
 
 // titleKey is the matching form of a title ("" for none).

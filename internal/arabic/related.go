@@ -43,6 +43,7 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	if k <= 0 {
 		return nil
 	}
+	ix.maybeRebuildTopics()
 	var tf map[string]float64
 	query := &docEntry{title: titleKey(d.Title), pub: d.Published}
 	if id == "" {
@@ -78,6 +79,13 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		return nil
 	}
 	plain := ix.scoreQuery(id, tf)
+	if id == "" && ix.topics != nil {
+		terms, ws := make([]int32, len(q)), make([]float64, len(q))
+		for i, t := range q {
+			terms[i], ws[i] = t.id, t.w
+		}
+		query.topic = ix.topics.project(terms, ws)
+	}
 	normalise(q)
 	top := ix.score(q, self, 4*k+16, scan)
 	if m := ix.opt.Feedback; m > 0 && ix.opt.FeedbackWeight > 0 && top.Len() > 0 {
@@ -105,7 +113,32 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		normalise(q)
 		top = ix.score(q, self, 4*k+16, scan)
 	}
-	return ix.pick(query, plain, sortedDesc(top), k)
+	return ix.pick(query, plain, ix.withTopicNeighbours(query, self, sortedDesc(top), 4*k+16), k)
+}
+
+// withTopicNeighbours adds to cands the want articles nearest to the query
+// in the topic model (a scan of every article's coordinates, a few dozen
+// multiplications each), marked with a negative score: they rank on the
+// plain cosine and their topic similarity (see pick).
+func (ix *Index) withTopicNeighbours(query *docEntry, self int32, cands []scored, want int) []scored {
+	if ix.topics == nil || ix.opt.TopicWeight <= 0 || len(query.topic.inv) == 0 {
+		return cands
+	}
+	have := make(map[int32]bool, len(cands))
+	for _, c := range cands {
+		have[c.doc] = true
+	}
+	h := &matchHeap{}
+	for n, e := range ix.docs {
+		if e == nil || int32(n) == self || have[int32(n)] || len(e.topic.inv) == 0 {
+			continue
+		}
+		pushTop(h, scored{int32(n), float32(topicSim(&query.topic, &e.topic))}, want)
+	}
+	for _, c := range sortedDesc(h) {
+		cands = append(cands, scored{c.doc, -1})
+	}
+	return cands
 }
 
 // scoreQuery returns the query's vector for the reported score, each weight
@@ -148,9 +181,12 @@ func (ix *Index) scoreQuery(id string, tf map[string]float64) []qterm {
 	return q
 }
 
-// pick turns the scored candidates (best first) into the related list:
-// the floor, the near-duplicate and version filters, the preference for
-// earlier coverage, and one article per story.
+// pick turns the scored candidates into the related list: the floor on
+// the plain cosine, the near-duplicate and version filters, the order
+// (the rank score blended with the topic model, the preference for
+// earlier coverage), and one article per story. A candidate with a
+// negative rank score came from the topic model alone and ranks on its
+// plain cosine instead.
 func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []Match {
 	s := ix.getScratch()
 	defer ix.pool.Put(s)
@@ -180,11 +216,17 @@ func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []M
 		for i, t := range e.terms {
 			sc += s.dense[t] * e.ws[i]
 		}
-		score := float64(sc / e.full)
+		score, rank := float64(sc/e.full), float64(c.score)
+		if c.score < 0 {
+			rank = score
+		}
 		if score < ix.opt.MinScore || ix.sameStory(query, e) {
 			continue
 		}
-		r := ranked{e, score, float64(c.score)}
+		if l := ix.opt.TopicWeight; l > 0 && len(query.topic.inv) > 0 {
+			rank = (1-l)*rank + l*topicSim(&query.topic, &e.topic)
+		}
+		r := ranked{e, score, rank}
 		if !query.pub.IsZero() && !e.pub.IsZero() && !e.pub.After(query.pub) {
 			r.rank *= 1 + ix.opt.EarlierBoost
 		}

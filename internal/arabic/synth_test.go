@@ -102,6 +102,9 @@ func buildIndex(docs []Doc) *Index {
 		}(w)
 	}
 	wg.Wait()
+	// As a process does after loading its archive: the topic model is
+	// built before the first query, which would otherwise wait for it.
+	ix.RebuildTopics()
 	return ix
 }
 
@@ -207,9 +210,11 @@ func BenchmarkRelated(b *testing.B) {
 // 100,000 synthetic articles, as a process does when it loads the archive
 // (one goroutine, so the figures compare), against its baseline: analysing
 // the same articles (tokens, stems, shingle signatures) without indexing
-// them. It reports the index's heap ("heap-MB") and the process's CPU
-// seconds per pass ("cpu-s", garbage collection included), which a busy
-// shared machine disturbs less than the wall clock.
+// them; and ("topics") a rebuild of the topic model over the whole
+// archive. It reports the heap each keeps ("heap-MB"; "peak-heap-MB" for
+// the most the topic build held at once) and the process's CPU seconds per
+// pass ("cpu-s", garbage collection included), which a busy shared machine
+// disturbs less than the wall clock.
 func BenchmarkIndexBuild(b *testing.B) {
 	docs, _ := archive100k(b)
 	b.Run("analyse", func(b *testing.B) {
@@ -241,6 +246,57 @@ func BenchmarkIndexBuild(b *testing.B) {
 		b.ReportMetric(heap, "heap-MB")
 		b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s")
 	})
+	b.Run("topics", func(b *testing.B) {
+		_, ix := archive100k(b)
+		var heap, peak float64
+		c0 := cpuTime()
+		for b.Loop() {
+			ix.mu.Lock()
+			ix.topics = nil
+			for _, e := range ix.docs {
+				if e != nil {
+					e.topic = topicVec{}
+				}
+			}
+			ix.mu.Unlock()
+			runtime.GC()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			stop := trackPeak()
+			ix.RebuildTopics()
+			peak = float64(stop()-m0.HeapAlloc) / (1 << 20)
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			heap = float64(m1.HeapAlloc-m0.HeapAlloc) / (1 << 20)
+		}
+		b.ReportMetric(heap, "heap-MB")
+		b.ReportMetric(peak, "peak-heap-MB")
+		b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s")
+	})
+}
+
+// trackPeak samples the heap every 50 ms until the returned function is
+// called, which returns the largest HeapAlloc seen.
+func trackPeak() func() uint64 {
+	done := make(chan struct{})
+	res := make(chan uint64)
+	go func() {
+		var peak uint64
+		var m runtime.MemStats
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapAlloc)
+			select {
+			case <-done:
+				res <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-res }
 }
 
 // cpuTime is the user and system CPU time of the process so far.
