@@ -22,12 +22,13 @@ func newTextCmd(a *app) *cobra.Command {
 		newTextSummarizeCmd(a), newTextRelatedCmd(a))
 }
 
-// textDefaults returns the configured summary length, related count and
-// related floor; 60 and 3 when the config leaves the first two at zero.
-func textDefaults(a *app) (words, k int, minScore float64, err error) {
+// textDefaults returns the configured summary length, related count,
+// related floor and topic weight; 60 and 3 when the config leaves the
+// first two at zero.
+func textDefaults(a *app) (words, k int, minScore, topicWeight float64, err error) {
 	cfg, err := a.config()
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	words, k = cfg.Text.SummaryWords, cfg.Text.RelatedK
 	if words <= 0 {
@@ -36,7 +37,7 @@ func textDefaults(a *app) (words, k int, minScore float64, err error) {
 	if k <= 0 {
 		k = 3
 	}
-	return words, k, cfg.Text.RelatedMinScore, nil
+	return words, k, cfg.Text.RelatedMinScore, cfg.Text.RelatedTopicWeight, nil
 }
 
 func newTextSummarizeCmd(a *app) *cobra.Command {
@@ -48,7 +49,7 @@ func newTextSummarizeCmd(a *app) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if !cmd.Flags().Changed("words") {
-				w, _, _, err := textDefaults(a)
+				w, _, _, _, err := textDefaults(a)
 				if err != nil {
 					return err
 				}
@@ -94,14 +95,14 @@ type relatedFile struct {
 func newTextRelatedCmd(a *app) *cobra.Command {
 	var plain bool
 	var k int
-	var minScore float64
+	var minScore, topicWeight float64
 	c := &cobra.Command{
-		Use:   "related [--plain] [--k N] [--min-score S] FILE...",
+		Use:   "related [--plain] [--k N] [--min-score S] [--topic-weight W] FILE...",
 		Short: `Print one JSON object per file: {"file","related":[{"file","score"}]} among the given files`,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			if !cmd.Flags().Changed("k") || !cmd.Flags().Changed("min-score") {
-				_, kk, ms, err := textDefaults(a)
+			if !cmd.Flags().Changed("k") || !cmd.Flags().Changed("min-score") || !cmd.Flags().Changed("topic-weight") {
+				_, kk, ms, tw, err := textDefaults(a)
 				if err != nil {
 					return err
 				}
@@ -111,12 +112,18 @@ func newTextRelatedCmd(a *app) *cobra.Command {
 				if !cmd.Flags().Changed("min-score") {
 					minScore = ms
 				}
+				if !cmd.Flags().Changed("topic-weight") {
+					topicWeight = tw
+				}
 			}
 			if minScore < 0 || minScore >= 1 || math.IsNaN(minScore) {
 				return fmt.Errorf("text related: --min-score must be at least 0 and under 1, got %v", minScore)
 			}
+			if topicWeight < 0 || topicWeight > 1 || math.IsNaN(topicWeight) {
+				return fmt.Errorf("text related: --topic-weight must be from 0 to 1, got %v", topicWeight)
+			}
 			o := arabic.DefaultIndexOptions
-			o.MinScore = minScore
+			o.MinScore, o.TopicWeight = minScore, topicWeight
 			ix := arabic.NewIndexWith(o)
 			var ok []string
 			for _, f := range files {
@@ -151,6 +158,7 @@ func newTextRelatedCmd(a *app) *cobra.Command {
 	c.Flags().BoolVar(&plain, "plain", false, "files are body text only (no category and title lines)")
 	c.Flags().IntVar(&k, "k", 0, "related articles per file (default text.related_k, else 3)")
 	c.Flags().Float64Var(&minScore, "min-score", 0, "floor on a link's score, 0 for a plain ranking (default text.related_min_score)")
+	c.Flags().Float64Var(&topicWeight, "topic-weight", 0, "weight of the topic model in the order, from 100 files on; 0 orders by score (default text.related_topic_weight)")
 	return c
 }
 

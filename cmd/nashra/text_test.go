@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -293,5 +294,85 @@ func TestCPUProfileFlag(t *testing.T) {
 	b, err := os.ReadFile(p)
 	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 		t.Fatalf("profile %s: %d bytes, err %v; want a gzipped pprof file", p, len(b), err)
+	}
+}
+
+// TestTextRelatedTopicWeight checks that --topic-weight and
+// text.related_topic_weight reach the index: on an archive large enough
+// for the topic model (120 files on four subjects), the order with weight
+// 0 (by score) differs from the default (by topic) for some files and is
+// the same with the flag and the key; a weight outside 0-1 is refused.
+func TestTextRelatedTopicWeight(t *testing.T) {
+	// Four subjects of 60 made-up words each, and 300 common words, from
+	// a seeded generator: no word is in more than a fifth of the files.
+	r := rand.New(rand.NewPCG(16, 3))
+	alpha := []rune("ابتثجحخدذرزسشصضطظعغفقكلمنهوي")
+	word := func() string {
+		w := make([]rune, 4+r.IntN(4))
+		for k := range w {
+			w[k] = alpha[r.IntN(len(alpha))]
+		}
+		return string(w)
+	}
+	subjects := make([][]string, 4)
+	for s := range subjects {
+		for range 60 {
+			subjects[s] = append(subjects[s], word())
+		}
+	}
+	common := make([]string, 300)
+	for w := range common {
+		common[w] = word()
+	}
+	dir := t.TempDir()
+	var files []string
+	for i := range 120 {
+		words := subjects[i%4]
+		var b strings.Builder
+		for j := range 90 {
+			// Half subject words, the rest common words and, now and
+			// then, a word of another subject.
+			switch x := r.IntN(10); {
+			case x < 5:
+				b.WriteString(words[r.IntN(len(words))])
+			case x < 9:
+				b.WriteString(common[r.IntN(len(common))])
+			default:
+				o := subjects[r.IntN(4)]
+				b.WriteString(o[r.IntN(len(o))])
+			}
+			b.WriteString(" ")
+			if j%12 == 11 {
+				b.WriteString(".\n")
+			}
+		}
+		f := filepath.Join(dir, "a"+strconv.Itoa(i)+".txt")
+		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	order := func(args ...string) string {
+		t.Helper()
+		out, errOut, err := runText(t, append(append([]string{}, args...), files...)...)
+		if err != nil {
+			t.Fatalf("%v: %v, stderr %q", args, err, errOut)
+		}
+		return out
+	}
+	byTopic := order("text", "related", "--plain", "--k", "3", "--min-score", "0")
+	byScore := order("text", "related", "--plain", "--k", "3", "--min-score", "0", "--topic-weight", "0")
+	if byTopic == byScore {
+		t.Error("the same lists with --topic-weight 0 as with the default: the weight does not reach the index")
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, []byte("text:\n  related_topic_weight: 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := order("--config", cfg, "text", "related", "--plain", "--k", "3", "--min-score", "0"); got != byScore {
+		t.Error("text.related_topic_weight 0 gives other lists than --topic-weight 0")
+	}
+	if _, _, err := runText(t, "text", "related", "--topic-weight", "1.5", files[0]); err == nil || !strings.Contains(err.Error(), "--topic-weight") {
+		t.Errorf("--topic-weight 1.5: error %v, want one naming the flag", err)
 	}
 }

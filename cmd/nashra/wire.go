@@ -100,12 +100,13 @@ func feedOptions(cfg *config.Config) feeds.Options {
 
 func newPublisher(a *app, cfg *config.Config, st store.Store) *publish.Publisher {
 	return publish.New(st, publish.Options{
-		Feeds:           feedOptions(cfg),
-		Parse:           articleOptions(cfg),
-		SummaryWords:    cfg.Text.SummaryWords,
-		RelatedK:        cfg.Text.RelatedK,
-		RelatedMinScore: cfg.Text.RelatedMinScore,
-		Log:             a.log,
+		Feeds:              feedOptions(cfg),
+		Parse:              articleOptions(cfg),
+		SummaryWords:       cfg.Text.SummaryWords,
+		RelatedK:           cfg.Text.RelatedK,
+		RelatedMinScore:    cfg.Text.RelatedMinScore,
+		RelatedTopicWeight: cfg.Text.RelatedTopicWeight,
+		Log:                a.log,
 	})
 }
 

@@ -114,6 +114,10 @@ type Index struct {
 	// buildMu lets one goroutine at a time rebuild it.
 	topics  *topicModel
 	buildMu sync.Mutex
+	// tx and tinv hold the articles' topic coordinates and their prefix
+	// lengths' inverses (see topicVec), by doc number, contiguous so that
+	// a scan of every article reads memory in order; empty without a model.
+	tx, tinv []float32
 
 	pool sync.Pool // *scratch
 }
@@ -134,7 +138,6 @@ type docEntry struct {
 	sig   *signature
 	title string    // normalised title tokens, for recognising versions
 	pub   time.Time // zero when unknown
-	topic topicVec  // topic coordinates; empty without a model
 }
 
 // NewIndex returns an empty index with DefaultIndexOptions.
@@ -227,7 +230,8 @@ func (ix *Index) Add(d Doc) {
 	ix.live++
 	ix.refreshNorms(e)
 	if ix.topics != nil {
-		e.topic = ix.topics.project(e.terms, ix.weights(e))
+		v := ix.topics.project(e.terms, ix.weights(e))
+		ix.tx, ix.tinv = append(ix.tx, v.x...), append(ix.tinv, v.inv...)
 	}
 }
 
@@ -299,15 +303,33 @@ func (ix *Index) rebuildTopics() {
 	if k == 0 {
 		return
 	}
-	m := &topicModel{row: in.row, basis: basis, dims: k, live: live}
+	m := &topicModel{row: in.row, basis: basis, dims: k, ends: topicPrefixEnds(k), live: live}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.topics = m
-	for _, e := range ix.docs {
+	np := len(m.ends)
+	ix.tx, ix.tinv = make([]float32, len(ix.docs)*k), make([]float32, len(ix.docs)*np)
+	for n, e := range ix.docs {
 		if e != nil {
-			e.topic = m.project(e.terms, ix.weights(e))
+			v := m.project(e.terms, ix.weights(e))
+			copy(ix.tx[n*k:], v.x)
+			copy(ix.tinv[n*np:], v.inv)
 		}
 	}
+}
+
+// topicOf returns the topic coordinates of article n (a view of the
+// index's arrays; empty without a model). The caller holds ix.mu.
+func (ix *Index) topicOf(n int32) topicVec {
+	m := ix.topics
+	if m == nil || n < 0 {
+		return topicVec{}
+	}
+	d, np := m.dims, len(m.ends)
+	if int(n+1)*d > len(ix.tx) {
+		return topicVec{}
+	}
+	return topicVec{x: ix.tx[int(n)*d : int(n+1)*d], inv: ix.tinv[int(n)*np : int(n+1)*np]}
 }
 
 // titleKey is the matching form of a title ("" for none).

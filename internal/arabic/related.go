@@ -79,12 +79,15 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		return nil
 	}
 	plain := ix.scoreQuery(id, tf)
+	var qt topicVec
 	if id == "" && ix.topics != nil {
 		terms, ws := make([]int32, len(q)), make([]float64, len(q))
 		for i, t := range q {
 			terms[i], ws[i] = t.id, t.w
 		}
-		query.topic = ix.topics.project(terms, ws)
+		qt = ix.topics.project(terms, ws)
+	} else if id != "" {
+		qt = ix.topicOf(self)
 	}
 	normalise(q)
 	top := ix.score(q, self, 4*k+16, scan)
@@ -113,15 +116,15 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 		normalise(q)
 		top = ix.score(q, self, 4*k+16, scan)
 	}
-	return ix.pick(query, plain, ix.withTopicNeighbours(query, self, sortedDesc(top), 4*k+16), k)
+	return ix.pick(query, qt, plain, ix.withTopicNeighbours(qt, self, sortedDesc(top), 4*k+16), k)
 }
 
 // withTopicNeighbours adds to cands the want articles nearest to the query
 // in the topic model (a scan of every article's coordinates, a few dozen
 // multiplications each), marked with a negative score: they rank on the
 // plain cosine and their topic similarity (see pick).
-func (ix *Index) withTopicNeighbours(query *docEntry, self int32, cands []scored, want int) []scored {
-	if ix.topics == nil || ix.opt.TopicWeight <= 0 || len(query.topic.inv) == 0 {
+func (ix *Index) withTopicNeighbours(qt topicVec, self int32, cands []scored, want int) []scored {
+	if ix.topics == nil || ix.opt.TopicWeight <= 0 || len(qt.inv) == 0 {
 		return cands
 	}
 	have := make(map[int32]bool, len(cands))
@@ -129,11 +132,17 @@ func (ix *Index) withTopicNeighbours(query *docEntry, self int32, cands []scored
 		have[c.doc] = true
 	}
 	h := &matchHeap{}
-	for n, e := range ix.docs {
-		if e == nil || int32(n) == self || have[int32(n)] || len(e.topic.inv) == 0 {
+	m := ix.topics
+	d, np := m.dims, len(m.ends)
+	for n := 0; n < len(ix.tx)/d; n++ {
+		s := float32(m.sim(qt, ix.tx[n*d:(n+1)*d], ix.tinv[n*np:(n+1)*np]))
+		if h.Len() == want && s <= (*h)[0].score {
 			continue
 		}
-		pushTop(h, scored{int32(n), float32(topicSim(&query.topic, &e.topic))}, want)
+		if ix.docs[n] == nil || int32(n) == self || have[int32(n)] {
+			continue
+		}
+		pushTop(h, scored{int32(n), s}, want)
 	}
 	for _, c := range sortedDesc(h) {
 		cands = append(cands, scored{c.doc, -1})
@@ -187,7 +196,7 @@ func (ix *Index) scoreQuery(id string, tf map[string]float64) []qterm {
 // earlier coverage), and one article per story. A candidate with a
 // negative rank score came from the topic model alone and ranks on its
 // plain cosine instead.
-func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []Match {
+func (ix *Index) pick(query *docEntry, qt topicVec, plain []qterm, cands []scored, k int) []Match {
 	s := ix.getScratch()
 	defer ix.pool.Put(s)
 	if len(s.dense) < len(ix.df) {
@@ -223,8 +232,8 @@ func (ix *Index) pick(query *docEntry, plain []qterm, cands []scored, k int) []M
 		if score < ix.opt.MinScore || ix.sameStory(query, e) {
 			continue
 		}
-		if l := ix.opt.TopicWeight; l > 0 && len(query.topic.inv) > 0 {
-			rank = (1-l)*rank + l*topicSim(&query.topic, &e.topic)
+		if l := ix.opt.TopicWeight; l > 0 && len(qt.inv) > 0 {
+			rank = (1-l)*rank + l*ix.topics.simVec(qt, ix.topicOf(c.doc))
 		}
 		r := ranked{e, score, rank}
 		if !query.pub.IsZero() && !e.pub.IsZero() && !e.pub.After(query.pub) {

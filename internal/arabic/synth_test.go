@@ -252,12 +252,7 @@ func BenchmarkIndexBuild(b *testing.B) {
 		c0 := cpuTime()
 		for b.Loop() {
 			ix.mu.Lock()
-			ix.topics = nil
-			for _, e := range ix.docs {
-				if e != nil {
-					e.topic = topicVec{}
-				}
-			}
+			ix.topics, ix.tx, ix.tinv = nil, nil, nil
 			ix.mu.Unlock()
 			runtime.GC()
 			var m0, m1 runtime.MemStats

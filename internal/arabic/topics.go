@@ -19,7 +19,20 @@ type topicModel struct {
 	row   []int32   // by term id: the term's row in basis, -1 for none
 	basis []float32 // dims values per row: the right singular vectors
 	dims  int
-	live  int // articles in the archive when the model was built
+	ends  []int // the prefixes whose cosines are averaged: 10, 15, …, dims
+	live  int   // articles in the archive when the model was built
+}
+
+// topicPrefixEnds returns the prefixes of dims dimensions whose cosines
+// are averaged: 10, 15, …, dims (dims alone under 10).
+func topicPrefixEnds(dims int) []int {
+	var ends []int
+	for d := 1; d <= dims; d++ {
+		if d >= 2*topicStep && d%topicStep == 0 || d == dims {
+			ends = append(ends, d)
+		}
+	}
+	return ends
 }
 
 // topicStep is the step between the topic dimensions whose cosines are
@@ -141,44 +154,46 @@ func (m *topicModel) project(terms []int32, ws []float64) topicVec {
 			}
 		}
 	}
-	v := topicVec{x: x, inv: make([]float32, 0, m.dims/topicStep+1)}
+	v := topicVec{x: x, inv: make([]float32, 0, len(m.ends))}
 	var n float64
-	for j, a := range x {
-		n += float64(a) * float64(a)
-		if d := j + 1; isTopicPrefix(d, m.dims) {
-			inv := float32(0)
-			if n > 0 {
-				inv = float32(1 / math.Sqrt(n))
-			}
-			v.inv = append(v.inv, inv)
+	start := 0
+	for _, end := range m.ends {
+		for _, c := range x[start:end] {
+			n += float64(c) * float64(c)
 		}
+		start = end
+		inv := float32(0)
+		if n > 0 {
+			inv = float32(1 / math.Sqrt(n))
+		}
+		v.inv = append(v.inv, inv)
 	}
 	return v
 }
 
-// isTopicPrefix reports whether the first d of dims dimensions are one of
-// the prefixes whose cosines are averaged.
-func isTopicPrefix(d, dims int) bool {
-	return d >= 2*topicStep && d%topicStep == 0 || d == dims
-}
-
-// topicSim is the mean of the cosines of a and b over their first 10, 15,
-// …, dims dimensions (0 when either is empty, never below 0).
-func topicSim(a, b *topicVec) float64 {
-	if len(a.x) != len(b.x) || len(a.inv) == 0 {
+// sim is the mean of the cosines of a and (x, inv) over the prefixes
+// m.ends (0 when either is empty, never below 0). It is the inner loop of
+// a scan of the whole archive.
+func (m *topicModel) sim(a topicVec, x, inv []float32) float64 {
+	n := len(m.ends)
+	if len(a.x) != len(x) || len(a.inv) != n || len(inv) != n {
 		return 0
 	}
+	ax := a.x[:len(x)]
 	var dot, sum float32
-	p := 0
-	for j, x := range a.x {
-		dot += x * b.x[j]
-		if isTopicPrefix(j+1, len(a.x)) {
-			sum += dot * a.inv[p] * b.inv[p]
-			p++
+	start := 0
+	for p, end := range m.ends {
+		for j, c := range x[start:end] {
+			dot += ax[start+j] * c
 		}
+		sum += dot * a.inv[p] * inv[p]
+		start = end
 	}
-	return max(float64(sum)/float64(len(a.inv)), 0)
+	return max(float64(sum)/float64(n), 0)
 }
+
+// simVec is sim for two topic vectors.
+func (m *topicModel) simVec(a, b topicVec) float64 { return m.sim(a, b.x, b.inv) }
 
 func newDense(r, c int) [][]float64 {
 	back := make([]float64, r*c)

@@ -183,8 +183,8 @@ func TestTopicModelLifecycle(t *testing.T) {
 	if ix.topics.live != 90 {
 		t.Errorf("rebuilt after 9 more articles (live %d), want the model of 90 kept", ix.topics.live)
 	}
-	for _, e := range ix.docs {
-		if len(e.topic.inv) == 0 {
+	for n, e := range ix.docs {
+		if v := ix.topicOf(int32(n)); len(v.inv) == 0 || slices.Max(v.inv) == 0 {
 			t.Errorf("%s has no topic coordinates", e.id)
 		}
 	}
@@ -213,7 +213,7 @@ func TestTopicModelLifecycle(t *testing.T) {
 	}
 	one, other := build(), build()
 	for _, d := range docs[12:111] {
-		a, b := one.docs[one.byID[d.ID]].topic, other.docs[other.byID[d.ID]].topic
+		a, b := one.topicOf(one.byID[d.ID]), other.topicOf(other.byID[d.ID])
 		if !slices.Equal(a.x, b.x) {
 			t.Fatalf("%s: different coordinates from two builds of the same archive", d.ID)
 		}
@@ -246,7 +246,7 @@ func TestRelatedWithTopics(t *testing.T) {
 		for _, m := range plain.Related(id, 400) {
 			cos[m.ID] = m.Score
 		}
-		self := &ix.docs[ix.byID[id]].topic
+		self := ix.topicOf(ix.byID[id])
 		prev := math.Inf(1)
 		for _, m := range got {
 			if m.Score < o.MinScore {
@@ -255,7 +255,7 @@ func TestRelatedWithTopics(t *testing.T) {
 			if c, ok := cos[m.ID]; !ok || math.Abs(c-m.Score) > 1e-6 {
 				t.Errorf("%s → %s: score %.4f, the plain cosine is %.4f (%v)", id, m.ID, m.Score, c, ok)
 			}
-			ts := topicSim(self, &ix.docs[ix.byID[m.ID]].topic)
+			ts := ix.topics.simVec(self, ix.topicOf(ix.byID[m.ID]))
 			if ts > prev+1e-9 {
 				t.Errorf("%s: %s (topic similarity %.4f) after a match with %.4f", id, m.ID, ts, prev)
 			}

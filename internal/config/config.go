@@ -161,6 +161,9 @@ type Text struct {
 	// RelatedMinScore is the floor on a related link's score (0-1): an
 	// article with no match that strong gets no related links.
 	RelatedMinScore float64 `mapstructure:"related_min_score"`
+	// RelatedTopicWeight is the weight (0-1) of the archive's topic model
+	// in the order of related links; 0 orders them by their score alone.
+	RelatedTopicWeight float64 `mapstructure:"related_topic_weight"`
 }
 
 // SMTP is the SMTP transport.

@@ -128,6 +128,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad port when smtp", file: "mail:\n  transport: smtp\n  smtp:\n    port: 0\n", wantErr: "mail.smtp.port: must be 1-65535, got 0"},
 		{name: "bad driver", file: "store:\n  driver: mysql\n", wantErr: "store.driver: must be sqlite or postgres"},
 		{name: "related floor out of range", file: "text:\n  related_min_score: 1.5\n", wantErr: "text.related_min_score: must be at least 0 and under 1, got 1.5"},
+		{name: "topic weight out of range", file: "text:\n  related_topic_weight: -0.5\n", wantErr: "text.related_topic_weight: must be from 0 to 1, got -0.5"},
 		{name: "bad timezone", file: "site:\n  timezone: Mars/Olympus\n", wantErr: "site.timezone"},
 		{name: "bad approval", file: "digest:\n  approval: always\n", wantErr: `digest.approval: must be none or required, got "always"`},
 		{name: "approval required from env", env: map[string]string{"NASHRA_DIGEST_APPROVAL": "required", "NASHRA_DIGEST_PREPARE_BEFORE": "90m"}, check: func(t *testing.T, c *Config) {

@@ -60,7 +60,8 @@ func Defaults() Config {
 			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, ReadTimeout: 30 * time.Second, RequestTimeout: 60 * time.Second,
 			MetricsAllow: []string{"127.0.0.0/8", "::1/128"}},
 		Feeds: Feeds{Items: 50, FullContent: true, CacheMaxAge: 5 * time.Minute},
-		Text:  Text{SummaryWords: 60, RelatedK: 5, RelatedMinScore: arabic.DefaultMinScore},
+		Text: Text{SummaryWords: 60, RelatedK: 5, RelatedMinScore: arabic.DefaultMinScore,
+			RelatedTopicWeight: arabic.DefaultIndexOptions.TopicWeight},
 		Mail: Mail{
 			Transport:    "file",
 			Outbox:       "outbox",

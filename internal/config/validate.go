@@ -125,6 +125,9 @@ func (c *Config) Validate() error {
 	if c.Text.RelatedMinScore < 0 || c.Text.RelatedMinScore >= 1 || math.IsNaN(c.Text.RelatedMinScore) {
 		bad("text.related_min_score", "must be at least 0 and under 1, got %v", c.Text.RelatedMinScore)
 	}
+	if w := c.Text.RelatedTopicWeight; w < 0 || w > 1 || math.IsNaN(w) {
+		bad("text.related_topic_weight", "must be from 0 to 1, got %v", w)
+	}
 
 	switch c.Mail.Transport {
 	case "file":

@@ -49,7 +49,10 @@ type Options struct {
 	// RelatedMinScore is the floor on a related link's score
 	// (text.related_min_score); 0 keeps the plain ranking.
 	RelatedMinScore float64
-	Log             *slog.Logger
+	// RelatedTopicWeight is the topic model's weight in the order of
+	// related links (text.related_topic_weight).
+	RelatedTopicWeight float64
+	Log                *slog.Logger
 }
 
 // Publisher imports articles and builds feeds. Its methods are safe for
@@ -84,7 +87,7 @@ func New(st Store, o Options) *Publisher {
 
 func newIndex(o Options) *arabic.Index {
 	io := arabic.DefaultIndexOptions
-	io.MinScore = o.RelatedMinScore
+	io.MinScore, io.TopicWeight = o.RelatedMinScore, o.RelatedTopicWeight
 	return arabic.NewIndexWith(io)
 }
 
