@@ -2,6 +2,7 @@ package arabic
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -78,6 +79,11 @@ type IndexOptions struct {
 	TopicWeight  float64
 	TopicDims    int
 	TopicMinDocs int
+	// TopicMaxTerms caps the topic model's vocabulary: above it, only the
+	// terms found in the most articles are kept (EASC has far fewer; a
+	// 100,000-article archive far more, most of them in two or three
+	// articles), as the build's time and memory grow with it.
+	TopicMaxTerms int
 }
 
 // DefaultMinScore is the related-link floor, chosen on the odd-numbered
@@ -89,7 +95,7 @@ var DefaultIndexOptions = IndexOptions{
 	TitleWeight: 3, CategoryWeight: 2, SurfaceWeight: 1, PrefixWeight: 1, MaxDF: 0.2,
 	QueryTerms: 24, Candidates: 300, Feedback: 2, FeedbackWeight: 0.5, Duplicate: 0.6,
 	Version: 0.3, MinScore: DefaultMinScore, EarlierBoost: 0.1,
-	TopicWeight: 1, TopicDims: 30, TopicMinDocs: 100,
+	TopicWeight: 1, TopicDims: 30, TopicMinDocs: 100, TopicMaxTerms: 1 << 16,
 }
 
 // Index is an inverted index of article stems for finding related articles.
@@ -286,12 +292,29 @@ func (ix *Index) rebuildTopics() {
 	ix.mu.RLock()
 	live := ix.live
 	in := &topicInput{idf: make([]float64, len(ix.df)), row: make([]int32, len(ix.df))}
+	var kept []int32
 	for t := range ix.df {
 		in.row[t] = -1
 		if in.idf[t] = ix.idf(int32(t)); in.idf[t] > 0 {
-			in.row[t] = int32(in.nrows)
-			in.nrows++
+			kept = append(kept, int32(t))
 		}
+	}
+	if limit := ix.opt.TopicMaxTerms; limit > 0 && len(kept) > limit {
+		// The most widespread terms: a term of a few articles says little
+		// about the archive's topics.
+		sort.Slice(kept, func(i, j int) bool {
+			a, b := kept[i], kept[j]
+			return ix.df[a] > ix.df[b] || ix.df[a] == ix.df[b] && a < b
+		})
+		for _, t := range kept[limit:] {
+			in.idf[t] = 0
+		}
+		kept = kept[:limit]
+		slices.Sort(kept)
+	}
+	for _, t := range kept {
+		in.row[t] = int32(in.nrows)
+		in.nrows++
 	}
 	for _, e := range ix.docs {
 		if e != nil && e.norm > 0 {

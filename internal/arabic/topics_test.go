@@ -271,3 +271,35 @@ func TestRelatedWithTopics(t *testing.T) {
 		t.Fatal("no links at all: the test checks nothing")
 	}
 }
+
+// TestTopicVocabularyCap checks that a capped model keeps the terms found
+// in the most articles, and only those.
+func TestTopicVocabularyCap(t *testing.T) {
+	o := DefaultIndexOptions
+	o.TopicMaxTerms = 50
+	ix := NewIndexWith(o)
+	for _, d := range syntheticArchive(150) {
+		ix.Add(d)
+	}
+	ix.RebuildTopics()
+	var kept, dropped []int32
+	for tm, r := range ix.topics.row {
+		if r >= 0 {
+			kept = append(kept, int32(tm))
+		} else if ix.idf(int32(tm)) > 0 {
+			dropped = append(dropped, int32(tm))
+		}
+	}
+	if len(kept) != 50 || len(dropped) == 0 {
+		t.Fatalf("%d terms kept, %d counted terms dropped; want 50 and some", len(kept), len(dropped))
+	}
+	least := slices.MinFunc(kept, func(a, b int32) int { return int(ix.df[a] - ix.df[b]) })
+	for _, tm := range dropped {
+		if ix.df[tm] > ix.df[least] {
+			t.Fatalf("a term of %d articles dropped while one of %d is kept", ix.df[tm], ix.df[least])
+		}
+	}
+	if got := len(ix.topics.basis); got != 50*ix.topics.dims {
+		t.Errorf("basis of %d values, want 50 rows of %d", got, ix.topics.dims)
+	}
+}
