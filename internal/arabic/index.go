@@ -235,20 +235,12 @@ func (ix *Index) Add(d Doc) {
 	ix.byID[d.ID] = n
 	ix.live++
 	ix.refreshNorms(e)
-	if ix.topics != nil {
-		v := ix.topics.project(e.terms, ix.weights(e))
-		ix.tx, ix.tinv = append(ix.tx, v.x...), append(ix.tinv, v.inv...)
+	if m := ix.topics; m != nil {
+		d, np := m.dims, len(m.ends)
+		ix.tx = append(ix.tx, make([]float32, d)...)
+		ix.tinv = append(ix.tinv, make([]float32, np)...)
+		m.projectInto(ix.topicOf(n), e.terms, func(i int) float64 { return float64(e.ws[i]) * ix.idf(e.terms[i]) })
 	}
-}
-
-// weights returns the tf·idf weights of e's terms (0 for terms that count
-// for nothing).
-func (ix *Index) weights(e *docEntry) []float64 {
-	ws := make([]float64, len(e.terms))
-	for i, t := range e.terms {
-		ws[i] = float64(e.ws[i]) * ix.idf(t)
-	}
-	return ws
 }
 
 // RebuildTopics builds the topic model from the articles indexed now and
@@ -316,27 +308,35 @@ func (ix *Index) rebuildTopics() {
 		in.row[t] = int32(in.nrows)
 		in.nrows++
 	}
-	for _, e := range ix.docs {
+	for n, e := range ix.docs {
 		if e != nil && e.norm > 0 {
-			in.docs = append(in.docs, topicDoc{e.terms, e.ws, 1 / float64(e.norm)})
+			in.docs = append(in.docs, topicDoc{int32(n), e.terms, e.ws, 1 / float64(e.norm)})
 		}
 	}
+	ndocs := len(ix.docs)
 	ix.mu.RUnlock()
 	basis, k := buildTopics(in, ix.opt.TopicDims)
 	if k == 0 {
 		return
 	}
 	m := &topicModel{row: in.row, basis: basis, dims: k, ends: topicPrefixEnds(k), live: live}
+	// The snapshot's articles are projected without the lock (their
+	// entries are immutable; the weights are the snapshot's), the articles
+	// added meanwhile under it.
+	np := len(m.ends)
+	tx, tinv := make([]float32, ndocs*k), make([]float32, ndocs*np)
+	for _, d := range in.docs {
+		v := topicVec{x: tx[int(d.n)*k : int(d.n+1)*k], inv: tinv[int(d.n)*np : int(d.n+1)*np]}
+		m.projectInto(v, d.terms, func(i int) float64 { return float64(d.ws[i]) * in.idf[d.terms[i]] })
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.topics = m
-	np := len(m.ends)
-	ix.tx, ix.tinv = make([]float32, len(ix.docs)*k), make([]float32, len(ix.docs)*np)
-	for n, e := range ix.docs {
-		if e != nil {
-			v := m.project(e.terms, ix.weights(e))
-			copy(ix.tx[n*k:], v.x)
-			copy(ix.tinv[n*np:], v.inv)
+	ix.tx = append(tx, make([]float32, (len(ix.docs)-ndocs)*k)...)
+	ix.tinv = append(tinv, make([]float32, (len(ix.docs)-ndocs)*np)...)
+	for n := ndocs; n < len(ix.docs); n++ {
+		if e := ix.docs[n]; e != nil {
+			m.projectInto(ix.topicOf(int32(n)), e.terms, func(i int) float64 { return float64(e.ws[i]) * ix.idf(e.terms[i]) })
 		}
 	}
 }

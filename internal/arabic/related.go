@@ -81,11 +81,11 @@ func (ix *Index) related(id string, d Doc, k int, scan bool) []Match {
 	plain := ix.scoreQuery(id, tf)
 	var qt topicVec
 	if id == "" && ix.topics != nil {
-		terms, ws := make([]int32, len(q)), make([]float64, len(q))
+		terms := make([]int32, len(q))
 		for i, t := range q {
-			terms[i], ws[i] = t.id, t.w
+			terms[i] = t.id
 		}
-		qt = ix.topics.project(terms, ws)
+		qt = ix.topics.project(terms, func(i int) float64 { return q[i].w })
 	} else if id != "" {
 		qt = ix.topicOf(self)
 	}

@@ -71,6 +71,7 @@ type topicInput struct {
 }
 
 type topicDoc struct {
+	n     int32 // doc number in the index
 	terms []int32
 	ws    []float32
 	scale float64 // 1 / the article's tf·idf length
@@ -143,32 +144,36 @@ func buildTopics(in *topicInput, dims int) (basis []float32, k int) {
 // project returns the topic coordinates of an article with the given
 // terms and weights (any scale: only their direction is used); terms the
 // model does not know count for nothing.
-func (m *topicModel) project(terms []int32, ws []float64) topicVec {
-	x := make([]float32, m.dims)
+func (m *topicModel) project(terms []int32, w func(i int) float64) topicVec {
+	v := topicVec{x: make([]float32, m.dims), inv: make([]float32, len(m.ends))}
+	m.projectInto(v, terms, w)
+	return v
+}
+
+// projectInto is project writing into v, whose slices have the model's
+// lengths and are zero.
+func (m *topicModel) projectInto(v topicVec, terms []int32, w func(i int) float64) {
+	x := v.x[:m.dims]
 	for i, t := range terms {
 		if int(t) < len(m.row) && m.row[t] >= 0 {
 			off := int(m.row[t]) * m.dims
-			w := float32(ws[i])
+			wi := float32(w(i))
 			for j, b := range m.basis[off : off+m.dims] {
-				x[j] += w * b
+				x[j] += wi * b
 			}
 		}
 	}
-	v := topicVec{x: x, inv: make([]float32, 0, len(m.ends))}
 	var n float64
 	start := 0
-	for _, end := range m.ends {
+	for p, end := range m.ends {
 		for _, c := range x[start:end] {
 			n += float64(c) * float64(c)
 		}
 		start = end
-		inv := float32(0)
 		if n > 0 {
-			inv = float32(1 / math.Sqrt(n))
+			v.inv[p] = float32(1 / math.Sqrt(n))
 		}
-		v.inv = append(v.inv, inv)
 	}
-	return v
 }
 
 // sim is the mean of the cosines of a and (x, inv) over the prefixes
