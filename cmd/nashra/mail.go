@@ -141,6 +141,7 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.Bac
 		Digest:          digestOptions(cfg),
 		RequireApproval: cfg.Digest.RequireApproval(),
 		Newsletters:     newsletters(cfg),
+		MaxRendered:     maxRendered(cfg),
 		Log:             a.log,
 	})
 	if err != nil {
@@ -148,4 +149,14 @@ func newDelivery(ctx context.Context, a *app, cfg *config.Config, b *backend.Bac
 		return nil, nil, err
 	}
 	return svc, tr, nil
+}
+
+// maxRendered is delivery.Options.MaxRendered: over SMTP, four messages
+// per connection (one on the wire, the others ready for it); the file
+// outbox runs few workers and needs no bound.
+func maxRendered(cfg *config.Config) int {
+	if cfg.Mail.Transport != "smtp" {
+		return 0
+	}
+	return 4 * max(cfg.Mail.SMTP.Pool, 1)
 }

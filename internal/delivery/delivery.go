@@ -68,6 +68,12 @@ type Options struct {
 	// means one, the single digest of Digest, RequireApproval, FromName
 	// and ListID.
 	Newsletters []Newsletter
+	// MaxRendered bounds the messages Deliver holds rendered at once, from
+	// rendering until the transport is done with them (0 = no bound).
+	// Sending runs many more workers than SMTP connections, so that River
+	// fetches and completes jobs in batches; without a bound each of them
+	// would hold a rendered message while it waits for a connection.
+	MaxRendered int
 	// Now is the clock that decides editions' cut-offs (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
@@ -119,6 +125,9 @@ type Service struct {
 	nls   []Newsletter // Options.Newsletters with defaults, the default first
 
 	gate gate // edition states as the workers see them
+	// rendered holds a token per message rendered and not yet handed
+	// back by the transport (Options.MaxRendered); nil: no bound.
+	rendered chan struct{}
 
 	mu       sync.Mutex
 	editions map[string]*digest.Edition
@@ -151,8 +160,12 @@ func New(st store.Store, tr mailer.Transport, comp *mailer.Composer, tpl *templa
 		return nil, fmt.Errorf("delivery: from address %q: %w", o.FromAddr, err)
 	}
 	o = o.withDefaults()
-	return &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o, nls: newslettersWithDefaults(o),
-		editions: map[string]*digest.Edition{}, parts: map[partsKey]*editionParts{}}, nil
+	s := &Service{st: st, tr: tr, comp: comp, tpl: tpl, links: links, o: o, nls: newslettersWithDefaults(o),
+		editions: map[string]*digest.Edition{}, parts: map[partsKey]*editionParts{}}
+	if o.MaxRendered > 0 {
+		s.rendered = make(chan struct{}, o.MaxRendered)
+	}
+	return s, nil
 }
 
 // Options returns the options in effect (defaults filled).

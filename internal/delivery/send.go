@@ -138,6 +138,11 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	if err != nil {
 		return s.retry(lctx, d, err)
 	}
+	release, err := s.holdRendered(ctx)
+	if err != nil {
+		return s.retry(lctx, d, err)
+	}
+	defer release()
 	msg, mid, has, err := s.Render(e, subscriber)
 	if err != nil {
 		return s.retry(lctx, d, err)
@@ -186,6 +191,7 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 	}
 	// The transports are done with the message once they return.
 	s.comp.Recycle(msg)
+	release()
 	// What the server was told is recorded with a fresh ledger timeout,
 	// however long the SMTP exchange took.
 	lctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ledgerTimeout)
@@ -243,6 +249,27 @@ func (s *Service) Deliver(ctx context.Context, edition string, sub int64) (Outco
 		}
 		return s.retry(lctx, d, err)
 	}
+}
+
+// holdRendered waits until one more message may be rendered
+// (Options.MaxRendered) and returns what gives the turn back; calling it
+// again does nothing. The wait holds no database connection.
+func (s *Service) holdRendered(ctx context.Context) (release func(), err error) {
+	if s.rendered == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.rendered <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("delivery: waiting to render: %w", ctx.Err())
+	}
+	held := true
+	return func() {
+		if held {
+			held = false
+			<-s.rendered
+		}
+	}, nil
 }
 
 // claim claims the delivery and, where the store can (store.ClaimLoader),
