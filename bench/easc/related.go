@@ -180,28 +180,7 @@ func randomRelated(pool []*article, seed int) func(*article, int) []string {
 // tfidfCosine is the baseline of the design notes: cosine of (1+ln tf)·idf
 // vectors of normalised tokens, no stemming, no stop words.
 func tfidfCosine(pool []*article) func(*article, int) []string {
-	df := map[string]float64{}
-	vecs := map[string]map[string]float64{}
-	for _, a := range pool {
-		v := map[string]float64{}
-		for _, t := range arabic.Tokens(a.text) {
-			v[t]++
-		}
-		for t := range v {
-			df[t]++
-		}
-		vecs[a.id] = v
-	}
-	n := float64(len(pool))
-	norms := map[string]float64{}
-	for id, v := range vecs {
-		var s float64
-		for t, f := range v {
-			v[t] = (1 + math.Log(f)) * math.Log(n/df[t])
-			s += v[t] * v[t]
-		}
-		norms[id] = math.Sqrt(s)
-	}
+	vecs, norms := tfidf(pool, arabic.Tokens, func(n, df float64) float64 { return math.Log(n / df) })
 	return func(a *article, k int) []string {
 		type sc struct {
 			id string
@@ -226,6 +205,34 @@ func tfidfCosine(pool []*article) func(*article, int) []string {
 		}
 		return ids
 	}
+}
+
+// tfidf returns each article's (1+ln tf)·idf(n, df) vector over the terms
+// that terms gives, and the vectors' lengths.
+func tfidf(pool []*article, terms func(string) []string, idf func(n, df float64) float64) (map[string]map[string]float64, map[string]float64) {
+	df := map[string]float64{}
+	vecs := map[string]map[string]float64{}
+	for _, a := range pool {
+		v := map[string]float64{}
+		for _, t := range terms(a.text) {
+			v[t]++
+		}
+		for t := range v {
+			df[t]++
+		}
+		vecs[a.id] = v
+	}
+	n := float64(len(pool))
+	norms := map[string]float64{}
+	for id, v := range vecs {
+		var s float64
+		for t, f := range v {
+			v[t] = (1 + math.Log(f)) * idf(n, df[t])
+			s += v[t] * v[t]
+		}
+		norms[id] = math.Sqrt(s)
+	}
+	return vecs, norms
 }
 
 func byIDs(all []*article) map[string]*article {
@@ -330,27 +337,10 @@ func floorCurve(out io.Writer, all, odd, even []*article) float64 {
 // no labels; this one uses them, and still is no better than the first
 // related link.
 func centroidAccuracy(all, train, test []*article) float64 {
-	df := map[string]float64{}
-	vecs := map[string]map[string]float64{}
-	for _, a := range all {
-		v := map[string]float64{}
-		for _, s := range arabic.Stems(a.text) {
-			v[s]++
-		}
+	vecs, norms := tfidf(all, arabic.Stems, func(n, df float64) float64 { return math.Sqrt(math.Log(n / df)) })
+	for id, v := range vecs {
 		for s := range v {
-			df[s]++
-		}
-		vecs[a.id] = v
-	}
-	n := float64(len(all))
-	for _, v := range vecs {
-		var norm float64
-		for s, f := range v {
-			v[s] = (1 + math.Log(f)) * math.Sqrt(math.Log(n/df[s]))
-			norm += v[s] * v[s]
-		}
-		for s := range v {
-			v[s] /= math.Sqrt(norm)
+			v[s] /= norms[id]
 		}
 	}
 	cent := map[string]map[string]float64{}
