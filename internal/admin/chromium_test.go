@@ -145,6 +145,10 @@ func TestConsoleInChromium(t *testing.T) {
 				chromedp.WaitVisible(css("input[name=q]")),
 				chromedp.SendKeys(css("input[name=q]"), size.search),
 				chromedp.Submit(css("input[name=q]")),
+				// The results page: its search box carries the query in
+				// its value attribute (the list before the search may
+				// already show the subscriber's link).
+				chromedp.WaitVisible(css(`input[name=q][value="`+size.search+`"]`)),
 				chromedp.WaitVisible(css(`a[href="/admin/subscribers/`+size.id+`"]`)))
 			look("search")
 			do(chromedp.Click(css(`a[href="/admin/subscribers/`+size.id+`"]`)),
